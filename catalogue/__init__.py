@@ -1,0 +1,89 @@
+"""OCOP Quảng Ninh catalogue: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, send_from_directory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from catalogue.config import load_config
+from catalogue.extensions import db, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database and migrations to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
+    # Import every model so metadata (and so migrations) know all tables.
+    from catalogue import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    """The API, health check and media files."""
+    from catalogue.api import register_api
+
+    register_api(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """{"status": "ok"} when the database answers, 503 otherwise."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not healthy"; the reason goes to the log
+            log.exception("Health check failed")
+            return jsonify({"status": "unavailable"}), 503
+        return jsonify({"status": "ok"})
+
+    @app.get("/media/<path:path>")
+    def media(path: str):
+        """Product images, stored under MEDIA_ROOT and cached by browsers for a day."""
+        return send_from_directory(app.config["MEDIA_ROOT"], path, max_age=86400)
+
+
+def register_errors(app: Flask) -> None:
+    """One place where errors become answers (see catalogue.errors)."""
+    from catalogue.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    """`flask seed` and friends."""
+    from catalogue.seeding import seed_command
+
+    app.cli.add_command(seed_command)
+
+
+def _repo_path(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / name
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

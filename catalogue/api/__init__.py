@@ -1,0 +1,18 @@
+"""The JSON API (`/api/v1`): thin flask-smorest blueprints over the domain services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from catalogue.extensions import api
+
+API_PREFIX = "/api/v1"
+
+
+def register_api(app: Flask) -> None:
+    """Attach flask-smorest and every resource blueprint under /api/v1."""
+    from catalogue.api import catalogue as catalogue_routes
+
+    api.init_app(app)
+    for blueprint in catalogue_routes.blueprints:
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)

@@ -1,0 +1,86 @@
+"""Settings read from the environment (contract §2).
+
+Development and testing get safe defaults; production refuses to start without
+the secrets it needs, so a missing key fails loudly instead of silently.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a usable configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(environment: str, instance_path: Path) -> str:
+    """Return SECRET_KEY from env, or (outside production) a key kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if environment == "production":
+        raise ConfigError("SECRET_KEY must be set in production.")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if environment == "testing":
+        return secrets.token_hex(32)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    overrides = overrides or {}
+    environment = overrides.get("CATALOGUE_ENV") or os.environ.get("CATALOGUE_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"CATALOGUE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}.")
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        if environment == "production":
+            raise ConfigError("DATABASE_URL must be set in production.")
+        database_url = f"sqlite:///{instance / 'catalogue.db'}"
+    config: dict[str, Any] = {
+        "CATALOGUE_ENV": environment,
+        "TESTING": environment == "testing",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "JSON_SORT_KEYS": False,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "OCOP Quảng Ninh catalogue",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "v1/openapi.json",
+        "OPENAPI_REDOC_PATH": "/docs",
+        "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Quảng Ninh OCOP products: catalogue, orders and marketplace sync."},
+        },
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(environment, instance)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    return config

@@ -1,0 +1,123 @@
+"""Domain errors, and the one place where every error becomes an HTTP answer.
+
+Under /api/ (and /webhooks/) every error is the contract's JSON body
+`{"code", "status", "message", "errors"}`; elsewhere an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/webhooks/")
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `http_status` says how to answer."""
+
+    http_status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, message: str, errors: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    http_status = HTTPStatus.NOT_FOUND
+
+
+class InvalidInput(DomainError):
+    """Input is well-formed but breaks a rule; `errors` names the fields."""
+
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (e.g. not enough stock)."""
+
+    http_status = HTTPStatus.CONFLICT
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but may not do this."""
+
+    http_status = HTTPStatus.FORBIDDEN
+
+
+def wants_json() -> bool:
+    """True for API and webhook paths, and for clients that prefer JSON."""
+    if request.path.startswith(JSON_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_body(status: int, message: str, errors: dict | None = None) -> dict:
+    """The contract's error body."""
+    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _answer(status: int, message: str, errors: dict | None = None, headers=None) -> Response:
+    if wants_json():
+        response = jsonify(error_body(status, message, errors))
+    else:
+        from flask import render_template_string
+
+        response = Response(
+            render_template_string(_HTML_ERROR, status=status, message=message), mimetype="text/html"
+        )
+    response.status_code = status
+    for name, value in headers or []:
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug/flask-smorest errors, including webargs' 422 with field messages."""
+    data = getattr(error, "data", None) or {}
+    errors = data.get("messages") or data.get("errors")
+    if isinstance(errors, dict) and set(errors) <= {"query", "json", "form", "headers", "path", "files"}:
+        # webargs nests messages by location; flatten a single location for readability.
+        if len(errors) == 1:
+            errors = next(iter(errors.values()))
+    message = data.get("message") or error.description or HTTPStatus(error.code).phrase
+    if errors and error.code == 422 and not data.get("message"):
+        message = "Some fields are invalid: " + ", ".join(sorted(map(str, errors))) + "."
+    return _answer(error.code or 500, message, errors, headers=error.get_headers())
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    """Domain refusals become 4xx answers with the service's message."""
+    return _answer(int(error.http_status), error.message, error.errors)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Anything else is logged and becomes a 500 without internals."""
+    log.exception("Unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return _answer(500, InternalServerError.description)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers; they override flask-smorest's JSON-only one."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+_HTML_ERROR = """<!doctype html><html lang="vi"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ status }} · OCOP Quảng Ninh</title>
+<main style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>{{ status }}</h1><p>{{ message }}</p><p><a href="/">Về trang chủ</a></p></main></html>"""

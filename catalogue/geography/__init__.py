@@ -1,0 +1,1 @@
+"""Where products come from: Quảng Ninh's localities."""

@@ -1,0 +1,1 @@
+"""Producers: the companies, cooperatives and households that make OCOP products."""

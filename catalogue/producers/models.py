@@ -1,0 +1,40 @@
+"""Producer model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.models_base import Timestamped
+
+if TYPE_CHECKING:
+    from catalogue.products.models import Product
+
+LEGAL_FORMS = ("company", "cooperative", "household")
+
+
+class Producer(Timestamped, db.Model):
+    """An OCOP subject: a company, a cooperative (HTX) or a household business."""
+
+    __tablename__ = "producers"
+    __table_args__ = (CheckConstraint(f"legal_form IN {LEGAL_FORMS}", name="ck_producers_legal_form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[str] = mapped_column(String(20))
+    tax_code: Mapped[str | None] = mapped_column(String(14), unique=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    story: Mapped[str] = mapped_column(Text, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    name_sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=b"", index=True)
+
+    locality: Mapped[Locality] = relationship()
+    products: Mapped[list[Product]] = relationship(back_populates="producer")

@@ -1,0 +1,1 @@
+"""The catalogue: OCOP products, their ratings, search."""

@@ -1,0 +1,159 @@
+"""Catalogue models: OCOP groups and product sets, products, images, certificates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.models_base import Timestamped
+from catalogue.producers.models import Producer
+
+PRODUCT_STATUSES = ("draft", "active", "archived")
+ISSUING_LEVELS = ("central", "province", "district")
+OCOP_STARS = (3, 4, 5)
+CERTIFICATE_VALIDITY_MONTHS = 36
+
+
+class OcopGroup(db.Model):
+    """One of the six OCOP product groups of Decision 148/QĐ-TTg."""
+
+    __tablename__ = "ocop_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    categories: Mapped[list[Category]] = relationship(back_populates="group", order_by="Category.position")
+
+
+class Category(db.Model):
+    """An OCOP product set (bộ sản phẩm) inside a group, e.g. condiments."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[int] = mapped_column(ForeignKey("ocop_groups.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    group: Mapped[OcopGroup] = relationship(back_populates="categories")
+
+
+class Product(Timestamped, db.Model):
+    """A product as sold: price in integer VND, stock, status and a change version."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
+        CheckConstraint("price_vnd >= 0", name="ck_products_price_not_negative"),
+        CheckConstraint(f"status IN {PRODUCT_STATUSES}", name="ck_products_status"),
+        Index("ix_products_status_price", "status", "price_vnd"),
+        Index("ix_products_status_name_key", "status", "name_sort_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(60))
+    net_weight_g: Mapped[int | None] = mapped_column(Integer)
+    price_vnd: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    # The certificate that rates the product now (the latest issued); history stays in certificates.
+    current_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ocop_certificates.id", use_alter=True, name="fk_products_current_certificate"),
+        index=True,
+    )
+    # Derived search fields, kept by the services: folded words, and a Vietnamese collation key.
+    search_name: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    name_sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    producer: Mapped[Producer] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    locality: Mapped[Locality] = relationship()
+    current_certificate: Mapped[Certificate | None] = relationship(
+        foreign_keys=[current_certificate_id], post_update=True
+    )
+    certificates: Mapped[list[Certificate]] = relationship(
+        back_populates="product",
+        foreign_keys="Certificate.product_id",
+        order_by="Certificate.issued_on",
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+
+    def rating_on(self, today: date) -> Certificate | None:
+        """The certificate that makes this an OCOP product on `today`, if any."""
+        certificate = self.current_certificate
+        if certificate is not None and certificate.is_valid_on(today):
+            return certificate
+        return None
+
+
+class ProductImage(db.Model):
+    """An image file under MEDIA_ROOT, served by the service itself."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str] = mapped_column(String(300))
+    alt: Mapped[str] = mapped_column(String(300), default="")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Certificate(Timestamped, db.Model):
+    """An OCOP certificate: stars, decision number, level, valid 36 months from issue."""
+
+    __tablename__ = "ocop_certificates"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 3 AND 5", name="ck_ocop_certificates_stars"),
+        CheckConstraint(f"issuing_level IN {ISSUING_LEVELS}", name="ck_ocop_certificates_level"),
+        CheckConstraint("expires_on > issued_on", name="ck_ocop_certificates_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    certificate_no: Mapped[str] = mapped_column(String(80))
+    issuing_level: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+    product: Mapped[Product] = relationship(back_populates="certificates", foreign_keys=[product_id])
+
+    def is_valid_on(self, today: date) -> bool:
+        """True from the issue date through the expiry date, inclusive."""
+        return self.issued_on <= today <= self.expires_on

@@ -1,0 +1,182 @@
+"""Marshmallow schemas: query arguments in, catalogue answers out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from catalogue import clock
+from catalogue.products.services import SORTS
+from catalogue.urls import media_url, product_url
+
+MAX_PRICE_VND = 10**12
+
+
+def printable(value: str) -> None:
+    """Refuse control characters (NUL, escape codes) that no person types."""
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def _code(max_length: int = 200) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=max_length), printable])
+
+
+class PaginationArgs(Schema):
+    """`page` from 1; `per_page` from 1 to 100."""
+
+    class Meta:
+        unknown = RAISE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ProductQueryArgs(PaginationArgs):
+    """Filters, search and sort of `GET /products` (contract §4)."""
+
+    q = fields.String(
+        validate=[validate.Length(max=200, error="Must be at most {max} characters."), printable],
+        metadata={"description": "Accent-insensitive search: 'mien dong binh lieu'."},
+    )
+    stars = fields.List(
+        fields.Integer(validate=validate.OneOf([3, 4, 5], error="Must be 3, 4 or 5.")),
+        validate=validate.Length(max=3),
+        metadata={"description": "Repeatable: stars=4&stars=5."},
+    )
+    category = _code(60)
+    locality = _code(40)
+    producer = _code(200)
+    min_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE_VND))
+    max_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE_VND))
+    in_stock = fields.Boolean()
+    sort = fields.String(
+        load_default="relevance",
+        validate=validate.OneOf(SORTS, error="Must be one of: {choices}."),
+    )
+
+
+class ProducerQueryArgs(PaginationArgs):
+    """Filters of `GET /producers`."""
+
+    locality = _code(40)
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a Z, treating SQLite's naive values as UTC."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class LocalityRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class LocalitySchema(LocalityRefSchema):
+    kind = fields.String()
+    product_count = fields.Integer()
+
+
+class GroupSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class CategoryRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    group = fields.Function(lambda category: category.group.name)
+
+
+class CategorySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    group = fields.Nested(GroupSchema)
+    product_count = fields.Integer()
+
+
+class ProducerRefSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+
+
+class ProducerSchema(ProducerRefSchema):
+    legal_form = fields.String()
+    locality = fields.Nested(LocalityRefSchema)
+    address = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    story = fields.String()
+    product_count = fields.Integer()
+
+
+class OcopSchema(Schema):
+    stars = fields.Integer()
+    certificate_no = fields.String()
+    issuing_level = fields.String()
+    issued_on = fields.Date()
+    expires_on = fields.Date()
+
+
+class ImageSchema(Schema):
+    url = fields.Function(lambda image: media_url(image.path))
+    alt = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class ProductSchema(Schema):
+    """A product as the contract returns it."""
+
+    id = fields.Integer()
+    sku = fields.String()
+    slug = fields.String()
+    name = fields.String()
+    description = fields.String()
+    category = fields.Nested(CategoryRefSchema)
+    producer = fields.Nested(ProducerRefSchema)
+    locality = fields.Nested(LocalityRefSchema)
+    ocop = fields.Method("dump_ocop", metadata={"description": "Null unless a certificate is valid today."})
+    price_vnd = fields.Integer()
+    unit = fields.String()
+    net_weight_g = fields.Integer(allow_none=True)
+    stock = fields.Integer()
+    status = fields.String()
+    images = fields.List(fields.Nested(ImageSchema))
+    url = fields.Function(lambda product: product_url(product.slug))
+    version = fields.Integer()
+    updated_at = UtcDateTime()
+
+    def dump_ocop(self, product) -> dict | None:
+        certificate = product.rating_on(clock.today())
+        return OcopSchema().dump(certificate) if certificate else None
+
+
+class ListSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ProductListSchema(ListSchema):
+    items = fields.List(fields.Nested(ProductSchema))
+
+
+class ProducerListSchema(ListSchema):
+    items = fields.List(fields.Nested(ProducerSchema))
+
+
+class CategoryListSchema(ListSchema):
+    items = fields.List(fields.Nested(CategorySchema))
+
+
+class LocalityListSchema(ListSchema):
+    items = fields.List(fields.Nested(LocalitySchema))

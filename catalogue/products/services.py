@@ -1,0 +1,228 @@
+"""Reading the public catalogue: filters, search, sort and pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, Sequence, TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.producers.models import Producer
+from catalogue.products import search
+from catalogue.products.models import Category, Certificate, OcopGroup, Product
+from catalogue.text import search_document, search_words, sort_key
+
+SORTS = ("relevance", "price", "-price", "name", "newest", "-stars")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """What a shopper or client asks of the catalogue (already type-checked)."""
+
+    q: str | None = None
+    stars: tuple[int, ...] = ()
+    category: str | None = None
+    locality: str | None = None
+    producer: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of results and the total across all pages."""
+
+    items: Sequence[T]
+    total: int
+    page: int
+    per_page: int
+    extra: dict = field(default_factory=dict)
+
+
+def refresh_derived_fields(product: Product) -> None:
+    """Recompute search and sort fields after name, description or relations change."""
+    product.search_name = search_document(product.name)
+    product.search_text = search_document(
+        product.name,
+        product.producer.name if product.producer else None,
+        product.locality.name if product.locality else None,
+        product.category.name if product.category else None,
+        product.description,
+    )
+    product.name_sort_key = sort_key(product.name)
+
+
+def publicly_listed(today: date, *columns) -> Select:
+    """Products a shopper may see: active and rated by a certificate valid today."""
+    return (
+        select(*(columns or (Product,)))
+        .select_from(Product)
+        .join(Product.current_certificate)
+        .where(
+            Product.status == "active",
+            Certificate.issued_on <= today,
+            Certificate.expires_on >= today,
+        )
+    )
+
+
+def listed_counts(today: date, key):
+    """Subquery (key, product_count) of publicly listed products grouped by `key`."""
+    return (
+        publicly_listed(today, key.label("key"), func.count(Product.id).label("product_count"))
+        .group_by(key)
+        .subquery()
+    )
+
+
+def list_categories(today: date) -> list[tuple[Category, int]]:
+    """Every OCOP product set with its group and how many products it lists."""
+    counts = listed_counts(today, Product.category_id)
+    rows = db.session.execute(
+        select(Category, func.coalesce(counts.c.product_count, 0))
+        .join(Category.group)
+        .outerjoin(counts, counts.c.key == Category.id)
+        .options(contains_eager(Category.group))
+        .order_by(OcopGroup.position, Category.position)
+    ).all()
+    return [(category, count) for category, count in rows]
+
+
+def list_localities(today: date) -> list[tuple[Locality, int]]:
+    """The 13 localities with how many products come from each."""
+    counts = listed_counts(today, Product.locality_id)
+    rows = db.session.execute(
+        select(Locality, func.coalesce(counts.c.product_count, 0))
+        .outerjoin(counts, counts.c.key == Locality.id)
+        .order_by(Locality.position)
+    ).all()
+    return [(locality, count) for locality, count in rows]
+
+
+def list_products(query: ProductQuery, today: date) -> Page[Product]:
+    """Filter, search, sort and paginate the public catalogue."""
+    _check_price_range(query)
+    statement = publicly_listed(today)
+    statement, words = _apply_filters(statement, query)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    statement = statement.order_by(*_ordering(query.sort, words))
+    statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
+    items = db.session.scalars(_with_details(statement)).unique().all()
+    return Page(items=items, total=total or 0, page=query.page, per_page=query.per_page)
+
+
+def get_product(product_id: int, today: date) -> Product:
+    """One publicly listed product, or NotFound."""
+    statement = publicly_listed(today).where(Product.id == product_id)
+    product = db.session.scalars(_with_details(statement)).unique().one_or_none()
+    if product is None:
+        raise NotFound(f"No product with id {product_id} is on sale.")
+    return product
+
+
+def get_product_by_slug(slug: str, today: date) -> Product:
+    """One publicly listed product by its slug, or NotFound."""
+    statement = publicly_listed(today).where(Product.slug == slug)
+    product = db.session.scalars(_with_details(statement)).unique().one_or_none()
+    if product is None:
+        raise NotFound(f"No product '{slug}' is on sale.")
+    return product
+
+
+def _with_details(statement: Select) -> Select:
+    """Load everything a product answer shows in a constant number of statements."""
+    return statement.options(
+        contains_eager(Product.current_certificate),
+        joinedload(Product.producer),
+        joinedload(Product.locality),
+        joinedload(Product.category).joinedload(Category.group),
+        selectinload(Product.images),
+    )
+
+
+def _check_price_range(query: ProductQuery) -> None:
+    if query.min_price is not None and query.max_price is not None and query.min_price > query.max_price:
+        raise InvalidInput(
+            "min_price is greater than max_price.",
+            {"min_price": ["Must not be greater than max_price."]},
+        )
+
+
+def _apply_filters(statement: Select, query: ProductQuery) -> tuple[Select, list[str]]:
+    words: list[str] = []
+    if query.q:
+        words = search_words(query.q)[: search.MAX_QUERY_WORDS]
+        if words:
+            dialect = db.session.get_bind().dialect.name
+            statement = statement.where(search.matches(dialect, words))
+    if query.stars:
+        statement = statement.where(Certificate.stars.in_(query.stars))
+    if query.category:
+        statement = statement.where(Product.category_id.in_(_category_ids(query.category)))
+    if query.locality:
+        statement = statement.where(Product.locality_id == _locality_id(query.locality))
+    if query.producer:
+        statement = statement.where(Product.producer_id == _producer_id(query.producer))
+    if query.min_price is not None:
+        statement = statement.where(Product.price_vnd >= query.min_price)
+    if query.max_price is not None:
+        statement = statement.where(Product.price_vnd <= query.max_price)
+    if query.in_stock is True:
+        statement = statement.where(Product.stock > 0)
+    elif query.in_stock is False:
+        statement = statement.where(Product.stock == 0)
+    return statement, words
+
+
+def _ordering(sort: str, words: list[str]) -> list:
+    by_name = [Product.name_sort_key, Product.id]
+    orderings = {
+        "price": [Product.price_vnd, *by_name],
+        "-price": [Product.price_vnd.desc(), *by_name],
+        "name": by_name,
+        "newest": [Product.created_at.desc(), Product.id.desc()],
+        "-stars": [Certificate.stars.desc(), *by_name],
+    }
+    if sort == "relevance":
+        featured = [Certificate.stars.desc(), *by_name]
+        return [search.relevance(words), *featured] if words else featured
+    return orderings[sort]
+
+
+def _category_ids(code: str) -> list[int]:
+    """A product-set code, or a group code meaning every set in that group."""
+    ids = db.session.scalars(
+        select(Category.id).join(Category.group).where(or_(Category.code == code, OcopGroup.code == code))
+    ).all()
+    if not ids:
+        raise InvalidInput(f"There is no category '{code}'.", {"category": [f"Unknown category '{code}'."]})
+    return list(ids)
+
+
+def _locality_id(code: str) -> int:
+    locality_id = db.session.scalar(select(Locality.id).where(Locality.code == code))
+    if locality_id is None:
+        raise InvalidInput(f"There is no locality '{code}'.", {"locality": [f"Unknown locality '{code}'."]})
+    return locality_id
+
+
+def _producer_id(slug_or_id: str) -> int:
+    condition = Producer.slug == slug_or_id
+    if slug_or_id.isdigit():
+        condition = or_(condition, Producer.id == int(slug_or_id))
+    producer_id = db.session.scalar(select(Producer.id).where(condition).limit(1))
+    if producer_id is None:
+        raise InvalidInput(
+            f"There is no producer '{slug_or_id}'.", {"producer": [f"Unknown producer '{slug_or_id}'."]}
+        )
+    return producer_id

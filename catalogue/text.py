@@ -1,0 +1,45 @@
+"""Vietnamese text helpers: normalisation, accent folding, slugs and sort keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from slugify import slugify as _slugify
+from vn_collate import collate_key
+
+_WORD = re.compile(r"[a-z0-9]+")
+# đ/Đ have no Unicode decomposition, so stripping combining marks leaves them.
+_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+
+
+def nfc(text: str) -> str:
+    """Return `text` in NFC, the one form we store."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Fold Vietnamese text for matching: lower case, no tone or vowel marks, đ→d."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_DECOMPOSITION))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def search_words(text: str) -> list[str]:
+    """Split text into folded ASCII words, the unit both databases index."""
+    return _WORD.findall(fold(text))
+
+
+def search_document(*parts: str | None) -> str:
+    """Build the indexed text: folded words joined by single spaces."""
+    return " ".join(word for part in parts if part for word in search_words(part))
+
+
+def slugify(text: str) -> str:
+    """Make a URL slug: `Miến dong Bình Liêu` → `mien-dong-binh-lieu`."""
+    return _slugify(text, max_length=180, word_boundary=True)
+
+
+def sort_key(text: str) -> bytes:
+    """Vietnamese collation key, compared bytewise by both databases."""
+    return bytes.fromhex(collate_key(nfc(text)))
