@@ -16,12 +16,16 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    return current_app.extensions['migrate'].db.engine
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the dialect-specific full-text index (see 0001) out of autogenerate."""
+    if type_ == "table" and reflected and name.startswith("product_search"):
+        return False
+    if type_ == "index" and reflected and name == "ix_products_search_text":
+        return False
+    return True
 
 
 def get_engine_url():
@@ -93,6 +97,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -1,0 +1,190 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema always comes from the real migrations. PostgreSQL tests use their own
+schemas (search_path) inside CATALOGUE_TEST_POSTGRES_URL's database; without that
+variable they are skipped, unless CATALOGUE_REQUIRE_SERVICES=1 makes it a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+
+from catalogue import create_app
+from catalogue.extensions import db
+from catalogue.seeding import seed_catalogue
+
+TODAY = date(2026, 11, 21)
+REQUIRE_SERVICES = os.environ.get("CATALOGUE_REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get("CATALOGUE_TEST_POSTGRES_URL", "")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip when a service is missing, or fail when CI requires every service."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (CATALOGUE_REQUIRE_SERVICES=1 requires it)")
+    pytest.skip(reason)
+
+
+def postgres_url() -> str:
+    require_service(bool(POSTGRES_URL), "PostgreSQL tests need CATALOGUE_TEST_POSTGRES_URL, "
+                    "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return POSTGRES_URL
+
+
+def _config(database_url: str, media_root: Path, schema: str | None = None) -> dict:
+    config = {
+        "CATALOGUE_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MEDIA_ROOT": str(media_root),
+        "CATALOGUE_TODAY": TODAY,
+        "PUBLIC_BASE_URL": "http://shop.test",
+    }
+    if schema:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    return config
+
+
+def _reset_postgres_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _migrated_app(config: dict, seed: bool = False):
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        if seed:
+            seed_catalogue(media_root=Path(config["MEDIA_ROOT"]))
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An empty, migrated SQLite file that each test copies."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "empty.db"
+    _migrated_app(_config(f"sqlite:///{path}", folder / "media"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_empty_schema() -> Iterator[str]:
+    """An empty, migrated PostgreSQL schema that tests truncate before use."""
+    url = postgres_url()
+    schema = f"catalogue_test_{os.getpid()}"
+    _reset_postgres_schema(url, schema)
+    _migrated_app(_config(url, Path("/tmp/unused-media"), schema))
+    yield schema
+    _drop_schema(url, schema)
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The database the test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def app(backend, request, tmp_path):
+    """An app on an empty, migrated database of `backend`."""
+    media = tmp_path / "media"
+    if backend == "sqlite":
+        path = tmp_path / "catalogue.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        application = create_app(_config(f"sqlite:///{path}", media))
+    else:
+        schema = request.getfixturevalue("postgres_empty_schema")
+        application = create_app(_config(postgres_url(), media, schema))
+        with application.app_context():
+            tables = ", ".join(
+                f'"{table.name}"' for table in db.metadata.sorted_tables
+            )
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_apps(tmp_path_factory) -> dict:
+    """Lazily built seeded catalogues, one per backend, shared by read-only tests."""
+    built: dict = {}
+
+    def build(name: str):
+        if name not in built:
+            folder = tmp_path_factory.mktemp(f"seeded-{name}")
+            if name == "sqlite":
+                config = _config(f"sqlite:///{folder / 'seeded.db'}", folder / "media")
+            else:
+                url = postgres_url()
+                schema = f"catalogue_seeded_{os.getpid()}"
+                _reset_postgres_schema(url, schema)
+                config = _config(url, folder / "media", schema)
+            built[name] = _migrated_app(config, seed=True)
+        return built[name]
+
+    yield build
+    if "postgresql" in built:
+        _drop_schema(POSTGRES_URL, f"catalogue_seeded_{os.getpid()}")
+
+
+@pytest.fixture
+def seeded_app(backend, seeded_apps):
+    """The seeded catalogue on `backend` (read-only: tests must not change it)."""
+    application = seeded_apps(backend)
+    with application.app_context():
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(seeded_app):
+    """A test client on the seeded catalogue."""
+    return seeded_app.test_client()
+
+
+@pytest.fixture
+def empty_client(app):
+    """A test client on an empty database."""
+    return app.test_client()
+
+
+@contextmanager
+def count_statements(engine):
+    """Collect the SQL statements run on `engine` inside the block."""
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)

@@ -1,0 +1,62 @@
+"""Configuration from the environment (contract §2)."""
+
+import pytest
+
+from catalogue import create_app
+from catalogue.config import ConfigError, load_config, normalise_database_url
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("CATALOGUE_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(str(tmp_path))
+
+
+def test_production_refuses_the_embedded_database_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOGUE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config(str(tmp_path))
+
+
+def test_development_keeps_a_generated_secret_key_in_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("CATALOGUE_ENV", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    second = load_config(str(tmp_path))["SECRET_KEY"]
+    assert first == second
+    assert len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_sqlite_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("CATALOGUE_ENV", raising=False)
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'catalogue.db'}"
+
+
+def test_environment_overrides_database_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://user@db:5432/ocop")
+    assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db:5432/ocop"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_the_shipped_driver(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_unknown_environment_name_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOGUE_ENV", "prod")
+    with pytest.raises(ConfigError, match="CATALOGUE_ENV"):
+        create_app()

@@ -1,0 +1,44 @@
+"""Vietnamese text: folding for search, slugs, collation keys."""
+
+import unicodedata
+
+import pytest
+
+from catalogue.text import fold, nfc, search_document, search_words, slugify, sort_key
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Miến dong Bình Liêu", "mien dong binh lieu"),
+        ("Trà hoa vàng Ba Chẽ", "tra hoa vang ba che"),
+        ("NƯỚC MẮM VÂN ĐỒN", "nuoc mam van don"),
+        ("Đồng Rui", "dong rui"),
+        ("đặc sản Đầm Hà", "dac san dam ha"),
+        (unicodedata.normalize("NFD", "Tiên Yên gà đồi"), "tien yen ga doi"),
+    ],
+)
+def test_fold_removes_tone_and_vowel_marks_and_maps_d_with_stroke(text, folded):
+    assert fold(text) == folded
+
+
+def test_nfd_and_nfc_input_fold_to_the_same_words():
+    composed = "Trứng vịt biển Đồng Rui"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert search_words(decomposed) == search_words(composed) == ["trung", "vit", "bien", "dong", "rui"]
+    assert nfc(decomposed) == composed
+
+
+def test_search_document_keeps_only_words_and_digits():
+    assert search_document("Chả mực (hộp 500 g)", None, "Hạ Long!") == "cha muc hop 500 g ha long"
+
+
+def test_slugify_makes_ascii_vietnamese_slugs():
+    assert slugify("Miến dong Bình Liêu") == "mien-dong-binh-lieu"
+    assert slugify("Đặc sản Đồng Rui") == "dac-san-dong-rui"
+
+
+def test_sort_key_follows_vietnamese_alphabet_not_code_points():
+    names = ["Đồng Rui", "Dong", "Ăn", "An", "Bình Liêu", "Zô"]
+    assert sorted(names, key=sort_key) == ["An", "Ăn", "Bình Liêu", "Dong", "Đồng Rui", "Zô"]
