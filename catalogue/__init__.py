@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, send_from_directory
-from sqlalchemy import event, text
+import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from catalogue.config import load_config
@@ -46,8 +47,8 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         """{"status": "ok"} when the database answers, 503 otherwise."""
         try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # any driver error means "not healthy"; the reason goes to the log
+            db.session.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:  # the reason goes to the log, not to the caller
             log.exception("Health check failed")
             return jsonify({"status": "unavailable"}), 503
         return jsonify({"status": "ok"})

@@ -74,9 +74,7 @@ def _answer(status: int, message: str, errors: dict | None = None, headers=None)
     else:
         from flask import render_template_string
 
-        response = Response(
-            render_template_string(_HTML_ERROR, status=status, message=message), mimetype="text/html"
-        )
+        response = Response(render_template_string(_HTML_ERROR, status=status, message=message), mimetype="text/html")
     response.status_code = status
     for name, value in headers or []:
         if name.lower() != "content-type":
@@ -86,12 +84,14 @@ def _answer(status: int, message: str, errors: dict | None = None, headers=None)
 
 def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug/flask-smorest errors, including webargs' 422 with field messages."""
+    if error.code == 304:  # flask-smorest signals "not modified" as an exception
+        return Response(status=304)
     data = getattr(error, "data", None) or {}
     errors = data.get("messages") or data.get("errors")
-    if isinstance(errors, dict) and set(errors) <= {"query", "json", "form", "headers", "path", "files"}:
-        # webargs nests messages by location; flatten a single location for readability.
-        if len(errors) == 1:
-            errors = next(iter(errors.values()))
+    locations = {"query", "json", "form", "headers", "path", "files"}
+    if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= locations:
+        # webargs nests messages by location; flatten the single location for readability.
+        errors = next(iter(errors.values()))
     message = data.get("message") or error.description or HTTPStatus(error.code).phrase
     if errors and error.code == 422 and not data.get("message"):
         message = "Some fields are invalid: " + ", ".join(sorted(map(str, errors))) + "."

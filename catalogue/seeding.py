@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import click
 from dateutil.relativedelta import relativedelta
@@ -48,8 +48,20 @@ GROUP_COLOURS = {
     "du-lich": ("#e3e0f5", "#3b2f7a"),
 }
 SCALE_VARIANTS = (
-    "loại đặc biệt", "hộp quà", "túi tiết kiệm", "combo 2", "combo 3", "gói nhỏ", "gói lớn",
-    "vụ mùa mới", "bản Tết", "thượng hạng", "truyền thống", "hữu cơ", "xuất khẩu", "dùng thử",
+    "loại đặc biệt",
+    "hộp quà",
+    "túi tiết kiệm",
+    "combo 2",
+    "combo 3",
+    "gói nhỏ",
+    "gói lớn",
+    "vụ mùa mới",
+    "bản Tết",
+    "thượng hạng",
+    "truyền thống",
+    "hữu cơ",
+    "xuất khẩu",
+    "dùng thử",
 )
 
 
@@ -128,8 +140,14 @@ def insert_products(specs: Iterable[dict], progress=None) -> int:
             for certificate in spec["certificates"]:
                 certificate_rows.append({**certificate, "product_id": product_id})
             image_rows.append(
-                {"product_id": product_id, "position": 0, "path": spec["image_path"], "alt": spec["name"],
-                 "width": PLACEHOLDER_SIZE, "height": PLACEHOLDER_SIZE}
+                {
+                    "product_id": product_id,
+                    "position": 0,
+                    "path": spec["image_path"],
+                    "alt": spec["name"],
+                    "width": PLACEHOLDER_SIZE,
+                    "height": PLACEHOLDER_SIZE,
+                }
             )
         db.session.execute(insert(ProductImage), image_rows)
         db.session.execute(insert(Certificate), certificate_rows)
@@ -165,12 +183,29 @@ def unique_slug(slug: str, taken: set[str]) -> str:
 
 
 def _insert_product_rows(batch: list[dict]) -> dict[str, int]:
-    columns = ("sku", "slug", "name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status",
-               "is_sample", "producer_id", "category_id", "locality_id", "search_name", "search_text",
-               "name_sort_key", "version")
+    columns = (
+        "sku",
+        "slug",
+        "name",
+        "description",
+        "unit",
+        "net_weight_g",
+        "price_vnd",
+        "stock",
+        "status",
+        "is_sample",
+        "producer_id",
+        "category_id",
+        "locality_id",
+        "search_name",
+        "search_text",
+        "name_sort_key",
+        "version",
+    )
     rows = [{column: spec[column] for column in columns} for spec in batch]
-    result = db.session.execute(insert(Product.__table__).returning(Product.__table__.c.id,
-                                                                     Product.__table__.c.sku), rows)
+    result = db.session.execute(
+        insert(Product.__table__).returning(Product.__table__.c.id, Product.__table__.c.sku), rows
+    )
     return {sku: product_id for product_id, sku in result}
 
 
@@ -190,7 +225,10 @@ def _upsert_localities(rows: list[dict[str, str]], report: SeedReport) -> dict[s
     for position, row in enumerate(rows):
         locality = existing.get(row["code"]) or Locality(code=row["code"])
         locality.name, locality.kind, locality.sku_prefix, locality.position = (
-            row["name"], row["kind"], row["sku_prefix"], position
+            row["name"],
+            row["kind"],
+            row["sku_prefix"],
+            position,
         )
         existing[row["code"]] = locality
         db.session.add(locality)
@@ -221,9 +259,16 @@ def _insert_producers(rows, localities: dict[str, Locality], report: SeedReport)
         if row["slug"] in producers:
             continue
         producer = Producer(
-            slug=row["slug"], name=row["name"], legal_form=row["legal_form"], tax_code=row["tax_code"] or None,
-            locality=localities[row["locality"]], address=row["address"], phone=row["phone"],
-            email=row["email"], story=row["story"], is_sample=row["sample"] == "yes",
+            slug=row["slug"],
+            name=row["name"],
+            legal_form=row["legal_form"],
+            tax_code=row["tax_code"] or None,
+            locality=localities[row["locality"]],
+            address=row["address"],
+            phone=row["phone"],
+            email=row["email"],
+            story=row["story"],
+            is_sample=row["sample"] == "yes",
             name_sort_key=sort_key(row["name"]),
         )
         db.session.add(producer)
@@ -235,18 +280,31 @@ def _insert_producers(rows, localities: dict[str, Locality], report: SeedReport)
 
 def _certificate(row: dict[str, str]) -> dict:
     issued_on = date.fromisoformat(row["issued_on"])
-    return {"stars": int(row["stars"]), "certificate_no": row["certificate_no"],
-            "issuing_level": row["issuing_level"], "issued_on": issued_on, "expires_on": expiry_for(issued_on)}
+    return {
+        "stars": int(row["stars"]),
+        "certificate_no": row["certificate_no"],
+        "issuing_level": row["issuing_level"],
+        "issued_on": issued_on,
+        "expires_on": expiry_for(issued_on),
+    }
 
 
 def _product_spec(row, producers, localities, categories, history) -> dict:
     producer, locality, category = producers[row["producer"]], localities[row["locality"]], categories[row["category"]]
     older = sorted((_certificate(old) for old in history), key=lambda c: c["issued_on"])
     return _spec(
-        sku=row["sku"], name=row["name"], description=row["description"], unit=row["unit"],
-        net_weight_g=int(row["net_weight_g"]) if row["net_weight_g"] else None, price_vnd=int(row["price_vnd"]),
-        stock=int(row["stock"]), is_sample=row["sample"] == "yes", producer=producer, locality=locality,
-        category=category, certificates=[*older, _certificate(row)],
+        sku=row["sku"],
+        name=row["name"],
+        description=row["description"],
+        unit=row["unit"],
+        net_weight_g=int(row["net_weight_g"]) if row["net_weight_g"] else None,
+        price_vnd=int(row["price_vnd"]),
+        stock=int(row["stock"]),
+        is_sample=row["sample"] == "yes",
+        producer=producer,
+        locality=locality,
+        category=category,
+        certificates=[*older, _certificate(row)],
     )
 
 
@@ -254,25 +312,47 @@ def _variant_spec(base: Product, number: int, rng: random.Random) -> dict:
     variant = SCALE_VARIANTS[number % len(SCALE_VARIANTS)]
     certificate = base.current_certificate
     return _spec(
-        sku=f"QN-SX-{number:06d}", name=f"{base.name} {variant} {number}", description=base.description,
-        unit=base.unit, net_weight_g=base.net_weight_g, price_vnd=max(1000, base.price_vnd + 1000 * rng.randint(-20, 40)),
-        stock=rng.randint(0, 300), is_sample=True, producer=base.producer, locality=base.locality,
+        sku=f"QN-SX-{number:06d}",
+        name=f"{base.name} {variant} {number}",
+        description=base.description,
+        unit=base.unit,
+        net_weight_g=base.net_weight_g,
+        price_vnd=max(1000, base.price_vnd + 1000 * rng.randint(-20, 40)),
+        stock=rng.randint(0, 300),
+        is_sample=True,
+        producer=base.producer,
+        locality=base.locality,
         category=base.category,
-        certificates=[{"stars": certificate.stars, "certificate_no": certificate.certificate_no,
-                       "issuing_level": certificate.issuing_level, "issued_on": certificate.issued_on,
-                       "expires_on": certificate.expires_on}],
+        certificates=[
+            {
+                "stars": certificate.stars,
+                "certificate_no": certificate.certificate_no,
+                "issuing_level": certificate.issuing_level,
+                "issued_on": certificate.issued_on,
+                "expires_on": certificate.expires_on,
+            }
+        ],
         image_path=base.images[0].path if base.images else "",
     )
 
 
 def _spec(*, sku, name, description, producer, locality, category, image_path="", **values) -> dict:
     return {
-        **values, "sku": sku, "slug": slugify(name),
-        "name": name, "description": description, "status": "active", "producer_id": producer.id,
-        "category_id": category.id, "locality_id": locality.id, "group_code": category.group.code,
+        **values,
+        "sku": sku,
+        "slug": slugify(name),
+        "name": name,
+        "description": description,
+        "status": "active",
+        "producer_id": producer.id,
+        "category_id": category.id,
+        "locality_id": locality.id,
+        "group_code": category.group.code,
         "search_name": search_document(name),
         "search_text": search_document(name, producer.name, locality.name, category.name, description),
-        "name_sort_key": sort_key(name), "version": 1, "image_path": image_path,
+        "name_sort_key": sort_key(name),
+        "version": 1,
+        "image_path": image_path,
     }
 
 

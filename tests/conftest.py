@@ -38,8 +38,10 @@ def require_service(available: bool, reason: str) -> None:
 
 
 def postgres_url() -> str:
-    require_service(bool(POSTGRES_URL), "PostgreSQL tests need CATALOGUE_TEST_POSTGRES_URL, "
-                    "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    require_service(
+        bool(POSTGRES_URL),
+        "PostgreSQL tests need CATALOGUE_TEST_POSTGRES_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     return POSTGRES_URL
 
 
@@ -120,9 +122,7 @@ def app(backend, request, tmp_path):
         schema = request.getfixturevalue("postgres_empty_schema")
         application = create_app(_config(postgres_url(), media, schema))
         with application.app_context():
-            tables = ", ".join(
-                f'"{table.name}"' for table in db.metadata.sorted_tables
-            )
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
     with application.app_context():

@@ -55,17 +55,30 @@ def product(
     """A product rated by one certificate (or the given history, latest last)."""
     serial = next(_serial)
     made = Product(
-        sku=f"QN-T-{serial:04d}", slug=f"{slugify(name)}-{serial}", name=name, description=description,
-        unit="gói 500 g", net_weight_g=500, price_vnd=price_vnd, stock=stock, status=status,
-        producer=maker, category=category, locality=maker.locality,
+        sku=f"QN-T-{serial:04d}",
+        slug=f"{slugify(name)}-{serial}",
+        name=name,
+        description=description,
+        unit="gói 500 g",
+        net_weight_g=500,
+        price_vnd=price_vnd,
+        stock=stock,
+        status=status,
+        producer=maker,
+        category=category,
+        locality=maker.locality,
     )
     refresh_derived_fields(made)
     db.session.add(made)
     db.session.flush()
     for stars_given, issued in certificates or [(stars, issued_on)]:
         certificate = Certificate(
-            product=made, stars=stars_given, certificate_no=f"{serial}/QĐ-UBND", issuing_level="province",
-            issued_on=issued, expires_on=expiry_for(issued),
+            product=made,
+            stars=stars_given,
+            certificate_no=f"{serial}/QĐ-UBND",
+            issuing_level="province",
+            issued_on=issued,
+            expires_on=expiry_for(issued),
         )
         db.session.add(certificate)
         made.current_certificate = certificate

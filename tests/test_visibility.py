@@ -37,8 +37,11 @@ def test_certificate_expires_36_months_after_issue(empty_client):
     body = empty_client.get(f"/api/v1/products/{last_day.id}").get_json()
 
     assert body["ocop"] == {
-        "stars": 4, "certificate_no": body["ocop"]["certificate_no"], "issuing_level": "province",
-        "issued_on": "2023-11-21", "expires_on": "2026-11-21",
+        "stars": 4,
+        "certificate_no": body["ocop"]["certificate_no"],
+        "issuing_level": "province",
+        "issued_on": "2023-11-21",
+        "expires_on": "2026-11-21",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 
 from flask.views import MethodView
+from marshmallow import RAISE
 from flask_smorest import Blueprint
 
 from catalogue import clock
@@ -42,7 +43,7 @@ def _listing(items, total: int, page: int, per_page: int) -> dict:
 
 @products.route("")
 class Products(MethodView):
-    @products.arguments(ProductQueryArgs, location="query", as_kwargs=True)
+    @products.arguments(ProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @products.response(200, ProductListSchema)
     def get(self, **arguments):
         """List products on sale, with search, filters, sort and pagination."""
@@ -66,7 +67,7 @@ class ProductById(MethodView):
 
 @producers.route("")
 class Producers(MethodView):
-    @producers.arguments(ProducerQueryArgs, location="query", as_kwargs=True)
+    @producers.arguments(ProducerQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @producers.response(200, ProducerListSchema)
     def get(self, page: int, per_page: int, locality: str | None = None):
         """Producers with their locality and number of products on sale."""

@@ -24,9 +24,7 @@ def list_producers(today: date, locality: str | None, page: int, per_page: int) 
     if locality:
         locality_id = db.session.scalar(select(Locality.id).where(Locality.code == locality))
         if locality_id is None:
-            raise InvalidInput(
-                f"There is no locality '{locality}'.", {"locality": [f"Unknown locality '{locality}'."]}
-            )
+            raise InvalidInput(f"There is no locality '{locality}'.", {"locality": [f"Unknown locality '{locality}'."]})
         statement = statement.where(Producer.locality_id == locality_id)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = db.session.execute(

@@ -34,14 +34,15 @@ def matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
     if dialect == "sqlite":
         # Words are [a-z0-9]+ (see catalogue.text), so quoting them is enough for FTS5 syntax.
         expression = " ".join(f'"{word}"' for word in words) + "*"
-        ids = select(literal_column("rowid")).select_from(text("product_search")).where(
-            text("product_search MATCH :search_expression").bindparams(search_expression=expression)
+        ids = (
+            select(literal_column("rowid"))
+            .select_from(text("product_search"))
+            .where(text("product_search MATCH :search_expression").bindparams(search_expression=expression))
         )
         return Product.id.in_(ids)
     terms = " & ".join([*words[:-1], f"{words[-1]}:*"])
     return text(
-        "to_tsvector('simple'::regconfig, products.search_text) "
-        "@@ to_tsquery('simple'::regconfig, :search_terms)"
+        "to_tsvector('simple'::regconfig, products.search_text) @@ to_tsquery('simple'::regconfig, :search_terms)"
     ).bindparams(search_terms=terms)
 
 

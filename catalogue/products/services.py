@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -79,9 +80,7 @@ def publicly_listed(today: date, *columns) -> Select:
 def listed_counts(today: date, key):
     """Subquery (key, product_count) of publicly listed products grouped by `key`."""
     return (
-        publicly_listed(today, key.label("key"), func.count(Product.id).label("product_count"))
-        .group_by(key)
-        .subquery()
+        publicly_listed(today, key.label("key"), func.count(Product.id).label("product_count")).group_by(key).subquery()
     )
 
 
@@ -222,7 +221,5 @@ def _producer_id(slug_or_id: str) -> int:
         condition = or_(condition, Producer.id == int(slug_or_id))
     producer_id = db.session.scalar(select(Producer.id).where(condition).limit(1))
     if producer_id is None:
-        raise InvalidInput(
-            f"There is no producer '{slug_or_id}'.", {"producer": [f"Unknown producer '{slug_or_id}'."]}
-        )
+        raise InvalidInput(f"There is no producer '{slug_or_id}'.", {"producer": [f"Unknown producer '{slug_or_id}'."]})
     return producer_id

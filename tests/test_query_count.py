@@ -1,0 +1,27 @@
+"""A product list costs the same number of SQL statements whatever the page size."""
+
+import pytest
+
+from catalogue.extensions import db
+from tests.conftest import count_statements
+
+
+@pytest.mark.parametrize("query", ["", "q=mien+dong", "stars=4&category=thuc-pham&sort=-price"])
+def test_statements_per_list_request_do_not_grow_with_page_size(client, query):
+    counts = {}
+    for per_page in (1, 10, 100):
+        with count_statements(db.engine) as statements:
+            response = client.get(f"/api/v1/products?per_page={per_page}&{query}")
+        assert response.status_code == 200
+        assert len(response.get_json()["items"]) == min(per_page, response.get_json()["total"])
+        counts[per_page] = len(statements)
+
+    assert counts[1] == counts[10] == counts[100]
+    assert counts[100] <= 5
+
+
+def test_product_detail_is_a_constant_handful_of_statements(client):
+    product_id = client.get("/api/v1/products?per_page=1").get_json()["items"][0]["id"]
+    with count_statements(db.engine) as statements:
+        assert client.get(f"/api/v1/products/{product_id}").status_code == 200
+    assert len(statements) <= 2
