@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, send_from_directory
 import sqlalchemy as sa
+from flask import Flask, jsonify, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 

@@ -46,8 +46,13 @@ def test_healthz_says_ok_when_the_database_answers(client):
 def test_healthz_says_unavailable_when_the_database_does_not_answer(tmp_path):
     from catalogue import create_app
 
-    broken = create_app({"CATALOGUE_ENV": "testing", "SECRET_KEY": "x",
-                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"})
+    broken = create_app(
+        {
+            "CATALOGUE_ENV": "testing",
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
+        }
+    )
 
     response = broken.test_client().get("/healthz")
 

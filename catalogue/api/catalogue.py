@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 
 from flask.views import MethodView
-from marshmallow import RAISE
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from catalogue import clock
 from catalogue.producers import services as producer_services
