@@ -112,7 +112,7 @@ def list_products(query: ProductQuery, today: date) -> Page[Product]:
     """Filter, search, sort and paginate the public catalogue."""
     _check_price_range(query)
     statement = publicly_listed(today)
-    statement, words = _apply_filters(statement, query)
+    statement, words = apply_filters(statement, query)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     statement = statement.order_by(*_ordering(query.sort, words))
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
@@ -138,6 +138,25 @@ def get_product_by_slug(slug: str, today: date) -> Product:
     return product
 
 
+def related_products(product: Product, today: date, limit: int = 4) -> list[Product]:
+    """Other products of the same product set, best rated first."""
+    statement = (
+        publicly_listed(today)
+        .where(Product.category_id == product.category_id, Product.id != product.id)
+        .order_by(Certificate.stars.desc(), Product.name_sort_key, Product.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(_with_details(statement)).unique())
+
+
+def products_by_ids(product_ids: list[int], today: date) -> dict[int, Product]:
+    """Publicly listed products among `product_ids`, by id (missing ones are simply absent)."""
+    if not product_ids:
+        return {}
+    statement = publicly_listed(today).where(Product.id.in_(product_ids))
+    return {product.id: product for product in db.session.scalars(_with_details(statement)).unique()}
+
+
 def _with_details(statement: Select) -> Select:
     """Load everything a product answer shows in a constant number of statements."""
     return statement.options(
@@ -157,7 +176,8 @@ def _check_price_range(query: ProductQuery) -> None:
         )
 
 
-def _apply_filters(statement: Select, query: ProductQuery) -> tuple[Select, list[str]]:
+def apply_filters(statement: Select, query: ProductQuery) -> tuple[Select, list[str]]:
+    """Add the query's search and filters to `statement`; returns the search words too."""
     words: list[str] = []
     if query.q:
         words = search_words(query.q)[: search.MAX_QUERY_WORDS]

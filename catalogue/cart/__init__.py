@@ -1,0 +1,1 @@
+"""The shopper's cart: product ids and quantities, priced by the server."""
