@@ -38,10 +38,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """The API, health check and media files."""
+    """The API, the storefront, health check and media files."""
     from catalogue.api import register_api
+    from catalogue.storefront import init_storefront
 
     register_api(app)
+    init_storefront(app)
 
     @app.get("/healthz")
     def healthz():

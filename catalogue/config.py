@@ -65,6 +65,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "JSON_SORT_KEYS": False,
+        # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "FORCE_HTTPS": environment == "production",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        "WTF_CSRF_TIME_LIMIT": None,
         # flask-smorest / OpenAPI
         "API_TITLE": "OCOP Quảng Ninh catalogue",
         "API_VERSION": "v1",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,21 @@ def _answer(status: int, message: str, errors: dict | None = None, headers=None)
     if wants_json():
         response = jsonify(error_body(status, message, errors))
     else:
-        from flask import render_template_string
-
-        response = Response(render_template_string(_HTML_ERROR, status=status, message=message), mimetype="text/html")
+        response = Response(_error_page(status, message), mimetype="text/html")
     response.status_code = status
     for name, value in headers or []:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _error_page(status: int, message: str) -> str:
+    """The storefront's error page; plain text if even that cannot be rendered."""
+    try:
+        return render_template("errors/error.html", status=status, message=message)
+    except Exception:  # a broken template must not turn an error page into a crash loop
+        log.exception("Error page failed to render")
+        return f"{status} {HTTPStatus(status).phrase}: {message}"
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -114,10 +121,3 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
-
-
-_HTML_ERROR = """<!doctype html><html lang="vi"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ status }} · OCOP Quảng Ninh</title>
-<main style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
-<h1>{{ status }}</h1><p>{{ message }}</p><p><a href="/">Về trang chủ</a></p></main></html>"""

@@ -1,0 +1,78 @@
+"""The shoppers' storefront: Vietnamese first, light, works without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel, format_date, get_locale, refresh
+from flask_babel import gettext as _
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from catalogue.errors import _answer
+from catalogue.money import format_vnd
+from catalogue.storefront.rendering import product_json_ld, rich_text
+from catalogue.urls import absolute_url
+
+babel = Babel()
+csrf = CSRFProtect()
+talisman = Talisman()
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def select_locale() -> str:
+    """Vietnamese unless the shopper chose English (remembered in the session)."""
+    return session.get("lang", "vi")
+
+
+def init_storefront(app: Flask) -> None:
+    """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
+    from catalogue.api import API_PREFIX
+    from catalogue.storefront.seo import seo
+    from catalogue.storefront.views import storefront
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        frame_options="DENY",
+    )
+    app.register_blueprint(storefront)
+    app.register_blueprint(seo)
+    # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.
+    csrf.exempt(API_PREFIX.strip("/"))
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["date"] = lambda value: format_date(value, "medium") if value else ""
+    app.jinja_env.filters["rich_text"] = rich_text
+    app.jinja_env.globals["cart_count"] = lambda: sum(session.get("cart", {}).values())
+    app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["product_json_ld"] = product_json_ld
+    app.register_error_handler(CSRFError, _csrf_error)
+    # The locale is a per-request fact; Babel caches it on the app context, which can outlive a request.
+    app.before_request(refresh)
+    app.after_request(_relax_csp_for_api_docs)
+
+
+def _csrf_error(error: CSRFError):
+    return _answer(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
+
+
+def _relax_csp_for_api_docs(response):
+    """The API docs page (ReDoc) loads its script from a CDN; every other page stays strict."""
+    if request.path == "/api/docs":
+        response.headers.pop("Content-Security-Policy", None)
+    return response

@@ -1,0 +1,45 @@
+"""Template helpers: safe descriptions and schema.org data."""
+
+from __future__ import annotations
+
+import nh3
+from flask import url_for
+from markupsafe import Markup, escape
+
+from catalogue.products.models import Product
+from catalogue.urls import absolute_url
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li"}
+
+
+def rich_text(text: str) -> Markup:
+    """A description as safe HTML: a small tag allowlist (nh3); plain text becomes paragraphs."""
+    if "<" in text:
+        return Markup(nh3.clean(text, tags=ALLOWED_TAGS, attributes={}))
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return Markup("".join(f"<p>{escape(part)}</p>" for part in paragraphs))
+
+
+def product_json_ld(product: Product, page_url: str) -> dict:
+    """schema.org Product with an Offer in VND."""
+    rating = product.current_certificate
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.description,
+        "sku": product.sku,
+        "image": [absolute_url(url_for("media", path=image.path)) for image in product.images],
+        "brand": {"@type": "Brand", "name": product.producer.name},
+        "url": page_url,
+        "offers": {
+            "@type": "Offer",
+            "price": product.price_vnd,
+            "priceCurrency": "VND",
+            "availability": "https://schema.org/InStock" if product.stock > 0 else "https://schema.org/OutOfStock",
+            "url": page_url,
+        },
+    }
+    if rating:
+        data["award"] = f"OCOP {rating.stars}★ ({rating.certificate_no})"
+    return data

@@ -1,0 +1,229 @@
+"""The storefront: server-rendered pages over the same services as the API."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from marshmallow import EXCLUDE, ValidationError
+
+from catalogue import clock
+from catalogue.cart import services as cart_services
+from catalogue.errors import DomainError, NotFound
+from catalogue.producers import services as producer_services
+from catalogue.products import services as product_services
+from catalogue.products.facets import facet_counts
+from catalogue.products.schemas import ProductQueryArgs
+from catalogue.products.services import ProductQuery
+from catalogue.storefront.caching import cacheable
+from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
+
+storefront = Blueprint("storefront", __name__)
+
+LANGUAGES = ("vi", "en")
+PER_PAGE = 24
+_QUERY_FIELDS = {field.name for field in dataclass_fields(ProductQuery)}
+
+
+def product_query_from(args, **fixed) -> tuple[ProductQuery, list[str]]:
+    """Parse listing filters leniently: invalid values are dropped and named, not fatal."""
+    raw = {key: value for key, value in args.items() if value.strip() and key != "stars"}
+    if args.getlist("stars"):
+        raw["stars"] = args.getlist("stars")
+    raw.update(fixed)
+    schema = ProductQueryArgs(unknown=EXCLUDE)
+    dropped: list[str] = []
+    while True:
+        try:
+            data = schema.load(raw)
+            break
+        except ValidationError as error:
+            invalid = [name for name in error.messages if name in raw]
+            if not invalid:
+                raise
+            dropped += invalid
+            for name in invalid:
+                raw.pop(name)
+    data.setdefault("per_page", PER_PAGE)
+    if "per_page" not in args:
+        data["per_page"] = PER_PAGE
+    if "stars" in data:
+        data["stars"] = tuple(sorted(set(data["stars"])))
+    return ProductQuery(**{key: value for key, value in data.items() if key in _QUERY_FIELDS}), dropped
+
+
+def listing_url(query: ProductQuery, fixed: tuple[str, ...] = (), **changes) -> str:
+    """This page's URL with `changes` applied to its filters (the page resets unless given)."""
+    query = replace(query, **{"page": 1, **changes})
+    params: list[tuple[str, object]] = []
+    for name in ("q", "category", "locality", "producer", "min_price", "max_price", "in_stock"):
+        value = getattr(query, name)
+        if name in fixed:
+            continue
+        if value is not None and value != "":
+            params.append((name, str(value).lower() if isinstance(value, bool) else value))
+    params += [("stars", stars) for stars in query.stars]
+    if query.sort != "relevance":
+        params.append(("sort", query.sort))
+    if query.page > 1:
+        params.append(("page", query.page))
+    base = url_for(request.endpoint, **(request.view_args or {}))
+    return base + ("?" + urlencode(params) if params else "")
+
+
+@storefront.get("/")
+@cacheable
+def home():
+    """Home: five- and four-star highlights, browse by group and by locality."""
+    today = clock.today()
+    return render_template(
+        "storefront/home.html",
+        five_stars=product_services.list_products(ProductQuery(stars=(5,), per_page=8), today).items,
+        four_stars=product_services.list_products(ProductQuery(stars=(4,), sort="newest", per_page=8), today).items,
+        facets=facet_counts(ProductQuery(), today),
+    )
+
+
+@storefront.get("/products")
+@cacheable
+def products():
+    """Listing with search, facets, sort and pagination."""
+    query, dropped = product_query_from(request.args)
+    return _render_listing(query, dropped, "storefront/listing.html")
+
+
+@storefront.get("/products/<slug>")
+@cacheable
+def product(slug: str):
+    """Product page."""
+    today = clock.today()
+    found = product_services.get_product_by_slug(slug, today)
+    return render_template(
+        "storefront/product.html",
+        product=found,
+        rating=found.rating_on(today),
+        related=product_services.related_products(found, today),
+        form=AddToCartForm(product_id=found.id, quantity=1),
+    )
+
+
+@storefront.get("/producers/<slug>")
+@cacheable
+def producer(slug: str):
+    """Producer page with its products on sale."""
+    found, count = producer_services.get_producer(slug, clock.today())
+    query, dropped = product_query_from(request.args, producer=found.slug)
+    return _render_listing(
+        query, dropped, "storefront/producer.html", fixed=("producer",), producer=found, product_count=count
+    )
+
+
+@storefront.get("/localities/<code>")
+@cacheable
+def locality(code: str):
+    """Locality page: products from one of Quảng Ninh's localities."""
+    localities = {item.code: item for item, _ in product_services.list_localities(clock.today())}
+    if code not in localities:
+        raise NotFound(f"No locality '{code}'.")
+    query, dropped = product_query_from(request.args, locality=code)
+    return _render_listing(query, dropped, "storefront/locality.html", fixed=("locality",), locality=localities[code])
+
+
+def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixed: tuple[str, ...] = (), **context):
+    today = clock.today()
+    try:
+        page = product_services.list_products(query, today)
+        facets = facet_counts(query, today)
+    except DomainError as error:  # an unknown code in a filter: show the catalogue without it
+        dropped.extend(error.errors)
+        query = replace(query, **{name: None for name in error.errors if name in _QUERY_FIELDS})
+        page = product_services.list_products(query, today)
+        facets = facet_counts(query, today)
+    last_page = max(1, -(-page.total // query.per_page))
+    return render_template(
+        template,
+        query=query,
+        page=page,
+        facets=facets,
+        dropped=dropped,
+        last_page=last_page,
+        listing_url=lambda **changes: listing_url(query, fixed, **changes),
+        fixed_filters=fixed,
+        **context,
+    )
+
+
+def _cart() -> dict[int, int]:
+    return {int(product_id): quantity for product_id, quantity in session.get("cart", {}).items()}
+
+
+def _store_cart(cart: dict[int, int]) -> None:
+    session["cart"] = {str(product_id): quantity for product_id, quantity in cart.items()}
+    session.permanent = True
+
+
+def _flash_notices(notices) -> None:
+    from catalogue.storefront.messages import notice_text
+
+    for notice in notices:
+        flash(notice_text(notice), "warning")
+
+
+@storefront.get("/cart")
+def cart():
+    """Cart: lines, quantities, totals in VND."""
+    priced, kept = cart_services.price_cart(_cart(), clock.today())
+    if kept != _cart():
+        _store_cart(kept)
+        _flash_notices(priced.notices)
+    forms = {line.product.id: CartLineForm(product_id=line.product.id, quantity=line.quantity) for line in priced.lines}
+    return render_template("storefront/cart.html", cart=priced, forms=forms)
+
+
+@storefront.post("/cart/add")
+def cart_add():
+    """Add a product to the cart (form post; works without JavaScript)."""
+    form = AddToCartForm()
+    if not form.validate():
+        abort(400, description="; ".join(message for messages in form.errors.values() for message in messages))
+    try:
+        updated, notices = cart_services.add_item(_cart(), form.product_id.data, form.quantity.data, clock.today())
+    except NotFound:
+        abort(404, description=gettext("Sản phẩm này không còn được bán."))
+    _store_cart(updated)
+    _flash_notices(notices)
+    if not notices:
+        flash(gettext("Đã thêm vào giỏ hàng."), "success")
+    return redirect(url_for("storefront.cart"), code=303)
+
+
+@storefront.post("/cart/update")
+def cart_update():
+    """Change a line's quantity; 0 (or the remove button) removes it."""
+    form = CartLineForm()
+    if not form.validate():
+        abort(400, description="; ".join(message for messages in form.errors.values() for message in messages))
+    quantity = 0 if form.remove.data else form.quantity.data
+    try:
+        updated, notices = cart_services.set_quantity(_cart(), form.product_id.data, quantity, clock.today())
+    except NotFound:
+        updated, notices = {k: v for k, v in _cart().items() if k != form.product_id.data}, []
+    _store_cart(updated)
+    _flash_notices(notices)
+    return redirect(url_for("storefront.cart"), code=303)
+
+
+@storefront.post("/language")
+def language():
+    """Switch between Vietnamese and English; remembered in the session."""
+    form = LanguageForm()
+    if form.validate():
+        session["lang"] = form.lang.data
+        session.permanent = True
+    target = request.form.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target, code=303)
