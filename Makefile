@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve migrate seed lint bench clean
+.PHONY: run test serve migrate seed lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ seed: migrate  ## load the OCOP catalogue (idempotent)
 run: seed  ## install, migrate, seed, serve on http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-dev  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility (axe-core) browser tests will be skipped"; fi
+
+test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
@@ -41,3 +46,8 @@ bench: $(VENV)/.installed-dev  ## load figures into bench/README.md (needs wrk)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+translations: $(VENV)/.installed-dev  ## re-extract strings; then translate new ones in catalogue/translations/en/…/messages.po
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o catalogue/translations/messages.pot catalogue
+	$(BIN)/pybabel update -i catalogue/translations/messages.pot -d catalogue/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d catalogue/translations

@@ -1,0 +1,73 @@
+"""Every storefront form needs its CSRF token; headers and cookies are hardened."""
+
+import pytest
+
+from tests.storefront_helpers import cart_of, csrf_token
+
+
+def _product_id(client) -> int:
+    return client.get("/api/v1/products?q=mien+dong+binh+lieu").get_json()["items"][0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [("/cart/add", {"quantity": 1}), ("/cart/update", {"quantity": 2}), ("/language", {"lang": "en"})],
+)
+def test_posts_without_a_csrf_token_are_refused_and_change_nothing(client, path, form):
+    product_id = _product_id(client)
+    token = csrf_token(client, "/products/mien-dong-binh-lieu")
+    client.post("/cart/add", data={"product_id": product_id, "quantity": 1, "csrf_token": token})
+    before = cart_of(client)
+
+    response = client.post(path, data={"product_id": product_id, **form})
+
+    assert response.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
+    assert cart_of(client) == before == {str(product_id): 1}
+    with client.session_transaction() as session:
+        assert "lang" not in session
+
+
+def test_a_forged_token_is_refused(client):
+    response = client.post("/cart/add", data={"product_id": _product_id(client), "quantity": 1, "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert cart_of(client) == {}
+
+
+def test_security_headers_on_pages(client):
+    headers = client.get("/").headers
+
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in headers  # only behind HTTPS
+
+
+def test_hsts_is_sent_over_https(client):
+    headers = client.get("/", base_url="https://shop.test").headers
+    assert "max-age=" in headers["Strict-Transport-Security"]
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    token = csrf_token(client, "/products/mien-dong-binh-lieu")
+    response = client.post("/cart/add", data={"product_id": _product_id(client), "quantity": 1, "csrf_token": token})
+
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    from catalogue.config import load_config
+
+    monkeypatch.setenv("CATALOGUE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] is True and config["FORCE_HTTPS"] is True
+
+
+def test_api_is_not_subject_to_csrf(client):
+    assert client.get("/api/v1/products?per_page=1").status_code == 200
+    assert client.post("/api/v1/products").status_code == 405
