@@ -75,6 +75,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Static files are referenced with a content hash (asset_url), so they can be cached for a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         # flask-smorest / OpenAPI
         "API_TITLE": "OCOP Quảng Ninh catalogue",
         "API_VERSION": "v1",

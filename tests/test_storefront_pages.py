@@ -187,3 +187,14 @@ def test_language_switch_never_redirects_off_site(client):
     response = client.post("/language", data={"lang": "en", "next": "//evil.example/", "csrf_token": token})
 
     assert response.headers["Location"] == "/"
+
+
+def test_stylesheet_is_small_versioned_and_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)">', html).group(1)
+
+    response = client.get(href)
+
+    assert re.fullmatch(r"/static/site\.css\?v=[0-9a-f]{12}", href)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000"
+    assert len(response.data) < 12_000

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, format_date, get_locale, refresh
 from flask_babel import gettext as _
 from flask_talisman import Talisman
@@ -60,11 +64,22 @@ def init_storefront(app: Flask) -> None:
     app.jinja_env.globals["cart_count"] = lambda: sum(session.get("cart", {}).values())
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["asset_url"] = _asset_url
     app.jinja_env.globals["product_json_ld"] = product_json_ld
     app.register_error_handler(CSRFError, _csrf_error)
     # The locale is a per-request fact; Babel caches it on the app context, which can outlive a request.
     app.before_request(refresh)
     app.after_request(_relax_csp_for_api_docs)
+
+
+@lru_cache(maxsize=64)
+def _asset_hash(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _asset_url(filename: str) -> str:
+    """A static file's URL carrying its content hash, so it can be cached for a year."""
+    return url_for("static", filename=filename, v=_asset_hash(str(Path(current_app.static_folder) / filename)))
 
 
 def _csrf_error(error: CSRFError):
