@@ -1,0 +1,488 @@
+"""Load figures for the catalogue API, against a bare-Flask baseline in the same run.
+
+Run from the repository root (or `make bench`):
+
+    .venv/bin/python bench/run.py [--duration 10] [--connections 8] [--skip-scale]
+
+For each catalogue size (the ~346 seeded products, then 100 000 with generated
+variants) it builds or reuses a SQLite database under bench/results/, serves the
+app with gunicorn (2 workers) on a free 127.0.0.1 port, records one answer per
+scenario (list, search, detail) to bench/results/<scenario>-<size>.body, serves
+those very bytes from bench/bare.py (also gunicorn, 2 workers), then runs wrk
+against the app and the bare endpoint alternately. It prints a table and writes
+it between the results markers of bench/README.md. Every process it starts is
+stopped on the way out, Ctrl-C and errors included; every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+RESULTS = BENCH / "results"
+README = BENCH / "README.md"
+SEED_DIR = REPO / "seed"
+BIN = REPO / ".venv" / "bin"
+MEDIA_ROOT = RESULTS / "media"
+
+SEED_FILES = ("producers.csv", "products.csv", "certificate_history.csv")
+SCALE_TARGET = 100_000
+WORKERS = 2
+WRK_THREADS = 2
+WRK_REQUEST_TIMEOUT = "10s"  # wrk's default (2 s) would silently drop slow answers from the latencies
+WARMUP_SECONDS = 1
+
+SCENARIOS = {
+    "list": "/api/v1/products?per_page=20",
+    "search": "/api/v1/products?q=mien+dong+binh+lieu",
+    "detail": "/api/v1/products/{product_id}",
+}
+TARGETS = {"list": 0.5, "search": 0.4}  # minimum req/s ratio app/bare
+SEARCH_GROWTH_LIMIT = 3.0  # search p50 at 100 000 products / at ~350
+MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
+
+# Timeouts, in seconds.
+MIGRATE_TIMEOUT = 120
+SEED_TIMEOUT = 900
+START_TIMEOUT = 30
+STOP_TIMEOUT = 10
+HTTP_TIMEOUT = 30
+WRK_GRACE = 30
+
+
+class BenchError(RuntimeError):
+    """Something the run cannot go on without."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one wrk run measured."""
+
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """One scenario at one catalogue size: the app and its bare baseline."""
+
+    scenario: str
+    size: int
+    app: Load
+    bare: Load
+
+    @property
+    def ratio(self) -> float:
+        """App throughput as a fraction of the bare endpoint's."""
+        return self.app.requests_per_second / self.bare.requests_per_second
+
+
+# --- databases -------------------------------------------------------------------------------------------------
+
+
+def app_env(database: Path) -> dict[str, str]:
+    """Environment for the flask CLI and gunicorn, pointing at `database`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "CATALOGUE_ENV": "development",
+        "SECRET_KEY": "bench",
+        "MEDIA_ROOT": str(MEDIA_ROOT),
+    }
+
+
+def seeded_product_count() -> int:
+    """Data rows in seed/products.csv (a quoted field may span lines, so count records)."""
+    with open(SEED_DIR / "products.csv", newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def build_fingerprint() -> str:
+    """Hash of what a database is built from (seed data, migrations, seeding code): a change means a rebuild."""
+    inputs = (
+        *sorted(SEED_DIR.glob("*.csv")),
+        *sorted((REPO / "migrations" / "versions").glob("*.py")),
+        REPO / "catalogue" / "seeding.py",
+    )
+    digest = hashlib.sha256()
+    for path in inputs:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def product_count(database: Path) -> int | None:
+    """Products in `database`, or None when it is missing or has no products table."""
+    if not database.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=HTTP_TIMEOUT) as connection:
+            return connection.execute("SELECT count(*) FROM products").fetchone()[0]
+    except sqlite3.Error:
+        return None
+
+
+def flask_cli(database: Path, arguments: list[str], timeout: float) -> None:
+    """Run `flask --app wsgi <arguments>` against `database`; its output only shows on failure."""
+    command = [str(BIN / "flask"), "--app", "wsgi", *arguments]
+    try:
+        subprocess.run(
+            command, cwd=REPO, env=app_env(database), capture_output=True, text=True, timeout=timeout, check=True
+        )
+    except subprocess.CalledProcessError as error:
+        raise BenchError(f"{' '.join(command[1:])} failed:\n{error.stdout[-2000:]}{error.stderr[-4000:]}") from error
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"{' '.join(command[1:])} took more than {timeout:.0f} s") from error
+
+
+def ensure_database(database: Path, scale: int | None) -> int:
+    """Build `database` (seeded, then scaled to `scale` products) unless an up-to-date one exists."""
+    expected = scale or seeded_product_count()
+    stamp = database.with_suffix(".fingerprint")
+    fingerprint = build_fingerprint()
+    current = product_count(database)
+    if current == expected and stamp.exists() and stamp.read_text() == fingerprint:
+        print(f"Reusing {database.relative_to(REPO)} ({current} products).")
+        return current
+    for suffix in ("", "-wal", "-shm", ".fingerprint"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    print(f"Building {database.relative_to(REPO)} ({expected} products)…", flush=True)
+    started = time.monotonic()
+    flask_cli(database, ["db", "upgrade"], MIGRATE_TIMEOUT)
+    flask_cli(database, ["seed", *(["--scale", str(scale)] if scale else [])], SEED_TIMEOUT)
+    current = product_count(database)
+    if current != expected:
+        raise BenchError(f"{database.name} holds {current} products after seeding, expected {expected}.")
+    stamp.write_text(fingerprint)
+    print(f"  built in {time.monotonic() - started:.0f} s.")
+    return current
+
+
+# --- servers ---------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A gunicorn process group on 127.0.0.1, started on enter and always stopped on exit."""
+
+    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, chdir: Path = REPO):
+        self.name, self.app, self.env, self.ready_path, self.chdir = name, app, env, ready_path, chdir
+        self.port = free_port()
+        self.log = RESULTS / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        """Absolute URL of `path` on this server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> Server:
+        command = [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--chdir",
+            str(self.chdir),
+            "--log-level",
+            "warning",
+            self.app,
+        ]
+        with open(self.log, "w") as log:
+            # A session of its own: Ctrl-C reaches only us, and we stop master and workers together.
+            self.process = subprocess.Popen(
+                command, cwd=self.chdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"{self.name} exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url(self.ready_path), timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"{self.name} did not answer {self.ready_path} within {START_TIMEOUT} s (see {self.log}).")
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL it if it lingers."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def catalogue_server(database: Path, size: int) -> Server:
+    """The catalogue app (wsgi:app) on `database`."""
+    return Server(f"app-{size}", "wsgi:app", app_env(database), "/healthz")
+
+
+def bare_server(size: int, ready_label: str) -> Server:
+    """The baseline (bench/bare.py), serving every recorded body."""
+    return Server(f"bare-{size}", "bare:app", dict(os.environ), f"/bare/{ready_label}", chdir=BENCH)
+
+
+def fetch(url: str) -> bytes:
+    """Body of a 200 JSON answer at `url`."""
+    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
+        if response.status != 200 or response.headers.get_content_type() != "application/json":
+            raise BenchError(f"{url} answered {response.status} {response.headers.get_content_type()}")
+        return response.read()
+
+
+# --- wrk -------------------------------------------------------------------------------------------------------
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_PERCENTILE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
+_RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def parse_wrk(output: str) -> Load:
+    """Requests/s, p50 and p99 (ms) and error count from `wrk --latency` output."""
+    percentiles = {int(level): float(value) * _UNIT_MS[unit] for level, value, unit in _PERCENTILE.findall(output)}
+    rate = _RATE.search(output)
+    if rate is None or set(percentiles) != {50, 99}:
+        raise BenchError(f"Could not read wrk's output:\n{output}")
+    socket_errors, non_2xx = _SOCKET_ERRORS.search(output), _NON_2XX.search(output)
+    errors = sum(map(int, socket_errors.groups())) if socket_errors else 0
+    errors += int(non_2xx.group(1)) if non_2xx else 0
+    return Load(float(rate.group(1)), percentiles[50], percentiles[99], errors)
+
+
+def run_wrk(url: str, duration: int, connections: int) -> Load:
+    """One wrk run against `url`."""
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        WRK_REQUEST_TIMEOUT,
+        url,
+    ]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=duration + WRK_GRACE, check=True)
+    except subprocess.CalledProcessError as error:
+        raise BenchError(f"wrk failed on {url}: {error.stderr}") from error
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"wrk did not finish on {url} within {duration + WRK_GRACE} s") from error
+    return parse_wrk(result.stdout)
+
+
+# --- one catalogue size ----------------------------------------------------------------------------------------
+
+
+def record_bodies(app: Server, size: int) -> dict[str, str]:
+    """Fetch each scenario once and save its body for the bare app; returns scenario → app path."""
+    listing = fetch(app.url(SCENARIOS["list"]))
+    items = json.loads(listing)["items"]
+    if not items:
+        raise BenchError("The product list is empty: nothing to show in detail.")
+    paths = {name: path.format(product_id=items[0]["id"]) for name, path in SCENARIOS.items()}
+    for name, path in paths.items():
+        (RESULTS / f"{name}-{size}.body").write_bytes(fetch(app.url(path)))
+    return paths
+
+
+def bench_size(database: Path, size: int, duration: int, connections: int) -> list[Row]:
+    """Measure every scenario at one catalogue size, app and bare alternately."""
+    rows = []
+    with catalogue_server(database, size) as app:
+        paths = record_bodies(app, size)
+        with bare_server(size, f"list-{size}") as bare:
+            for name, path in paths.items():
+                label = f"{name}-{size}"
+                targets = (app.url(path), bare.url(f"/bare/{label}"))
+                if fetch(targets[1]) != (RESULTS / f"{label}.body").read_bytes():
+                    raise BenchError(f"The bare app does not serve the recorded bytes of {label}.")
+                for url in targets:
+                    run_wrk(url, WARMUP_SECONDS, connections)
+                app_load, bare_load = (run_wrk(url, duration, connections) for url in targets)
+                rows.append(Row(name, size, app_load, bare_load))
+                print(
+                    f"  {label}: app {app_load.requests_per_second:.0f} req/s, "
+                    f"bare {bare_load.requests_per_second:.0f} req/s",
+                    flush=True,
+                )
+    return rows
+
+
+# --- report ----------------------------------------------------------------------------------------------------
+
+
+def thousands(number: int) -> str:
+    """100000 → '100 000'."""
+    return f"{number:,}".replace(",", " ")
+
+
+def table(rows: list[Row]) -> list[str]:
+    """Markdown table of the results (also what the terminal shows)."""
+    lines = [
+        "| scenario | catalogue size | req/s app | req/s bare | ratio (app/bare) | p50 ms | p99 ms |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.scenario} | {thousands(row.size)} | {row.app.requests_per_second:.0f} "
+            f"| {row.bare.requests_per_second:.0f} | {row.ratio:.3f} | {row.app.p50_ms:.1f} "
+            f"| {row.app.p99_ms:.1f} |"
+        )
+    return lines
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    """The search-growth line, each target met or missed, and any errors wrk saw."""
+    lines = []
+    search = {row.size: row for row in rows if row.scenario == "search"}
+    small = min(search, default=None)
+    if SCALE_TARGET in search and small is not None and small != SCALE_TARGET:
+        growth = search[SCALE_TARGET].app.p50_ms / search[small].app.p50_ms
+        met = "met" if growth <= SEARCH_GROWTH_LIMIT else "MISSED"
+        lines.append(
+            f"search p50 at {thousands(SCALE_TARGET)} / at {thousands(small)} = {growth:.2f}× "
+            f"(target ≤ {SEARCH_GROWTH_LIMIT:g}×: {met})"
+        )
+    for row in rows:
+        if row.scenario in TARGETS:
+            met = "met" if row.ratio >= TARGETS[row.scenario] else "MISSED"
+            lines.append(
+                f"{row.scenario} at {thousands(row.size)}: {row.ratio:.3f}× bare "
+                f"(target ≥ {TARGETS[row.scenario]:g}×: {met})"
+            )
+        for side, load in (("app", row.app), ("bare", row.bare)):
+            if load.errors:
+                lines.append(
+                    f"warning: {row.scenario} at {thousands(row.size)} ({side}): {load.errors} "
+                    "errors or non-2xx answers"
+                )
+    return lines
+
+
+def machine() -> str:
+    """'2 cores (nproc), Python 3.11.7'."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores (nproc), Python {platform.python_version()}"
+
+
+def update_readme(rows: list[Row], duration: int, connections: int) -> None:
+    """Replace what is between the results markers of bench/README.md (appending them if missing)."""
+    block = [
+        MARK_START,
+        f"Measured {date.today().isoformat()} on {machine()}; gunicorn -w {WORKERS}, "
+        f"`wrk -t{WRK_THREADS} -c{connections} -d{duration}s --latency`.",
+        "",
+        *table(rows),
+        "",
+        *(f"- {line}" for line in verdicts(rows)),
+        MARK_END,
+    ]
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    before, found, rest = text.partition(MARK_START)
+    _, found_end, after = rest.partition(MARK_END)
+    if not (found and found_end):
+        before, after = text.rstrip("\n") + "\n\n", "\n"
+    README.write_text(before + "\n".join(block) + after, encoding="utf-8")
+
+
+# --- main ------------------------------------------------------------------------------------------------------
+
+
+def check_prerequisites() -> None:
+    """wrk, gunicorn and the seed data must be there before anything starts."""
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+    for tool in ("flask", "gunicorn"):
+        if not (BIN / tool).exists():
+            raise BenchError(f"{BIN / tool} is missing: install requirements into .venv first.")
+    missing = [name for name in SEED_FILES if not (SEED_DIR / name).exists()]
+    if missing:
+        raise BenchError(f"Seed data missing from seed/: {', '.join(missing)}.")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk run (default 10)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--skip-scale", action="store_true", help=f"skip the {thousands(SCALE_TARGET)}-product run")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build, serve, load, report."""
+    args = parse_args(argv)
+    # Ctrl-C (even when started in the background) and SIGTERM unwind, so every server is stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        check_prerequisites()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        sizes: list[int | None] = [None] if args.skip_scale else [None, SCALE_TARGET]
+        rows: list[Row] = []
+        for scale in sizes:
+            database = RESULTS / f"catalogue-{scale or 'seed'}.db"
+            size = ensure_database(database, scale)
+            print(f"Loading the {thousands(size)}-product catalogue…", flush=True)
+            rows += bench_size(database, size, args.duration, args.connections)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted; servers stopped.", file=sys.stderr)
+        return 130
+    print("\n" + "\n".join([*table(rows), "", *verdicts(rows)]))
+    update_readme(rows, args.duration, args.connections)
+    print(f"\nResults written to {README.relative_to(REPO)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
