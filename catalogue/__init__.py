@@ -31,7 +31,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database and migrations to this app."""
+    from catalogue.payments import init_payments
+
     db.init_app(app)
+    init_payments(app)
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
@@ -41,9 +44,11 @@ def register_blueprints(app: Flask) -> None:
     """The API, the storefront, health check and media files."""
     from catalogue.api import register_api
     from catalogue.storefront import init_storefront
+    from catalogue.webhooks import webhooks
 
     register_api(app)
     init_storefront(app)
+    app.register_blueprint(webhooks)
 
     @app.get("/healthz")
     def healthz():
@@ -70,9 +75,11 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
+    from catalogue.orders.cli import orders_cli
     from catalogue.seeding import seed_command
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(orders_cli)
 
 
 def _repo_path(name: str):

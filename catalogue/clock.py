@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,3 +16,8 @@ def today() -> date:
     if pinned:
         return pinned if isinstance(pinned, date) else date.fromisoformat(pinned)
     return datetime.now(VIETNAM).date()
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware (UTC)."""
+    return datetime.now(UTC)

@@ -45,6 +45,36 @@ def _secret_key(environment: str, instance_path: Path) -> str:
     return key
 
 
+def _payment_settings(environment: str) -> dict[str, Any]:
+    """Stripe keys (test-mode placeholders outside production), reservations, shipping, mail."""
+    placeholders = {
+        "STRIPE_SECRET_KEY": "sk_test_placeholder",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_placeholder",
+        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+    }
+    settings: dict[str, Any] = {}
+    for name, placeholder in placeholders.items():
+        value = os.environ.get(name)
+        if not value and environment == "production":
+            raise ConfigError(f"{name} must be set in production.")
+        settings[name] = value or placeholder
+    settings.update(
+        {
+            "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+            "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+            "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
+            "SHIPPING_BASE_FEE_VND": int(os.environ.get("SHIPPING_BASE_FEE_VND", "30000")),
+            "SHIPPING_BASE_WEIGHT_G": int(os.environ.get("SHIPPING_BASE_WEIGHT_G", "1000")),
+            "SHIPPING_PER_KG_VND": int(os.environ.get("SHIPPING_PER_KG_VND", "10000")),
+            "SHIPPING_FREE_FROM_VND": os.environ.get("SHIPPING_FREE_FROM_VND") or None,
+            "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+            "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+            "MAIL_FROM": os.environ.get("MAIL_FROM", "OCOP Quảng Ninh <no-reply@ocop-quangninh.vn>"),
+        }
+    )
+    return settings
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -89,6 +119,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "info": {"description": "Quảng Ninh OCOP products: catalogue, orders and marketplace sync."},
         },
     }
+    config.update(_payment_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)

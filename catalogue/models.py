@@ -1,7 +1,20 @@
 """Every model, imported in one place so the metadata is complete."""
 
 from catalogue.geography.models import Locality
+from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
 
-__all__ = ["Category", "Certificate", "Locality", "OcopGroup", "Producer", "Product", "ProductImage"]
+__all__ = [
+    "Category",
+    "Certificate",
+    "Locality",
+    "OcopGroup",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "ProcessedWebhookEvent",
+    "Producer",
+    "Product",
+    "ProductImage",
+]

@@ -60,3 +60,20 @@ def test_unknown_environment_name_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("CATALOGUE_ENV", "prod")
     with pytest.raises(ConfigError, match="CATALOGUE_ENV"):
         create_app()
+
+
+def test_production_requires_the_stripe_keys(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOGUE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
+    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
+        load_config(str(tmp_path))
+
+
+def test_development_uses_test_mode_stripe_placeholders(monkeypatch, tmp_path):
+    monkeypatch.delenv("CATALOGUE_ENV", raising=False)
+    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
+    config = load_config(str(tmp_path))
+    assert config["STRIPE_SECRET_KEY"].startswith("sk_test_")
+    assert config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"

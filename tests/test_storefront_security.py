@@ -64,6 +64,8 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("CATALOGUE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.setenv(name, "set-in-production")
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] is True and config["FORCE_HTTPS"] is True
 

@@ -12,7 +12,8 @@ API_PREFIX = "/api/v1"
 def register_api(app: Flask) -> None:
     """Attach flask-smorest and every resource blueprint under /api/v1."""
     from catalogue.api import catalogue as catalogue_routes
+    from catalogue.api import orders as order_routes
 
     api.init_app(app)
-    for blueprint in catalogue_routes.blueprints:
+    for blueprint in (*catalogue_routes.blueprints, *order_routes.blueprints):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)

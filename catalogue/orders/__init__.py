@@ -1,0 +1,1 @@
+"""Orders: checkout, stock reservation, payment state from signed webhooks."""

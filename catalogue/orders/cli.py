@@ -1,0 +1,37 @@
+"""`flask orders …`: the operator's tools until the admin portal exists."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from catalogue import clock
+from catalogue.errors import DomainError
+from catalogue.orders import services
+from catalogue.payments import payment_gateway
+
+
+@click.group("orders")
+def orders_cli() -> None:
+    """Manage orders."""
+
+
+@orders_cli.command("expire")
+@with_appcontext
+def expire_command() -> None:
+    """Release the stock of unpaid orders whose reservation has expired."""
+    released = services.release_expired_reservations(clock.now())
+    click.echo(f"Released {released} expired reservation(s).")
+
+
+@orders_cli.command("cancel")
+@click.argument("code")
+@click.option("--reason", default="cancelled by admin", show_default=True)
+@with_appcontext
+def cancel_command(code: str, reason: str) -> None:
+    """Cancel an order; a paid one is refunded through Stripe."""
+    try:
+        order = services.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{order.code}: {order.status}")

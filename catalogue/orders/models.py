@@ -1,0 +1,111 @@
+"""Orders: what a buyer bought at what price, where it goes, and what happened to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.extensions import db
+from catalogue.models_base import Timestamped, utcnow
+
+ORDER_STATUSES = (
+    "pending_payment",  # stock reserved, waiting for the card payment
+    "payment_failed",  # the last attempt was declined; still reserved and retryable until it expires
+    "paid",  # the signed webhook said so; stock is committed
+    "shipped",
+    "delivered",
+    "cancelled",  # before payment (buyer, admin or expiry); stock released
+    "refund_pending",  # a paid order was cancelled; waiting for Stripe's charge.refunded
+    "refunded",  # money returned, stock released
+)
+RESERVING_STATUSES = ("pending_payment", "payment_failed")
+
+
+class Order(Timestamped, db.Model):
+    """A buyer's order, paid by card through Stripe."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN {ORDER_STATUSES}", name="ck_orders_status"),
+        CheckConstraint("total_vnd = subtotal_vnd + shipping_fee_vnd", name="ck_orders_total"),
+        Index("ix_orders_status_reserved_until", "status", "reserved_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    customer_name: Mapped[str] = mapped_column(String(120))
+    customer_email: Mapped[str] = mapped_column(String(200))
+    customer_phone: Mapped[str] = mapped_column(String(20))
+    shipping_line1: Mapped[str] = mapped_column(String(200))
+    shipping_ward: Mapped[str] = mapped_column(String(120))
+    shipping_ward_code: Mapped[str] = mapped_column(String(10))
+    shipping_province: Mapped[str] = mapped_column(String(120))
+    shipping_province_code: Mapped[str] = mapped_column(String(10))
+    subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    shipping_fee_vnd: Mapped[int] = mapped_column(BigInteger)
+    total_vnd: Mapped[int] = mapped_column(BigInteger)
+    weight_g: Mapped[int] = mapped_column(Integer)
+    reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    payment_client_secret: Mapped[str | None] = mapped_column(String(200))
+    payment_error: Mapped[str | None] = mapped_column(Text)
+    tracking_number: Mapped[str | None] = mapped_column(String(60))
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+
+
+class OrderLine(db.Model):
+    """A product as it was sold: name, sku and price are copied at the time of the order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_order_lines_quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    unit_price_vnd: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total_vnd: Mapped[int] = mapped_column(BigInteger)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """One step of an order's status history, with who or what caused it."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class ProcessedWebhookEvent(db.Model):
+    """A payment-provider event already applied; a replay of the same id changes nothing."""
+
+    __tablename__ = "processed_webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    order_code: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

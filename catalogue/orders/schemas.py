@@ -1,0 +1,119 @@
+"""Order schemas: the checkout request in, the order out (contract §4)."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from catalogue.products.schemas import UtcDateTime, printable
+from catalogue.text import nfc
+
+PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8}|2\d{9})$")
+
+
+def vietnamese_phone(value: str) -> str:
+    """Normalise a Vietnamese mobile or landline to 0xxxxxxxxx; raise when it is not one."""
+    digits = re.sub(r"[\s.\-()]", "", value)
+    found = PHONE.match(digits)
+    if not found:
+        raise ValidationError("Must be a Vietnamese phone number, e.g. 0912345678.")
+    return "0" + found.group(1)
+
+
+class Text(fields.String):
+    """Trimmed NFC text without control characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = nfc(super()._deserialize(value, attr, data, **kwargs)).strip()
+        printable(text)
+        return text
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LineRequestSchema(StrictSchema):
+    product_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+class CustomerSchema(StrictSchema):
+    name = Text(required=True, validate=validate.Length(min=2, max=120))
+    email = fields.Email(required=True, validate=validate.Length(max=200))
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+
+    @post_load
+    def normalise_phone(self, data, **kwargs):
+        try:
+            data["phone"] = vietnamese_phone(data["phone"])
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from error
+        return data
+
+
+class AddressSchema(StrictSchema):
+    line1 = Text(required=True, validate=validate.Length(min=3, max=200))
+    ward = Text(required=True, validate=validate.Length(min=2, max=120))
+    province = Text(required=True, validate=validate.Length(min=2, max=120))
+
+
+class OrderRequestSchema(StrictSchema):
+    lines = fields.List(fields.Nested(LineRequestSchema), required=True, validate=validate.Length(min=1, max=50))
+    customer = fields.Nested(CustomerSchema, required=True)
+    shipping_address = fields.Nested(AddressSchema, required=True)
+
+
+class OrderLineSchema(Schema):
+    product_id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    unit_price_vnd = fields.Integer()
+    quantity = fields.Integer()
+    line_total_vnd = fields.Integer()
+
+
+class OrderEventSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String()
+    at = UtcDateTime(attribute="created_at")
+
+
+class PaymentSchema(Schema):
+    provider = fields.Constant("stripe")
+    payment_intent_id = fields.String()
+    client_secret = fields.String()
+    publishable_key = fields.String()
+
+
+class OrderSchema(Schema):
+    """An order as its buyer (or the shop) sees it."""
+
+    code = fields.String()
+    status = fields.String()
+    subtotal_vnd = fields.Integer()
+    shipping_fee_vnd = fields.Integer()
+    total_vnd = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    customer = fields.Function(
+        lambda order: {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone}
+    )
+    shipping_address = fields.Function(
+        lambda order: {"line1": order.shipping_line1, "ward": order.shipping_ward, "province": order.shipping_province}
+    )
+    reserved_until = UtcDateTime(allow_none=True)
+    payment_error = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(OrderEventSchema), attribute="events")
+    created_at = UtcDateTime()
+
+
+class PlacedOrderSchema(OrderSchema):
+    """The 201 answer of checkout: the order, its access token (shown once) and the payment."""
+
+    access_token = fields.String()
+    payment = fields.Nested(PaymentSchema)

@@ -1,0 +1,377 @@
+"""Checkout and the life of an order.
+
+Placing an order reserves stock atomically (see products.stock) and only then asks
+the gateway for a PaymentIntent. The order turns `paid` only when a verified
+webhook says so (`apply_payment_event`); unpaid reservations expire and give
+their stock back. Every status change is recorded as an OrderEvent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalogue.extensions import db
+from catalogue.geography.addresses import resolve_place
+from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine, ProcessedWebhookEvent
+from catalogue.orders.shipping import ShippingRule
+from catalogue.payments.gateway import MAX_AMOUNT_VND, PaymentEvent, PaymentGateway, PaymentUnavailable
+from catalogue.products.services import products_by_ids
+from catalogue.products.stock import return_stock, take_stock
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
+MAX_LINES = 50
+MAX_QUANTITY = 99
+TRANSITIONS = {
+    "pending_payment": {"paid", "payment_failed", "cancelled"},
+    "payment_failed": {"paid", "payment_failed", "cancelled"},
+    "cancelled": {"paid", "refund_pending"},  # a payment that lands after expiry
+    "paid": {"shipped", "refund_pending"},
+    "shipped": {"delivered", "refund_pending"},
+    "delivered": {"refund_pending"},
+    "refund_pending": {"refunded", "paid", "shipped", "delivered"},  # back, if the refund could not start
+    "refunded": set(),
+}
+
+
+class PaymentServiceUnavailable(Conflict):
+    """Answered as 503: the order was not placed because the card provider is unreachable."""
+
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    ward: str
+    province: str
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    access_token: str
+
+
+def place_order(
+    lines: list[LineRequest],
+    customer: Customer,
+    address: Address,
+    *,
+    now: datetime,
+    today: date,
+    gateway: PaymentGateway,
+    shipping: ShippingRule,
+    reservation_minutes: int,
+) -> PlacedOrder:
+    """Reserve stock for every line or none, then create the order's PaymentIntent."""
+    wanted = _merge_lines(lines)
+    place = resolve_place(address.province, address.ward)
+    release_expired_reservations(now)
+    products = products_by_ids(list(wanted), today)
+    for index, (product_id, quantity) in enumerate(wanted.items()):
+        product = products.get(product_id)
+        if product is None:
+            _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
+        if not take_stock(product_id, quantity):
+            db.session.rollback()
+            available = products_by_ids([product_id], today).get(product_id)
+            left = available.stock if available else 0
+            _refuse_line(index, product_id, f"Only {left} of '{product.name}' left; {quantity} asked.")
+    order_lines = [
+        OrderLine(
+            product_id=product.id,
+            producer_id=product.producer_id,
+            sku=product.sku,
+            name=product.name,
+            unit=product.unit,
+            unit_price_vnd=product.price_vnd,
+            quantity=quantity,
+            line_total_vnd=product.price_vnd * quantity,
+        )
+        for product_id, quantity in wanted.items()
+        for product in [products[product_id]]
+    ]
+    subtotal = sum(line.line_total_vnd for line in order_lines)
+    weight = sum((products[line.product_id].net_weight_g or 0) * line.quantity for line in order_lines)
+    fee = shipping.fee_for(weight, subtotal)
+    if subtotal + fee > MAX_AMOUNT_VND:
+        db.session.rollback()
+        raise InvalidInput(
+            "The order is larger than a card payment allows (99.999.999 ₫); split it into smaller orders.",
+            {"lines": ["Total exceeds 99.999.999 ₫."]},
+        )
+    access_token = secrets.token_urlsafe(24)
+    order = Order(
+        code=_new_code(),
+        status="pending_payment",
+        access_token_hash=_hash(access_token),
+        customer_name=customer.name,
+        customer_email=customer.email,
+        customer_phone=customer.phone,
+        shipping_line1=address.line1,
+        shipping_ward=place.ward,
+        shipping_ward_code=place.ward_code,
+        shipping_province=place.province,
+        shipping_province_code=place.province_code,
+        subtotal_vnd=subtotal,
+        shipping_fee_vnd=fee,
+        total_vnd=subtotal + fee,
+        weight_g=weight,
+        reserved_until=now + timedelta(minutes=reservation_minutes),
+        lines=order_lines,
+    )
+    order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
+    db.session.add(order)
+    db.session.commit()
+    _attach_payment_intent(order, gateway)
+    return PlacedOrder(order, access_token)
+
+
+def _attach_payment_intent(order: Order, gateway: PaymentGateway) -> None:
+    try:
+        intent = gateway.create_payment_intent(order.code, order.total_vnd, idempotency_key=f"order-{order.code}")
+    except PaymentUnavailable as error:
+        _transition(order, "cancelled", "payment provider unavailable")
+        _release(order)
+        db.session.commit()
+        raise PaymentServiceUnavailable(
+            "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
+            {"payment": [str(error)]},
+        ) from error
+    order.payment_intent_id = intent.id
+    order.payment_client_secret = intent.client_secret
+    db.session.commit()
+
+
+def _merge_lines(lines: list[LineRequest]) -> dict[int, int]:
+    if not lines:
+        raise InvalidInput("The order has no lines.", {"lines": ["Add at least one product."]})
+    if len(lines) > MAX_LINES:
+        raise InvalidInput("Too many lines.", {"lines": [f"At most {MAX_LINES} lines."]})
+    wanted: dict[int, int] = {}
+    for line in lines:
+        wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    for index, (product_id, quantity) in enumerate(wanted.items()):
+        if quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                f"At most {MAX_QUANTITY} of one product per order.",
+                {"lines": {str(index): {"quantity": [f"At most {MAX_QUANTITY} (product {product_id})."]}}},
+            )
+    return wanted
+
+
+def _refuse_line(index: int, product_id: int, message: str) -> None:
+    db.session.rollback()
+    raise Conflict(
+        f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
+        {"lines": {str(index): {"product_id": product_id, "message": message}}},
+    )
+
+
+def _new_code() -> str:
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"QN-{chars[:4]}-{chars[4:]}"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _transition(order: Order, to_status: str, reason: str) -> None:
+    if to_status not in TRANSITIONS[order.status]:
+        raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
+    order.events.append(OrderEvent(from_status=order.status, to_status=to_status, reason=reason[:200]))
+    order.status = to_status
+    if to_status not in RESERVING_STATUSES:
+        order.reserved_until = None
+
+
+def _release(order: Order) -> None:
+    for line in order.lines:
+        return_stock(line.product_id, line.quantity)
+
+
+def _retake(order: Order) -> bool:
+    """Reserve an expired order's stock again (its payment arrived late); all lines or none."""
+    taken = []
+    for line in order.lines:
+        if not take_stock(line.product_id, line.quantity):
+            for product_id, quantity in taken:
+                return_stock(product_id, quantity)
+            return False
+        taken.append((line.product_id, line.quantity))
+    return True
+
+
+def release_expired_reservations(now: datetime) -> int:
+    """Cancel unpaid orders past their reservation and give their stock back."""
+    expired = db.session.scalars(
+        select(Order)
+        .where(Order.status.in_(RESERVING_STATUSES), Order.reserved_until < now)
+        .options(selectinload(Order.lines))
+        .limit(500)
+    ).all()
+    for order in expired:
+        _transition(order, "cancelled", "reservation expired")
+        _release(order)
+    if expired:
+        db.session.commit()
+    return len(expired)
+
+
+def find_order(code: str) -> Order:
+    order = db.session.scalar(
+        select(Order).where(Order.code == code).options(selectinload(Order.lines), selectinload(Order.events))
+    )
+    if order is None:
+        raise NotFound(f"No order {code}.")
+    return order
+
+
+def order_for_buyer(code: str, access_token: str | None, now: datetime) -> Order:
+    """The order, if `access_token` is its token; an expired reservation is released on read."""
+    order = find_order(code)
+    if not access_token or not hmac.compare_digest(order.access_token_hash, _hash(access_token)):
+        raise NotFound(f"No order {code}.")  # never confirm that a code exists without its token
+    if order.status in RESERVING_STATUSES and order.reserved_until and _aware(order.reserved_until) < now:
+        release_expired_reservations(now)
+        db.session.refresh(order)
+    return order
+
+
+def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway: PaymentGateway) -> Order:
+    """The buyer may cancel before paying; stock comes back at once."""
+    order = order_for_buyer(code, access_token, now)
+    if order.status == "cancelled":
+        return order
+    if order.status not in RESERVING_STATUSES:
+        raise PermissionDenied(f"Order {code} is {order.status}; ask the shop to cancel and refund it.")
+    _transition(order, "cancelled", "cancelled by buyer")
+    _release(order)
+    db.session.commit()
+    _cancel_intent(order, gateway)
+    return order
+
+
+def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: str = "cancelled by admin") -> Order:
+    """Unpaid: cancel and release. Paid: refund through Stripe; `charge.refunded` finishes it."""
+    order = find_order(code)
+    if order.status in ("cancelled", "refunded", "refund_pending"):
+        return order
+    if order.status in RESERVING_STATUSES:
+        _transition(order, "cancelled", reason)
+        _release(order)
+        db.session.commit()
+        _cancel_intent(order, gateway)
+        return order
+    previous = order.status
+    _transition(order, "refund_pending", reason)
+    db.session.commit()
+    try:
+        gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
+    except PaymentUnavailable as error:
+        _transition(order, previous, f"refund failed: {error}")
+        db.session.commit()
+        raise PaymentServiceUnavailable("The refund could not be started; the order is unchanged.") from error
+    return order
+
+
+def _cancel_intent(order: Order, gateway: PaymentGateway) -> None:
+    """Best effort: a PaymentIntent left open is harmless, a late payment is handled by the webhook."""
+    if not order.payment_intent_id:
+        return
+    try:
+        gateway.cancel_payment_intent(order.payment_intent_id, idempotency_key=f"cancel-{order.code}")
+    except PaymentUnavailable as error:
+        log.warning("Could not cancel PaymentIntent of %s: %s", order.code, error)
+
+
+def apply_payment_event(event: PaymentEvent, now: datetime, gateway: PaymentGateway) -> str:
+    """Apply a verified webhook once; replays and out-of-order events leave the right state."""
+    if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
+        return "duplicate"
+    order = _order_for_event(event)
+    outcome = "ignored"
+    refund_after_commit = False
+    if order is not None:
+        outcome, refund_after_commit = _apply(order, event)
+    db.session.add(
+        ProcessedWebhookEvent(
+            provider="stripe", event_id=event.id, event_type=event.type, order_code=order.code if order else None
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event delivered twice at once: the other delivery applied it
+        db.session.rollback()
+        return "duplicate"
+    if refund_after_commit:
+        gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
+    return outcome
+
+
+def _order_for_event(event: PaymentEvent) -> Order | None:
+    if event.payment_intent_id:
+        order = db.session.scalar(select(Order).where(Order.payment_intent_id == event.payment_intent_id))
+        if order is not None:
+            return order
+    if event.order_code:
+        return db.session.scalar(select(Order).where(Order.code == event.order_code))
+    return None
+
+
+def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
+    if event.type == "payment_intent.succeeded":
+        if order.status in RESERVING_STATUSES:
+            _transition(order, "paid", "payment succeeded")
+            return "paid", False
+        if order.status == "cancelled":  # paid after its reservation expired
+            if _retake(order):
+                _transition(order, "paid", "payment succeeded after expiry; stock taken again")
+                return "paid", False
+            _transition(order, "refund_pending", "paid after expiry but sold out; refunding")
+            return "refund_pending", True
+        return "unchanged", False
+    if event.type == "payment_intent.payment_failed":
+        if order.status in RESERVING_STATUSES:
+            order.payment_error = (event.failure_message or "The card was declined.")[:500]
+            _transition(order, "payment_failed", "payment failed")
+            return "payment_failed", False
+        return "unchanged", False  # a late failure never undoes a success
+    if event.type == "charge.refunded":
+        if order.status in ("paid", "shipped", "delivered", "refund_pending"):
+            _transition(order, "refunded", "refunded")
+            _release(order)
+            return "refunded", False
+        return "unchanged", False
+    return "ignored", False
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,32 @@
+"""Glue for the HTTP layers: call the order services with this app's clock, gateway and rules."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from catalogue import clock
+from catalogue.orders import services
+from catalogue.orders.shipping import ShippingRule
+from catalogue.payments import payment_gateway
+
+
+def place_order(lines, customer, address) -> services.PlacedOrder:
+    """Place an order as of now, with the configured shipping rule and reservation time."""
+    return services.place_order(
+        lines,
+        customer,
+        address,
+        now=clock.now(),
+        today=clock.today(),
+        gateway=payment_gateway(),
+        shipping=ShippingRule.from_config(current_app.config),
+        reservation_minutes=current_app.config["RESERVATION_MINUTES"],
+    )
+
+
+def order_for_buyer(code: str, token: str | None):
+    return services.order_for_buyer(code, token, clock.now())
+
+
+def cancel_by_buyer(code: str, token: str | None):
+    return services.cancel_by_buyer(code, token, clock.now(), payment_gateway())

@@ -1,0 +1,23 @@
+"""Card payments through Stripe, behind a small gateway interface."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from catalogue.payments.gateway import PaymentGateway, StripeGateway
+
+
+def init_payments(app: Flask) -> None:
+    """Build the gateway once per app; tests may hand one in as PAYMENT_GATEWAY."""
+    gateway = app.config.get("PAYMENT_GATEWAY") or StripeGateway(
+        secret_key=app.config["STRIPE_SECRET_KEY"],
+        publishable_key=app.config["STRIPE_PUBLISHABLE_KEY"],
+        webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"],
+        api_base=app.config["STRIPE_API_BASE"],
+    )
+    app.extensions["payment_gateway"] = gateway
+
+
+def payment_gateway() -> PaymentGateway:
+    """The app's gateway (HTTP layers pass it to the order services)."""
+    return current_app.extensions["payment_gateway"]

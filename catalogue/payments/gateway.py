@@ -1,0 +1,131 @@
+"""The payment gateway: the only place that talks to Stripe.
+
+Services depend on the `PaymentGateway` protocol; `StripeGateway` is the real one
+(the official SDK, pinned API version, explicit timeouts, an idempotency key on
+every create) and tests may pass any object with the same methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import stripe
+
+log = logging.getLogger(__name__)
+
+STRIPE_API_VERSION = "2024-06-20"
+CONNECT_TIMEOUT_SECONDS = 3.05
+READ_TIMEOUT_SECONDS = 15
+MAX_AMOUNT_VND = 99_999_999  # Stripe takes at most 8 digits
+
+
+class PaymentUnavailable(Exception):
+    """The payment provider could not be reached or refused the call."""
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature does not verify."""
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """What a verified webhook says, reduced to what orders need."""
+
+    id: str
+    type: str
+    payment_intent_id: str | None
+    order_code: str | None
+    failure_message: str | None = None
+
+
+class PaymentGateway(Protocol):
+    publishable_key: str
+
+    def create_payment_intent(self, order_code: str, amount_vnd: int, idempotency_key: str) -> PaymentIntent: ...
+
+    def cancel_payment_intent(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+
+    def refund(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent: ...
+
+
+class StripeGateway:
+    """Stripe through the official SDK; `api_base` points it at localstripe in tests."""
+
+    def __init__(self, secret_key: str, publishable_key: str, webhook_secret: str, api_base: str | None = None):
+        self.publishable_key = publishable_key
+        self._webhook_secret = webhook_secret
+        self._client = stripe.StripeClient(
+            secret_key,
+            stripe_version=STRIPE_API_VERSION,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)),
+            max_network_retries=2,
+        )
+
+    def create_payment_intent(self, order_code: str, amount_vnd: int, idempotency_key: str) -> PaymentIntent:
+        """One PaymentIntent per order; VND is zero-decimal, so the amount is whole dong."""
+        try:
+            intent = self._client.v1.payment_intents.create(
+                params={
+                    "amount": amount_vnd,
+                    "currency": "vnd",
+                    "payment_method_types": ["card"],
+                    "metadata": {"order_code": order_code},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            log.warning("PaymentIntent for %s failed: %s", order_code, error)
+            raise PaymentUnavailable(str(error.user_message or error)) from error
+        return PaymentIntent(id=intent.id, client_secret=intent.client_secret)
+
+    def cancel_payment_intent(self, payment_intent_id: str, idempotency_key: str) -> None:
+        try:
+            self._client.v1.payment_intents.cancel(payment_intent_id, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as error:
+            raise PaymentUnavailable(str(error.user_message or error)) from error
+
+    def refund(self, payment_intent_id: str, idempotency_key: str) -> None:
+        try:
+            self._client.v1.refunds.create(
+                params={"payment_intent": payment_intent_id}, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as error:
+            raise PaymentUnavailable(str(error.user_message or error)) from error
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """Verify `Stripe-Signature` over the raw body (5-minute tolerance) and read the event."""
+        try:
+            event = stripe.Webhook.construct_event(payload, signature or "", self._webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise InvalidSignature(str(error)) from error
+        return _payment_event(event)
+
+
+def _payment_event(event) -> PaymentEvent:
+    obj = event["data"]["object"]
+    metadata = obj.get("metadata") or {}
+    if obj.get("object") == "payment_intent":
+        intent_id = obj.get("id")
+        error = obj.get("last_payment_error") or {}
+        failure = error.get("message") if isinstance(error, dict) else None
+    else:  # a charge (charge.refunded): it names its PaymentIntent
+        intent_id = obj.get("payment_intent")
+        failure = None
+    return PaymentEvent(
+        id=event["id"],
+        type=event["type"],
+        payment_intent_id=intent_id,
+        order_code=metadata.get("order_code"),
+        failure_message=failure,
+    )

@@ -1,0 +1,35 @@
+"""Stock moves: atomic, conditional, never below zero, on SQLite and PostgreSQL alike.
+
+Taking stock is one `UPDATE … SET stock = stock - n WHERE id = … AND stock >= n`:
+the database serialises concurrent writers, so two buyers can never both take the
+last unit. Every move bumps the product's version so marketplace sync sees it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from catalogue.extensions import db
+from catalogue.models_base import utcnow
+from catalogue.products.models import Product
+
+
+def take_stock(product_id: int, quantity: int) -> bool:
+    """Remove `quantity` units if that many are there; False (and no change) otherwise."""
+    result = db.session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.stock >= quantity)
+        .values(stock=Product.stock - quantity, version=Product.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def return_stock(product_id: int, quantity: int) -> None:
+    """Put `quantity` units back (a reservation released, an order refunded)."""
+    db.session.execute(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(stock=Product.stock + quantity, version=Product.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
