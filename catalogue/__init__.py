@@ -43,9 +43,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The API, the storefront, health check and media files."""
     from catalogue.api import register_api
+    from catalogue.extensions import csrf
     from catalogue.storefront import init_storefront
     from catalogue.webhooks import webhooks
 
+    csrf.init_app(app)
+    csrf.exempt(webhooks)  # signed by Stripe, not by a browser session
     register_api(app)
     init_storefront(app)
     app.register_blueprint(webhooks)

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, event, text
 from catalogue import create_app
 from catalogue.extensions import db
 from catalogue.seeding import seed_catalogue
+from tests.fakes import WEBHOOK_SECRET, FakeGateway
 
 TODAY = date(2026, 11, 21)
 REQUIRE_SERVICES = os.environ.get("CATALOGUE_REQUIRE_SERVICES") == "1"
@@ -53,6 +54,8 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "MEDIA_ROOT": str(media_root),
         "CATALOGUE_TODAY": TODAY,
         "PUBLIC_BASE_URL": "http://shop.test",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PAYMENT_GATEWAY": FakeGateway(),
     }
     if schema:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}

@@ -70,6 +70,6 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert config["SESSION_COOKIE_SECURE"] is True and config["FORCE_HTTPS"] is True
 
 
-def test_api_is_not_subject_to_csrf(client):
-    assert client.get("/api/v1/products?per_page=1").status_code == 200
-    assert client.post("/api/v1/products").status_code == 405
+def test_api_and_webhooks_are_not_subject_to_csrf(client):
+    assert client.post("/api/v1/orders", json={}).status_code == 422  # validated, not refused for CSRF
+    assert client.post("/webhooks/stripe", data=b"{}").status_code == 400  # refused for its signature

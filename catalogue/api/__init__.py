@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from catalogue.extensions import api
+from catalogue.extensions import api, csrf
 
 API_PREFIX = "/api/v1"
 
@@ -17,3 +17,5 @@ def register_api(app: Flask) -> None:
     api.init_app(app)
     for blueprint in (*catalogue_routes.blueprints, *order_routes.blueprints):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
+        # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
+        csrf.exempt(blueprint)

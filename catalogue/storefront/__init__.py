@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, format_date, get_locale, refresh
 from flask_babel import gettext as _
 from flask_talisman import Talisman
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 
 from catalogue.errors import _answer
 from catalogue.money import format_vnd
@@ -18,7 +18,6 @@ from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url
 
 babel = Babel()
-csrf = CSRFProtect()
 talisman = Talisman()
 
 CONTENT_SECURITY_POLICY = {
@@ -40,12 +39,10 @@ def select_locale() -> str:
 
 def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
-    from catalogue.api import API_PREFIX
     from catalogue.storefront.seo import seo
     from catalogue.storefront.views import storefront
 
     babel.init_app(app, locale_selector=select_locale)
-    csrf.init_app(app)
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -56,8 +53,6 @@ def init_storefront(app: Flask) -> None:
     )
     app.register_blueprint(storefront)
     app.register_blueprint(seo)
-    # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.
-    csrf.exempt(API_PREFIX.strip("/"))
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["date"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.filters["rich_text"] = rich_text

@@ -1,0 +1,66 @@
+"""A payment gateway that never leaves the process, for unit tests of the order services.
+
+Webhook parsing is the real Stripe signature check (with the test secret), so forged,
+replayed and reordered events are tested against the real verification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+
+from catalogue.payments.gateway import PaymentIntent, PaymentUnavailable, StripeGateway
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+class FakeGateway(StripeGateway):
+    """Records every call; `unavailable = True` makes calls fail like an unreachable Stripe."""
+
+    def __init__(self):
+        super().__init__("sk_test_fake", "pk_test_fake", WEBHOOK_SECRET, api_base="http://127.0.0.1:9")
+        self.calls: list[tuple] = []
+        self.unavailable = False
+        self._ids = itertools.count(1)
+
+    def _record(self, *call):
+        if self.unavailable:
+            raise PaymentUnavailable("Stripe is unreachable (fake)")
+        self.calls.append(call)
+
+    def create_payment_intent(self, order_code, amount_vnd, idempotency_key):
+        self._record("create", order_code, amount_vnd, idempotency_key)
+        number = next(self._ids)
+        return PaymentIntent(id=f"pi_fake_{number}", client_secret=f"pi_fake_{number}_secret_x")
+
+    def cancel_payment_intent(self, payment_intent_id, idempotency_key):
+        self._record("cancel", payment_intent_id, idempotency_key)
+
+    def refund(self, payment_intent_id, idempotency_key):
+        self._record("refund", payment_intent_id, idempotency_key)
+
+
+def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
+    """The body and Stripe-Signature header Stripe would send for `event`."""
+    body = json.dumps(event).encode()
+    moment = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{moment}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={moment},v1={signature}"
+
+
+def intent_event(event_id: str, kind: str, intent_id: str, order_code: str, failure: str | None = None) -> dict:
+    """A payment_intent.* event."""
+    intent = {"id": intent_id, "object": "payment_intent", "metadata": {"order_code": order_code}}
+    if failure:
+        intent["last_payment_error"] = {"message": failure}
+    return {"id": event_id, "object": "event", "type": f"payment_intent.{kind}", "data": {"object": intent}}
+
+
+def refund_event(event_id: str, intent_id: str) -> dict:
+    """A charge.refunded event naming its PaymentIntent."""
+    charge = {"id": "ch_" + event_id, "object": "charge", "payment_intent": intent_id, "refunded": True,
+              "metadata": {}}
+    return {"id": event_id, "object": "event", "type": "charge.refunded", "data": {"object": charge}}
