@@ -191,3 +191,40 @@ def count_statements(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+class _Inbox:
+    """Messages received by the local SMTP server."""
+
+    def __init__(self):
+        import queue
+
+        self.messages = queue.Queue()
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes, policy
+
+        self.messages.put(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for_message(self, timeout: float = 10):
+        return self.messages.get(timeout=timeout)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    inbox.port = port
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox
+    controller.stop()

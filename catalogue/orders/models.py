@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
@@ -54,6 +54,9 @@ class Order(Timestamped, db.Model):
     payment_client_secret: Mapped[str | None] = mapped_column(String(200))
     payment_error: Mapped[str | None] = mapped_column(Text)
     tracking_number: Mapped[str | None] = mapped_column(String(60))
+    # True while the order's quantities are taken from stock (reserved or sold), so a
+    # release or refund gives back exactly what was taken, and only once.
+    stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

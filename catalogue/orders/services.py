@@ -37,9 +37,10 @@ TRANSITIONS = {
     "pending_payment": {"paid", "payment_failed", "cancelled"},
     "payment_failed": {"paid", "payment_failed", "cancelled"},
     "cancelled": {"paid", "refund_pending"},  # a payment that lands after expiry
-    "paid": {"shipped", "refund_pending"},
-    "shipped": {"delivered", "refund_pending"},
-    "delivered": {"refund_pending"},
+    # A refund may also start at Stripe (the dashboard): charge.refunded then arrives directly.
+    "paid": {"shipped", "refund_pending", "refunded"},
+    "shipped": {"delivered", "refund_pending", "refunded"},
+    "delivered": {"refund_pending", "refunded"},
     "refund_pending": {"refunded", "paid", "shipped", "delivered"},  # back, if the refund could not start
     "refunded": set(),
 }
@@ -143,6 +144,7 @@ def place_order(
         total_vnd=subtotal + fee,
         weight_g=weight,
         reserved_until=now + timedelta(minutes=reservation_minutes),
+        stock_held=True,
         lines=order_lines,
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
@@ -212,8 +214,12 @@ def _transition(order: Order, to_status: str, reason: str) -> None:
 
 
 def _release(order: Order) -> None:
+    """Give the order's stock back, if it holds any (never twice)."""
+    if not order.stock_held:
+        return
     for line in order.lines:
         return_stock(line.product_id, line.quantity)
+    order.stock_held = False
 
 
 def _retake(order: Order) -> bool:
@@ -225,6 +231,7 @@ def _retake(order: Order) -> bool:
                 return_stock(product_id, quantity)
             return False
         taken.append((line.product_id, line.quantity))
+    order.stock_held = True
     return True
 
 

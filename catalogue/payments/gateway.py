@@ -7,6 +7,7 @@ every create) and tests may pass any object with the same methods.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -106,13 +107,21 @@ class StripeGateway:
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Verify `Stripe-Signature` over the raw body (5-minute tolerance) and read the event."""
         try:
-            event = stripe.Webhook.construct_event(payload, signature or "", self._webhook_secret)
-        except (stripe.SignatureVerificationError, ValueError) as error:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
+                signature or "",
+                self._webhook_secret,
+                tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
+            )
+            event = json.loads(payload)
+        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
             raise InvalidSignature(str(error)) from error
+        if not isinstance(event, dict) or not isinstance(event.get("data", {}).get("object"), dict):
+            raise InvalidSignature("Signed, but not an event.")
         return _payment_event(event)
 
 
-def _payment_event(event) -> PaymentEvent:
+def _payment_event(event: dict) -> PaymentEvent:
     obj = event["data"]["object"]
     metadata = obj.get("metadata") or {}
     if obj.get("object") == "payment_intent":

@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('payment_client_secret', sa.String(length=200), nullable=True),
     sa.Column('payment_error', sa.Text(), nullable=True),
     sa.Column('tracking_number', sa.String(length=60), nullable=True),
+    sa.Column('stock_held', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending_payment', 'payment_failed', 'paid', 'shipped', 'delivered', 'cancelled', 'refund_pending', 'refunded')", name='ck_orders_status'),

@@ -1,0 +1,152 @@
+"""POST /webhooks/stripe: only a verified event changes an order, once, in the right order (contract §5)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.extensions import db
+from catalogue.orders import services
+from catalogue.orders.models import Order, ProcessedWebhookEvent
+from tests.fakes import intent_event, refund_event, signed
+from tests.order_helpers import body, shelf, stock_of
+
+
+@pytest.fixture
+def placed(app, empty_client):
+    products = shelf()
+    order = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 2))).get_json()
+    return {"order": order, "product": products["mien"], "intent": order["payment"]["payment_intent_id"]}
+
+
+def _deliver(client, event, **sign_options):
+    payload, signature = signed(event, **sign_options)
+    return client.post(
+        "/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature}, content_type="application/json"
+    )
+
+
+def _status(code):
+    db.session.expire_all()
+    return db.session.scalar(select(Order.status).where(Order.code == code))
+
+
+def test_signed_success_marks_the_order_paid(empty_client, placed):
+    code = placed["order"]["code"]
+
+    response = _deliver(empty_client, intent_event("evt_1", "succeeded", placed["intent"], code))
+
+    assert response.status_code == 200
+    assert response.get_json() == {"received": True, "outcome": "paid"}
+    assert _status(code) == "paid"
+    assert stock_of(placed["product"]) == 8  # committed, not released
+
+
+@pytest.mark.parametrize(
+    "sign_options",
+    [{"secret": "whsec_wrong"}, {"timestamp": 1_000_000}],
+    ids=["wrong-secret", "too-old"],
+)
+def test_forged_or_stale_signature_is_400_and_changes_nothing(empty_client, placed, sign_options):
+    code = placed["order"]["code"]
+
+    response = _deliver(empty_client, intent_event("evt_forged", "succeeded", placed["intent"], code), **sign_options)
+
+    assert response.status_code == 400
+    assert response.get_json()["code"] == 400
+    assert _status(code) == "pending_payment"
+    assert db.session.scalar(select(func.count(ProcessedWebhookEvent.id))) == 0
+
+
+def test_unsigned_or_tampered_body_is_refused(empty_client, placed):
+    code = placed["order"]["code"]
+    payload, signature = signed(intent_event("evt_2", "payment_failed", placed["intent"], code))
+    tampered = payload.replace(b"payment_failed", b"succeeded")
+
+    assert empty_client.post("/webhooks/stripe", data=payload).status_code == 400
+    assert (
+        empty_client.post("/webhooks/stripe", data=tampered, headers={"Stripe-Signature": signature}).status_code == 400
+    )
+    assert _status(code) == "pending_payment"
+
+
+def test_replayed_event_is_applied_once(empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+    _deliver(empty_client, intent_event("evt_ok", "succeeded", intent, code))
+    _deliver(empty_client, refund_event("evt_refund", intent))
+    assert stock_of(placed["product"]) == 10
+
+    again = _deliver(empty_client, refund_event("evt_refund", intent))
+
+    assert again.get_json()["outcome"] == "duplicate"
+    assert stock_of(placed["product"]) == 10  # not returned twice
+    assert _status(code) == "refunded"
+
+
+def test_late_failure_never_undoes_a_success(empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+    _deliver(empty_client, intent_event("evt_a", "succeeded", intent, code))
+
+    late = _deliver(empty_client, intent_event("evt_b", "payment_failed", intent, code, failure="declined"))
+
+    assert late.get_json()["outcome"] == "unchanged"
+    assert _status(code) == "paid"
+
+
+def test_failure_keeps_the_order_reserved_and_retryable(empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+
+    _deliver(empty_client, intent_event("evt_f", "payment_failed", intent, code, failure="Your card was declined."))
+
+    assert _status(code) == "payment_failed"
+    assert stock_of(placed["product"]) == 8
+    token = placed["order"]["access_token"]
+    seen = empty_client.get(f"/api/v1/orders/{code}?token={token}").get_json()
+    assert seen["payment_error"] == "Your card was declined."
+    _deliver(empty_client, intent_event("evt_s", "succeeded", intent, code))
+    assert _status(code) == "paid"
+
+
+def test_refund_before_success_is_out_of_order_and_then_settles(empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+
+    early = _deliver(empty_client, refund_event("evt_r", intent))
+    _deliver(empty_client, intent_event("evt_s", "succeeded", intent, code))
+
+    assert early.get_json()["outcome"] == "unchanged"
+    assert _status(code) == "paid"
+
+
+def test_payment_after_expiry_takes_the_stock_again(app, empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    assert services.release_expired_reservations(later) == 1
+    assert (_status(code), stock_of(placed["product"])) == ("cancelled", 10)
+
+    _deliver(empty_client, intent_event("evt_late", "succeeded", intent, code))
+
+    assert _status(code) == "paid"
+    assert stock_of(placed["product"]) == 8
+
+
+def test_payment_after_expiry_of_sold_out_stock_is_refunded(app, empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+    services.release_expired_reservations(datetime.now(UTC) + timedelta(minutes=16))
+    product = placed["product"]
+    db.session.get(type(product), product.id).stock = 1
+    db.session.commit()
+
+    response = _deliver(empty_client, intent_event("evt_late", "succeeded", intent, code))
+
+    assert response.get_json()["outcome"] == "refund_pending"
+    assert app.extensions["payment_gateway"].calls[-1] == ("refund", intent, f"refund-{code}")
+    assert stock_of(product) == 1
+    _deliver(empty_client, refund_event("evt_refunded", intent))
+    assert _status(code) == "refunded"
+    assert stock_of(product) == 1  # nothing had been taken, so nothing is returned
+
+
+def test_events_for_unknown_payments_are_acknowledged_and_ignored(empty_client, placed):
+    response = _deliver(empty_client, intent_event("evt_x", "succeeded", "pi_unknown", "QN-NONE-NONE"))
+    assert response.get_json()["outcome"] == "ignored"
+    assert _status(placed["order"]["code"]) == "pending_payment"
