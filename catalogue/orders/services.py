@@ -94,7 +94,8 @@ def place_order(
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
-    for index, (product_id, quantity) in enumerate(wanted.items()):
+    # Rows are locked in product-id order, so two multi-line orders can never deadlock.
+    for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
         product = products.get(product_id)
         if product is None:
             _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
