@@ -127,6 +127,8 @@ def app(backend, request, tmp_path):
         with application.app_context():
             tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # As the migration left it: the catalogue's revision counter starts at 0.
+            db.session.execute(text("INSERT INTO change_counters (name, value) VALUES ('catalogue', 0)"))
             db.session.commit()
     with application.app_context():
         yield application
@@ -228,3 +230,73 @@ def smtp_server():
     controller.start()
     yield inbox
     controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_url():
+    """localstripe (a fake Stripe server; a test tool only) on a free port of 127.0.0.1."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    executable = shutil.which("localstripe", path=str(Path(sys.executable).parent))
+    require_service(executable is not None, "Stripe integration tests need localstripe (pip install localstripe)")
+    port = _free_port()
+    process = subprocess.Popen([executable, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("localstripe did not start")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_app(app, localstripe_url):
+    """The app with the real Stripe SDK pointed at localstripe, served on 127.0.0.1,
+    and localstripe sending it signed webhooks."""
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from catalogue.payments import init_payments
+
+    app.config.update(
+        PAYMENT_GATEWAY=None,
+        STRIPE_API_BASE=localstripe_url,
+        STRIPE_SECRET_KEY="sk_test_local",
+        STRIPE_PUBLISHABLE_KEY="pk_test_local",
+        STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/",
+    )
+    init_payments(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    urllib.request.urlopen(urllib.request.Request(f"{localstripe_url}/_config/data", method="DELETE"), timeout=5)
+    form = urllib.parse.urlencode({"url": f"{base}/webhooks/stripe", "secret": WEBHOOK_SECRET}).encode()
+    urllib.request.urlopen(f"{localstripe_url}/_config/webhooks/catalogue", data=form, timeout=5).close()
+    app.config["LIVE_URL"] = base
+    yield app
+    server.shutdown()
+    thread.join(timeout=10)
