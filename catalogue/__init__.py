@@ -38,6 +38,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
+    from catalogue.products.revision import register_change_tracking
+
+    register_change_tracking()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,10 +4,12 @@ from catalogue.geography.models import Locality
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
+from catalogue.products.revision import ChangeCounter
 
 __all__ = [
     "Category",
     "Certificate",
+    "ChangeCounter",
     "Locality",
     "OcopGroup",
     "Order",

@@ -34,6 +34,7 @@ from catalogue.products.models import (
     Product,
     ProductImage,
 )
+from catalogue.products.revision import next_change_seq
 from catalogue.text import nfc, search_document, slugify, sort_key
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -130,10 +131,14 @@ def scale_catalogue(target: int, media_root: Path | None = None, progress=None) 
 
 
 def insert_products(specs: Iterable[dict], progress=None) -> int:
-    """Bulk-insert products with their certificates and image, in batches."""
+    """Bulk-insert products with their certificates and image, in batches.
+
+    Core inserts bypass the ORM's flush events, so each batch takes its own catalogue
+    revision and stamps it on its products (see catalogue.products.revision).
+    """
     created = 0
     for batch in _batches(specs, BATCH_SIZE):
-        ids = _insert_product_rows(batch)
+        ids = _insert_product_rows(batch, next_change_seq())
         certificate_rows, current_rows, image_rows = [], [], []
         for spec in batch:
             product_id = ids[spec["sku"]]
@@ -182,7 +187,7 @@ def unique_slug(slug: str, taken: set[str]) -> str:
     return candidate
 
 
-def _insert_product_rows(batch: list[dict]) -> dict[str, int]:
+def _insert_product_rows(batch: list[dict], change_seq: int) -> dict[str, int]:
     columns = (
         "sku",
         "slug",
@@ -202,7 +207,7 @@ def _insert_product_rows(batch: list[dict]) -> dict[str, int]:
         "name_sort_key",
         "version",
     )
-    rows = [{column: spec[column] for column in columns} for spec in batch]
+    rows = [{**{column: spec[column] for column in columns}, "change_seq": change_seq} for spec in batch]
     result = db.session.execute(
         insert(Product.__table__).returning(Product.__table__.c.id, Product.__table__.c.sku), rows
     )

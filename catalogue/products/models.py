@@ -66,6 +66,8 @@ class Product(Timestamped, db.Model):
         CheckConstraint(f"status IN {PRODUCT_STATUSES}", name="ck_products_status"),
         Index("ix_products_status_price", "status", "price_vnd"),
         Index("ix_products_status_name_key", "status", "name_sort_key"),
+        # Covers choosing a page of the default listing without reading the wide rows.
+        Index("ix_products_listing", "status", "current_certificate_id", "name_sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +94,8 @@ class Product(Timestamped, db.Model):
     search_text: Mapped[str] = mapped_column(Text, default="")
     name_sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The catalogue revision of the product's last change (see catalogue.products.revision).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -2,7 +2,9 @@
 
 Taking stock is one `UPDATE … SET stock = stock - n WHERE id = … AND stock >= n`:
 the database serialises concurrent writers, so two buyers can never both take the
-last unit. Every move bumps the product's version so marketplace sync sees it.
+last unit. Every move bumps the product's version and stamps it with the next
+catalogue revision (a Core UPDATE bypasses the ORM's flush events, so it takes
+the number itself): cached answers showing the old stock stop being served.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import update
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.products.models import Product
+from catalogue.products.revision import next_change_seq
 
 
 def take_stock(product_id: int, quantity: int) -> bool:
@@ -19,7 +22,12 @@ def take_stock(product_id: int, quantity: int) -> bool:
     result = db.session.execute(
         update(Product)
         .where(Product.id == product_id, Product.stock >= quantity)
-        .values(stock=Product.stock - quantity, version=Product.version + 1, updated_at=utcnow())
+        .values(
+            stock=Product.stock - quantity,
+            version=Product.version + 1,
+            updated_at=utcnow(),
+            change_seq=next_change_seq(),
+        )
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1
@@ -30,6 +38,11 @@ def return_stock(product_id: int, quantity: int) -> None:
     db.session.execute(
         update(Product)
         .where(Product.id == product_id)
-        .values(stock=Product.stock + quantity, version=Product.version + 1, updated_at=utcnow())
+        .values(
+            stock=Product.stock + quantity,
+            version=Product.version + 1,
+            updated_at=utcnow(),
+            change_seq=next_change_seq(),
+        )
         .execution_options(synchronize_session="fetch")
     )

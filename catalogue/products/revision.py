@@ -1,0 +1,111 @@
+"""The catalogue's revision: one counter that every catalogue write moves forward.
+
+`change_counters` holds one row per counter; the row 'catalogue' counts changes to
+anything a shopper or a client can read (products, certificates, images, producers,
+product sets, OCOP groups, localities). Every such write takes the next value
+(`next_change_seq`) in its own transaction and stamps it on the products it
+changed (`products.change_seq`), so:
+
+- `current_revision()` is a cheap fingerprint of the whole public catalogue: the
+  response cache keys on it, and any committed change makes every older entry
+  unreachable;
+- `products.change_seq > N` lists what changed since revision N, the change feed
+  marketplace sync will read.
+
+ORM writes are stamped by a `before_flush` listener (`register_change_tracking`).
+Core statements bypass the ORM's events, so whoever writes catalogue tables with
+Core (stock moves, the seeder) must call `next_change_seq()` and set `change_seq`
+themselves.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from sqlalchemy import BigInteger, String, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.producers.models import Producer
+from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
+
+CATALOGUE = "catalogue"
+# Models whose rows show in public answers: a change to any of them is a new revision.
+TRACKED_MODELS = (Product, Certificate, ProductImage, Producer, Category, OcopGroup, Locality)
+
+
+class ChangeCounter(db.Model):
+    """A named, ever-increasing counter (the row 'catalogue' is the catalogue's revision)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def next_change_seq(session: Session | None = None) -> int:
+    """Take the catalogue's next sequence number inside the current transaction."""
+    session = session or db.session
+    # An UPDATE, not a read-then-write: it locks the counter row until commit. On PostgreSQL
+    # that serialises catalogue writers, so transactions commit in the order of their numbers
+    # and a reader that has seen number N can never later find a commit stamped below N.
+    # (SQLite serialises every writer anyway.) A rollback gives the number back, unseen.
+    counters = ChangeCounter.__table__
+    value = session.connection().scalar(
+        update(counters)
+        .where(counters.c.name == CATALOGUE)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    if value is None:
+        raise RuntimeError("change_counters has no 'catalogue' row: run the migrations (0003 seeds it).")
+    return value
+
+
+def current_revision(session: Session | None = None) -> int:
+    """The catalogue's revision as last committed (one primary-key lookup)."""
+    session = session or db.session
+    counters = ChangeCounter.__table__
+    return session.connection().scalar(select(counters.c.value).where(counters.c.name == CATALOGUE)) or 0
+
+
+def register_change_tracking() -> None:
+    """Stamp every ORM flush that changes the catalogue (idempotent)."""
+    if not event.contains(db.session, "before_flush", _stamp_catalogue_changes):
+        event.listen(db.session, "before_flush", _stamp_catalogue_changes)
+
+
+def _stamp_catalogue_changes(session: Session, flush_context, instances) -> None:
+    """before_flush: one new sequence number for the flush, on every product it changes."""
+    changed = [
+        instance
+        for instance in chain(session.new, session.deleted, session.dirty)
+        if isinstance(instance, TRACKED_MODELS) and _really_changed(session, instance)
+    ]
+    if not changed:
+        return
+    seq = next_change_seq(session)
+    for product in _changed_products(session, changed):
+        product.change_seq = seq
+
+
+def _really_changed(session: Session, instance) -> bool:
+    """`session.dirty` also holds objects whose attributes were set to the values they had."""
+    if instance in session.new or instance in session.deleted:
+        return True
+    return session.is_modified(instance, include_collections=False)
+
+
+def _changed_products(session: Session, changed: list) -> set[Product]:
+    """Products written by this flush, and those whose certificates or images are."""
+    products: set[Product] = set()
+    for instance in changed:
+        if isinstance(instance, Product):
+            products.add(instance)
+        elif isinstance(instance, Certificate | ProductImage):
+            # A pending row set up by product_id alone does not load its product: fetch it.
+            product = instance.product or (instance.product_id and session.get(Product, instance.product_id))
+            if product is not None:
+                products.add(product)
+    return {product for product in products if product not in session.deleted}
