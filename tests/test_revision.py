@@ -3,7 +3,7 @@
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from catalogue.extensions import db
 from catalogue.products.models import Certificate, Product, ProductImage
@@ -156,3 +156,16 @@ def test_seeding_stamps_every_product_and_a_second_seed_changes_nothing(app, tmp
     seed_catalogue(media_root=tmp_path)
     assert current_revision() == after_seed
 
+
+def test_seed_command_refreshes_planner_statistics(app, backend):
+    result = app.test_cli_runner().invoke(args=["seed"])
+
+    assert result.exit_code == 0, result.output
+    assert "ANALYZE" in result.output
+    if backend == "sqlite":
+        analysed = db.session.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'products'")).scalar()
+    else:
+        analysed = db.session.execute(
+            text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'products'")
+        ).scalar()
+    assert analysed > 0
