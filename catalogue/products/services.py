@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Boolean, Select, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.sql.functions import FunctionElement
 
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
@@ -71,10 +73,35 @@ def publicly_listed(today: date, *columns) -> Select:
         .join(Product.current_certificate)
         .where(
             Product.status == "active",
-            Certificate.issued_on <= today,
-            Certificate.expires_on >= today,
+            likely(Certificate.issued_on <= today),
+            likely(Certificate.expires_on >= today),
         )
     )
+
+
+class likely(FunctionElement):  # noqa: N801 - named as the SQL it renders
+    """A condition nearly every row meets; SQLite's planner is told so, others see it plain.
+
+    Almost every current certificate is valid today, but SQLite cannot know it (its
+    statistics hold no value distribution) and started joins from the certificates'
+    expiry index: 100 000 random row reads before the first product. Under `likely()`
+    the date test cannot drive an index, so joins start from the products, the side
+    the filters and sorts are on (at 100 000 products: 17 ms to count instead of 190).
+    """
+
+    type = Boolean()
+    name = "likely"
+    inherit_cache = True
+
+
+@compiles(likely)
+def _likely_elsewhere(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(likely, "sqlite")
+def _likely_on_sqlite(element, compiler, **kw) -> str:
+    return f"likely({compiler.process(element.clauses, **kw)})"
 
 
 def listed_counts(today: date, key):
@@ -109,15 +136,28 @@ def list_localities(today: date) -> list[tuple[Locality, int]]:
 
 
 def list_products(query: ProductQuery, today: date) -> Page[Product]:
-    """Filter, search, sort and paginate the public catalogue."""
+    """Filter, search, sort and paginate the public catalogue.
+
+    Three statements whatever the page size: the count, the ids of the page, then
+    those products with everything they show. Sorting only narrow rows (an id and its
+    sort keys) keeps the sort cheap at 100 000 products, where sorting the fully
+    joined rows needed a temporary b-tree as wide as the whole answer.
+    """
     _check_price_range(query)
-    statement = publicly_listed(today)
-    statement, words = apply_filters(statement, query)
+    statement, words = apply_filters(publicly_listed(today, Product.id), query)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    statement = statement.order_by(*_ordering(query.sort, words))
-    statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    items = db.session.scalars(_with_details(statement)).unique().all()
-    return Page(items=items, total=total or 0, page=query.page, per_page=query.per_page)
+    page_ids = db.session.scalars(
+        statement.order_by(*_ordering(query.sort, words))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    ).all()
+    return Page(items=_in_order(page_ids, today), total=total or 0, page=query.page, per_page=query.per_page)
+
+
+def _in_order(product_ids: list[int], today: date) -> list[Product]:
+    """The listed products among `product_ids`, with their details, in the order given."""
+    by_id = products_by_ids(product_ids, today)
+    return [by_id[product_id] for product_id in product_ids if product_id in by_id]
 
 
 def get_product(product_id: int, today: date) -> Product:
@@ -164,7 +204,9 @@ def _with_details(statement: Select) -> Select:
         joinedload(Product.producer),
         joinedload(Product.locality),
         joinedload(Product.category).joinedload(Category.group),
-        selectinload(Product.images),
+        # Joined rather than a second SELECT: most products have one image, and the
+        # response cache's revision lookup leaves room for only one more statement.
+        joinedload(Product.images),
     )
 
 
