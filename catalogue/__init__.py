@@ -38,9 +38,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
+    from catalogue.caching import init_response_cache
     from catalogue.products.revision import register_change_tracking
 
     register_change_tracking()
+    init_response_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -95,6 +95,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "JSON_SORT_KEYS": False,
+        # Entries of the in-process cache of public answers, per worker; 0 turns it off (catalogue/caching.py).
+        "RESPONSE_CACHE_SIZE": int(os.environ.get("RESPONSE_CACHE_SIZE", "2048")),
         # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",

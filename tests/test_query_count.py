@@ -2,8 +2,15 @@
 
 import pytest
 
+from catalogue.caching import LruCache
 from catalogue.extensions import db
 from tests.conftest import count_statements
+
+
+@pytest.fixture(autouse=True)
+def empty_response_cache(seeded_app, monkeypatch):
+    """Count what a cache miss costs: the shared app's cache may hold earlier tests' answers."""
+    monkeypatch.setitem(seeded_app.extensions, "response_cache", LruCache(64))
 
 
 @pytest.mark.parametrize("query", ["", "q=mien+dong", "stars=4&category=thuc-pham&sort=-price"])
@@ -18,6 +25,15 @@ def test_statements_per_list_request_do_not_grow_with_page_size(client, query):
 
     assert counts[1] == counts[10] == counts[100]
     assert counts[100] <= 5
+
+
+def test_a_repeated_request_costs_only_the_revision_lookup(client):
+    first = client.get("/api/v1/products?per_page=7")
+    with count_statements(db.engine) as statements:
+        again = client.get("/api/v1/products?per_page=7")
+
+    assert again.data == first.data
+    assert len(statements) == 1
 
 
 def test_product_detail_is_a_constant_handful_of_statements(client):

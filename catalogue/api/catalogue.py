@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from catalogue import clock
+from catalogue.caching import cached_json
 from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
@@ -43,6 +44,7 @@ def _listing(items, total: int, page: int, per_page: int) -> dict:
 
 @products.route("")
 class Products(MethodView):
+    @cached_json
     @products.arguments(ProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @products.response(200, ProductListSchema)
     def get(self, **arguments):
@@ -56,6 +58,7 @@ class Products(MethodView):
 
 @products.route("/<int:product_id>")
 class ProductById(MethodView):
+    @cached_json
     @products.etag
     @products.response(200, ProductSchema)
     def get(self, product_id: int):
@@ -67,6 +70,7 @@ class ProductById(MethodView):
 
 @producers.route("")
 class Producers(MethodView):
+    @cached_json
     @producers.arguments(ProducerQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @producers.response(200, ProducerListSchema)
     def get(self, page: int, per_page: int, locality: str | None = None):
@@ -77,6 +81,7 @@ class Producers(MethodView):
 
 @producers.route("/<producer_id>")
 class ProducerById(MethodView):
+    @cached_json
     @producers.response(200, ProducerSchema)
     def get(self, producer_id: str):
         """One producer, by id or slug."""
@@ -85,6 +90,7 @@ class ProducerById(MethodView):
 
 @reference.route("/categories")
 class Categories(MethodView):
+    @cached_json
     @reference.response(200, CategoryListSchema)
     def get(self):
         """OCOP product sets with their group and number of products on sale."""
@@ -94,6 +100,7 @@ class Categories(MethodView):
 
 @reference.route("/localities")
 class Localities(MethodView):
+    @cached_json
     @reference.response(200, LocalityListSchema)
     def get(self):
         """Quảng Ninh's 13 localities with their number of products on sale."""

@@ -31,6 +31,8 @@ from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
 
 CATALOGUE = "catalogue"
+# Set in session.info while the session's transaction holds a number not yet committed.
+UNCOMMITTED = "catalogue_change_uncommitted"
 # Models whose rows show in public answers: a change to any of them is a new revision.
 TRACKED_MODELS = (Product, Certificate, ProductImage, Producer, Category, OcopGroup, Locality)
 
@@ -60,6 +62,7 @@ def next_change_seq(session: Session | None = None) -> int:
     )
     if value is None:
         raise RuntimeError("change_counters has no 'catalogue' row: run the migrations (0003 seeds it).")
+    session.info[UNCOMMITTED] = True
     return value
 
 
@@ -70,10 +73,27 @@ def current_revision(session: Session | None = None) -> int:
     return session.connection().scalar(select(counters.c.value).where(counters.c.name == CATALOGUE)) or 0
 
 
+def has_uncommitted_changes(session: Session | None = None) -> bool:
+    """True while this session has catalogue changes that are pending or not yet committed."""
+    session = session or db.session
+    if session.info.get(UNCOMMITTED):
+        return True
+    return any(isinstance(instance, TRACKED_MODELS) for instance in chain(session.new, session.deleted, session.dirty))
+
+
 def register_change_tracking() -> None:
     """Stamp every ORM flush that changes the catalogue (idempotent)."""
-    if not event.contains(db.session, "before_flush", _stamp_catalogue_changes):
-        event.listen(db.session, "before_flush", _stamp_catalogue_changes)
+    for name, listener in (
+        ("before_flush", _stamp_catalogue_changes),
+        ("after_commit", _transaction_ended),
+        ("after_rollback", _transaction_ended),
+    ):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(UNCOMMITTED, None)
 
 
 def _stamp_catalogue_changes(session: Session, flush_context, instances) -> None:
