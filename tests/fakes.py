@@ -36,6 +36,14 @@ class FakeGateway(StripeGateway):
         number = next(self._ids)
         return PaymentIntent(id=f"pi_fake_{number}", client_secret=f"pi_fake_{number}_secret_x")
 
+    def confirm_card(self, payment_intent_id, payment_method_id):
+        self._record("confirm", payment_intent_id, payment_method_id)
+        if payment_method_id == "card_declined":
+            from catalogue.payments.gateway import CardDeclined
+
+            raise CardDeclined("Your card was declined.")
+        return "requires_action" if payment_method_id == "card_3ds" else "succeeded"
+
     def cancel_payment_intent(self, payment_intent_id, idempotency_key):
         self._record("cancel", payment_intent_id, idempotency_key)
 
@@ -61,6 +69,5 @@ def intent_event(event_id: str, kind: str, intent_id: str, order_code: str, fail
 
 def refund_event(event_id: str, intent_id: str) -> dict:
     """A charge.refunded event naming its PaymentIntent."""
-    charge = {"id": "ch_" + event_id, "object": "charge", "payment_intent": intent_id, "refunded": True,
-              "metadata": {}}
+    charge = {"id": "ch_" + event_id, "object": "charge", "payment_intent": intent_id, "refunded": True, "metadata": {}}
     return {"id": event_id, "object": "event", "type": "charge.refunded", "data": {"object": charge}}

@@ -25,17 +25,28 @@ def test_checkout_reserves_stock_prices_on_the_server_and_creates_the_payment(ap
     assert response.status_code == 201
     order = response.get_json()
     assert order["status"] == "pending_payment"
-    assert order["lines"] == [{"product_id": mien.id, "sku": mien.sku, "name": "Miến dong Bình Liêu",
-                               "unit": "gói 500 g", "unit_price_vnd": 85000, "quantity": 2,
-                               "line_total_vnd": 170000}]
+    assert order["lines"] == [
+        {
+            "product_id": mien.id,
+            "sku": mien.sku,
+            "name": "Miến dong Bình Liêu",
+            "unit": "gói 500 g",
+            "unit_price_vnd": 85000,
+            "quantity": 2,
+            "line_total_vnd": 170000,
+        }
+    ]
     assert (order["subtotal_vnd"], order["shipping_fee_vnd"], order["total_vnd"]) == (170000, 30000, 200000)
     assert order["payment"]["provider"] == "stripe"
     assert order["payment"]["payment_intent_id"].startswith("pi_")
     assert order["payment"]["client_secret"] and order["payment"]["publishable_key"].startswith("pk_")
     assert order["access_token"]
     assert order["customer"]["phone"] == "0912345678"
-    assert order["shipping_address"] == {"line1": "12 đường Hạ Long", "ward": "Phường Bãi Cháy",
-                                         "province": "Quảng Ninh"}
+    assert order["shipping_address"] == {
+        "line1": "12 đường Hạ Long",
+        "ward": "Phường Bãi Cháy",
+        "province": "Quảng Ninh",
+    }
     assert stock_of(mien) == 8
     assert _gateway(app).calls[-1] == ("create", order["code"], 200000, f"order-{order['code']}")
 
@@ -52,8 +63,9 @@ def test_prices_sent_by_the_client_are_not_accepted(empty_client, products):
 
 
 def test_order_code_is_short_readable_and_not_sequential(empty_client, products):
-    codes = [empty_client.post("/api/v1/orders", json=body((products["mien"].id, 1))).get_json()["code"]
-             for _ in range(3)]
+    codes = [
+        empty_client.post("/api/v1/orders", json=body((products["mien"].id, 1))).get_json()["code"] for _ in range(3)
+    ]
 
     assert all(len(code) == 12 and code.startswith("QN-") for code in codes)
     assert len(set(codes)) == 3
@@ -87,10 +99,8 @@ def test_products_not_on_sale_cannot_be_ordered(empty_client, products, name):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"shipping_address": {"line1": "1 Hạ Long", "ward": "Phường Hoàn Kiếm", "province": "Quảng Ninh"}},
-         "ward"),
-        ({"shipping_address": {"line1": "1 Hạ Long", "ward": "Phường Bãi Cháy", "province": "Atlantis"}},
-         "province"),
+        ({"shipping_address": {"line1": "1 Hạ Long", "ward": "Phường Hoàn Kiếm", "province": "Quảng Ninh"}}, "ward"),
+        ({"shipping_address": {"line1": "1 Hạ Long", "ward": "Phường Bãi Cháy", "province": "Atlantis"}}, "province"),
         ({"customer": {"name": "Lan", "email": "not-an-email", "phone": "0912345678"}}, "email"),
         ({"customer": {"name": "Lan", "email": "lan@example.com", "phone": "12345"}}, "phone"),
         ({"lines": []}, "lines"),
@@ -162,8 +172,9 @@ def test_buyer_cancels_before_paying_and_the_stock_comes_back(app, empty_client,
 def test_someone_else_cannot_cancel(empty_client, products):
     placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 4))).get_json()
 
-    response = empty_client.post(f"/api/v1/orders/{placed['code']}/cancel",
-                                 headers={"Authorization": "Bearer not-the-token"})
+    response = empty_client.post(
+        f"/api/v1/orders/{placed['code']}/cancel", headers={"Authorization": "Bearer not-the-token"}
+    )
 
     assert response.status_code == 404
     assert stock_of(products["mien"]) == 6

@@ -24,7 +24,13 @@ from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.orders.shipping import ShippingRule
-from catalogue.payments.gateway import MAX_AMOUNT_VND, PaymentEvent, PaymentGateway, PaymentUnavailable
+from catalogue.payments.gateway import (
+    MAX_AMOUNT_VND,
+    CardDeclined,
+    PaymentEvent,
+    PaymentGateway,
+    PaymentUnavailable,
+)
 from catalogue.products.services import products_by_ids
 from catalogue.products.stock import return_stock, take_stock
 
@@ -44,6 +50,12 @@ TRANSITIONS = {
     "refund_pending": {"refunded", "paid", "shipped", "delivered"},  # back, if the refund could not start
     "refunded": set(),
 }
+
+
+class PaymentDeclined(InvalidInput):
+    """Answered as 402: the card was refused; the order stays reserved and retryable."""
+
+    http_status = 402
 
 
 class PaymentServiceUnavailable(Conflict):
@@ -270,6 +282,19 @@ def order_for_buyer(code: str, access_token: str | None, now: datetime) -> Order
         release_expired_reservations(now)
         db.session.refresh(order)
     return order
+
+
+def attempt_card_payment(
+    code: str, access_token: str | None, payment_method_id: str, now: datetime, gateway: PaymentGateway
+) -> str:
+    """Confirm the order's PaymentIntent with the buyer's card; the order itself changes only on the webhook."""
+    order = order_for_buyer(code, access_token, now)
+    if order.status not in RESERVING_STATUSES:
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+    try:
+        return gateway.confirm_card(order.payment_intent_id, payment_method_id)
+    except CardDeclined as error:
+        raise PaymentDeclined(str(error), {"card": [str(error)]}) from error
 
 
 def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway: PaymentGateway) -> Order:

@@ -30,3 +30,7 @@ def order_for_buyer(code: str, token: str | None):
 
 def cancel_by_buyer(code: str, token: str | None):
     return services.cancel_by_buyer(code, token, clock.now(), payment_gateway())
+
+
+def attempt_card_payment(code: str, token: str | None, payment_method_id: str) -> str:
+    return services.attempt_card_payment(code, token, payment_method_id, clock.now(), payment_gateway())

@@ -26,6 +26,10 @@ class PaymentUnavailable(Exception):
     """The payment provider could not be reached or refused the call."""
 
 
+class CardDeclined(Exception):
+    """The card was refused; the message is the provider's, safe to show the buyer."""
+
+
 class InvalidSignature(Exception):
     """A webhook whose signature does not verify."""
 
@@ -53,6 +57,8 @@ class PaymentGateway(Protocol):
     def create_payment_intent(self, order_code: str, amount_vnd: int, idempotency_key: str) -> PaymentIntent: ...
 
     def cancel_payment_intent(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+
+    def confirm_card(self, payment_intent_id: str, payment_method_id: str) -> str: ...
 
     def refund(self, payment_intent_id: str, idempotency_key: str) -> None: ...
 
@@ -89,6 +95,24 @@ class StripeGateway:
             log.warning("PaymentIntent for %s failed: %s", order_code, error)
             raise PaymentUnavailable(str(error.user_message or error)) from error
         return PaymentIntent(id=intent.id, client_secret=intent.client_secret)
+
+    def confirm_card(self, payment_intent_id: str, payment_method_id: str) -> str:
+        """Attach the card Stripe.js tokenised in the browser and confirm; returns the intent's status.
+
+        `requires_action` means 3-D Secure: the browser finishes it with Stripe.js.
+        Whatever this returns, only the signed webhook marks the order paid.
+        """
+        try:
+            self._client.v1.payment_intents.update(payment_intent_id, params={"payment_method": payment_method_id})
+            return self._client.v1.payment_intents.confirm(payment_intent_id).status
+        except stripe.CardError as error:
+            raise CardDeclined(error.user_message or "The card was declined.") from error
+        except stripe.InvalidRequestError as error:
+            raise CardDeclined(
+                error.user_message or "This payment cannot be retried; please contact the shop."
+            ) from error
+        except stripe.StripeError as error:
+            raise PaymentUnavailable(str(error.user_message or error)) from error
 
     def cancel_payment_intent(self, payment_intent_id: str, idempotency_key: str) -> None:
         try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session, url_for
-from flask_babel import Babel, format_date, get_locale, refresh
+from flask_babel import Babel, format_date, format_datetime, get_locale, refresh
 from flask_babel import gettext as _
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
@@ -39,10 +41,13 @@ def select_locale() -> str:
 
 def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
+    from catalogue.storefront.checkout import checkout
     from catalogue.storefront.seo import seo
     from catalogue.storefront.views import storefront
 
     babel.init_app(app, locale_selector=select_locale)
+    # Registered before Talisman so it runs after it (Flask runs after_request handlers in reverse).
+    app.after_request(_adjust_csp)
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -52,10 +57,12 @@ def init_storefront(app: Flask) -> None:
         frame_options="DENY",
     )
     app.register_blueprint(storefront)
+    app.register_blueprint(checkout)
     app.register_blueprint(seo)
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["date"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.filters["rich_text"] = rich_text
+    app.jinja_env.filters["datetime_vn"] = _datetime_vn
     app.jinja_env.globals["cart_count"] = lambda: sum(session.get("cart", {}).values())
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["get_locale"] = get_locale
@@ -64,7 +71,6 @@ def init_storefront(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     # The locale is a per-request fact; Babel caches it on the app context, which can outlive a request.
     app.before_request(refresh)
-    app.after_request(_relax_csp_for_api_docs)
 
 
 @lru_cache(maxsize=64)
@@ -81,8 +87,30 @@ def _csrf_error(error: CSRFError):
     return _answer(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
 
 
-def _relax_csp_for_api_docs(response):
-    """The API docs page (ReDoc) loads its script from a CDN; every other page stays strict."""
+def _datetime_vn(value: datetime | None) -> str:
+    """A moment in Vietnam's time (stored UTC; SQLite returns it naive)."""
+    if value is None:
+        return ""
+    return format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC), "short")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _adjust_csp(response):
+    """The payment page may load Stripe.js and talk to Stripe; the API docs (ReDoc) use a CDN.
+
+    Every other page keeps the strict policy.
+    """
     if request.path == "/api/docs":
         response.headers.pop("Content-Security-Policy", None)
+    elif request.endpoint == "checkout.order" and "Content-Security-Policy" in response.headers:
+        js = _origin(current_app.config["STRIPE_JS_URL"])
+        api = _origin(current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com")
+        policy = response.headers["Content-Security-Policy"].replace("script-src 'self'", f"script-src 'self' {js}")
+        response.headers["Content-Security-Policy"] = (
+            f"{policy}; frame-src {js} https://hooks.stripe.com; connect-src 'self' {js} {api}"
+        )
     return response

@@ -80,14 +80,15 @@ def page(browser, live_server, viewport_name):
 
 
 @pytest.fixture
-def screenshot(page, viewport_name, request):
-    """Save a full-page screenshot named after the test and viewport."""
+def screenshot(request):
+    """Save a full-page screenshot of `page`, named after the test (and its viewport) and `label`."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(label: str) -> Path:
+    def take(page, label: str) -> Path:
         name = request.node.name.replace("[", "-").replace("]", "").replace("/", "_")
         path = ARTIFACTS / f"{name}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 5_000, "the screenshot is blank"
         return path
 
     return take

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 def test_search_without_accents_to_product_to_cart(page, screenshot):
     page.goto("/")
-    screenshot("home")
+    screenshot(page, "home")
 
     page.get_by_label("Tìm sản phẩm").fill("mien dong binh lieu")
     page.get_by_label("Tìm sản phẩm").press("Enter")
@@ -17,7 +17,7 @@ def test_search_without_accents_to_product_to_cart(page, screenshot):
     results = page.get_by_test_id("results")
     first = results.get_by_role("link").first
     expect(first).to_contain_text("Miến dong Bình Liêu")
-    screenshot("results")
+    screenshot(page, "results")
 
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Miến dong Bình Liêu")
@@ -25,7 +25,7 @@ def test_search_without_accents_to_product_to_cart(page, screenshot):
     expect(page.get_by_text(re.compile(r"Giấy chứng nhận số .+, hiệu lực từ"))).to_be_visible()
     price = page.get_by_test_id("price").inner_text().replace("\xa0", " ")
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+ ₫", price), price
-    screenshot("product")
+    screenshot(page, "product")
 
     page.get_by_label("Số lượng").fill("2")
     page.get_by_role("button", name="Thêm vào giỏ").click()
@@ -37,7 +37,7 @@ def test_search_without_accents_to_product_to_cart(page, screenshot):
     unit = int(price.replace(".", "").replace(" ₫", ""))
     total = page.get_by_test_id("cart-total").inner_text().replace("\xa0", " ")
     assert total == f"{unit * 2:,}".replace(",", ".") + " ₫"
-    screenshot("cart")
+    screenshot(page, "cart")
 
 
 def test_cart_quantity_change_and_removal(page):
@@ -89,7 +89,7 @@ def test_filters_narrow_the_listing(page, screenshot):
         for text in page.get_by_test_id("results").locator(".price").all_inner_texts()
     ]
     assert prices == sorted(prices, reverse=True) and prices
-    screenshot("filtered")
+    screenshot(page, "filtered")
 
 
 def test_empty_search_is_helpful(page):
@@ -106,7 +106,7 @@ def test_language_switch_is_remembered(page, screenshot):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto("/")
     expect(page.get_by_role("link", name="Cart")).to_be_visible()
-    screenshot("english-home")
+    screenshot(page, "english-home")
 
     page.get_by_role("button", name="Tiếng Việt").click()
     expect(page.get_by_role("link", name=re.compile("Giỏ hàng"))).to_be_visible()

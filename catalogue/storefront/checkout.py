@@ -1,0 +1,168 @@
+"""Checkout pages: the buyer's details, card payment with Stripe.js, the order's status."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from catalogue import clock
+from catalogue.cart import services as cart_services
+from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
+from catalogue.geography.addresses import province_names, ward_names
+from catalogue.orders import wiring
+from catalogue.orders.schemas import vietnamese_phone
+from catalogue.orders.services import Address, Customer, LineRequest, PaymentServiceUnavailable
+from catalogue.orders.shipping import ShippingRule
+from catalogue.payments import payment_gateway
+
+checkout = Blueprint("checkout", __name__)
+DEFAULT_PROVINCE = "Quảng Ninh"
+REQUIRED = _l("Vui lòng nhập thông tin này.")
+
+
+def _phone(form, field) -> None:
+    try:
+        field.data = vietnamese_phone(field.data or "")
+    except Exception as error:  # marshmallow's ValidationError: re-word it for the form
+        raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
+
+
+class CheckoutForm(FlaskForm):
+    name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), Length(max=200)])
+    phone = TelField(_l("Số điện thoại"), validators=[DataRequired(REQUIRED), _phone])
+    line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
+    province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(REQUIRED)])
+    ward = StringField(_l("Phường/xã/đặc khu"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)])
+    submit = SubmitField(_l("Đặt hàng và thanh toán"))
+
+
+class CancelForm(FlaskForm):
+    submit = SubmitField(_l("Huỷ đơn hàng"))
+
+
+def _cart() -> dict[int, int]:
+    return {int(product_id): quantity for product_id, quantity in session.get("cart", {}).items()}
+
+
+def _remember_order(code: str, token: str) -> None:
+    orders = dict(session.get("orders", {}))
+    orders[code] = token
+    session["orders"] = dict(list(orders.items())[-10:])  # the last ten orders of this browser
+    session.permanent = True
+
+
+def _token_for(code: str) -> str | None:
+    return request.args.get("token") or session.get("orders", {}).get(code)
+
+
+@checkout.route("/checkout", methods=["GET", "POST"])
+def checkout_page():
+    """The buyer's details and address; placing the order reserves the stock."""
+    priced, kept = cart_services.price_cart(_cart(), clock.today())
+    if not priced.lines:
+        flash(gettext("Giỏ hàng đang trống."), "warning")
+        return redirect(url_for("storefront.cart"))
+    form = CheckoutForm()
+    form.province.choices = province_names()
+    if not form.province.data:
+        form.province.data = DEFAULT_PROVINCE
+    if form.validate_on_submit():
+        try:
+            placed = wiring.place_order(
+                [LineRequest(product_id, quantity) for product_id, quantity in kept.items()],
+                Customer(form.name.data.strip(), form.email.data.strip(), form.phone.data),
+                Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
+            )
+        except InvalidInput as error:
+            form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
+            if "ward" not in str(error.errors):
+                form.ward.errors = [error.message]
+        except PaymentServiceUnavailable:
+            flash(
+                gettext("Thanh toán thẻ tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút."),
+                "warning",
+            )
+        except Conflict as error:
+            flash(gettext("Một sản phẩm vừa hết hàng: %(detail)s", detail=error.message), "warning")
+            return redirect(url_for("storefront.cart"), code=303)
+        else:
+            session["cart"] = {}
+            _remember_order(placed.order.code, placed.access_token)
+            return redirect(url_for("checkout.order", code=placed.order.code), code=303)
+    weight = sum((line.product.net_weight_g or 0) * line.quantity for line in priced.lines)
+    shipping_fee = ShippingRule.from_config(current_app.config).fee_for(weight, priced.total_vnd)
+    return render_template(
+        "checkout/checkout.html",
+        form=form,
+        cart=priced,
+        shipping_fee=shipping_fee,
+        wards=ward_names(form.province.data or DEFAULT_PROVINCE),
+    ), 422 if form.errors else 200
+
+
+@checkout.get("/orders/<code>")
+def order(code: str):
+    """The order's status; while it waits for payment, the card form (Stripe.js)."""
+    token = _token_for(code)
+    try:
+        found = wiring.order_for_buyer(code, token)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "checkout/order.html",
+        order=found,
+        token=token,
+        cancel_form=CancelForm(),
+        stripe_js_url=current_app.config["STRIPE_JS_URL"],
+        publishable_key=payment_gateway().publishable_key,
+        processing=request.args.get("processing") == "1",
+    )
+
+
+@checkout.post("/orders/<code>/pay")
+def pay(code: str):
+    """Confirm the PaymentIntent with the card Stripe.js tokenised (JSON; CSRF header)."""
+    payload = request.get_json(silent=True) or {}
+    payment_method = payload.get("payment_method")
+    if not isinstance(payment_method, str) or not payment_method.startswith(("card_", "pm_")):
+        return jsonify({"error": gettext("Thiếu thông tin thẻ.")}), 400
+    try:
+        status = wiring.attempt_card_payment(code, _token_for(code), payment_method)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return jsonify({"error": error.message}), int(error.http_status)
+    return jsonify({"status": status})
+
+
+@checkout.post("/orders/<code>/cancel")
+def cancel(code: str):
+    """The buyer cancels before paying."""
+    form = CancelForm()
+    if not form.validate():
+        abort(400)
+    try:
+        wiring.cancel_by_buyer(code, _token_for(code))
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        flash(gettext("Đơn hàng đã được huỷ."), "success")
+    return redirect(url_for("checkout.order", code=code), code=303)

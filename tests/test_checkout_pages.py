@@ -1,0 +1,143 @@
+"""The checkout pages: inline validation, refusals that change nothing, the buyer's order page."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.extensions import db
+from catalogue.orders.models import Order
+from tests.order_helpers import shelf, stock_of
+from tests.storefront_helpers import cart_of, csrf_token
+
+FORM = {
+    "name": "Nguyễn Thị Lan",
+    "email": "lan@example.com",
+    "phone": "0912 345 678",
+    "province": "Quảng Ninh",
+    "ward": "Phường Bãi Cháy",
+    "line1": "12 đường Hạ Long",
+}
+
+
+@pytest.fixture
+def with_cart(app, empty_client):
+    products = shelf()
+    mien = products["mien"]
+    token = csrf_token(empty_client, f"/products/{mien.slug}")
+    empty_client.post("/cart/add", data={"product_id": mien.id, "quantity": 2, "csrf_token": token})
+    return products
+
+
+def _submit(client, **changes):
+    token = csrf_token(client, "/checkout")
+    return client.post("/checkout", data={**FORM, **changes, "csrf_token": token})
+
+
+def test_empty_cart_cannot_check_out(empty_client, app):
+    response = empty_client.get("/checkout")
+    assert response.status_code == 302 and response.headers["Location"] == "/cart"
+
+
+def test_checkout_page_shows_total_with_shipping_and_wards(empty_client, with_cart):
+    html = empty_client.get("/checkout").get_data(as_text=True)
+
+    assert 'data-testid="checkout-total">200.000\xa0₫<' in html
+    assert '<option value="Phường Bãi Cháy">' in html and '<option value="Đặc khu Cô Tô">' in html
+    assert '<option selected value="Quảng Ninh">' in html
+
+
+def test_placing_the_order_reserves_stock_empties_the_cart_and_opens_the_order(empty_client, with_cart):
+    response = _submit(empty_client)
+
+    assert response.status_code == 303
+    code = re.fullmatch(r"/orders/(QN-\w{4}-\w{4})", response.headers["Location"]).group(1)
+    assert cart_of(empty_client) == {}
+    assert stock_of(with_cart["mien"]) == 8
+    page = empty_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Chờ thanh toán" in page and 'id="payment-form"' in page
+    assert db.session.scalar(select(Order.customer_phone).where(Order.code == code)) == "0912345678"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "12345", "Số điện thoại Việt Nam, ví dụ 0912345678."),
+        ("email", "lan@", "Email chưa đúng."),
+        ("name", "", "Vui lòng nhập thông tin này."),
+        ("ward", "Phường Hoàn Kiếm", "Không có phường/xã này ở Quảng Ninh."),
+    ],
+)
+def test_invalid_details_are_shown_inline_and_nothing_is_reserved(empty_client, with_cart, field, value, message):
+    response = _submit(empty_client, **{field: value})
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'<p class="field-error" id="{field}-error">{message}</p>' in html
+    assert 'aria-invalid="true"' in html
+    assert stock_of(with_cart["mien"]) == 10
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert cart_of(empty_client) == {str(with_cart["mien"].id): 2}
+
+
+def test_checkout_without_csrf_is_refused(empty_client, with_cart):
+    response = empty_client.post("/checkout", data=FORM)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_order_page_needs_the_token(empty_client, with_cart, app):
+    location = _submit(empty_client).headers["Location"]
+    stranger = app.test_client()
+
+    assert stranger.get(location).status_code == 404
+    assert stranger.get(location + "?token=wrong").status_code == 404
+
+
+def test_pay_endpoint_refusals(empty_client, with_cart, app):
+    location = _submit(empty_client).headers["Location"]
+    page = empty_client.get(location).get_data(as_text=True)
+    token = re.search(r'data-csrf-token="([^"]+)"', page).group(1)
+    pay = location + "/pay"
+
+    no_csrf = empty_client.post(pay, json={"payment_method": "card_1"})
+    bad_method = empty_client.post(pay, json={"payment_method": "x"}, headers={"X-CSRFToken": token})
+    declined = empty_client.post(pay, json={"payment_method": "card_declined"}, headers={"X-CSRFToken": token})
+    stranger = app.test_client().post(pay, json={"payment_method": "card_1"})
+
+    assert no_csrf.status_code == 400
+    assert bad_method.status_code == 400
+    assert declined.status_code == 402 and declined.get_json() == {"error": "Your card was declined."}
+    assert stranger.status_code in (400, 404)
+    assert stock_of(with_cart["mien"]) == 8
+
+
+def test_pay_endpoint_says_when_3d_secure_is_needed(empty_client, with_cart):
+    location = _submit(empty_client).headers["Location"]
+    token = re.search(r'data-csrf-token="([^"]+)"', empty_client.get(location).get_data(as_text=True)).group(1)
+
+    response = empty_client.post(location + "/pay", json={"payment_method": "card_3ds"}, headers={"X-CSRFToken": token})
+
+    assert response.get_json() == {"status": "requires_action"}
+
+
+def test_buyer_cancels_from_the_order_page(empty_client, with_cart):
+    location = _submit(empty_client).headers["Location"]
+    token = csrf_token(empty_client, location)
+
+    response = empty_client.post(location + "/cancel", data={"csrf_token": token})
+
+    assert response.status_code == 303
+    assert "Đã huỷ" in empty_client.get(location).get_data(as_text=True)
+    assert stock_of(with_cart["mien"]) == 10
+
+
+def test_payment_page_allows_stripe_and_nothing_else(empty_client, with_cart, app):
+    location = _submit(empty_client).headers["Location"]
+
+    csp = empty_client.get(location).headers["Content-Security-Policy"]
+    product_csp = empty_client.get(f"/products/{with_cart['mien'].slug}").headers["Content-Security-Policy"]
+
+    assert "script-src 'self' https://js.stripe.com" in csp
+    assert "frame-src https://js.stripe.com https://hooks.stripe.com" in csp
+    assert "js.stripe.com" not in product_csp
