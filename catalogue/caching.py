@@ -107,9 +107,14 @@ def request_key(*extra: Hashable) -> tuple:
     )
 
 
+def shareable(response: Response) -> bool:
+    """A complete 200 answer, computed by a request that wrote nothing to the catalogue."""
+    return response.status_code == 200 and not response.direct_passthrough and not has_uncommitted_changes(db.session)
+
+
 def remember(cache: LruCache, key: tuple, response: Response) -> None:
-    """Store a 200 answer, unless this request wrote to the catalogue meanwhile."""
-    if response.status_code != 200 or response.direct_passthrough or has_uncommitted_changes(db.session):
+    """Store a shareable answer's bytes and headers."""
+    if not shareable(response):
         return
     headers = tuple((name, value) for name, value in response.headers.items() if name != "Content-Length")
     cache.put(key, CachedAnswer(response.get_data(), headers))

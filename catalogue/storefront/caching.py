@@ -1,22 +1,53 @@
-"""HTTP caching for storefront pages: ETag and revalidation.
+"""HTTP caching for storefront pages: a shared render with per-session holes, and ETags.
 
-Pages carry a per-session CSRF token and the cart count, so they are `private`;
-the ETag lets a browser revalidate cheaply and get a 304 when nothing changed.
+A page is the same for every shopper but for three things: the CSRF token (one per
+session), the cart count and flashed messages. So a page is rendered once per
+(path, query string, locale, today, catalogue revision) — the key of the public
+answers cache, see catalogue/caching.py for why it is exact — with the token and
+the count cut out into fixed slots, and every request fills the slots with its
+own values. A session with flashed messages gets a page of its own, neither read
+from nor stored in the cache.
+
+Pages stay `private` for browsers and proxies (they carry the shopper's token);
+the ETag, computed on the final bytes, lets a browser revalidate and get a 304.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import wraps
 
-from flask import make_response, request
+from flask import Response, make_response, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from catalogue.caching import request_key, response_cache, shareable
+
+CSRF_SLOT = "__csrf_token_slot__"
+CART_COUNT_SLOT = "__cart_count_slot__"
+_CART_COUNT = re.compile(r'(<span class="badge" data-testid="cart-count">)\d+(</span>)')
+
+
+@dataclass(frozen=True)
+class PageTemplate:
+    """A rendered page with slots for the session's CSRF token and cart count."""
+
+    html: str
+    headers: tuple[tuple[str, str], ...]
+
+    def fill(self, csrf_token: str, cart_count: int) -> Response:
+        """This session's page."""
+        html = self.html.replace(CSRF_SLOT, csrf_token).replace(CART_COUNT_SLOT, str(cart_count))
+        return Response(html, status=200, headers=list(self.headers))
 
 
 def cacheable(view):
-    """Add an ETag and `Cache-Control: private, no-cache`; answer 304 when it matches."""
+    """Serve the page through the shared-render cache; add an ETag and answer 304 when it matches."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
+        response = _shared_render(view, args, kwargs)
         if response.status_code == 200:
             response.add_etag()
             response.headers["Cache-Control"] = "private, no-cache"
@@ -25,3 +56,36 @@ def cacheable(view):
         return response
 
     return wrapper
+
+
+def _shared_render(view, args, kwargs) -> Response:
+    cache = response_cache()
+    if cache is None or session.get("_flashes"):
+        return make_response(view(*args, **kwargs))
+    # The raw query string too: the language form sends the shopper back to this exact URL.
+    key = request_key(str(get_locale()), request.query_string)
+    csrf_token, cart_count = generate_csrf(), _cart_count()
+    template = cache.get(key)
+    if template is not None:
+        return template.fill(csrf_token, cart_count)
+    response = make_response(view(*args, **kwargs))
+    template = _cut_slots(response, csrf_token) if shareable(response) else None
+    if template is not None:
+        cache.put(key, template)
+    return response
+
+
+def _cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
+    """The page with the session's token and cart count cut out, or None if they are not where expected."""
+    if response.mimetype != "text/html":
+        return None
+    html = response.get_data(as_text=True)
+    html, counts = _CART_COUNT.subn(rf"\g<1>{CART_COUNT_SLOT}\g<2>", html)
+    if counts != 1 or csrf_token not in html:
+        return None  # a page this cache does not understand is never shared
+    headers = tuple((name, value) for name, value in response.headers.items() if name != "Content-Length")
+    return PageTemplate(html.replace(csrf_token, CSRF_SLOT), headers)
+
+
+def _cart_count() -> int:
+    return sum(session.get("cart", {}).values())
