@@ -1,7 +1,8 @@
 """Baseline for bench/run.py: a bare Flask endpoint returning the same bytes.
 
-`GET /bare/<name>` answers the body recorded from the real API in
-bench/results/<name>.body, as application/json. Every body is read once, when
+`GET /bare/<name>` answers the body recorded from the real app in
+bench/results/<name>.body, as application/json (text/html for the product page,
+page-*). Every body is read once, when
 the module is imported, so a request costs only Flask routing and the socket:
 whatever the catalogue app spends beyond that is its own work.
 
@@ -26,4 +27,6 @@ def bare(name: str) -> Response:
     body = BODIES.get(name)
     if body is None:
         abort(404)
-    return Response(body, content_type="application/json")
+    # Storefront pages (page-*) are HTML, the API's answers JSON, as the real app sends them.
+    content_type = "text/html; charset=utf-8" if name.startswith("page-") else "application/json"
+    return Response(body, content_type=content_type)

@@ -6,10 +6,12 @@ Run from the repository root (or `make bench`):
 
 For each catalogue size (the ~346 seeded products, then 100 000 with generated
 variants) it builds or reuses a SQLite database under bench/results/, serves the
-app with gunicorn (2 workers) on a free 127.0.0.1 port, records one answer per
-scenario (list, search, detail) to bench/results/<scenario>-<size>.body, serves
-those very bytes from bench/bare.py (also gunicorn, 2 workers), then runs wrk
-against the app and the bare endpoint alternately. It prints a table and writes
+app twice with gunicorn (2 workers each, on free 127.0.0.1 ports): as configured
+by default, with its response cache ("cached"), and with RESPONSE_CACHE_SIZE=0
+("cold", every request does the full work). It records one answer per scenario
+(list, search, detail, product page) to bench/results/<scenario>-<size>.body,
+serves those very bytes from bench/bare.py (also gunicorn, 2 workers), then runs
+wrk against the bare endpoint, the cached app and the cold app in turn. It prints a table and writes
 it between the results markers of bench/README.md. Every process it starts is
 stopped on the way out, Ctrl-C and errors included; every wait has a timeout.
 """
@@ -55,8 +57,10 @@ SCENARIOS = {
     "list": "/api/v1/products?per_page=20",
     "search": "/api/v1/products?q=mien+dong+binh+lieu",
     "detail": "/api/v1/products/{product_id}",
+    "page": "/products/mien-dong-binh-lieu",
 }
-TARGETS = {"list": 0.5, "search": 0.4}  # minimum req/s ratio app/bare
+TARGETS = {"list": 0.5, "search": 0.4, "page": 0.4}  # minimum req/s ratio app/bare
+MODES = ("cached", "cold")  # the app as configured by default, and with RESPONSE_CACHE_SIZE=0
 SEARCH_GROWTH_LIMIT = 3.0  # search p50 at 100 000 products / at ~350
 MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -89,6 +93,7 @@ class Row:
 
     scenario: str
     size: int
+    mode: str
     app: Load
     bare: Load
 
@@ -101,15 +106,19 @@ class Row:
 # --- databases -------------------------------------------------------------------------------------------------
 
 
-def app_env(database: Path) -> dict[str, str]:
-    """Environment for the flask CLI and gunicorn, pointing at `database`."""
-    return {
+def app_env(database: Path, mode: str = "cached") -> dict[str, str]:
+    """Environment for the flask CLI and gunicorn, pointing at `database` (cold: no response cache)."""
+    env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "CATALOGUE_ENV": "development",
         "SECRET_KEY": "bench",
         "MEDIA_ROOT": str(MEDIA_ROOT),
     }
+    env.pop("RESPONSE_CACHE_SIZE", None)
+    if mode == "cold":
+        env["RESPONSE_CACHE_SIZE"] = "0"
+    return env
 
 
 def seeded_product_count() -> int:
@@ -257,9 +266,9 @@ class Server:
                 continue
 
 
-def catalogue_server(database: Path, size: int) -> Server:
-    """The catalogue app (wsgi:app) on `database`."""
-    return Server(f"app-{size}", "wsgi:app", app_env(database), "/healthz")
+def catalogue_server(database: Path, size: int, mode: str) -> Server:
+    """The catalogue app (wsgi:app) on `database`, with its response cache or without (mode 'cold')."""
+    return Server(f"app-{mode}-{size}", "wsgi:app", app_env(database, mode), "/healthz")
 
 
 def bare_server(size: int, ready_label: str) -> Server:
@@ -268,9 +277,9 @@ def bare_server(size: int, ready_label: str) -> Server:
 
 
 def fetch(url: str) -> bytes:
-    """Body of a 200 JSON answer at `url`."""
+    """Body of a 200 JSON or HTML answer at `url`."""
     with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
-        if response.status != 200 or response.headers.get_content_type() != "application/json":
+        if response.status != 200 or response.headers.get_content_type() not in ("application/json", "text/html"):
             raise BenchError(f"{url} answered {response.status} {response.headers.get_content_type()}")
         return response.read()
 
@@ -333,23 +342,26 @@ def record_bodies(app: Server, size: int) -> dict[str, str]:
 
 
 def bench_size(database: Path, size: int, duration: int, connections: int) -> list[Row]:
-    """Measure every scenario at one catalogue size, app and bare alternately."""
+    """Measure every scenario at one catalogue size: bare, cached app and cold app in turn."""
     rows = []
-    with catalogue_server(database, size) as app:
-        paths = record_bodies(app, size)
+    with catalogue_server(database, size, "cached") as cached, catalogue_server(database, size, "cold") as cold:
+        apps = {"cached": cached, "cold": cold}
+        paths = record_bodies(cached, size)
         with bare_server(size, f"list-{size}") as bare:
             for name, path in paths.items():
                 label = f"{name}-{size}"
-                targets = (app.url(path), bare.url(f"/bare/{label}"))
-                if fetch(targets[1]) != (RESULTS / f"{label}.body").read_bytes():
+                if fetch(bare.url(f"/bare/{label}")) != (RESULTS / f"{label}.body").read_bytes():
                     raise BenchError(f"The bare app does not serve the recorded bytes of {label}.")
-                for url in targets:
+                targets = {"bare": bare.url(f"/bare/{label}"), **{mode: apps[mode].url(path) for mode in MODES}}
+                loads = {}
+                for side, url in targets.items():
                     run_wrk(url, WARMUP_SECONDS, connections)
-                app_load, bare_load = (run_wrk(url, duration, connections) for url in targets)
-                rows.append(Row(name, size, app_load, bare_load))
+                    loads[side] = run_wrk(url, duration, connections)
+                for mode in MODES:
+                    rows.append(Row(name, size, mode, loads[mode], loads["bare"]))
                 print(
-                    f"  {label}: app {app_load.requests_per_second:.0f} req/s, "
-                    f"bare {bare_load.requests_per_second:.0f} req/s",
+                    f"  {label}: bare {loads['bare'].requests_per_second:.0f} req/s, "
+                    + ", ".join(f"{mode} {loads[mode].requests_per_second:.0f} req/s" for mode in MODES),
                     flush=True,
                 )
     return rows
@@ -366,12 +378,12 @@ def thousands(number: int) -> str:
 def table(rows: list[Row]) -> list[str]:
     """Markdown table of the results (also what the terminal shows)."""
     lines = [
-        "| scenario | catalogue size | req/s app | req/s bare | ratio (app/bare) | p50 ms | p99 ms |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| scenario | catalogue size | app | req/s app | req/s bare | ratio (app/bare) | p50 ms | p99 ms |",
+        "|---|--:|---|--:|--:|--:|--:|--:|",
     ]
-    for row in rows:
+    for row in sorted(rows, key=lambda row: (MODES.index(row.mode), row.size)):
         lines.append(
-            f"| {row.scenario} | {thousands(row.size)} | {row.app.requests_per_second:.0f} "
+            f"| {row.scenario} | {thousands(row.size)} | {row.mode} | {row.app.requests_per_second:.0f} "
             f"| {row.bare.requests_per_second:.0f} | {row.ratio:.3f} | {row.app.p50_ms:.1f} "
             f"| {row.app.p99_ms:.1f} |"
         )
@@ -381,26 +393,27 @@ def table(rows: list[Row]) -> list[str]:
 def verdicts(rows: list[Row]) -> list[str]:
     """The search-growth line, each target met or missed, and any errors wrk saw."""
     lines = []
-    search = {row.size: row for row in rows if row.scenario == "search"}
-    small = min(search, default=None)
-    if SCALE_TARGET in search and small is not None and small != SCALE_TARGET:
-        growth = search[SCALE_TARGET].app.p50_ms / search[small].app.p50_ms
-        met = "met" if growth <= SEARCH_GROWTH_LIMIT else "MISSED"
-        lines.append(
-            f"search p50 at {thousands(SCALE_TARGET)} / at {thousands(small)} = {growth:.2f}× "
-            f"(target ≤ {SEARCH_GROWTH_LIMIT:g}×: {met})"
-        )
-    for row in rows:
+    for mode in MODES:
+        search = {row.size: row for row in rows if row.scenario == "search" and row.mode == mode}
+        small = min(search, default=None)
+        if SCALE_TARGET in search and small is not None and small != SCALE_TARGET:
+            growth = search[SCALE_TARGET].app.p50_ms / search[small].app.p50_ms
+            met = "met" if growth <= SEARCH_GROWTH_LIMIT else "MISSED"
+            lines.append(
+                f"{mode}: search p50 at {thousands(SCALE_TARGET)} / at {thousands(small)} = {growth:.2f}× "
+                f"(target ≤ {SEARCH_GROWTH_LIMIT:g}×: {met})"
+            )
+    for row in sorted(rows, key=lambda row: (MODES.index(row.mode), row.size)):
         if row.scenario in TARGETS:
             met = "met" if row.ratio >= TARGETS[row.scenario] else "MISSED"
             lines.append(
-                f"{row.scenario} at {thousands(row.size)}: {row.ratio:.3f}× bare "
+                f"{row.mode}: {row.scenario} at {thousands(row.size)}: {row.ratio:.3f}× bare "
                 f"(target ≥ {TARGETS[row.scenario]:g}×: {met})"
             )
         for side, load in (("app", row.app), ("bare", row.bare)):
             if load.errors:
                 lines.append(
-                    f"warning: {row.scenario} at {thousands(row.size)} ({side}): {load.errors} "
+                    f"warning: {row.scenario} at {thousands(row.size)} ({row.mode} {side}): {load.errors} "
                     "errors or non-2xx answers"
                 )
     return lines
