@@ -83,11 +83,14 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
+    from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.seeding import seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
 
 
 def _repo_path(name: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,9 @@ def handle_domain_error(error: DomainError) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
-    """Anything else is logged and becomes a 500 without internals."""
+    """Anything else is logged and becomes a 500 without internals (tests make it raise)."""
+    if current_app.config.get("RAISE_UNEXPECTED_ERRORS"):
+        raise error
     log.exception("Unhandled error on %s %s", request.method, request.path, exc_info=error)
     return _answer(500, InternalServerError.description)
 

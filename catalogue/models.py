@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata is complete."""
 
+from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
@@ -7,6 +8,7 @@ from catalogue.products.models import Category, Certificate, OcopGroup, Product,
 from catalogue.products.revision import ChangeCounter
 
 __all__ = [
+    "ApiToken", "AuditEntry", "User",
     "Category",
     "Certificate",
     "ChangeCounter",

@@ -56,6 +56,7 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "PUBLIC_BASE_URL": "http://shop.test",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "PAYMENT_GATEWAY": FakeGateway(),
+        "RAISE_UNEXPECTED_ERRORS": True,  # a 500 fails the test with its traceback
     }
     if schema:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}

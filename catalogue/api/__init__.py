@@ -13,9 +13,10 @@ def register_api(app: Flask) -> None:
     """Attach flask-smorest and every resource blueprint under /api/v1."""
     from catalogue.api import catalogue as catalogue_routes
     from catalogue.api import orders as order_routes
+    from catalogue.api import product_writes
 
     api.init_app(app)
-    for blueprint in (*catalogue_routes.blueprints, *order_routes.blueprints):
+    for blueprint in (*catalogue_routes.blueprints, *product_writes.blueprints, *order_routes.blueprints):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)

@@ -1,0 +1,56 @@
+"""Who is calling the API: a bearer token (scoped) — never a cookie.
+
+`authenticated()` answers 401 without a valid token; `require(scope)` 403 when the
+token lacks the scope. What a principal may touch beyond its scopes (its own
+producer's data) is decided by the services.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, request
+
+from catalogue import clock
+from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import principal_for_token
+
+
+def bearer_token() -> str | None:
+    """The raw token of `Authorization: Bearer …`."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def current_principal() -> Principal | None:
+    """The principal of this request's API token, once per request."""
+    if "principal" not in g:
+        token = bearer_token()
+        g.principal = principal_for_token(token, clock.now()) if token else None
+    return g.principal
+
+
+def authenticated() -> Principal:
+    """The caller, or a 401 asking for a token."""
+    principal = current_principal()
+    if principal is None:
+        abort(401, description="Send a valid API token: Authorization: Bearer <token>.")
+    return principal
+
+
+def require(scope: str):
+    """Decorator: a 401 without a token, a 403 when its scopes do not include `scope` (or admin)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = authenticated()
+            if not (principal.can(scope) or principal.is_admin):
+                abort(403, description=f"This token lacks the '{scope}' scope.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

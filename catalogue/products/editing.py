@@ -1,0 +1,261 @@
+"""Changing the catalogue: producers edit their own products, the OCOP office any.
+
+Ownership is checked here, not only in views: every function takes the acting
+Principal and refuses (PermissionDenied) before touching anything. Which fields a
+role may set is decided here too, so no form or schema can mass-assign. Every
+change is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import nh3
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import record
+from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.producers.models import Producer
+from catalogue.products.models import ISSUING_LEVELS, OCOP_STARS, Category, Certificate, Product
+from catalogue.products.services import refresh_derived_fields
+from catalogue.seeding import expiry_for, unique_slug
+from catalogue.text import nfc, slugify
+
+PRODUCER_FIELDS = frozenset({"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category"})
+ADMIN_FIELDS = PRODUCER_FIELDS | {"locality", "producer"}
+DESCRIPTION_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li"}
+EDITABLE_STATUSES = ("draft", "active", "archived")
+
+
+class PreconditionFailed(Conflict):
+    """Answered as 412: the product changed since the caller read it."""
+
+    http_status = 412
+
+
+@dataclass(frozen=True)
+class Change:
+    """A field's value before and after."""
+
+    before: object
+    after: object
+
+
+def editable_product(principal: Principal, product_id: int) -> Product:
+    """The product, if the principal may change it (owner with catalogue:write, or admin)."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"No product {product_id}.")
+    if not may_edit(principal, product.producer_id):
+        raise PermissionDenied("Only the product's producer or the OCOP office may change it.")
+    return product
+
+
+def may_edit(principal: Principal, producer_id: int) -> bool:
+    """Admins anything; a producer's catalogue:write principal its own products only."""
+    return principal.is_admin or (principal.can("catalogue:write") and principal.owns_producer(producer_id))
+
+
+def create_product(principal: Principal, values: dict, today: date) -> Product:
+    """A new product (draft unless `status` says otherwise), rated by one of the producer's certificates."""
+    _check_fields(principal, values)
+    producer = _producer_for(principal, values.get("producer"))
+    certificate_no = values.pop("certificate_no", None)
+    product = Product(status="draft", stock=0, version=1)
+    with db.session.no_autoflush:  # the row is complete only once sku and slug are chosen
+        db.session.add(product)
+        product.producer, product.locality = producer, producer.locality
+        changes = _apply(product, values)
+        product.sku = _next_sku(product.locality)
+        product.slug = unique_slug(slugify(product.name), set(db.session.scalars(select(Product.slug))))
+        refresh_derived_fields(product)
+    db.session.flush()
+    if certificate_no:
+        _rate_with_existing_certificate(product, certificate_no, today)
+    record(principal, "product.create", "product", product.id, changes)
+    db.session.commit()
+    return product
+
+
+def update_product(principal: Principal, product_id: int, values: dict, expected_version: int | None) -> Product:
+    """Change some fields; refused with 412 when `expected_version` is not the current one."""
+    product = editable_product(principal, product_id)
+    _check_version(product, expected_version)
+    _check_fields(principal, values)
+    changes = _apply(product, values)
+    if changes:
+        refresh_derived_fields(product)
+        record(principal, "product.update", "product", product.id, changes)
+    _commit_versioned()
+    return product
+
+
+def archive_product(principal: Principal, product_id: int, expected_version: int | None = None) -> Product:
+    """Archive (never delete: orders refer to it); it leaves the storefront and the marketplaces."""
+    return update_product(principal, product_id, {"status": "archived"}, expected_version)
+
+
+def set_stock(principal: Principal, product_id: int, stock: int, expected_version: int | None = None) -> Product:
+    """Set the stock count after a stocktake or a new batch."""
+    return update_product(principal, product_id, {"stock": stock}, expected_version)
+
+
+def add_certificate(
+    principal: Principal, product_id: int, stars: int, certificate_no: str, issuing_level: str, issued_on: date
+) -> Certificate:
+    """Record a new or renewed OCOP certificate (the OCOP office only); it rates the product from now on."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office records certificates.")
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"No product {product_id}.")
+    errors = {}
+    if stars not in OCOP_STARS:
+        errors["stars"] = ["Must be 3, 4 or 5 (only those are OCOP products)."]
+    if issuing_level not in ISSUING_LEVELS:
+        errors["issuing_level"] = [f"Must be one of {', '.join(ISSUING_LEVELS)}."]
+    if not certificate_no.strip():
+        errors["certificate_no"] = ["Required."]
+    if errors:
+        raise InvalidInput("The certificate is not valid.", errors)
+    certificate = Certificate(
+        product=product,
+        stars=stars,
+        certificate_no=certificate_no.strip(),
+        issuing_level=issuing_level,
+        issued_on=issued_on,
+        expires_on=expiry_for(issued_on),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    latest = product.current_certificate
+    if latest is None or latest.issued_on <= issued_on:
+        product.current_certificate = certificate
+    record(
+        principal,
+        "certificate.add",
+        "product",
+        product.id,
+        {"certificate": [None, f"{stars}★ {certificate.certificate_no} {issued_on}"]},
+    )
+    db.session.commit()
+    return certificate
+
+
+def _check_version(product: Product, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != product.version:
+        raise PreconditionFailed(
+            f"Product {product.id} changed since you read it (now version {product.version}); read it again.",
+            {"version": [f"Expected {expected_version}, is {product.version}."]},
+        )
+
+
+def _commit_versioned() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as error:  # someone else committed between our read and our write
+        db.session.rollback()
+        raise PreconditionFailed("The product changed while saving; read it again.") from error
+
+
+def _check_fields(principal: Principal, values: dict) -> None:
+    allowed = ADMIN_FIELDS if principal.is_admin else PRODUCER_FIELDS
+    refused = set(values) - allowed - {"certificate_no"}
+    if refused:
+        raise PermissionDenied(
+            f"You may not set {', '.join(sorted(refused))}.", {name: ["Not allowed for you."] for name in refused}
+        )
+
+
+def _producer_for(principal: Principal, producer_slug: str | None) -> Producer:
+    if principal.is_admin:
+        if not producer_slug:
+            raise InvalidInput("Say which producer the product belongs to.", {"producer": ["Required."]})
+        producer = db.session.scalar(select(Producer).where(Producer.slug == producer_slug))
+        if producer is None:
+            raise InvalidInput(f"No producer '{producer_slug}'.", {"producer": ["Unknown producer."]})
+        return producer
+    if not principal.can("catalogue:write") or principal.producer_id is None:
+        raise PermissionDenied("Only producers (catalogue:write) and the OCOP office create products.")
+    return db.session.get(Producer, principal.producer_id)
+
+
+def _apply(product: Product, values: dict) -> dict:
+    """Set the given fields (already type-checked); returns {field: [before, after]} of real changes."""
+    changes: dict[str, list] = {}
+    for name, value in values.items():
+        if name == "category":
+            category = db.session.scalar(select(Category).where(Category.code == value))
+            if category is None:
+                raise InvalidInput(f"No product set '{value}'.", {"category": ["Unknown category."]})
+            before, after = (product.category.code if product.category else None), category.code
+            product.category = category
+        elif name == "locality":
+            locality = db.session.scalar(select(Locality).where(Locality.code == value))
+            if locality is None:
+                raise InvalidInput(f"No locality '{value}'.", {"locality": ["Unknown locality."]})
+            before, after = (product.locality.code if product.locality else None), locality.code
+            product.locality = locality
+        elif name == "producer":
+            continue  # chosen at creation only
+        else:
+            value = _clean(name, value)
+            before, after = getattr(product, name), value
+            setattr(product, name, value)
+        if before != after:
+            changes[name] = [before, after]
+    return changes
+
+
+def _clean(name: str, value):
+    if name == "description":
+        return nh3.clean(nfc(value), tags=DESCRIPTION_TAGS, attributes={}).strip()
+    if name in ("name", "unit"):
+        return nfc(value).strip()
+    if name == "status" and value not in EDITABLE_STATUSES:
+        raise InvalidInput("Unknown status.", {"status": [f"Must be one of {', '.join(EDITABLE_STATUSES)}."]})
+    return value
+
+
+def _next_sku(locality: Locality) -> str:
+    prefix = f"QN-{locality.sku_prefix}-"
+    last = db.session.scalar(select(func.max(Product.sku)).where(Product.sku.like(f"{prefix}%")))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+def _rate_with_existing_certificate(product: Product, certificate_no: str, today: date) -> None:
+    """A new listing (another pack size, say) is covered by one of the producer's valid certificates."""
+    source = db.session.scalar(
+        select(Certificate)
+        .join(Product, Product.id == Certificate.product_id)
+        .where(
+            Product.producer_id == product.producer_id,
+            Certificate.certificate_no == certificate_no,
+            Certificate.issued_on <= today,
+            Certificate.expires_on >= today,
+        )
+        .order_by(Certificate.issued_on.desc())
+        .limit(1)
+    )
+    if source is None:
+        raise InvalidInput(
+            f"None of your valid certificates is number {certificate_no}.",
+            {"certificate_no": ["Not one of your valid certificates."]},
+        )
+    certificate = Certificate(
+        product=product,
+        stars=source.stars,
+        certificate_no=source.certificate_no,
+        issuing_level=source.issuing_level,
+        issued_on=source.issued_on,
+        expires_on=source.expires_on,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    product.current_certificate = certificate
