@@ -49,14 +49,18 @@ def register_blueprints(app: Flask) -> None:
     """The API, the storefront, health check and media files."""
     from catalogue.api import register_api
     from catalogue.extensions import csrf
+    from catalogue.portal import init_portal
     from catalogue.storefront import init_storefront
+    from catalogue.sync.feeds import feeds
     from catalogue.webhooks import webhooks
 
     csrf.init_app(app)
     csrf.exempt(webhooks)  # signed by Stripe, not by a browser session
     register_api(app)
     init_storefront(app)
+    init_portal(app)
     app.register_blueprint(webhooks)
+    app.register_blueprint(feeds)
 
     @app.get("/healthz")
     def healthz():
@@ -86,11 +90,13 @@ def register_cli(app: Flask) -> None:
     from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.seeding import seed_command
+    from catalogue.sync.cli import sync_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(sync_cli)
 
 
 def _repo_path(name: str):

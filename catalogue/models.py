@@ -2,13 +2,22 @@
 
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
+from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
+from catalogue.sync.models import (
+    CertificateExpiryNotice,
+    MarketplaceListing,
+    MarketplaceSale,
+    MarketplaceSaleLine,
+    SyncCursor,
+)
 from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
 
 __all__ = [
     "ApiToken", "AuditEntry", "User",
+    "CertificateExpiryNotice", "MarketplaceListing", "MarketplaceSale", "MarketplaceSaleLine", "SyncCursor",
     "Category",
     "Certificate",
     "ChangeCounter",
@@ -17,6 +26,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderShipment",
     "ProcessedWebhookEvent",
     "Producer",
     "Product",

@@ -54,6 +54,25 @@ def product(
 ) -> Product:
     """A product rated by one certificate (or the given history, latest last)."""
     serial = next(_serial)
+    with db.session.no_autoflush:  # the row is complete only after refresh_derived_fields
+        made = _new_product(serial, name, maker, category, description, price_vnd, stock, status)
+    db.session.flush()
+    for stars_given, issued in certificates or [(stars, issued_on)]:
+        certificate = Certificate(
+            product=made,
+            stars=stars_given,
+            certificate_no=f"{serial}/QĐ-UBND",
+            issuing_level="province",
+            issued_on=issued,
+            expires_on=expiry_for(issued),
+        )
+        db.session.add(certificate)
+        made.current_certificate = certificate
+    db.session.flush()
+    return made
+
+
+def _new_product(serial, name, maker, category, description, price_vnd, stock, status) -> Product:
     made = Product(
         sku=f"QN-T-{serial:04d}",
         slug=f"{slugify(name)}-{serial}",
@@ -68,19 +87,6 @@ def product(
         category=category,
         locality=maker.locality,
     )
-    refresh_derived_fields(made)
     db.session.add(made)
-    db.session.flush()
-    for stars_given, issued in certificates or [(stars, issued_on)]:
-        certificate = Certificate(
-            product=made,
-            stars=stars_given,
-            certificate_no=f"{serial}/QĐ-UBND",
-            issuing_level="province",
-            issued_on=issued,
-            expires_on=expiry_for(issued),
-        )
-        db.session.add(certificate)
-        made.current_certificate = certificate
-    db.session.flush()
+    refresh_derived_fields(made)
     return made

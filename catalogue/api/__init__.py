@@ -14,9 +14,12 @@ def register_api(app: Flask) -> None:
     from catalogue.api import catalogue as catalogue_routes
     from catalogue.api import orders as order_routes
     from catalogue.api import product_writes
+    from catalogue.api import sync as sync_routes
 
     api.init_app(app)
-    for blueprint in (*catalogue_routes.blueprints, *product_writes.blueprints, *order_routes.blueprints):
+    for blueprint in (
+        *catalogue_routes.blueprints, *product_writes.blueprints, *order_routes.blueprints, *sync_routes.blueprints
+    ):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, request
 
 from catalogue import clock
 from catalogue.accounts.principal import Principal
@@ -25,11 +25,11 @@ def bearer_token() -> str | None:
 
 
 def current_principal() -> Principal | None:
-    """The principal of this request's API token, once per request."""
-    if "principal" not in g:
+    """The principal of this request's API token, looked up once per request."""
+    if "catalogue.principal" not in request.environ:
         token = bearer_token()
-        g.principal = principal_for_token(token, clock.now()) if token else None
-    return g.principal
+        request.environ["catalogue.principal"] = principal_for_token(token, clock.now()) if token else None
+    return request.environ["catalogue.principal"]
 
 
 def authenticated() -> Principal:

@@ -1,0 +1,22 @@
+"""`flask sync …`: the operator's sync commands."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from catalogue import clock
+from catalogue.sync import services
+
+
+@click.group("sync")
+def sync_cli() -> None:
+    """Marketplace sync."""
+
+
+@sync_cli.command("notice-expired")
+@with_appcontext
+def notice_expired_command() -> None:
+    """Put products whose OCOP certificate expired into the change feed, so sync unlists them (run daily)."""
+    count = services.notice_expired_certificates(clock.today())
+    click.echo(f"{count} product(s) with a newly expired certificate sent to the change feed.")

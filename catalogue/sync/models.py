@@ -1,0 +1,95 @@
+"""What the marketplaces hold of our catalogue, and what they sold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.extensions import db
+from catalogue.models_base import utcnow
+
+MARKETPLACES = ("shopee", "lazada")
+LISTING_STATUSES = ("live", "pending", "error", "delisted")
+
+
+class MarketplaceListing(db.Model):
+    """A product's listing on one marketplace: the binding a sync job keeps true."""
+
+    __tablename__ = "marketplace_listings"
+    __table_args__ = (
+        UniqueConstraint("product_id", "marketplace", name="uq_marketplace_listings_product_marketplace"),
+        CheckConstraint(f"status IN {LISTING_STATUSES}", name="ck_marketplace_listings_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    marketplace: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    synced_version: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SyncCursor(db.Model):
+    """How far a marketplace's sync job has recorded the change feed."""
+
+    __tablename__ = "sync_cursors"
+
+    marketplace: Mapped[str] = mapped_column(String(20), primary_key=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    product_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class MarketplaceSale(db.Model):
+    """A sale made on a marketplace; recorded once per external order id."""
+
+    __tablename__ = "marketplace_sales"
+    __table_args__ = (UniqueConstraint("marketplace", "external_order_id", name="uq_marketplace_sales_external_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    marketplace: Mapped[str] = mapped_column(String(20))
+    external_order_id: Mapped[str] = mapped_column(String(80))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # some line found no stock: the admin must act
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    lines: Mapped[list[MarketplaceSaleLine]] = relationship(
+        back_populates="sale", cascade="all, delete-orphan", order_by="MarketplaceSaleLine.id"
+    )
+
+
+class MarketplaceSaleLine(db.Model):
+    __tablename__ = "marketplace_sale_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("marketplace_sales.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    stock_taken: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem: Mapped[str | None] = mapped_column(String(200))
+
+    sale: Mapped[MarketplaceSale] = relationship(back_populates="lines")
+
+
+class CertificateExpiryNotice(db.Model):
+    """A product's certificate expired and the change feed was told (once per certificate)."""
+
+    __tablename__ = "certificate_expiry_notices"
+
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("ocop_certificates.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    noticed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,222 @@
+"""Server side of marketplace sync: the change feed, listing state, cursors, marketplace sales.
+
+The feed is ordered by the catalogue's monotonic change sequence (never timestamps):
+every committed product change gets a higher `change_seq` than anything committed
+before it (see catalogue.products.revision), so a client that remembers the last
+(change_seq, id) it recorded misses nothing and sees nothing twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from catalogue.accounts.principal import Principal
+from catalogue.errors import InvalidInput, NotFound, PermissionDenied
+from catalogue.extensions import db
+from catalogue.models_base import utcnow
+from catalogue.products.models import Category, Certificate, Product
+from catalogue.products.stock import take_stock
+from catalogue.sync.models import (
+    LISTING_STATUSES,
+    MARKETPLACES,
+    CertificateExpiryNotice,
+    MarketplaceListing,
+    MarketplaceSale,
+    MarketplaceSaleLine,
+    SyncCursor,
+)
+
+MAX_FEED_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[Product]
+    next_cursor: str
+    has_more: bool
+
+
+def encode_cursor(change_seq: int, product_id: int) -> str:
+    """An opaque cursor: clients pass it back, they never build one."""
+    return base64.urlsafe_b64encode(f"v1:{change_seq}:{product_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int]:
+    """(change_seq, product_id) of a cursor; an empty cursor starts from the beginning."""
+    if not cursor:
+        return 0, 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, seq, product_id = text.split(":")
+        if version != "v1":
+            raise ValueError(version)
+        return int(seq), int(product_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidInput("Not a cursor this service gave out.", {"since": ["Invalid cursor."]}) from error
+
+
+def check_marketplace(marketplace: str) -> str:
+    if marketplace not in MARKETPLACES:
+        raise NotFound(f"Unknown marketplace '{marketplace}'; known: {', '.join(MARKETPLACES)}.")
+    return marketplace
+
+
+def changes_since(cursor: str | None, limit: int) -> FeedPage:
+    """Products changed after the cursor, oldest change first, archived and unrated ones included."""
+    seq, product_id = decode_cursor(cursor)
+    rows = (
+        db.session.scalars(
+            select(Product)
+            .where(or_(Product.change_seq > seq, and_(Product.change_seq == seq, Product.id > product_id)))
+            .order_by(Product.change_seq, Product.id)
+            .limit(limit + 1)
+            .options(
+                joinedload(Product.current_certificate),
+                joinedload(Product.producer),
+                joinedload(Product.locality),
+                joinedload(Product.category).joinedload(Category.group),
+                selectinload(Product.images),
+            )
+        )
+        .unique()
+        .all()
+    )
+    items, has_more = rows[:limit], len(rows) > limit
+    last = items[-1] if items else None
+    next_cursor = encode_cursor(last.change_seq, last.id) if last else (cursor or encode_cursor(0, 0))
+    return FeedPage(items=list(items), next_cursor=next_cursor, has_more=has_more)
+
+
+def is_listable(product: Product, today: date) -> bool:
+    """A marketplace may show it: active and rated by a certificate valid today."""
+    return product.status == "active" and product.rating_on(today) is not None
+
+
+def record_listing(product_id: int, marketplace: str, values: dict, now: datetime) -> MarketplaceListing:
+    """Upsert what the sync job did on a marketplace for a product."""
+    check_marketplace(marketplace)
+    if db.session.get(Product, product_id) is None:
+        raise NotFound(f"No product {product_id}.")
+    if values["status"] not in LISTING_STATUSES:
+        raise InvalidInput("Unknown status.", {"status": [f"One of {', '.join(LISTING_STATUSES)}."]})
+    listing = db.session.scalar(
+        select(MarketplaceListing).where(
+            MarketplaceListing.product_id == product_id, MarketplaceListing.marketplace == marketplace
+        )
+    ) or MarketplaceListing(product_id=product_id, marketplace=marketplace)
+    listing.external_id = values.get("external_id") or listing.external_id
+    listing.status = values["status"]
+    listing.synced_version = values.get("synced_version")
+    listing.error = values.get("error")
+    listing.synced_at = now
+    db.session.add(listing)
+    try:
+        db.session.commit()
+    except IntegrityError:  # two jobs recorded the same listing at once: the other one won, apply ours on top
+        db.session.rollback()
+        return record_listing(product_id, marketplace, values, now)
+    return listing
+
+
+def listings_of(principal: Principal, product_id: int) -> list[MarketplaceListing]:
+    """A product's listings, for its producer or the OCOP office."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"No product {product_id}.")
+    if not (principal.is_admin or principal.owns_producer(product.producer_id)):
+        raise PermissionDenied("Only the product's producer or the OCOP office may see its listings.")
+    return list(
+        db.session.scalars(
+            select(MarketplaceListing)
+            .where(MarketplaceListing.product_id == product_id)
+            .order_by(MarketplaceListing.marketplace)
+        )
+    )
+
+
+def get_cursor(marketplace: str) -> str:
+    """Where the marketplace's job resumes ('' = from the beginning)."""
+    check_marketplace(marketplace)
+    saved = db.session.get(SyncCursor, marketplace)
+    return encode_cursor(saved.change_seq, saved.product_id) if saved else ""
+
+
+def save_cursor(marketplace: str, cursor: str) -> str:
+    """Remember how far the marketplace's job has recorded; it never moves backwards."""
+    check_marketplace(marketplace)
+    position = decode_cursor(cursor)
+    saved = db.session.get(SyncCursor, marketplace) or SyncCursor(marketplace=marketplace, change_seq=0, product_id=0)
+    if position > (saved.change_seq, saved.product_id):
+        saved.change_seq, saved.product_id = position
+    db.session.add(saved)
+    db.session.commit()
+    return encode_cursor(saved.change_seq, saved.product_id)
+
+
+def record_marketplace_sale(
+    marketplace: str, external_order_id: str, lines: list[dict]
+) -> tuple[MarketplaceSale, bool]:
+    """Take our stock for a marketplace sale, once per external order id.
+
+    Returns (sale, created). A line whose SKU is unknown or whose stock is short takes
+    nothing (stock never goes below zero) and flags the sale for the OCOP office.
+    """
+    check_marketplace(marketplace)
+    existing = _sale(marketplace, external_order_id)
+    if existing is not None:
+        return existing, False
+    sale = MarketplaceSale(marketplace=marketplace, external_order_id=external_order_id)
+    skus = {line["sku"] for line in lines}
+    products = {product.sku: product for product in db.session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    for line in sorted(lines, key=lambda item: item["sku"]):  # a stable lock order
+        product = products.get(line["sku"])
+        sale_line = MarketplaceSaleLine(
+            sku=line["sku"], quantity=line["quantity"], product_id=product.id if product else None
+        )
+        if product is None:
+            sale_line.problem = "unknown SKU"
+        elif take_stock(product.id, line["quantity"]):
+            sale_line.stock_taken = True
+        else:
+            sale_line.problem = "not enough stock"
+        sale.lines.append(sale_line)
+    sale.flagged = any(line.problem for line in sale.lines)
+    db.session.add(sale)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same sale reported twice at once: the other report took the stock
+        db.session.rollback()
+        return _sale(marketplace, external_order_id), False
+    return sale, True
+
+
+def _sale(marketplace: str, external_order_id: str) -> MarketplaceSale | None:
+    return db.session.scalar(
+        select(MarketplaceSale)
+        .where(MarketplaceSale.marketplace == marketplace, MarketplaceSale.external_order_id == external_order_id)
+        .options(selectinload(MarketplaceSale.lines))
+    )
+
+
+def notice_expired_certificates(today: date) -> int:
+    """Put products whose rating expired into the change feed (once per certificate), so sync unlists them."""
+    expired = db.session.execute(
+        select(Product, Certificate)
+        .join(Certificate, Certificate.id == Product.current_certificate_id)
+        .outerjoin(CertificateExpiryNotice, CertificateExpiryNotice.certificate_id == Certificate.id)
+        .where(Certificate.expires_on < today, CertificateExpiryNotice.certificate_id.is_(None))
+        .limit(1000)
+    ).all()
+    for product, certificate in expired:
+        db.session.add(CertificateExpiryNotice(certificate_id=certificate.id, product_id=product.id))
+        product.updated_at = utcnow()  # a change: the flush listener stamps a new change_seq
+    if expired:
+        db.session.commit()
+    return len(expired)
