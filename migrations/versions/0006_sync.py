@@ -1,20 +1,17 @@
 """sync: marketplace listings, sync cursors, marketplace sales, certificate-expiry notices
 
 Revision ID: 0006_sync
-Revises: 0004_accounts
+Revises: 0005_fulfilment
 Create Date: 2026-11-21 07:12:50.145394
 
 """
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
 revision = '0006_sync'
-# TEMPORARY while 0005_fulfilment is being written alongside: follow it once it exists.
-down_revision = "0005_fulfilment" if Path(__file__).with_name("0005_fulfilment.py").exists() else "0004_accounts"
+down_revision = "0005_fulfilment"
 branch_labels = None
 depends_on = None
 
