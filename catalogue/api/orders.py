@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import TOKEN_PREFIX
+from catalogue.api.auth import bearer_token, current_principal
 from catalogue.orders import wiring
 from catalogue.orders.schemas import OrderRequestSchema, OrderSchema, PlacedOrderSchema
 from catalogue.orders.services import Address, Customer, LineRequest
@@ -15,12 +18,29 @@ orders = Blueprint("orders", __name__, url_prefix="/orders", description="Checko
 blueprints = (orders,)
 
 
-def bearer_token() -> str | None:
-    """The token of `Authorization: Bearer …` (or `?token=` for links sent to buyers)."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.args.get("token")
+def buyer_token() -> str | None:
+    """The order's access token: `Authorization: Bearer …`, or `?token=` in links sent to buyers."""
+    return bearer_token() or request.args.get("token")
+
+
+def _staff() -> Principal | None:
+    """An API-token caller (producer or OCOP office), as opposed to a buyer with an order token."""
+    token = bearer_token()
+    return current_principal() if token and token.startswith(TOKEN_PREFIX) else None
+
+
+class _StaffView:
+    """The order as a producer sees it: its own lines only (the buyer's token is never dumped)."""
+
+    def __init__(self, order, lines) -> None:
+        self._order, self.lines = order, lines
+
+    def __getattr__(self, name):
+        return getattr(self._order, name)
+
+
+def _for_staff(order, lines) -> _StaffView:
+    return _StaffView(order, lines)
 
 
 @orders.route("")
@@ -50,13 +70,23 @@ class Orders(MethodView):
 class OrderByCode(MethodView):
     @orders.response(200, OrderSchema)
     def get(self, code: str):
-        """The order, for its buyer (`Authorization: Bearer <access_token>`)."""
-        return wiring.order_for_buyer(code, bearer_token())
+        """The order: for its buyer (the order's access token), a producer with lines in it
+        (`orders:read`; only its lines), or the OCOP office."""
+        staff = _staff()
+        if staff is not None:
+            return _for_staff(*wiring.order_for_staff(code, staff))
+        return wiring.order_for_buyer(code, buyer_token())
 
 
 @orders.route("/<code>/cancel")
 class CancelOrder(MethodView):
     @orders.response(200, OrderSchema)
     def post(self, code: str):
-        """The buyer cancels before paying; the stock is released at once."""
-        return wiring.cancel_by_buyer(code, bearer_token())
+        """The buyer cancels before paying (stock released at once); the OCOP office cancels any order,
+        refunding a paid one through Stripe (it turns `refunded` on `charge.refunded`)."""
+        staff = _staff()
+        if staff is None:
+            return wiring.cancel_by_buyer(code, buyer_token())
+        if not staff.is_admin:
+            abort(403, description="Only the buyer (before paying) or the OCOP office may cancel an order.")
+        return wiring.cancel_by_admin(code, f"cancelled by {staff.label}")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
@@ -295,6 +296,19 @@ def attempt_card_payment(
         return gateway.confirm_card(order.payment_intent_id, payment_method_id)
     except CardDeclined as error:
         raise PaymentDeclined(str(error), {"card": [str(error)]}) from error
+
+
+def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Order, list[OrderLine]]:
+    """The order for the OCOP office (every line) or a producer with lines in it (only theirs)."""
+    order = find_order(code)
+    if principal.is_admin:
+        return order, list(order.lines)
+    if not principal.can("orders:read") or principal.producer_id is None:
+        raise NotFound(f"No order {code}.")
+    mine = [line for line in order.lines if line.producer_id == principal.producer_id]
+    if not mine:
+        raise NotFound(f"No order {code}.")  # never confirm that someone else's order exists
+    return order, mine
 
 
 def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway: PaymentGateway) -> Order:

@@ -34,3 +34,11 @@ def cancel_by_buyer(code: str, token: str | None):
 
 def attempt_card_payment(code: str, token: str | None, payment_method_id: str) -> str:
     return services.attempt_card_payment(code, token, payment_method_id, clock.now(), payment_gateway())
+
+
+def order_for_staff(code: str, principal):
+    return services.order_for_staff(code, principal, clock.now())
+
+
+def cancel_by_admin(code: str, reason: str):
+    return services.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
