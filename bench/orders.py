@@ -1,0 +1,185 @@
+"""Order placement throughput and latency, each order creating its Stripe PaymentIntent.
+
+    .venv/bin/python bench/orders.py [--duration 10] [--connections 8]
+
+Serves the seeded catalogue with gunicorn (2 workers) on SQLite, with the real
+Stripe SDK pointed at localstripe on 127.0.0.1, and drives `POST /api/v1/orders`
+with wrk (a Lua script posting a valid checkout for a random product). Stock is
+raised first so no order is refused for stock. For scale, it also times the
+PaymentIntent creation alone (the SDK against localstripe), which every order
+waits for. Results go to bench/README.md between the `orders` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (  # noqa: E402  (bench scripts share helpers, not a package)
+    BIN,
+    README,
+    RESULTS,
+    Server,
+    app_env,
+    ensure_database,
+    free_port,
+    parse_wrk,
+)
+
+DATABASE = RESULTS / "catalogue-orders.db"
+LUA = RESULTS / "order.lua"
+STOCK = 1_000_000
+WRK_TIMEOUT_GRACE = 30
+
+
+def write_lua(product_ids: list[int]) -> None:
+    """A wrk script posting a checkout for one random product per request."""
+    body = {
+        "lines": [{"product_id": 0, "quantity": 1}],
+        "customer": {"name": "Khách thử tải", "email": "bench@example.com", "phone": "0912345678"},
+        "shipping_address": {"line1": "1 Hạ Long", "ward": "Phường Bãi Cháy", "province": "Quảng Ninh"},
+    }
+    template = json.dumps(body, ensure_ascii=False).replace('"product_id": 0', '"product_id": %d')
+    LUA.write_text(
+        "local ids = {" + ",".join(map(str, product_ids)) + "}\n"
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "request = function()\n"
+        f"  return wrk.format(nil, nil, nil, string.format([[{template}]], ids[math.random(#ids)]))\n"
+        "end\n",
+        encoding="utf-8",
+    )
+
+
+def prepare_database() -> list[int]:
+    """The seeded catalogue with plenty of stock; returns the ids of products on sale."""
+    ensure_database(DATABASE, None)
+    with contextlib.closing(sqlite3.connect(DATABASE)) as connection, connection:
+        connection.execute("UPDATE products SET stock = ?", (STOCK,))
+        connection.execute("DELETE FROM order_events")
+        connection.execute("DELETE FROM order_lines")
+        connection.execute("DELETE FROM orders")
+        rows = connection.execute("SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200").fetchall()
+    return [row[0] for row in rows]
+
+
+@contextlib.contextmanager
+def localstripe():
+    """localstripe on a free port (a test tool; never shipped)."""
+    port = free_port()
+    log = open(RESULTS / "localstripe.log", "w")  # noqa: SIM115 - closed in finally
+    process = subprocess.Popen([str(BIN / "localstripe"), "--port", str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def intent_latency(api_base: str, count: int = 200) -> tuple[float, float]:
+    """p50 and p99 in ms of creating a PaymentIntent through the SDK, alone."""
+    sys.path.insert(0, str(BIN.parent.parent))
+    from catalogue.payments.gateway import StripeGateway
+
+    gateway = StripeGateway("sk_test_bench", "pk_test_bench", "whsec_bench", api_base=api_base)
+    timings = []
+    for number in range(count):
+        started = time.perf_counter()
+        gateway.create_payment_intent(f"QN-BENCH-{number}", 200_000, f"bench-{number}")
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return timings[len(timings) // 2], timings[int(len(timings) * 0.99) - 1]
+
+
+def run_orders(url: str, duration: int, connections: int):
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + WRK_TIMEOUT_GRACE, check=True
+    ).stdout
+    return parse_wrk(output)
+
+
+def placed_orders() -> int:
+    with contextlib.closing(sqlite3.connect(DATABASE)) as connection:
+        return connection.execute("SELECT count(*) FROM orders WHERE payment_intent_id IS NOT NULL").fetchone()[0]
+
+
+def update_readme(lines: list[str]) -> None:
+    start, end = "<!-- orders:start -->", "<!-- orders:end -->"
+    text = README.read_text(encoding="utf-8")
+    block = "\n".join([start, *lines, end])
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n## Order placement\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    options = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    product_ids = prepare_database()
+    write_lua(product_ids)
+    with localstripe() as stripe_url:
+        env = {**app_env(DATABASE), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench"}
+        with Server("orders-app", "wsgi:app", env, "/healthz") as app:
+            load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
+        intent_p50, intent_p99 = intent_latency(stripe_url)
+    orders = placed_orders()
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, "
+        f"Python {platform.python_version()}, SQLite, gunicorn 2 workers, wrk -t2 -c{options.connections} "
+        f"-d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
+        "",
+        "| what | req/s | p50 ms | p99 ms |",
+        "|---|--:|--:|--:|",
+        f"| `POST /api/v1/orders` (reserve stock + PaymentIntent) | {load.requests_per_second:.0f} | "
+        f"{load.p50_ms:.1f} | "
+        f"{load.p99_ms:.1f} |",
+        f"| PaymentIntent create alone (SDK → localstripe, sequential) | {1000 / intent_p50:.0f} | {intent_p50:.1f} | "
+        f"{intent_p99:.1f} |",
+        "",
+        f"{orders} orders placed, each with its PaymentIntent; {load.errors} answers were errors or not 2xx.",
+    ]
+    update_readme(lines)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
