@@ -107,30 +107,8 @@ def place_order(
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
-    # Rows are locked in product-id order, so two multi-line orders can never deadlock.
-    for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
-        product = products.get(product_id)
-        if product is None:
-            _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
-        if not take_stock(product_id, quantity):
-            db.session.rollback()
-            available = products_by_ids([product_id], today).get(product_id)
-            left = available.stock if available else 0
-            _refuse_line(index, product_id, f"Only {left} of '{product.name}' left; {quantity} asked.")
-    order_lines = [
-        OrderLine(
-            product_id=product.id,
-            producer_id=product.producer_id,
-            sku=product.sku,
-            name=product.name,
-            unit=product.unit,
-            unit_price_vnd=product.price_vnd,
-            quantity=quantity,
-            line_total_vnd=product.price_vnd * quantity,
-        )
-        for product_id, quantity in wanted.items()
-        for product in [products[product_id]]
-    ]
+    _reserve(wanted, products, today)
+    order_lines = [_line(products[product_id], quantity) for product_id, quantity in wanted.items()]
     subtotal = sum(line.line_total_vnd for line in order_lines)
     weight = sum((products[line.product_id].net_weight_g or 0) * line.quantity for line in order_lines)
     fee = shipping.fee_for(weight, subtotal)
@@ -166,6 +144,34 @@ def place_order(
     db.session.commit()
     _attach_payment_intent(order, gateway)
     return PlacedOrder(order, access_token)
+
+
+def _reserve(wanted: dict[int, int], products: dict, today: date) -> None:
+    """Take every line's stock, or refuse the first line that cannot have it (rolling back the rest)."""
+    # Rows are locked in product-id order, so two multi-line orders can never deadlock.
+    for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
+        product = products.get(product_id)
+        if product is None:
+            _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
+        if not take_stock(product_id, quantity):
+            db.session.rollback()
+            available = products_by_ids([product_id], today).get(product_id)
+            left = available.stock if available else 0
+            _refuse_line(index, product_id, f"Only {left} of '{product.name}' left; {quantity} asked.")
+
+
+def _line(product, quantity: int) -> OrderLine:
+    """A line keeping the product's name, SKU, unit and price as they are now."""
+    return OrderLine(
+        product_id=product.id,
+        producer_id=product.producer_id,
+        sku=product.sku,
+        name=product.name,
+        unit=product.unit,
+        unit_price_vnd=product.price_vnd,
+        quantity=quantity,
+        line_total_vnd=product.price_vnd * quantity,
+    )
 
 
 def _attach_payment_intent(order: Order, gateway: PaymentGateway) -> None:
