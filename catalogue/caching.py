@@ -17,6 +17,14 @@ an entry is never older than its key), and a session that has uncommitted
 catalogue writes neither reads nor fills the cache (so a rolled-back change can
 never be stored under a number a later commit will reuse).
 
+A hit is meant to cost next to nothing beyond Flask itself: it creates no ORM
+session. The revision is read with one raw cursor on a pooled connection
+(`committed_revision`), and the uncommitted-writes rule only looks at a session
+that already exists in this app context (`existing_session`): a request that has
+not touched the ORM cannot have written anything. When that session is inside a
+transaction the revision is read through it instead, so the key is never newer
+than the snapshot the answer would be computed from.
+
 Each process (gunicorn worker) has its own cache; `RESPONSE_CACHE_SIZE` bounds its
 entries (0 turns it off).
 """
@@ -34,8 +42,7 @@ from flask_smorest.exceptions import NotModified
 from werkzeug.http import unquote_etag
 
 from catalogue import clock
-from catalogue.extensions import db
-from catalogue.products.revision import current_revision, has_uncommitted_changes
+from catalogue.products.revision import committed_revision, current_revision, existing_session, has_uncommitted_changes
 
 DEFAULT_SIZE = 2048
 
@@ -89,9 +96,29 @@ def init_response_cache(app: Flask) -> None:
 def response_cache() -> LruCache | None:
     """The current app's cache, or None when it is off or this request cannot use it."""
     cache = current_app.extensions.get("response_cache")
-    if cache is None or has_uncommitted_changes(db.session):
+    if cache is None or _writing():
         return None
     return cache
+
+
+def _writing() -> bool:
+    """True when this app context's session (if it has one) holds uncommitted catalogue changes."""
+    session = existing_session()
+    return session is not None and has_uncommitted_changes(session)
+
+
+def request_revision() -> int:
+    """The revision this request's answer will be computed at, read without creating an ORM session.
+
+    A session already inside a transaction may be reading from a snapshot (SQLite keeps one
+    for the whole read transaction): the revision is then read through it, as the answer will
+    be. Otherwise the answer's queries all start after this read, so the last committed
+    revision, read on a pooled connection, is never newer than what they see.
+    """
+    session = existing_session()
+    if session is not None and session.in_transaction():
+        return current_revision(session)
+    return committed_revision()
 
 
 def request_key(*extra: Hashable) -> tuple:
@@ -99,17 +126,20 @@ def request_key(*extra: Hashable) -> tuple:
     return (
         request.endpoint,
         request.path,
-        request.host_url,
+        # What absolute URLs are built from; the same facts as request.host_url, without building that URL.
+        request.scheme,
+        request.host,
+        request.root_path,
         tuple(sorted(request.args.items(multi=True))),
         clock.today(),
-        current_revision(),
+        request_revision(),
         *extra,
     )
 
 
 def shareable(response: Response) -> bool:
     """A complete 200 answer, computed by a request that wrote nothing to the catalogue."""
-    return response.status_code == 200 and not response.direct_passthrough and not has_uncommitted_changes(db.session)
+    return response.status_code == 200 and not response.direct_passthrough and not _writing()
 
 
 def remember(cache: LruCache, key: tuple, response: Response) -> None:

@@ -14,10 +14,12 @@ def empty_response_cache(seeded_app, monkeypatch):
 
 
 @pytest.mark.parametrize("query", ["", "q=mien+dong", "stars=4&category=thuc-pham&sort=-price"])
-def test_statements_per_list_request_do_not_grow_with_page_size(client, query):
+def test_statements_per_list_request_do_not_grow_with_page_size(seeded_app, client, query):
     counts = {}
     for per_page in (1, 10, 100):
-        with count_statements(db.engine) as statements:
+        # Each request in an app context of its own, as under a server: the fixture's context would carry
+        # the first request's session (and its open transaction) into the next ones.
+        with seeded_app.app_context(), count_statements(db.engine) as statements:
             response = client.get(f"/api/v1/products?per_page={per_page}&{query}")
         assert response.status_code == 200
         assert len(response.get_json()["items"]) == min(per_page, response.get_json()["total"])

@@ -33,8 +33,36 @@ def test_the_cache_is_on_by_default_and_serves_the_same_bytes(empty_client, app)
 
     assert again.data == first.data
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert len(statements) == 1  # the revision, nothing else
+    # The revision, nothing else (read through the session this app context already has in a transaction).
+    assert len(statements) == 1
     assert len(app.extensions["response_cache"]) == 1
+
+
+def test_a_hit_in_a_fresh_app_context_makes_no_orm_session(empty_client, app):
+    """As under a server: each request has its own app context, and a hit never touches the ORM."""
+    product, _ = _catalogue()
+    first = empty_client.get(f"/api/v1/products/{product.id}")
+
+    with app.app_context(), count_statements(db.engine) as statements:
+        again = empty_client.get(f"/api/v1/products/{product.id}")
+        session_made = db.session.registry.has()
+
+    assert again.data == first.data
+    assert not session_made
+    assert statements == []  # the revision is read on a raw pooled cursor, below SQLAlchemy's events
+
+
+def test_a_change_committed_elsewhere_shows_in_a_fresh_app_context(empty_client, app):
+    product, _ = _catalogue()
+    with app.app_context():
+        assert empty_client.get(f"/api/v1/products/{product.id}").get_json()["stock"] == 5
+
+    with app.app_context():  # another request, another session: commits a stock move
+        assert take_stock(product.id, 2)
+        db.session.commit()
+
+    with app.app_context():
+        assert empty_client.get(f"/api/v1/products/{product.id}").get_json()["stock"] == 3
 
 
 def test_a_cached_detail_still_answers_304_to_its_etag(empty_client):

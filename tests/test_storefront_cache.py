@@ -114,6 +114,21 @@ def test_the_etag_is_of_the_bytes_sent(seeded_app, page_cache):
     assert response.headers["ETag"] == f'"{hashlib.sha1(response.data).hexdigest()}"'
 
 
+def test_a_returning_shopper_is_served_without_an_orm_session(seeded_app, page_cache):
+    shopper = Shopper(seeded_app)
+    first = shopper.get(PAGE)
+
+    with seeded_app.app_context():
+        again = shopper.client.get(PAGE)
+        session_made = db.session.registry.has()
+
+    assert not session_made
+    assert "Set-Cookie" not in again.headers  # the session cookie from the first view is still good
+    assert _tokens(again.get_data(as_text=True))  # the slot was filled with this session's token
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert again.headers[header] == first.headers[header]
+
+
 def test_a_stock_change_shows_on_the_next_page_view(app):
     ref = factories.reference_data()
     maker = factories.producer("HTX Miến dong Bình Liêu", ref["binh_lieu"])

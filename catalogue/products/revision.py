@@ -8,7 +8,8 @@ changed (`products.change_seq`), so:
 
 - `current_revision()` is a cheap fingerprint of the whole public catalogue: the
   response cache keys on it, and any committed change makes every older entry
-  unreachable;
+  unreachable (`committed_revision()` reads it without an ORM session, for the
+  cache's hits);
 - `products.change_seq > N` lists what changed since revision N, the change feed
   marketplace sync will read.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 from itertools import chain
 
 from sqlalchemy import BigInteger, String, event, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalogue.extensions import db
@@ -33,6 +35,9 @@ from catalogue.products.models import Category, Certificate, OcopGroup, Product,
 CATALOGUE = "catalogue"
 # Set in session.info while the session's transaction holds a number not yet committed.
 UNCOMMITTED = "catalogue_change_uncommitted"
+# The same read as current_revision(), as plain SQL for a raw DBAPI cursor (a constant: nothing to bind,
+# so it runs unchanged whatever the driver's parameter style; psycopg prepares it after a few runs).
+_REVISION_SQL = f"SELECT value FROM change_counters WHERE name = '{CATALOGUE}'"
 # Models whose rows show in public answers: a change to any of them is a new revision.
 TRACKED_MODELS = (Product, Certificate, ProductImage, Producer, Category, OcopGroup, Locality)
 
@@ -71,6 +76,34 @@ def current_revision(session: Session | None = None) -> int:
     session = session or db.session
     counters = ChangeCounter.__table__
     return session.connection().scalar(select(counters.c.value).where(counters.c.name == CATALOGUE)) or 0
+
+
+def committed_revision(engine: Engine | None = None) -> int:
+    """The catalogue's revision as last committed, read on a pooled connection of its own.
+
+    No ORM session, no statement compilation, no engine events: one DBAPI cursor on a
+    connection borrowed from the pool and handed straight back (the pool rolls it back).
+    That is what a response-cache hit costs in SQL. The answer is what any transaction
+    started afterwards will see at least; inside a transaction that has already read,
+    use current_revision(session) instead (see catalogue.caching.request_revision).
+    """
+    connection = (engine or db.engine).raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_REVISION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return (row[0] if row else None) or 0
+
+
+def existing_session() -> Session | None:
+    """This app context's ORM session if something already made one, else None (never makes one)."""
+    registry = db.session.registry
+    return registry() if registry.has() else None
 
 
 def has_uncommitted_changes(session: Session | None = None) -> bool:

@@ -19,8 +19,42 @@ from catalogue.money import format_vnd
 from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url
 
+
+class _Talisman(Talisman):
+    """Talisman, with the work it repeats on every request done once.
+
+    Talisman recomputes a view's options (defaults merged into the view's own, four
+    times per request) and rebuilds the Content-Security-Policy string from its dict
+    on every response. The options depend only on the endpoint and the configuration,
+    the policy string only on the policy (a constant, CONTENT_SECURITY_POLICY), so they
+    are remembered; the headers are still set on every response by Talisman's own code,
+    and what varies per request (HTTPS redirect, HSTS, nonces) is still decided per request.
+    """
+
+    def init_app(self, app: Flask, **kwargs) -> None:
+        self._options_by_endpoint: dict[str | None, dict] = {}
+        self._policies: dict[int, tuple[object, str]] = {}
+        super().init_app(app, **kwargs)
+
+    def _get_local_options(self) -> dict:
+        endpoint = request.endpoint
+        options = self._options_by_endpoint.get(endpoint)
+        if options is None:
+            options = self._options_by_endpoint[endpoint] = super()._get_local_options()
+        return options
+
+    def _parse_policy(self, policy) -> str:
+        if self._get_local_options()["content_security_policy_nonce_in"]:
+            return super()._parse_policy(policy)  # a nonce is per request
+        key = id(policy)
+        known = self._policies.get(key)
+        if known is None or known[0] is not policy:
+            known = self._policies[key] = (policy, super()._parse_policy(policy))
+        return known[1]
+
+
 babel = Babel()
-talisman = Talisman()
+talisman = _Talisman()
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

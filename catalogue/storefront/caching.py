@@ -19,27 +19,39 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Response, make_response, request, session
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from catalogue.caching import request_key, response_cache, shareable
+from catalogue.storefront import select_locale
 
 CSRF_SLOT = "__csrf_token_slot__"
 CART_COUNT_SLOT = "__cart_count_slot__"
 _CART_COUNT = re.compile(r'(<span class="badge" data-testid="cart-count">)\d+(</span>)')
+_SLOTS = re.compile(f"({CSRF_SLOT}|{CART_COUNT_SLOT})")
 
 
 @dataclass(frozen=True)
 class PageTemplate:
-    """A rendered page with slots for the session's CSRF token and cart count."""
+    """A rendered page with slots for the session's CSRF token and cart count.
 
-    html: str
+    Kept as UTF-8 pieces between the slots (`parts`, the slot names in between), so
+    filling it is one join of bytes: no search, no re-encoding of the page.
+    """
+
+    parts: tuple[bytes | str, ...]
     headers: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def cut(cls, html: str, headers: tuple[tuple[str, str], ...]) -> PageTemplate:
+        """The template of `html`, in which the slots have been written."""
+        pieces = _SLOTS.split(html)  # text, slot, text, slot, …, text
+        return cls(tuple(piece if index % 2 else piece.encode() for index, piece in enumerate(pieces)), headers)
 
     def fill(self, csrf_token: str, cart_count: int) -> Response:
         """This session's page."""
-        html = self.html.replace(CSRF_SLOT, csrf_token).replace(CART_COUNT_SLOT, str(cart_count))
-        return Response(html, status=200, headers=list(self.headers))
+        values = {CSRF_SLOT: csrf_token.encode(), CART_COUNT_SLOT: str(cart_count).encode()}
+        body = b"".join(values[piece] if isinstance(piece, str) else piece for piece in self.parts)
+        return Response(body, status=200, headers=list(self.headers))
 
 
 def cacheable(view):
@@ -62,8 +74,9 @@ def _shared_render(view, args, kwargs) -> Response:
     cache = response_cache()
     if cache is None or session.get("_flashes"):
         return make_response(view(*args, **kwargs))
-    # The raw query string too: the language form sends the shopper back to this exact URL.
-    key = request_key(str(get_locale()), request.query_string)
+    # The raw query string too: the language form sends the shopper back to this exact URL. The locale is
+    # keyed by what the selector returns (Babel's locale is a function of it), not parsed on every request.
+    key = request_key(select_locale(), request.query_string)
     csrf_token, cart_count = generate_csrf(), _cart_count()
     template = cache.get(key)
     if template is not None:
@@ -84,7 +97,7 @@ def _cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
     if counts != 1 or csrf_token not in html:
         return None  # a page this cache does not understand is never shared
     headers = tuple((name, value) for name, value in response.headers.items() if name != "Content-Length")
-    return PageTemplate(html.replace(csrf_token, CSRF_SLOT), headers)
+    return PageTemplate.cut(html.replace(csrf_token, CSRF_SLOT), headers)
 
 
 def _cart_count() -> int:
