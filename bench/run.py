@@ -11,7 +11,11 @@ by default, with its response cache ("cached"), and with RESPONSE_CACHE_SIZE=0
 ("cold", every request does the full work). It records one answer per scenario
 (list, search, detail, product page) to bench/results/<scenario>-<size>.body,
 serves those very bytes from bench/bare.py (also gunicorn, 2 workers), then runs
-wrk against the bare endpoint, the cached app and the cold app in turn. It prints a table and writes
+wrk against the bare endpoint, the cached app and the cold app in turn. The product
+page is loaded as a returning shopper: every request sends the session cookie that
+the page's first view set; the first visit (no cookie, so a new CSRF secret and a
+newly signed session cookie every time) is measured too, on the cached app, against
+the same baseline. It prints a table and writes
 it between the results markers of bench/README.md. Every process it starts is
 stopped on the way out, Ctrl-C and errors included; every wait has a timeout.
 """
@@ -61,6 +65,8 @@ SCENARIOS = {
 }
 TARGETS = {"list": 0.5, "search": 0.4, "page": 0.4}  # minimum req/s ratio app/bare
 MODES = ("cached", "cold")  # the app as configured by default, and with RESPONSE_CACHE_SIZE=0
+COOKIE_SCENARIOS = ("page",)  # loaded with the session cookie their first view set (a returning shopper)
+FIRST_VISIT = "page, first visit"  # the product page without a cookie, cached app only
 SEARCH_GROWTH_LIMIT = 3.0  # search p50 at 100 000 products / at ~350
 MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -278,10 +284,27 @@ def bare_server(size: int, ready_label: str) -> Server:
 
 def fetch(url: str) -> bytes:
     """Body of a 200 JSON or HTML answer at `url`."""
+    return _get(url)[0]
+
+
+def session_cookie(url: str) -> str:
+    """The `name=value` of the cookies a first visit to `url` is given (a shopper's first page)."""
+    _, headers = _get(url)
+    cookies = []
+    for header in headers.get_all("Set-Cookie") or []:
+        pair, _, attributes = header.partition(";")
+        if pair.partition("=")[2] and "max-age=0" not in attributes.lower():  # not a deletion
+            cookies.append(pair.strip())
+    if not cookies:
+        raise BenchError(f"{url} set no cookie on a first visit.")
+    return "; ".join(cookies)
+
+
+def _get(url: str):
     with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
         if response.status != 200 or response.headers.get_content_type() not in ("application/json", "text/html"):
             raise BenchError(f"{url} answered {response.status} {response.headers.get_content_type()}")
-        return response.read()
+        return response.read(), response.headers
 
 
 # --- wrk -------------------------------------------------------------------------------------------------------
@@ -305,8 +328,8 @@ def parse_wrk(output: str) -> Load:
     return Load(float(rate.group(1)), percentiles[50], percentiles[99], errors)
 
 
-def run_wrk(url: str, duration: int, connections: int) -> Load:
-    """One wrk run against `url`."""
+def run_wrk(url: str, duration: int, connections: int, cookie: str | None = None) -> Load:
+    """One wrk run against `url` (sending `cookie` with every request, if given)."""
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -315,6 +338,7 @@ def run_wrk(url: str, duration: int, connections: int) -> Load:
         "--latency",
         "--timeout",
         WRK_REQUEST_TIMEOUT,
+        *(["-H", f"Cookie: {cookie}"] if cookie else []),
         url,
     ]
     try:
@@ -352,16 +376,24 @@ def bench_size(database: Path, size: int, duration: int, connections: int) -> li
                 label = f"{name}-{size}"
                 if fetch(bare.url(f"/bare/{label}")) != (RESULTS / f"{label}.body").read_bytes():
                     raise BenchError(f"The bare app does not serve the recorded bytes of {label}.")
-                targets = {"bare": bare.url(f"/bare/{label}"), **{mode: apps[mode].url(path) for mode in MODES}}
+                # side → (url, cookie): a returning shopper's cookie comes from that very server's first page.
+                targets: dict[str, tuple[str, str | None]] = {"bare": (bare.url(f"/bare/{label}"), None)}
+                for mode in MODES:
+                    url = apps[mode].url(path)
+                    targets[mode] = (url, session_cookie(url) if name in COOKIE_SCENARIOS else None)
+                if name in COOKIE_SCENARIOS:
+                    targets[FIRST_VISIT] = (cached.url(path), None)
                 loads = {}
-                for side, url in targets.items():
-                    run_wrk(url, WARMUP_SECONDS, connections)
-                    loads[side] = run_wrk(url, duration, connections)
+                for side, (url, cookie) in targets.items():
+                    run_wrk(url, WARMUP_SECONDS, connections, cookie)
+                    loads[side] = run_wrk(url, duration, connections, cookie)
                 for mode in MODES:
                     rows.append(Row(name, size, mode, loads[mode], loads["bare"]))
+                if FIRST_VISIT in loads:
+                    rows.append(Row(FIRST_VISIT, size, "cached", loads[FIRST_VISIT], loads["bare"]))
                 print(
-                    f"  {label}: bare {loads['bare'].requests_per_second:.0f} req/s, "
-                    + ", ".join(f"{mode} {loads[mode].requests_per_second:.0f} req/s" for mode in MODES),
+                    f"  {label}: "
+                    + ", ".join(f"{side} {load.requests_per_second:.0f} req/s" for side, load in loads.items()),
                     flush=True,
                 )
     return rows
