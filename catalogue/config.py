@@ -107,6 +107,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login attempts are counted here: memory:// per process; production sets a Redis URL.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Static files are referenced with a content hash (asset_url), so they can be cached for a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         # flask-smorest / OpenAPI
