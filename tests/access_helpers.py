@@ -40,3 +40,80 @@ def cast() -> dict:
 
 def auth(token: str | None) -> dict:
     return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+# --- The portal (session sign-in) -------------------------------------------------
+
+EMAILS = {"owner": "owner@example.com", "other_producer": "other@example.com", "admin": "admin@example.com"}
+# Each signed-in client comes from its own address, so sign-ins never share a rate-limit bucket.
+ADDRESSES = {"owner": "10.0.0.1", "other_producer": "10.0.0.2", "sync_token": "10.0.0.3", "anonymous": "10.0.0.4"}
+ADDRESSES["admin"] = "10.0.0.5"
+
+
+def portal_client(app, world: dict, role: str):
+    """A test client acting as `role`: signed in (session), bearer token only, or nobody."""
+    from tests.storefront_helpers import csrf_token
+
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ADDRESSES[role]
+    if role == "sync_token":
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['tokens']['sync_token']}"
+    if role in EMAILS:
+        response = client.post(
+            "/portal/login",
+            data={"csrf_token": csrf_token(client, "/portal/login"), "email": EMAILS[role], "password": PASSWORD},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
+def paid_order(lines: list[tuple], code: str = "PAID2345"):
+    """A paid order of (product, quantity) lines, as the webhook would have left it."""
+    from catalogue.orders.models import Order, OrderLine
+
+    subtotal = sum(product.price_vnd * quantity for product, quantity in lines)
+    order = Order(
+        code=code,
+        status="paid",
+        access_token_hash="0" * 64,
+        customer_name="Nguyễn Thị Lan",
+        customer_email="lan@example.com",
+        customer_phone="0912345678",
+        shipping_line1="12 đường Hạ Long",
+        shipping_ward="Phường Bãi Cháy",
+        shipping_ward_code="22",
+        shipping_province="Quảng Ninh",
+        shipping_province_code="22",
+        subtotal_vnd=subtotal,
+        shipping_fee_vnd=30000,
+        total_vnd=subtotal + 30000,
+        weight_g=500,
+        stock_held=True,
+    )
+    for product, quantity in lines:
+        order.lines.append(
+            OrderLine(
+                product_id=product.id,
+                producer_id=product.producer_id,
+                sku=product.sku,
+                name=product.name,
+                unit=product.unit,
+                unit_price_vnd=product.price_vnd,
+                quantity=quantity,
+                line_total_vnd=product.price_vnd * quantity,
+            )
+        )
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def png_bytes(size: tuple[int, int] = (64, 48), color=(200, 30, 30)) -> bytes:
+    """A small PNG made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()

@@ -1,0 +1,27 @@
+"""The producers' portal and the OCOP office's pages, under /portal (session sign-in)."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+
+
+def init_portal(app: Flask) -> None:
+    """Flask-Login, the login rate limiter and the portal blueprints."""
+    from catalogue.portal.admin import portal_admin
+    from catalogue.portal.auth import limiter, login_manager, portal_auth
+    from catalogue.portal.views import portal
+
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    app.register_blueprint(portal_auth)
+    app.register_blueprint(portal)
+    app.register_blueprint(portal_admin)
+    app.before_request(_forget_request_facts)
+
+
+def _forget_request_facts() -> None:
+    """Who is signed in and the CSRF token are per-request facts, but Flask-Login and Flask-WTF
+    cache them on `g`, which lives on the app context, and an app context can outlive a request
+    (tests and CLI code that push one): start every request from the session instead."""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)

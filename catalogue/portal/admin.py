@@ -1,0 +1,162 @@
+"""The OCOP office's pages: producers, users, certificates and product moderation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from catalogue import clock
+from catalogue.accounts.models import User
+from catalogue.accounts.services import create_user
+from catalogue.errors import DomainError, InvalidInput, NotFound
+from catalogue.extensions import db
+from catalogue.geography.models import Locality
+from catalogue.portal.auth import current_principal
+from catalogue.portal.forms import CertificateForm, ProducerForm, StatusForm, UserForm
+from catalogue.portal.wording import field_errors
+from catalogue.producers.editing import create_producer
+from catalogue.producers.models import Producer
+from catalogue.products import editing
+from catalogue.products.dashboard import product_states, state_of
+from catalogue.products.models import Product
+
+portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
+
+
+@portal_admin.before_request
+@login_required
+def _office_only() -> None:
+    """Signed in (else to the login page) and an admin (else 403)."""
+    if current_user.role != "admin":
+        abort(403)
+
+
+@portal_admin.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@portal_admin.get("/")
+def home():
+    return redirect(url_for("portal_admin.products"))
+
+
+@portal_admin.route("/producers", methods=["GET", "POST"])
+def producers():
+    """Every producer, and registering a new one."""
+    form = ProducerForm()
+    form.locality.choices = [
+        (code, name) for code, name in db.session.execute(select(Locality.code, Locality.name).order_by(Locality.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            producer = create_producer(current_principal(), {field.name: field.data for field in form})
+        except InvalidInput as error:
+            db.session.rollback()
+            field_errors(form, error)
+        else:
+            flash(gettext("Đã thêm chủ thể “%(name)s”.", name=producer.name), "success")
+            return redirect(url_for("portal_admin.producers"), code=303)
+    listed = db.session.scalars(
+        select(Producer).options(joinedload(Producer.locality)).order_by(Producer.name_sort_key)
+    ).all()
+    return render_template("portal/admin/producers.html", form=form, producers=listed), 422 if form.errors else 200
+
+
+@portal_admin.route("/users", methods=["GET", "POST"])
+def users():
+    """Every user, and creating one (a producer's staff belongs to that producer)."""
+    form = UserForm()
+    form.producer.choices = [("", "—")] + [
+        (slug, name)
+        for slug, name in db.session.execute(select(Producer.slug, Producer.name).order_by(Producer.name_sort_key))
+    ]
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.password.data, form.role.data, form.producer.data or None)
+        except InvalidInput as error:
+            db.session.rollback()
+            field_errors(form, error)
+        except DomainError as error:  # the email is taken
+            db.session.rollback()
+            field_errors(form, InvalidInput(error.message, error.errors))
+        else:
+            flash(gettext("Đã thêm người dùng %(email)s.", email=user.email), "success")
+            return redirect(url_for("portal_admin.users"), code=303)
+    listed = db.session.scalars(select(User).options(joinedload(User.producer)).order_by(User.email)).all()
+    return render_template("portal/admin/users.html", form=form, users=listed), 422 if form.errors else 200
+
+
+@portal_admin.get("/products")
+def products():
+    """Every product with its certificate state, to moderate and to renew certificates."""
+    query = request.args.get("q", "").strip()[:100]
+    return render_template(
+        "portal/admin/products.html", states=product_states(None, clock.today(), query, limit=200), query=query
+    )
+
+
+@portal_admin.get("/products/<int:product_id>")
+def product(product_id: int):
+    """One product: its certificate history, a new or renewed certificate, its status."""
+    return _product_page(_product(product_id))
+
+
+@portal_admin.post("/products/<int:product_id>/certificates")
+def add_certificate(product_id: int):
+    """Record a new or renewed OCOP certificate; it rates the product from now on."""
+    found = _product(product_id)
+    form = CertificateForm()
+    if not form.validate():
+        return _product_page(found, certificate_form=form)
+    try:
+        editing.add_certificate(
+            current_principal(),
+            product_id,
+            int(form.stars.data),
+            form.certificate_no.data,
+            form.issuing_level.data,
+            form.issued_on.data,
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        field_errors(form, error)
+        return _product_page(found, certificate_form=form)
+    flash(gettext("Đã ghi giấy chứng nhận %(number)s.", number=form.certificate_no.data.strip()), "success")
+    return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
+
+
+@portal_admin.post("/products/<int:product_id>/status")
+def moderate(product_id: int):
+    """Put a product on sale, back to draft, or archive it."""
+    found = _product(product_id)
+    form = StatusForm()
+    if not form.validate():
+        return _product_page(found, status_form=form)
+    editing.update_product(current_principal(), product_id, {"status": form.status.data}, None)
+    flash(gettext("Đã đổi trạng thái sản phẩm."), "success")
+    return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
+
+
+def _product(product_id: int) -> Product:
+    found = db.session.get(Product, product_id)
+    if found is None:
+        raise NotFound(f"No product {product_id}.")
+    return found
+
+
+def _product_page(found: Product, certificate_form=None, status_form=None):
+    certificate_form = certificate_form or CertificateForm(formdata=None, issued_on=clock.today())
+    status_form = status_form or StatusForm(formdata=None, status=found.status)
+    failed = bool(certificate_form.errors or status_form.errors)
+    return render_template(
+        "portal/admin/product.html",
+        product=found,
+        state=state_of(found, clock.today()),
+        certificate_form=certificate_form,
+        status_form=status_form,
+    ), 422 if failed else 200

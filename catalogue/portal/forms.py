@@ -1,0 +1,137 @@
+"""Portal forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from catalogue.products.schemas import MAX_PRICE_VND
+
+REQUIRED = _l("Vui lòng nhập thông tin này.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    submit = SubmitField(_l("Đăng nhập"))
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (log out, archive, remove, revoke): the CSRF token is its content."""
+
+    submit = SubmitField()
+
+
+class ProductForm(FlaskForm):
+    name = StringField(_l("Tên sản phẩm"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
+    category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(REQUIRED)])
+    unit = StringField(_l("Đơn vị bán"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    net_weight_g = IntegerField(_l("Khối lượng tịnh (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    price_vnd = IntegerField(
+        _l("Giá (đồng)"), validators=[InputRequired(REQUIRED), NumberRange(min=1000, max=MAX_PRICE_VND)]
+    )
+    description = TextAreaField(_l("Mô tả"), validators=[Optional(), Length(max=5000)])
+    status = SelectField(
+        _l("Trạng thái"), choices=[("draft", _l("Bản nháp")), ("active", _l("Đang bán"))], default="draft"
+    )
+
+
+class ProductCreateForm(ProductForm):
+    stock = IntegerField(
+        _l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000)], default=0
+    )
+    certificate_no = SelectField(_l("Giấy chứng nhận OCOP"), validators=[Optional()])
+    producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
+    submit = SubmitField(_l("Thêm sản phẩm"))
+
+
+class ProductEditForm(ProductForm):
+    version = HiddenField()
+    submit = SubmitField(_l("Lưu thay đổi"))
+
+
+class StockForm(FlaskForm):
+    stock = IntegerField(_l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000)])
+    submit = SubmitField(_l("Cập nhật tồn kho"))
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Ảnh sản phẩm"), validators=[FileRequired(_l("Chọn một ảnh."))])
+    submit = SubmitField(_l("Tải ảnh lên"))
+
+
+class ShipForm(FlaskForm):
+    tracking_number = StringField(_l("Mã vận đơn"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    submit = SubmitField(_l("Đã giao cho đơn vị vận chuyển"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Dùng cho"), validators=[Optional(), Length(max=100)])
+    scopes = SelectField(
+        _l("Quyền"),
+        choices=[
+            ("catalogue:write", _l("Sửa sản phẩm của cơ sở")),
+            ("orders:read", _l("Xem đơn hàng")),
+            ("both", _l("Cả hai")),
+        ],
+        default="catalogue:write",
+    )
+    submit = SubmitField(_l("Tạo khoá API"))
+
+
+class ProducerForm(FlaskForm):
+    name = StringField(_l("Tên chủ thể"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
+    legal_form = SelectField(
+        _l("Loại hình"),
+        choices=[
+            ("cooperative", _l("Hợp tác xã")),
+            ("company", _l("Doanh nghiệp")),
+            ("household", _l("Hộ kinh doanh")),
+        ],
+    )
+    locality = SelectField(_l("Địa phương"), validators=[DataRequired(REQUIRED)])
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=14)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email chưa đúng.")), Length(max=200)])
+    submit = SubmitField(_l("Thêm chủ thể"))
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), Length(max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(min=10, max=200)])
+    role = SelectField(_l("Vai trò"), choices=[("producer", _l("Chủ thể OCOP")), ("admin", _l("Văn phòng OCOP"))])
+    producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
+    submit = SubmitField(_l("Thêm người dùng"))
+
+
+class CertificateForm(FlaskForm):
+    stars = SelectField(_l("Số sao"), choices=[("3", "3★"), ("4", "4★"), ("5", "5★")], default="4")
+    certificate_no = StringField(_l("Số quyết định"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    issuing_level = SelectField(
+        _l("Cấp công nhận"),
+        choices=[("province", _l("Cấp tỉnh")), ("district", _l("Cấp huyện")), ("central", _l("Cấp trung ương"))],
+    )
+    issued_on = DateField(_l("Ngày cấp"), validators=[InputRequired(REQUIRED)])
+    submit = SubmitField(_l("Ghi giấy chứng nhận"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("Trạng thái"),
+        choices=[("active", _l("Đang bán")), ("draft", _l("Bản nháp")), ("archived", _l("Đã lưu trữ"))],
+    )
+    submit = SubmitField(_l("Đổi trạng thái"))

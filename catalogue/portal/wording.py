@@ -1,0 +1,51 @@
+"""What the portal says when a service refuses input: in the user's language, on the field."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from catalogue.errors import InvalidInput
+
+
+def _field_messages() -> dict[str, str]:
+    return {
+        "certificate_no": gettext("Đây không phải giấy chứng nhận OCOP còn hiệu lực của cơ sở."),
+        "category": gettext("Không có bộ sản phẩm này."),
+        "producer": gettext("Không có chủ thể này."),
+        "locality": gettext("Không có địa phương này."),
+        "status": gettext("Trạng thái không hợp lệ."),
+        "tracking_number": gettext("Mã vận đơn gồm 4–60 chữ cái, chữ số, dấu chấm hoặc gạch ngang."),
+        "tax_code": gettext("Mã số thuế gồm 10 chữ số, hoặc 13 dạng 0101234567-001, và chưa được đăng ký."),
+        "email": gettext("Email này đã có tài khoản hoặc chưa đúng."),
+        "password": gettext("Mật khẩu cần ít nhất 10 ký tự."),
+        "stars": gettext("Chỉ 3, 4 hoặc 5 sao."),
+        "issuing_level": gettext("Cấp công nhận không hợp lệ."),
+        "name": gettext("Tên cần từ 3 đến 200 ký tự."),
+    }
+
+
+def field_errors(form, error: InvalidInput) -> None:
+    """Put a service's refusal on the form's fields (or on the first field when it names none of them)."""
+    messages = _field_messages()
+    placed = False
+    for name in error.errors:
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, messages.get(name, error.message)]
+            placed = True
+    if not placed:
+        first = next(iter(form))
+        if first.name == "csrf_token":
+            first = next(field for field in form if field.name != "csrf_token")
+        first.errors = [*first.errors, error.message]
+
+
+def image_error(reason: str) -> str:
+    """Why a photo was refused, and what to do instead."""
+    return {
+        "type": gettext("Chỉ nhận ảnh JPEG, PNG hoặc WebP."),
+        "size": gettext("Ảnh lớn hơn 5 MB. Vui lòng chọn ảnh nhỏ hơn."),
+        "pixels": gettext("Ảnh quá lớn (trên 40 megapixel). Vui lòng thu nhỏ ảnh."),
+        "corrupt": gettext("Tệp ảnh bị hỏng, không đọc được. Vui lòng chọn ảnh khác."),
+        "empty": gettext("Tệp trống. Vui lòng chọn một ảnh."),
+    }.get(reason, gettext("Không dùng được ảnh này."))

@@ -1,0 +1,184 @@
+"""Portal access matrix: every portal form × {owner, other producer, sync token, anonymous, admin}.
+
+Success is the form's redirect (303) or page (200); a producer reaching into another
+producer's product is a 403 (another's order or token: 404, their existence is not
+told); a bearer token without a session and nobody at all are sent to the login page
+(302). Every refusal also checks that nothing changed: every row the forms can write,
+and the audit log. Without a CSRF token every form is a 400, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.accounts.models import ApiToken, AuditEntry, User
+from catalogue.accounts.principal import SYSTEM
+from catalogue.extensions import db
+from catalogue.orders.fulfilment import OrderShipment
+from catalogue.orders.models import Order
+from catalogue.producers.models import Producer
+from catalogue.products import images
+from catalogue.products.models import Certificate, Product, ProductImage
+from tests.access_helpers import ROLES, cast, paid_order, png_bytes, portal_client
+from tests.storefront_helpers import csrf_token
+
+OK, SEE_OTHER, TO_LOGIN, FORBIDDEN, NOT_FOUND = 200, 303, 302, 403, 404
+PRODUCT_FORM = {
+    "name": "Miến dong túi 1 kg",
+    "category": "thuc-pham-che-bien",
+    "unit": "túi 1 kg",
+    "net_weight_g": "1000",
+    "price_vnd": "150000",
+    "description": "<p>Miến <script>alert(1)</script>dai</p>",
+    "status": "active",
+}
+
+
+def _owner_only(success: int = SEE_OTHER, other: int = FORBIDDEN) -> dict:
+    return {"owner": success, "other_producer": other, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN, "admin": success}
+
+
+def _any_signed_in(success: int) -> dict:
+    return {"owner": success, "other_producer": success, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN, "admin": success}
+
+
+def _office_only() -> dict:
+    return {
+        "owner": FORBIDDEN,
+        "other_producer": FORBIDDEN,
+        "sync_token": TO_LOGIN,
+        "anonymous": TO_LOGIN,
+        "admin": SEE_OTHER,
+    }
+
+
+# name → (path, form data, expected status by role); {product}, {image}, {order}, {token} filled from the world.
+FORMS = {
+    "product create": (
+        "/portal/products/new",
+        {**PRODUCT_FORM, "stock": "20", "certificate_no": "", "producer": "htx-mien-dong-binh-lieu"},
+        _any_signed_in(SEE_OTHER),
+    ),
+    "product edit": ("/portal/products/{product}", {**PRODUCT_FORM, "version": "current"}, _owner_only()),
+    "stock": ("/portal/products/{product}/stock", {"stock": "42"}, _owner_only()),
+    "archive": ("/portal/products/{product}/archive", {}, _owner_only()),
+    "image upload": ("/portal/products/{product}/images", {"image": "PNG"}, _owner_only()),
+    "image remove": ("/portal/products/{product}/images/{image}/delete", {}, _owner_only()),
+    "mark shipped": ("/portal/orders/{order}/ship", {"tracking_number": "GHN-123456"}, _owner_only(other=NOT_FOUND)),
+    "token create": ("/portal/tokens", {"name": "kho", "scopes": "catalogue:write"}, _any_signed_in(OK)),
+    "token revoke": ("/portal/tokens/{token}/revoke", {}, _owner_only(other=NOT_FOUND)),
+    "admin: producer create": (
+        "/portal/admin/producers",
+        {"name": "HTX Chè Đường Hoa", "legal_form": "cooperative", "locality": "binh-lieu", "tax_code": "5701234567"},
+        _office_only(),
+    ),
+    "admin: user create": (
+        "/portal/admin/users",
+        {"email": "new@example.com", "password": "mật khẩu mới dài", "role": "producer", "producer": "htx-mien-dong-binh-lieu"},
+        _office_only(),
+    ),
+    "admin: certificate add": (
+        "/portal/admin/products/{product}/certificates",
+        {"stars": "5", "certificate_no": "999/QĐ-UBND", "issuing_level": "province", "issued_on": "2026-11-01"},
+        _office_only(),
+    ),
+    "admin: moderation": ("/portal/admin/products/{product}/status", {"status": "archived"}, _office_only()),
+}
+
+
+@pytest.fixture
+def world(app):
+    """The cast, a paid order of the owner's product, an image on it, and the owner's token id."""
+    made = cast()
+    made["image"] = images.add_image(SYSTEM, made["product"].id, png_bytes(), "a.png", app.config["MEDIA_ROOT"])
+    made["order"] = paid_order([(made["product"], 2)])
+    made["token_id"] = db.session.scalar(select(ApiToken.id).join(User).where(User.email == "owner@example.com"))
+    return made
+
+
+def snapshot() -> tuple:
+    """Every row a portal form can write, and the size of the audit log."""
+    db.session.expire_all()
+
+    def rows(*columns):
+        return db.session.execute(select(*columns).order_by(columns[0])).all()
+
+    return (
+        rows(Product.id, Product.name, Product.price_vnd, Product.stock, Product.status, Product.version),
+        rows(ProductImage.id, ProductImage.path),
+        rows(Certificate.id, Certificate.certificate_no),
+        rows(Order.id, Order.status),
+        rows(OrderShipment.id, OrderShipment.tracking_number),
+        rows(ApiToken.id, ApiToken.revoked_at),
+        rows(Producer.id, Producer.slug),
+        rows(User.id, User.email),
+        db.session.scalar(select(func.count(AuditEntry.id))),
+    )
+
+
+def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
+    path, data, _ = FORMS[name]
+    path = path.format(
+        product=world["product"].id, image=world["image"].id, order=world["order"].code, token=world["token_id"]
+    )
+    data = dict(data)
+    if "version" in data:  # the version the edit page would carry now
+        data["version"] = str(db.session.get(Product, world["product"].id).version)
+    if data.get("image") == "PNG":
+        data["image"] = (io.BytesIO(png_bytes((120, 90))), "photo.png")
+    if token is not None:
+        data["csrf_token"] = token
+    return path, data
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(FORMS))
+def test_portal_form_access(app, world, name, role):
+    client = portal_client(app, world, role)
+    path, data = _request(world, name, csrf_token(client, "/"))
+    before = snapshot()
+
+    response = client.post(path, data=data, content_type="multipart/form-data")
+
+    assert response.status_code == FORMS[name][2][role], response.get_data(as_text=True)[:2000]
+    if response.status_code == TO_LOGIN:
+        assert response.headers["Location"].startswith("/portal/login")
+    if response.status_code >= 300 and response.status_code != SEE_OTHER:
+        assert snapshot() == before
+    else:
+        assert snapshot() != before
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_portal_forms_refuse_a_post_without_its_csrf_token(app, world, name):
+    role = "admin" if name.startswith("admin") else "owner"
+    client = portal_client(app, world, role)
+    path, data = _request(world, name, None)
+    before = snapshot()
+
+    response = client.post(path, data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 400
+    assert "biểu mẫu không hợp lệ" in response.get_data(as_text=True)
+    assert snapshot() == before
+
+
+def test_a_producer_cannot_open_another_producers_product_page(app, world):
+    client = portal_client(app, world, "other_producer")
+
+    assert client.get(f"/portal/products/{world['product'].id}").status_code == 403
+    assert client.get("/portal/admin/products").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/portal/", "/portal/orders", "/portal/tokens", "/portal/admin/products"])
+def test_a_bearer_token_does_not_open_portal_pages(app, world, path):
+    client = portal_client(app, world, "sync_token")
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['tokens']['admin']}"
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/portal/login")
