@@ -1,0 +1,84 @@
+"""Our product (as the change feed gives it) → what a marketplace listing must say.
+
+The category and logistics ids come from the data file (marketplace_mappings.json);
+a product that cannot be listed raises `NotListable` with a reason the producer can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import nh3
+
+from catalogue.sync.mappings import mappings
+
+NAME_LIMITS = {"shopee": 120, "lazada": 255}
+DESCRIPTION_LIMIT = 3000
+
+
+class NotListable(Exception):
+    """The product cannot be listed on the marketplace; the message says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A product as one marketplace should show it."""
+
+    sku: str
+    name: str
+    description: str
+    price_vnd: int
+    stock: int
+    weight_kg: float
+    category_id: int
+    image_urls: tuple[str, ...]
+    extras: tuple[tuple[str, object], ...] = ()  # marketplace-specific: logistics (Shopee), brand (Lazada)
+
+    def content_key(self) -> str:
+        """A fingerprint of everything but price and stock: when it changes, the listing needs an update."""
+        content = [self.name, self.description, self.weight_kg, self.category_id, list(self.image_urls)]
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    def extra(self, key: str):
+        return dict(self.extras).get(key)
+
+
+def to_listing(product: dict, marketplace: str) -> Listing:
+    """The listing `marketplace` should hold for a listable product, or NotListable."""
+    data = mappings()[marketplace]
+    category_id = data["categories"].get(product.get("category_code") or product["category"]["code"])
+    if category_id is None:
+        raise NotListable(
+            f"Product set '{product['category_code']}' has no {marketplace.capitalize()} category in the mapping file."
+        )
+    weight_g = product.get("net_weight_g")
+    if not weight_g or weight_g <= 0:
+        raise NotListable(f"No net weight: {marketplace.capitalize()} needs the weight to work out shipping.")
+    images = tuple(image["url"] for image in product.get("images") or [])
+    if not images:
+        raise NotListable(f"No image: {marketplace.capitalize()} needs at least one product photo.")
+    if product["price_vnd"] <= 0:
+        raise NotListable("No price.")
+    description = nh3.clean(product.get("description") or "", tags=set()).strip() or product["name"]
+    extras = (
+        (("logistics", tuple(item["logistic_id"] for item in data["logistics"] if item.get("enabled"))),)
+        if marketplace == "shopee"
+        else (("brand", data["brand"]),)
+    )
+    return Listing(
+        sku=product["sku"],
+        name=product["name"][: NAME_LIMITS[marketplace]],
+        description=description[:DESCRIPTION_LIMIT],
+        price_vnd=product["price_vnd"],
+        stock=max(product["stock"], 0),
+        weight_kg=round(weight_g / 1000, 3),
+        category_id=int(category_id),
+        image_urls=images[:9],
+        extras=extras,
+    )

@@ -1,0 +1,194 @@
+"""Shopee Open Platform v2 adapter: signing, image upload, add / update / price / stock / unlist, orders.
+
+Find by SKU is `product/search_item` with `item_sku` (the item ids carrying that SKU),
+then `product/get_item_base_info` for their price, stock and status: two calls, made
+only when the worker does not already know the item id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+import requests
+
+from catalogue.sync.mapping import Listing
+from catalogue.sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
+
+DEFAULT_BASE = "https://partner.shopeemobile.com"
+RETRYABLE_ERRORS = {"error_rate_limit", "error_server", "error_busy", "error_network"}
+# media_space is a public API: it is signed without access_token and shop_id.
+PUBLIC_PATHS = {"/api/v2/media_space/upload_image"}
+
+
+@dataclass(frozen=True)
+class ShopeeCredentials:
+    partner_id: int
+    partner_key: str
+    shop_id: int
+    access_token: str
+
+
+def shopee_sign(partner_key: str, base_string: str) -> str:
+    """hex(HMAC-SHA256(partner_key, base string))."""
+    return hmac.new(partner_key.encode(), base_string.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_params(credentials: ShopeeCredentials, path: str, timestamp: int | None = None) -> dict:
+    """The common query parameters of a call to `path`, signed."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    params = {"partner_id": credentials.partner_id, "timestamp": timestamp}
+    base = f"{credentials.partner_id}{path}{timestamp}"
+    if path not in PUBLIC_PATHS:
+        base += f"{credentials.access_token}{credentials.shop_id}"
+        params.update(access_token=credentials.access_token, shop_id=credentials.shop_id)
+    params["sign"] = shopee_sign(credentials.partner_key, base)
+    return params
+
+
+class ShopeeAdapter(Adapter):
+    name = "shopee"
+
+    def __init__(self, base_url: str, credentials: ShopeeCredentials, tuning: Tuning | None = None, session=None):
+        super().__init__(base_url or DEFAULT_BASE, tuning, session)
+        self.credentials = credentials
+
+    # --- calls ---------------------------------------------------------------------------
+
+    def _call(self, method: str, api: str, *, query: dict | None = None, json: dict | None = None, files=None):
+        path = f"/api/v2/{api}"
+
+        def build() -> dict:
+            kwargs: dict = {"params": {**signed_params(self.credentials, path), **(query or {})}}
+            if json is not None:
+                kwargs["json"] = json
+            if files is not None:
+                kwargs["files"] = files()
+            return kwargs
+
+        return self._send(method, path, build, _check).get("response") or {}
+
+    def find_by_sku(self, sku: str) -> RemoteItem | None:
+        found = self._call("GET", "product/search_item", query={"item_sku": sku, "page_size": 10})
+        ids = found.get("item_id_list") or []
+        if not ids:
+            return None
+        info = self._call("GET", "product/get_item_base_info", query={"item_id_list": ",".join(map(str, ids))})
+        items = [item for item in info.get("item_list", []) if item.get("item_sku") == sku]
+        if not items:
+            return None
+        item = min(items, key=lambda entry: entry["item_id"])  # the oldest, should a duplicate ever exist
+        return RemoteItem(
+            external_id=str(item["item_id"]),
+            sku=sku,
+            price_vnd=int(item["price_info"][0]["original_price"]),
+            stock=int(item["stock_info_v2"]["seller_stock"][0]["stock"]),
+            listed=item["item_status"] == "NORMAL",
+            fields={
+                "name": item.get("item_name"),
+                "description": item.get("description"),
+                "category_id": item.get("category_id"),
+                "weight_kg": float(item.get("weight") or 0),
+            },
+        )
+
+    def _upload_images(self, listing: Listing) -> list[str]:
+        ids = []
+        for url in listing.image_urls:
+            content = _fetch_image(url, (self.tuning.connect_timeout, self.tuning.read_timeout))
+            answer = self._call(
+                "POST", "media_space/upload_image", files=lambda content=content: {"image": ("image", content)}
+            )
+            ids.append(answer["image_info"]["image_id"])
+        return ids
+
+    def _item_body(self, listing: Listing, image_ids: list[str]) -> dict:
+        return {
+            "item_name": listing.name,
+            "description": listing.description,
+            "weight": listing.weight_kg,
+            "category_id": listing.category_id,
+            "image": {"image_id_list": image_ids},
+            "logistic_info": [{"logistic_id": logistic, "enabled": True} for logistic in listing.extra("logistics")],
+            "item_sku": listing.sku,
+            "condition": "NEW",
+        }
+
+    def _create(self, listing: Listing) -> str:
+        body = {
+            **self._item_body(listing, self._upload_images(listing)),
+            "original_price": listing.price_vnd,
+            "seller_stock": [{"stock": listing.stock}],
+            "item_status": "NORMAL",
+        }
+        return str(self._call("POST", "product/add_item", json=body)["item_id"])
+
+    def update(self, external_id: str, listing: Listing) -> None:
+        body = {"item_id": int(external_id), **self._item_body(listing, self._upload_images(listing))}
+        self._call("POST", "product/update_item", json=body)
+
+    def update_price_stock(self, external_id: str, listing: Listing, price: bool, stock: bool) -> None:
+        if price:
+            body = {"item_id": int(external_id), "price_list": [{"model_id": 0, "original_price": listing.price_vnd}]}
+            self._call("POST", "product/update_price", json=body)
+        if stock:
+            body = {
+                "item_id": int(external_id),
+                "stock_list": [{"model_id": 0, "seller_stock": [{"stock": listing.stock}]}],
+            }
+            self._call("POST", "product/update_stock", json=body)
+
+    def unlist(self, external_id: str, sku: str) -> None:
+        self._call("POST", "product/unlist_item", json={"item_list": [{"item_id": int(external_id), "unlist": True}]})
+
+    def relist(self, external_id: str, listing: Listing) -> None:
+        self._call("POST", "product/unlist_item", json={"item_list": [{"item_id": int(external_id), "unlist": False}]})
+
+    def recent_sales(self, hours: int) -> list[Sale]:
+        now = int(time.time())
+        order_sns, cursor = [], ""
+        while True:
+            query = {
+                "time_range_field": "create_time",
+                "time_from": now - hours * 3600,
+                "time_to": now,
+                "page_size": 50,
+                "cursor": cursor,
+            }
+            page = self._call("GET", "order/get_order_list", query=query)
+            order_sns += [order["order_sn"] for order in page.get("order_list", [])]
+            if not page.get("more"):
+                break
+            cursor = page["next_cursor"]
+        sales = []
+        for start in range(0, len(order_sns), 50):
+            query = {"order_sn_list": ",".join(order_sns[start : start + 50]), "response_optional_fields": "item_list"}
+            for order in self._call("GET", "order/get_order_detail", query=query).get("order_list", []):
+                lines: dict[str, int] = {}
+                for item in order.get("item_list", []):
+                    sku = item.get("model_sku") or item["item_sku"]
+                    lines[sku] = lines.get(sku, 0) + int(item["model_quantity_purchased"])
+                sales.append(Sale(order["order_sn"], [{"sku": s, "quantity": q} for s, q in sorted(lines.items())]))
+        return sales
+
+
+def _check(path: str, status: int, body: dict) -> dict:
+    error = body.get("error")
+    if error in RETRYABLE_ERRORS:
+        raise Retryable(f"shopee {path}: {error}")
+    if error or status >= 400:
+        raise RejectedError(f"Shopee refused {path}: {error or status}: {body.get('message') or ''}".strip())
+    return body
+
+
+def _fetch_image(url: str, timeout: tuple[float, float]) -> bytes:
+    """The image bytes from our own service (Shopee wants an upload, not a URL)."""
+    try:
+        response = requests.get(url, timeout=timeout)
+    except (requests.Timeout, requests.ConnectionError) as error:
+        raise TransientError(f"Image {url} could not be fetched: {type(error).__name__}.") from error
+    if response.status_code != 200:
+        raise RejectedError(f"Image {url} could not be fetched: HTTP {response.status_code}.")
+    return response.content

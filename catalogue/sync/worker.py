@@ -1,0 +1,274 @@
+"""The sync loop: change feed → marketplace → listing state → cursor.
+
+For each changed product the worker decides: create, update (only what changed),
+unlist, or nothing; calls the marketplace adapter; then records the listing state
+through our API. The cursor is saved only after the results are recorded:
+
+- A page whose products all got a definite result (listed, unlisted, or a listing
+  error that retrying cannot fix — no weight, no mapping, refused by the marketplace)
+  moves the cursor past the page. Those errors are recorded, the producer sees them,
+  and the product comes back through the feed when it is edited.
+- A transient failure (still 429 / 5xx / timeouts after the retries) is recorded as a
+  listing error too, but the cursor stops just before that product, so the next run
+  tries it again; the rest of the page is still done (the memory then skips it).
+- Stopping (SIGTERM) finishes the product in hand, records it and saves the cursor
+  after the last product done.
+
+No duplicate listing: a listing is created only after find-by-SKU found none, and a
+create whose answer was lost looks again before anyone retries it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from catalogue.sync.client import CatalogueClient
+from catalogue.sync.mapping import Listing, NotListable, to_listing
+from catalogue.sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, TransientError
+from catalogue.sync.state import ListingMemory
+
+OUTCOMES = ("created", "updated", "unlisted", "unchanged", "errors")
+
+
+@dataclass
+class Summary:
+    """What a run did, for the operator."""
+
+    marketplace: str
+    created: int = 0
+    updated: int = 0
+    unlisted: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    calls: int = 0
+    complete: bool = True  # False: a transient failure or a stop left changes for the next run
+    sales_new: int = 0
+    sales_repeat: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class _Transient(Exception):
+    """A product hit a transient failure; its error is already recorded."""
+
+
+class SyncWorker:
+    """Keeps one marketplace in step with the catalogue's change feed."""
+
+    def __init__(
+        self,
+        client: CatalogueClient,
+        adapter: Adapter,
+        memory: ListingMemory | None = None,
+        *,
+        page_size: int = 50,
+        stop: threading.Event | None = None,
+        on_page: Callable[[list[dict]], None] | None = None,
+        on_product: Callable[[dict, str], None] | None = None,
+    ):
+        self.client, self.adapter = client, adapter
+        self.marketplace = adapter.name
+        self.memory = memory or ListingMemory()
+        self.page_size = page_size
+        self.stop = stop or threading.Event()
+        self.on_page, self.on_product = on_page, on_product
+
+    # --- the loop ------------------------------------------------------------------
+
+    def run_once(self) -> Summary:
+        """Drain the change feed once; return what was done."""
+        summary = Summary(self.marketplace)
+        calls_before = self.adapter.calls
+        cursor = self.client.cursor(self.marketplace)
+        try:
+            while not self.stop.is_set():
+                page = self.client.changes(cursor, self.page_size)
+                if self.on_page:
+                    self.on_page(page["items"])
+                done = self._work_page(page["items"], summary)
+                if done < len(page["items"]):
+                    summary.complete = False
+                    self._save_partial(cursor, page["items"][:done])
+                    break
+                if page["items"]:
+                    cursor = self.client.save_cursor(self.marketplace, page["next_cursor"])
+                if not page["has_more"]:
+                    break
+        finally:
+            summary.calls = self.adapter.calls - calls_before
+        return summary
+
+    def poll(self, interval: float, on_summary: Callable[[Summary], None] | None = None) -> None:
+        """Run until stopped, draining the feed every `interval` seconds."""
+        while not self.stop.is_set():
+            summary = self.run_once()
+            if on_summary:
+                on_summary(summary)
+            self.stop.wait(interval)
+
+    def _work_page(self, items: list[dict], summary: Summary) -> int:
+        """Sync every product of the page; return how many lead the page without a transient failure."""
+        clean_prefix, transient_seen = 0, False
+        for product in items:
+            if self.stop.is_set():
+                break
+            try:
+                outcome = self.sync_product(product, summary)
+            except _Transient:
+                outcome, transient_seen = "errors", True
+                summary.complete = False
+            summary.count(outcome)
+            if not transient_seen:
+                clean_prefix += 1
+            if self.on_product:
+                self.on_product(product, outcome)
+        return clean_prefix
+
+    def _save_partial(self, cursor: str, done: list[dict]) -> None:
+        """Save the cursor just after `done` (the page's first products), asking the feed for it.
+
+        Cursors are opaque, so the feed is asked for exactly those products again; if the
+        feed moved meanwhile (one of them changed), the cursor stays where it was.
+        """
+        if not done:
+            return
+        again = self.client.changes(cursor, len(done))
+        if [item["id"] for item in again["items"]] == [item["id"] for item in done]:
+            self.client.save_cursor(self.marketplace, again["next_cursor"])
+
+    # --- one product -------------------------------------------------------------------
+
+    def sync_product(self, product: dict, summary: Summary) -> str:
+        """Bring one product's listing in line; record it; return the outcome."""
+        sku, version, listable = product["sku"], product["version"], bool(product["listable"])
+        entry = self.memory.get(sku)
+        if entry and entry["version"] == version and entry["listable"] == listable:
+            return "unchanged"  # recorded before (a re-run or a resumed page): no marketplace call
+        try:
+            if listable:
+                listing = to_listing(product, self.marketplace)
+                outcome, external_id = self._put_up(listing, entry)
+                status = "live"
+            else:
+                listing = None
+                outcome, external_id = self._take_down(sku, entry)
+                status = "delisted"
+        except NotListable as problem:
+            return self._failed(product, entry, problem.reason, summary)
+        except RejectedError as problem:
+            return self._failed(product, entry, str(problem), summary)
+        except TransientError as problem:
+            self._failed(product, entry, f"Will retry: {problem}", summary, remember=False)
+            raise _Transient from problem
+        self.client.record_listing(
+            product["id"], self.marketplace, status=status, external_id=external_id, synced_version=version
+        )
+        self.memory.put(sku, _memory_entry(version, listable, status, external_id, listing))
+        return outcome
+
+    def _failed(self, product: dict, entry: dict | None, message: str, summary: Summary, remember=True) -> str:
+        external_id = entry.get("external_id") if entry else None
+        self.client.record_listing(
+            product["id"],
+            self.marketplace,
+            status="error",
+            external_id=external_id,
+            synced_version=product["version"],
+            error=message,
+        )
+        summary.messages.append(f"{product['sku']}: {message}")
+        if remember:  # a definite error: the same version would fail the same way, skip it until it changes
+            remembered = {"version": product["version"], "listable": bool(product["listable"]), "status": "error"}
+            self.memory.put(product["sku"], {**(entry or {}), **remembered})
+        return "errors"
+
+    def _put_up(self, listing: Listing, entry: dict | None) -> tuple[str, str]:
+        if entry and entry.get("status") == "live" and entry.get("external_id") and "price" in entry:
+            try:
+                return self._push_changes(entry["external_id"], listing, entry), entry["external_id"]
+            except RejectedError:
+                self.memory.forget(listing.sku)  # e.g. deleted on the marketplace by hand: ask it
+        remote = self.adapter.find_by_sku(listing.sku)
+        if remote is None:
+            return "created", self.adapter.create(listing)
+        external_id = remote.external_id
+        relisted = False
+        if not remote.listed:
+            external_id = self.adapter.relist(external_id, listing) or external_id
+            relisted = True
+        pushed = self._push_changes(external_id, listing, _remote_entry(remote, listing))
+        return ("updated" if relisted else pushed), external_id
+
+    def _push_changes(self, external_id: str, listing: Listing, known: dict) -> str:
+        """Send only what differs from what the marketplace is known to hold."""
+        content = known.get("content") != listing.content_key()
+        price, stock = known.get("price") != listing.price_vnd, known.get("stock") != listing.stock
+        if content:
+            self.adapter.update(external_id, listing)
+        if price or stock:
+            self.adapter.update_price_stock(external_id, listing, price=price, stock=stock)
+        return "updated" if content or price or stock else "unchanged"
+
+    def _take_down(self, sku: str, entry: dict | None) -> tuple[str, str | None]:
+        if entry and entry.get("status") == "delisted":
+            return "unchanged", entry.get("external_id")
+        if entry and entry.get("status") == "live" and entry.get("external_id"):
+            try:
+                self.adapter.unlist(entry["external_id"], sku)
+                return "unlisted", entry["external_id"]
+            except RejectedError:
+                self.memory.forget(sku)
+        remote = self.adapter.find_by_sku(sku)
+        if remote is None:
+            return "unchanged", None
+        if remote.listed:
+            self.adapter.unlist(remote.external_id, sku)
+            return "unlisted", remote.external_id
+        return "unchanged", remote.external_id
+
+    # --- marketplace sales --------------------------------------------------------------
+
+    def import_sales(self, hours: int = 72, summary: Summary | None = None) -> Summary:
+        """Report the marketplace's recent orders to our API; each takes our stock once (idempotent)."""
+        summary = summary or Summary(self.marketplace)
+        calls_before = self.adapter.calls
+        try:
+            for sale in self.adapter.recent_sales(hours):
+                _, created = self.client.record_sale(self.marketplace, sale.external_order_id, sale.lines)
+                if created:
+                    summary.sales_new += 1
+                else:
+                    summary.sales_repeat += 1
+        except MarketplaceError as problem:
+            summary.complete = False
+            summary.messages.append(f"orders: {problem}")
+        finally:
+            summary.calls += self.adapter.calls - calls_before
+        return summary
+
+
+def _memory_entry(version: int, listable: bool, status: str, external_id: str | None, listing: Listing | None) -> dict:
+    entry = {"version": version, "listable": listable, "status": status, "external_id": external_id}
+    if listing is not None:
+        entry.update(price=listing.price_vnd, stock=listing.stock, content=listing.content_key())
+    return entry
+
+
+def _remote_entry(remote: RemoteItem, listing: Listing) -> dict:
+    """What the marketplace holds, in the memory's terms (content matches when the fields it shows do)."""
+    shown = remote.fields
+    same_content = (
+        shown.get("name") == listing.name
+        and shown.get("description") == listing.description
+        and str(shown.get("category_id")) == str(listing.category_id)
+        and abs(float(shown.get("weight_kg") or 0) - listing.weight_kg) < 0.0005
+    )
+    return {
+        "price": remote.price_vnd,
+        "stock": remote.stock,
+        "content": listing.content_key() if same_content else None,
+    }

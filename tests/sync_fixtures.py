@@ -1,0 +1,122 @@
+"""A small shop served on 127.0.0.1 with a sync token, the two fake marketplaces, and workers wired to them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from catalogue.accounts import services as accounts
+from catalogue.extensions import db
+from catalogue.products.models import ProductImage
+from catalogue.sync.client import CatalogueClient
+from catalogue.sync.lazada import LazadaAdapter, LazadaCredentials
+from catalogue.sync.marketplace import Tuning
+from catalogue.sync.shopee import ShopeeAdapter, ShopeeCredentials
+from catalogue.sync.state import ListingMemory
+from catalogue.sync.worker import SyncWorker
+from tests import factories
+from tests.access_helpers import auth, png_bytes
+from tests.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee, QuietHandler
+
+# Client timeouts are short so that a fake's "timeout" (it answers after HANG seconds) costs little.
+READ_TIMEOUT, HANG = 0.3, 0.6
+FAST = Tuning(
+    connect_timeout=2, read_timeout=READ_TIMEOUT, attempts=6, backoff_base=0.005, backoff_max=0.05, calls_per_second=0
+)
+
+
+@dataclass
+class Shop:
+    """The live app and what the tests need of it."""
+
+    url: str
+    sync_token: str
+    admin_token: str
+    listable: list = field(default_factory=list)  # (id, sku) of products that should be listed
+    no_weight: tuple = ()
+    archived: tuple = ()
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, f"{self.url}/api/v1{path}", headers=auth(self.admin_token), timeout=10, **kwargs
+        )
+
+    def listings(self, product_id: int) -> dict:
+        items = self.api("GET", f"/products/{product_id}/listings").json()["items"]
+        return {item["marketplace"]: item for item in items}
+
+
+def _with_image(product, media_root: Path, colour) -> None:
+    relative = f"photos/{product.sku.lower()}.png"
+    (media_root / "photos").mkdir(parents=True, exist_ok=True)
+    (media_root / relative).write_bytes(png_bytes(color=colour))
+    product.images.append(ProductImage(path=relative, alt=product.name, width=64, height=48, position=0))
+
+
+@pytest.fixture
+def shop(app):
+    """Five listable products, one without weight, one archived; served live with a sync token."""
+    media = Path(app.config["MEDIA_ROOT"])
+    ref = factories.reference_data()
+    maker = factories.producer("HTX Miến dong Bình Liêu", ref["binh_lieu"])
+    names = ["Miến dong Bình Liêu", "Chè Bình Liêu", "Rượu ba kích", "Chả mực Hạ Long", "Nước mắm Cái Rồng"]
+    listable = [factories.product(name, maker, ref["processed"], price_vnd=85000 + 1000 * i) for i, name in enumerate(names)]
+    weightless = factories.product("Hoa hồi Bình Liêu", maker, ref["processed"])
+    archived = factories.product("Trà hoa vàng cũ", maker, ref["processed"], status="archived")
+    db.session.flush()
+    weightless.net_weight_g = None
+    for index, product in enumerate([*listable, weightless, archived]):
+        _with_image(product, media, (index * 30, 120, 200))
+    db.session.commit()
+    accounts.create_user("ocop@example.com", "mật khẩu đủ dài 123", "admin")
+    sync_token = accounts.create_token("ocop@example.com", ["sync"])[0]
+    admin_token = accounts.create_token("ocop@example.com", ["admin"])[0]
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # image URLs point at the live server, as in production
+    yield Shop(
+        url=url,
+        sync_token=sync_token,
+        admin_token=admin_token,
+        listable=[(product.id, product.sku) for product in listable],
+        no_weight=(weightless.id, weightless.sku),
+        archived=(archived.id, archived.sku),
+    )
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def shopee():
+    with FakeShopee(hang_seconds=HANG) as fake:
+        yield fake
+
+
+@pytest.fixture
+def lazada():
+    with FakeLazada(hang_seconds=HANG) as fake:
+        yield fake
+
+
+def shopee_adapter(fake: FakeShopee, tuning: Tuning = FAST, session=None, partner_key=None) -> ShopeeAdapter:
+    credentials = ShopeeCredentials(
+        SHOPEE["partner_id"], partner_key or SHOPEE["partner_key"], SHOPEE["shop_id"], SHOPEE["access_token"]
+    )
+    return ShopeeAdapter(fake.url, credentials, tuning, session)
+
+
+def lazada_adapter(fake: FakeLazada, tuning: Tuning = FAST, session=None, app_secret=None) -> LazadaAdapter:
+    credentials = LazadaCredentials(LAZADA["app_key"], app_secret or LAZADA["app_secret"], LAZADA["access_token"])
+    return LazadaAdapter(f"{fake.url}/rest", credentials, tuning, session)
+
+
+def worker(shop: Shop, adapter, memory: ListingMemory | None = None, page_size: int = 50) -> SyncWorker:
+    client = CatalogueClient(shop.url, shop.sync_token, timeout=(2, 20), backoff_base=0.01)
+    return SyncWorker(client, adapter, memory or ListingMemory(), page_size=page_size)
