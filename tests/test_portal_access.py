@@ -42,7 +42,13 @@ def _owner_only(success: int = SEE_OTHER, other: int = FORBIDDEN) -> dict:
 
 
 def _any_signed_in(success: int) -> dict:
-    return {"owner": success, "other_producer": success, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN, "admin": success}
+    return {
+        "owner": success,
+        "other_producer": success,
+        "sync_token": TO_LOGIN,
+        "anonymous": TO_LOGIN,
+        "admin": success,
+    }
 
 
 def _office_only() -> dict:
@@ -77,7 +83,12 @@ FORMS = {
     ),
     "admin: user create": (
         "/portal/admin/users",
-        {"email": "new@example.com", "password": "mật khẩu mới dài", "role": "producer", "producer": "htx-mien-dong-binh-lieu"},
+        {
+            "email": "new@example.com",
+            "password": "mật khẩu mới dài",
+            "role": "producer",
+            "producer": "htx-mien-dong-binh-lieu",
+        },
         _office_only(),
     ),
     "admin: certificate add": (
