@@ -58,14 +58,17 @@ def _with_image(product, media_root: Path, colour) -> None:
     product.images.append(ProductImage(path=relative, alt=product.name, width=64, height=48, position=0))
 
 
-@pytest.fixture
-def shop(app):
+@pytest.fixture(name="shop")
+def shop_fixture(app):
     """Five listable products, one without weight, one archived; served live with a sync token."""
     media = Path(app.config["MEDIA_ROOT"])
     ref = factories.reference_data()
     maker = factories.producer("HTX Miến dong Bình Liêu", ref["binh_lieu"])
     names = ["Miến dong Bình Liêu", "Chè Bình Liêu", "Rượu ba kích", "Chả mực Hạ Long", "Nước mắm Cái Rồng"]
-    listable = [factories.product(name, maker, ref["processed"], price_vnd=85000 + 1000 * i) for i, name in enumerate(names)]
+    listable = [
+        factories.product(name, maker, ref["processed"], price_vnd=85000 + 1000 * index)
+        for index, name in enumerate(names)
+    ]
     weightless = factories.product("Hoa hồi Bình Liêu", maker, ref["processed"])
     archived = factories.product("Trà hoa vàng cũ", maker, ref["processed"], status="archived")
     db.session.flush()
@@ -93,14 +96,14 @@ def shop(app):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def shopee():
+@pytest.fixture(name="shopee")
+def shopee_fixture():
     with FakeShopee(hang_seconds=HANG) as fake:
         yield fake
 
 
-@pytest.fixture
-def lazada():
+@pytest.fixture(name="lazada")
+def lazada_fixture():
     with FakeLazada(hang_seconds=HANG) as fake:
         yield fake
 

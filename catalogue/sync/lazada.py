@@ -68,12 +68,12 @@ class LazadaAdapter(Adapter):
         super().__init__(base_url or DEFAULT_BASE, tuning, session)
         self.credentials = credentials
 
-    def _call(self, method: str, api_path: str, params: dict) -> dict:
+    def _call(self, method: str, api_path: str, params: dict, idempotent: bool = True) -> dict:
         def build() -> dict:
             signed = signed_params(self.credentials, api_path, params)
             return {"params": signed} if method == "GET" else {"data": signed}
 
-        return self._send(method, api_path, build, _check).get("data") or {}
+        return self._send(method, api_path, build, _check, idempotent).get("data") or {}
 
     def find_by_sku(self, sku: str) -> RemoteItem | None:
         found = self._call("GET", "/products/get", {"filter": "all", "sku_seller_list": json.dumps([sku])})
@@ -128,7 +128,8 @@ class LazadaAdapter(Adapter):
         return product
 
     def _create(self, listing: Listing) -> str:
-        answer = self._call("POST", "/product/create", {"payload": _xml(self._product(listing, None, True))})
+        payload = _xml(self._product(listing, None, True))
+        answer = self._call("POST", "/product/create", {"payload": payload}, idempotent=False)
         return str(answer["item_id"])
 
     def update(self, external_id: str, listing: Listing) -> None:

@@ -10,6 +10,7 @@ refused the listing itself (a later run with the same data would fail the same w
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,14 +119,18 @@ class Adapter:
 
     def create(self, listing: Listing) -> str:
         """Create the listing and return its external id; never creates a second one for the SKU."""
-        try:
-            return self._create(listing)
-        except TransientError:
-            # The create may have landed before the answer was lost (timeout): look before anyone retries.
-            found = self.find_by_sku(listing.sku)
-            if found is not None:
-                return found.external_id
-            raise
+        for attempt in range(1, self.tuning.attempts + 1):
+            try:
+                return self._create(listing)
+            except TransientError:
+                # The create may have landed before its answer was lost: look before trying again.
+                found = self.find_by_sku(listing.sku)
+                if found is not None:
+                    return found.external_id
+                if attempt == self.tuning.attempts:
+                    raise
+                time.sleep(random.uniform(0, min(self.tuning.backoff_max, self.tuning.backoff_base * 2**attempt)))
+        raise AssertionError("unreachable")
 
     def update(self, external_id: str, listing: Listing) -> None:
         """Push name, description, category, weight and images."""
@@ -157,8 +162,13 @@ class Adapter:
             reraise=False,
         )
 
-    def _send(self, method: str, path: str, build: callable, check: callable) -> dict:
-        """Send one logical call: `build()` gives fresh request kwargs (a new signature) for every attempt."""
+    def _send(self, method: str, path: str, build: callable, check: callable, idempotent: bool = True) -> dict:
+        """Send one logical call: `build()` gives fresh request kwargs (a new signature) for every attempt.
+
+        A call that is not idempotent (a create) is retried here only when the marketplace
+        surely refused it (429, rate-limit errors); after a timeout or a 5xx it may have
+        landed, so TransientError goes up at once and `create` looks before trying again.
+        """
         for attempt in self._retrying():
             with attempt:
                 self.limiter.acquire()
@@ -172,7 +182,11 @@ class Adapter:
                         **build(),
                     )
                 except (requests.Timeout, requests.ConnectionError) as error:
+                    if not idempotent:
+                        raise TransientError(f"{self.name} {path}: {type(error).__name__}") from error
                     raise Retryable(f"{self.name} {path}: {type(error).__name__}") from error
+                if response.status_code >= 500 and not idempotent:
+                    raise TransientError(f"{self.name} {path}: HTTP {response.status_code}")
                 if response.status_code == 429 or response.status_code >= 500:
                     raise Retryable(f"{self.name} {path}: HTTP {response.status_code}")
                 try:

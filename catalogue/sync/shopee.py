@@ -57,7 +57,9 @@ class ShopeeAdapter(Adapter):
 
     # --- calls ---------------------------------------------------------------------------
 
-    def _call(self, method: str, api: str, *, query: dict | None = None, json: dict | None = None, files=None):
+    def _call(
+        self, method: str, api: str, *, query: dict | None = None, json: dict | None = None, files=None, idempotent=True
+    ):
         path = f"/api/v2/{api}"
 
         def build() -> dict:
@@ -68,7 +70,7 @@ class ShopeeAdapter(Adapter):
                 kwargs["files"] = files()
             return kwargs
 
-        return self._send(method, path, build, _check).get("response") or {}
+        return self._send(method, path, build, _check, idempotent).get("response") or {}
 
     def find_by_sku(self, sku: str) -> RemoteItem | None:
         found = self._call("GET", "product/search_item", query={"item_sku": sku, "page_size": 10})
@@ -123,7 +125,7 @@ class ShopeeAdapter(Adapter):
             "seller_stock": [{"stock": listing.stock}],
             "item_status": "NORMAL",
         }
-        return str(self._call("POST", "product/add_item", json=body)["item_id"])
+        return str(self._call("POST", "product/add_item", json=body, idempotent=False)["item_id"])
 
     def update(self, external_id: str, listing: Listing) -> None:
         body = {"item_id": int(external_id), **self._item_body(listing, self._upload_images(listing))}
