@@ -175,3 +175,33 @@ def test_the_rate_limit_keeps_under_the_marketplaces(shop, shopee):
 
     assert summary.complete
     assert [what for _, what in shopee.calls if what != "ok"] == []
+
+
+def test_flask_sync_run_once_shows_the_summary_table(app, shop, lazada, monkeypatch, tmp_path):
+    from tests.marketplace_fakes import LAZADA
+
+    for name, value in {
+        "CATALOGUE_API_URL": shop.url,
+        "CATALOGUE_API_TOKEN": shop.sync_token,
+        "LAZADA_API_BASE": f"{lazada.url}/rest",
+        "LAZADA_APP_KEY": LAZADA["app_key"],
+        "LAZADA_APP_SECRET": LAZADA["app_secret"],
+        "LAZADA_ACCESS_TOKEN": LAZADA["access_token"],
+        "SYNC_STATE_DIR": str(tmp_path),
+        "LAZADA_CALLS_PER_SECOND": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "lazada", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "| created" in result.output and "| errors" in result.output
+    assert lazada.skus() == {sku: 1 for _, sku in shop.listable}
+
+
+def test_flask_sync_run_names_missing_settings(app, monkeypatch):
+    monkeypatch.delenv("CATALOGUE_API_URL", raising=False)
+
+    result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "shopee", "--once"])
+
+    assert result.exit_code == 2 and "Set " in result.output
