@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from catalogue.products.schemas import MAX_PRICE_VND
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
+STOCK_RANGE = _l("Từ 0 đến 1.000.000.")
 
 
 class LoginForm(FlaskForm):
@@ -39,9 +40,16 @@ class ProductForm(FlaskForm):
     name = StringField(_l("Tên sản phẩm"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
     category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(REQUIRED)])
     unit = StringField(_l("Đơn vị bán"), validators=[DataRequired(REQUIRED), Length(max=60)])
-    net_weight_g = IntegerField(_l("Khối lượng tịnh (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    net_weight_g = IntegerField(
+        _l("Khối lượng tịnh (g)"),
+        validators=[Optional(), NumberRange(min=1, max=100_000, message=_l("Từ 1 đến 100.000 g."))],
+    )
     price_vnd = IntegerField(
-        _l("Giá (đồng)"), validators=[InputRequired(REQUIRED), NumberRange(min=1000, max=MAX_PRICE_VND)]
+        _l("Giá (đồng)"),
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=1000, max=MAX_PRICE_VND, message=_l("Giá tối thiểu 1.000 ₫.")),
+        ],
     )
     description = TextAreaField(_l("Mô tả"), validators=[Optional(), Length(max=5000)])
     status = SelectField(
@@ -51,7 +59,9 @@ class ProductForm(FlaskForm):
 
 class ProductCreateForm(ProductForm):
     stock = IntegerField(
-        _l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000)], default=0
+        _l("Tồn kho"),
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000, message=STOCK_RANGE)],
+        default=0,
     )
     certificate_no = SelectField(_l("Giấy chứng nhận OCOP"), validators=[Optional()])
     producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
@@ -64,7 +74,9 @@ class ProductEditForm(ProductForm):
 
 
 class StockForm(FlaskForm):
-    stock = IntegerField(_l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000)])
+    stock = IntegerField(
+        _l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000, message=STOCK_RANGE)]
+    )
     submit = SubmitField(_l("Cập nhật tồn kho"))
 
 
