@@ -1,4 +1,4 @@
-"""A producer's first listing, in a real browser: sign in, add a product with a photo, set its stock, find it in the shop."""
+"""A producer's first listing in a real browser: sign in, add it with a photo, set its stock, find it in the shop."""
 
 from __future__ import annotations
 
