@@ -95,6 +95,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "JSON_SORT_KEYS": False,
+        # No request body may exceed this (photos are refused above 5 MB by the image service).
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Entries of the in-process cache of public answers, per worker; 0 turns it off (catalogue/caching.py).
         "RESPONSE_CACHE_SIZE": int(os.environ.get("RESPONSE_CACHE_SIZE", "2048")),
         # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.

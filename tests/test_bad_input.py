@@ -90,3 +90,10 @@ def test_html_clients_get_an_html_error_outside_the_api(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Về trang chủ" in response.get_data(as_text=True)
+
+
+def test_oversized_bodies_are_413_not_read_whole(client):
+    response = client.post("/api/v1/orders", data=b"x" * (11 * 1024 * 1024), content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.get_json()["code"] == 413

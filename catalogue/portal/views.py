@@ -32,6 +32,7 @@ from catalogue.portal.wording import field_errors, image_error
 from catalogue.producers.models import Producer
 from catalogue.products import editing, images
 from catalogue.products.dashboard import category_choices, product_states, state_of, valid_certificates
+from catalogue.sync.services import listings_by_product
 
 portal = Blueprint("portal", __name__, url_prefix="/portal")
 PRODUCT_FIELDS = ("name", "category", "unit", "net_weight_g", "price_vnd", "description", "status")
@@ -56,11 +57,12 @@ def dashboard():
     if principal.is_admin:
         return redirect(url_for("portal_admin.products"))
     today = clock.today()
+    states = product_states(principal.producer_id, today)
     return render_template(
         "portal/dashboard.html",
-        states=product_states(principal.producer_id, today),
+        states=states,
         producer=db.session.get(Producer, principal.producer_id),
-        listings={},  # marketplace sync state: filled in once sync records listings
+        listings=listings_by_product([state.product.id for state in states]),
         today=today,
     )
 

@@ -130,8 +130,8 @@ def listings_of(principal: Principal, product_id: int) -> list[MarketplaceListin
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound(f"No product {product_id}.")
-    if not (principal.is_admin or principal.owns_producer(product.producer_id)):
-        raise PermissionDenied("Only the product's producer or the OCOP office may see its listings.")
+    if not (principal.is_admin or principal.can("sync") or principal.owns_producer(product.producer_id)):
+        raise PermissionDenied("Only the product's producer, sync jobs or the OCOP office may see its listings.")
     return list(
         db.session.scalars(
             select(MarketplaceListing)
@@ -139,6 +139,20 @@ def listings_of(principal: Principal, product_id: int) -> list[MarketplaceListin
             .order_by(MarketplaceListing.marketplace)
         )
     )
+
+
+def listings_by_product(product_ids: list[int]) -> dict[int, list[MarketplaceListing]]:
+    """Every listing of these products, grouped by product (for the portal's dashboard)."""
+    grouped: dict[int, list[MarketplaceListing]] = {}
+    if not product_ids:
+        return grouped
+    for listing in db.session.scalars(
+        select(MarketplaceListing)
+        .where(MarketplaceListing.product_id.in_(product_ids))
+        .order_by(MarketplaceListing.product_id, MarketplaceListing.marketplace)
+    ):
+        grouped.setdefault(listing.product_id, []).append(listing)
+    return grouped
 
 
 def get_cursor(marketplace: str) -> str:

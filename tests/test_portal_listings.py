@@ -1,0 +1,24 @@
+"""Producers see each product's state on the marketplaces the sync jobs recorded."""
+
+from tests.access_helpers import auth, cast, portal_client
+
+
+def test_dashboard_shows_listing_state_and_errors(app, empty_client):
+    world = cast()
+    sync = auth(world["tokens"]["sync_token"])
+    url = f"/api/v1/products/{world['product'].id}/listings"
+    empty_client.put(f"{url}/shopee", json={"external_id": "9001", "status": "live", "synced_version": 1},
+                     headers=sync)
+    empty_client.put(f"{url}/lazada", json={"status": "error", "error": "Missing weight"}, headers=sync)
+
+    html = portal_client(app, world, "owner").get("/portal/").get_data(as_text=True)
+
+    assert "Shopee: đang bán" in html
+    assert "Lazada: lỗi" in html and "(Missing weight)" in html
+
+
+def test_sync_jobs_may_read_listing_state(app, empty_client):
+    world = cast()
+    response = empty_client.get(f"/api/v1/products/{world['product'].id}/listings",
+                                headers=auth(world["tokens"]["sync_token"]))
+    assert response.status_code == 200 and response.get_json() == {"items": []}
