@@ -122,3 +122,21 @@ def test_paid_email_goes_through_smtp(app, empty_client, placed, smtp_server):
 def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed):
     assert app.config["MAIL_SERVER"] is None
     assert _pay(empty_client, placed).status_code == 200
+
+
+def test_delivery_follows_shipping_only(app, empty_client, placed):
+    from catalogue.orders.services import _transition
+
+    code = placed["order"]["code"]
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["orders", "deliver", code])
+    assert early.exit_code != 0 and "cannot become delivered" in early.output
+    _pay(empty_client, placed)
+    order = _order(code)
+    _transition(order, "shipped", "shipped by producer")
+    db.session.commit()
+
+    result = runner.invoke(args=["orders", "deliver", code])
+
+    assert result.output.strip() == f"{code}: delivered"
+    assert [e.to_status for e in _order(code).events][-2:] == ["shipped", "delivered"]

@@ -35,3 +35,15 @@ def cancel_command(code: str, reason: str) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{order.code}: {order.status}")
+
+
+@orders_cli.command("deliver")
+@click.argument("code")
+@with_appcontext
+def deliver_command(code: str) -> None:
+    """Record that a shipped order was delivered."""
+    try:
+        order = services.mark_delivered(code)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{order.code}: {order.status}")

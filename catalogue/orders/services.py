@@ -317,6 +317,15 @@ def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Ord
     return order, mine
 
 
+def mark_delivered(code: str, reason: str = "delivered") -> Order:
+    """The carrier delivered a shipped order."""
+    order = find_order(code)
+    if order.status != "delivered":
+        _transition(order, "delivered", reason)
+        db.session.commit()
+    return order
+
+
 def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway: PaymentGateway) -> Order:
     """The buyer may cancel before paying; stock comes back at once."""
     order = order_for_buyer(code, access_token, now)
