@@ -22,6 +22,7 @@ from catalogue.producers.models import Producer
 from catalogue.products import editing
 from catalogue.products.dashboard import product_states, state_of
 from catalogue.products.models import Product
+from catalogue.sync.services import listings_by_product
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
 
@@ -159,4 +160,5 @@ def _product_page(found: Product, certificate_form=None, status_form=None):
         state=state_of(found, clock.today()),
         certificate_form=certificate_form,
         status_form=status_form,
+        listings=listings_by_product([found.id]).get(found.id, []),
     ), 422 if failed else 200

@@ -50,6 +50,10 @@ def make_celery(broker_url: str | None = None) -> Celery:
                 "task": "catalogue.sync.tasks.notice_expired",
                 "schedule": 24 * 3600,
             },
+            "expire-reservations": {
+                "task": "catalogue.sync.tasks.expire_reservations",
+                "schedule": 60,
+            },
         },
     )
     return celery
@@ -112,3 +116,13 @@ def notice_expired() -> int:
 
     with create_app().app_context():  # created here, in the task, never at import time
         return services.notice_expired_certificates(clock.today())
+
+
+@app.task(name="catalogue.sync.tasks.expire_reservations")
+def expire_reservations() -> int:
+    """`flask orders expire`: unpaid orders past their reservation give their stock back."""
+    from catalogue import clock, create_app
+    from catalogue.orders.services import release_expired_reservations
+
+    with create_app().app_context():
+        return release_expired_reservations(clock.now())
