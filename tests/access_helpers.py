@@ -69,7 +69,8 @@ def portal_client(app, world: dict, role: str):
 
 def paid_order(lines: list[tuple], code: str = "PAID2345"):
     """A paid order of (product, quantity) lines, as the webhook would have left it."""
-    from catalogue.orders.models import Order, OrderLine
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import line_for
 
     subtotal = sum(product.price_vnd * quantity for product, quantity in lines)
     order = Order(
@@ -91,18 +92,7 @@ def paid_order(lines: list[tuple], code: str = "PAID2345"):
         stock_held=True,
     )
     for product, quantity in lines:
-        order.lines.append(
-            OrderLine(
-                product_id=product.id,
-                producer_id=product.producer_id,
-                sku=product.sku,
-                name=product.name,
-                unit=product.unit,
-                unit_price_vnd=product.price_vnd,
-                quantity=quantity,
-                line_total_vnd=product.price_vnd * quantity,
-            )
-        )
+        order.lines.append(line_for(product, quantity))
     db.session.add(order)
     db.session.commit()
     return order

@@ -108,7 +108,7 @@ def place_order(
     release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
     _reserve(wanted, products, today)
-    order_lines = [_line(products[product_id], quantity) for product_id, quantity in wanted.items()]
+    order_lines = [line_for(products[product_id], quantity) for product_id, quantity in wanted.items()]
     subtotal = sum(line.line_total_vnd for line in order_lines)
     weight = sum((products[line.product_id].net_weight_g or 0) * line.quantity for line in order_lines)
     fee = shipping.fee_for(weight, subtotal)
@@ -160,7 +160,7 @@ def _reserve(wanted: dict[int, int], products: dict, today: date) -> None:
             _refuse_line(index, product_id, f"Only {left} of '{product.name}' left; {quantity} asked.")
 
 
-def _line(product, quantity: int) -> OrderLine:
+def line_for(product, quantity: int) -> OrderLine:
     """A line keeping the product's name, SKU, unit and price as they are now."""
     return OrderLine(
         product_id=product.id,
