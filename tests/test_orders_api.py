@@ -183,3 +183,11 @@ def test_someone_else_cannot_cancel(empty_client, products):
 def test_shipping_fee_grows_with_weight(empty_client, products):
     placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 5))).get_json()
     assert placed["shipping_fee_vnd"] == 30000 + 2 * 10000  # 2 500 g: 1 kg base + 2 started kg
+
+
+def test_provider_errors_are_not_leaked_to_the_buyer(app, empty_client, products):
+    _gateway(app).unavailable = True
+    response = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 1)))
+    _gateway(app).unavailable = False
+
+    assert response.get_json()["errors"] == {"payment": ["The card payment provider did not answer."]}

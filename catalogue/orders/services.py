@@ -178,12 +178,13 @@ def _attach_payment_intent(order: Order, gateway: PaymentGateway) -> None:
     try:
         intent = gateway.create_payment_intent(order.code, order.total_vnd, idempotency_key=f"order-{order.code}")
     except PaymentUnavailable as error:
+        log.warning("PaymentIntent for %s failed; releasing its stock: %s", order.code, error)
         _transition(order, "cancelled", "payment provider unavailable")
         _release(order)
         db.session.commit()
-        raise PaymentServiceUnavailable(
+        raise PaymentServiceUnavailable(  # the provider's own error text stays in the log
             "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
-            {"payment": [str(error)]},
+            {"payment": ["The card payment provider did not answer."]},
         ) from error
     order.payment_intent_id = intent.id
     order.payment_client_secret = intent.client_secret
