@@ -141,3 +141,16 @@ def test_payment_page_allows_stripe_and_nothing_else(empty_client, with_cart, ap
     assert "script-src 'self' https://js.stripe.com" in csp
     assert "frame-src https://js.stripe.com https://hooks.stripe.com" in csp
     assert "js.stripe.com" not in product_csp
+
+
+def test_pay_endpoint_when_the_provider_is_down_keeps_the_reservation(empty_client, with_cart, app):
+    location = _submit(empty_client).headers["Location"]
+    token = re.search(r'data-csrf-token="([^"]+)"', empty_client.get(location).get_data(as_text=True)).group(1)
+    app.extensions["payment_gateway"].unavailable = True
+
+    response = empty_client.post(location + "/pay", json={"payment_method": "card_1"}, headers={"X-CSRFToken": token})
+
+    app.extensions["payment_gateway"].unavailable = False
+    assert response.status_code == 503
+    assert "stays reserved" in response.get_json()["error"]
+    assert stock_of(with_cart["mien"]) == 8

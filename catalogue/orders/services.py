@@ -303,6 +303,12 @@ def attempt_card_payment(
         return gateway.confirm_card(order.payment_intent_id, payment_method_id)
     except CardDeclined as error:
         raise PaymentDeclined(str(error), {"card": [str(error)]}) from error
+    except PaymentUnavailable as error:
+        log.warning("Confirming the payment of %s failed: %s", code, error)
+        raise PaymentServiceUnavailable(
+            "Card payments are unavailable right now; your order stays reserved, please try again shortly.",
+            {"payment": ["The card payment provider did not answer."]},
+        ) from error
 
 
 def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Order, list[OrderLine]]:
