@@ -241,30 +241,44 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def localstripe_url():
-    """localstripe (a fake Stripe server; a test tool only) on a free port of 127.0.0.1."""
-    import shutil
+LOCALSTRIPE_START_SECONDS = 60  # its first start in a fresh virtualenv compiles aiohttp & co.
+
+
+def _start_localstripe(executable: str, log_path: Path):
+    """Start localstripe on a free port; (process, url) once it answers, or None if it died or hung."""
     import subprocess
-    import sys
     import time
     import urllib.request
 
+    port = _free_port()
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
+    process = subprocess.Popen([executable, "--port", str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + LOCALSTRIPE_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=2).close()
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait(timeout=10)
+    return None
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory):
+    """localstripe (a fake Stripe server; a test tool only) on a free port of 127.0.0.1."""
+    import shutil
+    import sys
+
     executable = shutil.which("localstripe", path=str(Path(sys.executable).parent))
     require_service(executable is not None, "Stripe integration tests need localstripe (pip install localstripe)")
-    port = _free_port()
-    process = subprocess.Popen([executable, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("localstripe did not start")
-            time.sleep(0.2)
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    started = _start_localstripe(executable, log_path) or _start_localstripe(executable, log_path)
+    if started is None:
+        pytest.fail("localstripe did not start twice; its output:\n" + log_path.read_text(errors="replace")[-3000:])
+    process, url = started
     yield url
     process.terminate()
     process.wait(timeout=10)
