@@ -5,6 +5,8 @@ from catalogue.geography.models import Locality
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
+from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
+from catalogue.products.revision import ChangeCounter
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,
@@ -12,8 +14,6 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
-from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
-from catalogue.products.revision import ChangeCounter
 
 __all__ = [
     "ApiToken", "AuditEntry", "User",

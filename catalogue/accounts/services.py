@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from catalogue.accounts.models import ROLES, SCOPES, SCOPES_BY_ROLE, ApiToken, A
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
+from catalogue.models_base import as_utc, token_digest
 from catalogue.producers.models import Producer
 
 MIN_PASSWORD_LENGTH = 10
@@ -83,7 +83,7 @@ def create_token(email: str, scopes: list[str], name: str = "") -> tuple[str, Ap
         raise PermissionDenied(f"A {user.role} cannot hold {', '.join(sorted(not_allowed))}.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, name=name[:100], prefix=raw[:12], token_hash=_hash(raw), scopes=" ".join(sorted(requested))
+        user=user, name=name[:100], prefix=raw[:12], token_hash=token_digest(raw), scopes=" ".join(sorted(requested))
     )
     db.session.add(token)
     db.session.commit()
@@ -106,11 +106,11 @@ def principal_for_token(raw: str, now: datetime) -> Principal | None:
     """The principal behind a bearer token, or None if unknown, revoked or its user disabled."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     last_used = token.last_used_at
-    if last_used is None or _aware(last_used) < now - LAST_USED_PRECISION:
+    if last_used is None or as_utc(last_used) < now - LAST_USED_PRECISION:
         token.last_used_at = now
         db.session.commit()
     user = token.user
@@ -140,13 +140,3 @@ def record(principal: Principal, action: str, entity_type: str, entity_id: int |
             changes=json.dumps(changes, ensure_ascii=False, default=str),
         )
     )
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -8,12 +8,11 @@ their stock back. Every status change is recorded as an OrderEvent.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
+from catalogue.models_base import as_utc, token_digest
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments.gateway import (
@@ -122,7 +122,7 @@ def place_order(
     order = Order(
         code=_new_code(),
         status="pending_payment",
-        access_token_hash=_hash(access_token),
+        access_token_hash=token_digest(access_token),
         customer_name=customer.name,
         customer_email=customer.email,
         customer_phone=customer.phone,
@@ -221,10 +221,6 @@ def _new_code() -> str:
     return f"QN-{chars[:4]}-{chars[4:]}"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _transition(order: Order, to_status: str, reason: str) -> None:
     if to_status not in TRANSITIONS[order.status]:
         raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
@@ -284,9 +280,9 @@ def find_order(code: str) -> Order:
 def order_for_buyer(code: str, access_token: str | None, now: datetime) -> Order:
     """The order, if `access_token` is its token; an expired reservation is released on read."""
     order = find_order(code)
-    if not access_token or not hmac.compare_digest(order.access_token_hash, _hash(access_token)):
+    if not access_token or not hmac.compare_digest(order.access_token_hash, token_digest(access_token)):
         raise NotFound(f"No order {code}.")  # never confirm that a code exists without its token
-    if order.status in RESERVING_STATUSES and order.reserved_until and _aware(order.reserved_until) < now:
+    if order.status in RESERVING_STATUSES and order.reserved_until and as_utc(order.reserved_until) < now:
         release_expired_reservations(now)
         db.session.refresh(order)
     return order
@@ -439,8 +435,3 @@ def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
             return "refunded", False
         return "unchanged", False
     return "ignored", False
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

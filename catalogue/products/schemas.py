@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from catalogue import clock
+from catalogue.models_base import as_utc
 from catalogue.products.services import SORTS
 from catalogue.urls import media_url, product_url
 
@@ -69,9 +70,7 @@ class UtcDateTime(fields.DateTime):
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return as_utc(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class LocalityRefSchema(Schema):

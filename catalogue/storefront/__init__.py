@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +15,7 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 
 from catalogue.errors import _answer
+from catalogue.models_base import as_utc
 from catalogue.money import format_vnd
 from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url
@@ -125,7 +126,7 @@ def _datetime_vn(value: datetime | None) -> str:
     """A moment in Vietnam's time (stored UTC; SQLite returns it naive)."""
     if value is None:
         return ""
-    return format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC), "short")
+    return format_datetime(as_utc(value), "short")
 
 
 def _origin(url: str) -> str:
