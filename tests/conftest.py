@@ -288,13 +288,11 @@ def localstripe_url(tmp_path_factory):
 def stripe_app(app, localstripe_url):
     """The app with the real Stripe SDK pointed at localstripe, served on 127.0.0.1,
     and localstripe sending it signed webhooks."""
-    import threading
     import urllib.parse
     import urllib.request
 
-    from werkzeug.serving import make_server
-
     from catalogue.payments import init_payments
+    from tests.live import serving
 
     app.config.update(
         PAYMENT_GATEWAY=None,
@@ -304,14 +302,9 @@ def stripe_app(app, localstripe_url):
         STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/",
     )
     init_payments(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    urllib.request.urlopen(urllib.request.Request(f"{localstripe_url}/_config/data", method="DELETE"), timeout=5)
-    form = urllib.parse.urlencode({"url": f"{base}/webhooks/stripe", "secret": WEBHOOK_SECRET}).encode()
-    urllib.request.urlopen(f"{localstripe_url}/_config/webhooks/catalogue", data=form, timeout=5).close()
-    app.config["LIVE_URL"] = base
-    yield app
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        urllib.request.urlopen(urllib.request.Request(f"{localstripe_url}/_config/data", method="DELETE"), timeout=5)
+        form = urllib.parse.urlencode({"url": f"{base}/webhooks/stripe", "secret": WEBHOOK_SECRET}).encode()
+        urllib.request.urlopen(f"{localstripe_url}/_config/webhooks/catalogue", data=form, timeout=5).close()
+        app.config["LIVE_URL"] = base
+        yield app

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from catalogue.accounts import services as accounts
 from catalogue.extensions import db
@@ -21,6 +19,7 @@ from catalogue.sync.state import ListingMemory
 from catalogue.sync.worker import SyncWorker
 from tests import factories
 from tests.access_helpers import auth, png_bytes
+from tests.live import serving
 from tests.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee, QuietHandler
 
 # Client timeouts are short so that a fake's "timeout" (it answers after HANG seconds) costs little.
@@ -79,21 +78,16 @@ def shop_fixture(app):
     accounts.create_user("ocop@example.com", "mật khẩu đủ dài 123", "admin")
     sync_token = accounts.create_token("ocop@example.com", ["sync"])[0]
     admin_token = accounts.create_token("ocop@example.com", ["admin"])[0]
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url  # image URLs point at the live server, as in production
-    yield Shop(
-        url=url,
-        sync_token=sync_token,
-        admin_token=admin_token,
-        listable=[(product.id, product.sku) for product in listable],
-        no_weight=(weightless.id, weightless.sku),
-        archived=(archived.id, archived.sku),
-    )
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app, request_handler=QuietHandler) as url:
+        app.config["PUBLIC_BASE_URL"] = url  # image URLs point at the live server, as in production
+        yield Shop(
+            url=url,
+            sync_token=sync_token,
+            admin_token=admin_token,
+            listable=[(product.id, product.sku) for product in listable],
+            no_weight=(weightless.id, weightless.sku),
+            archived=(archived.id, archived.sku),
+        )
 
 
 @pytest.fixture(name="shopee")

@@ -64,12 +64,18 @@ def test_openapi_document_covers_every_contract_route(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
 
     expected = {
-        ("/api/v1/products", "get"), ("/api/v1/products", "post"),
-        ("/api/v1/products/{product_id}", "get"), ("/api/v1/products/{product_id}", "patch"),
+        ("/api/v1/products", "get"),
+        ("/api/v1/products", "post"),
+        ("/api/v1/products/{product_id}", "get"),
+        ("/api/v1/products/{product_id}", "patch"),
         ("/api/v1/products/{product_id}", "delete"),
-        ("/api/v1/producers", "get"), ("/api/v1/producers/{producer_id}", "get"),
-        ("/api/v1/categories", "get"), ("/api/v1/localities", "get"),
-        ("/api/v1/orders", "post"), ("/api/v1/orders/{code}", "get"), ("/api/v1/orders/{code}/cancel", "post"),
+        ("/api/v1/producers", "get"),
+        ("/api/v1/producers/{producer_id}", "get"),
+        ("/api/v1/categories", "get"),
+        ("/api/v1/localities", "get"),
+        ("/api/v1/orders", "post"),
+        ("/api/v1/orders/{code}", "get"),
+        ("/api/v1/orders/{code}/cancel", "post"),
         ("/api/v1/sync/changes", "get"),
         ("/api/v1/products/{product_id}/listings/{marketplace}", "put"),
         ("/api/v1/products/{product_id}/listings", "get"),

@@ -1,6 +1,5 @@
 """The server side of marketplace sync: change feed, cursors, listing state, marketplace sales, feeds."""
 
-import threading
 from collections import Counter
 from datetime import date
 from xml.etree import ElementTree
@@ -13,6 +12,7 @@ from catalogue.products.models import Product
 from catalogue.sync.models import MarketplaceSale
 from tests import factories
 from tests.access_helpers import auth, cast
+from tests.live import race, serving
 
 
 @pytest.fixture
@@ -173,27 +173,13 @@ def test_only_sync_or_admin_reports_sales(empty_client, world, role, status):
 
 def test_the_same_sale_reported_concurrently_takes_stock_once(app, world):
     import requests
-    from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/api/v1/marketplaces/shopee/orders"
     sale = {"external_order_id": "SHP-RACE", "lines": [{"sku": world["product"].sku, "quantity": 2}]}
-    barrier, statuses = threading.Barrier(8), []
+    headers = auth(world["tokens"]["sync_token"])
 
-    def report():
-        barrier.wait(timeout=30)
-        statuses.append(
-            requests.post(url, json=sale, headers=auth(world["tokens"]["sync_token"]), timeout=60).status_code
-        )
-
-    reporters = [threading.Thread(target=report) for _ in range(8)]
-    for reporter in reporters:
-        reporter.start()
-    for reporter in reporters:
-        reporter.join(timeout=60)
-    server.shutdown()
+    with serving(app) as base:
+        url = f"{base}/api/v1/marketplaces/shopee/orders"
+        statuses = race(8, lambda _: requests.post(url, json=sale, headers=headers, timeout=60).status_code)
 
     assert Counter(statuses) == {201: 1, 200: 7}
     db.session.expire_all()

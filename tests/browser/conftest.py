@@ -7,13 +7,12 @@ Screenshots land in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import require_service
+from tests.live import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,13 +33,8 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def live_server(seeded_apps):
     """The seeded SQLite catalogue served by a real HTTP server on 127.0.0.1."""
-    application = seeded_apps("sqlite")
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(seeded_apps("sqlite")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

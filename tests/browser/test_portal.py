@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.access_helpers import PASSWORD, cast, png_bytes
+from tests.live import serving
 
 
 @pytest.fixture
 def portal_server(app):
     """The app on an empty SQLite catalogue with the access cast, served on 127.0.0.1."""
     world = cast()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", world
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, world
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
