@@ -16,8 +16,14 @@ from catalogue.sync.models import (
 )
 
 __all__ = [
-    "ApiToken", "AuditEntry", "User",
-    "CertificateExpiryNotice", "MarketplaceListing", "MarketplaceSale", "MarketplaceSaleLine", "SyncCursor",
+    "ApiToken",
+    "AuditEntry",
+    "User",
+    "CertificateExpiryNotice",
+    "MarketplaceListing",
+    "MarketplaceSale",
+    "MarketplaceSaleLine",
+    "SyncCursor",
     "Category",
     "Certificate",
     "ChangeCounter",

@@ -18,7 +18,10 @@ def register_api(app: Flask) -> None:
 
     api.init_app(app)
     for blueprint in (
-        *catalogue_routes.blueprints, *product_writes.blueprints, *order_routes.blueprints, *sync_routes.blueprints
+        *catalogue_routes.blueprints,
+        *product_writes.blueprints,
+        *order_routes.blueprints,
+        *sync_routes.blueprints,
     ):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -29,8 +27,6 @@ producers = Blueprint("producers", __name__, url_prefix="/producers", descriptio
 reference = Blueprint("reference", __name__, url_prefix="", description="OCOP groups, product sets, localities.")
 blueprints = (products, producers, reference)
 
-_QUERY_FIELDS = {field.name for field in dataclass_fields(ProductQuery)}
-
 
 def _with_count(row):
     entity, count = row
@@ -49,9 +45,7 @@ class Products(MethodView):
     @products.response(200, ProductListSchema)
     def get(self, **arguments):
         """List products on sale, with search, filters, sort and pagination."""
-        if "stars" in arguments:
-            arguments["stars"] = tuple(sorted(set(arguments["stars"])))
-        query = ProductQuery(**{k: v for k, v in arguments.items() if k in _QUERY_FIELDS})
+        query = ProductQuery.from_arguments(arguments)
         page = product_services.list_products(query, clock.today())
         return _listing(page.items, page.total, page.page, page.per_page)
 

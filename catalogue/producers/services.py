@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.errors import NotFound
 from catalogue.extensions import db
-from catalogue.geography.models import Locality
+from catalogue.geography.services import locality_id
 from catalogue.producers.models import Producer
 from catalogue.products.models import Product
 from catalogue.products.services import Page, listed_counts
@@ -22,10 +22,7 @@ def list_producers(today: date, locality: str | None, page: int, per_page: int) 
         counts, counts.c.key == Producer.id
     )
     if locality:
-        locality_id = db.session.scalar(select(Locality.id).where(Locality.code == locality))
-        if locality_id is None:
-            raise InvalidInput(f"There is no locality '{locality}'.", {"locality": [f"Unknown locality '{locality}'."]})
-        statement = statement.where(Producer.locality_id == locality_id)
+        statement = statement.where(Producer.locality_id == locality_id(locality))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = db.session.execute(
         statement.options(joinedload(Producer.locality))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Generic, TypeVar
 
@@ -15,6 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
+from catalogue.geography.services import locality_id
 from catalogue.producers.models import Producer
 from catalogue.products import search
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
@@ -39,6 +40,17 @@ class ProductQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping) -> ProductQuery:
+        """From validated request arguments: other keys ignored, stars deduplicated and sorted."""
+        known = {name: value for name, value in arguments.items() if name in PRODUCT_QUERY_FIELDS}
+        if "stars" in known:
+            known["stars"] = tuple(sorted(set(known["stars"])))
+        return cls(**known)
+
+
+PRODUCT_QUERY_FIELDS = frozenset(item.name for item in fields(ProductQuery))
 
 
 @dataclass
@@ -231,7 +243,7 @@ def apply_filters(statement: Select, query: ProductQuery) -> tuple[Select, list[
     if query.category:
         statement = statement.where(Product.category_id.in_(_category_ids(query.category)))
     if query.locality:
-        statement = statement.where(Product.locality_id == _locality_id(query.locality))
+        statement = statement.where(Product.locality_id == locality_id(query.locality))
     if query.producer:
         statement = statement.where(Product.producer_id == _producer_id(query.producer))
     if query.min_price is not None:
@@ -268,13 +280,6 @@ def _category_ids(code: str) -> list[int]:
     if not ids:
         raise InvalidInput(f"There is no category '{code}'.", {"category": [f"Unknown category '{code}'."]})
     return list(ids)
-
-
-def _locality_id(code: str) -> int:
-    locality_id = db.session.scalar(select(Locality.id).where(Locality.code == code))
-    if locality_id is None:
-        raise InvalidInput(f"There is no locality '{code}'.", {"locality": [f"Unknown locality '{code}'."]})
-    return locality_id
 
 
 def _producer_id(slug_or_id: str) -> int:

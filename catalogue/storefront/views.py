@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.facets import facet_counts
 from catalogue.products.schemas import ProductQueryArgs
-from catalogue.products.services import ProductQuery
+from catalogue.products.services import PRODUCT_QUERY_FIELDS, ProductQuery
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
 
@@ -25,7 +24,6 @@ storefront = Blueprint("storefront", __name__)
 
 LANGUAGES = ("vi", "en")
 PER_PAGE = 24
-_QUERY_FIELDS = {field.name for field in dataclass_fields(ProductQuery)}
 
 
 def product_query_from(args, **fixed) -> tuple[ProductQuery, list[str]]:
@@ -47,12 +45,9 @@ def product_query_from(args, **fixed) -> tuple[ProductQuery, list[str]]:
             dropped += invalid
             for name in invalid:
                 raw.pop(name)
-    data.setdefault("per_page", PER_PAGE)
-    if "per_page" not in args:
+    if "per_page" not in raw:  # the storefront's own page size, not the API's default
         data["per_page"] = PER_PAGE
-    if "stars" in data:
-        data["stars"] = tuple(sorted(set(data["stars"])))
-    return ProductQuery(**{key: value for key, value in data.items() if key in _QUERY_FIELDS}), dropped
+    return ProductQuery.from_arguments(data), dropped
 
 
 def listing_url(query: ProductQuery, fixed: tuple[str, ...] = (), **changes) -> str:
@@ -139,7 +134,7 @@ def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixe
         facets = facet_counts(query, today)
     except DomainError as error:  # an unknown code in a filter: show the catalogue without it
         dropped.extend(error.errors)
-        query = replace(query, **{name: None for name in error.errors if name in _QUERY_FIELDS})
+        query = replace(query, **{name: None for name in error.errors if name in PRODUCT_QUERY_FIELDS})
         page = product_services.list_products(query, today)
         facets = facet_counts(query, today)
     last_page = max(1, -(-page.total // query.per_page))
