@@ -8,7 +8,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from catalogue import clock
 from catalogue.notifications import send_order_paid
-from catalogue.orders.services import apply_payment_event, find_order
+from catalogue.orders.payment_events import apply_payment_event
 from catalogue.payments import payment_gateway
 from catalogue.payments.gateway import InvalidSignature, PaymentUnavailable
 
@@ -25,11 +25,11 @@ def stripe_webhook():
     except InvalidSignature:
         abort(400, description="Invalid Stripe-Signature: the event was not applied.")
     try:
-        outcome = apply_payment_event(event, clock.now(), gateway)
+        applied = apply_payment_event(event, clock.now(), gateway)
     except PaymentUnavailable:
         # A refund for a late payment could not start; Stripe will retry the event.
         log.exception("Refund after late payment failed for %s", event.payment_intent_id)
         abort(503, description="Payment provider unavailable; retry later.")
-    if outcome == "paid" and event.payment_intent_id:
-        send_order_paid(find_order(event.order_code) if event.order_code else None)
-    return jsonify({"received": True, "outcome": outcome})
+    if applied.outcome == "paid":
+        send_order_paid(applied.order)
+    return jsonify({"received": True, "outcome": applied.outcome})

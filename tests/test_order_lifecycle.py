@@ -125,7 +125,7 @@ def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed):
 
 
 def test_delivery_follows_shipping_only(app, empty_client, placed):
-    from catalogue.orders.services import _transition
+    from catalogue.orders.services import transition
 
     code = placed["order"]["code"]
     runner = app.test_cli_runner()
@@ -133,7 +133,7 @@ def test_delivery_follows_shipping_only(app, empty_client, placed):
     assert early.exit_code != 0 and "cannot become delivered" in early.output
     _pay(empty_client, placed)
     order = _order(code)
-    _transition(order, "shipped", "shipped by producer")
+    transition(order, "shipped", "shipped by producer")
     db.session.commit()
 
     result = runner.invoke(args=["orders", "deliver", code])

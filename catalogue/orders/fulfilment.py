@@ -3,7 +3,7 @@
 An order with products of several producers leaves in several parcels; each
 producer records its own shipment with a tracking number. When every producer
 of the order has shipped, the order turns `shipped` (through the order's one
-transition rule, `orders.services._transition`). Producers see only the orders
+transition rule, `orders.services.transition`). Producers see only the orders
 that contain their products, and only their own lines — never the buyer's token.
 """
 
@@ -22,7 +22,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.orders.models import Order, OrderLine
-from catalogue.orders.services import _transition
+from catalogue.orders.services import transition
 
 # Orders a producer has something to do with or to know about: paid and after.
 VISIBLE_STATUSES = ("paid", "shipped", "delivered", "refund_pending", "refunded")
@@ -115,7 +115,7 @@ def mark_shipped(principal: Principal, order_code: str, tracking_number: str, no
     if order.tracking_number is None:
         order.tracking_number = tracking_number
     if shipped | shipping_for >= producers:
-        _transition(order, "shipped", "every producer shipped")
+        transition(order, "shipped", "every producer shipped")
     record(principal, "order.ship", "order", order.id, {"tracking_number": [None, tracking_number]})
     db.session.commit()
     return order

@@ -2,7 +2,7 @@
 
 Placing an order reserves stock atomically (see products.stock) and only then asks
 the gateway for a PaymentIntent. The order turns `paid` only when a verified
-webhook says so (`apply_payment_event`); unpaid reservations expire and give
+webhook says so (catalogue.orders.payment_events); unpaid reservations expire and give
 their stock back. Every status change is recorded as an OrderEvent.
 """
 
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from catalogue.accounts.principal import Principal
@@ -23,12 +22,11 @@ from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
-from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine, ProcessedWebhookEvent
+from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments.gateway import (
     MAX_AMOUNT_VND,
     CardDeclined,
-    PaymentEvent,
     PaymentGateway,
     PaymentUnavailable,
 )
@@ -179,8 +177,8 @@ def _attach_payment_intent(order: Order, gateway: PaymentGateway) -> None:
         intent = gateway.create_payment_intent(order.code, order.total_vnd, idempotency_key=f"order-{order.code}")
     except PaymentUnavailable as error:
         log.warning("PaymentIntent for %s failed; releasing its stock: %s", order.code, error)
-        _transition(order, "cancelled", "payment provider unavailable")
-        _release(order)
+        transition(order, "cancelled", "payment provider unavailable")
+        release_stock(order)
         db.session.commit()
         raise PaymentServiceUnavailable(  # the provider's own error text stays in the log
             "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
@@ -221,7 +219,8 @@ def _new_code() -> str:
     return f"QN-{chars[:4]}-{chars[4:]}"
 
 
-def _transition(order: Order, to_status: str, reason: str) -> None:
+def transition(order: Order, to_status: str, reason: str) -> None:
+    """Move the order to `to_status` if the lifecycle allows it, recording why in its history."""
     if to_status not in TRANSITIONS[order.status]:
         raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
     order.events.append(OrderEvent(from_status=order.status, to_status=to_status, reason=reason[:200]))
@@ -230,26 +229,13 @@ def _transition(order: Order, to_status: str, reason: str) -> None:
         order.reserved_until = None
 
 
-def _release(order: Order) -> None:
+def release_stock(order: Order) -> None:
     """Give the order's stock back, if it holds any (never twice)."""
     if not order.stock_held:
         return
     for line in order.lines:
         return_stock(line.product_id, line.quantity)
     order.stock_held = False
-
-
-def _retake(order: Order) -> bool:
-    """Reserve an expired order's stock again (its payment arrived late); all lines or none."""
-    taken = []
-    for line in order.lines:
-        if not take_stock(line.product_id, line.quantity):
-            for product_id, quantity in taken:
-                return_stock(product_id, quantity)
-            return False
-        taken.append((line.product_id, line.quantity))
-    order.stock_held = True
-    return True
 
 
 def release_expired_reservations(now: datetime) -> int:
@@ -261,8 +247,8 @@ def release_expired_reservations(now: datetime) -> int:
         .limit(500)
     ).all()
     for order in expired:
-        _transition(order, "cancelled", "reservation expired")
-        _release(order)
+        transition(order, "cancelled", "reservation expired")
+        release_stock(order)
     if expired:
         db.session.commit()
     return len(expired)
@@ -324,7 +310,7 @@ def mark_delivered(code: str, reason: str = "delivered") -> Order:
     """The carrier delivered a shipped order."""
     order = find_order(code)
     if order.status != "delivered":
-        _transition(order, "delivered", reason)
+        transition(order, "delivered", reason)
         db.session.commit()
     return order
 
@@ -336,8 +322,8 @@ def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway:
         return order
     if order.status not in RESERVING_STATUSES:
         raise PermissionDenied(f"Order {code} is {order.status}; ask the shop to cancel and refund it.")
-    _transition(order, "cancelled", "cancelled by buyer")
-    _release(order)
+    transition(order, "cancelled", "cancelled by buyer")
+    release_stock(order)
     db.session.commit()
     _cancel_intent(order, gateway)
     return order
@@ -349,18 +335,18 @@ def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: s
     if order.status in ("cancelled", "refunded", "refund_pending"):
         return order
     if order.status in RESERVING_STATUSES:
-        _transition(order, "cancelled", reason)
-        _release(order)
+        transition(order, "cancelled", reason)
+        release_stock(order)
         db.session.commit()
         _cancel_intent(order, gateway)
         return order
     previous = order.status
-    _transition(order, "refund_pending", reason)
+    transition(order, "refund_pending", reason)
     db.session.commit()
     try:
         gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
     except PaymentUnavailable as error:
-        _transition(order, previous, f"refund failed: {error}")
+        transition(order, previous, f"refund failed: {error}")
         db.session.commit()
         raise PaymentServiceUnavailable("The refund could not be started; the order is unchanged.") from error
     return order
@@ -374,64 +360,3 @@ def _cancel_intent(order: Order, gateway: PaymentGateway) -> None:
         gateway.cancel_payment_intent(order.payment_intent_id, idempotency_key=f"cancel-{order.code}")
     except PaymentUnavailable as error:
         log.warning("Could not cancel PaymentIntent of %s: %s", order.code, error)
-
-
-def apply_payment_event(event: PaymentEvent, now: datetime, gateway: PaymentGateway) -> str:
-    """Apply a verified webhook once; replays and out-of-order events leave the right state."""
-    if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
-        return "duplicate"
-    order = _order_for_event(event)
-    outcome = "ignored"
-    refund_after_commit = False
-    if order is not None:
-        outcome, refund_after_commit = _apply(order, event)
-    db.session.add(
-        ProcessedWebhookEvent(
-            provider="stripe", event_id=event.id, event_type=event.type, order_code=order.code if order else None
-        )
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same event delivered twice at once: the other delivery applied it
-        db.session.rollback()
-        return "duplicate"
-    if refund_after_commit:
-        gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
-    return outcome
-
-
-def _order_for_event(event: PaymentEvent) -> Order | None:
-    if event.payment_intent_id:
-        order = db.session.scalar(select(Order).where(Order.payment_intent_id == event.payment_intent_id))
-        if order is not None:
-            return order
-    if event.order_code:
-        return db.session.scalar(select(Order).where(Order.code == event.order_code))
-    return None
-
-
-def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
-    if event.type == "payment_intent.succeeded":
-        if order.status in RESERVING_STATUSES:
-            _transition(order, "paid", "payment succeeded")
-            return "paid", False
-        if order.status == "cancelled":  # paid after its reservation expired
-            if _retake(order):
-                _transition(order, "paid", "payment succeeded after expiry; stock taken again")
-                return "paid", False
-            _transition(order, "refund_pending", "paid after expiry but sold out; refunding")
-            return "refund_pending", True
-        return "unchanged", False
-    if event.type == "payment_intent.payment_failed":
-        if order.status in RESERVING_STATUSES:
-            order.payment_error = (event.failure_message or "The card was declined.")[:500]
-            _transition(order, "payment_failed", "payment failed")
-            return "payment_failed", False
-        return "unchanged", False  # a late failure never undoes a success
-    if event.type == "charge.refunded":
-        if order.status in ("paid", "shipped", "delivered", "refund_pending"):
-            _transition(order, "refunded", "refunded")
-            _release(order)
-            return "refunded", False
-        return "unchanged", False
-    return "ignored", False
