@@ -150,3 +150,25 @@ def test_events_for_unknown_payments_are_acknowledged_and_ignored(empty_client, 
     response = _deliver(empty_client, intent_event("evt_x", "succeeded", "pi_unknown", "QN-NONE-NONE"))
     assert response.get_json()["outcome"] == "ignored"
     assert _status(placed["order"]["code"]) == "pending_payment"
+
+
+def test_a_refund_that_cannot_start_is_retried_when_stripe_resends_the_event(app, empty_client, placed):
+    code, intent = placed["order"]["code"], placed["intent"]
+    services.release_expired_reservations(datetime.now(UTC) + timedelta(minutes=16))
+    product = placed["product"]
+    db.session.get(type(product), product.id).stock = 1
+    db.session.commit()
+    gateway = app.extensions["payment_gateway"]
+    late = intent_event("evt_late", "succeeded", intent, code)
+
+    gateway.unavailable = True
+    refused = _deliver(empty_client, late)
+    gateway.unavailable = False
+
+    assert refused.status_code == 503
+    assert _status(code) == "cancelled"
+    assert db.session.scalar(select(func.count(ProcessedWebhookEvent.id))) == 0
+    retried = _deliver(empty_client, late)  # Stripe redelivers the same event
+    assert retried.get_json()["outcome"] == "refund_pending"
+    assert gateway.calls[-1] == ("refund", intent, f"refund-{code}")
+    assert _status(code) == "refund_pending"

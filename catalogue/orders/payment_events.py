@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from catalogue.extensions import db
 from catalogue.orders.models import RESERVING_STATUSES, Order, ProcessedWebhookEvent
 from catalogue.orders.services import release_stock, transition
-from catalogue.payments.gateway import PaymentEvent, PaymentGateway
+from catalogue.payments.gateway import PaymentEvent, PaymentGateway, PaymentUnavailable
 from catalogue.products.stock import return_stock, take_stock
 
 
@@ -30,14 +30,22 @@ class AppliedEvent:
 
 
 def apply_payment_event(event: PaymentEvent, now: datetime, gateway: PaymentGateway) -> AppliedEvent:
-    """Apply a verified webhook once; replays and out-of-order events leave the right state."""
+    """Apply a verified webhook once; replays and out-of-order events leave the right state.
+
+    A refund the event calls for is started before the event is recorded: if Stripe
+    cannot be reached, nothing is recorded, the caller answers 5xx and Stripe sends the
+    event again; the idempotency key makes a repeated refund the same refund.
+    """
     if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
         return AppliedEvent("duplicate", None)
     order = _order_for_event(event)
-    outcome = "ignored"
-    refund_after_commit = False
-    if order is not None:
-        outcome, refund_after_commit = _apply(order, event)
+    outcome, refund = _apply(order, event) if order is not None else ("ignored", False)
+    if refund:
+        try:
+            gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
+        except PaymentUnavailable:
+            db.session.rollback()
+            raise
     db.session.add(
         ProcessedWebhookEvent(
             provider="stripe", event_id=event.id, event_type=event.type, order_code=order.code if order else None
@@ -48,8 +56,6 @@ def apply_payment_event(event: PaymentEvent, now: datetime, gateway: PaymentGate
     except IntegrityError:  # the same event delivered twice at once: the other delivery applied it
         db.session.rollback()
         return AppliedEvent("duplicate", None)
-    if refund_after_commit:
-        gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
     return AppliedEvent(outcome, order)
 
 
