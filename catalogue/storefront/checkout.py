@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -38,7 +39,7 @@ REQUIRED = _l("Vui lòng nhập thông tin này.")
 def _phone(form, field) -> None:
     try:
         field.data = vietnamese_phone(field.data or "")
-    except Exception as error:  # marshmallow's ValidationError: re-word it for the form
+    except MarshmallowValidationError as error:  # the API's wording; the form speaks Vietnamese
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
