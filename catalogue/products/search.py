@@ -23,12 +23,6 @@ MAX_QUERY_WORDS = 12
 # The index itself is created by the first migration (migrations/versions/0001_*).
 
 
-def rebuild_search_index(connection) -> None:
-    """Re-read every product into the index (only SQLite's FTS5 table needs it)."""
-    if connection.dialect.name == "sqlite":
-        connection.execute(text("INSERT INTO product_search(product_search) VALUES ('rebuild')"))
-
-
 def matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
     """WHERE clause: every word present, the last one as a prefix."""
     if dialect == "sqlite":
