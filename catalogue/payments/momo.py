@@ -1,0 +1,227 @@
+"""MoMo e-wallet (AIO v2): the signed create request, the IPN check, and refunds by API.
+
+Signatures are hex HMAC-SHA256 with the secret key over `k=v&…` in a fixed, alphabetical
+field order, values raw (not URL-encoded). The IPN's fields are those of MoMo's own samples
+(momo-wallet/payment `ipn_momo.php`, minus its duplicated `payType`): accessKey, amount,
+extraData, message, orderId, orderInfo, orderType, partnerCode, payType, requestId,
+responseTime, resultCode, transId. Create and refund are idempotent on requestId, so both
+are retried on a dropped connection or a 5xx with the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Mapping
+
+import requests
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from catalogue.payments.port import (
+    BadSignature,
+    MalformedNotification,
+    OrderFacts,
+    PaymentNotice,
+    PaymentStart,
+    ProviderUnavailable,
+    RefundOutcome,
+    order_code_of,
+    required_settings,
+)
+
+log = logging.getLogger(__name__)
+
+TEST_API_BASE = "https://test-payment.momo.vn"
+MIN_AMOUNT_VND = 1_000
+MAX_AMOUNT_VND = 50_000_000
+CONNECT_TIMEOUT_SECONDS = 3.05
+READ_TIMEOUT_SECONDS = 30  # MoMo asks for at least 30 s on create
+CREATE_FIELDS = (
+    "accessKey", "amount", "extraData", "ipnUrl", "orderId", "orderInfo", "partnerCode", "redirectUrl", "requestId",
+    "requestType",
+)  # fmt: skip
+IPN_FIELDS = (
+    "accessKey", "amount", "extraData", "message", "orderId", "orderInfo", "orderType", "partnerCode", "payType",
+    "requestId", "responseTime", "resultCode", "transId",
+)  # fmt: skip
+REFUND_FIELDS = ("accessKey", "amount", "description", "orderId", "partnerCode", "requestId", "transId")
+_ORDER_ID = re.compile(r"[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*")
+
+
+def raw_signature(fields: tuple[str, ...], values: Mapping[str, object]) -> str:
+    """`accessKey=…&amount=…&…` over `fields` in order, values as MoMo writes them (raw)."""
+    return "&".join(f"{name}={_raw(values.get(name))}" for name in fields)
+
+
+def _raw(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise MalformedNotification("a MoMo field is a boolean")
+    return str(value)
+
+
+def signature(secret_key: str, fields: tuple[str, ...], values: Mapping[str, object]) -> str:
+    """Hex HMAC-SHA256 of `raw_signature` with the secret key."""
+    return hmac.new(secret_key.encode(), raw_signature(fields, values).encode(), hashlib.sha256).hexdigest()
+
+
+class _Retryable(Exception):
+    """A 5xx from MoMo: the same request may be sent again (idempotent on requestId)."""
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    return isinstance(error, requests.ConnectionError | requests.Timeout | _Retryable)
+
+
+class MoMo:
+    """One MoMo partner (partner code, access key, secret key) at one API base."""
+
+    name = "momo"
+
+    def __init__(
+        self,
+        partner_code: str,
+        access_key: str,
+        secret_key: str,
+        api_base: str = TEST_API_BASE,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+        attempts: int = 3,
+    ):
+        self.partner_code, self.access_key, self._secret_key = partner_code, access_key, secret_key
+        self.api_base = api_base.rstrip("/")
+        self._session = session or requests.Session()
+        self._timeout, self._attempts = timeout, attempts
+
+    # --- create ------------------------------------------------------------------------
+
+    def create_request(self, order: OrderFacts, request_type: str = "captureWallet", extra_data: str = "") -> dict:
+        """The signed body of `POST /v2/gateway/api/create` for one attempt (orderId = requestId = its reference)."""
+        if not isinstance(order.amount_vnd, int) or not MIN_AMOUNT_VND <= order.amount_vnd <= MAX_AMOUNT_VND:
+            raise ValueError(f"MoMo takes {MIN_AMOUNT_VND:,} to {MAX_AMOUNT_VND:,} ₫".replace(",", "."))
+        if not _ORDER_ID.fullmatch(order.attempt_reference):
+            raise ValueError("MoMo's orderId is letters and digits, joined by '-', '_' or '.'")
+        if not order.notify_url:
+            raise ValueError("MoMo needs the IPN URL")
+        body = {
+            "partnerCode": self.partner_code,
+            "accessKey": self.access_key,
+            "requestId": order.attempt_reference,
+            "amount": order.amount_vnd,
+            "orderId": order.attempt_reference,
+            "orderInfo": order.description[:255],
+            "redirectUrl": order.return_url,
+            "ipnUrl": order.notify_url,
+            "extraData": extra_data,
+            "requestType": request_type,
+            "lang": "en" if order.locale.startswith("en") else "vi",
+        }
+        body["signature"] = signature(self._secret_key, CREATE_FIELDS, body)
+        del body["accessKey"]  # signed, not sent: MoMo's v2 body carries only the signature
+        return body
+
+    def start(self, order: OrderFacts) -> PaymentStart:
+        """Create the payment at MoMo and hand the buyer its payUrl."""
+        answer = self._post("/v2/gateway/api/create", self.create_request(order))
+        if answer.get("resultCode") != 0 or not answer.get("payUrl"):
+            raise ProviderUnavailable(f"MoMo refused the payment: {answer.get('resultCode')} {answer.get('message')}")
+        return PaymentStart(provider=self.name, reference=order.attempt_reference, redirect_url=answer["payUrl"])
+
+    # --- IPN ---------------------------------------------------------------------------
+
+    def verify(self, body: bytes) -> PaymentNotice:
+        """Check an IPN's signature and partner and read it; BadSignature / MalformedNotification else."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise MalformedNotification("the IPN is not JSON") from error
+        if not isinstance(data, dict) or not isinstance(data.get("signature"), str):
+            raise BadSignature("the IPN carries no signature")
+        values = {**data, "accessKey": self.access_key}
+        expected = signature(self._secret_key, IPN_FIELDS, values)
+        if not hmac.compare_digest(data["signature"].lower().encode(), expected.encode()):
+            raise BadSignature("the IPN signature does not verify")
+        if data.get("partnerCode") != self.partner_code:
+            raise MalformedNotification("the IPN is for another partner")
+        amount, result_code = data.get("amount"), data.get("resultCode")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1 or not isinstance(result_code, int):
+            raise MalformedNotification("amount or resultCode is not a whole number")
+        order_id = str(data.get("orderId") or "")
+        return PaymentNotice(
+            provider=self.name,
+            reference=order_id,
+            order_code=order_code_of(order_id),
+            amount_vnd=amount,
+            succeeded=result_code == 0,
+            raw_id=f"{order_id}:{data.get('transId')}:{result_code}",
+            message=str(data.get("message") or ""),
+            details={"transId": str(data.get("transId") or ""), "payType": str(data.get("payType") or ""),
+                     "resultCode": str(result_code)},
+        )
+
+    # --- refund ------------------------------------------------------------------------
+
+    def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
+        """Refund (part of) a MoMo payment by API; one request id per refund, so a retry cannot refund twice."""
+        request_id = f"{notice.reference}-R{amount_vnd}"
+        body = {
+            "partnerCode": self.partner_code,
+            "accessKey": self.access_key,
+            "orderId": request_id,
+            "requestId": request_id,
+            "amount": amount_vnd,
+            "transId": notice.details.get("transId", ""),
+            "lang": "vi",
+            "description": reason[:255],
+        }
+        body["signature"] = signature(self._secret_key, REFUND_FIELDS, body)
+        del body["accessKey"]
+        answer = self._post("/v2/gateway/api/refund", body)
+        if answer.get("resultCode") != 0:
+            raise ProviderUnavailable(f"MoMo refused the refund: {answer.get('resultCode')} {answer.get('message')}")
+        refund_id = str(answer.get("transId", ""))
+        return RefundOutcome(provider=self.name, by_hand=False, reference=refund_id, message=reason)
+
+    # --- HTTP --------------------------------------------------------------------------
+
+    def _post(self, path: str, body: dict) -> dict:
+        try:
+            return self._post_with_retries(path, body)
+        except (requests.RequestException, _Retryable, ValueError) as error:
+            log.warning("MoMo %s failed: %s", path, error)
+            raise ProviderUnavailable(f"MoMo could not be reached: {error}") from error
+
+    def _post_with_retries(self, path: str, body: dict) -> dict:
+        @retry(
+            retry=retry_if_exception(_worth_retrying),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        )
+        def send() -> dict:
+            response = self._session.post(self.api_base + path, json=body, timeout=self._timeout)
+            if response.status_code >= 500:
+                raise _Retryable(f"HTTP {response.status_code}")
+            answer = response.json()
+            if not isinstance(answer, dict):
+                raise ValueError("MoMo's answer is not a JSON object")
+            return answer
+
+        return send()
+
+
+def from_config(config: Mapping) -> MoMo | None:
+    """MoMo for MOMO_PARTNER_CODE / MOMO_ACCESS_KEY / MOMO_SECRET_KEY (MOMO_API_BASE: test host), or None."""
+    settings = required_settings(config, "MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY")
+    if settings is None:
+        return None
+    return MoMo(
+        settings["MOMO_PARTNER_CODE"],
+        settings["MOMO_ACCESS_KEY"],
+        settings["MOMO_SECRET_KEY"],
+        config.get("MOMO_API_BASE") or TEST_API_BASE,
+    )

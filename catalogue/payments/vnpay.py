@@ -1,0 +1,199 @@
+"""VNPay 2.1.0: the signed redirect to the pay page, the IPN and return-URL check, the IPN answer.
+
+One signing function for everything: the `vnp_*` parameters sorted by name, form-encoded
+(space as `+`, as Python's `urlencode` writes it), joined with `&`, then hex HMAC-SHA512 with
+the hash secret. The tests check it against an IPN VNPay's sandbox sent (published with its
+secret) and against `openssl`. Only the IPN records anything; the return URL only shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from urllib.parse import urlencode
+
+from catalogue.payments.port import (
+    VIETNAM_TIME,
+    BadSignature,
+    MalformedNotification,
+    OrderFacts,
+    PaymentNotice,
+    PaymentStart,
+    RefundOutcome,
+    order_code_of,
+    required_settings,
+)
+
+SANDBOX_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+VERSION = "2.1.0"
+DATE_FORMAT = "%Y%m%d%H%M%S"
+DEFAULT_LIFETIME = timedelta(minutes=15)
+_UNSIGNED = {"vnp_SecureHash", "vnp_SecureHashType"}
+_TXN_REF = re.compile(r"[0-9A-Za-z_-]{1,100}")
+
+
+def signing_string(params: Mapping[str, str]) -> str:
+    """The string VNPay signs: `vnp_*` parameters but the hash, sorted, form-encoded, `&`-joined."""
+    # Empty values are signed too, as VNPay's own PHP sample does.
+    signed = [(key, str(value)) for key, value in params.items() if key.startswith("vnp_") and key not in _UNSIGNED]
+    return urlencode(sorted(signed))
+
+
+def sign(params: Mapping[str, str], hash_secret: str) -> str:
+    """Hex HMAC-SHA512 of `signing_string(params)` with the merchant's hash secret."""
+    return hmac.new(hash_secret.encode(), signing_string(params).encode(), hashlib.sha512).hexdigest()
+
+
+def vietnam_time(moment: datetime) -> str:
+    """`yyyyMMddHHmmss` in GMT+7, whatever zone `moment` is in (it must carry one)."""
+    if moment.tzinfo is None:
+        raise ValueError("VNPay dates need an aware datetime")
+    return moment.astimezone(VIETNAM_TIME).strftime(DATE_FORMAT)
+
+
+def order_info(text: str) -> str:
+    """vnp_OrderInfo as VNPay wants it: Vietnamese without diacritics, no special characters, ≤ 255."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))  # keeps case, unlike text.fold
+    return " ".join(re.sub(r"[^0-9A-Za-z ]+", " ", plain).split())[:255] or "Thanh toan don hang"
+
+
+class VNPay:
+    """One merchant terminal (TMN code + hash secret) at one pay URL (sandbox or production)."""
+
+    name = "vnpay"
+
+    def __init__(self, tmn_code: str, hash_secret: str, pay_url: str = SANDBOX_URL):
+        self.tmn_code, self._hash_secret, self.pay_url = tmn_code, hash_secret, pay_url
+
+    def payment_params(self, order: OrderFacts, bank_code: str | None = None) -> dict[str, str]:
+        """The signed `vnp_*` parameters of one attempt (its TxnRef must be new for every attempt)."""
+        if not _TXN_REF.fullmatch(order.attempt_reference):
+            raise ValueError("vnp_TxnRef is 1 to 100 letters, digits, '-' or '_'")
+        if not isinstance(order.amount_vnd, int) or order.amount_vnd < 1:
+            raise ValueError("the amount is a whole number of dong")
+        if order.created_at is None or not order.return_url:
+            raise ValueError("the attempt needs its creation time and a return URL")
+        params = {
+            "vnp_Version": VERSION,
+            "vnp_Command": "pay",
+            "vnp_TmnCode": self.tmn_code,
+            "vnp_Amount": str(order.amount_vnd * 100),  # VNPay counts in hundredths of a dong
+            "vnp_CreateDate": vietnam_time(order.created_at),
+            "vnp_ExpireDate": vietnam_time(order.expires_at or order.created_at + DEFAULT_LIFETIME),
+            "vnp_CurrCode": "VND",
+            "vnp_IpAddr": order.buyer_ip,
+            "vnp_Locale": "en" if order.locale.startswith("en") else "vn",
+            "vnp_OrderInfo": order_info(order.description),
+            "vnp_OrderType": "other",
+            "vnp_ReturnUrl": order.return_url,
+            "vnp_TxnRef": order.attempt_reference,
+        }
+        if bank_code:
+            params["vnp_BankCode"] = bank_code
+        params["vnp_SecureHash"] = sign(params, self._hash_secret)
+        return params
+
+    def start(self, order: OrderFacts) -> PaymentStart:
+        """The redirect to VNPay's pay page for this attempt."""
+        query = urlencode(self.payment_params(order))
+        url = f"{self.pay_url}?{query}"
+        return PaymentStart(provider=self.name, reference=order.attempt_reference, redirect_url=url)
+
+    def verify(self, query: Mapping[str, str]) -> PaymentNotice:
+        """Check an IPN's (or the return URL's) hash and read it; BadSignature / MalformedNotification else."""
+        given = str(query.get("vnp_SecureHash") or "")
+        if not given or not hmac.compare_digest(given.lower().encode(), sign(query, self._hash_secret).encode()):
+            raise BadSignature("vnp_SecureHash does not verify")
+        if query.get("vnp_TmnCode") != self.tmn_code:
+            raise MalformedNotification("the notice is for another terminal")
+        txn_ref = str(query.get("vnp_TxnRef") or "")
+        amount = str(query.get("vnp_Amount") or "")
+        if not amount.isdigit() or int(amount) % 100:
+            raise MalformedNotification("vnp_Amount is not a whole number of dong × 100")
+        succeeded = query.get("vnp_ResponseCode") == "00" and query.get("vnp_TransactionStatus") == "00"
+        return PaymentNotice(
+            provider=self.name,
+            reference=txn_ref,
+            order_code=order_code_of(txn_ref),
+            amount_vnd=int(amount) // 100,
+            succeeded=succeeded,
+            raw_id=txn_ref,  # one final result per attempt; VNPay repeats the same IPN until answered
+            message=str(query.get("vnp_ResponseCode") or ""),
+            details={
+                key: str(query.get(key) or "")
+                for key in ("vnp_TransactionNo", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionStatus")
+            },
+        )
+
+    def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
+        """VNPay's refund API needs a separate agreement: the office refunds in VNPay's merchant portal."""
+        return RefundOutcome(provider=self.name, by_hand=True, reference=notice.details.get("vnp_TransactionNo", ""),
+                             message=reason)
+
+
+# --- the IPN answer -----------------------------------------------------------------------
+
+
+class IpnAnswer(Enum):
+    """VNPay's RspCode contract; the messages are those of VNPay's own IPN sample, word for word."""
+
+    CONFIRMED = ("00", "Confirm Success")
+    ORDER_NOT_FOUND = ("01", "Order not found")
+    ALREADY_CONFIRMED = ("02", "Order already confirmed")
+    INVALID_AMOUNT = ("04", "invalid amount")
+    INVALID_CHECKSUM = ("97", "Invalid signature")
+    UNKNOWN_ERROR = ("99", "Unknow error")
+
+    def body(self) -> dict[str, str]:
+        """The JSON VNPay reads."""
+        return {"RspCode": self.value[0], "Message": self.value[1]}
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    """What the order knows about the attempt an IPN names."""
+
+    amount_due_vnd: int  # what this attempt asked VNPay for
+    already_confirmed: bool  # this attempt's result is recorded, or the order is already paid
+
+
+@dataclass(frozen=True)
+class IpnDecision:
+    answer: IpnAnswer
+    record: bool  # True: the caller records the notice (paid or failed) in the same transaction
+
+    def body(self) -> dict[str, str]:
+        return self.answer.body()
+
+
+def decide_ipn(notice: PaymentNotice | None, attempt: AttemptState | None) -> IpnDecision:
+    """The IPN decision table, in VNPay's order: checksum, order, amount, already confirmed, record.
+
+    `notice` is None when `verify` raised BadSignature; a malformed but signed IPN is the
+    caller's `UNKNOWN_ERROR`. A failed payment is recorded and confirmed too (`00`): VNPay
+    only wants to know that we have its result.
+    """
+    if notice is None:
+        return IpnDecision(IpnAnswer.INVALID_CHECKSUM, record=False)
+    if attempt is None:
+        return IpnDecision(IpnAnswer.ORDER_NOT_FOUND, record=False)
+    if notice.amount_vnd != attempt.amount_due_vnd:
+        return IpnDecision(IpnAnswer.INVALID_AMOUNT, record=False)
+    if attempt.already_confirmed:
+        return IpnDecision(IpnAnswer.ALREADY_CONFIRMED, record=False)
+    return IpnDecision(IpnAnswer.CONFIRMED, record=True)
+
+
+def from_config(config: Mapping) -> VNPay | None:
+    """VNPay for VNPAY_TMN_CODE / VNPAY_HASH_SECRET (VNPAY_URL defaults to the sandbox), or None."""
+    settings = required_settings(config, "VNPAY_TMN_CODE", "VNPAY_HASH_SECRET")
+    if settings is None:
+        return None
+    return VNPay(settings["VNPAY_TMN_CODE"], settings["VNPAY_HASH_SECRET"], (config.get("VNPAY_URL") or SANDBOX_URL))

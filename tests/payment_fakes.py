@@ -1,0 +1,217 @@
+"""Fake VNPay and MoMo servers on 127.0.0.1, written by us from the providers' documents.
+
+They check what the real ones check, with their own signing code (not the adapters'), so a
+mistake in our signing shows: VNPay's pay page refuses a bad `vnp_SecureHash` (its code 70,
+"Sai chữ ký") and MoMo's create answers resultCode 11 for a bad signature. When a payment
+goes through they call our IPN the way the real ones do: VNPay with a signed GET to the IPN
+URL registered for the terminal, MoMo with a signed JSON POST to the request's `ipnUrl`.
+Either can be told to send a forged notice instead, and records what our IPN answered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from urllib.parse import quote_plus, urlencode
+
+import requests
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from tests.marketplace_fakes import QuietHandler
+
+VNPAY_TEST = {"tmn_code": "QNTEST01", "hash_secret": "VNPAYTESTSECRETQUANGNINH00000000"}
+MOMO_TEST = {"partner_code": "MOMOQNTEST", "access_key": "momo-test-access", "secret_key": "momo-test-secret-key"}
+
+
+class _FakeServer:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls: list[str] = []
+        self.ipn_answers: list[tuple[int, str]] = []  # (HTTP status, body) our IPN gave
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+    def wsgi(self, environ, start_response):
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+# --- VNPay -------------------------------------------------------------------------------
+
+
+def vnpay_hash(params: dict[str, str], secret: str) -> str:
+    """VNPay's hash, written apart from the adapter: PHP-sample style `urlencode(k)=urlencode(v)`."""
+    pairs = sorted((k, v) for k, v in params.items() if k.startswith("vnp_") and k not in ("vnp_SecureHash",))
+    data = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
+    return hmac.new(secret.encode(), data.encode(), hashlib.sha512).hexdigest()
+
+
+class FakeVNPay(_FakeServer):
+    """`GET /paymentv2/vpcpay.html?…`: checks the request, 'pays', calls the IPN URL, redirects back."""
+
+    REQUIRED = (
+        "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_Amount", "vnp_CreateDate", "vnp_CurrCode", "vnp_IpAddr",
+        "vnp_Locale", "vnp_OrderInfo", "vnp_OrderType", "vnp_ReturnUrl", "vnp_TxnRef", "vnp_ExpireDate",
+    )  # fmt: skip
+
+    def __init__(self, ipn_url: str, tmn_code: str = VNPAY_TEST["tmn_code"], secret: str = VNPAY_TEST["hash_secret"]):
+        super().__init__()
+        self.ipn_url, self.tmn_code, self.secret = ipn_url, tmn_code, secret
+        self.outcome = "paid"  # or "declined" (code 24, cancelled by the buyer)
+        self.forge = False  # True: the IPN is signed with a wrong secret
+        self.amount_offset = 0  # ≠ 0: the IPN reports another amount (correctly signed)
+        self.transaction_numbers = itertools.count(14980726)
+        self.pay_url = f"{self.url}/paymentv2/vpcpay.html"
+
+    def handle(self, request: Request) -> Response:
+        params = dict(request.args)
+        with self.lock:
+            self.calls.append(request.path)
+        if request.path != "/paymentv2/vpcpay.html":
+            return Response("not found", status=404)
+        missing = [name for name in self.REQUIRED if not params.get(name)]
+        if missing or params.get("vnp_Version") != "2.1.0" or params.get("vnp_TmnCode") != self.tmn_code:
+            return Response(f"Code 03: Dữ liệu gửi sang không đúng định dạng {missing}", status=200)
+        if "vnp_SecureHashType" in params or not hmac.compare_digest(
+            params.get("vnp_SecureHash", ""), vnpay_hash(params, self.secret)
+        ):
+            return Response("Code 70: Sai chữ ký", status=200)
+        if int(params["vnp_Amount"]) % 100:
+            return Response("Code 03: Số tiền không hợp lệ", status=200)
+        result = self.result(params)
+        answer = requests.get(self.ipn_url, params=result, timeout=10)
+        with self.lock:
+            self.ipn_answers.append((answer.status_code, answer.text))
+        return Response(status=302, headers={"Location": f"{params['vnp_ReturnUrl']}?{urlencode(result)}"})
+
+    def result(self, request_params: dict[str, str]) -> dict[str, str]:
+        """The IPN (and return URL) query VNPay sends after the buyer paid or cancelled."""
+        paid = self.outcome == "paid"
+        result = {
+            "vnp_Amount": str(int(request_params["vnp_Amount"]) + self.amount_offset * 100),
+            "vnp_BankCode": "NCB",
+            "vnp_BankTranNo": "VNP14980726" if paid else "",
+            "vnp_CardType": "ATM",
+            "vnp_OrderInfo": request_params["vnp_OrderInfo"],
+            "vnp_PayDate": time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() + 7 * 3600)),
+            "vnp_ResponseCode": "00" if paid else "24",
+            "vnp_TmnCode": self.tmn_code,
+            "vnp_TransactionNo": str(next(self.transaction_numbers)) if paid else "0",
+            "vnp_TransactionStatus": "00" if paid else "02",
+            "vnp_TxnRef": request_params["vnp_TxnRef"],
+        }
+        result["vnp_SecureHash"] = vnpay_hash(result, "forged-" + self.secret if self.forge else self.secret)
+        return result
+
+
+# --- MoMo --------------------------------------------------------------------------------
+
+
+def momo_hash(secret: str, raw: str) -> str:
+    return hmac.new(secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+class FakeMoMo(_FakeServer):
+    """`POST /v2/gateway/api/create` checks and stores the payment; `GET /pay/<orderId>` pays and sends the IPN."""
+
+    def __init__(
+        self,
+        partner_code: str = MOMO_TEST["partner_code"],
+        access_key: str = MOMO_TEST["access_key"],
+        secret_key: str = MOMO_TEST["secret_key"],
+    ):
+        super().__init__()
+        self.partner_code, self.access_key, self.secret_key = partner_code, access_key, secret_key
+        self.payments: dict[str, dict] = {}  # orderId → create body
+        self.creates_received = 0
+        self.hang_next_creates = 0  # the next n creates are stored, then answered too late
+        self.fail_next_creates = 0  # the next n creates answer 503 before storing anything
+        self.hang_seconds = 1.0
+        self.forge = False
+        self.result_code = 0  # 1006: the buyer refused
+        self.trans_ids = itertools.count(4088878653)
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            self.calls.append(request.path)
+        if request.method == "POST" and request.path == "/v2/gateway/api/create":
+            return self.create(request)
+        if request.method == "GET" and request.path.startswith("/pay/"):
+            return self.pay(request.path.removeprefix("/pay/"))
+        return Response("not found", status=404)
+
+    def create(self, request: Request) -> Response:
+        with self.lock:
+            self.creates_received += 1
+            if self.fail_next_creates:
+                self.fail_next_creates -= 1
+                return Response("busy", status=503)
+            hang = self.hang_next_creates > 0
+            self.hang_next_creates -= 1 if hang else 0
+        body = request.get_json(silent=True) or {}
+        fields = ("amount", "extraData", "ipnUrl", "orderId", "orderInfo", "partnerCode", "redirectUrl", "requestId",
+                  "requestType")  # fmt: skip
+        raw = f"accessKey={self.access_key}&" + "&".join(f"{name}={body.get(name, '')}" for name in fields)
+        if body.get("partnerCode") != self.partner_code or not hmac.compare_digest(
+            str(body.get("signature", "")), momo_hash(self.secret_key, raw)
+        ):
+            return self._answer(body, 11, "Truy cập bị từ chối. Sai chữ ký.")
+        amount = body.get("amount")
+        if not isinstance(amount, int) or not 1_000 <= amount <= 50_000_000:
+            return self._answer(body, 22, "Số tiền giao dịch không hợp lệ.")
+        with self.lock:
+            stored = self.payments.setdefault(body["orderId"], body)
+        if stored["requestId"] != body["requestId"] or stored["amount"] != amount:
+            return self._answer(body, 41, "Trùng orderId.")
+        if hang:
+            time.sleep(self.hang_seconds)
+        return self._answer(body, 0, "Thành công.", payUrl=f"{self.url}/pay/{body['orderId']}")
+
+    def _answer(self, body: dict, result_code: int, message: str, **extra) -> Response:
+        answer = {
+            "partnerCode": body.get("partnerCode"), "orderId": body.get("orderId"), "requestId": body.get("requestId"),
+            "amount": body.get("amount"), "responseTime": int(time.time() * 1000), "message": message,
+            "resultCode": result_code, **extra,
+        }  # fmt: skip
+        return Response(json.dumps(answer), content_type="application/json")
+
+    def pay(self, order_id: str) -> Response:
+        payment = self.payments.get(order_id)
+        if payment is None:
+            return Response("Giao dịch không tồn tại", status=404)
+        ipn = self.ipn(payment)
+        answer = requests.post(payment["ipnUrl"], json=ipn, timeout=15)
+        with self.lock:
+            self.ipn_answers.append((answer.status_code, answer.text))
+        return Response(status=302, headers={"Location": payment["redirectUrl"] or "/"})
+
+    def ipn(self, payment: dict) -> dict:
+        """The IPN body MoMo posts: every field its signature covers, in MoMo's own shape."""
+        body = {
+            "partnerCode": self.partner_code, "orderId": payment["orderId"], "requestId": payment["requestId"],
+            "amount": payment["amount"], "orderInfo": payment["orderInfo"], "orderType": "momo_wallet",
+            "transId": next(self.trans_ids), "resultCode": self.result_code,
+            "message": "Thành công." if self.result_code == 0 else "Giao dịch bị từ chối bởi người dùng.",
+            "payType": "qr", "responseTime": int(time.time() * 1000), "extraData": payment["extraData"],
+        }  # fmt: skip
+        names = ("amount", "extraData", "message", "orderId", "orderInfo", "orderType", "partnerCode", "payType",
+                 "requestId", "responseTime", "resultCode", "transId")  # fmt: skip
+        raw = f"accessKey={self.access_key}&" + "&".join(f"{name}={body[name]}" for name in names)
+        body["signature"] = momo_hash("forged" if self.forge else self.secret_key, raw)
+        return body
