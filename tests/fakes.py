@@ -38,10 +38,10 @@ class FakeGateway(StripeGateway):
 
     def confirm_card(self, payment_intent_id, payment_method_id):
         self._record("confirm", payment_intent_id, payment_method_id)
-        if payment_method_id == "card_declined":
+        if payment_method_id.startswith("card_declined"):  # card_declined, or card_declined_<decline code>
             from catalogue.payments.gateway import CardDeclined
 
-            raise CardDeclined("Your card was declined.")
+            raise CardDeclined(payment_method_id.removeprefix("card_declined_"), "Your card was declined.")
         return "requires_action" if payment_method_id == "card_3ds" else "succeeded"
 
     def cancel_payment_intent(self, payment_intent_id, idempotency_key):
@@ -59,11 +59,20 @@ def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = No
     return body, f"t={moment},v1={signature}"
 
 
-def intent_event(event_id: str, kind: str, intent_id: str, order_code: str, failure: str | None = None) -> dict:
-    """A payment_intent.* event."""
+def intent_event(
+    event_id: str,
+    kind: str,
+    intent_id: str,
+    order_code: str,
+    failure: str | None = None,
+    decline_code: str | None = None,
+) -> dict:
+    """A payment_intent.* event; a failure carries Stripe's text and, when given, the issuer's decline code."""
     intent = {"id": intent_id, "object": "payment_intent", "metadata": {"order_code": order_code}}
     if failure:
-        intent["last_payment_error"] = {"message": failure}
+        intent["last_payment_error"] = {"message": failure, "code": "card_declined"}
+        if decline_code:
+            intent["last_payment_error"]["decline_code"] = decline_code
     return {"id": event_id, "object": "event", "type": f"payment_intent.{kind}", "data": {"object": intent}}
 
 

@@ -104,10 +104,13 @@ def test_adding_a_product_not_on_sale_is_a_404_and_changes_nothing(shelf, empty_
     assert cart_of(empty_client) == {}
 
 
-def test_invalid_quantity_in_form_is_a_400_and_changes_nothing(shelf, empty_client):
+def test_invalid_quantity_in_form_is_shown_beside_it_and_changes_nothing(shelf, empty_client):
     token = csrf_token(empty_client, f"/products/{shelf['plenty'].slug}")
     response = empty_client.post(
         "/cart/add", data={"product_id": shelf["plenty"].id, "quantity": "lots", "csrf_token": token}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert '<p class="field-error" id="quantity-error">Vui lòng nhập một số nguyên.</p>' in response.get_data(
+        as_text=True
+    )
     assert cart_of(empty_client) == {}

@@ -107,7 +107,10 @@ def test_pay_endpoint_refusals(empty_client, with_cart, app):
 
     assert no_csrf.status_code == 400
     assert bad_method.status_code == 400
-    assert declined.status_code == 402 and declined.get_json() == {"error": "Your card was declined."}
+    assert declined.status_code == 402
+    assert declined.get_json() == {
+        "error": "Thẻ bị từ chối. Vui lòng thử thẻ khác hoặc liên hệ ngân hàng phát hành thẻ."
+    }
     assert stranger.status_code in (400, 404)
     assert stock_of(with_cart["mien"]) == 8
 
@@ -152,5 +155,7 @@ def test_pay_endpoint_when_the_provider_is_down_keeps_the_reservation(empty_clie
 
     app.extensions["payment_gateway"].unavailable = False
     assert response.status_code == 503
-    assert "stays reserved" in response.get_json()["error"]
+    assert response.get_json() == {
+        "error": "Thanh toán thẻ tạm thời gián đoạn; đơn hàng vẫn được giữ. Vui lòng thử lại sau ít phút."
+    }
     assert stock_of(with_cart["mien"]) == 8

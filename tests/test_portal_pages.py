@@ -90,7 +90,7 @@ def test_a_producer_may_choose_only_its_own_certificates(app, world):
         ("name", "", "Vui lòng nhập thông tin này."),
         ("price_vnd", "500", "Giá tối thiểu 1.000 ₫."),
         ("stock", "-1", "Từ 0 đến 1.000.000."),
-        ("category", "khong-co", "Not a valid choice."),
+        ("category", "khong-co", "Vui lòng chọn một mục trong danh sách."),
     ],
 )
 def test_bad_input_is_shown_on_its_field(app, world, field, value, message):

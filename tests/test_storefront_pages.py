@@ -39,7 +39,7 @@ def test_product_page_shows_rating_price_and_origin(client):
 
     assert "<h1>Miến dong Bình Liêu</h1>" in html
     assert "OCOP 4 sao" in html
-    assert re.search(r"Giấy chứng nhận số [^,]+, hiệu lực từ \d+ thg \d+, \d{4} đến \d+ thg \d+, \d{4}", html)
+    assert re.search(r"Giấy chứng nhận số [^,]+, hiệu lực từ \d{2}/\d{2}/\d{4} đến \d{2}/\d{2}/\d{4}<", html)
     assert re.search(r'data-testid="price">\d{2,3}\.000\xa0₫<', html)
     assert 'href="/localities/binh-lieu"' in html
     assert 'href="/producers/' in html

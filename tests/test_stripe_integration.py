@@ -75,7 +75,7 @@ def test_declined_card_leaves_the_order_retryable(shop):
     assert _wait_for_status(code, "payment_failed") == "payment_failed"
     assert stock_of(shop["product"]) == 8
     seen = shop["client"].get(f"/api/v1/orders/{code}?token={shop['order']['access_token']}").get_json()
-    assert seen["payment_error"] == "Your card was declined."
+    assert seen["payment_error"] == "card_declined"
     # Real Stripe lets the buyer retry on the same PaymentIntent; localstripe cannot re-confirm
     # after a decline, so the retry itself is covered with signed events in test_webhooks.py.
 

@@ -7,6 +7,7 @@ and out-of-order deliveries harmless: a late `payment_failed` never undoes
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,8 @@ from catalogue.orders.models import RESERVING_STATUSES, Order, ProcessedWebhookE
 from catalogue.orders.services import release_stock, transition
 from catalogue.payments.gateway import PaymentEvent, PaymentGateway, PaymentUnavailable
 from catalogue.products.stock import return_stock, take_stock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,9 @@ def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
         return "unchanged", False
     if event.type == "payment_intent.payment_failed":
         if order.status in RESERVING_STATUSES:
-            order.payment_error = (event.failure_message or "The card was declined.")[:500]
+            # The order keeps the provider's reason code; the buyer reads the shop's wording of it.
+            log.info("Payment of %s failed: %s (%s)", order.code, event.failure_message, event.failure_code)
+            order.payment_error = (event.failure_code or "card_declined")[:500]
             transition(order, "payment_failed", "payment failed")
             return "payment_failed", False
         return "unchanged", False  # a late failure never undoes a success

@@ -52,9 +52,16 @@ TRANSITIONS = {
 
 
 class PaymentDeclined(InvalidInput):
-    """Answered as 402: the card was refused; the order stays reserved and retryable."""
+    """Answered as 402: the card was refused; the order stays reserved and retryable.
+
+    `decline_code` is the provider's reason (`insufficient_funds`, …); each page words it for its reader.
+    """
 
     http_status = 402
+
+    def __init__(self, message: str, errors: dict | None = None, decline_code: str = "card_declined") -> None:
+        super().__init__(message, errors)
+        self.decline_code = decline_code
 
 
 class PaymentServiceUnavailable(Conflict):
@@ -284,7 +291,7 @@ def attempt_card_payment(
     try:
         return gateway.confirm_card(order.payment_intent_id, payment_method_id)
     except CardDeclined as error:
-        raise PaymentDeclined(str(error), {"card": [str(error)]}) from error
+        raise PaymentDeclined("The card was declined.", {"card": [error.code]}, decline_code=error.code) from error
     except PaymentUnavailable as error:
         log.warning("Confirming the payment of %s failed: %s", code, error)
         raise PaymentServiceUnavailable(

@@ -27,7 +27,13 @@ class PaymentUnavailable(Exception):
 
 
 class CardDeclined(Exception):
-    """The card was refused; the message is the provider's, safe to show the buyer."""
+    """The card was refused. `code` is the provider's reason (`insufficient_funds`, `expired_card`, …),
+    what the shop words for the buyer; the provider's own text is for the log only."""
+
+    def __init__(self, code: str, provider_message: str = "") -> None:
+        super().__init__(provider_message or code)
+        self.code = code
+        self.provider_message = provider_message
 
 
 class InvalidSignature(Exception):
@@ -48,7 +54,8 @@ class PaymentEvent:
     type: str
     payment_intent_id: str | None
     order_code: str | None
-    failure_message: str | None = None
+    failure_message: str | None = None  # the provider's text, for the log
+    failure_code: str | None = None  # the provider's reason code, what the order keeps
 
 
 class PaymentGateway(Protocol):
@@ -106,11 +113,11 @@ class StripeGateway:
             self._client.v1.payment_intents.update(payment_intent_id, params={"payment_method": payment_method_id})
             return self._client.v1.payment_intents.confirm(payment_intent_id).status
         except stripe.CardError as error:
-            raise CardDeclined(error.user_message or "The card was declined.") from error
+            log.info("Card declined for %s: %s (%s)", payment_intent_id, error.user_message, _reason(error))
+            raise CardDeclined(_reason(error) or "card_declined", error.user_message or "") from error
         except stripe.InvalidRequestError as error:
-            raise CardDeclined(
-                error.user_message or "This payment cannot be retried; please contact the shop."
-            ) from error
+            log.info("Payment %s cannot be confirmed: %s (%s)", payment_intent_id, error.user_message, error.code)
+            raise CardDeclined("payment_not_retryable", error.user_message or "") from error
         except stripe.StripeError as error:
             raise PaymentUnavailable(str(error.user_message or error)) from error
 
@@ -151,14 +158,24 @@ def _payment_event(event: dict) -> PaymentEvent:
     if obj.get("object") == "payment_intent":
         intent_id = obj.get("id")
         error = obj.get("last_payment_error") or {}
-        failure = error.get("message") if isinstance(error, dict) else None
+        error = error if isinstance(error, dict) else {}
+        failure = error.get("message")
+        failure_code = error.get("decline_code") or error.get("code")
     else:  # a charge (charge.refunded): it names its PaymentIntent
         intent_id = obj.get("payment_intent")
-        failure = None
+        failure = failure_code = None
     return PaymentEvent(
         id=event["id"],
         type=event["type"],
         payment_intent_id=intent_id,
         order_code=metadata.get("order_code"),
         failure_message=failure,
+        failure_code=failure_code if isinstance(failure_code, str) else None,
     )
+
+
+def _reason(error: stripe.StripeError) -> str | None:
+    """The most precise reason Stripe gives: the issuer's decline code, else the error code."""
+    details = getattr(error, "error", None)
+    decline_code = getattr(details, "decline_code", None) if details is not None else None
+    return decline_code or error.code

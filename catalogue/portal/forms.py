@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,30 +15,31 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
+from catalogue.forms import Form, length
 from catalogue.products.schemas import MAX_PRICE_VND
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
 STOCK_RANGE = _l("Từ 0 đến 1.000.000.")
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(max=200)])
+class LoginForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), length(max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), length(max=200)])
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A form that is only a button (log out, archive, remove, revoke): the CSRF token is its content."""
 
     submit = SubmitField()
 
 
-class ProductForm(FlaskForm):
-    name = StringField(_l("Tên sản phẩm"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
+class ProductForm(Form):
+    name = StringField(_l("Tên sản phẩm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(REQUIRED)])
-    unit = StringField(_l("Đơn vị bán"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    unit = StringField(_l("Đơn vị bán"), validators=[DataRequired(REQUIRED), length(max=60)])
     net_weight_g = IntegerField(
         _l("Khối lượng tịnh (g)"),
         validators=[Optional(), NumberRange(min=1, max=100_000, message=_l("Từ 1 đến 100.000 g."))],
@@ -51,7 +51,7 @@ class ProductForm(FlaskForm):
             NumberRange(min=1000, max=MAX_PRICE_VND, message=_l("Giá tối thiểu 1.000 ₫.")),
         ],
     )
-    description = TextAreaField(_l("Mô tả"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("Mô tả"), validators=[Optional(), length(max=5000)])
     status = SelectField(
         _l("Trạng thái"), choices=[("draft", _l("Bản nháp")), ("active", _l("Đang bán"))], default="draft"
     )
@@ -73,25 +73,25 @@ class ProductEditForm(ProductForm):
     submit = SubmitField(_l("Lưu thay đổi"))
 
 
-class StockForm(FlaskForm):
+class StockForm(Form):
     stock = IntegerField(
         _l("Tồn kho"), validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000, message=STOCK_RANGE)]
     )
     submit = SubmitField(_l("Cập nhật tồn kho"))
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     image = FileField(_l("Ảnh sản phẩm"), validators=[FileRequired(_l("Chọn một ảnh."))])
     submit = SubmitField(_l("Tải ảnh lên"))
 
 
-class ShipForm(FlaskForm):
-    tracking_number = StringField(_l("Mã vận đơn"), validators=[DataRequired(REQUIRED), Length(max=60)])
+class ShipForm(Form):
+    tracking_number = StringField(_l("Mã vận đơn"), validators=[DataRequired(REQUIRED), length(max=60)])
     submit = SubmitField(_l("Đã giao cho đơn vị vận chuyển"))
 
 
-class TokenForm(FlaskForm):
-    name = StringField(_l("Dùng cho"), validators=[Optional(), Length(max=100)])
+class TokenForm(Form):
+    name = StringField(_l("Dùng cho"), validators=[Optional(), length(max=100)])
     scopes = SelectField(
         _l("Quyền"),
         choices=[
@@ -104,8 +104,8 @@ class TokenForm(FlaskForm):
     submit = SubmitField(_l("Tạo khoá API"))
 
 
-class ProducerForm(FlaskForm):
-    name = StringField(_l("Tên chủ thể"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
+class ProducerForm(Form):
+    name = StringField(_l("Tên chủ thể"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     legal_form = SelectField(
         _l("Loại hình"),
         choices=[
@@ -115,24 +115,24 @@ class ProducerForm(FlaskForm):
         ],
     )
     locality = SelectField(_l("Địa phương"), validators=[DataRequired(REQUIRED)])
-    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=14)])
-    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email chưa đúng.")), Length(max=200)])
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), length(max=14)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), length(max=300)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), length(max=20)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email chưa đúng.")), length(max=200)])
     submit = SubmitField(_l("Thêm chủ thể"))
 
 
-class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), Length(max=200)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), Length(min=10, max=200)])
+class UserForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), length(min=10, max=200)])
     role = SelectField(_l("Vai trò"), choices=[("producer", _l("Chủ thể OCOP")), ("admin", _l("Văn phòng OCOP"))])
     producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
     submit = SubmitField(_l("Thêm người dùng"))
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(Form):
     stars = SelectField(_l("Số sao"), choices=[("3", "3★"), ("4", "4★"), ("5", "5★")], default="4")
-    certificate_no = StringField(_l("Số quyết định"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    certificate_no = StringField(_l("Số quyết định"), validators=[DataRequired(REQUIRED), length(max=80)])
     issuing_level = SelectField(
         _l("Cấp công nhận"),
         choices=[("province", _l("Cấp tỉnh")), ("district", _l("Cấp huyện")), ("central", _l("Cấp trung ương"))],
@@ -141,7 +141,7 @@ class CertificateForm(FlaskForm):
     submit = SubmitField(_l("Ghi giấy chứng nhận"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _l("Trạng thái"),
         choices=[("active", _l("Đang bán")), ("draft", _l("Bản nháp")), ("archived", _l("Đã lưu trữ"))],

@@ -17,6 +17,7 @@ from catalogue.accounts.models import ApiToken
 from catalogue.accounts.services import create_token, revoke_token
 from catalogue.errors import Conflict, InvalidInput
 from catalogue.extensions import db
+from catalogue.formatting import vn_date
 from catalogue.orders.fulfilment import mark_shipped, orders_for_producer
 from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import (
@@ -80,7 +81,7 @@ def new_product():
     else:
         del form.producer
         form.certificate_no.choices = [("", gettext("— Chưa có, văn phòng OCOP sẽ bổ sung —"))] + [
-            (c.certificate_no, f"{c.certificate_no} · {c.stars}★ · {c.expires_on.isoformat()}")
+            (c.certificate_no, f"{c.certificate_no} · {c.stars}★ · {vn_date(c.expires_on)}")
             for c in valid_certificates(principal.producer_id, clock.today())
         ]
     if form.validate_on_submit():

@@ -25,19 +25,24 @@ def _field_messages() -> dict[str, str]:
 
 
 def field_errors(form, error: InvalidInput) -> None:
-    """Put a service's refusal on the form's fields (or on the first field when it names none of them)."""
+    """Put a service's refusal on the form's fields (or on the first field when it names none of them).
+
+    A service words its refusals in English for the API; the portal reads the field's Vietnamese
+    message here, or a general one for a field it has no words for.
+    """
     messages = _field_messages()
+    unknown = gettext("Thông tin này chưa hợp lệ. Vui lòng kiểm tra lại.")
     placed = False
     for name in error.errors:
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, messages.get(name, error.message)]
+            field.errors = [*field.errors, messages.get(name, unknown)]
             placed = True
     if not placed:
         first = next(iter(form))
         if first.name == "csrf_token":
             first = next(field for field in form if field.name != "csrf_token")
-        first.errors = [*first.errors, error.message]
+        first.errors = [*first.errors, unknown]
 
 
 def image_error(reason: str) -> str:

@@ -6,7 +6,8 @@
   var form = document.getElementById("payment-form");
   if (!form || typeof window.Stripe !== "function") { return; }
   var data = form.dataset;
-  var stripe = window.Stripe(data.publishableKey);
+  // Stripe.js words its own card messages in the page's language.
+  var stripe = window.Stripe(data.publishableKey, {locale: data.locale || "vi"});
   var card = stripe.elements().create("card");
   card.mount("#card-element");
   var button = document.getElementById("pay-button");

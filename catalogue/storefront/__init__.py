@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session, url_for
-from flask_babel import Babel, format_date, format_datetime, get_locale, refresh
+from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 
 from catalogue.errors import _answer
-from catalogue.models_base import as_utc
+from catalogue.formatting import register_filters
 from catalogue.money import format_vnd
+from catalogue.storefront.messages import decline_text
 from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url
 
@@ -95,9 +95,9 @@ def init_storefront(app: Flask) -> None:
     app.register_blueprint(checkout)
     app.register_blueprint(seo)
     app.jinja_env.filters["vnd"] = format_vnd
-    app.jinja_env.filters["date"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.filters["rich_text"] = rich_text
-    app.jinja_env.filters["datetime_vn"] = _datetime_vn
+    register_filters(app)
+    app.jinja_env.filters["decline_text"] = decline_text
     app.jinja_env.globals["cart_count"] = lambda: sum(session.get("cart", {}).values())
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["get_locale"] = get_locale
@@ -120,13 +120,6 @@ def _asset_url(filename: str) -> str:
 
 def _csrf_error(error: CSRFError):
     return _answer(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
-
-
-def _datetime_vn(value: datetime | None) -> str:
-    """A moment in Vietnam's time (stored UTC; SQLite returns it naive)."""
-    if value is None:
-        return ""
-    return format_datetime(as_utc(value), "short")
 
 
 def _origin(url: str) -> str:

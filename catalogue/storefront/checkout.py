@@ -16,24 +16,24 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, ValidationError
 
 from catalogue import clock
 from catalogue.cart import services as cart_services
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
+from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.orders import wiring
 from catalogue.orders.schemas import vietnamese_phone
-from catalogue.orders.services import Address, Customer, LineRequest, PaymentServiceUnavailable
+from catalogue.orders.services import Address, Customer, LineRequest, PaymentDeclined, PaymentServiceUnavailable
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway
+from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 
 checkout = Blueprint("checkout", __name__)
 DEFAULT_PROVINCE = "Quảng Ninh"
-REQUIRED = _l("Vui lòng nhập thông tin này.")
 
 
 def _phone(form, field) -> None:
@@ -43,17 +43,17 @@ def _phone(form, field) -> None:
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
-class CheckoutForm(FlaskForm):
-    name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), Length(max=200)])
+class CheckoutForm(Form):
+    name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
     phone = TelField(_l("Số điện thoại"), validators=[DataRequired(REQUIRED), _phone])
-    line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
-    province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(REQUIRED)])
-    ward = StringField(_l("Phường/xã/đặc khu"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)])
+    line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
+    province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
+    ward = StringField(_l("Phường/xã/đặc khu"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
     submit = SubmitField(_l("Đặt hàng và thanh toán"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     submit = SubmitField(_l("Huỷ đơn hàng"))
 
 
@@ -83,6 +83,7 @@ def checkout_page():
     form.province.choices = province_names()
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
+    status = 200
     if form.validate_on_submit():
         try:
             placed = wiring.place_order(
@@ -91,16 +92,22 @@ def checkout_page():
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
             )
         except InvalidInput as error:
-            form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
-            if "ward" not in str(error.errors):
-                form.ward.errors = [error.message]
+            address = error.errors.get("shipping_address") or {}
+            if "ward" in address:
+                form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
+            elif "province" in address:
+                form.province.errors = [CHOOSE]
+            else:
+                flash(order_refusal_text(priced), "warning")
+                status = 422
         except PaymentServiceUnavailable:
+            status = 503
             flash(
                 gettext("Thanh toán thẻ tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút."),
                 "warning",
             )
         except Conflict as error:
-            flash(gettext("Một sản phẩm vừa hết hàng: %(detail)s", detail=error.message), "warning")
+            flash(sold_out_text(error, priced), "warning")
             return redirect(url_for("storefront.cart"), code=303)
         else:
             session["cart"] = {}
@@ -114,7 +121,7 @@ def checkout_page():
         cart=priced,
         shipping_fee=shipping_fee,
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
-    ), 422 if form.errors else 200
+    ), 422 if form.errors else status
 
 
 @checkout.get("/orders/<code>")
@@ -147,8 +154,14 @@ def pay(code: str):
         status = wiring.attempt_card_payment(code, _token_for(code), payment_method)
     except NotFound:
         abort(404)
-    except DomainError as error:
-        return jsonify({"error": error.message}), int(error.http_status)
+    except PaymentDeclined as error:
+        return jsonify({"error": decline_text(error.decline_code)}), int(error.http_status)
+    except PaymentServiceUnavailable as error:
+        message = gettext("Thanh toán thẻ tạm thời gián đoạn; đơn hàng vẫn được giữ. Vui lòng thử lại sau ít phút.")
+        return jsonify({"error": message}), int(error.http_status)
+    except DomainError as error:  # the order no longer waits for a payment
+        message = gettext("Đơn hàng này không còn chờ thanh toán. Vui lòng tải lại trang.")
+        return jsonify({"error": message}), int(error.http_status)
     return jsonify({"status": status})
 
 
@@ -162,8 +175,11 @@ def cancel(code: str):
         wiring.cancel_by_buyer(code, _token_for(code))
     except NotFound:
         abort(404)
-    except DomainError as error:
-        flash(error.message, "warning")
+    except DomainError:  # paid already: only the shop cancels and refunds now
+        flash(
+            gettext("Đơn hàng đã thanh toán, bạn không tự huỷ được. Vui lòng liên hệ cửa hàng để huỷ và hoàn tiền."),
+            "warning",
+        )
     else:
         flash(gettext("Đơn hàng đã được huỷ."), "success")
     return redirect(url_for("checkout.order", code=code), code=303)

@@ -94,14 +94,18 @@ def products():
 @cacheable
 def product(slug: str):
     """Product page."""
+    found = product_services.get_product_by_slug(slug, clock.today())
+    return _product_page(found, AddToCartForm(product_id=found.id, quantity=1))
+
+
+def _product_page(found, form: AddToCartForm) -> str:
     today = clock.today()
-    found = product_services.get_product_by_slug(slug, today)
     return render_template(
         "storefront/product.html",
         product=found,
         rating=found.rating_on(today),
         related=product_services.related_products(found, today),
-        form=AddToCartForm(product_id=found.id, quantity=1),
+        form=form,
     )
 
 
@@ -174,7 +178,14 @@ def cart():
     if kept != _cart():
         _store_cart(kept)
         _flash_notices(priced.notices)
+    return _cart_page(priced)
+
+
+def _cart_page(priced, refused: CartLineForm | None = None) -> str:
+    """The cart; a refused line form is shown as the buyer sent it, its message beside the quantity."""
     forms = {line.product.id: CartLineForm(product_id=line.product.id, quantity=line.quantity) for line in priced.lines}
+    if refused is not None and refused.product_id.data in forms:
+        forms[refused.product_id.data] = refused
     return render_template("storefront/cart.html", cart=priced, forms=forms)
 
 
@@ -183,7 +194,7 @@ def cart_add():
     """Add a product to the cart (form post; works without JavaScript)."""
     form = AddToCartForm()
     if not form.validate():
-        abort(400, description="; ".join(message for messages in form.errors.values() for message in messages))
+        return _refused_add(form)
     try:
         updated, notices = cart_services.add_item(_cart(), form.product_id.data, form.quantity.data, clock.today())
     except NotFound:
@@ -200,7 +211,7 @@ def cart_update():
     """Change a line's quantity; 0 (or the remove button) removes it."""
     form = CartLineForm()
     if not form.validate():
-        abort(400, description="; ".join(message for messages in form.errors.values() for message in messages))
+        return _cart_page(cart_services.price_cart(_cart(), clock.today())[0], form), 422
     quantity = 0 if form.remove.data else form.quantity.data
     try:
         updated, notices = cart_services.set_quantity(_cart(), form.product_id.data, quantity, clock.today())
@@ -209,6 +220,17 @@ def cart_update():
     _store_cart(updated)
     _flash_notices(notices)
     return redirect(url_for("storefront.cart"), code=303)
+
+
+def _refused_add(form: AddToCartForm):
+    """The product page again, the buyer's quantity and its message beside it (422)."""
+    if form.product_id.errors:
+        abort(404, description=gettext("Sản phẩm này không còn được bán."))
+    try:
+        found = product_services.get_product(form.product_id.data, clock.today())
+    except NotFound:
+        abort(404, description=gettext("Sản phẩm này không còn được bán."))
+    return _product_page(found, form), 422
 
 
 @storefront.post("/language")

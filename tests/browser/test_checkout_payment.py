@@ -72,7 +72,9 @@ def test_declined_card_shows_why_and_keeps_the_order(shop_page, backend):
 
     _enter_card(page, DECLINED)
 
-    expect(page.locator("#card-errors")).to_contain_text("declined")
+    expect(page.locator("#card-errors")).to_have_text(
+        "Thẻ bị từ chối. Vui lòng thử thẻ khác hoặc liên hệ ngân hàng phát hành thẻ."
+    )
     expect(page.get_by_role("button", name=re.compile("^Thanh toán"))).to_be_enabled()
     # localstripe's payment_failed webhook arrives asynchronously: reload until it has.
     for _ in range(50):
@@ -81,7 +83,9 @@ def test_declined_card_shows_why_and_keeps_the_order(shop_page, backend):
             break
         page.wait_for_timeout(200)
     expect(page.get_by_test_id("order-status")).to_have_text("Thanh toán chưa thành công")
-    expect(page.get_by_text("Lần trước: Your card was declined.")).to_be_visible()
+    expect(
+        page.get_by_text("Lần trước: Thẻ bị từ chối. Vui lòng thử thẻ khác hoặc liên hệ ngân hàng phát hành thẻ.")
+    ).to_be_visible()
     assert stock_of(products["mien"]) == 8
 
 
