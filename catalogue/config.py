@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,40 @@ def _payment_settings(environment: str) -> dict[str, Any]:
     return settings
 
 
+# The seller's facts a Vietnamese shop website must show (Decree 52/2013, art. 29, amended by 85/2021).
+# Development and tests get these clearly marked sample values; production refuses to start without them.
+OPERATOR_SAMPLE = {
+    "OPERATOR_NAME": "Công ty TNHH Dữ liệu Mẫu OCOP (dữ liệu mẫu)",
+    "OPERATOR_ADDRESS": "Số 1 đường Mẫu, phường Hồng Gai, tỉnh Quảng Ninh (địa chỉ mẫu)",
+    "OPERATOR_HOTLINE": "0203 000 0000",
+    "OPERATOR_EMAIL": "hotro@example.com",
+    "OPERATOR_REGISTRATION_NO": "0000000000",
+    "OPERATOR_REGISTRATION_ISSUER": "Sở Tài chính tỉnh Quảng Ninh (mẫu)",
+    "OPERATOR_REGISTRATION_DATE": "2024-01-02",
+}
+
+
+def _operator_settings(environment: str) -> dict[str, Any]:
+    """Who runs the shop: from OPERATOR_*; sample values (flagged OPERATOR_IS_SAMPLE) outside production."""
+    given = {name: (os.environ.get(name) or "").strip() for name in OPERATOR_SAMPLE}
+    missing = [name for name, value in given.items() if not value]
+    if missing and environment == "production":
+        raise ConfigError(
+            f"{', '.join(missing)} must be set in production: a shop website shows who runs it "
+            "(Decree 52/2013/NĐ-CP, art. 29)."
+        )
+    try:
+        date.fromisoformat(given["OPERATOR_REGISTRATION_DATE"] or OPERATOR_SAMPLE["OPERATOR_REGISTRATION_DATE"])
+    except ValueError as error:
+        raise ConfigError("OPERATOR_REGISTRATION_DATE must be a date such as 2024-01-02.") from error
+    settings: dict[str, Any] = {name: value or OPERATOR_SAMPLE[name] for name, value in given.items()}
+    settings["OPERATOR_IS_SAMPLE"] = bool(missing)
+    # Optional: the page of the shop's notice to the Ministry of Industry and Trade (online.gov.vn).
+    settings["OPERATOR_MOIT_NOTICE_URL"] = os.environ.get("OPERATOR_MOIT_NOTICE_URL") or None
+    settings["RETURN_WINDOW_DAYS"] = int(os.environ.get("RETURN_WINDOW_DAYS", "7"))
+    return settings
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -126,6 +161,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         },
     }
     config.update(_payment_settings(environment))
+    config.update(_operator_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)

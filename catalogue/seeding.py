@@ -34,12 +34,13 @@ from catalogue.products.models import (
     Product,
     ProductImage,
 )
+from catalogue.products.renditions import PLACEHOLDER_SIZE, raster_path, write_placeholder_raster
 from catalogue.products.revision import next_change_seq
 from catalogue.text import nfc, search_document, slugify, sort_key
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 BATCH_SIZE = 2000
-PLACEHOLDER_SIZE = 800
+DEFAULT_COLOURS = ("#eeeeee", "#333333")
 GROUP_COLOURS = {
     "thuc-pham": ("#f4e3c1", "#8a4b08"),
     "do-uong": ("#d9ecf7", "#0b4f75"),
@@ -76,6 +77,7 @@ class SeedReport:
     products_created: int = 0
     products_kept: int = 0
     scaled_created: int = 0
+    renditions_drawn: int = 0
 
 
 def read_csv(name: str, seed_dir: Path = SEED_DIR) -> list[dict[str, str]]:
@@ -110,7 +112,30 @@ def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, pr
         spec["image_path"] = write_placeholder(media_root, spec)
     report.products_created = insert_products(specs, progress)
     db.session.commit()
+    report.renditions_drawn = ensure_placeholder_renditions(media_root)
     return report
+
+
+def ensure_placeholder_renditions(media_root: Path) -> int:
+    """Draw the JPEG rendition of every SVG placeholder that has none (catalogues seeded before renditions)."""
+    svg_paths = db.session.scalars(select(ProductImage.path).where(ProductImage.path.like("%.svg")).distinct())
+    drawn = 0
+    for path in svg_paths:
+        target = media_root / raster_path(path)
+        if target.exists():
+            continue
+        name, group_code = db.session.execute(
+            select(Product.name, OcopGroup.code)
+            .join(ProductImage, ProductImage.product_id == Product.id)
+            .join(Category, Category.id == Product.category_id)
+            .join(OcopGroup, OcopGroup.id == Category.group_id)
+            .where(ProductImage.path == path)
+            .order_by(Product.id)
+            .limit(1)
+        ).one()
+        write_placeholder_raster(target, name, *GROUP_COLOURS.get(group_code, DEFAULT_COLOURS))
+        drawn += 1
+    return drawn
 
 
 def scale_catalogue(target: int, media_root: Path | None = None, progress=None) -> int:
@@ -144,6 +169,8 @@ def insert_products(specs: Iterable[dict], progress=None) -> int:
             product_id = ids[spec["sku"]]
             for certificate in spec["certificates"]:
                 certificate_rows.append({**certificate, "product_id": product_id})
+            if not spec["image_path"]:
+                continue  # no picture: the storefront shows its "no photo" placeholder
             image_rows.append(
                 {
                     "product_id": product_id,
@@ -154,7 +181,8 @@ def insert_products(specs: Iterable[dict], progress=None) -> int:
                     "height": PLACEHOLDER_SIZE,
                 }
             )
-        db.session.execute(insert(ProductImage), image_rows)
+        if image_rows:
+            db.session.execute(insert(ProductImage), image_rows)
         db.session.execute(insert(Certificate), certificate_rows)
         latest = (
             select(Certificate.product_id, func.max(Certificate.id).label("certificate_id"))
@@ -362,8 +390,8 @@ def _spec(*, sku, name, description, producer, locality, category, image_path=""
 
 
 def write_placeholder(media_root: Path, spec: dict) -> str:
-    """Write our own SVG placeholder for a product; returns its path under MEDIA_ROOT."""
-    background, ink = GROUP_COLOURS.get(spec["group_code"], ("#eeeeee", "#333333"))
+    """Write our own SVG placeholder for a product, and its JPEG rendition; returns the SVG's path under MEDIA_ROOT."""
+    background, ink = GROUP_COLOURS.get(spec["group_code"], DEFAULT_COLOURS)
     relative = f"placeholders/{spec['sku'].lower()}.svg"
     target = media_root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -389,6 +417,7 @@ def write_placeholder(media_root: Path, spec: dict) -> str:
         f'font-size="28" opacity=".7">OCOP Quảng Ninh · ảnh minh hoạ</text></svg>',
         encoding="utf-8",
     )
+    write_placeholder_raster(media_root / raster_path(relative), spec["name"], background, ink)
     return relative
 
 

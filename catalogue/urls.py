@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import current_app, request
+from flask import current_app, request, url_for
+
+from catalogue.products.renditions import raster_path
+
+NO_PHOTO = "no-photo.jpg"  # under static/: what a product without a photo shows and shares
 
 
 def absolute_url(path: str) -> str:
@@ -21,3 +25,10 @@ def product_url(slug: str) -> str:
 def media_url(path: str) -> str:
     """A file under MEDIA_ROOT, served at /media/."""
     return absolute_url(f"/media/{path}")
+
+
+def raster_image_url(product) -> str:
+    """The product's first picture as JPEG/PNG (og:image, JSON-LD, feeds); the "no photo" picture if it has none."""
+    if product.images:
+        return media_url(raster_path(product.images[0].path))
+    return absolute_url(url_for("static", filename=NO_PHOTO))

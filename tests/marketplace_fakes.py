@@ -20,12 +20,14 @@ import time
 from collections import Counter
 from xml.etree import ElementTree
 
+import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 SHOPEE = {"partner_id": 2001234, "partner_key": "shopee-test-partner-key", "shop_id": 770001, "access_token": "sp-tok"}
 LAZADA = {"app_key": "123456", "app_secret": "lazada-test-secret", "access_token": "lz-tok"}
-IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"<svg", b"<?xml")  # seed placeholders are SVG; photos are PNG/JPEG
+# What the real platforms take: JPG or PNG. An SVG (our seed placeholders) is refused, as Shopee refuses it.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -142,6 +144,8 @@ class FakeShopee(FakeMarketplace):
     def __init__(self, **options):
         super().__init__(**options)
         self.images: set[str] = set()
+        self.uploaded_images: list[bytes] = []
+        self.refused_images = 0
 
     def rate_limited(self) -> Response:
         return _json({"error": "error_rate_limit", "message": "Too many requests.", "request_id": "r"}, 429)
@@ -185,8 +189,10 @@ class FakeShopee(FakeMarketplace):
     def api_media_space__upload_image(self, request: Request) -> Response:
         upload = request.files.get("image")
         content = upload.read() if upload else b""
-        if not content.lstrip().startswith(IMAGE_MAGIC):
+        if not content.startswith(IMAGE_MAGIC):
+            self.refused_images += 1
             return self._error("error_param", "image must be a JPG or PNG file.")
+        self.uploaded_images.append(content)
         image_id = "sg-11134201-" + hashlib.sha1(content).hexdigest()[:20]
         self.images.add(image_id)
         return self._ok({"image_info": {"image_id": image_id}})
@@ -317,6 +323,11 @@ class FakeShopee(FakeMarketplace):
 class FakeLazada(FakeMarketplace):
     """Lazada Open Platform: /rest + API path, signed system parameters, XML payloads, `code` "0" = ok."""
 
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.migrated_images: list[bytes] = []
+        self.refused_images = 0
+
     def rate_limited(self) -> Response:
         return _json({"type": "ISP", "code": "ApiCallLimit", "message": "Too many calls.", "request_id": "r"})
 
@@ -372,6 +383,15 @@ class FakeLazada(FakeMarketplace):
         if isinstance(root, str) or not root.findtext("Image/Url", "").startswith("http"):
             return self._error("InvalidImage", "Image/Url is required.")
         url = root.findtext("Image/Url")
+        # Lazada downloads the picture itself, and takes JPG or PNG only.
+        try:
+            fetched = requests.get(url, timeout=5)
+        except requests.RequestException:
+            return self._error("InvalidImage", "Image/Url could not be downloaded.")
+        if fetched.status_code != 200 or not fetched.content.startswith(IMAGE_MAGIC):
+            self.refused_images += 1
+            return self._error("InvalidImage", "Image/Url must be a JPG or PNG picture.")
+        self.migrated_images.append(fetched.content)
         hosted = f"https://vn-live.slatic.net/p/{hashlib.sha1(url.encode()).hexdigest()[:24]}.jpg"
         return self._ok({"image": {"url": hosted, "hash_code": hosted[-28:-4]}})
 

@@ -59,13 +59,15 @@ def test_session_cookie_is_httponly_and_samesite(client):
 
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
-    from catalogue.config import load_config
+    from catalogue.config import OPERATOR_SAMPLE, load_config
 
     monkeypatch.setenv("CATALOGUE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
         monkeypatch.setenv(name, "set-in-production")
+    for name, value in OPERATOR_SAMPLE.items():  # production needs the seller's facts (Decree 52/2013)
+        monkeypatch.setenv(name, value)
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] is True and config["FORCE_HTTPS"] is True
 

@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from catalogue import clock
 from catalogue.models_base import as_utc
+from catalogue.products.renditions import raster_path
 from catalogue.products.services import SORTS
 from catalogue.urls import media_url, product_url
 
@@ -127,6 +128,10 @@ class OcopSchema(Schema):
 
 class ImageSchema(Schema):
     url = fields.Function(lambda image: media_url(image.path))
+    raster_url = fields.Function(
+        lambda image: media_url(raster_path(image.path)),
+        metadata={"description": "The same picture as JPEG or PNG (for marketplaces and feeds, which refuse SVG)."},
+    )
     alt = fields.String()
     width = fields.Integer()
     height = fields.Integer()

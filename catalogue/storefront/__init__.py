@@ -18,7 +18,7 @@ from catalogue.formatting import register_filters
 from catalogue.money import format_vnd
 from catalogue.storefront.messages import decline_text
 from catalogue.storefront.rendering import product_json_ld, rich_text
-from catalogue.urls import absolute_url
+from catalogue.urls import absolute_url, raster_image_url
 
 
 class _Talisman(Talisman):
@@ -77,6 +77,7 @@ def select_locale() -> str:
 def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
     from catalogue.storefront.checkout import checkout
+    from catalogue.storefront.pages import operator_facts  # also adds the policy and look-up pages
     from catalogue.storefront.seo import seo
     from catalogue.storefront.views import storefront
 
@@ -103,6 +104,8 @@ def init_storefront(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["asset_url"] = _asset_url
     app.jinja_env.globals["product_json_ld"] = product_json_ld
+    app.jinja_env.globals["og_image_url"] = raster_image_url
+    app.context_processor(operator_facts)
     app.register_error_handler(CSRFError, _csrf_error)
     # The locale is a per-request fact; Babel caches it on the app context, which can outlive a request.
     app.before_request(refresh)

@@ -25,12 +25,13 @@ from catalogue.cart import services as cart_services
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
-from catalogue.orders import wiring
+from catalogue.orders import lookup, wiring
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.services import Address, Customer, LineRequest, PaymentDeclined, PaymentServiceUnavailable
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
+from catalogue.storefront.pages import looked_up, order_timeline
 
 checkout = Blueprint("checkout", __name__)
 DEFAULT_PROVINCE = "Quảng Ninh"
@@ -128,13 +129,20 @@ def checkout_page():
 def order(code: str):
     """The order's status; while it waits for payment, the card form (Stripe.js)."""
     token = _token_for(code)
+    read_only = False
     try:
         found = wiring.order_for_buyer(code, token)
     except NotFound:
-        abort(404)
+        if not looked_up(code):
+            abort(404)
+        # Found by its code and phone (/orders/lookup): the status and history, but paying and
+        # cancelling still need the order's own link.
+        found, read_only = lookup.order_for_lookup(code, clock.now()), True
     return render_template(
         "checkout/order.html",
         order=found,
+        read_only=read_only,
+        timeline=order_timeline(found),
         token=token,
         cancel_form=CancelForm(),
         stripe_js_url=current_app.config["STRIPE_JS_URL"],

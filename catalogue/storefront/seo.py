@@ -11,6 +11,7 @@ from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
 from catalogue.products.models import Product
 from catalogue.products.services import publicly_listed
+from catalogue.storefront.pages import POLICY_ENDPOINTS
 from catalogue.urls import absolute_url
 
 seo = Blueprint("seo", __name__)
@@ -61,8 +62,10 @@ def robots():
 def _page_urls() -> list[str]:
     producers = db.session.scalars(select(Producer.slug).order_by(Producer.id))
     localities = db.session.scalars(select(Locality.code).order_by(Locality.position))
+    policies = [absolute_url(url_for(f"storefront.{endpoint}")) for endpoint in POLICY_ENDPOINTS]
     return (
         [absolute_url("/"), absolute_url("/products")]
+        + policies
         + [absolute_url(f"/producers/{slug}") for slug in producers]
         + [absolute_url(f"/localities/{code}") for code in localities]
     )

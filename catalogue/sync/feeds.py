@@ -15,7 +15,7 @@ from catalogue.extensions import db
 from catalogue.products.models import Category, Product
 from catalogue.products.services import publicly_listed
 from catalogue.sync.mappings import google_category
-from catalogue.urls import absolute_url, media_url, product_url
+from catalogue.urls import absolute_url, product_url, raster_image_url
 
 feeds = Blueprint("feeds", __name__, url_prefix="/feeds")
 FIELDS = (
@@ -50,7 +50,7 @@ def _feed_items() -> list[dict[str, str]]:
             "title": product.name[:150],
             "description": nh3.clean(product.description, tags=set()).strip()[:5000] or product.name,
             "link": product_url(product.slug),
-            "image_link": media_url(product.images[0].path) if product.images else "",
+            "image_link": raster_image_url(product),
             "price": f"{product.price_vnd} VND",
             "availability": "in_stock" if product.stock > 0 else "out_of_stock",
             "condition": "new",

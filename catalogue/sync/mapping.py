@@ -60,7 +60,8 @@ def to_listing(product: dict, marketplace: str) -> Listing:
     weight_g = product.get("net_weight_g")
     if not weight_g or weight_g <= 0:
         raise NotListable(f"No net weight: {marketplace.capitalize()} needs the weight to work out shipping.")
-    images = tuple(image["url"] for image in product.get("images") or [])
+    # Marketplaces take JPEG/PNG only: the raster rendition (older services without it send their url).
+    images = tuple(image.get("raster_url") or image["url"] for image in product.get("images") or [])
     if not images:
         raise NotListable(f"No image: {marketplace.capitalize()} needs at least one product photo.")
     if product["price_vnd"] <= 0:

@@ -21,6 +21,7 @@ DEFAULT_BASE = "https://partner.shopeemobile.com"
 RETRYABLE_ERRORS = {"error_rate_limit", "error_server", "error_busy", "error_network"}
 # media_space is a public API: it is signed without access_token and shop_id.
 PUBLIC_PATHS = {"/api/v2/media_space/upload_image"}
+RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
 
 
 @dataclass(frozen=True)
@@ -193,4 +194,6 @@ def _fetch_image(url: str, timeout: tuple[float, float]) -> bytes:
         raise TransientError(f"Image {url} could not be fetched: {type(error).__name__}.") from error
     if response.status_code != 200:
         raise RejectedError(f"Image {url} could not be fetched: HTTP {response.status_code}.")
+    if not response.content.startswith(RASTER_MAGIC):  # Shopee takes JPG/PNG only; an SVG would be refused
+        raise RejectedError(f"Image {url} is not a JPEG or PNG picture; Shopee accepts only those.")
     return response.content

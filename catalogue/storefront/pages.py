@@ -1,0 +1,235 @@
+"""What a buyer checks before trusting a shop: who runs it, its policies, and finding an order again.
+
+The seller's facts and the policy pages follow Decree 52/2013/NĐ-CP on e-commerce
+(amended by Decree 85/2021/NĐ-CP); the privacy page follows Decree 13/2023/NĐ-CP on
+personal data. The figures they quote (shipping fees, reservation time, return
+window) are read from the same settings the checkout uses, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError as MarshmallowValidationError
+from wtforms import StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from catalogue import clock
+from catalogue.errors import NotFound
+from catalogue.models_base import as_utc
+from catalogue.orders import lookup
+from catalogue.orders.schemas import vietnamese_phone
+from catalogue.orders.shipping import ShippingRule
+from catalogue.portal.auth import limiter
+from catalogue.storefront.caching import cacheable
+from catalogue.storefront.views import storefront
+
+# Per client address, and per order code whatever the address (so a phone cannot be guessed from many hosts).
+LOOKUP_LIMIT = "5 per minute"
+LOOKUP_CODE_LIMIT = "10 per hour"
+LOOKUP_SESSION_KEY = "order_lookups"
+LOOKUP_VALID_SECONDS = 2 * 3600
+REQUIRED = _l("Vui lòng nhập thông tin này.")
+POLICY_ENDPOINTS = ("about", "returns_policy", "shipping_policy", "privacy_policy", "payment_policy")
+
+
+@dataclass(frozen=True)
+class PaymentRail:
+    """A way to pay that the checkout offers; it is shown once every setting it needs is set."""
+
+    code: str
+    title: str
+    how: str
+    refund: str
+    settings: tuple[str, ...]
+
+
+def payment_rails() -> tuple[PaymentRail, ...]:
+    """Every rail the shop knows, in the order the checkout offers them (add new rails here)."""
+    return (
+        PaymentRail(
+            code="stripe",
+            title=gettext("Thẻ thanh toán quốc tế (Visa, Mastercard…) qua Stripe"),
+            how=gettext(
+                "Sau khi đặt hàng, bạn nhập thông tin thẻ ngay trên trang đơn hàng. Thông tin thẻ được mã hoá "
+                "và gửi thẳng tới Stripe (đạt chuẩn PCI DSS); chúng tôi không nhìn thấy và không lưu số thẻ. "
+                "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam."
+            ),
+            refund=gettext(
+                "Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc."
+            ),
+            settings=("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
+        ),
+    )
+
+
+def offered_rails(config) -> list[PaymentRail]:
+    """The rails configured on this shop."""
+    return [rail for rail in payment_rails() if all(config.get(name) for name in rail.settings)]
+
+
+def operator_facts() -> dict:
+    """The seller's facts for every page (footer, about page), from the OPERATOR_* settings."""
+    config = current_app.config
+    return {
+        "operator": {
+            "name": config["OPERATOR_NAME"],
+            "address": config["OPERATOR_ADDRESS"],
+            "hotline": config["OPERATOR_HOTLINE"],
+            "hotline_uri": "tel:" + "".join(ch for ch in config["OPERATOR_HOTLINE"] if ch.isdigit() or ch == "+"),
+            "email": config["OPERATOR_EMAIL"],
+            "registration_no": config["OPERATOR_REGISTRATION_NO"],
+            "registration_issuer": config["OPERATOR_REGISTRATION_ISSUER"],
+            "registration_date": date.fromisoformat(config["OPERATOR_REGISTRATION_DATE"]),
+            "is_sample": config["OPERATOR_IS_SAMPLE"],
+            "moit_notice_url": config.get("OPERATOR_MOIT_NOTICE_URL"),
+        }
+    }
+
+
+@storefront.get("/gioi-thieu")
+@cacheable
+def about():
+    """Who runs the shop: operator, address, hotline, email, business registration."""
+    return render_template("storefront/pages/about.html")
+
+
+@storefront.get("/chinh-sach/doi-tra")
+@cacheable
+def returns_policy():
+    """Returns and refunds (đổi trả, hoàn tiền)."""
+    return render_template("storefront/pages/returns.html", window_days=current_app.config["RETURN_WINDOW_DAYS"])
+
+
+@storefront.get("/chinh-sach/van-chuyen")
+@cacheable
+def shipping_policy():
+    """Shipping: the fee rule with the real figures of the SHIPPING_* settings."""
+    rule = ShippingRule.from_config(current_app.config)
+    example_weight_g = rule.base_weight_g + 1500
+    return render_template(
+        "storefront/pages/shipping.html",
+        rule=rule,
+        base_weight_kg=_kilograms(rule.base_weight_g),
+        example_weight_kg=_kilograms(example_weight_g),
+        example_fee=rule.fee_for(example_weight_g, 0),
+    )
+
+
+@storefront.get("/chinh-sach/bao-mat")
+@cacheable
+def privacy_policy():
+    """Personal data: what checkout collects, why, for how long, the buyer's rights (Decree 13/2023)."""
+    return render_template("storefront/pages/privacy.html")
+
+
+@storefront.get("/chinh-sach/thanh-toan")
+@cacheable
+def payment_policy():
+    """How to pay: the rails the checkout offers today."""
+    return render_template(
+        "storefront/pages/payment.html",
+        rails=offered_rails(current_app.config),
+        reservation_minutes=current_app.config["RESERVATION_MINUTES"],
+    )
+
+
+def _kilograms(grams: int) -> str:
+    return f"{grams / 1000:g}".replace(".", ",")
+
+
+def _phone(form, field) -> None:
+    try:
+        vietnamese_phone(field.data or "")
+    except MarshmallowValidationError as error:
+        raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
+
+
+class OrderLookupForm(FlaskForm):
+    code = StringField(_l("Mã đơn hàng"), validators=[DataRequired(REQUIRED), Length(max=20)])
+    phone = TelField(_l("Số điện thoại đã dùng khi đặt hàng"), validators=[DataRequired(REQUIRED), _phone])
+    submit = SubmitField(_l("Tra cứu"))
+
+
+def _submitted_code() -> str:
+    return "order-lookup-code:" + lookup.normalised_code(request.form.get("code", ""))[:20]
+
+
+@storefront.route("/orders/lookup", methods=["GET", "POST"])
+@limiter.limit(LOOKUP_LIMIT, methods=["POST"])
+@limiter.limit(LOOKUP_CODE_LIMIT, methods=["POST"], key_func=_submitted_code)
+def order_lookup():
+    """Find an order by its code and checkout phone; the same answer whichever of the two is wrong."""
+    form = OrderLookupForm()
+    if request.method == "POST":
+        limiter.check()
+    if form.validate_on_submit():
+        try:
+            found = lookup.order_by_code_and_phone(form.code.data, form.phone.data, clock.now())
+        except NotFound:
+            form.code.errors = [gettext("Không tìm thấy đơn hàng với mã và số điện thoại này.")]
+        else:
+            remember_lookup(found.code)
+            return redirect(url_for("checkout.order", code=found.code), code=303)
+    return render_template("storefront/pages/order_lookup.html", form=form), 422 if form.errors else 200
+
+
+@storefront.errorhandler(429)
+def too_many_lookups(error):
+    """Too many look-ups: say so, and when to try again."""
+    form = OrderLookupForm()
+    form.code.errors = [gettext("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.")]
+    return render_template("storefront/pages/order_lookup.html", form=form), 429
+
+
+def remember_lookup(code: str) -> None:
+    """This browser proved the order's code and phone: it may read the order for a while."""
+    now = int(time.time())
+    kept = {known: until for known, until in session.get(LOOKUP_SESSION_KEY, {}).items() if until > now}
+    kept[code] = now + LOOKUP_VALID_SECONDS
+    session[LOOKUP_SESSION_KEY] = dict(list(kept.items())[-10:])
+
+
+def looked_up(code: str) -> bool:
+    """True while this browser's look-up of `code` is fresh (the session cookie is signed)."""
+    return session.get(LOOKUP_SESSION_KEY, {}).get(code, 0) > time.time()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One step of an order's history as the buyer reads it."""
+
+    status: str
+    placed: bool
+    note: str
+    at_iso: str
+    at_text: str
+
+
+def order_timeline(order) -> list[TimelineEntry]:
+    """The order's status history, oldest first, with Vietnam's local times (`14:05 12/06/2026`)."""
+    notes = {
+        "reservation expired": gettext("Hết thời gian giữ hàng mà chưa thanh toán"),
+        "cancelled by buyer": gettext("Người mua huỷ đơn"),
+        "payment provider unavailable": gettext("Không kết nối được đơn vị thanh toán"),
+        "every producer shipped": gettext("Tất cả sản phẩm đã được gửi đi"),
+    }
+    entries = []
+    for event in order.events:
+        moment = as_utc(event.created_at)
+        entries.append(
+            TimelineEntry(
+                status=event.to_status,
+                placed=event.from_status is None,
+                note=notes.get(event.reason, ""),
+                at_iso=moment.isoformat(),
+                at_text=gettext("%(time)s (giờ Việt Nam)", time=format_datetime(moment, "HH:mm dd/MM/yyyy")),
+            )
+        )
+    return entries
