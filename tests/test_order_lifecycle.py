@@ -113,7 +113,7 @@ def test_paid_email_goes_through_smtp(app, empty_client, placed, smtp_server):
     app.config.update(MAIL_SERVER=None)
     assert message["To"] == "Nguyễn Thị Lan <lan@example.com>"
     assert message["Subject"] == f"Đơn hàng {placed['order']['code']} đã được thanh toán"
-    text = message.get_content()
+    text = message.get_body(("plain",)).get_content()
     assert "Miến dong Bình Liêu (gói 500 g) × 3: 255.000\xa0₫" in text
     assert "Phí vận chuyển: 40.000\xa0₫" in text  # 1 500 g: base kilogram + one started kilogram
     assert "Tổng cộng: 295.000\xa0₫" in text

@@ -26,9 +26,9 @@ from catalogue.cart import services as cart_services
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.orders import wiring
+from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.services import Address, Customer, LineRequest, PaymentServiceUnavailable
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway
 
 checkout = Blueprint("checkout", __name__)
@@ -106,8 +106,7 @@ def checkout_page():
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
             return redirect(url_for("checkout.order", code=placed.order.code), code=303)
-    weight = sum((line.product.net_weight_g or 0) * line.quantity for line in priced.lines)
-    shipping_fee = ShippingRule.from_config(current_app.config).fee_for(weight, priced.total_vnd)
+    shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
     return render_template(
         "checkout/checkout.html",
         form=form,
@@ -130,6 +129,7 @@ def order(code: str):
         order=found,
         token=token,
         cancel_form=CancelForm(),
+        may_cancel=buyer_may_cancel(found),
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
         publishable_key=payment_gateway().publishable_key,
         processing=request.args.get("processing") == "1",
