@@ -77,9 +77,9 @@ def _compose(kind: str, order: Order, details: dict) -> EmailMessage:
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
     message["To"] = f"{order.customer_name} <{order.customer_email}>"
-    message["Content-Language"] = "vi"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = "vi"  # after set_content, which drops Content-* headers
     return message
 
 
