@@ -119,9 +119,19 @@ def test_paid_email_goes_through_smtp(app, empty_client, placed, smtp_server):
     assert "Tổng cộng: 295.000\xa0₫" in text
 
 
-def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed):
-    assert app.config["MAIL_SERVER"] is None
-    assert _pay(empty_client, placed).status_code == 200
+def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed, smtp_server, monkeypatch):
+    import smtplib
+
+    connections = []
+    monkeypatch.setattr(smtplib, "SMTP", lambda *args, **kwargs: connections.append(args))
+    app.config.update(MAIL_SERVER=None, MAIL_PORT=smtp_server.port)  # a server is listening, but none is set
+
+    response = _pay(empty_client, placed)
+
+    assert response.status_code == 200
+    assert _order(placed["order"]["code"]).status == "paid"
+    assert connections == []
+    assert smtp_server.messages.empty()
 
 
 def test_delivery_follows_shipping_only(app, empty_client, placed):
