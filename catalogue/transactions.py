@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -12,6 +13,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _DEPTH_KEY = "use_case_depth"
+_AFTER_COMMIT_KEY = "use_case_after_commit"
+log = logging.getLogger(__name__)
 
 
 def use_case(function: Callable[P, R]) -> Callable[P, R]:
@@ -26,16 +29,58 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
         info = db.session.info
         depth = info.get(_DEPTH_KEY, 0)
         info[_DEPTH_KEY] = depth + 1
+        if depth == 0:
+            info[_AFTER_COMMIT_KEY] = []
         try:
             result = function(*args, **kwargs)
             if depth == 0:
                 db.session.commit()
-            return result
         except BaseException:
             if depth == 0:
+                info.pop(_AFTER_COMMIT_KEY, None)  # a refused use case announces nothing
                 db.session.rollback()
             raise
         finally:
             info[_DEPTH_KEY] = depth
+        if depth == 0:
+            _run_after_commit(info.pop(_AFTER_COMMIT_KEY, []))
+        return result
 
     return run
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the current use case has committed; never if it is refused.
+
+    For what must not happen unless the change is kept (emails), and must not hold a
+    transaction open while it waits on the network. A failing callback is logged: the
+    use case is committed and stays so.
+    """
+    pending = db.session.info.get(_AFTER_COMMIT_KEY)
+    if not db.session.info.get(_DEPTH_KEY) or pending is None:
+        raise RuntimeError("after_commit() is only for code running inside a @use_case.")
+    pending.append(callback)
+
+
+def calls_out(function: Callable[P, R]) -> Callable[P, R]:
+    """Mark a service that talks to another system: it must not run inside an open use case.
+
+    Such a service commits its own short use cases around the outside call, so no row
+    stays locked while the network answers (or does not).
+    """
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if db.session.info.get(_DEPTH_KEY):
+            raise RuntimeError(f"{function.__qualname__} calls another system; call it outside any use case.")
+        return function(*args, **kwargs)
+
+    return run
+
+
+def _run_after_commit(callbacks: list[Callable[[], object]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the change is committed; a failed announcement must not undo or fail it
+            log.exception("An after-commit action failed")

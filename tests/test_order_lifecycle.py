@@ -113,15 +113,25 @@ def test_paid_email_goes_through_smtp(app, empty_client, placed, smtp_server):
     app.config.update(MAIL_SERVER=None)
     assert message["To"] == "Nguyễn Thị Lan <lan@example.com>"
     assert message["Subject"] == f"Đơn hàng {placed['order']['code']} đã được thanh toán"
-    text = message.get_content()
+    text = message.get_body(("plain",)).get_content()
     assert "Miến dong Bình Liêu (gói 500 g) × 3: 255.000\xa0₫" in text
     assert "Phí vận chuyển: 40.000\xa0₫" in text  # 1 500 g: base kilogram + one started kilogram
     assert "Tổng cộng: 295.000\xa0₫" in text
 
 
-def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed):
-    assert app.config["MAIL_SERVER"] is None
-    assert _pay(empty_client, placed).status_code == 200
+def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed, smtp_server, monkeypatch):
+    import smtplib
+
+    connections = []
+    monkeypatch.setattr(smtplib, "SMTP", lambda *args, **kwargs: connections.append(args))
+    app.config.update(MAIL_SERVER=None, MAIL_PORT=smtp_server.port)  # a server is listening, but none is set
+
+    response = _pay(empty_client, placed)
+
+    assert response.status_code == 200
+    assert _order(placed["order"]["code"]).status == "paid"
+    assert connections == []
+    assert smtp_server.messages.empty()
 
 
 def test_delivery_follows_shipping_only(app, empty_client, placed):

@@ -60,6 +60,7 @@ def test_prices_sent_by_the_client_are_not_accepted(empty_client, products):
     assert response.status_code == 422
     assert "unit_price_vnd" in str(response.get_json()["errors"])
     assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert stock_of(products["mien"]) == 10
 
 
 def test_order_code_is_short_readable_and_not_sequential(empty_client, products):
@@ -94,6 +95,7 @@ def test_products_not_on_sale_cannot_be_ordered(empty_client, products, name):
     assert response.status_code == 409
     assert response.get_json()["errors"]["lines"]["0"]["product_id"] == product.id
     assert stock_of(product) == 5
+    assert db.session.scalar(select(func.count(Order.id))) == 0
 
 
 @pytest.mark.parametrize(
@@ -124,6 +126,8 @@ def test_malformed_bodies_are_4xx_not_500(empty_client, products, payload):
     response = empty_client.post("/api/v1/orders", data=payload, content_type="application/json")
     assert 400 <= response.status_code < 500
     assert response.get_json()["code"] == response.status_code
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert stock_of(products["mien"]) == 10
 
 
 def test_unreachable_payment_provider_releases_the_reservation(app, empty_client, products):
@@ -169,14 +173,33 @@ def test_buyer_cancels_before_paying_and_the_stock_comes_back(app, empty_client,
     assert again.status_code == 200 and stock_of(products["mien"]) == 10
 
 
-def test_someone_else_cannot_cancel(empty_client, products):
+def test_someone_else_cannot_cancel(app, empty_client, products):
     placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 4))).get_json()
+    calls = list(_gateway(app).calls)
 
     response = empty_client.post(
         f"/api/v1/orders/{placed['code']}/cancel", headers={"Authorization": "Bearer not-the-token"}
     )
 
     assert response.status_code == 404
+    assert stock_of(products["mien"]) == 6
+    assert db.session.scalar(select(Order.status).where(Order.code == placed["code"])) == "pending_payment"
+    assert _gateway(app).calls == calls  # the PaymentIntent was not cancelled either
+
+
+def test_a_producer_cannot_cancel_even_an_order_of_its_products(app, empty_client, products):
+    from catalogue.accounts import services as accounts
+
+    placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 4))).get_json()
+    accounts.create_user("owner@example.com", "mật khẩu đủ dài 123", "producer", products["mien"].producer.slug)
+    token = accounts.create_token("owner@example.com", ["orders:read"])[0]
+    url = f"/api/v1/orders/{placed['code']}/cancel"
+
+    response = empty_client.post(url, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 403
+    assert response.get_json()["message"] == "Only the buyer (before paying) or the OCOP office may cancel an order."
+    assert db.session.scalar(select(Order.status).where(Order.code == placed["code"])) == "pending_payment"
     assert stock_of(products["mien"]) == 6
 
 
@@ -191,3 +214,5 @@ def test_provider_errors_are_not_leaked_to_the_buyer(app, empty_client, products
     _gateway(app).unavailable = False
 
     assert response.get_json()["errors"] == {"payment": ["The card payment provider did not answer."]}
+    assert stock_of(products["mien"]) == 10
+    assert db.session.scalars(select(Order.status)).all() == ["cancelled"]

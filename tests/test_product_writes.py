@@ -147,10 +147,16 @@ def test_stale_if_match_is_412_and_changes_nothing(empty_client, world):
 def test_etag_from_the_public_read_works_for_if_match(empty_client, world):
     url = f"/api/v1/products/{world['product'].id}"
     etag = empty_client.get(url).headers["ETag"]
+    headers = {**auth(world["tokens"]["owner"]), "If-Match": etag}
 
-    response = empty_client.patch(url, json={"stock": 3}, headers={**auth(world["tokens"]["owner"]), "If-Match": etag})
-
+    response = empty_client.patch(url, json={"stock": 3}, headers=headers)
     assert response.status_code == 200
+    before = _snapshot()
+    stale = empty_client.patch(url, json={"stock": 7}, headers=headers)  # the same ETag, now out of date
+
+    assert stale.status_code == 412
+    assert _snapshot() == before
+    assert db.session.get(Product, world["product"].id).stock == 3
 
 
 def test_every_write_is_audited_with_who_and_what(empty_client, world):

@@ -68,6 +68,8 @@ def test_unsigned_or_tampered_body_is_refused(empty_client, placed):
         empty_client.post("/webhooks/stripe", data=tampered, headers={"Stripe-Signature": signature}).status_code == 400
     )
     assert _status(code) == "pending_payment"
+    assert stock_of(placed["product"]) == 8
+    assert db.session.scalar(select(func.count(ProcessedWebhookEvent.id))) == 0
 
 
 def test_replayed_event_is_applied_once(empty_client, placed):
@@ -91,6 +93,8 @@ def test_late_failure_never_undoes_a_success(empty_client, placed):
 
     assert late.get_json()["outcome"] == "unchanged"
     assert _status(code) == "paid"
+    assert db.session.scalar(select(Order.payment_error).where(Order.code == code)) is None
+    assert stock_of(placed["product"]) == 8
 
 
 def test_failure_keeps_the_order_reserved_and_retryable(empty_client, placed):
@@ -115,6 +119,7 @@ def test_refund_before_success_is_out_of_order_and_then_settles(empty_client, pl
 
     assert early.get_json()["outcome"] == "unchanged"
     assert _status(code) == "paid"
+    assert stock_of(placed["product"]) == 8  # the early refund event gave nothing back
 
 
 def test_payment_after_expiry_takes_the_stock_again(app, empty_client, placed):
@@ -150,6 +155,7 @@ def test_events_for_unknown_payments_are_acknowledged_and_ignored(empty_client, 
     response = _deliver(empty_client, intent_event("evt_x", "succeeded", "pi_unknown", "QN-NONE-NONE"))
     assert response.get_json()["outcome"] == "ignored"
     assert _status(placed["order"]["code"]) == "pending_payment"
+    assert stock_of(placed["product"]) == 8
 
 
 def test_a_refund_that_cannot_start_is_retried_when_stripe_resends_the_event(app, empty_client, placed):

@@ -15,6 +15,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.models_base import as_utc, token_digest
 from catalogue.producers.models import Producer
+from catalogue.transactions import use_case
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "ocop_"
@@ -31,6 +32,7 @@ def _normalise_email(email: str) -> str:
     return email
 
 
+@use_case
 def create_user(email: str, password: str, role: str, producer_slug: str | None = None) -> User:
     """A user with a hashed password (werkzeug's scrypt); producers belong to one producer."""
     email = _normalise_email(email)
@@ -49,10 +51,10 @@ def create_user(email: str, password: str, role: str, producer_slug: str | None 
         raise Conflict(f"A user {email} already exists.", {"email": ["Already registered."]})
     user = User(email=email, password_hash=generate_password_hash(password), role=role, producer=producer)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
+@use_case
 def authenticate(email: str, password: str, now: datetime) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -62,10 +64,10 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
     if not check_password_hash(user.password_hash, password):
         return None
     user.last_login_at = now
-    db.session.commit()
     return user
 
 
+@use_case
 def create_token(email: str, scopes: list[str], name: str = "") -> tuple[str, ApiToken]:
     """A new token for the user, limited to `scopes` (which the user's role must allow).
 
@@ -86,10 +88,10 @@ def create_token(email: str, scopes: list[str], name: str = "") -> tuple[str, Ap
         user=user, name=name[:100], prefix=raw[:12], token_hash=token_digest(raw), scopes=" ".join(sorted(requested))
     )
     db.session.add(token)
-    db.session.commit()
     return raw, token
 
 
+@use_case
 def revoke_token(token_id: int, principal: Principal, now: datetime) -> ApiToken:
     """Revoke one of the principal's own tokens (an admin may revoke any)."""
     token = db.session.get(ApiToken, token_id)
@@ -98,10 +100,10 @@ def revoke_token(token_id: int, principal: Principal, now: datetime) -> ApiToken
     if token.revoked_at is None:
         token.revoked_at = now
         record(principal, "token.revoke", "api_token", token.id, {})
-        db.session.commit()
     return token
 
 
+@use_case
 def principal_for_token(raw: str, now: datetime) -> Principal | None:
     """The principal behind a bearer token, or None if unknown, revoked or its user disabled."""
     if not raw.startswith(TOKEN_PREFIX):
@@ -112,7 +114,6 @@ def principal_for_token(raw: str, now: datetime) -> Principal | None:
     last_used = token.last_used_at
     if last_used is None or as_utc(last_used) < now - LAST_USED_PRECISION:
         token.last_used_at = now
-        db.session.commit()
     user = token.user
     return Principal(
         user.id,
@@ -129,7 +130,7 @@ def principal_for_user(user: User) -> Principal:
 
 
 def record(principal: Principal, action: str, entity_type: str, entity_id: int | None, changes: dict) -> None:
-    """Add an audit entry to the current transaction (the caller commits)."""
+    """Add an audit entry to the current use case (kept only if it commits)."""
     db.session.add(
         AuditEntry(
             actor_user_id=principal.user_id,

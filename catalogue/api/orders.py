@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -84,9 +84,4 @@ class CancelOrder(MethodView):
     def post(self, code: str):
         """The buyer cancels before paying (stock released at once); the OCOP office cancels any order,
         refunding a paid one through Stripe (it turns `refunded` on `charge.refunded`)."""
-        staff = _staff()
-        if staff is None:
-            return wiring.cancel_by_buyer(code, buyer_token())
-        if not staff.is_admin:
-            abort(403, description="Only the buyer (before paying) or the OCOP office may cancel an order.")
-        return wiring.cancel_by_admin(code, f"cancelled by {staff.label}")
+        return wiring.cancel_order(code, _staff(), buyer_token())

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from catalogue import clock
 from catalogue.errors import DomainError
-from catalogue.orders import services
+from catalogue.orders import cancellation, services
 from catalogue.payments import payment_gateway
 
 
@@ -31,7 +31,7 @@ def expire_command() -> None:
 def cancel_command(code: str, reason: str) -> None:
     """Cancel an order; a paid one is refunded through Stripe."""
     try:
-        order = services.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
+        order = cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{order.code}: {order.status}")

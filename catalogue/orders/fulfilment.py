@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
+from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import Conflict, InvalidInput, NotFound
@@ -23,6 +24,7 @@ from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.orders.models import Order, OrderLine
 from catalogue.orders.services import transition
+from catalogue.transactions import use_case
 
 # Orders a producer has something to do with or to know about: paid and after.
 VISIBLE_STATUSES = ("paid", "shipped", "delivered", "refund_pending", "refunded")
@@ -84,6 +86,7 @@ def orders_for_producer(principal: Principal, limit: int = 100) -> list[Producer
     return [_view(principal, order, shipments) for order in orders]
 
 
+@use_case
 def mark_shipped(principal: Principal, order_code: str, tracking_number: str, now: datetime) -> Order:
     """Record the principal's parcel of a paid order; the order is shipped once every producer's is."""
     order = db.session.scalar(select(Order).where(Order.code == order_code))
@@ -114,10 +117,18 @@ def mark_shipped(principal: Principal, order_code: str, tracking_number: str, no
         )
     if order.tracking_number is None:
         order.tracking_number = tracking_number
-    if shipped | shipping_for >= producers:
+    whole_order_shipped = shipped | shipping_for >= producers
+    if whole_order_shipped:
         transition(order, "shipped", "every producer shipped")
     record(principal, "order.ship", "order", order.id, {"tracking_number": [None, tracking_number]})
-    db.session.commit()
+    # One email per parcel: producers ship on different days, and each parcel has its own tracking number.
+    notifications.announce(
+        "shipped",
+        order,
+        lines=[line for line in order.lines if line.producer_id in shipping_for],
+        tracking_number=tracking_number,
+        more_to_come=not whole_order_shipped,
+    )
     return order
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from catalogue import notifications
 from catalogue.extensions import db
 from catalogue.orders.models import RESERVING_STATUSES, Order, ProcessedWebhookEvent
 from catalogue.orders.services import release_stock, transition
 from catalogue.payments.gateway import PaymentEvent, PaymentGateway, PaymentUnavailable
 from catalogue.products.stock import return_stock, take_stock
+from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
 
@@ -32,34 +35,65 @@ class AppliedEvent:
     order: Order | None
 
 
+@calls_out
 def apply_payment_event(event: PaymentEvent, now: datetime, gateway: PaymentGateway) -> AppliedEvent:
     """Apply a verified webhook once; replays and out-of-order events leave the right state.
 
-    A refund the event calls for is started before the event is recorded: if Stripe
-    cannot be reached, nothing is recorded, the caller answers 5xx and Stripe sends the
-    event again; the idempotency key makes a repeated refund the same refund.
+    The event is applied and recorded in one use case, committed before anything is
+    asked of Stripe. A refund it calls for (a payment after expiry, its stock sold)
+    starts after that commit; if Stripe cannot be reached, a second use case puts the
+    order back and forgets the event, the caller answers 5xx and Stripe sends it
+    again; the idempotency key makes a repeated refund the same refund.
     """
-    if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
+    try:
+        applied, refund = _record(event)
+    except IntegrityError:  # the same event delivered twice at once: the other delivery applied it
         return AppliedEvent("duplicate", None)
+    if refund is not None:
+        try:
+            gateway.refund(refund.payment_intent_id, idempotency_key=f"refund-{refund.code}")
+        except PaymentUnavailable:
+            _forget(event.id, refund.code)
+            raise
+        if refund.email is not None:
+            notifications.send(refund.email)
+    return applied
+
+
+@dataclass(frozen=True)
+class _Refund:
+    code: str
+    payment_intent_id: str
+    email: EmailMessage | None
+
+
+@use_case
+def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
+    if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
+        return AppliedEvent("duplicate", None), None
     order = _order_for_event(event)
     outcome, refund = _apply(order, event) if order is not None else ("ignored", False)
-    if refund:
-        try:
-            gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
-        except PaymentUnavailable:
-            db.session.rollback()
-            raise
     db.session.add(
         ProcessedWebhookEvent(
             provider="stripe", event_id=event.id, event_type=event.type, order_code=order.code if order else None
         )
     )
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same event delivered twice at once: the other delivery applied it
-        db.session.rollback()
-        return AppliedEvent("duplicate", None)
-    return AppliedEvent(outcome, order)
+    db.session.flush()  # a concurrent delivery of the same event fails here, before anything is announced
+    if outcome == "paid":
+        notifications.announce("paid", order)
+    if not refund:
+        return AppliedEvent(outcome, order), None
+    email = notifications.compose("cancelled", order, cancelled_by="sold_out", refund=True)
+    return AppliedEvent(outcome, order), _Refund(order.code, order.payment_intent_id, email)
+
+
+@use_case
+def _forget(event_id: str, code: str) -> None:
+    """The refund could not start: back to cancelled and the event unrecorded, so Stripe's resend retries it."""
+    order = db.session.scalar(select(Order).where(Order.code == code))
+    if order is not None and order.status == "refund_pending":
+        transition(order, "cancelled", "refund could not start; waiting for the event again")
+    db.session.execute(delete(ProcessedWebhookEvent).where(ProcessedWebhookEvent.event_id == event_id))
 
 
 def _order_for_event(event: PaymentEvent) -> Order | None:

@@ -1,9 +1,10 @@
 """Checkout and the life of an order.
 
-Placing an order reserves stock atomically (see products.stock) and only then asks
-the gateway for a PaymentIntent. The order turns `paid` only when a verified
-webhook says so (catalogue.orders.payment_events); unpaid reservations expire and give
-their stock back. Every status change is recorded as an OrderEvent.
+Placing an order reserves stock atomically (see products.stock), commits, and only
+then asks the gateway for a PaymentIntent: no transaction is open while Stripe
+answers. The order turns `paid` only when a verified webhook says so
+(catalogue.orders.payment_events); unpaid reservations expire and give their
+stock back. Every status change is recorded as an OrderEvent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalogue.accounts.principal import Principal
-from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
@@ -28,10 +29,13 @@ from catalogue.payments.gateway import (
     MAX_AMOUNT_VND,
     CardDeclined,
     PaymentGateway,
+    PaymentIntent,
     PaymentUnavailable,
 )
+from catalogue.products.models import Product
 from catalogue.products.services import products_by_ids
 from catalogue.products.stock import return_stock, take_stock
+from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,8 @@ TRANSITIONS = {
     "paid": {"shipped", "refund_pending", "refunded"},
     "shipped": {"delivered", "refund_pending", "refunded"},
     "delivered": {"refund_pending", "refunded"},
-    "refund_pending": {"refunded", "paid", "shipped", "delivered"},  # back, if the refund could not start
+    # Back, if the refund could not start (cancelled: a late payment Stripe will send again).
+    "refund_pending": {"refunded", "paid", "shipped", "delivered", "cancelled"},
     "refunded": set(),
 }
 
@@ -96,6 +101,7 @@ class PlacedOrder:
     access_token: str
 
 
+@calls_out
 def place_order(
     lines: list[LineRequest],
     customer: Customer,
@@ -107,18 +113,51 @@ def place_order(
     shipping: ShippingRule,
     reservation_minutes: int,
 ) -> PlacedOrder:
-    """Reserve stock for every line or none, then create the order's PaymentIntent."""
+    """Reserve stock for every line or none, then create the order's PaymentIntent.
+
+    Three short steps, so no stock row stays locked while Stripe answers: the
+    reservation is committed, the PaymentIntent is created outside any transaction,
+    and its id is recorded in a second use case. If Stripe cannot be reached, a third
+    gives the stock back at once; if the process dies in between, the order is still
+    whole (pending, no PaymentIntent yet): paying creates it, expiry releases it.
+    """
+    code, total_vnd, access_token = _reserve_order(
+        lines, customer, address, now=now, today=today, shipping=shipping, reservation_minutes=reservation_minutes
+    )
+    try:
+        intent = gateway.create_payment_intent(code, total_vnd, idempotency_key=f"order-{code}")
+    except PaymentUnavailable as error:
+        log.warning("PaymentIntent for %s failed; releasing its stock: %s", code, error)
+        _give_up_reservation(code, "payment provider unavailable")
+        raise PaymentServiceUnavailable(  # the provider's own error text stays in the log
+            "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
+            {"payment": ["The card payment provider did not answer."]},
+        ) from error
+    return PlacedOrder(_record_payment_intent(code, intent), access_token)
+
+
+@use_case
+def _reserve_order(
+    lines: list[LineRequest],
+    customer: Customer,
+    address: Address,
+    *,
+    now: datetime,
+    today: date,
+    shipping: ShippingRule,
+    reservation_minutes: int,
+) -> tuple[str, int, str]:
+    """Take the stock and write the pending order; (code, total, access token) once committed."""
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
-    _reserve(wanted, products, today)
+    _reserve(wanted, products)
     order_lines = [line_for(products[product_id], quantity) for product_id, quantity in wanted.items()]
     subtotal = sum(line.line_total_vnd for line in order_lines)
-    weight = sum((products[line.product_id].net_weight_g or 0) * line.quantity for line in order_lines)
-    fee = shipping.fee_for(weight, subtotal)
+    parcel = [(products[line.product_id], line.quantity) for line in order_lines]
+    fee = quote_shipping(parcel, subtotal, shipping)
     if subtotal + fee > MAX_AMOUNT_VND:
-        db.session.rollback()
         raise InvalidInput(
             "The order is larger than a card payment allows (99.999.999 ₫); split it into smaller orders.",
             {"lines": ["Total exceeds 99.999.999 ₫."]},
@@ -139,30 +178,53 @@ def place_order(
         subtotal_vnd=subtotal,
         shipping_fee_vnd=fee,
         total_vnd=subtotal + fee,
-        weight_g=weight,
+        weight_g=parcel_weight_g(parcel),
         reserved_until=now + timedelta(minutes=reservation_minutes),
         stock_held=True,
         lines=order_lines,
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
-    db.session.commit()
-    _attach_payment_intent(order, gateway)
-    return PlacedOrder(order, access_token)
+    return order.code, order.total_vnd, access_token
 
 
-def _reserve(wanted: dict[int, int], products: dict, today: date) -> None:
-    """Take every line's stock, or refuse the first line that cannot have it (rolling back the rest)."""
+@use_case
+def _record_payment_intent(code: str, intent: PaymentIntent) -> Order:
+    order = find_order(code)
+    order.payment_intent_id = intent.id
+    order.payment_client_secret = intent.client_secret
+    return order
+
+
+@use_case
+def _give_up_reservation(code: str, reason: str) -> None:
+    """The order could not get a payment: cancel it and give its stock back (unless expiry already did)."""
+    order = find_order(code)
+    if order.status in RESERVING_STATUSES:
+        transition(order, "cancelled", reason)
+        release_stock(order)
+
+
+def parcel_weight_g(parcel: list[tuple[Product, int]]) -> int:
+    """The weight of `quantity` units of each product, in grams (unknown weights count as 0)."""
+    return sum((product.net_weight_g or 0) * quantity for product, quantity in parcel)
+
+
+def quote_shipping(parcel: list[tuple[Product, int]], subtotal_vnd: int, shipping: ShippingRule) -> int:
+    """The shipping fee for these (product, quantity) pairs: the checkout page shows what the order charges."""
+    return shipping.fee_for(parcel_weight_g(parcel), subtotal_vnd)
+
+
+def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:
+    """Take every line's stock, or refuse the first line that cannot have it (the use case rolls back the rest)."""
     # Rows are locked in product-id order, so two multi-line orders can never deadlock.
     for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
         product = products.get(product_id)
         if product is None:
             _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
         if not take_stock(product_id, quantity):
-            db.session.rollback()
-            available = products_by_ids([product_id], today).get(product_id)
-            left = available.stock if available else 0
-            _refuse_line(index, product_id, f"Only {left} of '{product.name}' left; {quantity} asked.")
+            db.session.refresh(product, ["stock"])
+            _refuse_line(index, product_id, f"Only {product.stock} of '{product.name}' left; {quantity} asked.")
 
 
 def line_for(product, quantity: int) -> OrderLine:
@@ -177,23 +239,6 @@ def line_for(product, quantity: int) -> OrderLine:
         quantity=quantity,
         line_total_vnd=product.price_vnd * quantity,
     )
-
-
-def _attach_payment_intent(order: Order, gateway: PaymentGateway) -> None:
-    try:
-        intent = gateway.create_payment_intent(order.code, order.total_vnd, idempotency_key=f"order-{order.code}")
-    except PaymentUnavailable as error:
-        log.warning("PaymentIntent for %s failed; releasing its stock: %s", order.code, error)
-        transition(order, "cancelled", "payment provider unavailable")
-        release_stock(order)
-        db.session.commit()
-        raise PaymentServiceUnavailable(  # the provider's own error text stays in the log
-            "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
-            {"payment": ["The card payment provider did not answer."]},
-        ) from error
-    order.payment_intent_id = intent.id
-    order.payment_client_secret = intent.client_secret
-    db.session.commit()
 
 
 def _merge_lines(lines: list[LineRequest]) -> dict[int, int]:
@@ -214,7 +259,6 @@ def _merge_lines(lines: list[LineRequest]) -> dict[int, int]:
 
 
 def _refuse_line(index: int, product_id: int, message: str) -> None:
-    db.session.rollback()
     raise Conflict(
         f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
         {"lines": {str(index): {"product_id": product_id, "message": message}}},
@@ -245,6 +289,7 @@ def release_stock(order: Order) -> None:
     order.stock_held = False
 
 
+@use_case
 def release_expired_reservations(now: datetime) -> int:
     """Cancel unpaid orders past their reservation and give their stock back."""
     expired = db.session.scalars(
@@ -254,10 +299,9 @@ def release_expired_reservations(now: datetime) -> int:
         .limit(500)
     ).all()
     for order in expired:
+        # No email: the buyer never paid, and a payment landing late still completes the order.
         transition(order, "cancelled", "reservation expired")
         release_stock(order)
-    if expired:
-        db.session.commit()
     return len(expired)
 
 
@@ -281,15 +325,18 @@ def order_for_buyer(code: str, access_token: str | None, now: datetime) -> Order
     return order
 
 
+@calls_out
 def attempt_card_payment(
     code: str, access_token: str | None, payment_method_id: str, now: datetime, gateway: PaymentGateway
 ) -> str:
     """Confirm the order's PaymentIntent with the buyer's card; the order itself changes only on the webhook."""
-    order = order_for_buyer(code, access_token, now)
-    if order.status not in RESERVING_STATUSES:
-        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+    payable = _payable_order(code, access_token, now)
+    intent_id = payable.payment_intent_id
     try:
-        return gateway.confirm_card(order.payment_intent_id, payment_method_id)
+        if intent_id is None:  # placing it stopped before the intent was recorded: the same key gives the same one
+            intent = gateway.create_payment_intent(code, payable.total_vnd, idempotency_key=f"order-{code}")
+            intent_id = _record_payment_intent(code, intent).payment_intent_id
+        return gateway.confirm_card(intent_id, payment_method_id)
     except CardDeclined as error:
         raise PaymentDeclined("The card was declined.", {"card": [error.code]}, decline_code=error.code) from error
     except PaymentUnavailable as error:
@@ -298,6 +345,21 @@ def attempt_card_payment(
             "Card payments are unavailable right now; your order stays reserved, please try again shortly.",
             {"payment": ["The card payment provider did not answer."]},
         ) from error
+
+
+@dataclass(frozen=True)
+class _Payable:
+    payment_intent_id: str | None
+    total_vnd: int
+
+
+@use_case
+def _payable_order(code: str, access_token: str | None, now: datetime) -> _Payable:
+    """What paying needs, read in a use case of its own, so no transaction is open while the card is checked."""
+    order = order_for_buyer(code, access_token, now)
+    if order.status not in RESERVING_STATUSES:
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+    return _Payable(order.payment_intent_id, order.total_vnd)
 
 
 def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Order, list[OrderLine]]:
@@ -313,57 +375,10 @@ def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Ord
     return order, mine
 
 
+@use_case
 def mark_delivered(code: str, reason: str = "delivered") -> Order:
     """The carrier delivered a shipped order."""
     order = find_order(code)
     if order.status != "delivered":
         transition(order, "delivered", reason)
-        db.session.commit()
     return order
-
-
-def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway: PaymentGateway) -> Order:
-    """The buyer may cancel before paying; stock comes back at once."""
-    order = order_for_buyer(code, access_token, now)
-    if order.status == "cancelled":
-        return order
-    if order.status not in RESERVING_STATUSES:
-        raise PermissionDenied(f"Order {code} is {order.status}; ask the shop to cancel and refund it.")
-    transition(order, "cancelled", "cancelled by buyer")
-    release_stock(order)
-    db.session.commit()
-    _cancel_intent(order, gateway)
-    return order
-
-
-def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: str = "cancelled by admin") -> Order:
-    """Unpaid: cancel and release. Paid: refund through Stripe; `charge.refunded` finishes it."""
-    order = find_order(code)
-    if order.status in ("cancelled", "refunded", "refund_pending"):
-        return order
-    if order.status in RESERVING_STATUSES:
-        transition(order, "cancelled", reason)
-        release_stock(order)
-        db.session.commit()
-        _cancel_intent(order, gateway)
-        return order
-    previous = order.status
-    transition(order, "refund_pending", reason)
-    db.session.commit()
-    try:
-        gateway.refund(order.payment_intent_id, idempotency_key=f"refund-{order.code}")
-    except PaymentUnavailable as error:
-        transition(order, previous, f"refund failed: {error}")
-        db.session.commit()
-        raise PaymentServiceUnavailable("The refund could not be started; the order is unchanged.") from error
-    return order
-
-
-def _cancel_intent(order: Order, gateway: PaymentGateway) -> None:
-    """Best effort: a PaymentIntent left open is harmless, a late payment is handled by the webhook."""
-    if not order.payment_intent_id:
-        return
-    try:
-        gateway.cancel_payment_intent(order.payment_intent_id, idempotency_key=f"cancel-{order.code}")
-    except PaymentUnavailable as error:
-        log.warning("Could not cancel PaymentIntent of %s: %s", order.code, error)

@@ -26,9 +26,9 @@ from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.orders import lookup, wiring
+from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.services import Address, Customer, LineRequest, PaymentDeclined, PaymentServiceUnavailable
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
@@ -114,8 +114,7 @@ def checkout_page():
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
             return redirect(url_for("checkout.order", code=placed.order.code), code=303)
-    weight = sum((line.product.net_weight_g or 0) * line.quantity for line in priced.lines)
-    shipping_fee = ShippingRule.from_config(current_app.config).fee_for(weight, priced.total_vnd)
+    shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
     return render_template(
         "checkout/checkout.html",
         form=form,
@@ -145,6 +144,7 @@ def order(code: str):
         timeline=order_timeline(found),
         token=token,
         cancel_form=CancelForm(),
+        may_cancel=buyer_may_cancel(found),
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
         publishable_key=payment_gateway().publishable_key,
         processing=request.args.get("processing") == "1",

@@ -32,6 +32,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
+from catalogue.transactions import use_case
 
 MAX_FEED_LIMIT = 500
 
@@ -99,6 +100,7 @@ def is_listable(product: Product, today: date) -> bool:
     return product.status == "active" and product.rating_on(today) is not None
 
 
+@use_case
 def record_listing(product_id: int, marketplace: str, values: dict, now: datetime) -> MarketplaceListing:
     """Upsert what the sync job did on a marketplace for a product."""
     check_marketplace(marketplace)
@@ -106,6 +108,14 @@ def record_listing(product_id: int, marketplace: str, values: dict, now: datetim
         raise NotFound(f"No product {product_id}.")
     if values["status"] not in LISTING_STATUSES:
         raise InvalidInput("Unknown status.", {"status": [f"One of {', '.join(LISTING_STATUSES)}."]})
+    try:
+        with db.session.begin_nested():
+            return _upsert_listing(product_id, marketplace, values, now)
+    except IntegrityError:  # two jobs recorded the same listing at once: the other one won, apply ours on top
+        return _upsert_listing(product_id, marketplace, values, now)
+
+
+def _upsert_listing(product_id: int, marketplace: str, values: dict, now: datetime) -> MarketplaceListing:
     listing = db.session.scalar(
         select(MarketplaceListing).where(
             MarketplaceListing.product_id == product_id, MarketplaceListing.marketplace == marketplace
@@ -117,11 +127,7 @@ def record_listing(product_id: int, marketplace: str, values: dict, now: datetim
     listing.error = values.get("error")
     listing.synced_at = now
     db.session.add(listing)
-    try:
-        db.session.commit()
-    except IntegrityError:  # two jobs recorded the same listing at once: the other one won, apply ours on top
-        db.session.rollback()
-        return record_listing(product_id, marketplace, values, now)
+    db.session.flush()
     return listing
 
 
@@ -219,6 +225,7 @@ def _sale(marketplace: str, external_order_id: str) -> MarketplaceSale | None:
     )
 
 
+@use_case
 def notice_expired_certificates(today: date) -> int:
     """Put products whose rating expired into the change feed (once per certificate), so sync unlists them."""
     expired = db.session.execute(
@@ -231,6 +238,4 @@ def notice_expired_certificates(today: date) -> int:
     for product, certificate in expired:
         db.session.add(CertificateExpiryNotice(certificate_id=certificate.id, product_id=product.id))
         product.updated_at = utcnow()  # a change: the flush listener stamps a new change_seq
-    if expired:
-        db.session.commit()
     return len(expired)
