@@ -15,6 +15,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.models_base import as_utc, token_digest
 from catalogue.producers.models import Producer
+from catalogue.transactions import use_case
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "ocop_"
@@ -31,6 +32,7 @@ def _normalise_email(email: str) -> str:
     return email
 
 
+@use_case
 def create_user(email: str, password: str, role: str, producer_slug: str | None = None) -> User:
     """A user with a hashed password (werkzeug's scrypt); producers belong to one producer."""
     email = _normalise_email(email)
@@ -49,7 +51,6 @@ def create_user(email: str, password: str, role: str, producer_slug: str | None 
         raise Conflict(f"A user {email} already exists.", {"email": ["Already registered."]})
     user = User(email=email, password_hash=generate_password_hash(password), role=role, producer=producer)
     db.session.add(user)
-    db.session.commit()
     return user
 
 

@@ -14,11 +14,13 @@ from catalogue.geography.models import Locality
 from catalogue.producers.models import LEGAL_FORMS, Producer
 from catalogue.seeding import unique_slug
 from catalogue.text import nfc, slugify, sort_key
+from catalogue.transactions import use_case
 
 # Vietnamese tax codes: 10 digits, or 13 with a branch suffix (0101234567-001).
 TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
+@use_case
 def create_producer(principal: Principal, values: dict) -> Producer:
     """A new producer (company, cooperative or household business) with a slug from its name."""
     if not principal.is_admin:
@@ -53,5 +55,4 @@ def create_producer(principal: Principal, values: dict) -> Producer:
     db.session.add(producer)
     db.session.flush()
     record(principal, "producer.create", "producer", producer.id, {"name": [None, name]})
-    db.session.commit()
     return producer
