@@ -21,7 +21,8 @@ import json
 import re
 from datetime import date, timedelta
 
-from flask_babel import gettext
+from flask import has_request_context
+from flask_babel import gettext as babel_gettext
 from sqlalchemy import select
 
 from catalogue import clock
@@ -47,6 +48,11 @@ MAX_NUMBER_LENGTH = 80
 MAX_REASON_LENGTH = 1000
 # A certificate this close to its expiry is flagged, so the producer has time to renew it.
 EXPIRY_WARNING = timedelta(days=60)
+
+
+def gettext(message: str, **values) -> str:
+    """The message in the reader's language; outside a request (the CLI, jobs) in Vietnamese, the msgid."""
+    return babel_gettext(message, **values) if has_request_context() else message % values
 
 
 # --- What rates a product -----------------------------------------------------------
