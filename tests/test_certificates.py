@@ -355,12 +355,17 @@ def test_withdrawing_an_original_withdraws_the_copy_on_its_pack_size(app, catalo
     )
     shop = app.test_client()
     assert _ocop(shop, listing.id)["stars"] == 4
+    feed_positions = {product.id: product.change_seq, listing.id: listing.change_seq}
 
     certificates.withdraw_certificate(SYSTEM, product.current_certificate_id, "Quyết định bị huỷ")
 
     assert _ocop(shop, product.id) is None
     assert _ocop(shop, listing.id) is None
-    assert not is_listable(db.session.get(Product, listing.id), TODAY)
+    db.session.expire_all()
+    for product_id, position in feed_positions.items():
+        # back in the sync change feed, no longer listable: the worker unlists both
+        assert db.session.get(Product, product_id).change_seq > position
+        assert not is_listable(db.session.get(Product, product_id), TODAY)
 
 
 def test_the_portal_refuses_a_future_date_beside_the_field_and_nothing_changes(app):
