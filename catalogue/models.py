@@ -5,7 +5,7 @@ from catalogue.geography.models import Locality
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.producers.models import Producer
-from catalogue.products.models import Category, Certificate, OcopGroup, Product, ProductImage
+from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
 from catalogue.sync.models import (
     CertificateExpiryNotice,
@@ -26,6 +26,7 @@ __all__ = [
     "SyncCursor",
     "Category",
     "Certificate",
+    "CertificateEvent",
     "ChangeCounter",
     "Locality",
     "OcopGroup",

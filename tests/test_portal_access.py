@@ -93,7 +93,7 @@ FORMS = {
     ),
     "admin: certificate add": (
         "/portal/admin/products/{product}/certificates",
-        {"stars": "5", "certificate_no": "999/QĐ-UBND", "issuing_level": "province", "issued_on": "2026-11-01"},
+        {"stars": "4", "certificate_no": "999/QĐ-UBND", "issuing_level": "province", "issued_on": "2026-11-01"},
         _office_only(),
     ),
     "admin: moderation": ("/portal/admin/products/{product}/status", {"status": "archived"}, _office_only()),

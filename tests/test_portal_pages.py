@@ -143,7 +143,7 @@ def test_the_office_renews_an_expired_certificate_and_the_product_is_back_on_sal
         f"/portal/admin/products/{expired.id}/certificates",
         data={
             "csrf_token": csrf_token(client, "/"),
-            "stars": "5",
+            "stars": "4",
             "certificate_no": "77/QĐ-UBND",
             "issuing_level": "province",
             "issued_on": "2026-11-01",

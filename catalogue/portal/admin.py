@@ -15,13 +15,14 @@ from catalogue.errors import DomainError, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.portal.auth import current_principal
+from catalogue.portal.certificate_forms import CorrectionForm, WithdrawalForm
 from catalogue.portal.forms import CertificateForm, ProducerForm, StatusForm, UserForm
 from catalogue.portal.wording import field_errors
 from catalogue.producers.editing import create_producer
 from catalogue.producers.models import Producer
-from catalogue.products import editing
+from catalogue.products import certificates, editing
 from catalogue.products.dashboard import product_states, state_of
-from catalogue.products.models import Product
+from catalogue.products.models import Certificate, Product
 from catalogue.sync.services import listings_by_product
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
@@ -57,7 +58,6 @@ def producers():
         try:
             producer = create_producer(current_principal(), {field.name: field.data for field in form})
         except InvalidInput as error:
-            db.session.rollback()
             field_errors(form, error)
         else:
             flash(gettext("Đã thêm chủ thể “%(name)s”.", name=producer.name), "success")
@@ -80,10 +80,8 @@ def users():
         try:
             user = create_user(form.email.data, form.password.data, form.role.data, form.producer.data or None)
         except InvalidInput as error:
-            db.session.rollback()
             field_errors(form, error)
         except DomainError as error:  # the email is taken
-            db.session.rollback()
             field_errors(form, InvalidInput(error.message, error.errors))
         else:
             flash(gettext("Đã thêm người dùng %(email)s.", email=user.email), "success")
@@ -109,13 +107,13 @@ def product(product_id: int):
 
 @portal_admin.post("/products/<int:product_id>/certificates")
 def add_certificate(product_id: int):
-    """Record a new or renewed OCOP certificate; it rates the product from now on."""
+    """Record a new or renewed OCOP certificate; the latest one rates the product."""
     found = _product(product_id)
     form = CertificateForm()
     if not form.validate():
         return _product_page(found, certificate_form=form)
     try:
-        editing.add_certificate(
+        certificates.record_certificate(
             current_principal(),
             product_id,
             int(form.stars.data),
@@ -124,11 +122,48 @@ def add_certificate(product_id: int):
             form.issued_on.data,
         )
     except InvalidInput as error:
-        db.session.rollback()
-        field_errors(form, error)
+        _place_errors(form, error)
         return _product_page(found, certificate_form=form)
     flash(gettext("Đã ghi giấy chứng nhận %(number)s.", number=form.certificate_no.data.strip()), "success")
     return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
+
+
+@portal_admin.post("/products/<int:product_id>/certificates/<int:certificate_id>/correct")
+def correct_certificate(product_id: int, certificate_id: int):
+    """Fix a mistake in one of the product's certificates, with a reason kept in its history."""
+    found, certificate = _product(product_id), _held_certificate(product_id, certificate_id)
+    form = CorrectionForm(prefix=f"correct-{certificate.id}")
+    if form.validate():
+        values = {
+            "stars": int(form.stars.data),
+            "certificate_no": form.certificate_no.data,
+            "issuing_level": form.issuing_level.data,
+            "issued_on": form.issued_on.data,
+        }
+        try:
+            certificates.correct_certificate(current_principal(), certificate.id, values, form.reason.data)
+        except InvalidInput as error:
+            _place_errors(form, error)
+        else:
+            flash(gettext("Đã sửa giấy chứng nhận %(number)s.", number=certificate.certificate_no), "success")
+            return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
+    return _product_page(found, failed_forms={certificate.id: {"correct": form}})
+
+
+@portal_admin.post("/products/<int:product_id>/certificates/<int:certificate_id>/withdraw")
+def withdraw_certificate(product_id: int, certificate_id: int):
+    """Withdraw one of the product's certificates, with a reason: it rates nothing any more."""
+    found, certificate = _product(product_id), _held_certificate(product_id, certificate_id)
+    form = WithdrawalForm(prefix=f"withdraw-{certificate.id}")
+    if form.validate():
+        try:
+            certificates.withdraw_certificate(current_principal(), certificate.id, form.reason.data)
+        except InvalidInput as error:
+            _place_errors(form, error)
+        else:
+            flash(gettext("Đã thu hồi giấy chứng nhận %(number)s.", number=certificate.certificate_no), "success")
+            return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
+    return _product_page(found, failed_forms={certificate.id: {"withdraw": form}})
 
 
 @portal_admin.post("/products/<int:product_id>/status")
@@ -150,14 +185,56 @@ def _product(product_id: int) -> Product:
     return found
 
 
-def _product_page(found: Product, certificate_form=None, status_form=None):
-    certificate_form = certificate_form or CertificateForm(formdata=None, issued_on=clock.today())
+def _held_certificate(product_id: int, certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.product_id != product_id:
+        raise NotFound(f"Product {product_id} has no certificate {certificate_id}.")
+    return certificate
+
+
+def _place_errors(form, error: InvalidInput) -> None:
+    """The certificate service's own Vietnamese message on each field it names (else on the first field)."""
+    placed = False
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+            placed = True
+    if not placed:
+        first = next(field for field in form if field.name.rsplit("-", 1)[-1] != "csrf_token")
+        first.errors = [*first.errors, error.message]
+
+
+def _certificate_forms(certificate: Certificate, failed: dict) -> dict:
+    """The correction and withdrawal forms of one certificate, prefilled (or as submitted when refused)."""
+    correct = failed.get("correct") or CorrectionForm(
+        formdata=None,
+        prefix=f"correct-{certificate.id}",
+        stars=str(certificate.stars),
+        certificate_no=certificate.certificate_no,
+        issuing_level=certificate.issuing_level,
+        issued_on=certificate.issued_on,
+    )
+    withdraw = failed.get("withdraw") or WithdrawalForm(formdata=None, prefix=f"withdraw-{certificate.id}")
+    return {"correct": correct, "withdraw": withdraw, "open": bool(failed)}
+
+
+def _product_page(found: Product, certificate_form=None, status_form=None, failed_forms: dict | None = None):
+    today = clock.today()
+    failed_forms = failed_forms or {}
+    certificate_form = certificate_form or CertificateForm(formdata=None, issued_on=today)
     status_form = status_form or StatusForm(formdata=None, status=found.status)
-    failed = bool(certificate_form.errors or status_form.errors)
+    history = certificates.certificate_history(found)
+    forms = {held.id: _certificate_forms(held, failed_forms.get(held.id, {})) for held, _ in history}
+    failed = bool(certificate_form.errors or status_form.errors or failed_forms)
     return render_template(
         "portal/admin/product.html",
         product=found,
-        state=state_of(found, clock.today()),
+        state=state_of(found, today),
+        today=today,
+        history=history,
+        event_changes=certificates.event_changes,
+        certificate_forms=forms,
         certificate_form=certificate_form,
         status_form=status_form,
         listings=listings_by_product([found.id]).get(found.id, []),

@@ -3,44 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from catalogue.extensions import db
+from catalogue.products import certificates
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
-
-# A certificate this close to its expiry is flagged, so the producer has time to renew it.
-EXPIRY_WARNING = timedelta(days=60)
 
 
 @dataclass(frozen=True)
 class ProductState:
-    """A product as its producer watches it."""
+    """A product as its producer (or the office) watches it: what catalogue.products.certificates decides."""
 
     product: Product
-    certificate: Certificate | None
-    certificate_state: str  # valid, expiring, expired, missing
+    certificate: Certificate | None  # the current certificate, rating or not
+    certificate_state: str  # valid, expiring, expired, withdrawn, missing
     on_storefront: bool
-
-
-def certificate_state(certificate: Certificate | None, today: date) -> str:
-    """valid, expiring (within 60 days), expired (or not yet valid), or missing."""
-    if certificate is None:
-        return "missing"
-    if not certificate.is_valid_on(today):
-        return "expired"
-    if certificate.expires_on - today <= EXPIRY_WARNING:
-        return "expiring"
-    return "valid"
 
 
 def product_states(producer_id: int | None, today: date, query: str = "", limit: int = 500) -> list[ProductState]:
     """A producer's products (every producer's for None), by name, with their certificate state."""
     statement = (
         select(Product)
-        .options(joinedload(Product.current_certificate), selectinload(Product.images), joinedload(Product.producer))
+        .options(
+            joinedload(Product.current_certificate),
+            selectinload(Product.certificates),
+            selectinload(Product.images),
+            joinedload(Product.producer),
+        )
         .order_by(Product.name_sort_key, Product.id)
         .limit(limit)
     )
@@ -53,23 +45,14 @@ def product_states(producer_id: int | None, today: date, query: str = "", limit:
 
 def state_of(product: Product, today: date) -> ProductState:
     """One product's certificate state and whether shoppers can see it."""
-    certificate = product.current_certificate
-    state = certificate_state(certificate, today)
-    return ProductState(product, certificate, state, product.status == "active" and state in ("valid", "expiring"))
+    state = certificates.certificate_state(product, today)
+    rated = certificates.rating_of(product, today) is not None
+    return ProductState(product, product.current_certificate, state, product.status == "active" and rated)
 
 
 def valid_certificates(producer_id: int, today: date) -> list[Certificate]:
-    """The producer's certificates valid today, one per number (the latest issue)."""
-    rows = db.session.scalars(
-        select(Certificate)
-        .join(Product, Product.id == Certificate.product_id)
-        .where(Product.producer_id == producer_id, Certificate.issued_on <= today, Certificate.expires_on >= today)
-        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-    )
-    chosen: dict[str, Certificate] = {}
-    for certificate in rows:
-        chosen.setdefault(certificate.certificate_no, certificate)
-    return list(chosen.values())
+    """The certificates a new listing of the producer may be rated by (those rating its products today)."""
+    return certificates.producer_ratings(producer_id, today)
 
 
 def category_choices() -> list[tuple[str, str]]:

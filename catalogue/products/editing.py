@@ -21,9 +21,10 @@ from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
-from catalogue.products.models import ISSUING_LEVELS, OCOP_STARS, Category, Certificate, Product
+from catalogue.products import certificates
+from catalogue.products.models import Category, Product
 from catalogue.products.services import refresh_derived_fields
-from catalogue.seeding import expiry_for, unique_slug
+from catalogue.seeding import unique_slug
 from catalogue.text import nfc, slugify
 
 PRODUCER_FIELDS = frozenset({"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category"})
@@ -103,48 +104,6 @@ def archive_product(principal: Principal, product_id: int, expected_version: int
 def set_stock(principal: Principal, product_id: int, stock: int, expected_version: int | None = None) -> Product:
     """Set the stock count after a stocktake or a new batch."""
     return update_product(principal, product_id, {"stock": stock}, expected_version)
-
-
-def add_certificate(
-    principal: Principal, product_id: int, stars: int, certificate_no: str, issuing_level: str, issued_on: date
-) -> Certificate:
-    """Record a new or renewed OCOP certificate (the OCOP office only); it rates the product from now on."""
-    if not principal.is_admin:
-        raise PermissionDenied("Only the OCOP office records certificates.")
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"No product {product_id}.")
-    errors = {}
-    if stars not in OCOP_STARS:
-        errors["stars"] = ["Must be 3, 4 or 5 (only those are OCOP products)."]
-    if issuing_level not in ISSUING_LEVELS:
-        errors["issuing_level"] = [f"Must be one of {', '.join(ISSUING_LEVELS)}."]
-    if not certificate_no.strip():
-        errors["certificate_no"] = ["Required."]
-    if errors:
-        raise InvalidInput("The certificate is not valid.", errors)
-    certificate = Certificate(
-        product=product,
-        stars=stars,
-        certificate_no=certificate_no.strip(),
-        issuing_level=issuing_level,
-        issued_on=issued_on,
-        expires_on=expiry_for(issued_on),
-    )
-    db.session.add(certificate)
-    db.session.flush()
-    latest = product.current_certificate
-    if latest is None or latest.issued_on <= issued_on:
-        product.current_certificate = certificate
-    record(
-        principal,
-        "certificate.add",
-        "product",
-        product.id,
-        {"certificate": [None, f"{stars}★ {certificate.certificate_no} {issued_on}"]},
-    )
-    db.session.commit()
-    return certificate
 
 
 def _check_version(product: Product, expected_version: int | None) -> None:
@@ -230,32 +189,5 @@ def _next_sku(locality: Locality) -> str:
 
 
 def _rate_with_existing_certificate(product: Product, certificate_no: str, today: date) -> None:
-    """A new listing (another pack size, say) is covered by one of the producer's valid certificates."""
-    source = db.session.scalar(
-        select(Certificate)
-        .join(Product, Product.id == Certificate.product_id)
-        .where(
-            Product.producer_id == product.producer_id,
-            Certificate.certificate_no == certificate_no,
-            Certificate.issued_on <= today,
-            Certificate.expires_on >= today,
-        )
-        .order_by(Certificate.issued_on.desc())
-        .limit(1)
-    )
-    if source is None:
-        raise InvalidInput(
-            f"None of your valid certificates is number {certificate_no}.",
-            {"certificate_no": ["Not one of your valid certificates."]},
-        )
-    certificate = Certificate(
-        product=product,
-        stars=source.stars,
-        certificate_no=source.certificate_no,
-        issuing_level=source.issuing_level,
-        issued_on=source.issued_on,
-        expires_on=source.expires_on,
-    )
-    db.session.add(certificate)
-    db.session.flush()
-    product.current_certificate = certificate
+    """A new listing (another pack size, say) is covered by a certificate rating one of the producer's products."""
+    certificates.rate_with_producer_certificate(product, certificate_no, today)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
-from catalogue.models_base import Timestamped
+from catalogue.models_base import Timestamped, utcnow
 from catalogue.producers.models import Producer
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 ISSUING_LEVELS = ("central", "province", "district")
 OCOP_STARS = (3, 4, 5)
+CERTIFICATE_ACTIONS = ("recorded", "corrected", "withdrawn")
 CERTIFICATE_VALIDITY_MONTHS = 36
 
 
@@ -84,7 +86,8 @@ class Product(Timestamped, db.Model):
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
-    # The certificate that rates the product now (the latest issued); history stays in certificates.
+    # The latest-issued certificate not withdrawn (kept by catalogue.products.certificates on every
+    # record, correction and withdrawal); it rates the product while it is valid. History stays in certificates.
     current_certificate_id: Mapped[int | None] = mapped_column(
         ForeignKey("ocop_certificates.id", use_alter=True, name="fk_products_current_certificate"),
         index=True,
@@ -115,11 +118,10 @@ class Product(Timestamped, db.Model):
     )
 
     def rating_on(self, today: date) -> Certificate | None:
-        """The certificate that makes this an OCOP product on `today`, if any."""
-        certificate = self.current_certificate
-        if certificate is not None and certificate.is_valid_on(today):
-            return certificate
-        return None
+        """The certificate that makes this an OCOP product on `today`, if any (decided in certificates.py)."""
+        from catalogue.products.certificates import rating_of
+
+        return rating_of(self, today)
 
 
 class ProductImage(db.Model):
@@ -155,9 +157,40 @@ class Certificate(Timestamped, db.Model):
     issuing_level: Mapped[str] = mapped_column(String(20))
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
+    # Another listing of the same product line (a pack size) rated by this certificate carries a
+    # copy of it; the copy points at the original, so a correction or withdrawal reaches it too.
+    source_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ocop_certificates.id", name="fk_ocop_certificates_source_certificate"), index=True
+    )
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     product: Mapped[Product] = relationship(back_populates="certificates", foreign_keys=[product_id])
+    events: Mapped[list[CertificateEvent]] = relationship(
+        back_populates="certificate", order_by="CertificateEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def is_valid_on(self, today: date) -> bool:
-        """True from the issue date through the expiry date, inclusive."""
+        """True from the issue date through the expiry date, inclusive (withdrawal aside)."""
         return self.issued_on <= today <= self.expires_on
+
+
+class CertificateEvent(db.Model):
+    """A certificate's history: recorded, corrected (fields before and after) or withdrawn, why and by whom."""
+
+    __tablename__ = "ocop_certificate_events"
+    __table_args__ = (CheckConstraint(f"action IN {CERTIFICATE_ACTIONS}", name="ck_ocop_certificate_events_action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("ocop_certificates.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="{}")  # JSON {field: [before, after]}
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="events")
