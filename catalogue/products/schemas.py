@@ -42,7 +42,7 @@ class ProductQueryArgs(PaginationArgs):
         metadata={"description": "Accent-insensitive search: 'mien dong binh lieu'."},
     )
     stars = fields.List(
-        fields.Integer(validate=validate.OneOf([3, 4, 5], error="Must be 3, 4 or 5.")),
+        fields.Integer(validate=validate.Range(min=3, max=5, error="Must be 3, 4 or 5.")),
         validate=validate.Length(max=3),
         metadata={"description": "Repeatable: stars=4&stars=5."},
     )

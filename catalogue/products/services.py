@@ -16,6 +16,7 @@ from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.geography.services import locality_id
+from catalogue.ids import parse_id
 from catalogue.producers.models import Producer
 from catalogue.products import search
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
@@ -284,8 +285,8 @@ def _category_ids(code: str) -> list[int]:
 
 def _producer_id(slug_or_id: str) -> int:
     condition = Producer.slug == slug_or_id
-    if slug_or_id.isdigit():
-        condition = or_(condition, Producer.id == int(slug_or_id))
+    if (producer_id := parse_id(slug_or_id)) is not None:
+        condition = or_(condition, Producer.id == producer_id)
     producer_id = db.session.scalar(select(Producer.id).where(condition).limit(1))
     if producer_id is None:
         raise InvalidInput(f"There is no producer '{slug_or_id}'.", {"producer": [f"Unknown producer '{slug_or_id}'."]})
