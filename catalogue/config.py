@@ -123,6 +123,15 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
         "API_SPEC_OPTIONS": {
             "info": {"description": "Quảng Ninh OCOP products: catalogue, orders and marketplace sync."},
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An API token (`flask tokens create`), or an order's access token (its buyer).",
+                    }
+                }
+            },
         },
     }
     config.update(_payment_settings(environment))

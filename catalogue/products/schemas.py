@@ -24,6 +24,13 @@ def _code(max_length: int = 200) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=max_length), printable])
 
 
+class NoArgs(Schema):
+    """The query of a route that takes no parameters: any one is a 422 naming it (README)."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class PaginationArgs(Schema):
     """`page` from 1; `per_page` from 1 to 100."""
 
@@ -55,6 +62,14 @@ class ProductQueryArgs(PaginationArgs):
     sort = fields.String(
         load_default="relevance",
         validate=validate.OneOf(SORTS, error="Must be one of: {choices}."),
+    )
+
+
+class ApiProductQueryArgs(ProductQueryArgs):
+    """`GET /api/v1/products`: the shop's filters, and `mine` for a producer's own listings."""
+
+    mine = fields.Boolean(
+        metadata={"description": "With a token: the caller's own products, in every status, instead of the shop's."}
     )
 
 
