@@ -119,8 +119,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "v1/openapi.json",
-        "OPENAPI_REDOC_PATH": "/docs",
-        "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        # /api/docs is our own page (catalogue.api.docs): Swagger UI served from the installed package.
         "API_SPEC_OPTIONS": {
             "info": {"description": "Quảng Ninh OCOP products: catalogue, orders and marketplace sync."},
             "components": {
