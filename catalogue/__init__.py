@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from catalogue.config import load_config
 from catalogue.extensions import db, migrate
+from catalogue.ids import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    # Every `<int:…>` path segment, API and pages alike, is bounded to the id range.
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path, test_config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False

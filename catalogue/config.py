@@ -154,10 +154,18 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "v1/openapi.json",
-        "OPENAPI_REDOC_PATH": "/docs",
-        "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        # /api/docs is our own page (catalogue.api.docs): Swagger UI served from the installed package.
         "API_SPEC_OPTIONS": {
             "info": {"description": "Quảng Ninh OCOP products: catalogue, orders and marketplace sync."},
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An API token (`flask tokens create`), or an order's access token (its buyer).",
+                    }
+                }
+            },
         },
     }
     config.update(_payment_settings(environment))

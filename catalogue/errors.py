@@ -61,11 +61,8 @@ def wants_json() -> bool:
 
 
 def error_body(status: int, message: str, errors: dict | None = None) -> dict:
-    """The contract's error body."""
-    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body
+    """The contract's error body: `errors` is always an object, empty when no field is to blame."""
+    return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "errors": errors or {}}
 
 
 def _answer(status: int, message: str, errors: dict | None = None, headers=None) -> Response:
@@ -94,11 +91,15 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 304:  # flask-smorest signals "not modified" as an exception
         return Response(status=304)
     data = getattr(error, "data", None) or {}
-    errors = data.get("messages") or data.get("errors")
+    errors = data.get("messages") or data.get("errors") or {}
     locations = {"query", "json", "form", "headers", "path", "files"}
     if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= locations:
-        # webargs nests messages by location; flatten the single location for readability.
-        errors = next(iter(errors.values()))
+        # webargs nests messages by location; flatten the single location when it names fields
+        # (a body that is not JSON at all stays {"json": [...]}: errors is always an object).
+        inner = next(iter(errors.values()))
+        errors = inner if isinstance(inner, dict) else errors
+    if not isinstance(errors, dict):
+        errors = {"_schema": errors}
     message = data.get("message") or error.description or HTTPStatus(error.code).phrase
     if errors and error.code == 422 and not data.get("message"):
         message = "Some fields are invalid: " + ", ".join(sorted(map(str, errors))) + "."

@@ -40,10 +40,9 @@ class Shop:
     no_weight: tuple = ()
     archived: tuple = ()
 
-    def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method, f"{self.url}/api/v1{path}", headers=auth(self.admin_token), timeout=10, **kwargs
-        )
+    def api(self, method: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
+        headers = {**auth(self.admin_token), **(headers or {})}
+        return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10, **kwargs)
 
     def listings(self, product_id: int) -> dict:
         items = self.api("GET", f"/products/{product_id}/listings").json()["items"]

@@ -19,6 +19,11 @@ EXPECTED = {
 }
 
 
+def owner_any_version(world) -> dict:
+    """The owner's token, overwriting whatever version is there (If-Match: *)."""
+    return {**auth(world["tokens"]["owner"]), "If-Match": "*"}
+
+
 @pytest.fixture
 def world(app):
     return cast()
@@ -44,7 +49,7 @@ def test_changing_a_product(empty_client, world, method, role):
         f"/api/v1/products/{product_id}",
         method=method.upper(),
         json={"price_vnd": 90000} if method == "patch" else None,
-        headers=auth(world["tokens"][role]),
+        headers={**auth(world["tokens"][role]), "If-Match": "*"},
     )
 
     assert response.status_code == EXPECTED[method][role]
@@ -108,7 +113,7 @@ def test_producers_cannot_mass_assign_admin_fields(empty_client, world, field):
     value = world["other_producer"].slug if field == "producer" else "van-don"
 
     response = empty_client.patch(
-        f"/api/v1/products/{world['product'].id}", json={field: value}, headers=auth(world["tokens"]["owner"])
+        f"/api/v1/products/{world['product'].id}", json={field: value}, headers=owner_any_version(world)
     )
 
     assert response.status_code == 403
@@ -121,7 +126,7 @@ def test_unknown_or_invalid_fields_are_422_and_change_nothing(empty_client, worl
     before = _snapshot()
 
     response = empty_client.patch(
-        f"/api/v1/products/{world['product'].id}", json=body, headers=auth(world["tokens"]["owner"])
+        f"/api/v1/products/{world['product'].id}", json=body, headers=owner_any_version(world)
     )
 
     assert response.status_code == 422
@@ -131,7 +136,7 @@ def test_unknown_or_invalid_fields_are_422_and_change_nothing(empty_client, worl
 def test_stale_if_match_is_412_and_changes_nothing(empty_client, world):
     token = world["tokens"]["owner"]
     url = f"/api/v1/products/{world['product'].id}"
-    first = empty_client.patch(url, json={"stock": 12}, headers=auth(token))
+    first = empty_client.patch(url, json={"stock": 12}, headers={**auth(token), "If-Match": "*"})
     stale_etag = first.headers["ETag"]
     second = empty_client.patch(url, json={"stock": 15}, headers={**auth(token), "If-Match": stale_etag})
     assert second.status_code == 200
@@ -163,7 +168,7 @@ def test_every_write_is_audited_with_who_and_what(empty_client, world):
     empty_client.patch(
         f"/api/v1/products/{world['product'].id}",
         json={"price_vnd": 95000, "stock": 10},
-        headers=auth(world["tokens"]["owner"]),
+        headers=owner_any_version(world),
     )
 
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
@@ -176,7 +181,7 @@ def test_descriptions_are_sanitised_on_the_way_in(empty_client, world):
     response = empty_client.patch(
         f"/api/v1/products/{world['product'].id}",
         json={"description": '<p onclick="x()">Ngon</p><script>alert(1)</script>'},
-        headers=auth(world["tokens"]["owner"]),
+        headers=owner_any_version(world),
     )
 
     assert response.get_json()["description"] == "<p>Ngon</p>"
@@ -192,7 +197,7 @@ def test_revoked_token_is_401(app, empty_client, world):
     revoke_token(token_id, SYSTEM, clock.now())
 
     response = empty_client.patch(
-        f"/api/v1/products/{world['product'].id}", json={"stock": 1}, headers=auth(world["tokens"]["owner"])
+        f"/api/v1/products/{world['product'].id}", json={"stock": 1}, headers=owner_any_version(world)
     )
 
     assert response.status_code == 401

@@ -99,7 +99,14 @@ def test_cursor_is_kept_per_marketplace_and_never_moves_back(empty_client, world
     empty_client.put("/api/v1/sync/cursors/shopee", json={"cursor": end}, headers=auth(token))
     back = empty_client.put("/api/v1/sync/cursors/shopee", json={"cursor": start}, headers=auth(token))
 
-    assert back.get_json() == {"cursor": end}
+    assert back.status_code == 409
+    assert back.get_json()["message"] == (
+        f"The cursor is behind the one saved for shopee ({end}): a cursor never moves back."
+    )
+    assert back.get_json()["errors"] == {"cursor": [f"Must not be behind {end}."]}
+    assert empty_client.get("/api/v1/sync/cursors/shopee", headers=auth(token)).get_json() == {"cursor": end}
+    again = empty_client.put("/api/v1/sync/cursors/shopee", json={"cursor": end}, headers=auth(token))
+    assert (again.status_code, again.get_json()) == (200, {"cursor": end})
     assert empty_client.get("/api/v1/sync/cursors/lazada", headers=auth(token)).get_json() == {"cursor": ""}
     assert empty_client.get("/api/v1/sync/cursors/tiki", headers=auth(token)).status_code == 404
     refused = empty_client.put(
@@ -140,6 +147,29 @@ def test_marketplace_sale_takes_stock_once(empty_client, world):
     assert first.get_json()["id"] == again.get_json()["id"] and first.get_json()["flagged"] is False
     db.session.expire_all()
     assert db.session.get(Product, world["product"].id).stock == 7
+
+
+@pytest.mark.parametrize(
+    "other_lines",
+    [[{"sku": "SKU", "quantity": 4}], [{"sku": "SKU", "quantity": 3}, {"sku": "QN-XX-9999", "quantity": 1}]],
+)
+def test_the_same_marketplace_order_with_other_lines_is_409_and_changes_nothing(empty_client, world, other_lines):
+    token, sku = world["tokens"]["sync_token"], world["product"].sku
+    url = "/api/v1/marketplaces/shopee/orders"
+    recorded = {"external_order_id": "SHP-1", "lines": [{"sku": sku, "quantity": 3}]}
+    first = empty_client.post(url, json=recorded, headers=auth(token))
+    lines = [{**line, "sku": sku if line["sku"] == "SKU" else line["sku"]} for line in other_lines]
+
+    replayed = empty_client.post(url, json={"external_order_id": "SHP-1", "lines": lines}, headers=auth(token))
+
+    assert (first.status_code, replayed.status_code) == (201, 409)
+    message = "Marketplace order SHP-1 was already recorded with other lines; nothing changed."
+    assert replayed.get_json()["message"] == message
+    assert replayed.get_json()["errors"] == {"lines": ["Differ from the lines recorded for this external_order_id."]}
+    db.session.expire_all()
+    assert db.session.get(Product, world["product"].id).stock == 7
+    [sale] = db.session.scalars(select(MarketplaceSale)).all()
+    assert [(line.sku, line.quantity) for line in sale.lines] == [(sku, 3)]
 
 
 def test_sale_without_stock_is_recorded_and_flagged_never_negative(empty_client, world):

@@ -47,7 +47,8 @@ def test_a_price_change_reaches_both_in_one_run_with_one_call_each_and_a_rerun_m
     for _, each in workers:
         each.run_once()
     product_id, sku = shop.listable[2]
-    patched = shop.api("PATCH", f"/products/{product_id}", json={"price_vnd": 99000})
+    etag = shop.api("GET", f"/products/{product_id}").headers["ETag"]
+    patched = shop.api("PATCH", f"/products/{product_id}", json={"price_vnd": 99000}, headers={"If-Match": etag})
     assert patched.status_code == 200, patched.text
 
     for fake, each in workers:

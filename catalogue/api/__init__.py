@@ -15,8 +15,10 @@ def register_api(app: Flask) -> None:
     from catalogue.api import orders as order_routes
     from catalogue.api import product_writes
     from catalogue.api import sync as sync_routes
+    from catalogue.api.docs import api_docs
 
     api.init_app(app)
+    app.register_blueprint(api_docs)
     for blueprint in (
         *catalogue_routes.blueprints,
         *product_writes.blueprints,

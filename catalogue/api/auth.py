@@ -3,6 +3,9 @@
 `authenticated()` answers 401 without a valid token; `require(scope)` 403 when the
 token lacks the scope. What a principal may touch beyond its scopes (its own
 producer's data) is decided by the services.
+
+`require` goes above a route's flask-smorest decorators, so a caller without the right
+token learns that first (401/403), before its body or query is validated (422).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, request
+from werkzeug.datastructures import WWWAuthenticate
 
 from catalogue import clock
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import principal_for_token
+from catalogue.api.blueprint import refuses, secured
 
 
 def bearer_token() -> str | None:
@@ -33,24 +38,31 @@ def current_principal() -> Principal | None:
 
 
 def authenticated() -> Principal:
-    """The caller, or a 401 asking for a token."""
+    """The caller, or a 401 asking for a token (with `WWW-Authenticate: Bearer`, RFC 6750)."""
     principal = current_principal()
     if principal is None:
-        abort(401, description="Send a valid API token: Authorization: Bearer <token>.")
+        abort(
+            401,
+            description="Send a valid API token: Authorization: Bearer <token>.",
+            www_authenticate=WWWAuthenticate("Bearer", {"realm": "api"}),
+        )
     return principal
 
 
-def require(scope: str):
-    """Decorator: a 401 without a token, a 403 when its scopes do not include `scope` (or admin)."""
+def require(scope: str | None = None):
+    """Decorator: a 401 without a valid token, a 403 when its scopes include neither `scope` nor admin.
+
+    Without `scope` any valid token passes (the service decides what it may touch).
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             principal = authenticated()
-            if not (principal.can(scope) or principal.is_admin):
+            if scope and not (principal.can(scope) or principal.is_admin):
                 abort(403, description=f"This token lacks the '{scope}' scope.")
             return view(*args, **kwargs)
 
-        return wrapper
+        return secured(refuses(401, 403)(wrapper))
 
     return decorator

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from catalogue import clock
+from catalogue.api.auth import authenticated, bearer_token, current_principal
+from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.caching import cached_json
+from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
+    ApiProductQueryArgs,
     CategoryListSchema,
     LocalityListSchema,
+    NoArgs,
     ProducerListSchema,
     ProducerQueryArgs,
     ProducerSchema,
     ProductListSchema,
-    ProductQueryArgs,
     ProductSchema,
 )
 from catalogue.products.services import ProductQuery
 
-products = Blueprint("products", __name__, url_prefix="/products", description="OCOP products on sale.")
-producers = Blueprint("producers", __name__, url_prefix="/producers", description="OCOP producers.")
-reference = Blueprint("reference", __name__, url_prefix="", description="OCOP groups, product sets, localities.")
+products = ApiBlueprint("products", __name__, url_prefix="/products", description="OCOP products on sale.")
+producers = ApiBlueprint("producers", __name__, url_prefix="/producers", description="OCOP producers.")
+reference = ApiBlueprint("reference", __name__, url_prefix="", description="OCOP groups, product sets, localities.")
 blueprints = (products, producers, reference)
 
 
@@ -34,30 +39,56 @@ def _with_count(row):
     return entity
 
 
+def cached_for_anonymous(view):
+    """`cached_json` for anonymous reads; a caller with a token may see its own drafts, which are never shared."""
+    cached = cached_json(view)
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, **kwargs) if bearer_token() else cached(*args, **kwargs)
+
+    return secured(wrapper, optional=True)
+
+
 def _listing(items, total: int, page: int, per_page: int) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @products.route("")
 class Products(MethodView):
-    @cached_json
-    @products.arguments(ProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @cached_for_anonymous
+    @refuses(401, 403, described={401: "`mine=true` without a valid token.", 403: "`mine=true`, no producer's token."})
+    @products.arguments(ApiProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @products.response(200, ProductListSchema)
-    def get(self, **arguments):
-        """List products on sale, with search, filters, sort and pagination."""
+    def get(self, mine: bool = False, **arguments):
+        """List products on sale, with search, filters, sort and pagination.
+
+        `mine=true` (with a token) lists the caller's own products instead, in every status.
+        """
         query = ProductQuery.from_arguments(arguments)
-        page = product_services.list_products(query, clock.today())
+        if mine:
+            page = product_services.list_own_products(authenticated(), query)
+        else:
+            page = product_services.list_products(query, clock.today())
         return _listing(page.items, page.total, page.page, page.per_page)
 
 
 @products.route("/<int:product_id>")
 class ProductById(MethodView):
-    @cached_json
+    @cached_for_anonymous
+    @refuses(404)
     @products.etag
+    @products.arguments(NoArgs, location="query", unknown=RAISE)
     @products.response(200, ProductSchema)
-    def get(self, product_id: int):
-        """One product on sale."""
-        product = product_services.get_product(product_id, clock.today())
+    def get(self, _, product_id: int):
+        """One product on sale; with its producer's (or the office's) token, also a draft or one off sale."""
+        try:
+            product = product_services.get_product(product_id, clock.today())
+        except NotFound:
+            principal = current_principal()
+            if principal is None:
+                raise
+            product = product_services.get_own_product(principal, product_id)
         products.set_etag({"id": product.id, "version": product.version})
         return product
 
@@ -76,8 +107,10 @@ class Producers(MethodView):
 @producers.route("/<producer_id>")
 class ProducerById(MethodView):
     @cached_json
+    @refuses(404)
+    @producers.arguments(NoArgs, location="query", unknown=RAISE)
     @producers.response(200, ProducerSchema)
-    def get(self, producer_id: str):
+    def get(self, _, producer_id: str):
         """One producer, by id or slug."""
         return _with_count(producer_services.get_producer(producer_id, clock.today()))
 
@@ -85,8 +118,9 @@ class ProducerById(MethodView):
 @reference.route("/categories")
 class Categories(MethodView):
     @cached_json
+    @reference.arguments(NoArgs, location="query", unknown=RAISE)
     @reference.response(200, CategoryListSchema)
-    def get(self):
+    def get(self, _):
         """OCOP product sets with their group and number of products on sale."""
         rows = [_with_count(row) for row in product_services.list_categories(clock.today())]
         return _listing(rows, len(rows), 1, max(len(rows), 1))
@@ -95,8 +129,9 @@ class Categories(MethodView):
 @reference.route("/localities")
 class Localities(MethodView):
     @cached_json
+    @reference.arguments(NoArgs, location="query", unknown=RAISE)
     @reference.response(200, LocalityListSchema)
-    def get(self):
+    def get(self, _):
         """Quảng Ninh's 13 localities with their number of products on sale."""
         rows = [_with_count(row) for row in product_services.list_localities(clock.today())]
         return _listing(rows, len(rows), 1, max(len(rows), 1))

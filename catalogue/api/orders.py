@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from marshmallow import RAISE, fields, validate
 
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import TOKEN_PREFIX
-from catalogue.api.auth import bearer_token, current_principal
+from catalogue.api.auth import authenticated, bearer_token, current_principal
+from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.orders import wiring
 from catalogue.orders.schemas import OrderRequestSchema, OrderSchema, PlacedOrderSchema
 from catalogue.orders.services import Address, Customer, LineRequest
 from catalogue.payments import payment_gateway
+from catalogue.products.schemas import NoArgs
 
-orders = Blueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
+orders = ApiBlueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
 blueprints = (orders,)
 
 
@@ -43,12 +47,34 @@ def _for_staff(order, lines) -> _StaffView:
     return _StaffView(order, lines)
 
 
+def with_some_token(view):
+    """Decorator: a 401 before anything else when the caller sends no token at all (the buyer's or staff's).
+
+    A token that does not open this order stays a 404: nobody learns that an order code exists.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not buyer_token():
+            authenticated()  # the 401 with WWW-Authenticate: Bearer
+        return view(*args, **kwargs)
+
+    return secured(refuses(401, 403, 404)(wrapper))
+
+
+class OrderArgs(NoArgs):
+    """`?token=` (the order's access token, as the buyer's links carry it) and nothing else."""
+
+    token = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "The order's access token, instead of the header."}
+    )
+
+
 @orders.route("")
 class Orders(MethodView):
+    @refuses(409, described={409: "A line cannot be reserved; nothing was reserved."})
     @orders.arguments(OrderRequestSchema)
     @orders.response(201, PlacedOrderSchema)
-    @orders.alt_response(409, description="A line cannot be reserved; nothing was reserved.")
-    @orders.alt_response(422, description="Invalid input, e.g. an unknown ward.")
     def post(self, body):
         """Checkout: reserve the stock of every line and create the card payment."""
         placed = wiring.place_order(
@@ -68,8 +94,11 @@ class Orders(MethodView):
 
 @orders.route("/<code>")
 class OrderByCode(MethodView):
+    @refuses(404)
+    @secured
+    @orders.arguments(OrderArgs, location="query", unknown=RAISE)
     @orders.response(200, OrderSchema)
-    def get(self, code: str):
+    def get(self, _, code: str):
         """The order: for its buyer (the order's access token), a producer with lines in it
         (`orders:read`; only its lines), or the OCOP office."""
         staff = _staff()
@@ -80,8 +109,10 @@ class OrderByCode(MethodView):
 
 @orders.route("/<code>/cancel")
 class CancelOrder(MethodView):
+    @with_some_token
+    @orders.arguments(OrderArgs, location="query", unknown=RAISE)
     @orders.response(200, OrderSchema)
-    def post(self, code: str):
+    def post(self, _, code: str):
         """The buyer cancels before paying (stock released at once); the OCOP office cancels any order,
         refunding a paid one through Stripe (it turns `refunded` on `charge.refunded`)."""
         return wiring.cancel_order(code, _staff(), buyer_token())

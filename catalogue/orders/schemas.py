@@ -6,6 +6,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from catalogue.ids import MAX_ID
 from catalogue.products.schemas import UtcDateTime, printable
 from catalogue.text import nfc
 
@@ -36,7 +37,7 @@ class StrictSchema(Schema):
 
 
 class LineRequestSchema(StrictSchema):
-    product_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    product_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from catalogue.errors import NotFound
 from catalogue.extensions import db
 from catalogue.geography.services import locality_id
+from catalogue.ids import parse_id
 from catalogue.producers.models import Producer
 from catalogue.products.models import Product
 from catalogue.products.services import Page, listed_counts
@@ -37,8 +38,8 @@ def get_producer(slug_or_id: str, today: date) -> tuple[Producer, int]:
     """One producer by id or slug, with its number of listed products."""
     counts = listed_counts(today, Product.producer_id)
     condition = Producer.slug == slug_or_id
-    if slug_or_id.isdigit():
-        condition = Producer.id == int(slug_or_id)
+    if (producer_id := parse_id(slug_or_id)) is not None:
+        condition = Producer.id == producer_id
     row = db.session.execute(
         select(Producer, func.coalesce(counts.c.product_count, 0))
         .outerjoin(counts, counts.c.key == Producer.id)

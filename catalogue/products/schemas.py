@@ -25,6 +25,13 @@ def _code(max_length: int = 200) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=max_length), printable])
 
 
+class NoArgs(Schema):
+    """The query of a route that takes no parameters: any one is a 422 naming it (README)."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class PaginationArgs(Schema):
     """`page` from 1; `per_page` from 1 to 100."""
 
@@ -43,7 +50,7 @@ class ProductQueryArgs(PaginationArgs):
         metadata={"description": "Accent-insensitive search: 'mien dong binh lieu'."},
     )
     stars = fields.List(
-        fields.Integer(validate=validate.OneOf([3, 4, 5], error="Must be 3, 4 or 5.")),
+        fields.Integer(validate=validate.Range(min=3, max=5, error="Must be 3, 4 or 5.")),
         validate=validate.Length(max=3),
         metadata={"description": "Repeatable: stars=4&stars=5."},
     )
@@ -56,6 +63,14 @@ class ProductQueryArgs(PaginationArgs):
     sort = fields.String(
         load_default="relevance",
         validate=validate.OneOf(SORTS, error="Must be one of: {choices}."),
+    )
+
+
+class ApiProductQueryArgs(ProductQueryArgs):
+    """`GET /api/v1/products`: the shop's filters, and `mine` for a producer's own listings."""
+
+    mine = fields.Boolean(
+        metadata={"description": "With a token: the caller's own products, in every status, instead of the shop's."}
     )
 
 

@@ -12,10 +12,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.accounts.principal import Principal
+from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.geography.services import locality_id
+from catalogue.ids import parse_id
 from catalogue.producers.models import Producer
 from catalogue.products import search
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
@@ -172,6 +174,42 @@ def _in_order(product_ids: list[int], today: date) -> list[Product]:
     return [by_id[product_id] for product_id in product_ids if product_id in by_id]
 
 
+def owned_by(principal: Principal, *columns) -> Select:
+    """Products in every status that `principal` answers for: its producer's, or all of them for the office."""
+    statement = select(*(columns or (Product,))).select_from(Product).outerjoin(Product.current_certificate)
+    if principal.is_admin:
+        return statement
+    if principal.producer_id is None:
+        raise PermissionDenied("Only a producer's token (or the OCOP office's) has products of its own.")
+    return statement.where(Product.producer_id == principal.producer_id)
+
+
+def list_own_products(principal: Principal, query: ProductQuery) -> Page[Product]:
+    """The caller's own products in every status (drafts, off sale, archived), with the same filters and sort."""
+    _check_price_range(query)
+    statement, words = apply_filters(owned_by(principal, Product.id), query)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page_ids = db.session.scalars(
+        statement.order_by(*_ordering(query.sort, words))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    ).all()
+    details = _with_details(owned_by(principal).where(Product.id.in_(page_ids)))
+    by_id = {product.id: product for product in db.session.scalars(details).unique()} if page_ids else {}
+    items = [by_id[product_id] for product_id in page_ids]
+    return Page(items=items, total=total or 0, page=query.page, per_page=query.per_page)
+
+
+def get_own_product(principal: Principal, product_id: int) -> Product:
+    """One of the caller's own products in any status; NotFound for anyone else's (never confirm it exists)."""
+    if not (principal.is_admin or principal.producer_id is not None):
+        raise NotFound(f"No product with id {product_id} is on sale.")
+    product = db.session.scalars(_with_details(owned_by(principal).where(Product.id == product_id))).unique().first()
+    if product is None:
+        raise NotFound(f"No product with id {product_id} is on sale.")
+    return product
+
+
 def get_product(product_id: int, today: date) -> Product:
     """One publicly listed product, or NotFound."""
     statement = publicly_listed(today).where(Product.id == product_id)
@@ -284,8 +322,8 @@ def _category_ids(code: str) -> list[int]:
 
 def _producer_id(slug_or_id: str) -> int:
     condition = Producer.slug == slug_or_id
-    if slug_or_id.isdigit():
-        condition = or_(condition, Producer.id == int(slug_or_id))
+    if (producer_id := parse_id(slug_or_id)) is not None:
+        condition = or_(condition, Producer.id == producer_id)
     producer_id = db.session.scalar(select(Producer.id).where(condition).limit(1))
     if producer_id is None:
         raise InvalidInput(f"There is no producer '{slug_or_id}'.", {"producer": [f"Unknown producer '{slug_or_id}'."]})

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from catalogue import clock
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
+from catalogue.ids import parse_id
 from catalogue.producers.models import Producer
 from catalogue.products.models import Product
 from catalogue.products.services import publicly_listed
@@ -36,9 +37,10 @@ def sitemap_part(number: str):
     """One file of a split sitemap: `pages`, or the n-th block of products."""
     if number == "pages":
         return _xml("seo/sitemap.xml", urls=_page_urls())
-    if not number.isdigit() or int(number) < 1:
+    block = parse_id(number)  # bounded: a 30-digit block number is not found, not an OFFSET overflow
+    if block is None:
         return Response("Not found", status=404)
-    offset = (int(number) - 1) * URLS_PER_SITEMAP
+    offset = (block - 1) * URLS_PER_SITEMAP
     return _xml("seo/sitemap.xml", urls=_product_urls(clock.today(), offset, URLS_PER_SITEMAP))
 
 

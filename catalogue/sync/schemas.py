@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from catalogue import clock
+from catalogue.ids import MAX_ID
 from catalogue.products.schemas import ProductSchema, UtcDateTime
 from catalogue.sync.models import LISTING_STATUSES
 from catalogue.sync.services import MAX_FEED_LIMIT, is_listable
@@ -43,7 +44,7 @@ class CursorSchema(Strict):
 class ListingInputSchema(Strict):
     external_id = fields.String(allow_none=True, validate=validate.Length(max=80))
     status = fields.String(required=True, validate=validate.OneOf(LISTING_STATUSES))
-    synced_version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    synced_version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
     error = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 

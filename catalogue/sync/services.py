@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from catalogue.accounts.principal import Principal
-from catalogue.errors import InvalidInput, NotFound, PermissionDenied
+from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.products.models import Category, Certificate, Product
@@ -169,12 +169,17 @@ def get_cursor(marketplace: str) -> str:
 
 
 def save_cursor(marketplace: str, cursor: str) -> str:
-    """Remember how far the marketplace's job has recorded; it never moves backwards."""
+    """Remember how far the marketplace's job has recorded; moving it backwards is a Conflict, and changes nothing."""
     check_marketplace(marketplace)
     position = decode_cursor(cursor)
     saved = db.session.get(SyncCursor, marketplace) or SyncCursor(marketplace=marketplace, change_seq=0, product_id=0)
-    if position > (saved.change_seq, saved.product_id):
-        saved.change_seq, saved.product_id = position
+    if position < (saved.change_seq, saved.product_id):
+        current = encode_cursor(saved.change_seq, saved.product_id)
+        raise Conflict(
+            f"The cursor is behind the one saved for {marketplace} ({current}): a cursor never moves back.",
+            {"cursor": [f"Must not be behind {current}."]},
+        )
+    saved.change_seq, saved.product_id = position
     db.session.add(saved)
     db.session.commit()
     return encode_cursor(saved.change_seq, saved.product_id)
@@ -191,7 +196,7 @@ def record_marketplace_sale(
     check_marketplace(marketplace)
     existing = _sale(marketplace, external_order_id)
     if existing is not None:
-        return existing, False
+        return _same_sale(existing, lines), False
     sale = MarketplaceSale(marketplace=marketplace, external_order_id=external_order_id)
     skus = {line["sku"] for line in lines}
     products = {product.sku: product for product in db.session.scalars(select(Product).where(Product.sku.in_(skus)))}
@@ -213,8 +218,19 @@ def record_marketplace_sale(
         db.session.commit()
     except IntegrityError:  # the same sale reported twice at once: the other report took the stock
         db.session.rollback()
-        return _sale(marketplace, external_order_id), False
+        return _same_sale(_sale(marketplace, external_order_id), lines), False
     return sale, True
+
+
+def _same_sale(recorded: MarketplaceSale, lines: list[dict]) -> MarketplaceSale:
+    """The recorded sale, when `lines` are what it recorded; a Conflict when the same id comes with other lines."""
+    sent = sorted((line["sku"], line["quantity"]) for line in lines)
+    if sent != sorted((line.sku, line.quantity) for line in recorded.lines):
+        raise Conflict(
+            f"Marketplace order {recorded.external_order_id} was already recorded with other lines; nothing changed.",
+            {"lines": ["Differ from the lines recorded for this external_order_id."]},
+        )
+    return recorded
 
 
 def _sale(marketplace: str, external_order_id: str) -> MarketplaceSale | None:

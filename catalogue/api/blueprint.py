@@ -1,0 +1,81 @@
+"""The API's flask-smorest Blueprint: JSON bodies only, and the error answers of each route documented.
+
+Every route documents the refusals it can give (the contract's error body), so the
+OpenAPI document says what a client must handle; `refuses` adds them, and the auth
+decorators (catalogue.api.auth) add 401/403 and the bearer security themselves.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from http import HTTPStatus
+
+from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+BEARER_SCHEME = "bearerAuth"
+
+REFUSALS = {
+    401: "No valid API token: send `Authorization: Bearer <token>`.",
+    403: "The token's scopes (or its producer) do not allow this.",
+    404: "No such thing, or not visible to this caller.",
+    409: "The request conflicts with the current state; nothing was changed.",
+    412: "`If-Match` does not match the product's current ETag; nothing was written.",
+    415: "The body is not JSON: send it with `Content-Type: application/json`.",
+    422: "Invalid input; `errors` names the fields.",
+    428: (
+        "`If-Match` is missing: GET the product, send its `ETag` back as `If-Match` "
+        "(or `If-Match: *` to overwrite whatever is there)."
+    ),
+}
+
+
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, but a body that is not JSON is a 415 instead of being read as no body at all."""
+
+    def _raw_load_json(self, req):
+        if req.get_data(cache=True) and not is_json_request(req):
+            abort(
+                415,
+                message="Send the body as JSON, with Content-Type: application/json.",
+                messages={"Content-Type": [f"Must be application/json, not {req.mimetype or 'missing'}."]},
+            )
+        return super()._raw_load_json(req)
+
+
+def refuses(*statuses: int, described: dict[int, str] | None = None):
+    """Decorator: document these error answers of a route (descriptions from REFUSALS unless `described`)."""
+    descriptions = {**REFUSALS, **(described or {})}
+
+    def decorator(view):
+        apidoc = view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        responses = apidoc.setdefault("response", {}).setdefault("responses", {})
+        for status in statuses:
+            description = descriptions.get(status) or HTTPStatus(status).phrase
+            answer = {"schema": ErrorSchema, "description": description, "content_type": None}
+            responses.setdefault(status, []).append(answer)
+        return view
+
+    return decorator
+
+
+def secured(view, optional: bool = False):
+    """Document that a route takes the bearer token (`optional`: anonymous callers too)."""
+    apidoc = view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    security = [{BEARER_SCHEME: []}]
+    apidoc["manual_doc"] = {**apidoc.get("manual_doc", {}), "security": [{}, *security] if optional else security}
+    return view
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint whose JSON arguments refuse non-JSON bodies (and document it)."""
+
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's `arguments`; a JSON body also documents the 415 a non-JSON body gets."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorator
+        return lambda view: refuses(415)(decorator(view))
