@@ -55,7 +55,9 @@ def state_of(product: Product, today: date) -> ProductState:
     """One product's certificate state and whether shoppers can see it."""
     certificate = product.current_certificate
     state = certificate_state(certificate, today)
-    return ProductState(product, certificate, state, product.status == "active" and state in ("valid", "expiring"))
+    approved_and_active = product.status == "active" and product.review_status == "approved"
+    on_storefront = approved_and_active and state in ("valid", "expiring")
+    return ProductState(product, certificate, state, on_storefront)
 
 
 def valid_certificates(producer_id: int, today: date) -> list[Certificate]:

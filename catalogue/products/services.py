@@ -78,13 +78,14 @@ def refresh_derived_fields(product: Product) -> None:
 
 
 def publicly_listed(today: date, *columns) -> Select:
-    """Products a shopper may see: active and rated by a certificate valid today."""
+    """Products a shopper may see: approved by the office, active and rated by a certificate valid today."""
     return (
         select(*(columns or (Product,)))
         .select_from(Product)
         .join(Product.current_certificate)
         .where(
             Product.status == "active",
+            Product.review_status == "approved",
             likely(Certificate.issued_on <= today),
             likely(Certificate.expires_on >= today),
         )
