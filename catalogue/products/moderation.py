@@ -34,6 +34,11 @@ class NotPending(Conflict):
     """The listing was decided meanwhile (or never asked): nothing to approve or reject."""
 
 
+def pending_count() -> int:
+    """How many listings wait for the office."""
+    return db.session.scalar(select(func.count(Product.id)).where(Product.review_status == "pending")) or 0
+
+
 def pending_listings(page: int = 1, per_page: int = 50) -> Page[Product]:
     """Listings waiting for the office, oldest request first, with what each asks."""
     waiting = select(Product).where(Product.review_status == "pending")
