@@ -65,7 +65,7 @@ class ProductForm(FlaskForm):
 class ProductCreateForm(ProductForm):
     """A new listing: the category, the certificate and the status are the user's choice, never a default."""
 
-    category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(CHOOSE)])
+    category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(CHOOSE)], default="")
     status = SelectField(
         _l("Trạng thái"),
         choices=[PLEASE_CHOOSE, ("draft", _l("Bản nháp: chưa bán")), ("active", _l("Đang bán"))],
