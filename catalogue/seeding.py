@@ -226,6 +226,7 @@ def _insert_product_rows(batch: list[dict], change_seq: int) -> dict[str, int]:
         "price_vnd",
         "stock",
         "status",
+        "review_status",
         "is_sample",
         "producer_id",
         "category_id",
@@ -377,6 +378,7 @@ def _spec(*, sku, name, description, producer, locality, category, image_path=""
         "name": name,
         "description": description,
         "status": "active",
+        "review_status": "approved",  # the office publishes the seed catalogue itself
         "producer_id": producer.id,
         "category_id": category.id,
         "locality_id": locality.id,

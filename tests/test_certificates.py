@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from catalogue import clock
 from catalogue.accounts.models import AuditEntry
 from catalogue.accounts.principal import SYSTEM, Principal
 from catalogue.errors import InvalidInput, PermissionDenied
 from catalogue.extensions import db
-from catalogue.products import certificates, editing
+from catalogue.products import certificates, editing, moderation
 from catalogue.products.dashboard import product_states, valid_certificates
 from catalogue.products.models import Certificate, CertificateEvent, Product
 from catalogue.seeding import expiry_for
@@ -120,15 +121,22 @@ def test_a_certificate_the_product_was_re_rated_past_rates_no_new_listing(app, c
     assert "OCOP 3 sao" in client.get(f"/products/{product.slug}").get_data(as_text=True)
 
 
-def test_a_pack_size_rated_by_the_producers_certificate_carries_a_copy_that_points_at_it(app, catalogue):
-    product, maker = catalogue["product"], catalogue["maker"]
-
+def _pack_size_approved(product: Product, maker) -> Product:
+    """A producer's new pack size naming its certificate, as the office approves it."""
     listing = editing.create_product(
         _producer_principal(maker.id),
         {"name": "Miến dong Bình Liêu 1 kg", "unit": "gói 1 kg", "price_vnd": 150000, "status": "active",
          "category": "thuc-pham-che-bien", "certificate_no": product.current_certificate.certificate_no},
         TODAY,
     )
+    assert listing.current_certificate is None  # not rated until the office decides
+    return moderation.approve_listing(SYSTEM, listing.id, TODAY, clock.now())
+
+
+def test_a_pack_size_rated_by_the_producers_certificate_carries_a_copy_that_points_at_it(app, catalogue):
+    product, maker = catalogue["product"], catalogue["maker"]
+
+    listing = _pack_size_approved(product, maker)
 
     copy = listing.current_certificate
     original = product.current_certificate_id
@@ -347,12 +355,7 @@ def test_withdrawing_falls_back_to_the_previous_certificate_then_takes_the_produ
 
 def test_withdrawing_an_original_withdraws_the_copy_on_its_pack_size(app, catalogue):
     product, maker = catalogue["product"], catalogue["maker"]
-    listing = editing.create_product(
-        _producer_principal(maker.id),
-        {"name": "Miến dong Bình Liêu 1 kg", "unit": "gói 1 kg", "price_vnd": 150000, "status": "active",
-         "category": "thuc-pham-che-bien", "certificate_no": product.current_certificate.certificate_no},
-        TODAY,
-    )
+    listing = _pack_size_approved(product, maker)
     shop = app.test_client()
     assert _ocop(shop, listing.id)["stars"] == 4
     feed_positions = {product.id: product.change_seq, listing.id: listing.change_seq}

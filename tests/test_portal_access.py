@@ -65,7 +65,7 @@ def _office_only() -> dict:
 FORMS = {
     "product create": (
         "/portal/products/new",
-        {**PRODUCT_FORM, "stock": "20", "certificate_no": "", "producer": "htx-mien-dong-binh-lieu"},
+        {**PRODUCT_FORM, "stock": "20", "certificate_no": "none", "producer": "htx-mien-dong-binh-lieu"},
         _any_signed_in(SEE_OTHER),
     ),
     "product edit": ("/portal/products/{product}", {**PRODUCT_FORM, "version": "current"}, _owner_only()),

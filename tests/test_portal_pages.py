@@ -53,13 +53,13 @@ def _new_product(client, **overrides):
         "stock": "20",
         "description": '<p onclick="x()">Miến <b>dai</b><script>alert(1)</script></p>',
         "status": "active",
-        "certificate_no": "",
+        "certificate_no": "none",
     }
     data.update(overrides)
     return client.post("/portal/products/new", data=data)
 
 
-def test_a_listing_rated_by_the_producers_certificate_is_on_the_storefront(app, world):
+def test_a_listing_rated_by_the_producers_certificate_is_on_the_storefront_once_the_office_approves(app, world):
     client = portal_client(app, world, "owner")
     certificate_no = world["product"].current_certificate.certificate_no
 
@@ -69,8 +69,21 @@ def test_a_listing_rated_by_the_producers_certificate_is_on_the_storefront(app, 
     created = _product("Miến dong túi 1 kg")
     assert response.headers["Location"] == f"/portal/products/{created.id}"
     assert created.producer_id == world["owner_producer"].id
-    assert created.current_certificate.certificate_no == certificate_no
+    assert (created.review_status, created.requested_certificate.certificate_no) == ("pending", certificate_no)
+    assert created.current_certificate is None
     assert created.description == "<p>Miến <b>dai</b></p>"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Chờ văn phòng OCOP duyệt: chưa hiển thị trên cửa hàng" in page
+    assert f"đề nghị xếp hạng theo giấy chứng nhận {certificate_no}" in page
+    assert "Miến dong túi 1 kg" not in client.get("/products?q=mien+dong+tui").get_data(as_text=True)
+    office = portal_client(app, world, "admin")
+
+    approved = office.post(
+        f"/portal/admin/reviews/{created.id}/approve", data={"csrf_token": csrf_token(office, "/portal/admin/reviews")}
+    )
+
+    assert approved.status_code == 303
+    assert _product("Miến dong túi 1 kg").current_certificate.certificate_no == certificate_no
     assert "Miến dong túi 1 kg" in client.get("/products?q=mien+dong+tui").get_data(as_text=True)
 
 

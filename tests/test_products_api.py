@@ -21,6 +21,7 @@ PRODUCT_KEYS = {
     "url",
     "version",
     "updated_at",
+    "review",  # a compatible extension: why a producer's listing is not public (issue 15)
 }
 
 
@@ -45,6 +46,12 @@ def test_list_has_the_contract_shape(client):
     assert set(product["category"]) == {"code", "name", "group"}
     assert set(product["producer"]) == {"id", "slug", "name"}
     assert set(product["ocop"]) == {"stars", "certificate_no", "issuing_level", "issued_on", "expires_on"}
+    assert product["review"] == {
+        "status": "approved",
+        "reason": None,
+        "reviewed_at": None,
+        "requested_certificate_no": None,
+    }
     assert product["url"] == f"http://shop.test/products/{product['slug']}"
     assert product["images"][0]["url"].startswith("http://shop.test/media/")
     assert product["updated_at"].endswith("Z")

@@ -21,11 +21,14 @@ from catalogue.portal.wording import field_errors
 from catalogue.producers.editing import create_producer
 from catalogue.producers.models import Producer
 from catalogue.products import certificates, editing
-from catalogue.products.dashboard import product_states, state_of
+from catalogue.products.dashboard import state_of
 from catalogue.products.models import Certificate, Product
+from catalogue.products.moderation import pending_count
+from catalogue.products.services import office_catalogue
 from catalogue.sync.services import listings_by_product
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
+ADMIN_PAGE_SIZE = 50
 
 
 @portal_admin.before_request
@@ -92,10 +95,19 @@ def users():
 
 @portal_admin.get("/products")
 def products():
-    """Every product with its certificate state, to moderate and to renew certificates."""
+    """Every product with its certificate and review state, page by page; searched as the shop searches."""
     query = request.args.get("q", "").strip()[:100]
+    raw_page = request.args.get("page", "1")
+    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 100_000 else 1
+    found = office_catalogue(query, page_number, ADMIN_PAGE_SIZE)
+    today = clock.today()
     return render_template(
-        "portal/admin/products.html", states=product_states(None, clock.today(), query, limit=200), query=query
+        "portal/admin/products.html",
+        states=[state_of(product, today) for product in found.items],
+        page=found,
+        pages=max(1, -(-found.total // found.per_page)),
+        query=query,
+        pending=pending_count(),
     )
 
 

@@ -21,6 +21,11 @@ from catalogue.forms import Form, length
 from catalogue.products.schemas import MAX_PRICE_VND
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
+CHOOSE = _l("Vui lòng chọn một mục.")
+# A select's empty first option: nothing is chosen for the user.
+PLEASE_CHOOSE = ("", _l("— Chọn —"))
+# The producer says so explicitly when a listing has no certificate yet (it then stays off the shop).
+NO_CERTIFICATE = "none"
 STOCK_RANGE = _l("Từ 0 đến 1.000.000.")
 
 
@@ -58,13 +63,22 @@ class ProductForm(Form):
 
 
 class ProductCreateForm(ProductForm):
+    """A new listing: the category, the certificate and the status are the user's choice, never a default."""
+
+    category = SelectField(_l("Bộ sản phẩm OCOP"), validators=[DataRequired(CHOOSE)], default="")
+    status = SelectField(
+        _l("Trạng thái"),
+        choices=[PLEASE_CHOOSE, ("draft", _l("Bản nháp: chưa bán")), ("active", _l("Đang bán"))],
+        validators=[DataRequired(CHOOSE)],
+        default="",
+    )
     stock = IntegerField(
         _l("Tồn kho"),
         validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1_000_000, message=STOCK_RANGE)],
         default=0,
     )
-    certificate_no = SelectField(_l("Giấy chứng nhận OCOP"), validators=[Optional()])
-    producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
+    certificate_no = SelectField(_l("Giấy chứng nhận OCOP"), validators=[DataRequired(CHOOSE)], default="")
+    producer = SelectField(_l("Chủ thể OCOP"), validators=[DataRequired(CHOOSE)], default="")
     submit = SubmitField(_l("Thêm sản phẩm"))
 
 
@@ -147,3 +161,13 @@ class StatusForm(Form):
         choices=[("active", _l("Đang bán")), ("draft", _l("Bản nháp")), ("archived", _l("Đã lưu trữ"))],
     )
     submit = SubmitField(_l("Đổi trạng thái"))
+
+
+class RejectForm(Form):
+    """The office refuses a listing, and says why (its producer reads it)."""
+
+    reason = TextAreaField(
+        _l("Lý do không duyệt"),
+        validators=[DataRequired(REQUIRED), length(max=1000)],
+    )
+    submit = SubmitField(_l("Không duyệt"))

@@ -21,6 +21,8 @@ from catalogue.formatting import vn_date
 from catalogue.orders.fulfilment import mark_shipped, orders_for_producer
 from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import (
+    NO_CERTIFICATE,
+    PLEASE_CHOOSE,
     ButtonForm,
     ImageForm,
     ProductCreateForm,
@@ -70,36 +72,42 @@ def dashboard():
 
 @portal.route("/products/new", methods=["GET", "POST"])
 def new_product():
-    """A new listing, rated by one of the producer's valid certificates."""
+    """A new listing: the user chooses its category, certificate and status; the page says what shoppers will see."""
     principal = current_principal()
+    today = clock.today()
     form = ProductCreateForm()
-    form.category.choices = category_choices()
+    form.category.choices = [PLEASE_CHOOSE, *category_choices()]
     if principal.is_admin:
         del form.certificate_no
         producers = db.session.execute(select(Producer.slug, Producer.name).order_by(Producer.name_sort_key)).all()
-        form.producer.choices = [(slug, name) for slug, name in producers]
+        form.producer.choices = [PLEASE_CHOOSE, *((slug, name) for slug, name in producers)]
     else:
         del form.producer
-        form.certificate_no.choices = [("", gettext("— Chưa có, văn phòng OCOP sẽ bổ sung —"))] + [
-            (c.certificate_no, f"{c.certificate_no} · {c.stars}★ · {vn_date(c.expires_on)}")
-            for c in valid_certificates(principal.producer_id, clock.today())
+        form.certificate_no.choices = [
+            PLEASE_CHOOSE,
+            *(
+                (c.certificate_no, f"{c.certificate_no} · {c.stars}★ · {vn_date(c.expires_on)}")
+                for c in valid_certificates(principal.producer_id, today)
+            ),
+            (NO_CERTIFICATE, gettext("Chưa có giấy chứng nhận: sản phẩm sẽ không hiển thị trên cửa hàng")),
         ]
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in PRODUCT_FIELDS + ("stock",)}
         values["description"] = values["description"] or ""
         if principal.is_admin:
             values["producer"] = form.producer.data
-        elif form.certificate_no.data:
+        elif form.certificate_no.data != NO_CERTIFICATE:
             values["certificate_no"] = form.certificate_no.data
         try:
-            product = editing.create_product(principal, values, clock.today())
+            product = editing.create_product(principal, values, today)
         except InvalidInput as error:
-            db.session.rollback()
             field_errors(form, error)
         else:
             flash(gettext("Đã thêm sản phẩm “%(name)s”.", name=product.name), "success")
             return redirect(url_for("portal.product", product_id=product.id), code=303)
-    return render_template("portal/new_product.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "portal/new_product.html", form=form, office=principal.is_admin
+    ), 422 if form.errors else 200
 
 
 @portal.route("/products/<int:product_id>", methods=["GET", "POST"])
@@ -107,26 +115,37 @@ def product(product_id: int):
     """Edit a product's details (optimistic: refused if it changed since the form was shown)."""
     principal = current_principal()
     found = editing.editable_product(principal, product_id)
-    form = ProductEditForm(obj=found, category=found.category.code, version=found.version)
-    form.category.choices = category_choices()
-    if found.status == "archived":
-        form.status.choices = [*form.status.choices, ("archived", gettext("Đã lưu trữ"))]
+    form = _edit_form(found)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in PRODUCT_FIELDS}
         values["description"] = values["description"] or ""
         try:
-            editing.update_product(principal, product_id, values, _version(form.version.data))
+            editing.update_product(principal, product_id, values, _version(form.version.data), clock.today())
         except InvalidInput as error:
-            db.session.rollback()
             field_errors(form, error)
         except Conflict:
-            db.session.rollback()
             flash(gettext("Sản phẩm vừa được thay đổi ở nơi khác. Vui lòng xem lại và lưu lần nữa."), "warning")
             return redirect(url_for("portal.product", product_id=product_id), code=303)
         else:
             flash(gettext("Đã lưu thay đổi."), "success")
             return redirect(url_for("portal.product", product_id=product_id), code=303)
     return _product_page(found, edit_form=form)
+
+
+def _edit_form(found, from_request: bool = True) -> ProductEditForm:
+    """The edit form showing the product as it is (each field's value as the form submits it).
+
+    Built from plain values, not `obj=`: WTForms prefers `obj.category` (a Category) to any
+    keyword, no option of the select then matches, and the browser submits the first one.
+    """
+    current = {name: getattr(found, name) for name in PRODUCT_FIELDS if name != "category"}
+    current["category"] = found.category.code
+    options = {} if from_request else {"formdata": None}
+    form = ProductEditForm(**options, data={**current, "version": found.version})
+    form.category.choices = category_choices()
+    if found.status == "archived":
+        form.status.choices = [*form.status.choices, ("archived", gettext("Đã lưu trữ"))]
+    return form
 
 
 @portal.post("/products/<int:product_id>/stock")
@@ -162,7 +181,6 @@ def add_image(product_id: int):
         try:
             images.add_image(principal, product_id, data, upload.filename or "", current_app.config["MEDIA_ROOT"])
         except images.ImageRejected as error:
-            db.session.rollback()
             form.image.errors = [image_error(error.reason)]
         else:
             flash(gettext("Đã thêm ảnh."), "success")
@@ -180,8 +198,7 @@ def remove_image(product_id: int, image_id: int):
 
 def _product_page(found, edit_form=None, stock_form=None, image_form=None):
     if edit_form is None:
-        edit_form = ProductEditForm(formdata=None, obj=found, category=found.category.code, version=found.version)
-        edit_form.category.choices = category_choices()
+        edit_form = _edit_form(found, from_request=False)
     stock_form = stock_form or StockForm(formdata=None, stock=found.stock)
     image_form = image_form or ImageForm(formdata=None)
     failed = any(form.errors for form in (edit_form, stock_form, image_form))

@@ -117,16 +117,20 @@ def producer_ratings(producer_id: int, today: date) -> list[Certificate]:
     return list(chosen.values())
 
 
-def rate_with_producer_certificate(product: Product, certificate_no: str, today: date) -> Certificate:
-    """Rate a new listing (another pack size, say) with a copy of a certificate rating a product of its producer."""
-    source = next(
-        (held for held in producer_ratings(product.producer_id, today) if held.certificate_no == certificate_no), None
-    )
+def producer_certificate(producer_id: int, certificate_no: str, today: date) -> Certificate:
+    """The certificate with this number that rates one of the producer's products today, or InvalidInput."""
+    held = producer_ratings(producer_id, today)
+    source = next((certificate for certificate in held if certificate.certificate_no == certificate_no), None)
     if source is None:
         raise InvalidInput(
             f"None of your valid certificates is number {certificate_no}.",
             {"certificate_no": ["Not one of your valid certificates."]},
         )
+    return source
+
+
+def rate_by_copy_of(product: Product, source: Certificate) -> Certificate:
+    """Rate another listing (a pack size, say) by a copy of `source`, linked to it and kept in its own history."""
     certificate = Certificate(
         product=product,
         stars=source.stars,

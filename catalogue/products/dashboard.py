@@ -47,7 +47,8 @@ def state_of(product: Product, today: date) -> ProductState:
     """One product's certificate state and whether shoppers can see it."""
     state = certificates.certificate_state(product, today)
     rated = certificates.rating_of(product, today) is not None
-    return ProductState(product, product.current_certificate, state, product.status == "active" and rated)
+    on_storefront = product.status == "active" and product.review_status == "approved" and rated
+    return ProductState(product, product.current_certificate, state, on_storefront)
 
 
 def valid_certificates(producer_id: int, today: date) -> list[Certificate]:

@@ -15,6 +15,7 @@ import nh3
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalogue import clock
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -22,10 +23,11 @@ from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
 from catalogue.products import certificates
-from catalogue.products.models import Category, Product
+from catalogue.products.models import Category, Certificate, Product
 from catalogue.products.services import refresh_derived_fields
 from catalogue.seeding import unique_slug
 from catalogue.text import nfc, slugify
+from catalogue.transactions import use_case
 
 PRODUCER_FIELDS = frozenset({"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category"})
 ADMIN_FIELDS = PRODUCER_FIELDS | {"locality", "producer"}
@@ -62,12 +64,18 @@ def may_edit(principal: Principal, producer_id: int) -> bool:
     return principal.is_admin or (principal.can("catalogue:write") and principal.owns_producer(producer_id))
 
 
+@use_case
 def create_product(principal: Principal, values: dict, today: date) -> Product:
-    """A new product (draft unless `status` says otherwise), rated by one of the producer's certificates."""
+    """A new product (draft unless `status` says otherwise), rated by one of the producer's certificates.
+
+    The office's listings are public once active and rated; a producer's wait for the
+    office's approval (catalogue.products.moderation), and so does the certificate it names.
+    """
     _check_fields(principal, values)
     producer = _producer_for(principal, values.get("producer"))
     certificate_no = values.pop("certificate_no", None)
-    product = Product(status="draft", stock=0, version=1)
+    review_status = "approved" if principal.is_admin else "pending"
+    product = Product(status="draft", stock=0, version=1, review_status=review_status, rejection_reason="")
     with db.session.no_autoflush:  # the row is complete only once sku and slug are chosen
         db.session.add(product)
         product.producer, product.locality = producer, producer.locality
@@ -77,30 +85,48 @@ def create_product(principal: Principal, values: dict, today: date) -> Product:
         refresh_derived_fields(product)
     db.session.flush()
     if certificate_no:
-        _rate_with_existing_certificate(product, certificate_no, today)
+        changes.update(_name_certificate(principal, product, certificate_no, today))
+    changes["review_status"] = [None, product.review_status]
     record(principal, "product.create", "product", product.id, changes)
-    db.session.commit()
     return product
 
 
-def update_product(principal: Principal, product_id: int, values: dict, expected_version: int | None) -> Product:
-    """Change some fields; refused with 412 when `expected_version` is not the current one."""
+@use_case
+def update_product(
+    principal: Principal, product_id: int, values: dict, expected_version: int | None, today: date | None = None
+) -> Product:
+    """Change some fields; refused with 412 when `expected_version` is not the current one.
+
+    A producer naming a certificate (a re-rating) sends the listing back to the office's
+    review, and so does a producer's edit of a rejected listing; the office's edits never do.
+    """
     product = editable_product(principal, product_id)
     _check_version(product, expected_version)
     _check_fields(principal, values)
+    values = dict(values)
+    certificate_no = values.pop("certificate_no", None)
+    review_before = product.review_status
     changes = _apply(product, values)
+    if certificate_no:
+        changes.update(_name_certificate(principal, product, certificate_no, today or clock.today()))
+    elif not principal.is_admin and product.review_status == "rejected" and set(changes) - {"stock"}:
+        _ask_for_review(product, product.requested_certificate)
+    if product.review_status != review_before:
+        changes["review_status"] = [review_before, product.review_status]
     if changes:
         refresh_derived_fields(product)
         record(principal, "product.update", "product", product.id, changes)
-    _commit_versioned()
+    _flush_versioned()
     return product
 
 
+@use_case
 def archive_product(principal: Principal, product_id: int, expected_version: int | None = None) -> Product:
     """Archive (never delete: orders refer to it); it leaves the storefront and the marketplaces."""
     return update_product(principal, product_id, {"status": "archived"}, expected_version)
 
 
+@use_case
 def set_stock(principal: Principal, product_id: int, stock: int, expected_version: int | None = None) -> Product:
     """Set the stock count after a stocktake or a new batch."""
     return update_product(principal, product_id, {"stock": stock}, expected_version)
@@ -114,11 +140,11 @@ def _check_version(product: Product, expected_version: int | None) -> None:
         )
 
 
-def _commit_versioned() -> None:
+def _flush_versioned() -> None:
+    """Write now, so a concurrent change is a 412 here (the use case then rolls back)."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError as error:  # someone else committed between our read and our write
-        db.session.rollback()
         raise PreconditionFailed("The product changed while saving; read it again.") from error
 
 
@@ -188,6 +214,27 @@ def _next_sku(locality: Locality) -> str:
     return f"{prefix}{number:04d}"
 
 
-def _rate_with_existing_certificate(product: Product, certificate_no: str, today: date) -> None:
-    """A new listing (another pack size, say) is covered by a certificate rating one of the producer's products."""
-    certificates.rate_with_producer_certificate(product, certificate_no, today)
+def _name_certificate(principal: Principal, product: Product, certificate_no: str, today: date) -> dict:
+    """Rate `product` by one of its producer's valid certificates: at once for the office, else on approval."""
+    source = certificates.producer_certificate(product.producer_id, certificate_no, today)
+    if source.product_id == product.id:  # it already rates the product it was issued for
+        return {}
+    if principal.is_admin:
+        before = product.current_certificate
+        certificates.rate_by_copy_of(product, source)
+        product.requested_certificate = None
+        return {"certificate": [_number(before), source.certificate_no]}
+    before = product.requested_certificate
+    _ask_for_review(product, source)
+    return {} if before is source else {"requested_certificate": [_number(before), source.certificate_no]}
+
+
+def _number(certificate: Certificate | None) -> str | None:
+    return certificate.certificate_no if certificate else None
+
+
+def _ask_for_review(product: Product, requested: Certificate | None) -> None:
+    """Put the listing in the office's queue; the last decision no longer applies."""
+    product.review_status = "pending"
+    product.requested_certificate = requested
+    product.reviewed_by, product.reviewed_at, product.rejection_reason = None, None, ""

@@ -22,6 +22,7 @@ from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.products.editing import editable_product
 from catalogue.products.models import ProductImage
+from catalogue.transactions import use_case
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_BYTES = 5 * 1024 * 1024
@@ -38,6 +39,7 @@ class ImageRejected(InvalidInput):
         self.reason = reason
 
 
+@use_case
 def add_image(principal: Principal, product_id: int, file_bytes: bytes, filename: str, media_root: str) -> ProductImage:
     """Check, re-encode (JPEG, no metadata, at most 1600 px) and attach a photo to the product."""
     product = editable_product(principal, product_id)
@@ -60,12 +62,18 @@ def add_image(principal: Principal, product_id: int, file_bytes: bytes, filename
     db.session.add(image)
     db.session.flush()
     record(principal, "image.add", "product", product.id, {"image": [None, image.path], "upload": [None, filename]})
-    db.session.commit()
     return image
 
 
 def remove_image(principal: Principal, product_id: int, image_id: int, media_root: str) -> None:
-    """Detach a photo from the product and delete its file."""
+    """Detach a photo from the product, then (once that is committed) delete its file."""
+    path = _detach_image(principal, product_id, image_id)
+    if path.startswith("products/"):  # seeded placeholders are shared; only uploads are deleted
+        (Path(media_root) / path).unlink(missing_ok=True)
+
+
+@use_case
+def _detach_image(principal: Principal, product_id: int, image_id: int) -> str:
     product = editable_product(principal, product_id)
     image = next((image for image in product.images if image.id == image_id), None)
     if image is None:
@@ -73,9 +81,7 @@ def remove_image(principal: Principal, product_id: int, image_id: int, media_roo
     path = image.path
     product.images.remove(image)
     record(principal, "image.remove", "product", product.id, {"image": [path, None]})
-    db.session.commit()
-    if path.startswith("products/"):  # seeded placeholders are shared; only uploads are deleted
-        (Path(media_root) / path).unlink(missing_ok=True)
+    return path
 
 
 def _decoded(file_bytes: bytes) -> Image.Image:

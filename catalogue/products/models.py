@@ -25,6 +25,8 @@ from catalogue.models_base import Timestamped, utcnow
 from catalogue.producers.models import Producer
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
+# The office's review of a listing: only an approved one is ever public, whatever its status.
+REVIEW_STATUSES = ("approved", "pending", "rejected")
 ISSUING_LEVELS = ("central", "province", "district")
 OCOP_STARS = (3, 4, 5)
 CERTIFICATE_ACTIONS = ("recorded", "corrected", "withdrawn")
@@ -66,10 +68,11 @@ class Product(Timestamped, db.Model):
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
         CheckConstraint("price_vnd >= 0", name="ck_products_price_not_negative"),
         CheckConstraint(f"status IN {PRODUCT_STATUSES}", name="ck_products_status"),
+        CheckConstraint(f"review_status IN {REVIEW_STATUSES}", name="ck_products_review_status"),
         Index("ix_products_status_price", "status", "price_vnd"),
         Index("ix_products_status_name_key", "status", "name_sort_key"),
         # Covers choosing a page of the default listing without reading the wide rows.
-        Index("ix_products_listing", "status", "current_certificate_id", "name_sort_key"),
+        Index("ix_products_listing", "status", "review_status", "current_certificate_id", "name_sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +95,15 @@ class Product(Timestamped, db.Model):
         ForeignKey("ocop_certificates.id", use_alter=True, name="fk_products_current_certificate"),
         index=True,
     )
+    # The office's review (catalogue.products.moderation): producers' new and re-rated listings wait for it.
+    review_status: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved", index=True)
+    # The certificate a producer asked to rate this listing by, until the office decides.
+    requested_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ocop_certificates.id", use_alter=True, name="fk_products_requested_certificate")
+    )
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Derived search fields, kept by the services: folded words, and a Vietnamese collation key.
     search_name: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -107,6 +119,9 @@ class Product(Timestamped, db.Model):
     locality: Mapped[Locality] = relationship()
     current_certificate: Mapped[Certificate | None] = relationship(
         foreign_keys=[current_certificate_id], post_update=True
+    )
+    requested_certificate: Mapped[Certificate | None] = relationship(
+        foreign_keys=[requested_certificate_id], post_update=True
     )
     certificates: Mapped[list[Certificate]] = relationship(
         back_populates="product",

@@ -152,6 +152,30 @@ class ImageSchema(Schema):
     height = fields.Integer()
 
 
+class OfTheSameObject(fields.Nested):
+    """A nested object read from the same object's own attributes (documented as its own schema)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj
+
+
+class ReviewSchema(Schema):
+    """The office's review: why a producer's listing is not public yet (pending) or at all (rejected)."""
+
+    status = fields.String(
+        attribute="review_status",
+        metadata={"description": "approved, pending (waiting for the OCOP office) or rejected."},
+    )
+    reason = fields.Function(
+        lambda product: product.rejection_reason or None, metadata={"description": "Why it was rejected."}
+    )
+    reviewed_at = UtcDateTime(allow_none=True)
+    requested_certificate_no = fields.Function(
+        lambda product: product.requested_certificate.certificate_no if product.requested_certificate else None,
+        metadata={"description": "The certificate the producer asked to be rated by, until the office decides."},
+    )
+
+
 class ProductSchema(Schema):
     """A product as the contract returns it."""
 
@@ -173,6 +197,7 @@ class ProductSchema(Schema):
     url = fields.Function(lambda product: product_url(product.slug))
     version = fields.Integer()
     updated_at = UtcDateTime()
+    review = OfTheSameObject(ReviewSchema, metadata={"description": "Only an approved product is ever public."})
 
     def dump_ocop(self, product) -> dict | None:
         certificate = product.rating_on(clock.today())

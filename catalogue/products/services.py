@@ -80,13 +80,14 @@ def refresh_derived_fields(product: Product) -> None:
 
 
 def publicly_listed(today: date, *columns) -> Select:
-    """Products a shopper may see: active and rated by a certificate valid today."""
+    """Products a shopper may see: approved by the office, active and rated by a certificate valid today."""
     return (
         select(*(columns or (Product,)))
         .select_from(Product)
         .join(Product.current_certificate)
         .where(
             Product.status == "active",
+            Product.review_status == "approved",
             likely(Certificate.issued_on <= today),
             likely(Certificate.expires_on >= today),
         )
@@ -166,6 +167,30 @@ def list_products(query: ProductQuery, today: date) -> Page[Product]:
         .offset((query.page - 1) * query.per_page)
     ).all()
     return Page(items=_in_order(page_ids, today), total=total or 0, page=query.page, per_page=query.per_page)
+
+
+def office_catalogue(q: str, page: int, per_page: int) -> Page[Product]:
+    """Every product whatever its status or review, for the OCOP office: the shop's search, or an exact SKU."""
+    statement, q = select(Product.id), q.strip()
+    words = search_words(q)[: search.MAX_QUERY_WORDS] if q else []
+    if words:
+        dialect = db.session.get_bind().dialect.name
+        statement = statement.where(or_(search.matches(dialect, words), Product.sku == q.upper()))
+    elif q:  # nothing searchable (punctuation only, "%"): only an exact SKU could match
+        statement = statement.where(Product.sku == q.upper())
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    by_name = [Product.name_sort_key, Product.id]
+    ordering = [search.relevance(words), *by_name] if words else by_name
+    page_ids = db.session.scalars(statement.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
+    by_id = {
+        product.id: product
+        for product in db.session.scalars(
+            select(Product)
+            .where(Product.id.in_(page_ids))
+            .options(joinedload(Product.current_certificate), joinedload(Product.producer))
+        )
+    }
+    return Page(items=[by_id[product_id] for product_id in page_ids], total=total, page=page, per_page=per_page)
 
 
 def _in_order(product_ids: list[int], today: date) -> list[Product]:

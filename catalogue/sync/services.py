@@ -96,8 +96,8 @@ def changes_since(cursor: str | None, limit: int) -> FeedPage:
 
 
 def is_listable(product: Product, today: date) -> bool:
-    """A marketplace may show it: active and rated by a certificate valid today."""
-    return product.status == "active" and product.rating_on(today) is not None
+    """A marketplace may show it: approved by the office, active and rated by a certificate valid today."""
+    return product.status == "active" and product.review_status == "approved" and product.rating_on(today) is not None
 
 
 @use_case
