@@ -35,11 +35,15 @@ node_modules/.installed: package.json package-lock.json
 		npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the accessibility (axe-core) browser tests will be skipped"; fi
 
-test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest
+# Two workers (pytest-xdist): the suite is ~1 500 tests on two databases; PYTEST_ARGS= runs it serially.
+PYTEST_ARGS ?= -n 2
 
-lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check catalogue tests bench seed
+test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev  ## ruff lint and format check over the whole tree (CI runs it)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-dev  ## load figures into bench/README.md (needs wrk)
 	$(BIN)/python bench/run.py

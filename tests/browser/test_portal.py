@@ -37,7 +37,7 @@ def test_a_producer_lists_a_product_with_a_photo_and_shoppers_find_it(browser, p
     page.get_by_label("Tên sản phẩm").fill(name)
     page.get_by_label("Bộ sản phẩm OCOP").select_option("thuc-pham-che-bien")
     page.get_by_label("Giấy chứng nhận OCOP").select_option(index=1)
-    page.get_by_label("Đơn vị bán").fill("túi 300 g")
+    page.get_by_label("Đơn vị bán", exact=True).fill("túi 300 g")
     page.get_by_label("Giá (đồng)").fill("65000")
     page.get_by_label("Tồn kho").fill("5")
     page.get_by_label("Mô tả").fill("Miến dong làm từ củ dong riềng Bình Liêu.")
