@@ -95,7 +95,6 @@ def test_refused_uploads_say_why_and_change_nothing(app, world, content, reason,
         images.add_image(SYSTEM, world["product"].id, data, "upload", app.config["MEDIA_ROOT"])
     assert refused.value.reason == reason
     assert list(refused.value.errors) == ["image"]
-    db.session.rollback()
     client = portal_client(app, world, "owner")
     before = (_count(ProductImage), _count(AuditEntry))
 

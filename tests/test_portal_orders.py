@@ -142,3 +142,21 @@ def test_a_bad_tracking_number_is_shown_on_the_field(app, world):
     assert response.status_code == 422
     assert "Mã vận đơn gồm 4–60 chữ cái" in response.get_data(as_text=True)
     assert _status("PAID2345") == "paid"
+
+
+def test_shipping_twice_in_the_portal_says_why_in_vietnamese_and_records_one_parcel(app, world):
+    from tests.storefront_helpers import csrf_token
+
+    client = portal_client(app, world, "owner")
+    ship = {"csrf_token": csrf_token(client, "/"), "tracking_number": "GHN-0001"}
+    assert client.post("/portal/orders/PAID2345/ship", data=ship).status_code == 303
+
+    response = client.post(
+        "/portal/orders/PAID2345/ship", data={**ship, "tracking_number": "GHN-0002"}, follow_redirects=True
+    )
+
+    html = response.get_data(as_text=True)
+    assert "Không thể ghi nhận giao hàng: đơn này chưa thanh toán hoặc phần hàng của bạn đã được gửi." in html
+    assert "already shipped" not in html
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(OrderShipment.tracking_number))) == ["GHN-0001"]

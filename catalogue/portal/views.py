@@ -232,12 +232,12 @@ def ship(code: str):
     try:
         mark_shipped(current_principal(), code, form.tracking_number.data, clock.now())
     except InvalidInput as error:
-        db.session.rollback()
         field_errors(form, error)
         return _orders_page(code, form)
-    except Conflict as error:
-        db.session.rollback()
-        flash(gettext("Không thể ghi nhận giao hàng: %(reason)s", reason=error.message), "warning")
+    except Conflict:
+        # Only a paid order not yet shipped by this producer can be shipped; the service's words are English.
+        flash(gettext("Không thể ghi nhận giao hàng: đơn này chưa thanh toán hoặc phần hàng của bạn đã được gửi."),
+              "warning")
     else:
         flash(gettext("Đơn %(code)s: đã ghi nhận giao hàng.", code=code), "success")
     return redirect(url_for("portal.orders"), code=303)

@@ -168,6 +168,7 @@ def get_cursor(marketplace: str) -> str:
     return encode_cursor(saved.change_seq, saved.product_id) if saved else ""
 
 
+@use_case
 def save_cursor(marketplace: str, cursor: str) -> str:
     """Remember how far the marketplace's job has recorded; moving it backwards is a Conflict, and changes nothing."""
     check_marketplace(marketplace)
@@ -181,10 +182,10 @@ def save_cursor(marketplace: str, cursor: str) -> str:
         )
     saved.change_seq, saved.product_id = position
     db.session.add(saved)
-    db.session.commit()
     return encode_cursor(saved.change_seq, saved.product_id)
 
 
+@use_case
 def record_marketplace_sale(
     marketplace: str, external_order_id: str, lines: list[dict]
 ) -> tuple[MarketplaceSale, bool]:
@@ -213,9 +214,9 @@ def record_marketplace_sale(
             sale_line.problem = "not enough stock"
         sale.lines.append(sale_line)
     sale.flagged = any(line.problem for line in sale.lines)
-    db.session.add(sale)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(sale)
     except IntegrityError:  # the same sale reported twice at once: the other report took the stock
         db.session.rollback()
         return _same_sale(_sale(marketplace, external_order_id), lines), False
