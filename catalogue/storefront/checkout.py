@@ -151,6 +151,21 @@ def order(code: str):
     )
 
 
+@checkout.get("/orders/<code>/vietqr.svg")
+def vietqr_image(code: str):
+    """The QR of the order's open VietQR attempt (what is still due), for whoever may pay the order."""
+    try:
+        found = wiring.order_for_buyer(code, _token_for(code))
+    except NotFound:
+        abort(404)
+    started = wiring.current_payment(found)
+    if started is None or started.transfer is None:
+        abort(404)
+    response = current_app.response_class(started.transfer.svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"  # the amount due changes as transfers arrive
+    return response
+
+
 @checkout.post("/orders/<code>/pay")
 def pay(code: str):
     """Confirm the PaymentIntent with the card Stripe.js tokenised (JSON; CSRF header)."""
