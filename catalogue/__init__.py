@@ -55,7 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from catalogue.portal import init_portal
     from catalogue.storefront import init_storefront
     from catalogue.sync.feeds import feeds
-    from catalogue.webhooks import webhooks
+    from catalogue.webhooks import payment_returns, webhooks
 
     csrf.init_app(app)
     csrf.exempt(webhooks)  # signed by Stripe, not by a browser session
@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     init_storefront(app)
     init_portal(app)
     app.register_blueprint(webhooks)
+    app.register_blueprint(payment_returns)
     app.register_blueprint(feeds)
 
     @app.get("/healthz")

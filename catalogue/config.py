@@ -49,7 +49,7 @@ def _secret_key(environment: str, instance_path: Path) -> str:
 def _payment_settings(environment: str) -> dict[str, Any]:
     """Stripe keys (test-mode placeholders outside production), reservations, shipping, mail."""
     placeholders = {
-        "STRIPE_SECRET_KEY": "sk_test_placeholder",
+        "STRIPE_SECRET_KEY": STRIPE_PLACEHOLDER_SECRET,
         "STRIPE_PUBLISHABLE_KEY": "pk_test_placeholder",
         "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
     }
@@ -74,6 +74,21 @@ def _payment_settings(environment: str) -> dict[str, Any]:
         }
     )
     return settings
+
+
+# The domestic rails and the bank feeds (contract §7): unset means that rail is off; in development
+# VietQR is offered against the clearly marked demo account (catalogue.payments.vietqr.DEMO_ACCOUNT).
+RAIL_SETTINGS = (
+    "VIETQR_BANK_BIN", "VIETQR_ACCOUNT_NO", "VIETQR_ACCOUNT_NAME", "BANK_WEBHOOK_API_KEY", "CASSO_WEBHOOK_KEY",
+    "VNPAY_TMN_CODE", "VNPAY_HASH_SECRET", "VNPAY_URL", "MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY",
+    "MOMO_API_BASE",
+)  # fmt: skip
+STRIPE_PLACEHOLDER_SECRET = "sk_test_placeholder"
+
+
+def _rail_settings() -> dict[str, Any]:
+    """VIETQR_*, BANK_WEBHOOK_API_KEY, CASSO_WEBHOOK_KEY, VNPAY_*, MOMO_* from the environment (None when unset)."""
+    return {name: (os.environ.get(name) or "").strip() or None for name in RAIL_SETTINGS}
 
 
 # The seller's facts a Vietnamese shop website must show (Decree 52/2013, art. 29, amended by 85/2021).
@@ -169,6 +184,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         },
     }
     config.update(_payment_settings(environment))
+    config.update(_rail_settings())
     config.update(_operator_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -4,6 +4,7 @@ from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
+from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
@@ -34,6 +35,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderShipment",
+    "Payment",
     "ProcessedWebhookEvent",
     "Producer",
     "Product",

@@ -19,6 +19,8 @@ from catalogue.accounts.principal import SYSTEM
 from catalogue.extensions import db
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order
+from catalogue.payments import ledger
+from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products import images
 from catalogue.products.models import Certificate, Product, ProductImage
@@ -97,6 +99,12 @@ FORMS = {
         _office_only(),
     ),
     "admin: moderation": ("/portal/admin/products/{product}/status", {"status": "archived"}, _office_only()),
+    "admin: assign transfer": (
+        "/portal/admin/payments/transfers/{transfer}/assign", {"order_code": "PAID2345"}, _office_only()
+    ),
+    "admin: refund returned": (
+        "/portal/admin/payments/refunds/{refund}/returned", {"reference": "FT26325123456"}, _office_only()
+    ),
 }
 
 
@@ -107,6 +115,10 @@ def world(app):
     made["image"] = images.add_image(SYSTEM, made["product"].id, png_bytes(), "a.png", app.config["MEDIA_ROOT"])
     made["order"] = paid_order([(made["product"], 2)])
     made["token_id"] = db.session.scalar(select(ApiToken.id).join(User).where(User.email == "owner@example.com"))
+    made["transfer"] = ledger.add_money_in(None, method="vietqr", provider="sepay", reference="FT1", transaction_id="1",
+                                           amount_vnd=50_000)  # fmt: skip
+    made["refund"] = ledger.add_refund(made["order"], method="vietqr", amount_vnd=20_000, reason="surplus")
+    db.session.commit()
     return made
 
 
@@ -126,6 +138,7 @@ def snapshot() -> tuple:
         rows(ApiToken.id, ApiToken.revoked_at),
         rows(Producer.id, Producer.slug),
         rows(User.id, User.email),
+        rows(Payment.id, Payment.order_id, Payment.state, Payment.reference),
         db.session.scalar(select(func.count(AuditEntry.id))),
     )
 
@@ -133,7 +146,8 @@ def snapshot() -> tuple:
 def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
     path, data, _ = FORMS[name]
     path = path.format(
-        product=world["product"].id, image=world["image"].id, order=world["order"].code, token=world["token_id"]
+        product=world["product"].id, image=world["image"].id, order=world["order"].code, token=world["token_id"],
+        transfer=world["transfer"].id, refund=world["refund"].id,
     )
     data = dict(data)
     if "version" in data:  # the version the edit page would carry now
@@ -184,7 +198,9 @@ def test_a_producer_cannot_open_another_producers_product_page(app, world):
     assert client.get("/portal/admin/products").status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/portal/", "/portal/orders", "/portal/tokens", "/portal/admin/products"])
+@pytest.mark.parametrize(
+    "path", ["/portal/", "/portal/orders", "/portal/tokens", "/portal/admin/products", "/portal/admin/payments/"]
+)
 def test_a_bearer_token_does_not_open_portal_pages(app, world, path):
     client = portal_client(app, world, "sync_token")
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['tokens']['admin']}"
@@ -193,3 +209,16 @@ def test_a_bearer_token_does_not_open_portal_pages(app, world, path):
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/portal/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_office_opens_the_payments_page(app, world, role):
+    client = portal_client(app, world, role)
+    expected = {"owner": FORBIDDEN, "other_producer": FORBIDDEN, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN,
+                "admin": OK}  # fmt: skip
+
+    response = client.get("/portal/admin/payments/")
+
+    assert response.status_code == expected[role]
+    if role == "admin":
+        assert "Chuyển khoản chưa khớp đơn (1)" in response.get_data(as_text=True)

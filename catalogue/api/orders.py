@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from flask import request
 from flask.views import MethodView
@@ -13,10 +14,17 @@ from catalogue.accounts.services import TOKEN_PREFIX
 from catalogue.api.auth import authenticated, bearer_token, current_principal
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.orders import wiring
-from catalogue.orders.schemas import OrderRequestSchema, OrderSchema, PlacedOrderSchema
+from catalogue.orders.schemas import (
+    OrderRequestSchema,
+    OrderSchema,
+    PaymentRequestSchema,
+    PaymentSchema,
+    PlacedOrderSchema,
+)
 from catalogue.orders.services import Address, Customer, LineRequest
 from catalogue.payments import payment_gateway
 from catalogue.products.schemas import NoArgs
+from catalogue.urls import absolute_url
 
 orders = ApiBlueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
 blueprints = (orders,)
@@ -76,20 +84,46 @@ class Orders(MethodView):
     @orders.arguments(OrderRequestSchema)
     @orders.response(201, PlacedOrderSchema)
     def post(self, body):
-        """Checkout: reserve the stock of every line and create the card payment."""
+        """Checkout: reserve the stock of every line and start the payment by `payment_method`
+        (default: Stripe when configured, else the first rail on)."""
         placed = wiring.place_order(
             [LineRequest(**line) for line in body["lines"]],
             Customer(**body["customer"]),
             Address(**body["shipping_address"]),
+            body.get("payment_method"),
         )
         order = placed.order
         order.access_token = placed.access_token
-        order.payment = {
+        order.payment = payment_answer(order, placed.payment, placed.access_token)
+        return order
+
+
+def payment_answer(order, started, access_token: str | None = None) -> dict:
+    """The `payment` of an answer: Stripe's intent as today, or what the VietQR / VNPay / MoMo attempt needs."""
+    if started is None:
+        return {
+            "provider": "stripe",
             "payment_intent_id": order.payment_intent_id,
             "client_secret": order.payment_client_secret,
             "publishable_key": payment_gateway().publishable_key,
         }
-        return order
+    answer = {"provider": started.method, "reference": started.reference, "amount_vnd": started.amount_vnd,
+              "deadline": started.deadline}  # fmt: skip
+    if started.redirect_url:
+        answer["redirect_url"] = started.redirect_url
+    if started.transfer is not None:
+        transfer = started.transfer
+        image = absolute_url(f"/orders/{order.code}/vietqr.svg")
+        answer.update(
+            qr_payload=transfer.payload,
+            qr_image_url=f"{image}?{urlencode({'token': access_token})}" if access_token else image,
+            bank_bin=transfer.bank_bin,
+            account_no=transfer.account_no,
+            account_name=transfer.account_name,
+            content=transfer.content,
+            is_demo=transfer.is_demo,
+        )
+    return answer
 
 
 @orders.route("/<code>")
@@ -105,6 +139,19 @@ class OrderByCode(MethodView):
         if staff is not None:
             return _for_staff(*wiring.order_for_staff(code, staff))
         return wiring.order_for_buyer(code, buyer_token())
+
+
+@orders.route("/<code>/payments")
+class OrderPayments(MethodView):
+    @with_some_token
+    @refuses(409, described={409: "The order no longer waits for a payment."})
+    @orders.arguments(PaymentRequestSchema)
+    @orders.response(201, PaymentSchema)
+    def post(self, body, code: str):
+        """The buyer (the order's access token) pays again, maybe by another rail, before the reservation
+        expires: VietQR shows what is still due; VNPay and MoMo start a new attempt."""
+        started = wiring.start_payment(code, buyer_token(), body["payment_method"])
+        return payment_answer(wiring.order_for_buyer(code, buyer_token()), started)
 
 
 @orders.route("/<code>/cancel")

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import PermissionDenied
+from catalogue.orders import settlement
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.services import (
     PaymentServiceUnavailable,
@@ -24,6 +25,7 @@ from catalogue.orders.services import (
     release_stock,
     transition,
 )
+from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.transactions import calls_out, use_case
 
@@ -83,7 +85,7 @@ class _AdminCancel:
 def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: str = "cancelled by admin") -> Order:
     """Unpaid: cancel and release. Paid: refund through Stripe; `charge.refunded` finishes it."""
     plan = _cancel_for_office(code, reason)
-    if plan.refund_from is None:
+    if plan.refund_from is None:  # unpaid, already finished, or refunded by hand
         _cancel_intent(code, plan.payment_intent_id, gateway)
         return find_order(code)
     try:
@@ -108,13 +110,21 @@ def _cancel_for_office(code: str, reason: str) -> _AdminCancel:
         return _AdminCancel(order.payment_intent_id)
     previous = order.status
     transition(order, "refund_pending", reason)
+    if settlement.paid_outside_stripe(order):  # a bank transfer, VNPay or MoMo: the office returns it by hand
+        amount = settlement.refund_by_hand(order, reason)
+        notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_hand=amount)
+        return _AdminCancel(None)
+    ledger.add_refund(order, method="stripe", amount_vnd=order.total_vnd, state="requested", reason=reason,
+                      reference=order.payment_intent_id or "")  # fmt: skip
     email = notifications.compose("cancelled", order, cancelled_by="office", refund=True)
     return _AdminCancel(order.payment_intent_id, refund_from=previous, email=email)
 
 
 @use_case
 def _refund_not_started(code: str, previous: str, error: Exception) -> None:
-    transition(find_order(code), previous, f"refund failed: {error}")
+    order = find_order(code)
+    transition(order, previous, f"refund failed: {error}")
+    ledger.drop_requested_refunds(order, "stripe")
 
 
 def _cancel_intent(code: str, payment_intent_id: str | None, gateway: PaymentGateway) -> None:

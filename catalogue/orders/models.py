@@ -24,7 +24,7 @@ RESERVING_STATUSES = ("pending_payment", "payment_failed")
 
 
 class Order(Timestamped, db.Model):
-    """A buyer's order, paid by card through Stripe."""
+    """A buyer's order, paid by one of the rails (VietQR, VNPay, MoMo, Stripe); its money is in `payments`."""
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -50,6 +50,8 @@ class Order(Timestamped, db.Model):
     total_vnd: Mapped[int] = mapped_column(BigInteger)
     weight_g: Mapped[int] = mapped_column(Integer)
     reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The rail of the latest attempt (vietqr, vnpay, momo, stripe); every attempt is in the payments ledger.
+    payment_method: Mapped[str | None] = mapped_column(String(10))
     payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     payment_client_secret: Mapped[str | None] = mapped_column(String(200))
     payment_error: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ from catalogue import notifications
 from catalogue.extensions import db
 from catalogue.orders.models import RESERVING_STATUSES, Order, ProcessedWebhookEvent
 from catalogue.orders.services import release_stock, transition
+from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentEvent, PaymentGateway, PaymentUnavailable
 from catalogue.products.stock import return_stock, take_stock
 from catalogue.transactions import calls_out, use_case
@@ -73,6 +74,8 @@ def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
         return AppliedEvent("duplicate", None), None
     order = _order_for_event(event)
     outcome, refund = _apply(order, event) if order is not None else ("ignored", False)
+    if order is not None:
+        _ledger(order, event, outcome)
     db.session.add(
         ProcessedWebhookEvent(
             provider="stripe", event_id=event.id, event_type=event.type, order_code=order.code if order else None
@@ -93,7 +96,32 @@ def _forget(event_id: str, code: str) -> None:
     order = db.session.scalar(select(Order).where(Order.code == code))
     if order is not None and order.status == "refund_pending":
         transition(order, "cancelled", "refund could not start; waiting for the event again")
+        ledger.drop_requested_refunds(order, "stripe")
     db.session.execute(delete(ProcessedWebhookEvent).where(ProcessedWebhookEvent.event_id == event_id))
+
+
+def _ledger(order: Order, event: PaymentEvent, outcome: str) -> None:
+    """Stripe's side of the order's ledger: its PaymentIntent is one attempt, its charge one payment."""
+    intent_id = event.payment_intent_id or order.payment_intent_id
+    if not intent_id:
+        return
+    attempt = ledger.attempt_by_reference("stripe", intent_id)
+    if event.type == "payment_intent.succeeded":
+        if attempt is not None:
+            attempt.state = "succeeded"
+        if ledger.already_recorded("stripe", intent_id):
+            return
+        ledger.add_money_in(order, method="stripe", provider="stripe", reference=intent_id,
+                            transaction_id=intent_id, amount_vnd=order.total_vnd)  # fmt: skip
+        if outcome == "refund_pending":  # paid after expiry, sold out: refunded by API
+            ledger.add_refund(order, method="stripe", amount_vnd=order.total_vnd, state="requested",
+                              reason="paid after expiry, sold out", reference=intent_id)  # fmt: skip
+        elif outcome == "unchanged":  # already paid by another rail: the card payment is a surplus
+            ledger.claim_excess(order, "stripe", reason="paid twice (card after another rail)")
+    elif event.type == "payment_intent.payment_failed" and attempt is not None and attempt.state == "started":
+        attempt.state = "failed"
+    elif event.type == "charge.refunded" and outcome == "refunded":
+        ledger.settle_stripe_refund(order, intent_id)
 
 
 def _order_for_event(event: PaymentEvent) -> Order | None:
@@ -112,7 +140,7 @@ def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
             transition(order, "paid", "payment succeeded")
             return "paid", False
         if order.status == "cancelled":  # paid after its reservation expired
-            if _retake_stock(order):
+            if retake_stock(order):
                 transition(order, "paid", "payment succeeded after expiry; stock taken again")
                 return "paid", False
             transition(order, "refund_pending", "paid after expiry but sold out; refunding")
@@ -135,7 +163,7 @@ def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
     return "ignored", False
 
 
-def _retake_stock(order: Order) -> bool:
+def retake_stock(order: Order) -> bool:
     """Reserve an expired order's stock again (its payment arrived late); all lines or none."""
     taken = []
     for line in order.lines:

@@ -7,6 +7,8 @@ import re
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from catalogue.ids import MAX_ID
+from catalogue.payments.ledger import order_money
+from catalogue.payments.models import METHODS
 from catalogue.products.schemas import UtcDateTime, printable
 from catalogue.text import nfc
 
@@ -65,6 +67,11 @@ class OrderRequestSchema(StrictSchema):
     lines = fields.List(fields.Nested(LineRequestSchema), required=True, validate=validate.Length(min=1, max=50))
     customer = fields.Nested(CustomerSchema, required=True)
     shipping_address = fields.Nested(AddressSchema, required=True)
+    payment_method = fields.String(validate=validate.OneOf(METHODS))  # default: Stripe when on, else the first rail
+
+
+class PaymentRequestSchema(StrictSchema):
+    payment_method = fields.String(required=True, validate=validate.OneOf(METHODS))
 
 
 class OrderLineSchema(Schema):
@@ -85,10 +92,35 @@ class OrderEventSchema(Schema):
 
 
 class PaymentSchema(Schema):
-    provider = fields.Constant("stripe")
-    payment_intent_id = fields.String()
+    """What the chosen rail needs; only its own fields are present."""
+
+    provider = fields.String()  # stripe, vietqr, vnpay, momo
+    payment_intent_id = fields.String()  # stripe
     client_secret = fields.String()
     publishable_key = fields.String()
+    reference = fields.String()  # the attempt (VietQR: the transfer content)
+    amount_vnd = fields.Integer()
+    deadline = UtcDateTime(allow_none=True)  # the reservation's expiry
+    redirect_url = fields.String()  # vnpay: the signed pay page; momo: its payUrl
+    qr_payload = fields.String()  # vietqr: the EMVCo string
+    qr_image_url = fields.String()  # vietqr: the QR as SVG
+    bank_bin = fields.String()
+    account_no = fields.String()
+    account_name = fields.String()
+    content = fields.String()
+    is_demo = fields.Boolean()  # the development account: never send money to it
+
+
+class MoneySchema(Schema):
+    """The order's ledger summed: paid, still due, surplus to return."""
+
+    state = fields.String()  # unpaid, partly_paid, paid, overpaid, refunding, refunded
+    total_vnd = fields.Integer()
+    paid_vnd = fields.Integer()
+    due_vnd = fields.Integer()
+    surplus_vnd = fields.Integer()
+    to_return_vnd = fields.Integer()
+    refunded_vnd = fields.Integer()
 
 
 class OrderSchema(Schema):
@@ -109,6 +141,8 @@ class OrderSchema(Schema):
     reserved_until = UtcDateTime(allow_none=True)
     payment_error = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
+    payment_method = fields.String(allow_none=True)
+    money = fields.Function(lambda order: MoneySchema().dump(order_money(order).as_dict()))
     history = fields.List(fields.Nested(OrderEventSchema), attribute="events")
     created_at = UtcDateTime()
 

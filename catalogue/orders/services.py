@@ -25,6 +25,7 @@ from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine
 from catalogue.orders.shipping import ShippingRule
+from catalogue.payments import ledger
 from catalogue.payments.gateway import (
     MAX_AMOUNT_VND,
     CardDeclined,
@@ -99,6 +100,7 @@ class Address:
 class PlacedOrder:
     order: Order
     access_token: str
+    payment: object | None = None  # payment_start.StartedPayment for the domestic rails; Stripe's is on the order
 
 
 @calls_out
@@ -193,6 +195,8 @@ def _record_payment_intent(code: str, intent: PaymentIntent) -> Order:
     order = find_order(code)
     order.payment_intent_id = intent.id
     order.payment_client_secret = intent.client_secret
+    if ledger.attempt_by_reference("stripe", intent.id) is None:
+        ledger.add_attempt(order, "stripe", intent.id, order.total_vnd)
     return order
 
 

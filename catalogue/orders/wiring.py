@@ -1,27 +1,55 @@
-"""Glue for the HTTP layers: call the order services with this app's clock, gateway and rules."""
+"""Glue for the HTTP layers: call the order services with this app's clock, gateway, rails and rules."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from catalogue import clock
-from catalogue.orders import cancellation, services
+from catalogue.orders import cancellation, payment_start, services, settlement
 from catalogue.orders.shipping import ShippingRule
-from catalogue.payments import payment_gateway
+from catalogue.payments import payment_gateway, payment_rails
+from catalogue.urls import absolute_url
 
 
-def place_order(lines, customer, address) -> services.PlacedOrder:
-    """Place an order as of now, with the configured shipping rule and reservation time."""
-    return services.place_order(
+def payer() -> payment_start.Payer:
+    """The buyer's address and language, and where VNPay and MoMo send the buyer and their notices."""
+    if not has_request_context():
+        return payment_start.Payer()
+    locale = "en" if (request.accept_languages.best_match(["vi", "en"]) == "en") else "vi"
+    return payment_start.Payer(
+        buyer_ip=request.remote_addr or "127.0.0.1",
+        locale=locale,
+        return_urls={"vnpay": absolute_url("/payments/vnpay/return"), "momo": absolute_url("/payments/momo/return")},
+        notify_url=absolute_url("/webhooks/momo"),
+    )
+
+
+def place_order(lines, customer, address, payment_method: str | None = None) -> services.PlacedOrder:
+    """Place an order as of now, paid by `payment_method` (default: Stripe when on, else the first rail)."""
+    return payment_start.place_order(
         lines,
         customer,
         address,
+        method=payment_method,
+        rails=payment_rails(),
+        payer=payer(),
         now=clock.now(),
         today=clock.today(),
         gateway=payment_gateway(),
         shipping=ShippingRule.from_config(current_app.config),
         reservation_minutes=current_app.config["RESERVATION_MINUTES"],
     )
+
+
+def start_payment(code: str, token: str | None, method: str) -> payment_start.StartedPayment:
+    """The buyer (with the order's token) pays again, maybe by another rail, before the reservation expires."""
+    services.order_for_buyer(code, token, clock.now())  # 404 without the order's token
+    return payment_start.start_payment(code, method, rails=payment_rails(), payer=payer(), now=clock.now())
+
+
+def current_payment(order) -> payment_start.StartedPayment | None:
+    """The order's open VietQR / VNPay / MoMo attempt, for the order page."""
+    return payment_start.current_payment(order, payment_rails())
 
 
 def order_for_buyer(code: str, token: str | None):
@@ -52,3 +80,18 @@ def order_for_staff(code: str, principal):
 
 def cancel_by_admin(code: str, reason: str):
     return cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
+
+
+def assign_transfer(principal, transfer_id: int, order_code: str) -> str:
+    """The office puts an unmatched bank transfer on an order (see settlement.assign_transfer)."""
+    return settlement.assign_transfer(principal, transfer_id, order_code, clock.now())
+
+
+def mark_refund_returned(principal, refund_id: int, reference: str):
+    """The office returned a due refund by hand."""
+    return settlement.mark_refund_returned(principal, refund_id, reference, clock.now())
+
+
+def return_held_money(principal, order_code: str, reference: str):
+    """The office returned what a cancelled order held."""
+    return settlement.return_held_money(principal, order_code, reference, clock.now())

@@ -1,4 +1,4 @@
-"""Card payments through Stripe, behind a small gateway interface."""
+"""Payments: Stripe behind its gateway, the domestic rails (VietQR, VNPay, MoMo) behind the port."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ def init_payments(app: Flask) -> None:
         api_base=app.config["STRIPE_API_BASE"],
     )
     app.extensions["payment_gateway"] = gateway
+    from catalogue.payments.methods import rails_from_config
+
+    app.extensions["payment_rails"] = app.config.get("PAYMENT_RAILS") or rails_from_config(app.config)
 
 
 def payment_gateway() -> PaymentGateway:
     """The app's gateway (HTTP layers pass it to the order services)."""
     return current_app.extensions["payment_gateway"]
+
+
+def payment_rails():
+    """The app's configured rails (catalogue.payments.methods.Rails)."""
+    return current_app.extensions["payment_rails"]

@@ -1,4 +1,4 @@
-"""Checkout pages: the buyer's details, card payment with Stripe.js, the order's status."""
+"""Checkout pages: the buyer's details and how they pay, the order's page (VietQR, card by Stripe.js), its status."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MarshmallowValidationError
-from wtforms import EmailField, SelectField, StringField, SubmitField, TelField
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, ValidationError
 
 from catalogue import clock
@@ -29,9 +29,10 @@ from catalogue.orders import lookup, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.services import Address, Customer, LineRequest, PaymentDeclined, PaymentServiceUnavailable
-from catalogue.payments import payment_gateway
+from catalogue.payments import payment_gateway, payment_rails
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
+from catalogue.storefront.payment_view import payment_context, rail_name, status_answer
 
 checkout = Blueprint("checkout", __name__)
 DEFAULT_PROVINCE = "Quảng Ninh"
@@ -51,11 +52,38 @@ class CheckoutForm(Form):
     line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
     ward = StringField(_l("Phường/xã/đặc khu"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
+    payment_method = RadioField(_l("Cách thanh toán"), validators=[DataRequired(CHOOSE)])
     submit = SubmitField(_l("Đặt hàng và thanh toán"))
 
 
 class CancelForm(Form):
     submit = SubmitField(_l("Huỷ đơn hàng"))
+
+
+class SwitchRailForm(Form):
+    """Pay the same order another way while it is still reserved (the rail is checked by the service)."""
+
+    method = HiddenField(validators=[DataRequired(CHOOSE)])
+
+
+def method_labels() -> dict[str, str]:
+    """How each rail is named to the buyer, and the line that says what it is."""
+    return {
+        "vietqr": (gettext("Chuyển khoản VietQR (mọi ngân hàng)"),
+                   gettext("Quét mã QR bằng ứng dụng ngân hàng; đơn tự xác nhận khi tiền về.")),
+        "vnpay": (gettext("VNPay"), gettext("Thẻ ATM nội địa, QR hoặc ứng dụng ngân hàng qua cổng VNPay.")),
+        "momo": (gettext("Ví MoMo"), gettext("Thanh toán trong ứng dụng MoMo.")),
+        "stripe": (gettext("Thẻ quốc tế (Visa/Mastercard)"),
+                   gettext("Nhập thẻ trên trang đơn hàng, bảo mật bởi Stripe.")),
+    }  # fmt: skip
+
+
+def _unavailable_text(method: str | None) -> str:
+    if method in ("momo", "vnpay"):
+        name = method_labels()[method][0]
+        return gettext("%(method)s tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút hoặc chọn cách "
+                       "thanh toán khác.", method=name)  # fmt: skip
+    return gettext("Thanh toán thẻ tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút.")
 
 
 def _cart() -> dict[int, int]:
@@ -80,7 +108,10 @@ def checkout_page():
     if not priced.lines:
         flash(gettext("Giỏ hàng đang trống."), "warning")
         return redirect(url_for("storefront.cart"))
-    form = CheckoutForm()
+    rails = payment_rails()
+    labels = method_labels()
+    form = CheckoutForm(payment_method=rails.methods[0] if rails.methods else None)
+    form.payment_method.choices = [(method, labels[method][0]) for method in rails.methods]
     form.province.choices = province_names()
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
@@ -91,6 +122,7 @@ def checkout_page():
                 [LineRequest(product_id, quantity) for product_id, quantity in kept.items()],
                 Customer(form.name.data.strip(), form.email.data.strip(), form.phone.data),
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
+                payment_method=form.payment_method.data,
             )
         except InvalidInput as error:
             address = error.errors.get("shipping_address") or {}
@@ -98,21 +130,22 @@ def checkout_page():
                 form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
             elif "province" in address:
                 form.province.errors = [CHOOSE]
+            elif "payment_method" in error.errors:
+                form.payment_method.errors = [CHOOSE]
             else:
                 flash(order_refusal_text(priced), "warning")
                 status = 422
         except PaymentServiceUnavailable:
             status = 503
-            flash(
-                gettext("Thanh toán thẻ tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút."),
-                "warning",
-            )
+            flash(_unavailable_text(form.payment_method.data), "warning")
         except Conflict as error:
             flash(sold_out_text(error, priced), "warning")
             return redirect(url_for("storefront.cart"), code=303)
         else:
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
+            if placed.payment is not None and placed.payment.redirect_url:  # VNPay, MoMo: pay on their page
+                return redirect(placed.payment.redirect_url, code=303)
             return redirect(url_for("checkout.order", code=placed.order.code), code=303)
     shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
     return render_template(
@@ -121,34 +154,94 @@ def checkout_page():
         cart=priced,
         shipping_fee=shipping_fee,
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
+        method_hints={method: hint for method, (_, hint) in labels.items()},
+        demo_account="vietqr" in rails.methods and rails.is_demo,
     ), 422 if form.errors else status
 
 
-@checkout.get("/orders/<code>")
-def order(code: str):
-    """The order's status; while it waits for payment, the card form (Stripe.js)."""
+def _readable_order(code: str):
+    """The order and whether it is read-only: with its token (the buyer), or found by code and phone."""
     token = _token_for(code)
-    read_only = False
     try:
-        found = wiring.order_for_buyer(code, token)
+        return wiring.order_for_buyer(code, token), False
     except NotFound:
         if not looked_up(code):
             abort(404)
         # Found by its code and phone (/orders/lookup): the status and history, but paying and
         # cancelling still need the order's own link.
-        found, read_only = lookup.order_for_lookup(code, clock.now()), True
+        return lookup.order_for_lookup(code, clock.now()), True
+
+
+@checkout.get("/orders/<code>")
+def order(code: str):
+    """The order's status and its money; while it waits for payment, how to pay (VietQR, card, VNPay, MoMo)."""
+    found, read_only = _readable_order(code)
+    link_token = request.args.get("token")  # a link opened outside the ordering browser carries it on
     return render_template(
         "checkout/order.html",
         order=found,
         read_only=read_only,
         timeline=order_timeline(found),
-        token=token,
+        token=_token_for(code),
+        link_token=link_token,
         cancel_form=CancelForm(),
+        switch_form=SwitchRailForm(),
         may_cancel=buyer_may_cancel(found),
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
         publishable_key=payment_gateway().publishable_key,
         processing=request.args.get("processing") == "1",
+        labels=method_labels(),
+        rail_name=rail_name,
+        **payment_context(found, read_only),
     )
+
+
+@checkout.get("/orders/<code>/status.json")
+def order_status(code: str):
+    """The order page's poll: status, paid, still due (the same access as the page)."""
+    found, _ = _readable_order(code)
+    response = jsonify(status_answer(found))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@checkout.post("/orders/<code>/pay-by")
+def switch_rail(code: str):
+    """Start another attempt by another rail while the order is reserved; VNPay and MoMo send the buyer on."""
+    form = SwitchRailForm()
+    if not form.validate():
+        abort(400)
+    try:
+        started = wiring.start_payment(code, _token_for(code), form.method.data)
+    except NotFound:
+        abort(404)
+    except InvalidInput:
+        flash(gettext("Cách thanh toán này không dùng được cho đơn hàng."), "warning")
+    except PaymentServiceUnavailable:
+        name = method_labels().get(form.method.data, ("",))[0]
+        flash(gettext("%(method)s tạm thời gián đoạn. Vui lòng thử lại sau ít phút hoặc chọn cách thanh toán khác.",
+                      method=name), "warning")  # fmt: skip
+    except Conflict:
+        flash(gettext("Đơn hàng này không còn chờ thanh toán."), "warning")
+    else:
+        if started.redirect_url:
+            return redirect(started.redirect_url, code=303)
+    return redirect(url_for("checkout.order", code=code), code=303)
+
+
+@checkout.get("/orders/<code>/vietqr.svg")
+def vietqr_image(code: str):
+    """The QR of the order's open VietQR attempt (what is still due), for whoever may pay the order."""
+    try:
+        found = wiring.order_for_buyer(code, _token_for(code))
+    except NotFound:
+        abort(404)
+    started = wiring.current_payment(found)
+    if started is None or started.transfer is None:
+        abort(404)
+    response = current_app.response_class(started.transfer.svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"  # the amount due changes as transfers arrive
+    return response
 
 
 @checkout.post("/orders/<code>/pay")

@@ -1,0 +1,184 @@
+"""Starting a payment on the rail the buyer chose: at checkout, or again before the reservation expires.
+
+Each start is an attempt in the ledger, recorded (committed) before the provider is asked,
+so a notice that comes back quickly finds it; MoMo's create is the only network call and
+runs with no transaction open. A buyer who failed with one rail may start another while
+the order is still reserved; VietQR asks for what is still due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from catalogue.errors import Conflict, InvalidInput
+from catalogue.models_base import as_utc
+from catalogue.orders import services
+from catalogue.orders.models import RESERVING_STATUSES
+from catalogue.orders.shipping import ShippingRule
+from catalogue.payments import ledger
+from catalogue.payments.gateway import PaymentGateway
+from catalogue.payments.methods import Rails
+from catalogue.payments.port import (
+    OrderFacts,
+    PaymentStart,
+    ProviderUnavailable,
+    TransferInstructions,
+    attempt_reference,
+)
+from catalogue.payments.vietqr import transfer_content
+from catalogue.transactions import calls_out, use_case
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Where the buyer is and where the providers send them (and us) back."""
+
+    buyer_ip: str = "127.0.0.1"
+    locale: str = "vi"
+    return_urls: Mapping[str, str] = field(default_factory=dict)  # per rail: VNPay's and MoMo's way back
+    notify_url: str = ""  # MoMo's IPN URL (VNPay's is registered with the terminal)
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    """What the buyer needs to pay one attempt (the API's `payment`, the order page's payment block)."""
+
+    method: str
+    reference: str
+    amount_vnd: int
+    deadline: datetime | None
+    redirect_url: str | None = None  # VNPay's pay page, MoMo's payUrl
+    transfer: TransferInstructions | None = None  # VietQR
+
+
+@calls_out
+def place_order(
+    lines: list[services.LineRequest],
+    customer: services.Customer,
+    address: services.Address,
+    *,
+    method: str | None,
+    rails: Rails,
+    payer: Payer,
+    now: datetime,
+    today: date,
+    gateway: PaymentGateway,
+    shipping: ShippingRule,
+    reservation_minutes: int,
+) -> services.PlacedOrder:
+    """Check the rail (422 naming `payment_method` before anything is reserved), reserve, start paying."""
+    chosen = rails.choose(method)
+    options = {"now": now, "today": today, "shipping": shipping, "reservation_minutes": reservation_minutes}
+    if chosen == "stripe":
+        return services.place_order(lines, customer, address, gateway=gateway, **options)
+    code, _, access_token = services._reserve_order(lines, customer, address, **options)
+    try:
+        started = start_payment(code, chosen, rails=rails, payer=payer, now=now)
+    except services.PaymentServiceUnavailable:
+        services._give_up_reservation(code, f"{chosen} unavailable")
+        raise
+    return services.PlacedOrder(services.find_order(code), access_token, started)
+
+
+@calls_out
+def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: datetime) -> StartedPayment:
+    """Start (or, for VietQR, show again) an attempt by `method` for what the order still owes.
+
+    Refuses (409) an order that no longer waits for a payment, and (422) a rail that is off or
+    Stripe (whose PaymentIntent is made at checkout and paid on the order page).
+    """
+    if method == "stripe" or method not in rails.methods:
+        raise InvalidInput(f"Payment by {method} cannot be started here.", {"payment_method": ["Not available."]})
+    facts, start = _record_attempt(code, method, rails, payer, now)
+    if start is None:  # MoMo: asked now that the attempt is committed
+        try:
+            start = rails.momo.start(facts)
+        except ProviderUnavailable as error:
+            log.warning("MoMo create for %s failed: %s", facts.attempt_reference, error)
+            _attempt_failed(code, facts.attempt_reference)
+            raise services.PaymentServiceUnavailable(
+                "MoMo is unavailable right now; please try again in a few minutes or choose another method.",
+                {"payment_method": ["MoMo did not answer."]},
+            ) from error
+        _remember_redirect(facts.attempt_reference, start.redirect_url)
+    return StartedPayment(
+        method=method,
+        reference=start.reference,
+        amount_vnd=facts.amount_vnd,
+        deadline=facts.expires_at,
+        redirect_url=start.redirect_url,
+        transfer=start.transfer,
+    )
+
+
+@use_case
+def _record_attempt(code: str, method: str, rails: Rails, payer: Payer, now: datetime):
+    """The attempt's facts and (for VietQR and VNPay, which need no network) its start, committed."""
+    order = services.find_order(code)
+    if order.status not in RESERVING_STATUSES:
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+    due = ledger.order_money(order).due_vnd
+    number = len(ledger.attempts_of(order.id)) + 1
+    facts = OrderFacts(
+        order_code=code,
+        amount_vnd=due,
+        attempt_reference=transfer_content(code) if method == "vietqr" else attempt_reference(code, number),
+        description=f"Thanh toan don hang {code}",
+        return_url=payer.return_urls.get(method, ""),
+        notify_url=payer.notify_url,
+        buyer_ip=payer.buyer_ip,
+        locale=payer.locale,
+        created_at=now,
+        expires_at=order.reserved_until and as_utc(order.reserved_until),
+    )
+    start: PaymentStart | None = None
+    if method == "vietqr":
+        start = rails.vietqr.start(facts)
+        previous = [row for row in ledger.attempts_of(order.id, "vietqr") if row.state == "started"]
+        if previous and previous[-1].amount_vnd == due and order.payment_method == "vietqr":
+            return facts, start  # the same QR shown again: no new attempt
+        details = {"payload": start.transfer.payload, "content": start.transfer.content, "demo": start.transfer.is_demo}
+    elif method == "vnpay":
+        start = rails.vnpay.start(facts)
+        details = {"redirect_url": start.redirect_url}
+    else:
+        details = {}
+    ledger.add_attempt(order, method, facts.attempt_reference, due, details, unique=method != "vietqr")
+    return facts, start
+
+
+@use_case
+def _attempt_failed(code: str, reference: str) -> None:
+    row = ledger.attempt_by_reference("momo", reference)
+    if row is not None and row.state == "started":
+        row.state = "failed"
+
+
+@use_case
+def _remember_redirect(reference: str, redirect_url: str | None) -> None:
+    row = ledger.attempt_by_reference("momo", reference)
+    if row is not None:
+        row.details = ledger.json_details({"redirect_url": redirect_url})
+
+
+def current_payment(order, rails: Rails) -> StartedPayment | None:
+    """The order's latest domestic attempt still open, rebuilt for the order page (None: Stripe or none)."""
+    if order.status not in RESERVING_STATUSES:
+        return None
+    attempts = [row for row in ledger.attempts_of(order.id) if row.method != "stripe" and row.state == "started"]
+    if not attempts or attempts[-1].method != order.payment_method:
+        return None
+    row, details = attempts[-1], ledger.details_of(attempts[-1])
+    deadline = order.reserved_until and as_utc(order.reserved_until)
+    transfer = None
+    if row.method == "vietqr" and rails.vietqr is not None:
+        due = ledger.order_money(order).due_vnd
+        facts = OrderFacts(order.code, due, row.reference, f"Thanh toan don hang {order.code}")
+        transfer = rails.vietqr.start(facts).transfer
+        return StartedPayment("vietqr", row.reference, due, deadline, transfer=transfer)
+    return StartedPayment(row.method, row.reference, row.amount_vnd, deadline, redirect_url=details.get("redirect_url"))

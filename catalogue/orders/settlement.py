@@ -1,0 +1,269 @@
+"""Money landing on an order: bank transfers, VNPay and MoMo notices, and the office's assignments.
+
+Every notice is recorded in the payments ledger and the order's state follows from the
+sums: the exact amount (or more) pays it, less leaves it partly paid with the rest due, more
+flags the surplus for the office to return. Money after the reservation expired takes the
+stock again when it is there, else the order waits for the office to return it by hand.
+Each use case locks the order row first (`SELECT … FOR UPDATE`), so two notices racing for
+one order on PostgreSQL settle it once; the ledger's unique (provider, transaction id)
+makes a replay, or the same notice twice at once, land once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalogue import notifications
+from catalogue.accounts.principal import Principal
+from catalogue.errors import Conflict, NotFound, PermissionDenied
+from catalogue.extensions import db
+from catalogue.orders.models import RESERVING_STATUSES, Order
+from catalogue.orders.payment_events import retake_stock
+from catalogue.orders.services import release_stock, transition
+from catalogue.payments import ledger
+from catalogue.payments.bank_feeds import BankTransfer, find_order_codes
+from catalogue.payments.models import Payment
+from catalogue.payments.port import PaymentNotice
+from catalogue.payments.vnpay import AttemptState, IpnAnswer, IpnDecision, decide_ipn
+from catalogue.transactions import use_case
+
+log = logging.getLogger(__name__)
+
+
+def lock_order(code: str) -> Order | None:
+    """The order, its row locked until the use case ends (PostgreSQL; SQLite serialises writers anyway)."""
+    return db.session.scalar(
+        select(Order)
+        .where(Order.code == code)
+        .options(selectinload(Order.lines))
+        .with_for_update(of=Order)
+        .execution_options(populate_existing=True)
+    )
+
+
+def settle(order: Order, method: str) -> str:
+    """Bring the order's status in line with its ledger after money came in; what happened, in one word.
+
+    paid, partly_paid (still due, or held on a cancelled order), refund_pending (paid after expiry,
+    sold out: the office returns it), surplus (more than the order needs: flagged to return).
+    """
+    money = ledger.order_money(order)
+    if order.status in RESERVING_STATUSES:
+        if money.received_vnd < order.total_vnd:
+            return "partly_paid"
+        transition(order, "paid", f"paid by {method}")
+        notifications.announce("paid", order)
+        ledger.claim_excess(order, method)
+        return "paid"
+    if order.status == "cancelled":
+        if money.received_vnd < order.total_vnd:
+            return "partly_paid"
+        if retake_stock(order):
+            transition(order, "paid", f"paid by {method} after expiry; stock taken again")
+            notifications.announce("paid", order)
+            ledger.claim_excess(order, method)
+            return "paid"
+        transition(order, "refund_pending", f"paid by {method} after expiry but sold out; returned by hand")
+        amount = ledger.claim_excess(order, method, reason="paid after expiry, sold out")
+        notifications.announce("cancelled", order, cancelled_by="sold_out", refund=True, refund_by_hand=amount)
+        return "refund_pending"
+    ledger.claim_excess(order, method)
+    return "surplus"
+
+
+def _mark_failed(order: Order, method: str, code: str) -> None:
+    if order.status in RESERVING_STATUSES:
+        order.payment_error = code[:500]
+        transition(order, "payment_failed", f"payment by {method} failed")
+
+
+# --- bank transfers ------------------------------------------------------------------------
+
+
+@use_case
+def record_bank_transfers(transfers: list[BankTransfer]) -> list[str]:
+    """Record each incoming transfer once, on the order its content names (else unmatched); outcomes in order."""
+    outcomes = []
+    for transfer in transfers:
+        if not transfer.incoming:
+            outcomes.append("outgoing")  # money the shop sent: not a payment
+            continue
+        if ledger.already_recorded(transfer.feed, transfer.id):
+            outcomes.append("duplicate")
+            continue
+        order = next(filter(None, (lock_order(code) for code in find_order_codes(transfer.content))), None)
+        ledger.add_money_in(
+            order,
+            method="vietqr",
+            provider=transfer.feed,
+            reference=transfer.bank_reference or transfer.id,
+            transaction_id=transfer.id,
+            amount_vnd=transfer.amount_vnd,
+            occurred_at=transfer.occurred_at,
+            details={"content": transfer.content, "account_no": transfer.account_no},
+        )
+        outcomes.append(settle(order, "vietqr") if order is not None else "unmatched")
+    return outcomes
+
+
+@use_case
+def assign_transfer(principal: Principal, transfer_id: int, order_code: str, now: datetime) -> str:
+    """The office puts an unmatched transfer on the order it pays; the order settles as if it named it."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office assigns bank transfers.")
+    order = lock_order(order_code)
+    if order is None:
+        raise NotFound(f"No order {order_code}.", {"order_code": ["No such order."]})
+    row = db.session.scalar(
+        select(Payment).where(Payment.id == transfer_id, Payment.kind == "payment").with_for_update()
+    )
+    if row is None:
+        raise NotFound(f"No bank transfer {transfer_id}.")
+    if row.state != "unmatched":
+        raise Conflict(f"Transfer {transfer_id} is already on an order.")
+    row.order_id, row.state = order.id, "received"
+    row.reason = f"assigned to {order.code} by the office"
+    row.resolved_by, row.resolved_at = principal.label[:200], now
+    db.session.flush()
+    return settle(order, row.method)
+
+
+# --- refunds the office makes by hand --------------------------------------------------------
+
+
+@use_case
+def mark_refund_returned(principal: Principal, refund_id: int, reference: str, now: datetime) -> Payment:
+    """The office returned a due refund (bank transfer, VNPay portal); a refund_pending order then turns refunded."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office records refunds.")
+    row = db.session.scalar(select(Payment).where(Payment.id == refund_id, Payment.kind == "refund").with_for_update())
+    if row is None:
+        raise NotFound(f"No refund {refund_id}.")
+    if row.state != "due":
+        raise Conflict(f"Refund {refund_id} is {row.state}; only a due refund is returned by hand.")
+    row.state, row.reference = "done", reference[:100]
+    row.resolved_by, row.resolved_at = principal.label[:200], now
+    order = db.session.get(Order, row.order_id)
+    db.session.flush()
+    outstanding = [r for r in ledger.rows_of(order.id) if r.kind == "refund" and r.state != "done"]
+    if order.status == "refund_pending" and not outstanding:
+        transition(order, "refunded", "returned by hand")
+        release_stock(order)
+    return row
+
+
+@use_case
+def return_held_money(principal: Principal, order_code: str, reference: str, now: datetime) -> Payment:
+    """The office returned what a cancelled order held (a partial transfer that never completed it)."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office records refunds.")
+    order = lock_order(order_code)
+    if order is None:
+        raise NotFound(f"No order {order_code}.")
+    money = ledger.order_money(order)
+    held = money.to_return_vnd - sum(r.amount_vnd for r in money.rows if r.kind == "refund" and r.state != "done")
+    if order.status != "cancelled" or held <= 0:
+        raise Conflict(f"Order {order_code} holds no money to return.")
+    row = ledger.add_refund(order, method=order.payment_method or "vietqr", amount_vnd=held,
+                            reason="returned by hand", state="done", reference=reference)
+    row.resolved_by, row.resolved_at = principal.label[:200], now
+    return row
+
+
+def refund_by_hand(order: Order, reason: str) -> int:
+    """A paid order cancelled by the office, paid by a rail with no refund API here: flag all it holds."""
+    return ledger.claim_excess(order, order.payment_method or "vietqr", reason=reason)
+
+
+def paid_outside_stripe(order: Order) -> bool:
+    """True when money came to the order by a domestic rail (its refund is then the office's, by hand)."""
+    return any(
+        row.kind == "payment" and row.state == "received" and row.method != "stripe" for row in ledger.rows_of(order.id)
+    )
+
+
+# --- VNPay and MoMo notices ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    order: Order
+    row: Payment
+
+
+def _attempt_for(notice: PaymentNotice) -> _Attempt | None:
+    order = lock_order(notice.order_code) if notice.order_code else None
+    if order is None:
+        return None
+    row = db.session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.kind == "attempt", Payment.provider == notice.provider,
+               Payment.reference == notice.reference)
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+    return _Attempt(order, row) if row is not None else None
+
+
+def _reject(attempt: _Attempt, notice: PaymentNotice) -> None:
+    """Record an amount that does not match its attempt, without applying it (once per notice)."""
+    transaction_id = f"{notice.raw_id}#{notice.amount_vnd}"
+    if not ledger.already_recorded(notice.provider, transaction_id):
+        ledger.add_money_in(
+            attempt.order, method=notice.provider, provider=notice.provider, reference=notice.reference,
+            transaction_id=transaction_id, amount_vnd=notice.amount_vnd, state="rejected",
+            reason=f"amount {notice.amount_vnd} does not match the attempt's {attempt.row.amount_vnd}",
+            details=dict(notice.details),
+        )  # fmt: skip
+        log.warning("%s notice for %s: amount %s ≠ %s; recorded, not applied", notice.provider,
+                    notice.reference, notice.amount_vnd, attempt.row.amount_vnd)  # fmt: skip
+
+
+def _apply_result(attempt: _Attempt, notice: PaymentNotice) -> str:
+    if notice.succeeded:
+        attempt.row.state = "succeeded"
+        ledger.add_money_in(
+            attempt.order, method=notice.provider, provider=notice.provider, reference=notice.reference,
+            transaction_id=notice.raw_id, amount_vnd=notice.amount_vnd, details=dict(notice.details),
+        )  # fmt: skip
+        return settle(attempt.order, notice.provider)
+    if attempt.row.state == "started":
+        attempt.row.state = "failed"
+        _mark_failed(attempt.order, notice.provider, f"{notice.provider}_{notice.message or 'failed'}")
+        return "payment_failed"
+    return "unchanged"  # a late failure never undoes a success
+
+
+@use_case
+def record_vnpay_ipn(notice: PaymentNotice) -> IpnDecision:
+    """VNPay's IPN, decided by its RspCode table and recorded in the same transaction when it says so."""
+    attempt = _attempt_for(notice)
+    state = (
+        AttemptState(amount_due_vnd=attempt.row.amount_vnd, already_confirmed=attempt.row.state != "started")
+        if attempt is not None
+        else None
+    )
+    decision = decide_ipn(notice, state)
+    if decision.answer is IpnAnswer.INVALID_AMOUNT:
+        _reject(attempt, notice)
+    if decision.record:
+        _apply_result(attempt, notice)
+    return decision
+
+
+@use_case
+def record_momo_ipn(notice: PaymentNotice) -> str:
+    """MoMo's IPN: recorded once; an amount other than the attempt's is kept as rejected, not applied."""
+    attempt = _attempt_for(notice)
+    if attempt is None:
+        raise NotFound(f"No MoMo attempt {notice.reference}.")
+    if ledger.already_recorded(notice.provider, notice.raw_id):
+        return "duplicate"
+    if notice.amount_vnd != attempt.row.amount_vnd:
+        _reject(attempt, notice)
+        return "rejected"
+    return _apply_result(attempt, notice)

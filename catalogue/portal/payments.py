@@ -1,0 +1,139 @@
+"""The OCOP office's payments pages: the day's money by rail, unmatched transfers, refunds to make by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired
+
+from catalogue import clock
+from catalogue.errors import Conflict, NotFound
+from catalogue.forms import REQUIRED, Form, length
+from catalogue.orders import wiring
+from catalogue.payments import daybook, ledger
+from catalogue.portal.auth import current_principal
+from catalogue.storefront.payment_view import rail_name
+
+portal_payments = Blueprint("portal_payments", __name__, url_prefix="/portal/admin/payments")
+RAILS = ("vietqr", "vnpay", "momo", "stripe")
+
+
+class AssignTransferForm(Form):
+    order_code = StringField(_l("Mã đơn hàng"), validators=[DataRequired(REQUIRED), length(min=4, max=20)])
+    submit = SubmitField(_l("Gán vào đơn"))
+
+
+class RefundReturnedForm(Form):
+    reference = StringField(_l("Mã giao dịch ngân hàng"), validators=[DataRequired(REQUIRED), length(min=3, max=100)])
+    submit = SubmitField(_l("Đã hoàn tiền"))
+
+
+@portal_payments.before_request
+@login_required
+def _office_only() -> None:
+    """Signed in (else to the login page) and an admin (else 403)."""
+    if current_user.role != "admin":
+        abort(403)
+
+
+@portal_payments.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return clock.today()
+
+
+@portal_payments.get("/")
+def payments():
+    """The day's money by rail, the transfers no order claimed, the refunds the office owes."""
+    return _page(_day())
+
+
+@portal_payments.post("/transfers/<int:transfer_id>/assign")
+def assign(transfer_id: int):
+    """Put an unmatched bank transfer on the order it pays; the order settles as if the content had named it."""
+    form = AssignTransferForm()
+    if form.validate():
+        code = form.order_code.data.strip().upper()
+        try:
+            outcome = wiring.assign_transfer(current_principal(), transfer_id, code)
+        except NotFound as error:
+            if "order_code" not in error.errors:
+                raise
+            form.order_code.errors = [gettext("Không có đơn hàng %(code)s.", code=code)]
+        except Conflict:
+            flash(gettext("Khoản chuyển này đã được gán vào một đơn hàng."), "warning")
+            return redirect(url_for("portal_payments.payments"), code=303)
+        else:
+            flash(gettext("Đã gán khoản chuyển vào đơn %(code)s (%(outcome)s).", code=code,
+                          outcome=_outcome_text(outcome)), "success")  # fmt: skip
+            return redirect(url_for("portal_payments.payments"), code=303)
+    return _page(clock.today(), assign_forms={transfer_id: form})
+
+
+@portal_payments.post("/refunds/<int:refund_id>/returned")
+def returned(refund_id: int):
+    """The office returned a due refund by hand, with the bank's reference."""
+    form = RefundReturnedForm()
+    if form.validate():
+        try:
+            wiring.mark_refund_returned(current_principal(), refund_id, form.reference.data.strip())
+        except Conflict:
+            flash(gettext("Khoản hoàn tiền này đã được ghi trước đó."), "warning")
+        else:
+            flash(gettext("Đã ghi hoàn tiền, mã giao dịch %(reference)s.", reference=form.reference.data.strip()),
+                  "success")  # fmt: skip
+        return redirect(url_for("portal_payments.payments"), code=303)
+    return _page(clock.today(), refund_forms={refund_id: form})
+
+
+def _outcome_text(outcome: str) -> str:
+    return {
+        "paid": gettext("đơn đã thanh toán"),
+        "partly_paid": gettext("đơn còn thiếu tiền"),
+        "surplus": gettext("tiền dư, cần hoàn lại"),
+        "refund_pending": gettext("đơn hết hàng, cần hoàn lại"),
+    }.get(outcome, outcome)
+
+
+def _refund_reason(reason: str) -> str:
+    """Why money goes back, in the office's words (the ledger keeps the service's English word)."""
+    return {
+        "surplus": gettext("chuyển dư"),
+        "paid after expiry, sold out": gettext("chuyển sau khi đơn hết hạn, hàng đã hết"),
+        "paid twice (card after another rail)": gettext("thanh toán hai lần (thẻ sau một cách khác)"),
+    }.get(reason, reason)
+
+
+def _page(day: date, assign_forms: dict | None = None, refund_forms: dict | None = None):
+    assign_forms, refund_forms = assign_forms or {}, refund_forms or {}
+    totals = ledger.day_totals(day)
+    refunded = daybook.refunded_by_method(day)
+    transfers, refunds = ledger.unmatched_transfers(), ledger.refunds_due()
+    rails = [name for name in RAILS if name in totals.received_by_method or name in refunded]
+    return render_template(
+        "portal/admin/payments.html",
+        day=day,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1) if day < clock.today() else None,
+        totals=totals,
+        refunded=refunded,
+        rails=rails,
+        transfers=[(row, ledger.details_of(row), assign_forms.get(row.id) or AssignTransferForm(formdata=None))
+                   for row in transfers],  # fmt: skip
+        refunds=[(row, refund_forms.get(row.id) or RefundReturnedForm(formdata=None)) for row in refunds],
+        codes=daybook.order_codes(refunds),
+        rail_name=rail_name,
+        refund_reason=_refund_reason,
+    ), 422 if assign_forms or refund_forms else 200

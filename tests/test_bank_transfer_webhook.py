@@ -1,0 +1,187 @@
+"""POST /webhooks/bank-transfer: SePay and Casso v2, bank-mangled contents, refusals that change nothing, races."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from catalogue.payments import init_payments
+from catalogue.payments.bank_feeds import casso_signature
+from tests.live import race, serving
+from tests.order_helpers import body, shelf, stock_of
+from tests.rail_helpers import (
+    CASSO_KEY,
+    all_rows,
+    casso_body,
+    ledger_of,
+    post_casso,
+    post_sepay,
+    sepay_body,
+    status_of,
+    use_rails,
+)
+
+
+@pytest.fixture
+def order(app, empty_client):
+    use_rails(app)
+    products = shelf()
+    placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 2), payment_method="vietqr"))
+    return {**placed.get_json(), "product": products["mien"]}
+
+
+def _mangled(code: str) -> list[str]:
+    """How banks and apps hand back the content `QNABCDEFGH` we asked for."""
+    chars = code.replace("-", "")[2:]
+    return [
+        f"MBVCB.3278907687.QN{chars}.CT tu 0011001234567 NGUYEN VAN A",
+        f"qn-{chars[:4].lower()}-{chars[4:].lower()} thanh toan don hang",
+        f"IBFT QN {chars[:4]} {chars[4:]}",
+        f"Chuyển tiền QN.{chars}. Cảm ơn",
+    ]
+
+
+@pytest.mark.parametrize("variant", range(4))
+def test_sepay_finds_the_code_whatever_the_bank_left(empty_client, order, variant):
+    content = _mangled(order["code"])[variant]
+
+    response = post_sepay(empty_client, sepay_body(70 + variant, content, 200_000))
+
+    assert (response.status_code, response.get_json()) == (200, {"success": True, "outcomes": ["paid"]})
+    assert status_of(order["code"]) == "paid"
+
+
+def test_casso_v2_signed_pays_the_order(empty_client, order):
+    response = post_casso(empty_client, casso_body(9001, _mangled(order["code"])[0], 200_000))
+
+    assert (response.status_code, response.get_json()["success"]) == (200, True)
+    assert status_of(order["code"]) == "paid"
+    assert ledger_of(order["code"])[-1] == ("payment", "received", "vietqr", 200_000)
+
+
+def test_the_same_transaction_twice_is_recorded_once(empty_client, order):
+    transfer = sepay_body(5, order["payment"]["content"], 150_000)
+
+    first = post_sepay(empty_client, transfer)
+    again = post_sepay(empty_client, transfer)
+
+    assert (first.get_json()["outcomes"], again.get_json()["outcomes"]) == (["partly_paid"], ["duplicate"])
+    assert again.status_code == 200  # SePay must not retry it
+    assert ledger_of(order["code"])[1:] == [("payment", "received", "vietqr", 150_000)]
+    assert status_of(order["code"]) == "pending_payment"
+
+
+def test_money_going_out_is_not_a_payment(empty_client, order):
+    sepay = post_sepay(empty_client, sepay_body(6, order["payment"]["content"], 200_000, direction="out"))
+    casso = post_casso(empty_client, casso_body(7, order["payment"]["content"], -200_000))
+
+    assert sepay.get_json()["outcomes"] == casso.get_json()["outcomes"] == ["outgoing"]
+    assert status_of(order["code"]) == "pending_payment"
+    assert ledger_of(order["code"]) == [("attempt", "started", "vietqr", 200_000)]
+
+
+def _refusals(order):
+    good = sepay_body(8, order["payment"]["content"], 200_000)
+    raw = json.dumps(good).encode()
+    json_headers = {"Content-Type": "application/json"}
+    return {
+        "wrong-key": (raw, {"Authorization": "Apikey not-the-key", **json_headers}, 401),
+        "unsigned": (raw, json_headers, 401),
+        "bearer-not-apikey": (raw, {"Authorization": "Bearer sepay-shop-key", **json_headers}, 401),
+        "forged-casso": (raw, {"X-Casso-Signature": "t=1727948258788,v1=" + "0" * 128, **json_headers}, 401),
+        "not-json": (b"{not json", {"Authorization": "Apikey sepay-shop-key", **json_headers}, 400),
+        "no-amount": (
+            json.dumps({**good, "transferAmount": "nhieu"}).encode(),
+            {"Authorization": "Apikey sepay-shop-key", **json_headers},
+            400,
+        ),
+        "no-direction": (
+            json.dumps({**good, "transferType": None}).encode(),
+            {"Authorization": "Apikey sepay-shop-key", **json_headers},
+            400,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["wrong-key", "unsigned", "bearer-not-apikey", "forged-casso", "not-json", "no-amount", "no-direction"]
+)
+def test_forged_unsigned_or_malformed_notifications_change_nothing(empty_client, order, case):
+    data, headers, status = _refusals(order)[case]
+    rows = all_rows()
+
+    response = empty_client.post("/webhooks/bank-transfer", data=data, headers=headers)
+
+    assert response.status_code == status
+    assert response.get_json()["code"] == status
+    assert all_rows() == rows
+    assert status_of(order["code"]) == "pending_payment"
+
+
+def test_a_casso_body_changed_after_signing_is_refused(empty_client, order):
+    signed = casso_body(11, order["payment"]["content"], 2_000)
+    header = f"t=1,v1={casso_signature(CASSO_KEY, '1', signed)}"
+    tampered = json.loads(json.dumps(signed))
+    tampered["data"]["amount"] = 200_000
+    rows = all_rows()
+
+    response = empty_client.post(
+        "/webhooks/bank-transfer",
+        data=json.dumps(tampered).encode(),
+        headers={"X-Casso-Signature": header, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 401
+    assert all_rows() == rows
+    assert status_of(order["code"]) == "pending_payment"
+
+
+def test_without_bank_feed_settings_every_webhook_is_refused(app, empty_client, order):
+    app.config.update(BANK_WEBHOOK_API_KEY=None, CASSO_WEBHOOK_KEY=None)
+    init_payments(app)
+    rows = all_rows()
+
+    response = post_sepay(empty_client, sepay_body(12, order["payment"]["content"], 200_000))
+
+    assert response.status_code == 401
+    assert all_rows() == rows
+
+
+class _Live:
+    def __init__(self, base: str):
+        self.base = base
+
+    def post(self, path, data, headers):
+        return requests.post(self.base + path, data=data, headers=headers, timeout=30)
+
+
+def test_two_transfers_racing_for_one_order_settle_it_once(app, backend, order):
+    if backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers")
+    content = order["payment"]["content"]
+    with serving(app) as base:
+        live = _Live(base)
+        answers = race(2, lambda index: post_sepay(live, sepay_body(100 + index, content, 150_000)).json())
+
+    assert sorted(answer["outcomes"][0] for answer in answers) == ["paid", "partly_paid"]
+    assert status_of(order["code"]) == "paid"
+    assert ledger_of(order["code"])[-1] == ("refund", "due", "vietqr", 100_000)
+    assert stock_of(order["product"]) == 8
+
+
+def test_the_same_transfer_racing_itself_is_recorded_once(app, backend, order):
+    if backend != "postgresql":
+        pytest.skip("concurrent writers are PostgreSQL's; SQLite serialises them")
+    transfer = sepay_body(200, order["payment"]["content"], 200_000)
+    with serving(app) as base:
+        live = _Live(base)
+        answers = race(4, lambda index: post_sepay(live, transfer))
+
+    assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 200]
+    assert sorted(answer.json()["outcomes"][0] for answer in answers) == ["duplicate", "duplicate", "duplicate", "paid"]
+    assert ledger_of(order["code"]) == [
+        ("attempt", "started", "vietqr", 200_000),
+        ("payment", "received", "vietqr", 200_000),
+    ]
