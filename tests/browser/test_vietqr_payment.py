@@ -7,13 +7,14 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.conftest import axe_violations
 from tests.live import serving
 from tests.order_helpers import shelf
 from tests.rail_helpers import SEPAY_KEY, sepay_body, status_of, use_rails
 
 
 @pytest.fixture
-def vietqr_shop(app, browser):
+def vietqr_shop(app, browser, axe_source):
     """The app with VietQR and the bank feeds on, served on 127.0.0.1; a phone-sized page."""
     from tests.browser.conftest import VIEWPORTS
 
@@ -23,6 +24,7 @@ def vietqr_shop(app, browser):
         context = browser.new_context(viewport=VIEWPORTS["phone"], base_url=base, locale="vi-VN")
         context.set_default_timeout(15_000)
         page = context.new_page()
+        page.add_init_script(script=axe_source)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         yield page, base, products
@@ -45,6 +47,7 @@ def test_vietqr_transfer_turns_the_order_paid_without_a_reload(vietqr_shop, scre
     vietqr = page.get_by_label("Chuyển khoản VietQR (mọi ngân hàng)")
     expect(vietqr).to_be_checked()  # offered first, chosen by default
     vietqr.check()
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Đặt hàng và thanh toán").click()
 
     expect(page.get_by_test_id("order-status")).to_have_text("Chờ thanh toán")
@@ -58,6 +61,7 @@ def test_vietqr_transfer_turns_the_order_paid_without_a_reload(vietqr_shop, scre
     code = re.search(r"/orders/(QN-\w{4}-\w{4})", page.url).group(1)
     assert content == code.replace("-", "")
     screenshot(page, "vietqr")
+    assert axe_violations(page) == []
     page.evaluate("() => { window.notReloaded = true; }")
 
     answer = requests.post(
