@@ -283,3 +283,11 @@ def test_the_order_read_takes_its_token_parameter_and_nothing_else(empty_client,
     assert empty_client.get(url).status_code == 200
     response = empty_client.get(url + "&colour=red")
     assert (response.status_code, response.get_json()["errors"]) == (422, {"colour": ["Unknown field."]})
+
+
+def test_paying_again_without_any_token_is_a_401_before_the_body_is_read(client):
+    response = client.post("/api/v1/orders/QN-ABCD-EFGH/payments", data="not json", content_type="text/plain")
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.get_json()["errors"] == {}

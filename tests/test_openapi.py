@@ -116,6 +116,7 @@ PROTECTED = {
     ("/api/v1/products/{product_id}", "delete"),
     ("/api/v1/orders/{code}", "get"),
     ("/api/v1/orders/{code}/cancel", "post"),
+    ("/api/v1/orders/{code}/payments", "post"),
     ("/api/v1/sync/changes", "get"),
     ("/api/v1/sync/cursors/{marketplace}", "get"),
     ("/api/v1/sync/cursors/{marketplace}", "put"),
