@@ -29,8 +29,9 @@ def _snapshot():
     """Everything a write route could change."""
     db.session.expire_all()
     products = db.session.execute(
-        select(Product.id, Product.name, Product.price_vnd, Product.stock, Product.status, Product.version)
-        .order_by(Product.id)
+        select(Product.id, Product.name, Product.price_vnd, Product.stock, Product.status, Product.version).order_by(
+            Product.id
+        )
     ).all()
     counts = [db.session.scalar(select(func.count()).select_from(table)) for table in (AuditEntry, MarketplaceSale)]
     listings = db.session.execute(select(MarketplaceListing.product_id, MarketplaceListing.status)).all()
@@ -134,9 +135,7 @@ def test_patch_with_if_match_star_overwrites_whatever_is_there(empty_client, wor
 
 
 @pytest.mark.parametrize("which", ["draft", "archived"])
-def test_a_producer_reads_its_own_draft_or_archived_product_with_an_etag_it_can_write_with(
-    empty_client, world, which
-):
+def test_a_producer_reads_its_own_draft_or_archived_product_with_an_etag_it_can_write_with(empty_client, world, which):
     product_id = world[which].id
     url = f"/api/v1/products/{product_id}"
     owner = auth(world["tokens"]["owner"])

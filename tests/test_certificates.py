@@ -107,11 +107,16 @@ def test_a_certificate_the_product_was_re_rated_past_rates_no_new_listing(app, c
     with pytest.raises(InvalidInput):
         editing.create_product(
             _producer_principal(maker.id),
-            {"name": "Miến dong Bình Liêu 1 kg", "unit": "gói 1 kg", "price_vnd": 150000, "status": "active",
-             "category": "thuc-pham-che-bien", "certificate_no": "55/QĐ-UBND"},
+            {
+                "name": "Miến dong Bình Liêu 1 kg",
+                "unit": "gói 1 kg",
+                "price_vnd": 150000,
+                "status": "active",
+                "category": "thuc-pham-che-bien",
+                "certificate_no": "55/QĐ-UBND",
+            },
             TODAY,
         )
-    db.session.rollback()
 
     # Then only the rating the product holds is offered, and the page, the API and the dashboard all say 3★
     assert offered == [("812/QĐ-UBND", 3)]
@@ -125,8 +130,14 @@ def _pack_size_approved(product: Product, maker) -> Product:
     """A producer's new pack size naming its certificate, as the office approves it."""
     listing = editing.create_product(
         _producer_principal(maker.id),
-        {"name": "Miến dong Bình Liêu 1 kg", "unit": "gói 1 kg", "price_vnd": 150000, "status": "active",
-         "category": "thuc-pham-che-bien", "certificate_no": product.current_certificate.certificate_no},
+        {
+            "name": "Miến dong Bình Liêu 1 kg",
+            "unit": "gói 1 kg",
+            "price_vnd": 150000,
+            "status": "active",
+            "category": "thuc-pham-che-bien",
+            "certificate_no": product.current_certificate.certificate_no,
+        },
         TODAY,
     )
     assert listing.current_certificate is None  # not rated until the office decides
@@ -173,8 +184,13 @@ REFUSED = {
 @pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
 def test_a_certificate_that_breaks_a_rule_is_refused_and_nothing_changes(app, catalogue, case):
     changed, field, message = REFUSED[case]
-    values = {"stars": 4, "certificate_no": "1966/QĐ-UBND", "issuing_level": "province",
-              "issued_on": date(2026, 6, 12), **changed}
+    values = {
+        "stars": 4,
+        "certificate_no": "1966/QĐ-UBND",
+        "issuing_level": "province",
+        "issued_on": date(2026, 6, 12),
+        **changed,
+    }
     before = _snapshot()
 
     with pytest.raises(InvalidInput) as refused:
@@ -378,8 +394,13 @@ def test_the_portal_refuses_a_future_date_beside_the_field_and_nothing_changes(a
 
     response = client.post(
         f"/portal/admin/products/{world['product'].id}/certificates",
-        data={"csrf_token": csrf_token(client, "/"), "stars": "4", "certificate_no": "12/QĐ-UBND",
-              "issuing_level": "province", "issued_on": "2026-12-01"},
+        data={
+            "csrf_token": csrf_token(client, "/"),
+            "stars": "4",
+            "certificate_no": "12/QĐ-UBND",
+            "issuing_level": "province",
+            "issued_on": "2026-12-01",
+        },
     )
 
     assert response.status_code == 422

@@ -62,9 +62,7 @@ def _public_surfaces(client, world, product_id: int, slug: str) -> dict:
     }
 
 
-def test_a_producer_borrowing_another_products_certificate_is_not_public_until_the_office_approves(
-    empty_client, world
-):
+def test_a_producer_borrowing_another_products_certificate_is_not_public_until_the_office_approves(empty_client, world):
     # Given Miến dong's 4★ certificate, when its producer lists a rice wine under it, active
     response = _create(empty_client, world)
 
@@ -221,6 +219,22 @@ def test_a_producers_plain_edit_keeps_its_approval(empty_client, world):
 
     assert response.get_json()["review"]["status"] == "approved"
     assert empty_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change", [{"name": "Rượu ba kích tím giả"}, {"unit": "chai 5 lít"}, {"net_weight_g": 5000}], ids=str
+)
+def test_a_producer_changing_what_a_rated_listing_is_sends_it_back_to_review(empty_client, world, change):
+    url = f"/api/v1/products/{world['product'].id}"
+
+    response = _patch_read_first(empty_client, url, change, world)
+
+    assert response.status_code == 200
+    assert response.get_json()["review"]["status"] == "pending"
+    assert empty_client.get(url).status_code == 404  # no stars for a product the certificate never rated
+    assert world["product"].slug not in empty_client.get("/api/v1/products?per_page=100").get_data(as_text=True)
+    moderation.approve_listing(OFFICE, world["product"].id, TODAY, NOW)
+    assert empty_client.get(url).get_json()["ocop"]["stars"] == world["product"].current_certificate.stars
 
 
 def test_a_producers_edit_of_a_rejected_listing_asks_again(empty_client, world):

@@ -101,7 +101,7 @@ def test_openapi_document_covers_every_contract_route(client):
         ("/api/v1/orders", "post"),
         ("/api/v1/orders/{code}", "get"),
         ("/api/v1/orders/{code}/cancel", "post"),
-    ("/api/v1/orders/{code}/payments", "post"),
+        ("/api/v1/orders/{code}/payments", "post"),
         ("/api/v1/sync/changes", "get"),
         ("/api/v1/products/{product_id}/listings/{marketplace}", "put"),
         ("/api/v1/products/{product_id}/listings", "get"),

@@ -100,10 +100,14 @@ FORMS = {
     ),
     "admin: moderation": ("/portal/admin/products/{product}/status", {"status": "archived"}, _office_only()),
     "admin: assign transfer": (
-        "/portal/admin/payments/transfers/{transfer}/assign", {"order_code": "PAID2345"}, _office_only()
+        "/portal/admin/payments/transfers/{transfer}/assign",
+        {"order_code": "PAID2345"},
+        _office_only(),
     ),
     "admin: refund returned": (
-        "/portal/admin/payments/refunds/{refund}/returned", {"reference": "FT26325123456"}, _office_only()
+        "/portal/admin/payments/refunds/{refund}/returned",
+        {"reference": "FT26325123456"},
+        _office_only(),
     ),
 }
 
@@ -146,8 +150,12 @@ def snapshot() -> tuple:
 def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
     path, data, _ = FORMS[name]
     path = path.format(
-        product=world["product"].id, image=world["image"].id, order=world["order"].code, token=world["token_id"],
-        transfer=world["transfer"].id, refund=world["refund"].id,
+        product=world["product"].id,
+        image=world["image"].id,
+        order=world["order"].code,
+        token=world["token_id"],
+        transfer=world["transfer"].id,
+        refund=world["refund"].id,
     )
     data = dict(data)
     if "version" in data:  # the version the edit page would carry now

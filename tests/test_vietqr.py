@@ -76,13 +76,22 @@ def test_content_is_folded_to_what_banks_keep():
 def test_start_gives_the_qr_and_the_same_facts_as_text():
     provider = vietqr.VietQRProvider(vietqr.BankAccount("970436", "0011004299999", "HTX OCOP HA LONG"))
 
-    start = provider.start(OrderFacts(order_code="QN-5ED9-BAZ9", amount_vnd=85_000, attempt_reference="QN-5ED9-BAZ9-1",
-                                      description="Don hang QN-5ED9-BAZ9"))
+    start = provider.start(
+        OrderFacts(
+            order_code="QN-5ED9-BAZ9",
+            amount_vnd=85_000,
+            attempt_reference="QN-5ED9-BAZ9-1",
+            description="Don hang QN-5ED9-BAZ9",
+        )
+    )
 
     transfer = start.transfer
     assert (start.provider, start.reference, start.redirect_url) == ("vietqr", "QN5ED9BAZ9", None)
-    assert (transfer.bank_bin, transfer.account_no, transfer.account_name) == ("970436", "0011004299999",
-                                                                               "HTX OCOP HA LONG")
+    assert (transfer.bank_bin, transfer.account_no, transfer.account_name) == (
+        "970436",
+        "0011004299999",
+        "HTX OCOP HA LONG",
+    )
     assert (transfer.amount_vnd, transfer.content, transfer.is_demo) == (85_000, "QN5ED9BAZ9", False)
     assert transfer.payload == vietqr.emvco_payload("970436", "0011004299999", 85_000, "QN5ED9BAZ9")
     assert transfer.svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
@@ -112,8 +121,12 @@ def test_a_bank_transfer_is_refunded_by_hand():
 
     outcome = provider.refund(notice, 5_000, "surplus")
 
-    assert (outcome.provider, outcome.by_hand, outcome.reference, outcome.message) == ("vietqr", True, "92704",
-                                                                                       "surplus")
+    assert (outcome.provider, outcome.by_hand, outcome.reference, outcome.message) == (
+        "vietqr",
+        True,
+        "92704",
+        "surplus",
+    )
 
 
 def test_from_config_is_off_without_settings_and_offers_the_marked_demo_account_only_when_asked():

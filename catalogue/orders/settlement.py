@@ -169,8 +169,14 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
     held = money.to_return_vnd - sum(r.amount_vnd for r in money.rows if r.kind == "refund" and r.state != "done")
     if order.status != "cancelled" or held <= 0:
         raise Conflict(f"Order {order_code} holds no money to return.")
-    row = ledger.add_refund(order, method=order.payment_method or "vietqr", amount_vnd=held,
-                            reason="returned by hand", state="done", reference=reference)
+    row = ledger.add_refund(
+        order,
+        method=order.payment_method or "vietqr",
+        amount_vnd=held,
+        reason="returned by hand",
+        state="done",
+        reference=reference,
+    )
     row.resolved_by, row.resolved_at = principal.label[:200], now
     return row
 

@@ -159,8 +159,11 @@ class MoMo:
             succeeded=result_code == 0,
             raw_id=f"{order_id}:{data.get('transId')}:{result_code}",
             message=str(data.get("message") or ""),
-            details={"transId": str(data.get("transId") or ""), "payType": str(data.get("payType") or ""),
-                     "resultCode": str(result_code)},
+            details={
+                "transId": str(data.get("transId") or ""),
+                "payType": str(data.get("payType") or ""),
+                "resultCode": str(result_code),
+            },
         )
 
     # --- refund ------------------------------------------------------------------------

@@ -102,8 +102,17 @@ def qr_svg(payload: str, scale: int = 5) -> str:
     """The QR of `payload` as a standalone SVG document (white quiet zone, black modules)."""
     buffer = io.BytesIO()
     qr = segno.make_qr(payload, error="m")
-    qr.save(buffer, kind="svg", scale=scale, border=4, dark="#000", light="#fff", xmldecl=False,
-            svgclass="vietqr", title="VietQR")
+    qr.save(
+        buffer,
+        kind="svg",
+        scale=scale,
+        border=4,
+        dark="#000",
+        light="#fff",
+        xmldecl=False,
+        svgclass="vietqr",
+        title="VietQR",
+    )
     return buffer.getvalue().decode("ascii")
 
 

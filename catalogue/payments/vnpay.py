@@ -134,8 +134,9 @@ class VNPay:
 
     def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
         """VNPay's refund API needs a separate agreement: the office refunds in VNPay's merchant portal."""
-        return RefundOutcome(provider=self.name, by_hand=True, reference=notice.details.get("vnp_TransactionNo", ""),
-                             message=reason)
+        return RefundOutcome(
+            provider=self.name, by_hand=True, reference=notice.details.get("vnp_TransactionNo", ""), message=reason
+        )
 
 
 # --- the IPN answer -----------------------------------------------------------------------

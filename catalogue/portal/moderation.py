@@ -68,9 +68,7 @@ def _queue_page(failed_id: int | None = None, failed_form: RejectForm | None = N
     page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 100_000 else 1
     page = moderation.pending_listings(page_number, QUEUE_PAGE_SIZE)
     reject_forms = {
-        product.id: failed_form
-        if product.id == failed_id
-        else _for_row(RejectForm(formdata=None), product.id)
+        product.id: failed_form if product.id == failed_id else _for_row(RejectForm(formdata=None), product.id)
         for product in page.items
     }
     return render_template(

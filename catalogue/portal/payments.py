@@ -130,8 +130,10 @@ def _page(day: date, assign_forms: dict | None = None, refund_forms: dict | None
         totals=totals,
         refunded=refunded,
         rails=rails,
-        transfers=[(row, ledger.details_of(row), assign_forms.get(row.id) or AssignTransferForm(formdata=None))
-                   for row in transfers],  # fmt: skip
+        transfers=[
+            (row, ledger.details_of(row), assign_forms.get(row.id) or AssignTransferForm(formdata=None))
+            for row in transfers
+        ],  # fmt: skip
         refunds=[(row, refund_forms.get(row.id) or RefundReturnedForm(formdata=None)) for row in refunds],
         codes=daybook.order_codes(refunds),
         rail_name=rail_name,

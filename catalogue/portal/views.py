@@ -105,9 +105,7 @@ def new_product():
         else:
             flash(gettext("Đã thêm sản phẩm “%(name)s”.", name=product.name), "success")
             return redirect(url_for("portal.product", product_id=product.id), code=303)
-    return render_template(
-        "portal/new_product.html", form=form, office=principal.is_admin
-    ), 422 if form.errors else 200
+    return render_template("portal/new_product.html", form=form, office=principal.is_admin), 422 if form.errors else 200
 
 
 @portal.route("/products/<int:product_id>", methods=["GET", "POST"])
@@ -236,8 +234,10 @@ def ship(code: str):
         return _orders_page(code, form)
     except Conflict:
         # Only a paid order not yet shipped by this producer can be shipped; the service's words are English.
-        flash(gettext("Không thể ghi nhận giao hàng: đơn này chưa thanh toán hoặc phần hàng của bạn đã được gửi."),
-              "warning")
+        flash(
+            gettext("Không thể ghi nhận giao hàng: đơn này chưa thanh toán hoặc phần hàng của bạn đã được gửi."),
+            "warning",
+        )
     else:
         flash(gettext("Đơn %(code)s: đã ghi nhận giao hàng.", code=code), "success")
     return redirect(url_for("portal.orders"), code=303)

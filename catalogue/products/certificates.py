@@ -158,8 +158,9 @@ def record_certificate(
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound(f"No product {product_id}.")
-    values = _checked({"stars": stars, "certificate_no": certificate_no, "issuing_level": issuing_level,
-                       "issued_on": issued_on})
+    values = _checked(
+        {"stars": stars, "certificate_no": certificate_no, "issuing_level": issuing_level, "issued_on": issued_on}
+    )
     _refuse_duplicate(product, values["certificate_no"], values["issued_on"])
     certificate = Certificate(product=product, **values, expires_on=expiry_for(values["issued_on"]))
     db.session.add(certificate)
@@ -206,8 +207,13 @@ def correct_certificate(principal: Principal, certificate_id: int, values: dict,
             setattr(member, name, merged[name])
         member.expires_on = expiry_for(merged["issued_on"])
         _history(principal, member, "corrected", reason, changes)
-        record(principal, "certificate.correct", "product", member.product_id,
-               {"certificate_id": member.id, "reason": reason, **changes})
+        record(
+            principal,
+            "certificate.correct",
+            "product",
+            member.product_id,
+            {"certificate_id": member.id, "reason": reason, **changes},
+        )
     db.session.flush()
     for member in family:
         refresh_rating(member.product)
@@ -226,15 +232,20 @@ def withdraw_certificate(principal: Principal, certificate_id: int, reason: str)
             {"certificate": [gettext("Giấy chứng nhận này đã được thu hồi trước đó.")]},
         )
     # Withdrawing an original withdraws its copies; withdrawing a copy takes one listing off it.
-    members = _family(certificate, include_withdrawn=False) if certificate.source_certificate_id is None else [
-        certificate
-    ]
+    members = (
+        _family(certificate, include_withdrawn=False) if certificate.source_certificate_id is None else [certificate]
+    )
     now = clock.now()
     for member in members:
         member.withdrawn_at = now
         _history(principal, member, "withdrawn", reason, {"withdrawn": [False, True]})
-        record(principal, "certificate.withdraw", "product", member.product_id,
-               {"certificate_id": member.id, "certificate_no": member.certificate_no, "reason": reason})
+        record(
+            principal,
+            "certificate.withdraw",
+            "product",
+            member.product_id,
+            {"certificate_id": member.id, "certificate_no": member.certificate_no, "reason": reason},
+        )
     db.session.flush()
     for member in members:
         refresh_rating(member.product)

@@ -31,6 +31,9 @@ from catalogue.transactions import use_case
 
 PRODUCER_FIELDS = frozenset({"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category"})
 ADMIN_FIELDS = PRODUCER_FIELDS | {"locality", "producer"}
+# What a certificate rated: a producer changing these on a rated listing makes it another product, for the office to
+# review (a renamed product must not keep stars it was never given).
+RATED_IDENTITY_FIELDS = frozenset({"name", "category", "unit", "net_weight_g"})
 DESCRIPTION_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li"}
 EDITABLE_STATUSES = ("draft", "active", "archived")
 
@@ -98,7 +101,8 @@ def update_product(
     """Change some fields; refused with 412 when `expected_version` is not the current one.
 
     A producer naming a certificate (a re-rating) sends the listing back to the office's
-    review, and so does a producer's edit of a rejected listing; the office's edits never do.
+    review, and so do a producer's edit of a rejected listing and a producer's change of what a
+    rated listing is (name, product set, unit, weight); the office's edits never do.
     """
     product = editable_product(principal, product_id)
     _check_version(product, expected_version)
@@ -110,6 +114,8 @@ def update_product(
     if certificate_no:
         changes.update(_name_certificate(principal, product, certificate_no, today or clock.today()))
     elif not principal.is_admin and product.review_status == "rejected" and set(changes) - {"stock"}:
+        _ask_for_review(product, product.requested_certificate)
+    elif not principal.is_admin and product.current_certificate_id and set(changes) & RATED_IDENTITY_FIELDS:
         _ask_for_review(product, product.requested_certificate)
     if product.review_status != review_before:
         changes["review_status"] = [review_before, product.review_status]

@@ -61,9 +61,7 @@ def payment_rails() -> tuple[PaymentRail, ...]:
                 "và gửi thẳng tới Stripe (đạt chuẩn PCI DSS); chúng tôi không nhìn thấy và không lưu số thẻ. "
                 "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam."
             ),
-            refund=gettext(
-                "Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc."
-            ),
+            refund=gettext("Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc."),
             settings=("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
         ),
     )

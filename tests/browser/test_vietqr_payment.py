@@ -53,8 +53,10 @@ def test_vietqr_transfer_turns_the_order_paid_without_a_reload(vietqr_shop, scre
     expect(page.get_by_test_id("order-status")).to_have_text("Chờ thanh toán")
     image = page.get_by_test_id("vietqr-image")
     expect(image).to_be_visible()
-    page.wait_for_function("() => { const qr = document.querySelector('[data-testid=vietqr-image]');"
-                           " return qr.complete && qr.naturalWidth > 0; }")  # the SVG was served and drawn
+    page.wait_for_function(
+        "() => { const qr = document.querySelector('[data-testid=vietqr-image]');"
+        " return qr.complete && qr.naturalWidth > 0; }"
+    )  # the SVG was served and drawn
     expect(page.get_by_test_id("amount-due")).to_have_text(re.compile(r"^200\.000\s₫$"))
     expect(page.get_by_role("button", name="Sao chép").first).to_be_visible()  # order.js showed the copy buttons
     content = page.get_by_test_id("transfer-content").inner_text()
