@@ -113,9 +113,14 @@ def update_product(
     changes = _apply(product, values)
     if certificate_no:
         changes.update(_name_certificate(principal, product, certificate_no, today or clock.today()))
-    elif not principal.is_admin and product.review_status == "rejected" and set(changes) - {"stock"}:
-        _ask_for_review(product, product.requested_certificate)
-    elif not principal.is_admin and product.current_certificate_id and set(changes) & RATED_IDENTITY_FIELDS:
+    elif (
+        not principal.is_admin
+        and product.review_status == "rejected"
+        and set(changes) - {"stock"}
+        or not principal.is_admin
+        and product.current_certificate_id
+        and set(changes) & RATED_IDENTITY_FIELDS
+    ):
         _ask_for_review(product, product.requested_certificate)
     if product.review_status != review_before:
         changes["review_status"] = [review_before, product.review_status]
