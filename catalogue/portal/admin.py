@@ -22,6 +22,7 @@ from catalogue.producers.editing import create_producer
 from catalogue.producers.models import Producer
 from catalogue.products import certificates, editing
 from catalogue.products.dashboard import state_of
+from catalogue.products.editing import PreconditionFailed
 from catalogue.products.models import Certificate, Product
 from catalogue.products.moderation import pending_count
 from catalogue.products.services import office_catalogue
@@ -185,8 +186,12 @@ def moderate(product_id: int):
     form = StatusForm()
     if not form.validate():
         return _product_page(found, status_form=form)
-    editing.update_product(current_principal(), product_id, {"status": form.status.data}, None)
-    flash(gettext("Đã đổi trạng thái sản phẩm."), "success")
+    try:
+        editing.update_product(current_principal(), product_id, {"status": form.status.data}, None)
+    except (InvalidInput, PreconditionFailed):
+        flash(gettext("Chưa đổi được trạng thái: sản phẩm vừa thay đổi. Vui lòng xem lại và thử lần nữa."), "warning")
+    else:
+        flash(gettext("Đã đổi trạng thái sản phẩm."), "success")
     return redirect(url_for("portal_admin.product", product_id=product_id), code=303)
 
 
