@@ -220,3 +220,15 @@ def _admin_headers(app) -> dict:
     token, _ = create_token(user.email, ["admin"])
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_transfer_that_pays_sends_the_paid_email_once_after_commit(shop, app, smtp_server):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+
+    _pay(shop, 1, 150_000)  # partly paid: no email yet
+    _pay(shop, 2, 50_000)
+    _pay(shop, 2, 50_000)  # the same transaction again
+
+    message = smtp_server.wait_for_message()
+    assert message["Subject"] == f"Đơn hàng {shop['code']} đã được thanh toán"
+    assert smtp_server.messages.empty()

@@ -113,14 +113,7 @@ def update_product(
     changes = _apply(product, values)
     if certificate_no:
         changes.update(_name_certificate(principal, product, certificate_no, today or clock.today()))
-    elif (
-        not principal.is_admin
-        and product.review_status == "rejected"
-        and set(changes) - {"stock"}
-        or not principal.is_admin
-        and product.current_certificate_id
-        and set(changes) & RATED_IDENTITY_FIELDS
-    ):
+    elif not principal.is_admin and _changes_need_review(product, changes):
         _ask_for_review(product, product.requested_certificate)
     if product.review_status != review_before:
         changes["review_status"] = [review_before, product.review_status]
@@ -129,6 +122,13 @@ def update_product(
         record(principal, "product.update", "product", product.id, changes)
     _flush_versioned()
     return product
+
+
+def _changes_need_review(product: Product, changes: dict) -> bool:
+    """A producer's edit of a rejected listing, or of what a rated listing is, goes (back) to the office."""
+    if product.review_status == "rejected":
+        return bool(set(changes) - {"stock"})
+    return product.current_certificate_id is not None and bool(set(changes) & RATED_IDENTITY_FIELDS)
 
 
 @use_case
