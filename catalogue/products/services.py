@@ -159,13 +159,7 @@ def list_products(query: ProductQuery, today: date) -> Page[Product]:
     joined rows needed a temporary b-tree as wide as the whole answer.
     """
     _check_price_range(query)
-    statement, words = apply_filters(publicly_listed(today, Product.id), query)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    page_ids = db.session.scalars(
-        statement.order_by(*_ordering(query.sort, words))
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    ).all()
+    total, page_ids = _count_and_page(publicly_listed(today, Product.id), query)
     return Page(items=_in_order(page_ids, today), total=total or 0, page=query.page, per_page=query.per_page)
 
 
@@ -209,16 +203,22 @@ def owned_by(principal: Principal, *columns) -> Select:
     return statement.where(Product.producer_id == principal.producer_id)
 
 
-def list_own_products(principal: Principal, query: ProductQuery) -> Page[Product]:
-    """The caller's own products in every status (drafts, off sale, archived), with the same filters and sort."""
-    _check_price_range(query)
-    statement, words = apply_filters(owned_by(principal, Product.id), query)
+def _count_and_page(ids: Select, query: ProductQuery) -> tuple[int, list[int]]:
+    """How many products match `query` among `ids`, and the ids of the page asked for, in its order."""
+    statement, words = apply_filters(ids, query)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page_ids = db.session.scalars(
         statement.order_by(*_ordering(query.sort, words))
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     ).all()
+    return total or 0, list(page_ids)
+
+
+def list_own_products(principal: Principal, query: ProductQuery) -> Page[Product]:
+    """The caller's own products in every status (drafts, off sale, archived), with the same filters and sort."""
+    _check_price_range(query)
+    total, page_ids = _count_and_page(owned_by(principal, Product.id), query)
     details = _with_details(owned_by(principal).where(Product.id.in_(page_ids)))
     by_id = {product.id: product for product in db.session.scalars(details).unique()} if page_ids else {}
     items = [by_id[product_id] for product_id in page_ids]
