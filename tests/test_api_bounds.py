@@ -1,5 +1,7 @@
 """Numbers past the id range are "not found" or a 422 naming the field — never a database overflow (500)."""
 
+import re
+
 import pytest
 
 from catalogue.ids import MAX_ID
@@ -53,7 +55,14 @@ def test_a_huge_producer_filter_on_the_storefront_is_dropped_like_any_unknown_pr
     response = client.get(f"/products?producer={HUGE}", headers={"Accept": "text/html"})
 
     assert (unknown.status_code, response.status_code) == (200, 200)
-    assert response.get_data(as_text=True).replace(HUGE, "nobody") == unknown.get_data(as_text=True)
+    assert _without_csrf(response.get_data(as_text=True).replace(HUGE, "nobody")) == _without_csrf(
+        unknown.get_data(as_text=True)
+    )
+
+
+def _without_csrf(html: str) -> str:
+    """The page less its CSRF tokens, which carry the second they were signed in."""
+    return re.sub(r'"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"', '"csrf"', html)
 
 
 def test_a_huge_product_id_in_an_order_is_422_and_reserves_nothing(client):
