@@ -159,6 +159,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
         "WTF_CSRF_TIME_LIMIT": None,
+        # werkzeug's scrypt; only the test suite overrides it (with a cheap one), never the environment.
+        "PASSWORD_HASH_METHOD": "scrypt",
         # Login attempts are counted here: memory:// per process; production sets a Redis URL.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Static files are referenced with a content hash (asset_url), so they can be cached for a year.

@@ -57,6 +57,8 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "PAYMENT_GATEWAY": FakeGateway(),
         "RAISE_UNEXPECTED_ERRORS": True,  # a 500 fails the test with its traceback
+        # scrypt costs ~0.1 s a hash and the suite creates thousands of users; test_accounts checks scrypt itself.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     if schema:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from catalogue import clock
 from catalogue.accounts import services
 from catalogue.accounts.models import ApiToken, User
+from catalogue.config import load_config
 from catalogue.errors import Conflict, InvalidInput, PermissionDenied
 from catalogue.extensions import db
 from tests import factories
@@ -53,9 +54,12 @@ def test_cli_creates_users_and_prints_a_token_once(app, producer):
     assert stored.scope_set == {"catalogue:write", "orders:read"}
 
 
-def test_password_is_hashed_with_a_slow_kdf(app, producer):
+def test_password_is_hashed_with_a_slow_kdf(app, producer, tmp_path):
+    # The suite runs with a cheap hash (conftest); the shipped setting is scrypt, whatever the environment.
+    assert load_config(str(tmp_path))["PASSWORD_HASH_METHOD"] == "scrypt"
+    app.config["PASSWORD_HASH_METHOD"] = load_config(str(tmp_path))["PASSWORD_HASH_METHOD"]
     user = services.create_user("lan@example.com", PASSWORD, "producer", producer.slug)
-    assert user.password_hash.startswith(("scrypt:", "pbkdf2:")) and PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("scrypt:32768:8:1$") and PASSWORD not in user.password_hash
     assert services.authenticate("LAN@example.com", PASSWORD, clock.now()) == user
     assert services.authenticate("lan@example.com", "wrong password!", clock.now()) is None
     assert services.authenticate("nobody@example.com", PASSWORD, clock.now()) is None
