@@ -1,15 +1,14 @@
 """Every catalogue change moves the revision forward and stamps the products it changed."""
 
 from datetime import date
-from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from catalogue.extensions import db
 from catalogue.products.models import Certificate, Product, ProductImage
 from catalogue.products.revision import current_revision, next_change_seq
 from catalogue.products.stock import return_stock, take_stock
-from catalogue.seeding import expiry_for, seed_catalogue
+from catalogue.seeding import expiry_for
 from tests import factories
 
 
@@ -144,28 +143,3 @@ def test_reads_and_unchanged_writes_leave_the_revision_alone(app):
     db.session.commit()
 
     assert current_revision() == before
-
-
-def test_seeding_stamps_every_product_and_a_second_seed_changes_nothing(app, tmp_path: Path):
-    seed_catalogue(media_root=tmp_path)
-    after_seed = current_revision()
-
-    assert after_seed > 0
-    assert db.session.scalar(select(Product.id).where(Product.change_seq == 0).limit(1)) is None
-
-    seed_catalogue(media_root=tmp_path)
-    assert current_revision() == after_seed
-
-
-def test_seed_command_refreshes_planner_statistics(app, backend):
-    result = app.test_cli_runner().invoke(args=["seed"])
-
-    assert result.exit_code == 0, result.output
-    assert "ANALYZE" in result.output
-    if backend == "sqlite":
-        analysed = db.session.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'products'")).scalar()
-    else:
-        analysed = db.session.execute(
-            text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'products'")
-        ).scalar()
-    assert analysed > 0

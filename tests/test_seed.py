@@ -4,12 +4,13 @@ import csv
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
 from catalogue.products.models import Certificate, Product
+from catalogue.products.revision import current_revision
 from catalogue.seeding import SEED_DIR, expiry_for, scale_catalogue, seed_catalogue
 from catalogue.text import fold
 from tests.conftest import TODAY
@@ -37,8 +38,7 @@ def test_seed_loads_the_catalogue_across_all_localities(app):
     assert len(per_locality) == 13 and min(per_locality.values()) >= 8
 
 
-def test_every_product_is_rated_today_and_some_expire_soon(app):
-    seed_catalogue()
+def test_every_product_is_rated_today_and_some_expire_soon(seeded_app):
 
     current = db.session.scalars(select(Certificate).join(Product, Product.current_certificate_id == Certificate.id))
     certificates = list(current)
@@ -49,8 +49,7 @@ def test_every_product_is_rated_today_and_some_expire_soon(app):
     assert 3 <= len(expiring_soon) <= 15
 
 
-def test_certificate_history_is_kept(app):
-    seed_catalogue()
+def test_certificate_history_is_kept(seeded_app):
 
     renewed = db.session.scalars(
         select(Product)
@@ -62,18 +61,6 @@ def test_certificate_history_is_kept(app):
     for product in renewed:
         assert product.current_certificate == max(product.certificates, key=lambda c: c.issued_on)
         assert not product.certificates[0].is_valid_on(TODAY)
-
-
-def test_running_seed_twice_changes_nothing(app):
-    seed_catalogue()
-    before = _snapshot()
-    producers = db.session.scalar(select(func.count(Producer.id)))
-
-    report = seed_catalogue()
-
-    assert (report.products_created, report.producers_created, report.products_kept) == (0, 0, 346)
-    assert _snapshot() == before
-    assert db.session.scalar(select(func.count(Producer.id))) == producers
 
 
 def test_seed_keeps_changes_made_after_it(app):
@@ -89,8 +76,7 @@ def test_seed_keeps_changes_made_after_it(app):
 
 
 @pytest.mark.skipif(not KNOWN.exists(), reason="needs ../shared/data beside the checkout")
-def test_real_products_keep_their_names_producers_localities_and_stars(app):
-    seed_catalogue()
+def test_real_products_keep_their_names_producers_localities_and_stars(seeded_app):
     rows = db.session.execute(
         select(Product.name, Producer.name, Locality.name, Certificate.stars)
         .join(Product.producer)
@@ -117,12 +103,11 @@ def test_seed_files_mark_sample_rows(app):
     assert sum(row["sample"] == "no" for row in rows) >= 30
 
 
-def test_placeholder_images_are_our_own_files(app):
-    seed_catalogue()
+def test_placeholder_images_are_our_own_files(seeded_app):
     product = db.session.scalar(select(Product).where(Product.sku == "QN-BL-0001"))
     image = product.images[0]
 
-    path = Path(app.config["MEDIA_ROOT"]) / image.path
+    path = Path(seeded_app.config["MEDIA_ROOT"]) / image.path
     assert path.read_text(encoding="utf-8").startswith("<svg")
     assert (image.width, image.height) == (800, 800)
     assert image.alt == product.name
@@ -142,10 +127,30 @@ def test_scale_adds_generated_variants_that_search_finds(app, backend):
     assert all("mien dong binh lieu" in fold(item["name"]) for item in hits["items"][:3])
 
 
-def test_seed_command_reports_progress_and_counts(app):
+def test_seed_command_reports_progress_stamps_analyses_and_a_second_run_changes_nothing(app, backend):
     result = app.test_cli_runner().invoke(args=["seed"])
 
     assert result.exit_code == 0, result.output
     assert "346 new products" in result.output
+    # Every product is stamped with a revision, and the planner has statistics for the new rows.
+    after_seed = current_revision()
+    assert after_seed > 0
+    assert db.session.scalar(select(Product.id).where(Product.change_seq == 0).limit(1)) is None
+    assert "ANALYZE" in result.output
+    if backend == "sqlite":
+        analysed = db.session.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'products'")).scalar()
+    else:
+        analysed = db.session.execute(
+            text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'products'")
+        ).scalar()
+    assert analysed > 0
+    before = _snapshot()
+    producers = db.session.scalar(select(func.count(Producer.id)))
+
     again = app.test_cli_runner().invoke(args=["seed"])
+
     assert "0 new products (346 already there, left unchanged)" in again.output
+    db.session.expire_all()
+    assert _snapshot() == before
+    assert db.session.scalar(select(func.count(Producer.id))) == producers
+    assert current_revision() == after_seed
