@@ -23,6 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every `<int:…>` path segment, API and pages alike, is bounded to the id range.
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    if app.config.get("JINJA_BYTECODE_CACHE") is not None:
+        # Templates compiled once per process, not once per app (the test suite builds an app per test).
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["JINJA_BYTECODE_CACHE"]}
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     register_extensions(app)
