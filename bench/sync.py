@@ -64,10 +64,10 @@ def main() -> None:
 
     from werkzeug.serving import make_server
 
-    from catalogue.sync.client import CatalogueClient
-    from catalogue.sync.marketplace import Tuning
-    from catalogue.sync.state import ListingMemory
-    from catalogue.sync.worker import SyncWorker
+    from marketplace_sync.client import CatalogueClient
+    from marketplace_sync.marketplace import Tuning
+    from marketplace_sync.state import ListingMemory
+    from marketplace_sync.worker import SyncWorker
     from tests.marketplace_fakes import FakeLazada, FakeShopee, QuietHandler
     from tests.sync_fixtures import lazada_adapter, shopee_adapter
 

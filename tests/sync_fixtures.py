@@ -11,12 +11,12 @@ import requests
 from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.products.models import ProductImage
-from catalogue.sync.client import CatalogueClient
-from catalogue.sync.lazada import LazadaAdapter, LazadaCredentials
-from catalogue.sync.marketplace import Tuning
-from catalogue.sync.shopee import ShopeeAdapter, ShopeeCredentials
-from catalogue.sync.state import ListingMemory
-from catalogue.sync.worker import SyncWorker
+from marketplace_sync.client import CatalogueClient
+from marketplace_sync.lazada import LazadaAdapter, LazadaCredentials
+from marketplace_sync.marketplace import Tuning
+from marketplace_sync.shopee import ShopeeAdapter, ShopeeCredentials
+from marketplace_sync.state import ListingMemory
+from marketplace_sync.worker import SyncWorker
 from tests import factories
 from tests.access_helpers import auth, png_bytes
 from tests.live import serving

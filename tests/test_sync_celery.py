@@ -35,7 +35,7 @@ def celery_redis():
 def test_the_sync_task_runs_through_a_celery_worker(shop, shopee, celery_redis, monkeypatch, tmp_path):
     from celery.contrib.testing.worker import start_worker
 
-    from catalogue.sync import tasks
+    from marketplace_sync import tasks
 
     for name, value in {
         "CATALOGUE_API_URL": shop.url,
@@ -51,7 +51,7 @@ def test_the_sync_task_runs_through_a_celery_worker(shop, shopee, celery_redis, 
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(tasks, "app", tasks.make_celery(celery_redis))
     celery = tasks.app
-    task = celery.task(name="catalogue.sync.tasks.sync_marketplace")(tasks.sync_marketplace.run)
+    task = celery.task(name="marketplace_sync.tasks.sync_marketplace")(tasks.sync_marketplace.run)
 
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         first = task.delay("shopee").get(timeout=60)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from catalogue.sync.state import ListingMemory
+from marketplace_sync.state import ListingMemory
 from tests.sync_fixtures import (  # noqa: F401 - the *_fixture names register fixtures
     lazada_adapter,
     lazada_fixture,
@@ -156,7 +156,7 @@ def test_a_marketplace_sale_takes_our_stock_once(shop, shopee, lazada):
 
 
 def test_a_wrong_signature_gets_the_platforms_error_and_is_not_retried(shop, shopee, lazada):
-    from catalogue.sync.marketplace import RejectedError
+    from marketplace_sync.marketplace import RejectedError
 
     with pytest.raises(RejectedError, match="error_sign"):
         shopee_adapter(shopee, partner_key="not-the-key").find_by_sku("QN-T-0001")

@@ -24,10 +24,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from catalogue.sync.client import CatalogueClient
-from catalogue.sync.mapping import Listing, NotListable, to_listing
-from catalogue.sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, TransientError
-from catalogue.sync.state import ListingMemory
+from marketplace_sync.client import CatalogueClient
+from marketplace_sync.mapping import Listing, NotListable, to_listing
+from marketplace_sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, TransientError
+from marketplace_sync.state import ListingMemory
 
 OUTCOMES = ("created", "updated", "unlisted", "unchanged", "errors")
 
@@ -102,13 +102,24 @@ class SyncWorker:
             summary.calls = self.adapter.calls - calls_before
         return summary
 
-    def poll(self, interval: float, on_summary: Callable[[Summary], None] | None = None) -> None:
-        """Run until stopped, draining the feed every `interval` seconds."""
-        while not self.stop.is_set():
+    def poll(
+        self,
+        interval: float,
+        *,
+        once: bool = False,
+        with_orders: bool = False,
+        orders_hours: int = 72,
+        on_summary: Callable[[Summary], None] | None = None,
+    ) -> None:
+        """Drain the feed (and import orders) every `interval` seconds until stopped, or once."""
+        while True:
             summary = self.run_once()
+            if with_orders and not self.stop.is_set():
+                self.import_sales(orders_hours, summary)
             if on_summary:
                 on_summary(summary)
-            self.stop.wait(interval)
+            if once or self.stop.wait(interval):
+                return
 
     def _work_page(self, items: list[dict], summary: Summary) -> int:
         """Sync every product of the page; return how many lead the page without a transient failure."""

@@ -1,7 +1,7 @@
 """Our product (as the change feed gives it) → what a marketplace listing must say.
 
-The category and logistics ids come from the data file (marketplace_mappings.json);
-a product that cannot be listed raises `NotListable` with a reason the producer can act on.
+The category and logistics ids come from the data file `mappings.json` beside this
+module; a product that cannot be listed raises `NotListable` with a reason the producer can act on.
 """
 
 from __future__ import annotations
@@ -9,13 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import nh3
 
-from catalogue.sync.mappings import mappings
+MAPPINGS_FILE = Path(__file__).with_name("mappings.json")
 
 NAME_LIMITS = {"shopee": 120, "lazada": 255}
 DESCRIPTION_LIMIT = 3000
+
+
+@lru_cache(maxsize=1)
+def mappings() -> dict:
+    """The whole mapping file, read once."""
+    return json.loads(MAPPINGS_FILE.read_text(encoding="utf-8"))
 
 
 class NotListable(Exception):

@@ -24,7 +24,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from catalogue.sync.mapping import Listing
+from marketplace_sync.mapping import Listing
 
 
 class MarketplaceError(Exception):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from catalogue.sync.mapping import Listing
-from catalogue.sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, Tuning
+from marketplace_sync.mapping import Listing
+from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, Tuning
 
 DEFAULT_BASE = "https://api.lazada.vn/rest"
 RETRYABLE_CODES = {"ApiCallLimit", "ServiceUnavailable", "ServiceTimeout", "InternalError"}

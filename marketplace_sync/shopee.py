@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import requests
 
-from catalogue.sync.mapping import Listing
-from catalogue.sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
+from marketplace_sync.mapping import Listing
+from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
 
 DEFAULT_BASE = "https://partner.shopeemobile.com"
 RETRYABLE_ERRORS = {"error_rate_limit", "error_server", "error_busy", "error_network"}
