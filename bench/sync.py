@@ -66,7 +66,6 @@ def main() -> None:
 
     from marketplace_sync.client import CatalogueClient
     from marketplace_sync.marketplace import Tuning
-    from marketplace_sync.state import ListingMemory
     from marketplace_sync.worker import SyncWorker
     from tests.marketplace_fakes import FakeLazada, FakeShopee, QuietHandler
     from tests.sync_fixtures import lazada_adapter, shopee_adapter
@@ -82,7 +81,7 @@ def main() -> None:
     for fake_class, make_adapter in ((FakeShopee, shopee_adapter), (FakeLazada, lazada_adapter)):
         with fake_class(rate_limit=options.rate) as fake:
             adapter = make_adapter(fake, tuning)
-            worker = SyncWorker(CatalogueClient(url, sync_token), adapter, ListingMemory(), page_size=100)
+            worker = SyncWorker(CatalogueClient(url, sync_token), adapter, page_size=100)
             started = time.monotonic()
             full = worker.run_once()
             wall = time.monotonic() - started

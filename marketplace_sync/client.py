@@ -18,6 +18,9 @@ class _Retry(Exception):
     pass
 
 
+KEEP = object()  # `pushed` not sent: the record keeps what was last pushed
+
+
 class CatalogueClient:
     """Change feed, cursors, listing state and marketplace sales, over HTTP with retries."""
 
@@ -78,13 +81,17 @@ class CatalogueClient:
         external_id: str | None = None,
         synced_version: int | None = None,
         error: str | None = None,
+        pushed: dict | None = KEEP,
     ) -> dict:
+        """Record a product's listing on the marketplace: the memory every worker decides from."""
         body = {
             "external_id": external_id,
             "status": status,
             "synced_version": synced_version,
             "error": error[:2000] if error else None,
         }
+        if pushed is not KEEP:
+            body["pushed"] = pushed
         return self._request("PUT", f"/products/{product_id}/listings/{marketplace}", json=body).json()
 
     def record_sale(self, marketplace: str, external_order_id: str, lines: list[dict]) -> tuple[dict, bool]:

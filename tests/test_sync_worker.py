@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from marketplace_sync.state import ListingMemory
 from tests.sync_fixtures import (  # noqa: F401 - the *_fixture names register fixtures
     lazada_adapter,
     lazada_fixture,
@@ -104,17 +103,15 @@ class DyingSession(requests.Session):
         return response
 
 
-@pytest.mark.parametrize("memory_survives", [True, False])
-def test_a_worker_killed_between_create_and_record_resumes_without_duplicates(shop, shopee, lazada, memory_survives):
+def test_a_worker_killed_between_create_and_record_resumes_without_duplicates(shop, shopee, lazada):
     for fake, make in ((shopee, shopee_adapter), (lazada, lazada_adapter)):
-        memory = ListingMemory()
         # Shopee: search, upload, add_item → dies after creating the second product.
-        dying = worker(shop, make(fake, session=DyingSession(5)), memory)
+        dying = worker(shop, make(fake, session=DyingSession(5)))
         with pytest.raises(Crash):
             dying.run_once()
         assert sum(fake.skus().values()) == 2
 
-        resumed = worker(shop, make(fake), memory if memory_survives else ListingMemory())
+        resumed = worker(shop, make(fake))
         summary = resumed.run_once()
 
         assert summary.complete and fake.skus() == {sku: 1 for _, sku in shop.listable}
