@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -99,3 +101,16 @@ class CatalogueClient:
         body = {"external_order_id": external_order_id, "lines": lines}
         response = self._request("POST", f"/marketplaces/{marketplace}/orders", json=body)
         return response.json(), response.status_code == 201
+
+    def cancel_sale(self, marketplace: str, external_order_id: str, lines: list[dict]) -> dict:
+        """Report a cancelled marketplace order: the stock its sale took comes back, once."""
+        path = f"/marketplaces/{marketplace}/orders/{quote(external_order_id, safe='')}/cancel"
+        return self._request("POST", path, json={"lines": lines}).json()
+
+    def orders_cursor(self, marketplace: str) -> int | None:
+        """Unix time before which every order update was reported (None: never imported)."""
+        return self._request("GET", f"/sync/cursors/{marketplace}/orders").json()["updated_after"]
+
+    def save_orders_cursor(self, marketplace: str, updated_after: int) -> int:
+        body = {"updated_after": updated_after}
+        return self._request("PUT", f"/sync/cursors/{marketplace}/orders", json=body).json()["updated_after"]

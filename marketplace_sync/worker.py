@@ -28,14 +28,16 @@ earlier value is sent too.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from marketplace_sync.client import CatalogueClient
 from marketplace_sync.mapping import Listing, NotListable, NotOffered, to_listing
-from marketplace_sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, TransientError
+from marketplace_sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, Sale, TransientError
 
 OUTCOMES = ("created", "updated", "unlisted", "unchanged", "errors")
+ORDER_SETTLE_SECONDS = 120
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Summary:
     complete: bool = True  # False: a transient failure or a stop left changes for the next run
     sales_new: int = 0
     sales_repeat: int = 0
+    sales_cancelled: int = 0
     messages: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -81,6 +84,7 @@ class SyncWorker:
         self.page_size = page_size
         self.stop = stop or threading.Event()
         self.on_page, self.on_product = on_page, on_product
+        self.now = time.time  # tests move the clock
 
     # --- the loop ------------------------------------------------------------------
 
@@ -278,22 +282,40 @@ class SyncWorker:
     # --- marketplace sales --------------------------------------------------------------
 
     def import_sales(self, hours: int = 72, summary: Summary | None = None) -> Summary:
-        """Report the marketplace's recent orders to our API; each takes our stock once (idempotent)."""
+        """Report the orders changed since the server's order cursor (the last `hours` the first time).
+
+        Sales take our stock and cancellations give it back, once each however often
+        reported; the cursor moves only after every order of the run was recorded.
+        """
         summary = summary or Summary(self.marketplace)
         calls_before = self.adapter.calls
+        until = int(self.now())
+        saved = self.client.orders_cursor(self.marketplace)
+        since = saved if saved is not None else until - hours * 3600
         try:
-            for sale in self.adapter.recent_sales(hours):
-                _, created = self.client.record_sale(self.marketplace, sale.external_order_id, sale.lines)
-                if created:
-                    summary.sales_new += 1
-                else:
-                    summary.sales_repeat += 1
+            for sale in self.adapter.order_changes(since, until):
+                self.report_sale(sale, summary)
         except MarketplaceError as problem:
             summary.complete = False
             summary.messages.append(f"orders: {problem}")
+        else:
+            # Orders updated in the last moments may not be searchable yet: look at them again next time.
+            self.client.save_orders_cursor(self.marketplace, max(since, until - ORDER_SETTLE_SECONDS))
         finally:
             summary.calls += self.adapter.calls - calls_before
         return summary
+
+    def report_sale(self, sale: Sale, summary: Summary) -> None:
+        """One marketplace order to our API: a sale (stock taken once) or a cancellation (given back once)."""
+        if sale.cancelled:
+            self.client.cancel_sale(self.marketplace, sale.external_order_id, sale.lines)
+            summary.sales_cancelled += 1
+            return
+        _, created = self.client.record_sale(self.marketplace, sale.external_order_id, sale.lines)
+        if created:
+            summary.sales_new += 1
+        else:
+            summary.sales_repeat += 1
 
 
 def _settled(known: dict | None, version: int, listable: bool) -> bool:

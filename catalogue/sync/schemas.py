@@ -93,6 +93,25 @@ class SaleInputSchema(Strict):
     lines = fields.List(fields.Nested(SaleLineInputSchema), required=True, validate=validate.Length(min=1, max=100))
 
 
+class OrdersCursorSchema(Strict):
+    updated_after = fields.Integer(
+        required=True,
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=2**40),
+        metadata={"description": "Unix time: every order updated before it was reported (null: never)."},
+    )
+
+
+class CancelInputSchema(Strict):
+    lines = fields.List(
+        fields.Nested(SaleLineInputSchema),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "The order's lines, recorded when the order was never reported before."},
+    )
+
+
 class SaleLineSchema(Schema):
     sku = fields.String()
     quantity = fields.Integer()
@@ -107,3 +126,4 @@ class SaleSchema(Schema):
     flagged = fields.Boolean()
     lines = fields.List(fields.Nested(SaleLineSchema))
     created_at = UtcDateTime()
+    cancelled_at = UtcDateTime(allow_none=True)

@@ -202,6 +202,8 @@ def record_marketplace_sale(
     """
     check_marketplace(marketplace)
     existing = _sale(marketplace, external_order_id)
+    if existing is not None and existing.cancelled_at is not None:
+        return existing, False  # cancelled on the marketplace: a late or repeated report takes nothing
     if existing is not None:
         return _same_sale(existing, lines), False
     sale = MarketplaceSale(marketplace=marketplace, external_order_id=external_order_id)
