@@ -57,3 +57,24 @@ def test_the_worker_runs_without_flask_or_the_app():
         [sys.executable, "-m", "marketplace_sync", "run", "--help"], cwd=REPO, capture_output=True, text=True
     )
     assert help_text.returncode == 0 and "--marketplace [shopee|lazada]" in help_text.stdout
+
+
+def test_the_workers_own_requirements_cover_what_it_imports():
+    import ast
+
+    listed = {
+        line.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
+        for line in (REPO / "marketplace_sync" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    imported = set()
+    for source in (REPO / "marketplace_sync").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"marketplace_sync", "__future__"}
+
+    assert third_party - {"redis"} == {"requests", "tenacity", "nh3", "click", "celery"}
+    assert third_party - {"redis"} <= listed  # redis comes with celery[redis]
