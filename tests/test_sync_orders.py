@@ -183,3 +183,21 @@ def test_forged_and_unsigned_pushes_are_401_and_change_nothing(app, empty_client
     assert (forged.status_code, unsigned.status_code) == (401, 401)
     assert _stock_of(product.id) == 10
     assert [path for path, _ in shopee.calls + lazada.calls] == []  # nothing was even fetched
+
+
+def test_one_cancellation_reported_concurrently_gives_the_stock_back_once(app):
+    import requests
+
+    from tests.live import race, serving
+
+    world = cast()
+    headers, sku = auth(world["tokens"]["sync_token"]), world["product"].sku
+    sale = {"external_order_id": "SHP-CANCEL-RACE", "lines": [{"sku": sku, "quantity": 4}]}
+
+    with serving(app) as base:
+        assert requests.post(f"{base}/api/v1/marketplaces/shopee/orders", json=sale, headers=headers).status_code == 201
+        url = f"{base}/api/v1/marketplaces/shopee/orders/SHP-CANCEL-RACE/cancel"
+        statuses = race(6, lambda _: requests.post(url, json={}, headers=headers, timeout=60).status_code)
+
+    assert statuses == [200] * 6
+    assert _stock_of(world["product"].id) == 10

@@ -9,7 +9,6 @@ marketplace sends it again; the worker's cursor import finds the order anyway.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -20,6 +19,7 @@ from catalogue.errors import Conflict
 from catalogue.payments.port import BadSignature, MalformedNotification
 from catalogue.sync import orders, services
 from catalogue.transactions import calls_out
+from marketplace_sync import lazada, shopee
 from marketplace_sync.marketplace import MarketplaceError, Tuning
 from marketplace_sync.settings import SettingsMissing, adapter_from_env
 
@@ -51,8 +51,7 @@ def verify_shopee(settings: Mapping[str, str], callback_url: str, body: bytes, a
     key = settings.get("SHOPEE_PARTNER_KEY")
     if not key:
         raise BadSignature("Shopee is not configured")
-    expected = hmac.new(key.encode(), callback_url.encode() + b"|" + body, hashlib.sha256).hexdigest()
-    if not _same(expected, authorization):
+    if not _same(shopee.push_signature(key, callback_url, body), authorization):
         raise BadSignature("wrong Shopee push signature")
     return _json(body)
 
@@ -62,8 +61,7 @@ def verify_lazada(settings: Mapping[str, str], body: bytes, authorization: str |
     app_key, secret = settings.get("LAZADA_APP_KEY"), settings.get("LAZADA_APP_SECRET")
     if not app_key or not secret:
         raise BadSignature("Lazada is not configured")
-    expected = hmac.new(secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
-    if not _same(expected, authorization):
+    if not _same(lazada.push_signature(app_key, secret, body), authorization):
         raise BadSignature("wrong Lazada push signature")
     return _json(body)
 
