@@ -203,3 +203,41 @@ def test_flask_sync_run_names_missing_settings(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "shopee", "--once"])
 
     assert result.exit_code == 2 and "Set " in result.output
+
+
+def test_poll_drains_and_imports_orders_every_interval_until_stopped(backend):
+    from marketplace_sync.worker import SyncWorker
+
+    class Client:
+        cursors: list = []
+
+        def cursor(self, marketplace):
+            return ""
+
+        def changes(self, since, limit):
+            return {"items": [], "next_cursor": "", "has_more": False}
+
+        def orders_cursor(self, marketplace):
+            return None
+
+        def save_orders_cursor(self, marketplace, updated_after):
+            self.cursors.append(updated_after)
+
+    class Adapter:
+        name, calls = "shopee", 0
+
+        def order_changes(self, since, until):
+            return []
+
+    summaries = []
+    each = SyncWorker(Client(), Adapter())
+    each.now = lambda: 1_000_000
+
+    def seen(summary):
+        summaries.append(summary)
+        if len(summaries) == 3:
+            each.stop.set()
+
+    each.poll(0.001, with_orders=True, orders_hours=1, on_summary=seen)
+
+    assert len(summaries) == 3 and Client.cursors == [1_000_000 - 120] * 3
