@@ -66,7 +66,8 @@ def test_unmapped_products_are_recorded_not_offered_with_no_call_and_no_error(sh
     assert each.run_once().calls == 0 and shopee.calls == []
 
 
-def test_the_producer_reads_not_offered_in_vietnamese(app, empty_client):
+@pytest.mark.parametrize("backend", ["sqlite"])  # no database-specific behaviour here
+def test_the_producer_reads_not_offered_in_vietnamese(app, empty_client, backend):
     world = cast()
     url = f"/api/v1/products/{world['product'].id}/listings/shopee"
     state = {"status": "not_offered", "error": "Not offered on Shopee: no category", "synced_version": 1}
