@@ -40,6 +40,7 @@ def summary_table(summary) -> str:
         ("unlisted", summary.unlisted),
         ("unchanged", summary.unchanged),
         ("errors", summary.errors),
+        ("not offered there", summary.not_offered),
         ("sales new / repeat / cancelled", f"{summary.sales_new} / {summary.sales_repeat} / {summary.sales_cancelled}"),
         (f"{summary.marketplace} calls", summary.calls),
         ("complete", "yes" if summary.complete else "no: the next run retries"),

@@ -193,7 +193,7 @@ def test_flask_sync_run_once_shows_the_summary_table(app, shop, lazada, monkeypa
     result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "lazada", "--once"])
 
     assert result.exit_code == 0, result.output
-    assert "| created" in result.output and "| errors" in result.output
+    assert "| created" in result.output and "| errors" in result.output and "| not offered there" in result.output
     assert lazada.skus() == {sku: 1 for _, sku in shop.listable}
 
 
@@ -241,3 +241,32 @@ def test_poll_drains_and_imports_orders_every_interval_until_stopped(backend):
     each.poll(0.001, with_orders=True, orders_hours=1, on_summary=seen)
 
     assert len(summaries) == 3 and Client.cursors == [1_000_000 - 120] * 3
+
+
+def test_python_m_marketplace_sync_runs_in_a_folder_with_no_app(shop, lazada, tmp_path_factory):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.marketplace_fakes import LAZADA
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),  # the package only; no instance, no database
+        "CATALOGUE_API_URL": shop.url,
+        "CATALOGUE_API_TOKEN": shop.sync_token,
+        "LAZADA_API_BASE": f"{lazada.url}/rest",
+        "LAZADA_APP_KEY": LAZADA["app_key"],
+        "LAZADA_APP_SECRET": LAZADA["app_secret"],
+        "LAZADA_ACCESS_TOKEN": LAZADA["access_token"],
+        "LAZADA_CALLS_PER_SECOND": "0",
+    }
+    command = [sys.executable, "-m", "marketplace_sync", "run", "--marketplace", "lazada", "--once"]
+    folder = tmp_path_factory.mktemp("worker-machine")
+
+    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| created" in result.stdout and list(folder.iterdir()) == []  # it leaves nothing behind
+    assert lazada.skus() == {sku: 1 for _, sku in shop.listable}
