@@ -207,3 +207,20 @@ def test_one_cancellation_reported_concurrently_gives_the_stock_back_once(app):
 
     assert statuses == [200] * 6
     assert _stock_of(world["product"].id) == 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_other_pushes_are_acknowledged_and_malformed_ones_are_400(app, empty_client, shopee, lazada, backend):
+    _configure(app, shopee, lazada)
+    key, url = SHOPEE["partner_key"].encode(), b"https://ocop.example.vn/webhooks/shopee|"
+
+    def push(message: dict):
+        body = json.dumps(message).encode()
+        signed = hmac.new(key, url + body, hashlib.sha256).hexdigest()
+        return empty_client.post("/webhooks/shopee", data=body, headers={"Authorization": signed})
+
+    other = push({"shop_id": SHOPEE["shop_id"], "code": 4, "timestamp": 1, "data": {"ordersn": "X", "status": "Y"}})
+    nameless = push({"shop_id": SHOPEE["shop_id"], "code": 3, "timestamp": 1, "data": {"status": "READY_TO_SHIP"}})
+
+    assert (other.status_code, other.data, nameless.status_code) == (200, b"", 400)
+    assert shopee.calls == []
