@@ -41,9 +41,10 @@ PYTEST_ARGS ?= -n 2
 test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev  ## ruff lint and format check over the whole tree (CI runs it)
+lint: $(VENV)/.installed-dev  ## ruff lint and format check, and the import contracts of pyproject.toml (CI runs it)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev  ## load figures into bench/README.md (needs wrk)
 	$(BIN)/python bench/run.py

@@ -55,9 +55,9 @@ def register_blueprints(app: Flask) -> None:
     """The API, the storefront, health check and media files."""
     from catalogue.api import register_api
     from catalogue.extensions import csrf
+    from catalogue.feeds import feeds
     from catalogue.portal import init_portal
     from catalogue.storefront import init_storefront
-    from catalogue.sync.feeds import feeds
     from catalogue.webhooks import payment_returns, webhooks
 
     csrf.init_app(app)

@@ -125,6 +125,20 @@ def _operator_settings(environment: str) -> dict[str, Any]:
     return settings
 
 
+MARKETPLACE_VARIABLES = (
+    "SHOPEE_API_BASE",
+    "SHOPEE_PARTNER_ID",
+    "SHOPEE_PARTNER_KEY",
+    "SHOPEE_SHOP_ID",
+    "SHOPEE_ACCESS_TOKEN",
+    "SHOPEE_PUSH_URL",
+    "LAZADA_API_BASE",
+    "LAZADA_APP_KEY",
+    "LAZADA_APP_SECRET",
+    "LAZADA_ACCESS_TOKEN",
+)
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -144,6 +158,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Marketplace order pushes (catalogue/sync/pushes.py): the worker's own variables.
+        "MARKETPLACE_SETTINGS": {name: os.environ[name] for name in MARKETPLACE_VARIABLES if os.environ.get(name)},
         "JSON_SORT_KEYS": False,
         # No request body may exceed this (photos are refused above 5 MB by the image service).
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,

@@ -41,6 +41,7 @@ STATUS_LABELS = {
         "pending": _l("đang chờ"),
         "error": _l("lỗi"),
         "delisted": _l("đã gỡ"),
+        "not_offered": _l("không bán trên sàn này"),
     },
 }
 

@@ -1,4 +1,4 @@
-"""Payment notifications: Stripe (contract §5), the bank feeds, VNPay and MoMo (§7).
+"""Payment notifications: Stripe (contract §5), the bank feeds, VNPay and MoMo (§7); marketplace order pushes.
 
 Each verifies its provider's signature before anything is read, answers what its provider
 expects (Stripe 400, bank feed 401/400, VNPay's RspCode, MoMo 204), and changes an order
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from catalogue import clock
@@ -20,6 +20,8 @@ from catalogue.payments import payment_gateway, payment_rails
 from catalogue.payments.gateway import InvalidSignature, PaymentUnavailable
 from catalogue.payments.port import BadSignature, MalformedNotification, order_code_of
 from catalogue.payments.vnpay import IpnAnswer, decide_ipn
+from catalogue.sync import pushes
+from catalogue.urls import absolute_url
 
 log = logging.getLogger(__name__)
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -109,6 +111,54 @@ def momo_ipn():
         log.exception("MoMo IPN for %s could not be recorded", notice.reference)
         abort(503, description="Not recorded; MoMo will send it again.")
     return "", 204
+
+
+# --- marketplace order pushes (contract §7) -------------------------------------------------
+
+
+@webhooks.post("/shopee")
+def shopee_push():
+    """Shopee's order-status push (code 3): verified, reported once; 2xx with an empty body, as Shopee asks."""
+    settings = current_app.config["MARKETPLACE_SETTINGS"]
+    callback_url = settings.get("SHOPEE_PUSH_URL") or absolute_url("/webhooks/shopee")
+    body = request.get_data(cache=False)
+    try:
+        message = pushes.verify_shopee(settings, callback_url, body, request.headers.get("Authorization"))
+    except BadSignature:
+        abort(401, description="Invalid Shopee push signature: nothing was recorded.")
+    except MalformedNotification as error:
+        abort(400, description=f"Malformed Shopee push: {error}")
+    return _apply_push("shopee", message, settings)
+
+
+@webhooks.post("/lazada")
+def lazada_push():
+    """Lazada's trade-order message (type 0): verified, reported once; 200 with an empty body."""
+    settings = current_app.config["MARKETPLACE_SETTINGS"]
+    body = request.get_data(cache=False)
+    try:
+        message = pushes.verify_lazada(settings, body, request.headers.get("Authorization"))
+    except BadSignature:
+        abort(401, description="Invalid Lazada push signature: nothing was recorded.")
+    except MalformedNotification as error:
+        abort(400, description=f"Malformed Lazada push: {error}")
+    return _apply_push("lazada", message, settings)
+
+
+def _apply_push(marketplace: str, message: dict, settings) -> tuple[str, int]:
+    try:
+        order = pushes.order_of(marketplace, message)
+    except MalformedNotification as error:
+        abort(400, description=f"Malformed {marketplace} push: {error}")
+    if order is None:
+        return "", 200  # a push we do not act on
+    try:
+        outcome = _once_more_if_raced(lambda: pushes.apply_order_push(marketplace, *order, settings))
+    except (pushes.PushUnavailable, SQLAlchemyError):
+        log.exception("%s push for order %s not recorded", marketplace, order[0])
+        abort(503, description="Not recorded; the marketplace will push it again.")
+    log.info("%s push for order %s: %s", marketplace, order[0], outcome)
+    return "", 200
 
 
 def _once_more_if_raced(record):

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import requests
@@ -146,6 +147,7 @@ class FakeShopee(FakeMarketplace):
         self.images: set[str] = set()
         self.uploaded_images: list[bytes] = []
         self.refused_images = 0
+        self.order_queries: list[tuple[int, int]] = []
 
     def rate_limited(self) -> Response:
         return _json({"error": "error_rate_limit", "message": "Too many requests.", "request_id": "r"}, 429)
@@ -304,17 +306,53 @@ class FakeShopee(FakeMarketplace):
         return self._ok({"item_list": listed})
 
     def api_order__get_order_list(self, request: Request) -> Response:
-        if request.args.get("time_range_field") != "create_time":
+        args = request.args
+        if args.get("time_range_field") not in ("create_time", "update_time"):
             return self._error("error_param", "time_range_field is required.")
-        return self._ok({"order_list": [{"order_sn": order["order_sn"]} for order in self.orders], "more": False})
+        try:
+            time_from, time_to, page_size = int(args["time_from"]), int(args["time_to"]), int(args["page_size"])
+        except (KeyError, ValueError):
+            return self._error("error_param", "time_from, time_to and page_size are required.")
+        if not 0 < time_to - time_from <= 15 * 24 * 3600:
+            return self._error("error_param", "time_from and time_to must be at most 15 days apart.")
+        if not 1 <= page_size <= 100:
+            return self._error("error_param", "page_size must be 1-100.")
+        field = args["time_range_field"]
+        matching = [order for order in self.orders if time_from <= order[field] <= time_to]
+        offset = int(args.get("cursor") or 0)
+        page = matching[offset : offset + page_size]
+        more = offset + page_size < len(matching)
+        self.order_queries.append((time_from, time_to))
+        return self._ok(
+            {
+                "order_list": [{"order_sn": order["order_sn"]} for order in page],
+                "more": more,
+                "next_cursor": str(offset + page_size) if more else "",
+            }
+        )
 
     def api_order__get_order_detail(self, request: Request) -> Response:
         wanted = set(request.args.get("order_sn_list", "").split(","))
+        if len(wanted) > 50:
+            return self._error("error_param", "At most 50 order_sn a call.")
         return self._ok({"order_list": [order for order in self.orders if order["order_sn"] in wanted]})
 
-    def add_order(self, order_sn: str, lines: list[tuple[str, int]]) -> None:
+    def add_order(self, order_sn: str, lines: list[tuple[str, int]], at: int | None = None) -> None:
         items = [{"item_sku": sku, "model_sku": "", "model_quantity_purchased": quantity} for sku, quantity in lines]
-        self.orders.append({"order_sn": order_sn, "item_list": items})
+        moment = int(time.time()) if at is None else at
+        self.orders.append(
+            {
+                "order_sn": order_sn,
+                "item_list": items,
+                "order_status": "READY_TO_SHIP",
+                "create_time": moment,
+                "update_time": moment,
+            }
+        )
+
+    def set_order_status(self, order_sn: str, status: str, at: int | None = None) -> None:
+        [order] = [order for order in self.orders if order["order_sn"] == order_sn]
+        order["order_status"], order["update_time"] = status, int(time.time()) if at is None else at
 
 
 # --- Lazada -----------------------------------------------------------------------------
@@ -495,15 +533,54 @@ class FakeLazada(FakeMarketplace):
         return self._ok({"total_products": len(products), "products": products})
 
     def api_orders__get(self, params: dict) -> Response:
-        if not params.get("created_after") and not params.get("update_after"):
+        if params.get("update_after"):
+            after, field = datetime.fromisoformat(params["update_after"]), "updated_at"
+        elif params.get("created_after"):
+            after, field = datetime.fromisoformat(params["created_after"]), "created_at"
+        else:
             return self._error("MissingParameter", "created_after or update_after is required.")
-        orders = [{"order_id": order["order_id"]} for order in self.orders]
-        return self._ok({"count": len(orders), "countTotal": len(orders), "orders": orders})
+        limit, offset = int(params.get("limit", 100)), int(params.get("offset", 0))
+        if not 1 <= limit <= 100:
+            return self._error("InvalidParameter", "limit must be 1-100.")
+        matching = sorted(
+            (order for order in self.orders if order[field] >= after.timestamp()), key=lambda order: order[field]
+        )
+        orders = [
+            {
+                "order_id": order["order_id"],
+                "statuses": sorted({item["status"] for item in order["order_items"]}),
+                "updated_at": _lazada_time(order["updated_at"]),
+            }
+            for order in matching[offset : offset + limit]
+        ]
+        return self._ok({"count": len(orders), "countTotal": len(matching), "orders": orders})
 
     def api_orders__items__get(self, params: dict) -> Response:
         wanted = set(json.loads(params.get("order_ids", "[]")))
-        return self._ok([order for order in self.orders if order["order_id"] in wanted])
+        return self._ok(
+            [
+                {"order_id": order["order_id"], "order_items": order["order_items"]}
+                for order in self.orders
+                if order["order_id"] in wanted
+            ]
+        )
 
-    def add_order(self, order_id: int, lines: list[tuple[str, int]]) -> None:
-        items = [{"sku": sku, "order_item_id": index} for sku, quantity in lines for index in range(quantity)]
-        self.orders.append({"order_id": order_id, "order_items": items})
+    def add_order(self, order_id: int, lines: list[tuple[str, int]], at: int | None = None) -> None:
+        items = [
+            {"sku": sku, "order_item_id": index, "status": "pending"}
+            for sku, quantity in lines
+            for index in range(quantity)
+        ]
+        moment = int(time.time()) if at is None else at
+        self.orders.append({"order_id": order_id, "order_items": items, "created_at": moment, "updated_at": moment})
+
+    def set_order_status(self, order_id: int, status: str, at: int | None = None) -> None:
+        [order] = [order for order in self.orders if order["order_id"] == order_id]
+        for item in order["order_items"]:
+            item["status"] = status
+        order["updated_at"] = int(time.time()) if at is None else at
+
+
+def _lazada_time(moment: int) -> str:
+    """Lazada's own way of writing a time: '2026-12-01 17:00:00 +0700'."""
+    return datetime.fromtimestamp(moment, timezone(timedelta(hours=7))).strftime("%Y-%m-%d %H:%M:%S %z")

@@ -11,12 +11,11 @@ import requests
 from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.products.models import ProductImage
-from catalogue.sync.client import CatalogueClient
-from catalogue.sync.lazada import LazadaAdapter, LazadaCredentials
-from catalogue.sync.marketplace import Tuning
-from catalogue.sync.shopee import ShopeeAdapter, ShopeeCredentials
-from catalogue.sync.state import ListingMemory
-from catalogue.sync.worker import SyncWorker
+from marketplace_sync.client import CatalogueClient
+from marketplace_sync.lazada import LazadaAdapter, LazadaCredentials
+from marketplace_sync.marketplace import Tuning
+from marketplace_sync.shopee import ShopeeAdapter, ShopeeCredentials
+from marketplace_sync.worker import SyncWorker
 from tests import factories
 from tests.access_helpers import auth, png_bytes
 from tests.live import serving
@@ -113,6 +112,7 @@ def lazada_adapter(fake: FakeLazada, tuning: Tuning = FAST, session=None, app_se
     return LazadaAdapter(f"{fake.url}/rest", credentials, tuning, session)
 
 
-def worker(shop: Shop, adapter, memory: ListingMemory | None = None, page_size: int = 50) -> SyncWorker:
+def worker(shop: Shop, adapter, page_size: int = 50) -> SyncWorker:
+    """A worker with nothing of its own but its API client and adapter: a fresh machine, every time."""
     client = CatalogueClient(shop.url, shop.sync_token, timeout=(2, 20), backoff_base=0.01)
-    return SyncWorker(client, adapter, memory or ListingMemory(), page_size=page_size)
+    return SyncWorker(client, adapter, page_size=page_size)

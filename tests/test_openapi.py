@@ -123,6 +123,9 @@ PROTECTED = {
     ("/api/v1/products/{product_id}/listings/{marketplace}", "put"),
     ("/api/v1/products/{product_id}/listings", "get"),
     ("/api/v1/marketplaces/{marketplace}/orders", "post"),
+    ("/api/v1/sync/cursors/{marketplace}/orders", "get"),
+    ("/api/v1/sync/cursors/{marketplace}/orders", "put"),
+    ("/api/v1/marketplaces/{marketplace}/orders/{external_order_id}/cancel", "post"),
 }
 OPTIONAL_TOKEN = {("/api/v1/products", "get"), ("/api/v1/products/{product_id}", "get")}
 
@@ -145,6 +148,8 @@ ANSWERS = {
     ("/api/v1/products/{product_id}/listings/{marketplace}", "put"): {401, 403, 404, 415, 422},
     ("/api/v1/products/{product_id}/listings", "get"): {401, 403, 404, 422},
     ("/api/v1/marketplaces/{marketplace}/orders", "post"): {401, 403, 404, 409, 415, 422},
+    ("/api/v1/sync/cursors/{marketplace}/orders", "put"): {401, 403, 404, 409, 415, 422},
+    ("/api/v1/marketplaces/{marketplace}/orders/{external_order_id}/cancel", "post"): {401, 403, 404, 415, 422},
 }
 
 

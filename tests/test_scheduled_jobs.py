@@ -11,25 +11,29 @@ from catalogue.orders.models import Order
 from tests.order_helpers import body, shelf, stock_of
 
 
-def test_beat_schedules_sync_sales_certificates_and_reservations():
-    from catalogue.sync.tasks import make_celery
+def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
+    from catalogue.tasks import make_celery as server_celery
+    from marketplace_sync.tasks import make_celery as worker_celery
 
-    schedule = make_celery("redis://127.0.0.1:6379/5").conf.beat_schedule
+    server = server_celery("redis://127.0.0.1:6379/5").conf.beat_schedule
+    worker = worker_celery("redis://127.0.0.1:6379/5").conf.beat_schedule
 
-    assert {name: entry["task"].rsplit(".", 1)[1] for name, entry in schedule.items()} == {
-        "sync-shopee": "sync_marketplace",
-        "sync-lazada": "sync_marketplace",
-        "orders-shopee": "import_sales",
-        "orders-lazada": "import_sales",
-        "notice-expired-certificates": "notice_expired",
-        "expire-reservations": "expire_reservations",
+    assert {name: entry["task"] for name, entry in server.items()} == {
+        "notice-expired-certificates": "catalogue.tasks.notice_expired",
+        "expire-reservations": "catalogue.tasks.expire_reservations",
     }
-    assert schedule["expire-reservations"]["schedule"] == 60
+    assert {name: entry["task"] for name, entry in worker.items()} == {
+        "sync-shopee": "marketplace_sync.tasks.sync_marketplace",
+        "sync-lazada": "marketplace_sync.tasks.sync_marketplace",
+        "orders-shopee": "marketplace_sync.tasks.import_orders",
+        "orders-lazada": "marketplace_sync.tasks.import_orders",
+    }
+    assert server["expire-reservations"]["schedule"] == 60
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_expire_reservations_task_releases_stock(app, empty_client, monkeypatch, backend):
-    from catalogue.sync.tasks import expire_reservations
+    from catalogue.tasks import expire_reservations
 
     products = shelf()
     placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 4))).get_json()

@@ -10,8 +10,8 @@ import requests
 from catalogue.extensions import db
 from catalogue.products.models import Product
 from catalogue.seeding import write_placeholder
-from catalogue.sync.mapping import Listing
-from catalogue.sync.marketplace import RejectedError
+from marketplace_sync.mapping import Listing
+from marketplace_sync.marketplace import RejectedError
 from tests.marketplace_fakes import IMAGE_MAGIC
 from tests.sync_fixtures import (  # noqa: F401 - the *_fixture names register fixtures
     lazada_adapter,

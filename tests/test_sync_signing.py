@@ -7,10 +7,10 @@ import hmac
 
 import pytest
 
-from catalogue.sync.lazada import LazadaCredentials, lazada_sign
-from catalogue.sync.lazada import signed_params as lazada_params
-from catalogue.sync.shopee import ShopeeCredentials
-from catalogue.sync.shopee import signed_params as shopee_params
+from marketplace_sync.lazada import LazadaCredentials, lazada_sign
+from marketplace_sync.lazada import signed_params as lazada_params
+from marketplace_sync.shopee import ShopeeCredentials
+from marketplace_sync.shopee import signed_params as shopee_params
 from tests.marketplace_fakes import LAZADA, FakeLazada
 
 lazop = pytest.importorskip("lazop_sdk", reason="the Lazada oracle needs lazop-sdk (requirements-dev.txt)")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from catalogue.sync.state import ListingMemory
 from tests.sync_fixtures import (  # noqa: F401 - the *_fixture names register fixtures
     lazada_adapter,
     lazada_fixture,
@@ -104,17 +103,15 @@ class DyingSession(requests.Session):
         return response
 
 
-@pytest.mark.parametrize("memory_survives", [True, False])
-def test_a_worker_killed_between_create_and_record_resumes_without_duplicates(shop, shopee, lazada, memory_survives):
+def test_a_worker_killed_between_create_and_record_resumes_without_duplicates(shop, shopee, lazada):
     for fake, make in ((shopee, shopee_adapter), (lazada, lazada_adapter)):
-        memory = ListingMemory()
         # Shopee: search, upload, add_item → dies after creating the second product.
-        dying = worker(shop, make(fake, session=DyingSession(5)), memory)
+        dying = worker(shop, make(fake, session=DyingSession(5)))
         with pytest.raises(Crash):
             dying.run_once()
         assert sum(fake.skus().values()) == 2
 
-        resumed = worker(shop, make(fake), memory if memory_survives else ListingMemory())
+        resumed = worker(shop, make(fake))
         summary = resumed.run_once()
 
         assert summary.complete and fake.skus() == {sku: 1 for _, sku in shop.listable}
@@ -156,7 +153,7 @@ def test_a_marketplace_sale_takes_our_stock_once(shop, shopee, lazada):
 
 
 def test_a_wrong_signature_gets_the_platforms_error_and_is_not_retried(shop, shopee, lazada):
-    from catalogue.sync.marketplace import RejectedError
+    from marketplace_sync.marketplace import RejectedError
 
     with pytest.raises(RejectedError, match="error_sign"):
         shopee_adapter(shopee, partner_key="not-the-key").find_by_sku("QN-T-0001")
@@ -196,7 +193,7 @@ def test_flask_sync_run_once_shows_the_summary_table(app, shop, lazada, monkeypa
     result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "lazada", "--once"])
 
     assert result.exit_code == 0, result.output
-    assert "| created" in result.output and "| errors" in result.output
+    assert "| created" in result.output and "| errors" in result.output and "| not offered there" in result.output
     assert lazada.skus() == {sku: 1 for _, sku in shop.listable}
 
 
@@ -206,3 +203,70 @@ def test_flask_sync_run_names_missing_settings(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "shopee", "--once"])
 
     assert result.exit_code == 2 and "Set " in result.output
+
+
+def test_poll_drains_and_imports_orders_every_interval_until_stopped(backend):
+    from marketplace_sync.worker import SyncWorker
+
+    class Client:
+        cursors: list = []
+
+        def cursor(self, marketplace):
+            return ""
+
+        def changes(self, since, limit):
+            return {"items": [], "next_cursor": "", "has_more": False}
+
+        def orders_cursor(self, marketplace):
+            return None
+
+        def save_orders_cursor(self, marketplace, updated_after):
+            self.cursors.append(updated_after)
+
+    class Adapter:
+        name, calls = "shopee", 0
+
+        def order_changes(self, since, until):
+            return []
+
+    summaries = []
+    each = SyncWorker(Client(), Adapter())
+    each.now = lambda: 1_000_000
+
+    def seen(summary):
+        summaries.append(summary)
+        if len(summaries) == 3:
+            each.stop.set()
+
+    each.poll(0.001, with_orders=True, orders_hours=1, on_summary=seen)
+
+    assert len(summaries) == 3 and Client.cursors == [1_000_000 - 120] * 3
+
+
+def test_python_m_marketplace_sync_runs_in_a_folder_with_no_app(shop, lazada, tmp_path_factory):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.marketplace_fakes import LAZADA
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),  # the package only; no instance, no database
+        "CATALOGUE_API_URL": shop.url,
+        "CATALOGUE_API_TOKEN": shop.sync_token,
+        "LAZADA_API_BASE": f"{lazada.url}/rest",
+        "LAZADA_APP_KEY": LAZADA["app_key"],
+        "LAZADA_APP_SECRET": LAZADA["app_secret"],
+        "LAZADA_ACCESS_TOKEN": LAZADA["access_token"],
+        "LAZADA_CALLS_PER_SECOND": "0",
+    }
+    command = [sys.executable, "-m", "marketplace_sync", "run", "--marketplace", "lazada", "--once"]
+    folder = tmp_path_factory.mktemp("worker-machine")
+
+    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| created" in result.stdout and list(folder.iterdir()) == []  # it leaves nothing behind
+    assert lazada.skus() == {sku: 1 for _, sku in shop.listable}

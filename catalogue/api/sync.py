@@ -8,15 +8,18 @@ from marshmallow import RAISE
 from catalogue import clock
 from catalogue.api.auth import authenticated, require
 from catalogue.api.blueprint import ApiBlueprint, refuses
+from catalogue.errors import InvalidInput
 from catalogue.products.schemas import NoArgs
-from catalogue.sync import services
+from catalogue.sync import orders, services
 from catalogue.sync.schemas import (
+    CancelInputSchema,
     ChangesArgs,
     ChangesSchema,
     CursorSchema,
     ListingInputSchema,
     ListingListSchema,
     ListingSchema,
+    OrdersCursorSchema,
     SaleInputSchema,
     SaleSchema,
 )
@@ -57,6 +60,27 @@ class Cursor(MethodView):
         return {"cursor": services.save_cursor(marketplace, body["cursor"])}
 
 
+@sync.route("/cursors/<marketplace>/orders")
+class OrdersCursor(MethodView):
+    @require("sync")
+    @refuses(404)
+    @sync.arguments(NoArgs, location="query", unknown=RAISE)
+    @sync.response(200, OrdersCursorSchema)
+    def get(self, _, marketplace: str):
+        """Where this marketplace's order import resumes (Unix time of order updates)."""
+        return {"updated_after": orders.get_orders_cursor(marketplace)}
+
+    @require("sync")
+    @refuses(404, 409, described={409: "The cursor is behind the saved one: a cursor never moves back."})
+    @sync.arguments(OrdersCursorSchema)
+    @sync.response(200, OrdersCursorSchema)
+    def put(self, body, marketplace: str):
+        """Move the order cursor forward, once every order updated before it was reported."""
+        if body["updated_after"] is None:
+            raise InvalidInput("A cursor is a time.", {"updated_after": ["Field may not be null."]})
+        return {"updated_after": orders.save_orders_cursor(marketplace, body["updated_after"])}
+
+
 @listings.route("/<int:product_id>/listings/<marketplace>")
 class ListingState(MethodView):
     @require("sync")
@@ -93,3 +117,15 @@ class MarketplaceOrders(MethodView):
         """
         sale, created = services.record_marketplace_sale(marketplace, body["external_order_id"], body["lines"])
         return sale, 201 if created else 200
+
+
+@marketplaces.route("/<marketplace>/orders/<string(maxlength=80):external_order_id>/cancel")
+class MarketplaceOrderCancel(MethodView):
+    @require("sync")
+    @refuses(404)
+    @marketplaces.arguments(CancelInputSchema)
+    @marketplaces.response(200, SaleSchema)
+    def post(self, body, marketplace: str, external_order_id: str):
+        """The marketplace cancelled the order: the stock its sale took comes back, once however often reported."""
+        sale, _ = orders.cancel_marketplace_sale(marketplace, external_order_id, body["lines"], clock.now())
+        return sale

@@ -1,1 +1,1 @@
-"""Marketplace sync: the change feed and listing state (server side), and the sync worker (client side)."""
+"""Marketplace sync, server side: change feed, listing records, cursors, sales, pushes (worker: marketplace_sync)."""

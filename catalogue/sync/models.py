@@ -15,17 +15,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 
 MARKETPLACES = ("shopee", "lazada")
-LISTING_STATUSES = ("live", "pending", "error", "delisted")
+# not_offered: the product has no place on that marketplace (its product set is mapped to no category there).
+LISTING_STATUSES = ("live", "pending", "error", "delisted", "not_offered")
 
 
 class MarketplaceListing(db.Model):
-    """A product's listing on one marketplace: the binding a sync job keeps true."""
+    """A product's listing on one marketplace: the binding a sync job keeps true.
+
+    It is also the worker's memory, shared by every worker on every machine: the version
+    last dealt with and what was pushed (price, stock and a fingerprint of the other
+    fields), so the next change sends only what differs and a re-run sends nothing.
+    """
 
     __tablename__ = "marketplace_listings"
     __table_args__ = (
@@ -41,6 +47,20 @@ class MarketplaceListing(db.Model):
     synced_version: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pushed_price_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    pushed_stock: Mapped[int | None] = mapped_column(Integer)
+    pushed_content: Mapped[str | None] = mapped_column(String(64))
+
+    product = relationship(
+        "Product", backref=backref("marketplace_listings", order_by="MarketplaceListing.marketplace", lazy="select")
+    )
+
+    @property
+    def pushed(self) -> dict | None:
+        """What the marketplace was last sent, or None when nothing is known to be there."""
+        if self.pushed_price_vnd is None:
+            return None
+        return {"price_vnd": self.pushed_price_vnd, "stock": self.pushed_stock, "content": self.pushed_content}
 
 
 class SyncCursor(db.Model):
@@ -51,6 +71,8 @@ class SyncCursor(db.Model):
     marketplace: Mapped[str] = mapped_column(String(20), primary_key=True)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     product_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Marketplace orders: every order updated before this moment (Unix seconds) has been reported.
+    orders_updated_after: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
@@ -64,6 +86,7 @@ class MarketplaceSale(db.Model):
     marketplace: Mapped[str] = mapped_column(String(20))
     external_order_id: Mapped[str] = mapped_column(String(80))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # some line found no stock: the admin must act
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # stock given back then, once
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     lines: Mapped[list[MarketplaceSaleLine]] = relationship(

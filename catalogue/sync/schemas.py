@@ -27,8 +27,16 @@ class SyncProductSchema(ProductSchema):
     category_code = fields.Function(lambda product: product.category.code)
     listable = fields.Method("dump_listable", metadata={"description": "Active and rated today: keep it listed."})
 
+    listings = fields.Method(
+        "dump_listings",
+        metadata={"description": "Each marketplace's listing record, by marketplace: what workers decide from."},
+    )
+
     def dump_listable(self, product) -> bool:
         return is_listable(product, clock.today())
+
+    def dump_listings(self, product) -> dict:
+        return {listing.marketplace: ListingSchema().dump(listing) for listing in product.marketplace_listings}
 
 
 class ChangesSchema(Schema):
@@ -41,11 +49,24 @@ class CursorSchema(Strict):
     cursor = fields.String(required=True, validate=validate.Length(max=200))
 
 
+class PushedSchema(Strict):
+    """What the marketplace was sent: price, stock and a fingerprint of the other fields (name, images…)."""
+
+    price_vnd = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
+    stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
+    content = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class ListingInputSchema(Strict):
     external_id = fields.String(allow_none=True, validate=validate.Length(max=80))
     status = fields.String(required=True, validate=validate.OneOf(LISTING_STATUSES))
     synced_version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
     error = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    pushed = fields.Nested(
+        PushedSchema,
+        allow_none=True,
+        metadata={"description": "What was pushed; null: nothing is there; absent: unchanged since the last record."},
+    )
 
 
 class ListingSchema(Schema):
@@ -55,6 +76,7 @@ class ListingSchema(Schema):
     synced_version = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
     synced_at = UtcDateTime()
+    pushed = fields.Nested(PushedSchema, allow_none=True)
 
 
 class ListingListSchema(Schema):
@@ -71,6 +93,25 @@ class SaleInputSchema(Strict):
     lines = fields.List(fields.Nested(SaleLineInputSchema), required=True, validate=validate.Length(min=1, max=100))
 
 
+class OrdersCursorSchema(Strict):
+    updated_after = fields.Integer(
+        required=True,
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=2**40),
+        metadata={"description": "Unix time: every order updated before it was reported (null: never)."},
+    )
+
+
+class CancelInputSchema(Strict):
+    lines = fields.List(
+        fields.Nested(SaleLineInputSchema),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "The order's lines, recorded when the order was never reported before."},
+    )
+
+
 class SaleLineSchema(Schema):
     sku = fields.String()
     quantity = fields.Integer()
@@ -85,3 +126,4 @@ class SaleSchema(Schema):
     flagged = fields.Boolean()
     lines = fields.List(fields.Nested(SaleLineSchema))
     created_at = UtcDateTime()
+    cancelled_at = UtcDateTime(allow_none=True)

@@ -84,6 +84,7 @@ def changes_since(cursor: str | None, limit: int) -> FeedPage:
                 joinedload(Product.locality),
                 joinedload(Product.category).joinedload(Category.group),
                 selectinload(Product.images),
+                selectinload(Product.marketplace_listings),  # the workers' shared memory, in the same page
             )
         )
         .unique()
@@ -126,6 +127,11 @@ def _upsert_listing(product_id: int, marketplace: str, values: dict, now: dateti
     listing.synced_version = values.get("synced_version")
     listing.error = values.get("error")
     listing.synced_at = now
+    if "pushed" in values:  # absent: the marketplace still holds what was last pushed (e.g. after an error)
+        pushed = values["pushed"] or {}
+        listing.pushed_price_vnd = pushed.get("price_vnd")
+        listing.pushed_stock = pushed.get("stock")
+        listing.pushed_content = pushed.get("content")
     db.session.add(listing)
     db.session.flush()
     return listing
@@ -196,6 +202,8 @@ def record_marketplace_sale(
     """
     check_marketplace(marketplace)
     existing = _sale(marketplace, external_order_id)
+    if existing is not None and existing.cancelled_at is not None:
+        return existing, False  # cancelled on the marketplace: a late or repeated report takes nothing
     if existing is not None:
         return _same_sale(existing, lines), False
     sale = MarketplaceSale(marketplace=marketplace, external_order_id=external_order_id)

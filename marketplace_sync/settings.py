@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
-from catalogue.sync.client import CatalogueClient
-from catalogue.sync.lazada import LazadaAdapter, LazadaCredentials
-from catalogue.sync.marketplace import Adapter, Tuning
-from catalogue.sync.shopee import ShopeeAdapter, ShopeeCredentials
-from catalogue.sync.state import ListingMemory
-from catalogue.sync.worker import SyncWorker
+from marketplace_sync.client import CatalogueClient
+from marketplace_sync.lazada import LazadaAdapter, LazadaCredentials
+from marketplace_sync.marketplace import Adapter, Tuning
+from marketplace_sync.shopee import ShopeeAdapter, ShopeeCredentials
+from marketplace_sync.worker import SyncWorker
 
 MARKETPLACES = ("shopee", "lazada")
 REQUIRED = {
@@ -62,17 +60,11 @@ def client_from_env(env: Mapping[str, str] = os.environ) -> CatalogueClient:
     return CatalogueClient(env["CATALOGUE_API_URL"], env["CATALOGUE_API_TOKEN"])
 
 
-def memory_path(marketplace: str, env: Mapping[str, str], default_dir: str | Path) -> Path:
-    """Where the worker keeps its listing memory: `SYNC_STATE_DIR` or the instance folder."""
-    return Path(env.get("SYNC_STATE_DIR") or default_dir) / f"sync-{marketplace}.json"
-
-
-def worker_from_env(marketplace: str, state_dir: str | Path, env: Mapping[str, str] = os.environ, **options):
+def worker_from_env(marketplace: str, env: Mapping[str, str] = os.environ, **options) -> SyncWorker:
     """A SyncWorker for `marketplace` wired from `env`."""
     return SyncWorker(
         client_from_env(env),
         adapter_from_env(marketplace, env),
-        ListingMemory(memory_path(marketplace, env, state_dir)),
         page_size=int(env.get("SYNC_PAGE_SIZE", 50)),
         **options,
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from functools import lru_cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import nh3
@@ -14,10 +17,10 @@ from catalogue import clock
 from catalogue.extensions import db
 from catalogue.products.models import Category, Product
 from catalogue.products.services import publicly_listed
-from catalogue.sync.mappings import google_category
 from catalogue.urls import absolute_url, product_url, raster_image_url
 
 feeds = Blueprint("feeds", __name__, url_prefix="/feeds")
+CATEGORIES_FILE = Path(__file__).with_name("google_categories.json")
 FIELDS = (
     "id",
     "title",
@@ -31,6 +34,16 @@ FIELDS = (
     "google_product_category",
     "identifier_exists",
 )
+
+
+@lru_cache(maxsize=1)
+def _categories() -> dict[str, str]:
+    return json.loads(CATEGORIES_FILE.read_text(encoding="utf-8"))
+
+
+def google_category(category_code: str) -> str | None:
+    """Google's product taxonomy path for an OCOP product set, if mapped."""
+    return _categories().get(category_code)
 
 
 def _feed_items() -> list[dict[str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -16,6 +18,9 @@ class CatalogueRefused(Exception):
 
 class _Retry(Exception):
     pass
+
+
+KEEP = object()  # `pushed` not sent: the record keeps what was last pushed
 
 
 class CatalogueClient:
@@ -78,13 +83,17 @@ class CatalogueClient:
         external_id: str | None = None,
         synced_version: int | None = None,
         error: str | None = None,
+        pushed: dict | None = KEEP,
     ) -> dict:
+        """Record a product's listing on the marketplace: the memory every worker decides from."""
         body = {
             "external_id": external_id,
             "status": status,
             "synced_version": synced_version,
             "error": error[:2000] if error else None,
         }
+        if pushed is not KEEP:
+            body["pushed"] = pushed
         return self._request("PUT", f"/products/{product_id}/listings/{marketplace}", json=body).json()
 
     def record_sale(self, marketplace: str, external_order_id: str, lines: list[dict]) -> tuple[dict, bool]:
@@ -92,3 +101,16 @@ class CatalogueClient:
         body = {"external_order_id": external_order_id, "lines": lines}
         response = self._request("POST", f"/marketplaces/{marketplace}/orders", json=body)
         return response.json(), response.status_code == 201
+
+    def cancel_sale(self, marketplace: str, external_order_id: str, lines: list[dict]) -> dict:
+        """Report a cancelled marketplace order: the stock its sale took comes back, once."""
+        path = f"/marketplaces/{marketplace}/orders/{quote(external_order_id, safe='')}/cancel"
+        return self._request("POST", path, json={"lines": lines}).json()
+
+    def orders_cursor(self, marketplace: str) -> int | None:
+        """Unix time before which every order update was reported (None: never imported)."""
+        return self._request("GET", f"/sync/cursors/{marketplace}/orders").json()["updated_after"]
+
+    def save_orders_cursor(self, marketplace: str, updated_after: int) -> int:
+        body = {"updated_after": updated_after}
+        return self._request("PUT", f"/sync/cursors/{marketplace}/orders", json=body).json()["updated_after"]

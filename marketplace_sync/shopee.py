@@ -14,14 +14,16 @@ from dataclasses import dataclass
 
 import requests
 
-from catalogue.sync.mapping import Listing
-from catalogue.sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
+from marketplace_sync.mapping import Listing
+from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
 
 DEFAULT_BASE = "https://partner.shopeemobile.com"
 RETRYABLE_ERRORS = {"error_rate_limit", "error_server", "error_busy", "error_network"}
 # media_space is a public API: it is signed without access_token and shop_id.
 PUBLIC_PATHS = {"/api/v2/media_space/upload_image"}
 RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
+ORDER_WINDOW_SECONDS = 15 * 24 * 3600  # get_order_list: time_from and time_to at most 15 days apart
+ORDER_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -149,32 +151,49 @@ class ShopeeAdapter(Adapter):
     def relist(self, external_id: str, listing: Listing) -> None:
         self._call("POST", "product/unlist_item", json={"item_list": [{"item_id": int(external_id), "unlist": False}]})
 
-    def recent_sales(self, hours: int) -> list[Sale]:
-        now = int(time.time())
-        order_sns, cursor = [], ""
-        while True:
-            query = {
-                "time_range_field": "create_time",
-                "time_from": now - hours * 3600,
-                "time_to": now,
-                "page_size": 50,
-                "cursor": cursor,
-            }
-            page = self._call("GET", "order/get_order_list", query=query)
-            order_sns += [order["order_sn"] for order in page.get("order_list", [])]
-            if not page.get("more"):
-                break
-            cursor = page["next_cursor"]
+    def order_changes(self, since: int, until: int) -> list[Sale]:
+        order_sns: list[str] = []
+        for window_from in range(since, until, ORDER_WINDOW_SECONDS):  # Shopee takes at most 15 days a query
+            window_to = min(window_from + ORDER_WINDOW_SECONDS, until)
+            cursor = ""
+            while True:
+                query = {
+                    "time_range_field": "update_time",
+                    "time_from": window_from,
+                    "time_to": window_to,
+                    "page_size": ORDER_PAGE_SIZE,
+                    "cursor": cursor,
+                }
+                page = self._call("GET", "order/get_order_list", query=query)
+                order_sns += [order["order_sn"] for order in page.get("order_list", [])]
+                if not page.get("more"):
+                    break
+                cursor = page["next_cursor"]
+        return self.order_details(list(dict.fromkeys(order_sns)))
+
+    def order_details(self, order_ids: list[str]) -> list[Sale]:
         sales = []
-        for start in range(0, len(order_sns), 50):
-            query = {"order_sn_list": ",".join(order_sns[start : start + 50]), "response_optional_fields": "item_list"}
+        for start in range(0, len(order_ids), 50):
+            query = {"order_sn_list": ",".join(order_ids[start : start + 50]), "response_optional_fields": "item_list"}
             for order in self._call("GET", "order/get_order_detail", query=query).get("order_list", []):
                 lines: dict[str, int] = {}
                 for item in order.get("item_list", []):
                     sku = item.get("model_sku") or item["item_sku"]
                     lines[sku] = lines.get(sku, 0) + int(item["model_quantity_purchased"])
-                sales.append(Sale(order["order_sn"], [{"sku": s, "quantity": q} for s, q in sorted(lines.items())]))
+                sales.append(
+                    Sale(
+                        order["order_sn"],
+                        [{"sku": sku, "quantity": quantity} for sku, quantity in sorted(lines.items())],
+                        cancelled=order.get("order_status") == "CANCELLED",
+                        updated_at=int(order.get("update_time") or 0),
+                    )
+                )
         return sales
+
+
+def push_signature(partner_key: str, callback_url: str, body: bytes) -> str:
+    """What Shopee puts in a push's Authorization header: hex(HMAC-SHA256(partner_key, url + "|" + body))."""
+    return hmac.new(partner_key.encode(), callback_url.encode() + b"|" + body, hashlib.sha256).hexdigest()
 
 
 def _check(path: str, status: int, body: dict) -> dict:

@@ -11,12 +11,12 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from catalogue.sync.mapping import Listing
-from catalogue.sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, Tuning
+from marketplace_sync.mapping import Listing
+from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, Tuning
 
 DEFAULT_BASE = "https://api.lazada.vn/rest"
 RETRYABLE_CODES = {"ApiCallLimit", "ServiceUnavailable", "ServiceTimeout", "InternalError"}
@@ -152,27 +152,53 @@ class LazadaAdapter(Adapter):
     def relist(self, external_id: str, listing: Listing) -> str:
         return self.create(listing)  # removed products are gone on Lazada
 
-    def recent_sales(self, hours: int) -> list[Sale]:
-        after = (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        order_ids, offset = [], 0
+    def order_changes(self, since: int, until: int) -> list[Sale]:
+        after = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        order_ids, updated, offset = [], {}, 0
         while True:
-            page = self._call("GET", "/orders/get", {"created_after": after, "limit": 100, "offset": offset})
+            query = {"update_after": after, "sort_by": "updated_at", "sort_direction": "ASC", "limit": 100}
+            page = self._call("GET", "/orders/get", {**query, "offset": offset})
             orders = page.get("orders") or []
-            order_ids += [str(order["order_id"]) for order in orders]
+            for order in orders:
+                order_ids.append(str(order["order_id"]))
+                updated[str(order["order_id"])] = _unix(order.get("updated_at"))
             offset += len(orders)
             if not orders or offset >= int(page.get("countTotal", page.get("count", 0))):
                 break
+        sales = self.order_details(list(dict.fromkeys(order_ids)))
+        return [replace(sale, updated_at=updated.get(sale.external_order_id, 0)) for sale in sales]
+
+    def order_details(self, order_ids: list[str]) -> list[Sale]:
         sales = []
         for start in range(0, len(order_ids), 50):
             chunk = order_ids[start : start + 50]
             answer = self._call("GET", "/orders/items/get", {"order_ids": json.dumps([int(i) for i in chunk])})
             for order in answer if isinstance(answer, list) else answer.get("orders", []):
                 lines: dict[str, int] = {}
-                for item in order.get("order_items", []):  # Lazada lists one row per unit sold
+                items = order.get("order_items", [])
+                for item in items:  # Lazada lists one row per unit sold
                     lines[item["sku"]] = lines.get(item["sku"], 0) + 1
                 lines_out = [{"sku": sku, "quantity": quantity} for sku, quantity in sorted(lines.items())]
-                sales.append(Sale(str(order["order_id"]), lines_out))
+                cancelled = bool(items) and all(item.get("status") == "canceled" for item in items)
+                sales.append(Sale(str(order["order_id"]), lines_out, cancelled=cancelled))
         return sales
+
+
+def push_signature(app_key: str, app_secret: str, body: bytes) -> str:
+    """What Lazada puts in a push's Authorization header: hex(HMAC-SHA256(app_secret, app_key + body))."""
+    return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
+
+
+def _unix(moment: str | None) -> int:
+    """Lazada's '2026-12-01 10:00:00 +0700' (or ISO 8601) as Unix time; 0 when absent."""
+    if not moment:
+        return 0
+    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return int(datetime.strptime(moment, pattern).timestamp())
+        except ValueError:
+            continue
+    return 0
 
 
 def _check(path: str, status: int, body: dict) -> dict:

@@ -24,7 +24,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from catalogue.sync.mapping import Listing
+from marketplace_sync.mapping import Listing
 
 
 class MarketplaceError(Exception):
@@ -61,6 +61,8 @@ class Sale:
 
     external_order_id: str
     lines: list[dict]  # [{"sku", "quantity"}]
+    cancelled: bool = False  # cancelled on the marketplace: our stock comes back
+    updated_at: int = 0  # Unix time of the order's last change on the marketplace (0: not known)
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,12 @@ class Adapter:
     def relist(self, external_id: str, listing: Listing) -> None:
         raise NotImplementedError
 
-    def recent_sales(self, hours: int) -> list[Sale]:
+    def order_changes(self, since: int, until: int) -> list[Sale]:
+        """Orders updated in [since, until] (Unix times), with their lines and whether they were cancelled."""
+        raise NotImplementedError
+
+    def order_details(self, order_ids: list[str]) -> list[Sale]:
+        """These orders, with their lines and state (for a push, which names the order only)."""
         raise NotImplementedError
 
     def _create(self, listing: Listing) -> str:

@@ -1,7 +1,7 @@
 """Our product (as the change feed gives it) → what a marketplace listing must say.
 
-The category and logistics ids come from the data file (marketplace_mappings.json);
-a product that cannot be listed raises `NotListable` with a reason the producer can act on.
+The category and logistics ids come from the data file `mappings.json` beside this
+module; a product that cannot be listed raises `NotListable` with a reason the producer can act on.
 """
 
 from __future__ import annotations
@@ -9,13 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import nh3
 
-from catalogue.sync.mappings import mappings
+MAPPINGS_FILE = Path(__file__).with_name("mappings.json")
 
 NAME_LIMITS = {"shopee": 120, "lazada": 255}
 DESCRIPTION_LIMIT = 3000
+SERVICE_WEIGHT_KG = 0.01  # a voucher ships no parcel, but both marketplaces still ask for a weight
+
+
+@lru_cache(maxsize=1)
+def mappings() -> dict:
+    """The whole mapping file, read once."""
+    return json.loads(MAPPINGS_FILE.read_text(encoding="utf-8"))
 
 
 class NotListable(Exception):
@@ -24,6 +33,10 @@ class NotListable(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class NotOffered(NotListable):
+    """The product has no place on this marketplace (no category for its product set): a state, not an error."""
 
 
 @dataclass(frozen=True)
@@ -48,22 +61,32 @@ class Listing:
     def extra(self, key: str):
         return dict(self.extras).get(key)
 
+    def pushed(self) -> dict:
+        """What a push of this listing leaves on the marketplace, as the listing record keeps it."""
+        return {"price_vnd": self.price_vnd, "stock": self.stock, "content": self.content_key()}
+
 
 def to_listing(product: dict, marketplace: str) -> Listing:
     """The listing `marketplace` should hold for a listable product, or NotListable."""
     data = mappings()[marketplace]
-    category_id = data["categories"].get(product.get("category_code") or product["category"]["code"])
-    if category_id is None:
-        raise NotListable(
-            f"Product set '{product['category_code']}' has no {marketplace.capitalize()} category in the mapping file."
-        )
+    code = product.get("category_code") or product["category"]["code"]
+    shown = marketplace.capitalize()
+    if code in data["categories"]:
+        category_id, service = data["categories"][code], False
+    elif code in data.get("services", {}):
+        category_id, service = data["services"][code], True
+    else:
+        reason = data.get("not_offered", {}).get(code) or f"Product set '{code}' has no {shown} category."
+        raise NotOffered(f"Not offered on {shown}: {reason}")
     weight_g = product.get("net_weight_g")
+    if service and not weight_g:
+        weight_g = SERVICE_WEIGHT_KG * 1000
     if not weight_g or weight_g <= 0:
-        raise NotListable(f"No net weight: {marketplace.capitalize()} needs the weight to work out shipping.")
+        raise NotListable(f"No net weight: {shown} needs the weight to work out shipping.")
     # Marketplaces take JPEG/PNG only: the raster rendition (older services without it send their url).
     images = tuple(image.get("raster_url") or image["url"] for image in product.get("images") or [])
     if not images:
-        raise NotListable(f"No image: {marketplace.capitalize()} needs at least one product photo.")
+        raise NotListable(f"No image: {shown} needs at least one product photo.")
     if product["price_vnd"] <= 0:
         raise NotListable("No price.")
     description = nh3.clean(product.get("description") or "", tags=set()).strip() or product["name"]

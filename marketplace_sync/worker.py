@@ -9,27 +9,35 @@ through our API. The cursor is saved only after the results are recorded:
   moves the cursor past the page. Those errors are recorded, the producer sees them,
   and the product comes back through the feed when it is edited.
 - A transient failure (still 429 / 5xx / timeouts after the retries) is recorded as a
-  listing error too, but the cursor stops just before that product, so the next run
-  tries it again; the rest of the page is still done (the memory then skips it).
+  listing error too (its synced version left where it was), but the cursor stops just
+  before that product, so the next run tries it again; the rest of the page is still
+  done (its records then make the next run skip it).
 - Stopping (SIGTERM) finishes the product in hand, records it and saves the cursor
   after the last product done.
 
 No duplicate listing: a listing is created only after find-by-SKU found none, and a
 create whose answer was lost looks again before anyone retries it.
+
+The worker keeps no memory of its own: each product of the feed carries its listing
+records (`listings`), which say the version last dealt with, the external id and what
+was pushed. Every worker on every machine reads the same records, so they all decide
+alike: a re-run sends nothing, one price change sends one call, a change back to an
+earlier value is sent too.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from catalogue.sync.client import CatalogueClient
-from catalogue.sync.mapping import Listing, NotListable, to_listing
-from catalogue.sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, TransientError
-from catalogue.sync.state import ListingMemory
+from marketplace_sync.client import CatalogueClient
+from marketplace_sync.mapping import Listing, NotListable, NotOffered, to_listing
+from marketplace_sync.marketplace import Adapter, MarketplaceError, RejectedError, RemoteItem, Sale, TransientError
 
 OUTCOMES = ("created", "updated", "unlisted", "unchanged", "errors")
+ORDER_SETTLE_SECONDS = 120
 
 
 @dataclass
@@ -42,10 +50,12 @@ class Summary:
     unlisted: int = 0
     unchanged: int = 0
     errors: int = 0
+    not_offered: int = 0  # of the above: recorded as not offered on this marketplace (no category there)
     calls: int = 0
     complete: bool = True  # False: a transient failure or a stop left changes for the next run
     sales_new: int = 0
     sales_repeat: int = 0
+    sales_cancelled: int = 0
     messages: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -63,7 +73,6 @@ class SyncWorker:
         self,
         client: CatalogueClient,
         adapter: Adapter,
-        memory: ListingMemory | None = None,
         *,
         page_size: int = 50,
         stop: threading.Event | None = None,
@@ -72,10 +81,10 @@ class SyncWorker:
     ):
         self.client, self.adapter = client, adapter
         self.marketplace = adapter.name
-        self.memory = memory or ListingMemory()
         self.page_size = page_size
         self.stop = stop or threading.Event()
         self.on_page, self.on_product = on_page, on_product
+        self.now = time.time  # tests move the clock
 
     # --- the loop ------------------------------------------------------------------
 
@@ -102,13 +111,24 @@ class SyncWorker:
             summary.calls = self.adapter.calls - calls_before
         return summary
 
-    def poll(self, interval: float, on_summary: Callable[[Summary], None] | None = None) -> None:
-        """Run until stopped, draining the feed every `interval` seconds."""
-        while not self.stop.is_set():
+    def poll(
+        self,
+        interval: float,
+        *,
+        once: bool = False,
+        with_orders: bool = False,
+        orders_hours: int = 72,
+        on_summary: Callable[[Summary], None] | None = None,
+    ) -> None:
+        """Drain the feed (and import orders) every `interval` seconds until stopped, or once."""
+        while True:
             summary = self.run_once()
+            if with_orders and not self.stop.is_set():
+                self.import_sales(orders_hours, summary)
             if on_summary:
                 on_summary(summary)
-            self.stop.wait(interval)
+            if once or self.stop.wait(interval):
+                return
 
     def _work_page(self, items: list[dict], summary: Summary) -> int:
         """Sync every product of the page; return how many lead the page without a transient failure."""
@@ -144,54 +164,83 @@ class SyncWorker:
 
     def sync_product(self, product: dict, summary: Summary) -> str:
         """Bring one product's listing in line; record it; return the outcome."""
-        sku, version, listable = product["sku"], product["version"], bool(product["listable"])
-        entry = self.memory.get(sku)
-        if entry and entry["version"] == version and entry["listable"] == listable:
-            return "unchanged"  # recorded before (a re-run or a resumed page): no marketplace call
+        version, listable = product["version"], bool(product["listable"])
+        known = (product.get("listings") or {}).get(self.marketplace)
+        if _settled(known, version, listable):
+            return "unchanged"  # recorded before (a re-run, a resumed page, another worker): no marketplace call
         try:
             if listable:
                 listing = to_listing(product, self.marketplace)
-                outcome, external_id = self._put_up(listing, entry)
+                outcome, external_id = self._put_up(listing, known)
                 status = "live"
             else:
                 listing = None
-                outcome, external_id = self._take_down(sku, entry)
+                outcome, external_id = self._take_down(product["sku"], known)
                 status = "delisted"
+        except NotOffered as reason:
+            return self._not_offered(product, known, reason.reason, summary)
         except NotListable as problem:
-            return self._failed(product, entry, problem.reason, summary)
+            return self._failed(product, known, problem.reason, summary)
         except RejectedError as problem:
-            return self._failed(product, entry, str(problem), summary)
+            return self._failed(product, known, str(problem), summary)
         except TransientError as problem:
-            self._failed(product, entry, f"Will retry: {problem}", summary, remember=False)
+            self._failed(product, known, f"Will retry: {problem}", summary, definite=False)
             raise _Transient from problem
         self.client.record_listing(
-            product["id"], self.marketplace, status=status, external_id=external_id, synced_version=version
+            product["id"],
+            self.marketplace,
+            status=status,
+            external_id=external_id,
+            synced_version=version,
+            pushed=listing.pushed() if listing else None,
         )
-        self.memory.put(sku, _memory_entry(version, listable, status, external_id, listing))
         return outcome
 
-    def _failed(self, product: dict, entry: dict | None, message: str, summary: Summary, remember=True) -> str:
-        external_id = entry.get("external_id") if entry else None
+    def _failed(self, product: dict, known: dict | None, message: str, summary: Summary, definite=True) -> str:
+        # A definite error is recorded at this version: the same version would fail the same way, so it is
+        # skipped until the product changes. A transient one keeps the version last dealt with: retried.
+        synced_version = product["version"] if definite else (known or {}).get("synced_version")
         self.client.record_listing(
             product["id"],
             self.marketplace,
             status="error",
-            external_id=external_id,
-            synced_version=product["version"],
+            external_id=(known or {}).get("external_id"),
+            synced_version=synced_version,
             error=message,
         )
         summary.messages.append(f"{product['sku']}: {message}")
-        if remember:  # a definite error: the same version would fail the same way, skip it until it changes
-            remembered = {"version": product["version"], "listable": bool(product["listable"]), "status": "error"}
-            self.memory.put(product["sku"], {**(entry or {}), **remembered})
         return "errors"
 
-    def _put_up(self, listing: Listing, entry: dict | None) -> tuple[str, str]:
-        if entry and entry.get("status") == "live" and entry.get("external_id") and "price" in entry:
+    def _not_offered(self, product: dict, known: dict | None, reason: str, summary: Summary) -> str:
+        """The product has no place on this marketplace: take down what may be there, say why."""
+        outcome = "unchanged"
+        if known and known.get("status") == "live":
             try:
-                return self._push_changes(entry["external_id"], listing, entry), entry["external_id"]
+                outcome, _ = self._take_down(product["sku"], known)
+            except RejectedError as problem:
+                return self._failed(product, known, str(problem), summary)
+            except TransientError as problem:
+                self._failed(product, known, f"Will retry: {problem}", summary, definite=False)
+                raise _Transient from problem
+        self.client.record_listing(
+            product["id"],
+            self.marketplace,
+            status="not_offered",
+            external_id=(known or {}).get("external_id"),
+            synced_version=product["version"],
+            error=reason,
+            pushed=None,
+        )
+        summary.not_offered += 1
+        return outcome
+
+    def _put_up(self, listing: Listing, known: dict | None) -> tuple[str, str]:
+        pushed = (known or {}).get("pushed")
+        if known and known.get("status") == "live" and known.get("external_id") and pushed:
+            try:
+                return self._push_changes(known["external_id"], listing, pushed), known["external_id"]
             except RejectedError:
-                self.memory.forget(listing.sku)  # e.g. deleted on the marketplace by hand: ask it
+                pass  # e.g. deleted on the marketplace by hand: ask it
         remote = self.adapter.find_by_sku(listing.sku)
         if remote is None:
             return "created", self.adapter.create(listing)
@@ -206,22 +255,22 @@ class SyncWorker:
     def _push_changes(self, external_id: str, listing: Listing, known: dict) -> str:
         """Send only what differs from what the marketplace is known to hold."""
         content = known.get("content") != listing.content_key()
-        price, stock = known.get("price") != listing.price_vnd, known.get("stock") != listing.stock
+        price, stock = known.get("price_vnd") != listing.price_vnd, known.get("stock") != listing.stock
         if content:
             self.adapter.update(external_id, listing)
         if price or stock:
             self.adapter.update_price_stock(external_id, listing, price=price, stock=stock)
         return "updated" if content or price or stock else "unchanged"
 
-    def _take_down(self, sku: str, entry: dict | None) -> tuple[str, str | None]:
-        if entry and entry.get("status") == "delisted":
-            return "unchanged", entry.get("external_id")
-        if entry and entry.get("status") == "live" and entry.get("external_id"):
+    def _take_down(self, sku: str, known: dict | None) -> tuple[str, str | None]:
+        if known and known.get("status") == "delisted":
+            return "unchanged", known.get("external_id")
+        if known and known.get("status") == "live" and known.get("external_id"):
             try:
-                self.adapter.unlist(entry["external_id"], sku)
-                return "unlisted", entry["external_id"]
+                self.adapter.unlist(known["external_id"], sku)
+                return "unlisted", known["external_id"]
             except RejectedError:
-                self.memory.forget(sku)
+                pass
         remote = self.adapter.find_by_sku(sku)
         if remote is None:
             return "unchanged", None
@@ -233,33 +282,52 @@ class SyncWorker:
     # --- marketplace sales --------------------------------------------------------------
 
     def import_sales(self, hours: int = 72, summary: Summary | None = None) -> Summary:
-        """Report the marketplace's recent orders to our API; each takes our stock once (idempotent)."""
+        """Report the orders changed since the server's order cursor (the last `hours` the first time).
+
+        Sales take our stock and cancellations give it back, once each however often
+        reported; the cursor moves only after every order of the run was recorded.
+        """
         summary = summary or Summary(self.marketplace)
         calls_before = self.adapter.calls
+        until = int(self.now())
+        saved = self.client.orders_cursor(self.marketplace)
+        since = saved if saved is not None else until - hours * 3600
         try:
-            for sale in self.adapter.recent_sales(hours):
-                _, created = self.client.record_sale(self.marketplace, sale.external_order_id, sale.lines)
-                if created:
-                    summary.sales_new += 1
-                else:
-                    summary.sales_repeat += 1
+            for sale in self.adapter.order_changes(since, until):
+                self.report_sale(sale, summary)
         except MarketplaceError as problem:
             summary.complete = False
             summary.messages.append(f"orders: {problem}")
+        else:
+            # Orders updated in the last moments may not be searchable yet: look at them again next time.
+            self.client.save_orders_cursor(self.marketplace, max(since, until - ORDER_SETTLE_SECONDS))
         finally:
             summary.calls += self.adapter.calls - calls_before
         return summary
 
+    def report_sale(self, sale: Sale, summary: Summary) -> None:
+        """One marketplace order to our API: a sale (stock taken once) or a cancellation (given back once)."""
+        if sale.cancelled:
+            self.client.cancel_sale(self.marketplace, sale.external_order_id, sale.lines)
+            summary.sales_cancelled += 1
+            return
+        _, created = self.client.record_sale(self.marketplace, sale.external_order_id, sale.lines)
+        if created:
+            summary.sales_new += 1
+        else:
+            summary.sales_repeat += 1
 
-def _memory_entry(version: int, listable: bool, status: str, external_id: str | None, listing: Listing | None) -> dict:
-    entry = {"version": version, "listable": listable, "status": status, "external_id": external_id}
-    if listing is not None:
-        entry.update(price=listing.price_vnd, stock=listing.stock, content=listing.content_key())
-    return entry
+
+def _settled(known: dict | None, version: int, listable: bool) -> bool:
+    """The listing record says this version was dealt with, in the state it asks for."""
+    if not known or known.get("synced_version") != version:
+        return False
+    status = known.get("status")
+    return status == "error" or (status in ("live", "not_offered") if listable else status == "delisted")
 
 
 def _remote_entry(remote: RemoteItem, listing: Listing) -> dict:
-    """What the marketplace holds, in the memory's terms (content matches when the fields it shows do)."""
+    """What the marketplace holds, in the listing record's terms (content matches when the fields it shows do)."""
     shown = remote.fields
     same_content = (
         shown.get("name") == listing.name
@@ -268,7 +336,7 @@ def _remote_entry(remote: RemoteItem, listing: Listing) -> dict:
         and abs(float(shown.get("weight_kg") or 0) - listing.weight_kg) < 0.0005
     )
     return {
-        "price": remote.price_vnd,
+        "price_vnd": remote.price_vnd,
         "stock": remote.stock,
         "content": listing.content_key() if same_content else None,
     }

@@ -1,0 +1,53 @@
+"""The server's periodic jobs as Celery tasks, when `CELERY_BROKER_URL` is set (Redis).
+
+    celery -A catalogue.tasks worker --loglevel=info
+    celery -A catalogue.tasks beat --loglevel=info
+
+Each task is the same service as its CLI command and builds the app inside the task,
+never at import time. The marketplace worker's jobs are in `marketplace_sync.tasks`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+
+def make_celery(broker_url: str | None = None) -> Celery:
+    """The Celery app of the server's jobs, with their beat schedule."""
+    url = broker_url or os.environ.get("CELERY_BROKER_URL")
+    celery = Celery("catalogue", broker=url, backend=url)
+    celery.conf.update(
+        task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "notice-expired-certificates": {"task": "catalogue.tasks.notice_expired", "schedule": 24 * 3600},
+            "expire-reservations": {"task": "catalogue.tasks.expire_reservations", "schedule": 60},
+        },
+    )
+    return celery
+
+
+app = make_celery()
+
+
+@app.task(name="catalogue.tasks.notice_expired")
+def notice_expired() -> int:
+    """`flask sync notice-expired`: put newly expired certificates into the change feed."""
+    from catalogue import clock, create_app
+    from catalogue.sync import services
+
+    with create_app().app_context():
+        return services.notice_expired_certificates(clock.today())
+
+
+@app.task(name="catalogue.tasks.expire_reservations")
+def expire_reservations() -> int:
+    """`flask orders expire`: unpaid orders past their reservation give their stock back."""
+    from catalogue import clock, create_app
+    from catalogue.orders.services import release_expired_reservations
+
+    with create_app().app_context():
+        return release_expired_reservations(clock.now())
