@@ -82,7 +82,7 @@ def test_the_office_dashboard_shows_the_provinces_figures_with_named_charts_and_
     for name in charts:
         section = html.split(f'data-table="{name}"', 1)[1].split("</section>", 1)[0]
         assert "<caption>" in section and '<th scope="col"' in section
-    assert '<a href="/portal/admin/products/%d">Chè Bình Liêu</a>' % world["p4"].id in html  # renew its certificate
+    assert f'<a href="/portal/admin/products/{world["p4"].id}">Chè Bình Liêu</a>' in html  # renew its certificate
     assert "HTX Chè Bình Liêu" in html.split('data-table="producers_without_sales"', 1)[1].split("</section>")[0]
 
 
