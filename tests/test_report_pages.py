@@ -162,3 +162,9 @@ def test_exports_keep_the_filters_and_write_numbers(app, world):
         "Shopee,1,3,255000",
         "Lazada,0,0,0",
     ]
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    in_english = client.get("/portal/admin/reports/sales_by_month.csv?period=year&year=2026")
+    assert in_english.get_data(as_text=True).splitlines()[11] == "Nov 2026,5,10,1105000"
+    assert in_english.get_data(as_text=True).splitlines()[0].startswith("\ufeffMonth,")
+    assert "Revenue by channel" in client.get(f"/portal/admin/?{NOVEMBER}").get_data(as_text=True)
