@@ -21,7 +21,7 @@ from catalogue.producers.models import Producer
 from catalogue.reports import exports, indicators, sales
 from catalogue.reports.charts import chart_data_uri, format_value
 from catalogue.reports.periods import Period, period_from
-from catalogue.reports.tables import DAY, Scope, build_table, table_names
+from catalogue.reports.tables import DAY, Scope, build_table, cells_of, sales_rows, table_names
 
 
 @portal_admin.get("/")
@@ -90,7 +90,7 @@ def period_label(period: Period) -> str:
 def _page(scope: Scope, producer: Producer | None):
     tables = [build_table(name, scope) for name in table_names(scope)]
     by_name = {table.name: table for table in tables}
-    by_rail = sales.sales_by("rail", scope.period, scope.today, scope.producer_id)
+    by_rail = sales_rows(scope, "rail")
     return render_template(
         "portal/reports.html",
         scope=scope,
@@ -100,7 +100,7 @@ def _page(scope: Scope, producer: Producer | None):
         tables=tables,
         by_name=by_name,
         charts={table.name: chart_data_uri(table) for table in tables if table.chart and table.rows},
-        totals=sales.totals(scope.period, scope.producer_id),
+        totals=sales.totals_from(cells_of(scope)),
         refunded=sales.refunded(scope.period, scope.producer_id),
         cashless=indicators.cashless_share(by_rail),
         invoiced=indicators.invoiced_share(scope.period, scope.producer_id),

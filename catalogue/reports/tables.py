@@ -60,6 +60,7 @@ class Scope:
     today: date
     producer_id: int | None = None  # None: the whole province (the office)
     link_for_product: Callable[[int], str] | None = None
+    memo: dict = field(default_factory=dict, compare=False)  # what one page computes once for several tables
 
     @property
     def is_office(self) -> bool:
@@ -91,9 +92,23 @@ def _sales_rows(rows: list[sales.SalesRow], label: Callable) -> list[list]:
     return [[label(row), row.orders, row.units, row.revenue_vnd] for row in rows]
 
 
+def cells_of(scope: Scope) -> list[tuple]:
+    """The period's (month, channel, rail) cells, read once per scope."""
+    if "cells" not in scope.memo:
+        scope.memo["cells"] = sales.sales_cells(scope.period, scope.producer_id)
+    return scope.memo["cells"]
+
+
+def sales_rows(scope: Scope, grouping: str) -> list[sales.SalesRow]:
+    """One breakdown of the scope's sales; month, channel and rail come from the shared cells."""
+    if grouping in sales.ORDER_LEVEL:
+        return sales.from_cells(grouping, cells_of(scope), scope.period)
+    return sales.sales_by(grouping, scope.period, scope.today, scope.producer_id)
+
+
 def _sales_table(name: str, title, first, grouping: str, label: Callable, chart: str = "bar"):
     def build(scope: Scope) -> Table:
-        rows = sales.sales_by(grouping, scope.period, scope.today, scope.producer_id)
+        rows = sales_rows(scope, grouping)
         return Table(name, title, _sales_columns(first), _sales_rows(rows, label), chart=chart)
 
     return build
