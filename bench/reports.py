@@ -113,9 +113,9 @@ def fill(app, orders: int) -> None:
         db.session.execute(
             text("INSERT INTO marketplace_sales (id, marketplace, external_order_id, flagged, created_at) "
                  "VALUES (:id, :marketplace, :external_order_id, :flagged, :created_at)"), sales)  # fmt: skip
-        db.session.execute(
-            text("INSERT INTO marketplace_sale_lines (sale_id, sku, product_id, quantity, unit_price_vnd, stock_taken)"
-                 " VALUES (:sale_id, :sku, :product_id, :quantity, :unit_price_vnd, :stock_taken)"), sale_lines)  # fmt: skip
+        columns = "sale_id, sku, product_id, quantity, unit_price_vnd, stock_taken"
+        values = ", ".join(f":{name}" for name in columns.split(", "))
+        db.session.execute(text(f"INSERT INTO marketplace_sale_lines ({columns}) VALUES ({values})"), sale_lines)
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval('orders_id_seq', :n)"), {"n": orders})
         db.session.commit()
@@ -190,7 +190,7 @@ def write_readme(measured: dict, orders: int) -> None:
         "| database | period | cold ms | warm median ms | under 300 ms cold |",
         "|---|---|--:|--:|---|",
     ]
-    for database, (first, results) in measured.items():
+    for database, (_, results) in measured.items():
         for period, (cold, warm) in results.items():
             lines.append(f"| {database} | {period} | {cold:.0f} | {warm:.0f} | {'yes' if cold < 300 else 'NO'} |")
     lines.append("")

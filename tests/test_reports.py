@@ -129,3 +129,16 @@ def test_an_unknown_grouping_is_refused(world):
     with pytest.raises(InvalidInput) as refused:
         sales.sales_by("weather", NOVEMBER, TODAY)
     assert list(refused.value.errors) == ["group_by"]
+
+
+def test_the_one_statement_overview_agrees_with_each_grouping(world):
+    for producer_id in (None, world["a"].id, world["b"].id):
+        overview = sales.sales_overview(NOVEMBER, TODAY, producer_id)
+
+        for grouping in ("locality", "stars", "group", "product", "producer"):
+            assert overview[grouping] == sales.sales_by(grouping, NOVEMBER, TODAY, producer_id), grouping
+        for grouping in ("month", "channel", "rail"):
+            assert sales.from_cells(grouping, overview["cells"], NOVEMBER) == sales.sales_by(
+                grouping, NOVEMBER, TODAY, producer_id
+            )
+        assert sales.totals_from(overview["cells"]) == sales.totals(NOVEMBER, producer_id)

@@ -70,7 +70,7 @@ def _vn_month_elsewhere(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM')"
 
 
-def sale_facts(period: Period, producer_id: int | None = None):
+def sale_facts(period: Period, producer_id: int | None = None, materialized: bool = False):
     """Every sold line of the period, shop and marketplaces, as one subquery (nothing is loaded).
 
     An order's key is its id for the shop and minus the sale's id for a marketplace, so
@@ -112,7 +112,9 @@ def sale_facts(period: Period, producer_id: int | None = None):
     if producer_id is not None:
         shop = shop.where(OrderLine.producer_id == producer_id)
         marketplace = marketplace.where(Product.producer_id == producer_id)
-    return union_all(shop, marketplace).subquery("facts")
+    both = union_all(shop, marketplace)
+    # Read once, grouped many times (the overview): both databases honour MATERIALIZED (SQLite 3.35+, PostgreSQL 12+).
+    return both.cte("facts").prefix_with("MATERIALIZED") if materialized else both.subquery("facts")
 
 
 ORDER_LEVEL = ("month", "channel", "rail")  # each order has exactly one of each: its cells add up exactly
@@ -172,6 +174,65 @@ def sales_by(grouping: str, period: Period, today, producer_id: int | None = Non
         statement = statement.order_by(func.sum(facts.c.revenue_vnd).desc(), key).limit(TOP_LIMIT)
     rows = {row.key: row for row in db.session.execute(statement)}
     return _ordered(grouping, rows, period)
+
+
+OVERVIEW = ("cells", "locality", "stars", "group", "product", "producer")
+
+
+def sales_overview(period: Period, today, producer_id: int | None = None) -> dict[str, list]:
+    """Every breakdown of the period in one statement: the sold lines are read once, then grouped six ways.
+
+    Returns {"cells": sales_cells' tuples, grouping: [SalesRow]} for locality, stars, group,
+    product and producer (product and producer: the TOP_LIMIT best by revenue).
+    """
+    facts = sale_facts(period, producer_id, materialized=True)
+    month = vn_month(facts.c.at)
+    parts = [
+        select(
+            literal("cells").label("grouping"),
+            month.label("key"),
+            (func.coalesce(facts.c.channel, "") + "|" + func.coalesce(facts.c.rail, "")).label("label"),
+            *_measures(facts),
+        ).group_by(month, facts.c.channel, facts.c.rail)
+    ]
+    for grouping in OVERVIEW[1:]:
+        key, label, joined = _dimension(grouping, facts, today)
+        selected = select(
+            literal(grouping).label("grouping"), cast(key, String), cast(label, String), *_measures(facts)
+        )
+        parts.append(joined(selected.select_from(facts)).group_by(key, label))
+    found: dict[str, list] = {grouping: [] for grouping in OVERVIEW}
+    for row in db.session.execute(union_all(*parts)):
+        found[row[0]].append(row)
+    overview: dict[str, list] = {
+        "cells": [
+            (row[1], *(part or None for part in row[2].split("|")), int(row[3]), int(row[4]), int(row[5]))
+            for row in found["cells"]
+        ]
+    }
+    for grouping in OVERVIEW[1:]:
+        rows = {_key(grouping, row[1]): SalesRow(_key(grouping, row[1]), row[2] or "", *map(int, row[3:]))
+                for row in found[grouping]}  # fmt: skip
+        if grouping in ("product", "producer"):
+            best = sorted(rows.values(), key=lambda row: (-row.revenue_vnd, row.key))[:TOP_LIMIT]
+            rows = {row.key: row for row in best}
+        overview[grouping] = _ordered(grouping, rows, period)
+    return overview
+
+
+def _measures(facts) -> list:
+    return [
+        func.count(func.distinct(facts.c.order_key)),
+        cast(func.coalesce(func.sum(facts.c.units), 0), Integer),
+        cast(func.coalesce(func.sum(facts.c.revenue_vnd), 0), BigInteger),
+    ]
+
+
+def _key(grouping: str, key: str | None):
+    """A key as sales_by returns it: ids and stars as numbers, codes as text."""
+    if key is None:
+        return None
+    return int(key) if grouping in ("product", "producer", "stars") else key
 
 
 def _dimension(grouping: str, facts, today):

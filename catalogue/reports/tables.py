@@ -92,18 +92,23 @@ def _sales_rows(rows: list[sales.SalesRow], label: Callable) -> list[list]:
     return [[label(row), row.orders, row.units, row.revenue_vnd] for row in rows]
 
 
+def overview_of(scope: Scope) -> dict[str, list]:
+    """Every sales breakdown of the scope, read in one statement once per scope."""
+    if "overview" not in scope.memo:
+        scope.memo["overview"] = sales.sales_overview(scope.period, scope.today, scope.producer_id)
+    return scope.memo["overview"]
+
+
 def cells_of(scope: Scope) -> list[tuple]:
-    """The period's (month, channel, rail) cells, read once per scope."""
-    if "cells" not in scope.memo:
-        scope.memo["cells"] = sales.sales_cells(scope.period, scope.producer_id)
-    return scope.memo["cells"]
+    """The period's (month, channel, rail) cells."""
+    return overview_of(scope)["cells"]
 
 
 def sales_rows(scope: Scope, grouping: str) -> list[sales.SalesRow]:
-    """One breakdown of the scope's sales; month, channel and rail come from the shared cells."""
+    """One breakdown of the scope's sales, from the overview."""
     if grouping in sales.ORDER_LEVEL:
         return sales.from_cells(grouping, cells_of(scope), scope.period)
-    return sales.sales_by(grouping, scope.period, scope.today, scope.producer_id)
+    return overview_of(scope)[grouping]
 
 
 def _sales_table(name: str, title, first, grouping: str, label: Callable, chart: str = "bar"):
@@ -115,7 +120,7 @@ def _sales_table(name: str, title, first, grouping: str, label: Callable, chart:
 
 
 def _top_products(scope: Scope) -> Table:
-    rows = sales.sales_by("product", scope.period, scope.today, scope.producer_id)
+    rows = sales_rows(scope, "product")
     links = [scope.link_for_product(row.key) if scope.link_for_product else None for row in rows]
     table = Table(
         "top_products", _l("Sản phẩm bán chạy nhất"), _sales_columns(_l("Sản phẩm")), _sales_rows(rows, _label)
