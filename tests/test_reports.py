@@ -70,6 +70,9 @@ def test_the_provinces_november_counts_paid_and_marketplace_sales_once_each(worl
     assert [producer.name for producer in sales.producers_without_sales(NOVEMBER)] == ["HTX Chè Bình Liêu"]
     assert indicators.cashless_share(sales.sales_by("rail", NOVEMBER, TODAY)).share == 1.0
     assert indicators.invoiced_share(NOVEMBER) is None  # no e-invoices yet: nothing to show
+    with pytest.raises(InvalidInput) as refused:
+        sales.sales_by("weather", NOVEMBER, TODAY)
+    assert list(refused.value.errors) == ["group_by"]
 
 
 def test_months_follow_vietnams_calendar_and_list_the_empty_ones(world):
@@ -97,6 +100,7 @@ def test_a_producer_sees_only_its_own_lines(world):
         ("lazada", 1, 1, 120_000),
     ]
     assert sales.totals(NOVEMBER, world["c"].id) == sales.SalesRow(None, "", 0, 0, 0)
+    _overview_agrees_with_each_grouping([None, a, b])
 
 
 def test_the_catalogue_today(world):
@@ -125,14 +129,9 @@ def test_the_catalogue_today(world):
     assert coverage[0].share == pytest.approx(1 / 3)
 
 
-def test_an_unknown_grouping_is_refused(world):
-    with pytest.raises(InvalidInput) as refused:
-        sales.sales_by("weather", NOVEMBER, TODAY)
-    assert list(refused.value.errors) == ["group_by"]
-
-
-def test_the_one_statement_overview_agrees_with_each_grouping(world):
-    for producer_id in (None, world["a"].id, world["b"].id):
+def _overview_agrees_with_each_grouping(producers: list) -> None:
+    """The page's one-statement overview says what each grouping's own query says."""
+    for producer_id in producers:
         overview = sales.sales_overview(NOVEMBER, TODAY, producer_id)
 
         for grouping in ("locality", "stars", "group", "product", "producer"):

@@ -90,3 +90,25 @@ def test_refusals_are_json(app, world):
 
         assert (query, response.status_code) == (query, status)
         assert response.json["code"] == status and response.json["errors"] == errors
+
+
+def test_the_access_matrix(app):
+    from tests.access_helpers import ROLES, cast
+
+    made = cast()
+    client = app.test_client()
+    owner = made["owner_producer"].slug
+    expected = {
+        "own": {"owner": 200, "other_producer": 200, "sync_token": 403, "anonymous": 401, "admin": 200},
+        "the owner's": {"owner": 200, "other_producer": 403, "sync_token": 403, "anonymous": 401, "admin": 200},
+    }
+
+    answers = {
+        name: {
+            role: client.get(f"/api/v1/reports/sales{query}", headers=auth(made["tokens"][role])).status_code
+            for role in ROLES
+        }
+        for name, query in (("own", ""), ("the owner's", f"?producer={owner}"))
+    }
+
+    assert answers == expected
