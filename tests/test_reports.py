@@ -141,3 +141,45 @@ def _overview_agrees_with_each_grouping(producers: list) -> None:
                 grouping, NOVEMBER, TODAY, producer_id
             )
         assert sales.totals_from(overview["cells"]) == sales.totals(NOVEMBER, producer_id)
+
+
+def _rollup_rows() -> list[tuple]:
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.reports.models import SalesDay, SalesDayProduct
+
+    db.session.expire_all()
+    return [
+        *db.session.execute(select(SalesDay.__table__).order_by(*SalesDay.__table__.primary_key.columns)).all(),
+        *db.session.execute(
+            select(SalesDayProduct.__table__).order_by(*SalesDayProduct.__table__.primary_key.columns)
+        ).all(),
+    ]
+
+
+def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import transition
+    from catalogue.reports.rollup import rebuild
+
+    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    transition(o1, "refund_pending", "the office cancelled it")
+    db.session.rollback()  # a change rolled back leaves the rollup as it was
+    assert sales.totals(NOVEMBER).revenue_vnd == 1_105_000
+
+    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    transition(o1, "refund_pending", "the office cancelled it")
+    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    transition(o7, "paid", "paid at last")
+    db.session.commit()
+
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 5, 8, 900_000)  # − O1 (3, 290.000) + O7 (1, 85.000)
+    assert sales.refunded(NOVEMBER) == sales.SalesRow(None, "", 2, 4, 375_000)
+    maintained = _rollup_rows()
+    rebuild(db.session.connection(), date(2026, 10, 1), date(2026, 12, 31))
+    db.session.commit()
+    assert _rollup_rows() == maintained

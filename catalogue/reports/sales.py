@@ -9,8 +9,12 @@ What the office counts (decided with the reporting rules in README "Reports"):
   recorded (their order feed carries none); a line naming an unknown SKU is no product's sale;
 - an order belongs to the Vietnam day (and month) it was placed; a product's stars are those it holds
   today (catalogue.products.certificates decides), not those it held when sold;
-- in breakdowns by product, producer, group, locality or stars, an order counts once in each row it
-  has a line in, so those rows may add up to more orders than the total.
+- by product and by producer an order counts once in each row it has a line in; by group, locality
+  and stars once per product of that row it holds (the rollup keeps orders per product), so those
+  rows may add up to more orders than the total. Units and revenue add up exactly everywhere.
+
+Figures are read from the daily rollup (catalogue.reports.models, kept by catalogue.reports.rollup),
+so a year costs a few thousand rows, not every order line.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from catalogue.payments.models import METHODS
 from catalogue.producers.models import Producer
 from catalogue.products.certificates import gettext, rated_stars_sql
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
+from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct
 from catalogue.reports.periods import Period
 from catalogue.sync.models import MARKETPLACES, MarketplaceSale, MarketplaceSaleLine
 
@@ -52,26 +57,26 @@ class SalesRow:
     revenue_vnd: int
 
 
-class vn_month(FunctionElement):  # noqa: N801 - named as the SQL it renders
-    """`YYYY-MM` of a stored UTC moment, in Vietnam's time (UTC+7 all year: no daylight saving)."""
+class month_of(FunctionElement):  # noqa: N801 - named as the SQL it renders
+    """`YYYY-MM` of a date."""
 
     type = String()
-    name = "vn_month"
+    name = "month_of"
     inherit_cache = True
 
 
-@compiles(vn_month, "sqlite")
-def _vn_month_sqlite(element, compiler, **kw) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+7 hours')"
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
 
 
-@compiles(vn_month)
-def _vn_month_elsewhere(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM')"
+@compiles(month_of)
+def _month_of_elsewhere(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def sale_facts(period: Period, producer_id: int | None = None, materialized: bool = False):
-    """Every sold line of the period, shop and marketplaces, as one subquery (nothing is loaded).
+def sale_facts(period: Period, producer_id: int | None = None):
+    """Every sold line of the period, shop and marketplaces, as one subquery: what the rollup is rebuilt from.
 
     An order's key is its id for the shop and minus the sale's id for a marketplace, so
     COUNT(DISTINCT order_key) counts orders across both.
@@ -112,27 +117,33 @@ def sale_facts(period: Period, producer_id: int | None = None, materialized: boo
     if producer_id is not None:
         shop = shop.where(OrderLine.producer_id == producer_id)
         marketplace = marketplace.where(Product.producer_id == producer_id)
-    both = union_all(shop, marketplace)
-    # Read once, grouped many times (the overview): both databases honour MATERIALIZED (SQLite 3.35+, PostgreSQL 12+).
-    return both.cte("facts").prefix_with("MATERIALIZED") if materialized else both.subquery("facts")
+    return union_all(shop, marketplace).subquery("facts")
 
 
 ORDER_LEVEL = ("month", "channel", "rail")  # each order has exactly one of each: its cells add up exactly
+BY_PRODUCT = ("locality", "stars", "group", "product")
+
+
+def _in(period: Period, model):
+    return model.day.between(period.first, period.last)
 
 
 def sales_cells(period: Period, producer_id: int | None = None) -> list[tuple]:
-    """(month, channel, rail, orders, units, revenue) of the period: one scan serves totals, months, channels, rails."""
-    facts = sale_facts(period, producer_id)
-    month = vn_month(facts.c.at)
-    statement = select(
-        month,
-        facts.c.channel,
-        facts.c.rail,
-        func.count(func.distinct(facts.c.order_key)),
-        cast(func.coalesce(func.sum(facts.c.units), 0), Integer),
-        cast(func.coalesce(func.sum(facts.c.revenue_vnd), 0), BigInteger),
-    ).group_by(month, facts.c.channel, facts.c.rail)
-    return [tuple(row) for row in db.session.execute(statement)]
+    """(month, channel, rail, orders, units, revenue) of the period, from the daily rollup."""
+    month = month_of(SalesDay.day)
+    statement = (
+        select(
+            month,
+            SalesDay.channel,
+            SalesDay.rail,
+            cast(func.sum(SalesDay.orders), Integer),
+            cast(func.sum(SalesDay.units), Integer),
+            cast(func.sum(SalesDay.revenue_vnd), BigInteger),
+        )
+        .where(_in(period, SalesDay), SalesDay.producer_id == (producer_id or PROVINCE))
+        .group_by(month, SalesDay.channel, SalesDay.rail)
+    )
+    return [(m, channel, rail or None, *map(int, rest)) for m, channel, rail, *rest in db.session.execute(statement)]
 
 
 def from_cells(grouping: str, cells: list[tuple], period: Period) -> list[SalesRow]:
@@ -152,6 +163,89 @@ def totals_from(cells: list[tuple]) -> SalesRow:
                     sum(cell[5] for cell in cells))  # fmt: skip
 
 
+def product_sales(period: Period, today, producer_id: int | None = None) -> list[dict]:
+    """Each product sold in the period with its orders, units, revenue and what it is grouped by (stars today)."""
+    summed = (
+        select(
+            SalesDayProduct.product_id.label("product_id"),
+            func.sum(SalesDayProduct.orders).label("orders"),
+            func.sum(SalesDayProduct.units).label("units"),
+            func.sum(SalesDayProduct.revenue_vnd).label("revenue_vnd"),
+        )
+        .where(_in(period, SalesDayProduct))
+        .group_by(SalesDayProduct.product_id)
+    )
+    if producer_id is not None:
+        summed = summed.where(SalesDayProduct.producer_id == producer_id)
+    summed = summed.subquery()
+    statement = (
+        select(
+            summed,
+            Product.name,
+            Locality.code.label("locality"),
+            Locality.name.label("locality_name"),
+            OcopGroup.code.label("group"),
+            OcopGroup.name.label("group_name"),
+            rated_stars_sql(Certificate, today).label("stars"),
+        )
+        .join(Product, Product.id == summed.c.product_id)
+        .join(Locality, Locality.id == Product.locality_id)
+        .join(Category, Category.id == Product.category_id)
+        .join(OcopGroup, OcopGroup.id == Category.group_id)
+        .outerjoin(Certificate, Certificate.id == Product.current_certificate_id)
+    )
+    return [dict(row._mapping) for row in db.session.execute(statement)]
+
+
+def by_product_attribute(grouping: str, products: list[dict], period: Period) -> list[SalesRow]:
+    """Locality, stars, group or product rows added up from `product_sales` (≤ one row per product)."""
+    key_of = {"locality": ("locality", "locality_name"), "stars": ("stars", "stars"), "group": ("group", "group_name"),
+              "product": ("product_id", "name")}[grouping]  # fmt: skip
+    summed: dict = {}
+    for product in products:
+        key, label = product[key_of[0]], product[key_of[1]]
+        orders, units, revenue, _ = summed.get(key, (0, 0, 0, label))
+        summed[key] = (orders + int(product["orders"]), units + int(product["units"]),
+                       revenue + int(product["revenue_vnd"]), label)  # fmt: skip
+    rows = {key: SalesRow(key, str(label) if label is not None else "", *values[:3])
+            for key, (*values, label) in summed.items()}  # fmt: skip
+    if grouping == "product":
+        best = sorted(rows.values(), key=lambda row: (-row.revenue_vnd, row.key))[:TOP_LIMIT]
+        rows = {row.key: row for row in best}
+    return _ordered(grouping, rows, period)
+
+
+def producer_sales(period: Period, producer_id: int | None = None) -> list[SalesRow]:
+    """The best producers by revenue (orders counted once per producer), from the daily rollup."""
+    statement = (
+        select(
+            SalesDay.producer_id,
+            Producer.name,
+            func.sum(SalesDay.orders),
+            func.sum(SalesDay.units),
+            func.sum(SalesDay.revenue_vnd),
+        )
+        .join(Producer, Producer.id == SalesDay.producer_id)
+        .where(_in(period, SalesDay), SalesDay.producer_id != PROVINCE)
+        .group_by(SalesDay.producer_id, Producer.name)
+        .order_by(func.sum(SalesDay.revenue_vnd).desc(), SalesDay.producer_id)
+        .limit(TOP_LIMIT)
+    )
+    if producer_id is not None:
+        statement = statement.where(SalesDay.producer_id == producer_id)
+    return [SalesRow(key, name, int(o), int(u), int(r)) for key, name, o, u, r in db.session.execute(statement)]
+
+
+def sales_overview(period: Period, today, producer_id: int | None = None) -> dict[str, list]:
+    """Every breakdown of the period from three rollup reads: the cells, the products, the producers."""
+    products = product_sales(period, today, producer_id)
+    overview: dict[str, list] = {"cells": sales_cells(period, producer_id)}
+    for grouping in BY_PRODUCT:
+        overview[grouping] = by_product_attribute(grouping, products, period)
+    overview["producer"] = producer_sales(period, producer_id)
+    return overview
+
+
 def sales_by(grouping: str, period: Period, today, producer_id: int | None = None) -> list[SalesRow]:
     """The period's orders, units and revenue grouped by `grouping` (one of GROUPINGS), for one producer or all."""
     if grouping not in GROUPINGS:
@@ -159,114 +253,9 @@ def sales_by(grouping: str, period: Period, today, producer_id: int | None = Non
         raise InvalidInput(message, {"group_by": [message]})
     if grouping in ORDER_LEVEL:
         return from_cells(grouping, sales_cells(period, producer_id), period)
-    facts = sale_facts(period, producer_id)
-    key, label, joined = _dimension(grouping, facts, today)
-    statement = joined(
-        select(
-            key.label("key"),
-            label.label("label"),
-            func.count(func.distinct(facts.c.order_key)).label("orders"),
-            cast(func.coalesce(func.sum(facts.c.units), 0), Integer).label("units"),
-            cast(func.coalesce(func.sum(facts.c.revenue_vnd), 0), BigInteger).label("revenue_vnd"),
-        ).select_from(facts)
-    ).group_by(key, label)
-    if grouping in ("product", "producer"):
-        statement = statement.order_by(func.sum(facts.c.revenue_vnd).desc(), key).limit(TOP_LIMIT)
-    rows = {row.key: row for row in db.session.execute(statement)}
-    return _ordered(grouping, rows, period)
-
-
-OVERVIEW = ("cells", "locality", "stars", "group", "product", "producer")
-
-
-def sales_overview(period: Period, today, producer_id: int | None = None) -> dict[str, list]:
-    """Every breakdown of the period in one statement: the sold lines are read once, then grouped six ways.
-
-    Returns {"cells": sales_cells' tuples, grouping: [SalesRow]} for locality, stars, group,
-    product and producer (product and producer: the TOP_LIMIT best by revenue).
-    """
-    facts = sale_facts(period, producer_id, materialized=True)
-    month = vn_month(facts.c.at)
-    parts = [
-        select(
-            literal("cells").label("grouping"),
-            month.label("key"),
-            (func.coalesce(facts.c.channel, "") + "|" + func.coalesce(facts.c.rail, "")).label("label"),
-            *_measures(facts),
-        ).group_by(month, facts.c.channel, facts.c.rail)
-    ]
-    for grouping in OVERVIEW[1:]:
-        key, label, joined = _dimension(grouping, facts, today)
-        selected = select(
-            literal(grouping).label("grouping"), cast(key, String), cast(label, String), *_measures(facts)
-        )
-        parts.append(joined(selected.select_from(facts)).group_by(key, label))
-    found: dict[str, list] = {grouping: [] for grouping in OVERVIEW}
-    for row in db.session.execute(union_all(*parts)):
-        found[row[0]].append(row)
-    overview: dict[str, list] = {
-        "cells": [
-            (row[1], *(part or None for part in row[2].split("|")), int(row[3]), int(row[4]), int(row[5]))
-            for row in found["cells"]
-        ]
-    }
-    for grouping in OVERVIEW[1:]:
-        rows = {_key(grouping, row[1]): SalesRow(_key(grouping, row[1]), row[2] or "", *map(int, row[3:]))
-                for row in found[grouping]}  # fmt: skip
-        if grouping in ("product", "producer"):
-            best = sorted(rows.values(), key=lambda row: (-row.revenue_vnd, row.key))[:TOP_LIMIT]
-            rows = {row.key: row for row in best}
-        overview[grouping] = _ordered(grouping, rows, period)
-    return overview
-
-
-def _measures(facts) -> list:
-    return [
-        func.count(func.distinct(facts.c.order_key)),
-        cast(func.coalesce(func.sum(facts.c.units), 0), Integer),
-        cast(func.coalesce(func.sum(facts.c.revenue_vnd), 0), BigInteger),
-    ]
-
-
-def _key(grouping: str, key: str | None):
-    """A key as sales_by returns it: ids and stars as numbers, codes as text."""
-    if key is None:
-        return None
-    return int(key) if grouping in ("product", "producer", "stars") else key
-
-
-def _dimension(grouping: str, facts, today):
-    """(key, label, how to join) of one grouping; labels come from SQL so no row is looked up one by one."""
-    if grouping == "product":
-        return facts.c.product_id, Product.name, lambda s: s.join(Product, Product.id == facts.c.product_id)
     if grouping == "producer":
-        return facts.c.producer_id, Producer.name, lambda s: s.join(Producer, Producer.id == facts.c.producer_id)
-    if grouping == "locality":
-        return (
-            Locality.code,
-            Locality.name,
-            lambda s: s.join(Product, Product.id == facts.c.product_id).join(
-                Locality, Locality.id == Product.locality_id
-            ),
-        )
-    if grouping == "group":
-        return (
-            OcopGroup.code,
-            OcopGroup.name,
-            lambda s: (
-                s.join(Product, Product.id == facts.c.product_id)
-                .join(Category, Category.id == Product.category_id)
-                .join(OcopGroup, OcopGroup.id == Category.group_id)
-            ),
-        )
-    stars = rated_stars_sql(Certificate, today)
-    return (
-        stars,
-        cast(stars, String),
-        lambda s: s.join(Product, Product.id == facts.c.product_id).outerjoin(
-            Certificate, Certificate.id == Product.current_certificate_id
-        ),
-    )
+        return producer_sales(period, producer_id)
+    return by_product_attribute(grouping, product_sales(period, today, producer_id), period)
 
 
 def _ordered(grouping: str, rows: dict, period: Period) -> list[SalesRow]:
@@ -326,8 +315,7 @@ def refunded(period: Period, producer_id: int | None = None) -> SalesRow:
 
 def producers_without_sales(period: Period) -> list[Producer]:
     """Producers with a product on the shop who sold nothing in the period, on any channel, by name."""
-    facts = sale_facts(period)
-    sold = select(facts.c.producer_id)
+    sold = select(SalesDay.producer_id).where(_in(period, SalesDay), SalesDay.producer_id != PROVINCE)
     with_products = select(Product.producer_id).where(Product.status == "active")
     return list(
         db.session.scalars(
