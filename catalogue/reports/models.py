@@ -23,9 +23,12 @@ class SalesDay(db.Model):
     """One day's sales in one channel and rail, for one producer or (producer 0) the province."""
 
     __tablename__ = "sales_days"
+    # Clustered by producer then day (SQLite: WITHOUT ROWID), so a period of the province's
+    # (or one producer's) rows is one contiguous range; the day index serves the rebuilds.
+    __table_args__ = (Index("ix_sales_days_day", "day"), {"sqlite_with_rowid": False})
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     producer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     rail: Mapped[str] = mapped_column(String(10), primary_key=True)  # "" for a marketplace sale
     orders: Mapped[int] = mapped_column(Integer)
@@ -37,7 +40,10 @@ class SalesDayProduct(db.Model):
     """One day's sales of one product in one channel and rail."""
 
     __tablename__ = "sales_day_products"
-    __table_args__ = (Index("ix_sales_day_products_producer_day", "producer_id", "day"),)
+    __table_args__ = (
+        Index("ix_sales_day_products_producer_day", "producer_id", "day"),
+        {"sqlite_with_rowid": False},  # clustered by day: a period is one contiguous range
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True)

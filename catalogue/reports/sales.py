@@ -9,9 +9,9 @@ What the office counts (decided with the reporting rules in README "Reports"):
   recorded (their order feed carries none); a line naming an unknown SKU is no product's sale;
 - an order belongs to the Vietnam day (and month) it was placed; a product's stars are those it holds
   today (catalogue.products.certificates decides), not those it held when sold;
-- by product and by producer an order counts once in each row it has a line in; by group, locality
-  and stars once per product of that row it holds (the rollup keeps orders per product), so those
-  rows may add up to more orders than the total. Units and revenue add up exactly everywhere.
+- by product an order counts once in each row it has a line in; by producer, group, locality and
+  stars once per product of that row it holds (the rollup keeps orders per product), so those rows
+  may add up to more orders than the total. Units and revenue add up exactly everywhere.
 
 Figures are read from the daily rollup (catalogue.reports.models, kept by catalogue.reports.rollup),
 so a year costs a few thousand rows, not every order line.
@@ -121,7 +121,7 @@ def sale_facts(period: Period, producer_id: int | None = None):
 
 
 ORDER_LEVEL = ("month", "channel", "rail")  # each order has exactly one of each: its cells add up exactly
-BY_PRODUCT = ("locality", "stars", "group", "product")
+BY_PRODUCT = ("locality", "stars", "group", "product", "producer")
 
 
 def _in(period: Period, model):
@@ -168,6 +168,7 @@ def product_sales(period: Period, today, producer_id: int | None = None) -> list
     summed = (
         select(
             SalesDayProduct.product_id.label("product_id"),
+            func.max(SalesDayProduct.producer_id).label("producer_id"),
             func.sum(SalesDayProduct.orders).label("orders"),
             func.sum(SalesDayProduct.units).label("units"),
             func.sum(SalesDayProduct.revenue_vnd).label("revenue_vnd"),
@@ -182,6 +183,7 @@ def product_sales(period: Period, today, producer_id: int | None = None) -> list
         select(
             summed,
             Product.name,
+            Producer.name.label("producer_name"),
             Locality.code.label("locality"),
             Locality.name.label("locality_name"),
             OcopGroup.code.label("group"),
@@ -189,6 +191,7 @@ def product_sales(period: Period, today, producer_id: int | None = None) -> list
             rated_stars_sql(Certificate, today).label("stars"),
         )
         .join(Product, Product.id == summed.c.product_id)
+        .join(Producer, Producer.id == summed.c.producer_id)
         .join(Locality, Locality.id == Product.locality_id)
         .join(Category, Category.id == Product.category_id)
         .join(OcopGroup, OcopGroup.id == Category.group_id)
@@ -198,9 +201,9 @@ def product_sales(period: Period, today, producer_id: int | None = None) -> list
 
 
 def by_product_attribute(grouping: str, products: list[dict], period: Period) -> list[SalesRow]:
-    """Locality, stars, group or product rows added up from `product_sales` (≤ one row per product)."""
+    """Locality, stars, group, product or producer rows added up from `product_sales` (one row per product)."""
     key_of = {"locality": ("locality", "locality_name"), "stars": ("stars", "stars"), "group": ("group", "group_name"),
-              "product": ("product_id", "name")}[grouping]  # fmt: skip
+              "product": ("product_id", "name"), "producer": ("producer_id", "producer_name")}[grouping]  # fmt: skip
     summed: dict = {}
     for product in products:
         key, label = product[key_of[0]], product[key_of[1]]
@@ -209,40 +212,18 @@ def by_product_attribute(grouping: str, products: list[dict], period: Period) ->
                        revenue + int(product["revenue_vnd"]), label)  # fmt: skip
     rows = {key: SalesRow(key, str(label) if label is not None else "", *values[:3])
             for key, (*values, label) in summed.items()}  # fmt: skip
-    if grouping == "product":
+    if grouping in ("product", "producer"):
         best = sorted(rows.values(), key=lambda row: (-row.revenue_vnd, row.key))[:TOP_LIMIT]
         rows = {row.key: row for row in best}
     return _ordered(grouping, rows, period)
 
 
-def producer_sales(period: Period, producer_id: int | None = None) -> list[SalesRow]:
-    """The best producers by revenue (orders counted once per producer), from the daily rollup."""
-    statement = (
-        select(
-            SalesDay.producer_id,
-            Producer.name,
-            func.sum(SalesDay.orders),
-            func.sum(SalesDay.units),
-            func.sum(SalesDay.revenue_vnd),
-        )
-        .join(Producer, Producer.id == SalesDay.producer_id)
-        .where(_in(period, SalesDay), SalesDay.producer_id != PROVINCE)
-        .group_by(SalesDay.producer_id, Producer.name)
-        .order_by(func.sum(SalesDay.revenue_vnd).desc(), SalesDay.producer_id)
-        .limit(TOP_LIMIT)
-    )
-    if producer_id is not None:
-        statement = statement.where(SalesDay.producer_id == producer_id)
-    return [SalesRow(key, name, int(o), int(u), int(r)) for key, name, o, u, r in db.session.execute(statement)]
-
-
 def sales_overview(period: Period, today, producer_id: int | None = None) -> dict[str, list]:
-    """Every breakdown of the period from three rollup reads: the cells, the products, the producers."""
+    """Every breakdown of the period from two rollup reads: the (month, channel, rail) cells and the products."""
     products = product_sales(period, today, producer_id)
     overview: dict[str, list] = {"cells": sales_cells(period, producer_id)}
     for grouping in BY_PRODUCT:
         overview[grouping] = by_product_attribute(grouping, products, period)
-    overview["producer"] = producer_sales(period, producer_id)
     return overview
 
 
@@ -253,8 +234,6 @@ def sales_by(grouping: str, period: Period, today, producer_id: int | None = Non
         raise InvalidInput(message, {"group_by": [message]})
     if grouping in ORDER_LEVEL:
         return from_cells(grouping, sales_cells(period, producer_id), period)
-    if grouping == "producer":
-        return producer_sales(period, producer_id)
     return by_product_attribute(grouping, product_sales(period, today, producer_id), period)
 
 
@@ -315,7 +294,7 @@ def refunded(period: Period, producer_id: int | None = None) -> SalesRow:
 
 def producers_without_sales(period: Period) -> list[Producer]:
     """Producers with a product on the shop who sold nothing in the period, on any channel, by name."""
-    sold = select(SalesDay.producer_id).where(_in(period, SalesDay), SalesDay.producer_id != PROVINCE)
+    sold = select(SalesDayProduct.producer_id).where(_in(period, SalesDayProduct))
     with_products = select(Product.producer_id).where(Product.status == "active")
     return list(
         db.session.scalars(

@@ -60,15 +60,17 @@ def _backfill():
 def upgrade():
     op.create_table(
         "sales_days",
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("producer_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("rail", sa.String(length=10), nullable=False),
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.Column("units", sa.Integer(), nullable=False),
         sa.Column("revenue_vnd", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "producer_id", "channel", "rail"),
+        sa.PrimaryKeyConstraint("producer_id", "day", "channel", "rail"),
+        sqlite_with_rowid=False,
     )
+    op.create_index("ix_sales_days_day", "sales_days", ["day"], unique=False)
     op.create_table(
         "sales_day_products",
         sa.Column("day", sa.Date(), nullable=False),
@@ -80,6 +82,7 @@ def upgrade():
         sa.Column("units", sa.Integer(), nullable=False),
         sa.Column("revenue_vnd", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("day", "product_id", "channel", "rail"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_sales_day_products_producer_day", "sales_day_products", ["producer_id", "day"], unique=False)
     op.create_index("ix_orders_reporting", "orders", ["created_at", "status", "payment_method"], unique=False)
@@ -99,4 +102,5 @@ def downgrade():
     op.drop_index("ix_orders_reporting", table_name="orders")
     op.drop_index("ix_sales_day_products_producer_day", table_name="sales_day_products")
     op.drop_table("sales_day_products")
+    op.drop_index("ix_sales_days_day", table_name="sales_days")
     op.drop_table("sales_days")
