@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import BigInteger, Date, Integer, cast, delete, event, func, insert, inspect, literal, select
+from sqlalchemy import BigInteger, Date, Integer, cast, delete, event, func, insert, inspect, literal, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -27,6 +27,7 @@ from catalogue.reports.periods import Period
 from catalogue.sync.models import MarketplaceSale
 
 PENDING_DAYS = "catalogue.reports.pending_days"
+ROLLUP_LOCK = 120_012  # the advisory lock key of rollup rebuilds (issue 12)
 
 
 class vn_day(FunctionElement):  # noqa: N801 - named as the SQL it renders
@@ -51,6 +52,11 @@ def rebuild(connection, first: date, last: date) -> None:
     """Rebuild the rollup rows of days `first` through `last` from the orders and marketplace sales."""
     from catalogue.reports.sales import sale_facts
 
+    if connection.dialect.name == "postgresql":
+        # Two transactions rebuilding the same day would each insert its rows (a duplicate key for the
+        # later one): rebuilds take turns. The flush that rebuilds is the commit's own, so the lock is
+        # held only for the commit; SQLite writers take turns anyway.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
     connection.execute(delete(SalesDay).where(SalesDay.day.between(first, last)))
     connection.execute(delete(SalesDayProduct).where(SalesDayProduct.day.between(first, last)))
     facts = sale_facts(Period("custom", first, last))

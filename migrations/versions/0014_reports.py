@@ -86,6 +86,8 @@ def upgrade():
     )
     op.create_index("ix_sales_day_products_producer_day", "sales_day_products", ["producer_id", "day"], unique=False)
     op.create_index("ix_orders_reporting", "orders", ["created_at", "status", "payment_method"], unique=False)
+    refunded = sa.text("status IN ('refund_pending', 'refunded')")
+    op.create_index("ix_orders_refunded", "orders", ["created_at"], sqlite_where=refunded, postgresql_where=refunded)
     with op.batch_alter_table("marketplace_sale_lines") as batch_op:
         batch_op.add_column(sa.Column("unit_price_vnd", sa.BigInteger(), nullable=True))
     op.execute(
@@ -100,6 +102,7 @@ def downgrade():
     with op.batch_alter_table("marketplace_sale_lines") as batch_op:
         batch_op.drop_column("unit_price_vnd")
     op.drop_index("ix_orders_reporting", table_name="orders")
+    op.drop_index("ix_orders_refunded", table_name="orders")
     op.drop_index("ix_sales_day_products_producer_day", table_name="sales_day_products")
     op.drop_table("sales_day_products")
     op.drop_index("ix_sales_days_day", table_name="sales_days")
