@@ -183,3 +183,22 @@ def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
     rebuild(db.session.connection(), date(2026, 10, 1), date(2026, 12, 31))
     db.session.commit()
     assert _rollup_rows() == maintained
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_flask_reports_rebuild_restores_a_lost_rollup(app, world):
+    from sqlalchemy import delete
+
+    from catalogue.extensions import db
+    from catalogue.reports.models import SalesDay, SalesDayProduct
+
+    kept = _rollup_rows()
+    db.session.execute(delete(SalesDay))
+    db.session.execute(delete(SalesDayProduct))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["reports", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Rolled up 2026-11-01 – 2026-12-01.\n"
+    assert _rollup_rows() == kept
