@@ -56,6 +56,8 @@ def chart_svg(table: Table) -> str:
     labels = [str(row[0]) for row in table.rows]
     values = [row[table.chart_value] or 0 for row in table.rows]
     horizontal = table.chart == "hbar"
+    if horizontal:  # pygal draws the first bar at the bottom: the table's first row goes on top
+        labels, values = labels[::-1], values[::-1]
     chart_class = pygal.HorizontalBar if horizontal else pygal.Bar
     chart = chart_class(
         style=STYLE,
@@ -73,11 +75,21 @@ def chart_svg(table: Table) -> str:
         no_data_text=gettext("Chưa có số liệu"),
         value_formatter=lambda value: format_value(value, kind),
         range=(0, 1) if kind == SHARE else None,
+        y_labels=_count_ticks(values) if kind == COUNT else None,
         margin=16,
     )
     chart.x_labels = labels
     chart.add(str(value_column.header), [value if any(values) else None for value in values] if values else [])
     return _accessible(chart.render(is_unicode=True), table)
+
+
+def _count_ticks(values: list) -> list[int] | None:
+    """Whole-number ticks for counts (pygal would print 0, 0, 1, 1 for fractions of a product)."""
+    top = max(values, default=0)
+    if not top:
+        return None
+    step = max(1, -(-top // 8))
+    return list(range(0, top + step, step))
 
 
 def _accessible(svg: str, table: Table) -> str:
