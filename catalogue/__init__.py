@@ -46,8 +46,10 @@ def register_extensions(app: Flask) -> None:
     from catalogue import models  # noqa: F401
     from catalogue.caching import init_response_cache
     from catalogue.products.revision import register_change_tracking
+    from catalogue.reports.rollup import register_rollup
 
     register_change_tracking()
+    register_rollup()
     init_response_cache(app)
 
 
@@ -96,6 +98,7 @@ def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.orders.cli import orders_cli
+    from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
     from catalogue.sync.cli import sync_cli
 
@@ -104,6 +107,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(sync_cli)
+    app.cli.add_command(reports_cli)
 
 
 def _repo_path(name: str):

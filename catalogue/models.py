@@ -8,6 +8,7 @@ from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
+from catalogue.reports.models import SalesDay, SalesDayProduct
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,
@@ -38,6 +39,8 @@ __all__ = [
     "Payment",
     "ProcessedWebhookEvent",
     "Producer",
+    "SalesDay",
+    "SalesDayProduct",
     "Product",
     "ProductImage",
 ]

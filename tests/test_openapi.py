@@ -111,6 +111,7 @@ def test_openapi_document_covers_every_contract_route(client):
 
 
 PROTECTED = {
+    ("/api/v1/reports/sales", "get"),
     ("/api/v1/products", "post"),
     ("/api/v1/products/{product_id}", "patch"),
     ("/api/v1/products/{product_id}", "delete"),
@@ -130,6 +131,7 @@ PROTECTED = {
 OPTIONAL_TOKEN = {("/api/v1/products", "get"), ("/api/v1/products/{product_id}", "get")}
 
 ANSWERS = {
+    ("/api/v1/reports/sales", "get"): {401, 403, 404, 422},
     ("/api/v1/products", "get"): {401, 403, 422},
     ("/api/v1/products", "post"): {401, 403, 415, 422},
     ("/api/v1/products/{product_id}", "get"): {304, 404, 422},

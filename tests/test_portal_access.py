@@ -230,3 +230,41 @@ def test_only_the_office_opens_the_payments_page(app, world, role):
     assert response.status_code == expected[role]
     if role == "admin":
         assert "Chuyển khoản chưa khớp đơn (1)" in response.get_data(as_text=True)
+
+
+def _around_now() -> str:
+    """A custom period around the real day (the world's order is stamped now, not on the pinned TODAY)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC).date()
+    return f"period=custom&from={now - timedelta(days=2)}&to={now + timedelta(days=2)}"
+
+
+REPORT_PAGES = {
+    "office dashboard": ("/portal/admin/", {**_office_only(), "admin": OK}),
+    "office export": ("/portal/admin/reports/sales_by_channel.csv", {**_office_only(), "admin": OK}),
+    "own reports": ("/portal/reports", {**_any_signed_in(OK), "admin": SEE_OTHER}),
+    "the owner's reports": ("/portal/reports?producer={owner}", _owner_only(success=OK)),
+    "the owner's export": ("/portal/reports/top_products.csv?producer={owner}", _owner_only(success=OK)),
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # who may read what is decided before any SQL
+@pytest.mark.parametrize("role", ROLES)
+def test_report_pages_access(app, world, role):
+    client = portal_client(app, world, role)
+    owner = world["owner_producer"].slug
+
+    answers = {}
+    for name, (path, _) in REPORT_PAGES.items():
+        path = path.format(owner=owner)
+        answers[name] = client.get(f"{path}{'&' if '?' in path else '?'}{_around_now()}")
+
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        name: expected[role] for name, (_, expected) in REPORT_PAGES.items()
+    }
+    if role in ("owner", "admin"):  # the owner's sale: 2 × 85.000 ₫ of its own product
+        assert "Miến dong Bình Liêu,1,2,170000" in answers["the owner's export"].get_data(as_text=True)
+    if role == "other_producer":  # its own report holds nothing of the owner's
+        page = answers["own reports"].get_data(as_text=True)
+        assert "Miến dong Bình Liêu" not in page and "170.000" not in page

@@ -14,6 +14,7 @@ def register_api(app: Flask) -> None:
     from catalogue.api import catalogue as catalogue_routes
     from catalogue.api import orders as order_routes
     from catalogue.api import product_writes
+    from catalogue.api import reports as report_routes
     from catalogue.api import sync as sync_routes
     from catalogue.api.docs import api_docs
 
@@ -24,6 +25,7 @@ def register_api(app: Flask) -> None:
         *product_writes.blueprints,
         *order_routes.blueprints,
         *sync_routes.blueprints,
+        *report_routes.blueprints,
     ):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.

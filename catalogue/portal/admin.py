@@ -46,11 +46,6 @@ def _private(response):
     return response
 
 
-@portal_admin.get("/")
-def home():
-    return redirect(url_for("portal_admin.products"))
-
-
 @portal_admin.route("/producers", methods=["GET", "POST"])
 def producers():
     """Every producer, and registering a new one."""

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from flask import has_request_context
 from flask_babel import gettext as babel_gettext
-from sqlalchemy import select
+from sqlalchemy import and_, case, select
 
 from catalogue import clock
 from catalogue.accounts.principal import Principal
@@ -61,6 +61,20 @@ def gettext(message: str, **values) -> str:
 def rates_on(certificate: Certificate | None, today: date) -> bool:
     """True when `certificate` makes a product an OCOP product on `today`: not withdrawn, and valid that day."""
     return certificate is not None and not certificate.is_withdrawn and certificate.is_valid_on(today)
+
+
+def rated_stars_sql(certificate, today: date):
+    """SQL twin of `rates_on` for a product's current certificate joined as `certificate`: its stars, else NULL.
+
+    The join must be on `Product.current_certificate_id` (outer, so unrated products stay in).
+    """
+    rates = and_(
+        certificate.id.is_not(None),
+        certificate.withdrawn_at.is_(None),
+        certificate.issued_on <= today,
+        certificate.expires_on >= today,
+    )
+    return case((rates, certificate.stars), else_=None)
 
 
 def rating_of(product: Product, today: date) -> Certificate | None:

@@ -102,6 +102,8 @@ class MarketplaceSaleLine(db.Model):
     sku: Mapped[str] = mapped_column(String(40))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
+    # Our price of the product when the sale was recorded: the marketplaces' order feed carries none.
+    unit_price_vnd: Mapped[int | None] = mapped_column(BigInteger)
     stock_taken: Mapped[bool] = mapped_column(Boolean, default=False)
     problem: Mapped[str | None] = mapped_column(String(200))
 

@@ -212,7 +212,10 @@ def record_marketplace_sale(
     for line in sorted(lines, key=lambda item: item["sku"]):  # a stable lock order
         product = products.get(line["sku"])
         sale_line = MarketplaceSaleLine(
-            sku=line["sku"], quantity=line["quantity"], product_id=product.id if product else None
+            sku=line["sku"],
+            quantity=line["quantity"],
+            product_id=product.id if product else None,
+            unit_price_vnd=product.price_vnd if product else None,
         )
         if product is None:
             sale_line.problem = "unknown SKU"

@@ -1,0 +1,1 @@
+"""The office's and the producers' figures: SQL aggregates, charts and exports (issue 12)."""

@@ -1,0 +1,145 @@
+"""Keeping the sales rollup (catalogue.reports.models) true: a day is rebuilt whenever one of its sales changes.
+
+Every flush that adds an order, changes an order's status, or records a marketplace sale has
+the Vietnam days of those orders rebuilt from the orders themselves (DELETE, then INSERT …
+SELECT grouped in SQL), in the same transaction: a rollback takes the rebuilt rows with it,
+and nothing is ever incremented, so a replayed webhook or a retried job cannot count twice.
+`rebuild` over all days is what the migration and `flask reports rebuild` run.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import BigInteger, Date, Integer, cast, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from catalogue.clock import VIETNAM
+from catalogue.extensions import db
+from catalogue.models_base import as_utc, utcnow
+from catalogue.orders.models import Order
+from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct
+from catalogue.reports.periods import Period
+from catalogue.sync.models import MarketplaceSale
+
+PENDING_DAYS = "catalogue.reports.pending_days"
+ROLLUP_LOCK = 120_012  # the advisory lock key of rollup rebuilds (issue 12)
+
+
+class vn_day(FunctionElement):  # noqa: N801 - named as the SQL it renders
+    """The Vietnam date of a stored UTC moment (UTC+7 all year)."""
+
+    type = Date()
+    name = "vn_day"
+    inherit_cache = True
+
+
+@compiles(vn_day, "sqlite")
+def _vn_day_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
+
+
+@compiles(vn_day)
+def _vn_day_elsewhere(element, compiler, **kw) -> str:
+    return f"CAST(timezone('Asia/Ho_Chi_Minh', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+def rebuild(connection, first: date, last: date) -> None:
+    """Rebuild the rollup rows of days `first` through `last` from the orders and marketplace sales."""
+    from catalogue.reports.sales import sale_facts
+
+    if connection.dialect.name == "postgresql":
+        # Two transactions rebuilding the same day would each insert its rows (a duplicate key for the
+        # later one): rebuilds take turns. The flush that rebuilds is the commit's own, so the lock is
+        # held only for the commit; SQLite writers take turns anyway.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
+    connection.execute(delete(SalesDay).where(SalesDay.day.between(first, last)))
+    connection.execute(delete(SalesDayProduct).where(SalesDayProduct.day.between(first, last)))
+    facts = sale_facts(Period("custom", first, last))
+    day, rail = vn_day(facts.c.at), func.coalesce(facts.c.rail, "")
+    measures = (
+        func.count(func.distinct(facts.c.order_key)),
+        cast(func.sum(facts.c.units), Integer),
+        cast(func.sum(facts.c.revenue_vnd), BigInteger),
+    )
+    columns = ["day", "producer_id", "channel", "rail", "orders", "units", "revenue_vnd"]
+    province = select(day, literal(PROVINCE), facts.c.channel, rail, *measures).group_by(day, facts.c.channel, rail)
+    connection.execute(insert(SalesDay).from_select(columns, province))
+    keys = (day, facts.c.producer_id, facts.c.channel, rail)
+    connection.execute(insert(SalesDay).from_select(columns, select(*keys, *measures).group_by(*keys)))
+    keys = (day, facts.c.product_id, facts.c.channel, rail)
+    connection.execute(
+        insert(SalesDayProduct).from_select(
+            ["day", "product_id", "channel", "rail", "producer_id", "orders", "units", "revenue_vnd"],
+            select(*keys, func.max(facts.c.producer_id), *measures).group_by(*keys),
+        )
+    )
+
+
+def _local_day(moment: datetime | None) -> date:
+    return as_utc(moment or utcnow()).astimezone(VIETNAM).date()
+
+
+def _note_changed_days(session: Session, flush_context, instances) -> None:
+    """before_flush: the days whose sales this flush may change (new orders, status changes, marketplace sales)."""
+    days = session.info.setdefault(PENDING_DAYS, set())
+    for instance in session.new:
+        if isinstance(instance, Order | MarketplaceSale):
+            days.add(_local_day(instance.created_at))
+    for instance in session.dirty:
+        if isinstance(instance, Order) and inspect(instance).attrs.status.history.has_changes():
+            days.add(_local_day(instance.created_at))
+
+
+def _rebuild_changed_days(session: Session, flush_context) -> None:
+    """after_flush: rebuild those days, on the flush's own connection and transaction."""
+    days = session.info.pop(PENDING_DAYS, set())
+    connection = session.connection()
+    for day in sorted(days):
+        rebuild(connection, day, day)
+
+
+def register_rollup() -> None:
+    """Keep the rollup on every ORM flush (idempotent)."""
+    for name, listener in (("before_flush", _note_changed_days), ("after_flush", _rebuild_changed_days)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+def rollup_bounds() -> tuple[date, date] | None:
+    """The first and last day with any order or marketplace sale."""
+    moments = [
+        db.session.scalar(select(func.min(Order.created_at))),
+        db.session.scalar(select(func.min(MarketplaceSale.created_at))),
+    ]
+    latest = [
+        db.session.scalar(select(func.max(Order.created_at))),
+        db.session.scalar(select(func.max(MarketplaceSale.created_at))),
+    ]
+    moments, latest = [m for m in moments if m], [m for m in latest if m]
+    if not moments:
+        return None
+    return _local_day(min(map(as_utc, moments))), _local_day(max(map(as_utc, latest)))
+
+
+reports_cli = AppGroup("reports", help="The sales rollup behind the office's dashboard.")
+
+
+@reports_cli.command("rebuild")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: the first sale)")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: the last sale)")
+def rebuild_command(first, last) -> None:
+    """Rebuild the rollup from the orders and marketplace sales (all days by default)."""
+    bounds = rollup_bounds()
+    if bounds is None:
+        click.echo("No sales to roll up.")
+        return
+    first_day = first.date() if first else bounds[0]
+    last_day = last.date() if last else bounds[1]
+    rebuild(db.session.connection(), first_day, last_day)
+    db.session.commit()
+    click.echo(f"Rolled up {first_day} – {last_day}.")

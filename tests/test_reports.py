@@ -1,0 +1,204 @@
+"""The reports' figures against the hand-worked province of tests/report_fixtures.py, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from catalogue.errors import InvalidInput
+from catalogue.reports import catalogue_figures as figures
+from catalogue.reports import indicators, sales
+from catalogue.reports.periods import Period, custom_period, period_from
+from tests.conftest import TODAY
+from tests.report_fixtures import province
+
+NOVEMBER = Period("month", date(2026, 11, 1), date(2026, 11, 30))
+
+
+def _rows(rows) -> list[tuple]:
+    return [(row.key, row.orders, row.units, row.revenue_vnd) for row in rows]
+
+
+@pytest.fixture
+def world(app):
+    return province()
+
+
+def test_the_provinces_november_counts_paid_and_marketplace_sales_once_each(world):
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 5, 10, 1_105_000)
+    assert sales.refunded(NOVEMBER) == sales.SalesRow(None, "", 1, 1, 85_000)
+    assert _rows(sales.sales_by("channel", NOVEMBER, TODAY)) == [
+        ("shop", 3, 6, 730_000),
+        ("shopee", 1, 3, 255_000),
+        ("lazada", 1, 1, 120_000),
+    ]
+    assert _rows(sales.sales_by("rail", NOVEMBER, TODAY)) == [
+        ("vietqr", 1, 3, 290_000),
+        ("vnpay", 1, 1, 200_000),
+        ("momo", 0, 0, 0),  # O3 was refunded
+        ("stripe", 1, 2, 240_000),
+        (None, 2, 4, 375_000),  # the marketplaces do not say how their buyers paid
+    ]
+    # O1 has a line from each locality, so it counts once in each row.
+    assert [
+        (row.label, row.orders, row.units, row.revenue_vnd) for row in sales.sales_by("locality", NOVEMBER, TODAY)
+    ] == [
+        ("Vân Đồn", 4, 5, 680_000),
+        ("Bình Liêu", 2, 5, 425_000),
+    ]
+    assert _rows(sales.sales_by("stars", NOVEMBER, TODAY)) == [
+        (5, 0, 0, 0),
+        (4, 2, 5, 425_000),
+        (3, 3, 4, 480_000),
+        (None, 1, 1, 200_000),  # p3's certificate lapsed: it holds no stars today
+    ]
+    assert [(row.key, row.orders, row.revenue_vnd) for row in sales.sales_by("group", NOVEMBER, TODAY)] == [
+        ("thuc-pham", 3, 625_000),
+        ("do-uong", 3, 480_000),
+    ]
+    top = sales.sales_by("product", NOVEMBER, TODAY)
+    assert [(row.label, row.orders, row.units, row.revenue_vnd) for row in top] == [
+        ("Rượu mơ", 3, 4, 480_000),
+        ("Miến dong", 2, 5, 425_000),
+        ("Trà hoa vàng", 1, 1, 200_000),
+    ]
+    assert [(row.key, row.revenue_vnd) for row in sales.sales_by("producer", NOVEMBER, TODAY)] == [
+        (world["b"].id, 680_000),
+        (world["a"].id, 425_000),
+    ]
+    assert [producer.name for producer in sales.producers_without_sales(NOVEMBER)] == ["HTX Chè Bình Liêu"]
+    assert indicators.cashless_share(sales.sales_by("rail", NOVEMBER, TODAY)).share == 1.0
+    assert indicators.invoiced_share(NOVEMBER) is None  # no e-invoices yet: nothing to show
+    with pytest.raises(InvalidInput) as refused:
+        sales.sales_by("weather", NOVEMBER, TODAY)
+    assert list(refused.value.errors) == ["group_by"]
+
+
+def test_months_follow_vietnams_calendar_and_list_the_empty_ones(world):
+    year = period_from({"period": "year", "year": "2026"}, TODAY)
+    by_month = _rows(sales.sales_by("month", year, TODAY))
+
+    assert [row[0] for row in by_month] == [f"2026-{month:02d}" for month in range(1, 13)]
+    assert by_month[9] == ("2026-10", 0, 0, 0)  # O5 was placed at 00:30 on 1 November, Vietnam time
+    assert by_month[10] == ("2026-11", 5, 10, 1_105_000)
+    assert by_month[11] == ("2026-12", 1, 1, 85_000)  # O6: 00:30 on 1 December
+    assert sales.totals(custom_period("2026-12-01", "2026-12-01")).revenue_vnd == 85_000
+
+
+def test_a_producer_sees_only_its_own_lines(world):
+    a, b = world["a"].id, world["b"].id
+
+    assert sales.totals(NOVEMBER, a) == sales.SalesRow(None, "", 2, 5, 425_000)  # O1's p1 line and S1
+    assert sales.totals(NOVEMBER, b) == sales.SalesRow(None, "", 4, 5, 680_000)
+    assert sales.refunded(NOVEMBER, a).revenue_vnd == 85_000
+    assert sales.refunded(NOVEMBER, b).orders == 0
+    assert [row.label for row in sales.sales_by("product", NOVEMBER, TODAY, a)] == ["Miến dong"]
+    assert _rows(sales.sales_by("channel", NOVEMBER, TODAY, b)) == [
+        ("shop", 3, 4, 560_000),
+        ("shopee", 0, 0, 0),
+        ("lazada", 1, 1, 120_000),
+    ]
+    assert sales.totals(NOVEMBER, world["c"].id) == sales.SalesRow(None, "", 0, 0, 0)
+    _overview_agrees_with_each_grouping([None, a, b])
+
+
+def test_the_catalogue_today(world):
+    assert [(row.key, row.products) for row in figures.on_sale_by("stars", TODAY)] == [(5, 0), (4, 2), (3, 1)]
+    assert [(row.key, row.products) for row in figures.on_sale_by("group", TODAY)] == [("thuc-pham", 2), ("do-uong", 1)]
+    assert [(row.key, row.products) for row in figures.on_sale_by("locality", TODAY)] == [
+        ("binh-lieu", 2),
+        ("van-don", 1),
+    ]
+    assert [(row.key, row.products) for row in figures.on_sale_by("group", TODAY, world["b"].id)] == [("do-uong", 1)]
+    lapsing = figures.lapsing_certificates(TODAY)
+    assert [(row.product_name, row.expires_on, row.days_left, row.window) for row in lapsing] == [
+        ("Chè Bình Liêu", date(2026, 12, 10), 19, 30),
+        ("Rượu mơ", date(2027, 1, 20), 60, 60),
+    ]
+    assert [row.product_name for row in figures.lapsing_certificates(TODAY, world["a"].id)] == []
+    found = figures.gaps(TODAY)
+    assert {gap: [name for _, name in rows] for gap, rows in found.items()} == {
+        "photo": ["Chè Bình Liêu", "Rượu mơ"],
+        "weight": ["Rượu mơ"],
+        "marketplace": ["Chè Bình Liêu"],  # pending on Shopee is not live
+    }
+    assert figures.gap_counts(TODAY) == {"photo": 2, "weight": 1, "marketplace": 1}
+    coverage = figures.marketplace_coverage(TODAY)
+    assert [(row.marketplace, row.live, row.on_sale) for row in coverage] == [("shopee", 1, 3), ("lazada", 1, 3)]
+    assert coverage[0].share == pytest.approx(1 / 3)
+
+
+def _overview_agrees_with_each_grouping(producers: list) -> None:
+    """The page's one-statement overview says what each grouping's own query says."""
+    for producer_id in producers:
+        overview = sales.sales_overview(NOVEMBER, TODAY, producer_id)
+
+        for grouping in ("locality", "stars", "group", "product", "producer"):
+            assert overview[grouping] == sales.sales_by(grouping, NOVEMBER, TODAY, producer_id), grouping
+        for grouping in ("month", "channel", "rail"):
+            assert sales.from_cells(grouping, overview["cells"], NOVEMBER) == sales.sales_by(
+                grouping, NOVEMBER, TODAY, producer_id
+            )
+        assert sales.totals_from(overview["cells"]) == sales.totals(NOVEMBER, producer_id)
+
+
+def _rollup_rows() -> list[tuple]:
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.reports.models import SalesDay, SalesDayProduct
+
+    db.session.expire_all()
+    return [
+        *db.session.execute(select(SalesDay.__table__).order_by(*SalesDay.__table__.primary_key.columns)).all(),
+        *db.session.execute(
+            select(SalesDayProduct.__table__).order_by(*SalesDayProduct.__table__.primary_key.columns)
+        ).all(),
+    ]
+
+
+def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import transition
+    from catalogue.reports.rollup import rebuild
+
+    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    transition(o1, "refund_pending", "the office cancelled it")
+    db.session.rollback()  # a change rolled back leaves the rollup as it was
+    assert sales.totals(NOVEMBER).revenue_vnd == 1_105_000
+
+    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    transition(o1, "refund_pending", "the office cancelled it")
+    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    transition(o7, "paid", "paid at last")
+    db.session.commit()
+
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 5, 8, 900_000)  # − O1 (3, 290.000) + O7 (1, 85.000)
+    assert sales.refunded(NOVEMBER) == sales.SalesRow(None, "", 2, 4, 375_000)
+    maintained = _rollup_rows()
+    rebuild(db.session.connection(), date(2026, 10, 1), date(2026, 12, 31))
+    db.session.commit()
+    assert _rollup_rows() == maintained
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_flask_reports_rebuild_restores_a_lost_rollup(app, world):
+    from sqlalchemy import delete
+
+    from catalogue.extensions import db
+    from catalogue.reports.models import SalesDay, SalesDayProduct
+
+    kept = _rollup_rows()
+    db.session.execute(delete(SalesDay))
+    db.session.execute(delete(SalesDayProduct))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["reports", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Rolled up 2026-11-01 – 2026-12-01.\n"
+    assert _rollup_rows() == kept
