@@ -185,6 +185,23 @@ def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
     assert _rollup_rows() == maintained
 
 
+def test_a_marketplace_cancellation_takes_its_sale_out_of_the_figures(app, world):
+    from catalogue import clock
+    from catalogue.sync.orders import cancel_marketplace_sale
+
+    sale, changed = cancel_marketplace_sale("shopee", "SP-1", [], clock.now())
+
+    assert changed and sale.cancelled_at is not None
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 4, 7, 850_000)  # − SP-1 (3 × 85.000)
+    assert _rows(sales.sales_by("channel", NOVEMBER, TODAY))[1] == ("shopee", 0, 0, 0)
+    maintained = _rollup_rows()
+    from catalogue.extensions import db
+    from catalogue.reports.rollup import rebuild
+
+    rebuild(db.session.connection(), date(2026, 10, 1), date(2026, 12, 31))
+    assert _rollup_rows() == maintained
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_flask_reports_rebuild_restores_a_lost_rollup(app, world):
     from sqlalchemy import delete

@@ -103,6 +103,12 @@ def _rebuild_changed_days(session: Session, flush_context) -> None:
         rebuild(connection, day, day)
 
 
+def rebuild_day_of(moment: datetime) -> None:
+    """Rebuild the Vietnam day of `moment` now, for changes made in SQL that no flush sees (a cancellation)."""
+    day = _local_day(moment)
+    rebuild(db.session.connection(), day, day)
+
+
 def register_rollup() -> None:
     """Keep the rollup on every ORM flush (idempotent)."""
     for name, listener in (("before_flush", _note_changed_days), ("after_flush", _rebuild_changed_days)):

@@ -112,7 +112,11 @@ def sale_facts(period: Period, producer_id: int | None = None):
         )
         .join(MarketplaceSale, MarketplaceSale.id == MarketplaceSaleLine.sale_id)
         .join(Product, Product.id == MarketplaceSaleLine.product_id)
-        .where(MarketplaceSale.created_at >= period.starts_at, MarketplaceSale.created_at < period.ends_before)
+        .where(
+            MarketplaceSale.created_at >= period.starts_at,
+            MarketplaceSale.created_at < period.ends_before,
+            MarketplaceSale.cancelled_at.is_(None),  # cancelled on the marketplace: its stock came back, no sale
+        )
     )
     if producer_id is not None:
         shop = shop.where(OrderLine.producer_id == producer_id)

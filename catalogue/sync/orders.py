@@ -18,6 +18,7 @@ from catalogue.errors import Conflict
 from catalogue.extensions import db
 from catalogue.products.models import Product
 from catalogue.products.stock import return_stock
+from catalogue.reports.rollup import rebuild_day_of
 from catalogue.sync.models import MarketplaceSale, MarketplaceSaleLine, SyncCursor
 from catalogue.sync.services import _sale, check_marketplace
 from catalogue.transactions import use_case
@@ -66,6 +67,7 @@ def cancel_marketplace_sale(
         if line.stock_taken and line.product_id is not None:
             return_stock(line.product_id, line.quantity)
     db.session.refresh(sale)
+    rebuild_day_of(sale.created_at)  # the update above went around the flush that keeps the rollup
     return sale, True
 
 
