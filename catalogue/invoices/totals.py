@@ -113,8 +113,12 @@ def negated(totals: Totals) -> Totals:
         replace(line, amount_vnd=-line.amount_vnd, gross_vnd=-line.gross_vnd, unit_price_vnd=line.unit_price_vnd)
         for line in totals.lines
     )
-    by_rate = tuple(replace(rate, before_tax_vnd=-rate.before_tax_vnd, tax_vnd=-rate.tax_vnd) for rate in totals.by_rate)
-    return Totals(lines, by_rate, -totals.before_tax_vnd, -totals.tax_vnd, -totals.total_vnd, in_words(-totals.total_vnd))
+    by_rate = tuple(
+        replace(rate, before_tax_vnd=-rate.before_tax_vnd, tax_vnd=-rate.tax_vnd) for rate in totals.by_rate
+    )
+    return Totals(
+        lines, by_rate, -totals.before_tax_vnd, -totals.tax_vnd, -totals.total_vnd, in_words(-totals.total_vnd)
+    )
 
 
 def _line(position: int, sale: Sale, amount_vnd: int, rate: str) -> Line:

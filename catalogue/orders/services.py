@@ -282,6 +282,9 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     order.status = to_status
     if to_status not in RESERVING_STATUSES:
         order.reserved_until = None
+    from catalogue.invoices.jobs import order_changed  # invoicing follows the order, never the reverse
+
+    order_changed(order, to_status)
 
 
 def release_stock(order: Order) -> None:

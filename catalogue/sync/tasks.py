@@ -23,7 +23,7 @@ LOCK_SECONDS = 30 * 60
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app: broker and results in `CELERY_BROKER_URL`, a beat schedule for both marketplaces."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
-    celery = Celery("catalogue.sync", broker=url, backend=url)
+    celery = Celery("catalogue.sync", broker=url, backend=url, include=["catalogue.invoices.tasks"])
     celery.conf.update(
         task_acks_late=True,  # a worker killed mid-run leaves the task to another: runs are idempotent
         worker_prefetch_multiplier=1,
@@ -53,6 +53,10 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "expire-reservations": {
                 "task": "catalogue.sync.tasks.expire_reservations",
                 "schedule": 60,
+            },
+            "send-invoices": {  # queued e-invoices retried, missing ones issued
+                "task": "catalogue.invoices.tasks.send_due",
+                "schedule": 300,
             },
         },
     )
