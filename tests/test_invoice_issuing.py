@@ -19,7 +19,7 @@ def shelf(app):
 
 
 def _lines(invoice):
-    return [(l.name, l.quantity, l.unit_price_vnd, l.amount_vnd, l.vat_rate, l.gross_vnd) for l in invoice.lines]
+    return [(x.name, x.quantity, x.unit_price_vnd, x.amount_vnd, x.vat_rate, x.gross_vnd) for x in invoice.lines]
 
 
 def test_a_paid_mixed_rate_order_gets_one_invoice_per_producer(app, empty_client, shelf, tmp_path):
