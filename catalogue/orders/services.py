@@ -83,10 +83,21 @@ class LineRequest:
 
 
 @dataclass(frozen=True)
+class CompanyInvoice:
+    """The company a buyer wants on the invoice ("xuất hóa đơn công ty"); its tax code checked at checkout."""
+
+    company_name: str
+    tax_code: str
+    address: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Customer:
     name: str
     email: str
     phone: str
+    company: CompanyInvoice | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,10 @@ def _reserve_order(
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
+    if customer.company is not None:
+        from catalogue.invoices.requests import record_request
+
+        record_request(order, customer.company)
     return order.code, order.total_vnd, access_token
 
 
