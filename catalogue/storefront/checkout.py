@@ -25,6 +25,7 @@ from catalogue.cart import services as cart_services
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
+from catalogue.invoices import access as invoice_access
 from catalogue.orders import lookup, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
@@ -192,6 +193,7 @@ def order(code: str):
         processing=request.args.get("processing") == "1",
         labels=method_labels(),
         rail_name=rail_name,
+        invoices=invoice_access.for_order(found),
         **payment_context(found, read_only),
     )
 

@@ -1,0 +1,47 @@
+"""The buyer's order page lists its invoices; each prints as an A4 page in Vietnamese, with its XML."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.invoice_helpers import invoices_of, invoicing_shelf, pay, place, use_rails
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+def test_the_order_page_lists_the_invoices_and_each_prints_with_seller_buyer_lines_and_words(app, empty_client):
+    use_rails(app)
+    shelf = invoicing_shelf()
+    placed = place(empty_client, (shelf["mien"], 2), (shelf["ruou"], 1))
+    pay(empty_client, placed, 1)
+    (invoice,) = invoices_of(placed["code"])
+    token = placed["access_token"]
+
+    page = empty_client.get(f"/orders/{placed['code']}?token={token}").get_data(as_text=True)
+    printable = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}?token={token}")
+    xml = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml?token={token}")
+
+    assert 'data-testid="order-invoices"' in page and "Hóa đơn C26TAA số 00000001" in page
+    html = printable.get_data(as_text=True)
+    assert printable.status_code == 200
+    for text in ("HÓA ĐƠN GIÁ TRỊ GIA TĂNG", "Hợp tác xã Miến dong Bình Liêu", "0100109106", "Nguyễn Thị Lan",
+                 "Miến dong Bình Liêu", "Rượu ba kích", "Phí vận chuyển", "8%", "10%", "460.000", "15.556",
+                 "Bốn trăm sáu mươi nghìn đồng", "KHÔNG CÓ GIÁ TRỊ VỀ THUẾ"):  # fmt: skip
+        assert text in html, text
+    assert xml.status_code == 200 and xml.data == invoice.xml.encode()
+    assert 'filename="hoa-don-C26TAA-00000001.xml"' in xml.headers["Content-Disposition"]
+
+
+def test_without_the_order_s_token_no_invoice_is_shown(app, empty_client):
+    use_rails(app)
+    shelf = invoicing_shelf()
+    placed = place(empty_client, (shelf["mien"], 1))
+    pay(empty_client, placed, 2)
+    (invoice,) = invoices_of(placed["code"])
+    other = place(empty_client, (shelf["mien"], 1))
+
+    stranger = app.test_client()
+    assert stranger.get(f"/orders/{placed['code']}/invoices/{invoice.id}").status_code == 404
+    assert stranger.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml").status_code == 404
+    # Another order's token does not open this invoice through that order either.
+    assert stranger.get(f"/orders/{other['code']}/invoices/{invoice.id}?token={other['access_token']}").status_code == 404
