@@ -84,3 +84,27 @@ def assert_valid_and_signed(invoice: Invoice, tmp_path: Path) -> None:
 
 
 __all__ = ["use_rails"]
+
+
+def issue_for(order, producer) -> Invoice:
+    """Turn on invoicing for `producer` (a valid tax code) and issue the paid `order`'s invoice directly."""
+    from catalogue import clock
+    from catalogue.invoices.issuing import issue_for_order
+    from catalogue.orders.models import OrderEvent
+
+    producer.tax_code = producer.tax_code or HTX_TAX_CODE
+    db.session.add(
+        InvoiceSettings(
+            producer_id=producer.id,
+            enabled=True,
+            legal_name=producer.name,
+            address="Bình Liêu, Quảng Ninh",
+            template="1",
+            series="C26TAA",
+            provider="none",
+        )
+    )
+    db.session.add(OrderEvent(order_id=order.id, from_status="pending_payment", to_status="paid", reason="test"))
+    db.session.commit()
+    (invoice_id,) = issue_for_order(order.id, clock.now())
+    return db.session.get(Invoice, invoice_id)

@@ -44,4 +44,5 @@ def test_without_the_order_s_token_no_invoice_is_shown(app, empty_client):
     assert stranger.get(f"/orders/{placed['code']}/invoices/{invoice.id}").status_code == 404
     assert stranger.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml").status_code == 404
     # Another order's token does not open this invoice through that order either.
-    assert stranger.get(f"/orders/{other['code']}/invoices/{invoice.id}?token={other['access_token']}").status_code == 404
+    through_other = f"/orders/{other['code']}/invoices/{invoice.id}?token={other['access_token']}"
+    assert stranger.get(through_other).status_code == 404
