@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from catalogue.extensions import db
+from catalogue.invoices.models import InvoiceRequest
+from catalogue.orders.models import Order
 from tests.invoice_helpers import invoices_of, invoicing_shelf, pay, place, use_rails
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -46,3 +50,35 @@ def test_without_the_order_s_token_no_invoice_is_shown(app, empty_client):
     # Another order's token does not open this invoice through that order either.
     through_other = f"/orders/{other['code']}/invoices/{invoice.id}?token={other['access_token']}"
     assert stranger.get(through_other).status_code == 404
+
+
+def _checkout(app, client, **company):
+    from tests.storefront_helpers import csrf_token  # noqa: PLC0415
+
+    use_rails(app)
+    shelf = invoicing_shelf()
+    token = csrf_token(client, f"/products/{shelf['mien'].slug}")
+    client.post("/cart/add", data={"product_id": shelf["mien"].id, "quantity": 1, "csrf_token": token})
+    form = {"name": "Nguyễn Thị Lan", "email": "lan@example.com", "phone": "0912 345 678", "province": "Quảng Ninh",
+            "ward": "Phường Bãi Cháy", "line1": "12 đường Hạ Long", "payment_method": "vietqr", **company}  # fmt: skip
+    return client.post("/checkout", data={**form, "csrf_token": csrf_token(client, "/checkout")})
+
+
+def test_the_checkout_takes_a_company_for_the_invoice(app, empty_client):
+    answer = _checkout(app, empty_client, company_name="Công ty TNHH Hạ Long Xanh", company_tax_code="0100000035",
+                       company_address="Số 5 Bãi Cháy, Hạ Long", company_email="ketoan@halongxanh.vn")  # fmt: skip
+
+    assert answer.status_code == 303
+    request = db.session.scalar(select(InvoiceRequest))
+    assert (request.company_name, request.tax_code, request.email) == (
+        "Công ty TNHH Hạ Long Xanh", "0100000035", "ketoan@halongxanh.vn"
+    )  # fmt: skip
+
+
+def test_a_wrong_company_tax_code_is_shown_beside_its_field_and_places_nothing(app, empty_client):
+    answer = _checkout(app, empty_client, company_name="Công ty TNHH Hạ Long Xanh", company_tax_code="0100000036",
+                       company_address="Số 5 Bãi Cháy, Hạ Long")  # fmt: skip
+
+    assert answer.status_code == 422
+    assert 'id="company_tax_code-error">Mã số thuế chưa đúng' in answer.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Order.id))) == 0
