@@ -85,3 +85,30 @@ def test_an_unpaid_order_has_no_invoice(app, empty_client, shelf):
     order_id = find_order(placed["code"]).id
     assert process_order(order_id) == []
     assert invoices_of(placed["code"]) == []
+
+
+def test_with_a_broker_the_job_is_queued_and_a_lost_job_is_picked_up_by_the_sweep(
+    app, empty_client, shelf, monkeypatch
+):
+    from catalogue import clock
+    from catalogue.invoices import tasks
+    from catalogue.invoices.sweep import issue_missing
+
+    queued: list[int] = []
+
+    def broker_down(order_id: int) -> None:
+        queued.append(order_id)
+        raise ConnectionError("broker unreachable")
+
+    app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(tasks.invoice_order, "delay", broker_down)
+    placed = place(empty_client, (shelf["mien"], 1), (shelf["men_la"], 1))
+
+    pay(empty_client, placed, 9)  # the payment is recorded whatever became of the job
+
+    order_id = find_order(placed["code"]).id
+    assert (queued, invoices_of(placed["code"])) == ([order_id], [])
+    app.config["CELERY_BROKER_URL"] = None
+    assert issue_missing(clock.now()) == 2
+    assert [(i.series, i.number) for i in invoices_of(placed["code"])] == [("C26TAA", 1), ("C26TBB", 1)]
+    assert issue_missing(clock.now()) == 0
