@@ -47,7 +47,9 @@ def test_a_full_refund_issues_an_adjustment_to_zero_naming_the_original(app, emp
         assert_valid_and_signed(adjustment, tmp_path)
         related = etree.fromstring(adjustment.xml.encode()).find("DLHDon/TTChung/TTHDLQuan")
         assert [related.findtext(tag) for tag in ("TCHDon", "KHHDCLQuan", "SHDCLQuan")] == [
-            "2", original.series, str(original.number)
+            "2",
+            original.series,
+            str(original.number),
         ]
     assert adjustments[0].total_in_words.startswith("Điều chỉnh giảm: ")
 

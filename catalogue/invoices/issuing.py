@@ -69,7 +69,7 @@ def issue_for_order(order_id: int, now: datetime) -> list[int]:
     by_producer: dict[int, list] = defaultdict(list)
     for line in order.lines:
         by_producer[line.producer_id].append(line)
-    settings = enabled_settings()
+    settings = enabled_settings(list(by_producer))
     shares = _shipping_shares(order, by_producer)
     issued: list[Invoice] = []
     for producer_id in sorted(by_producer):  # always the same order of counter locks: no deadlock

@@ -30,8 +30,8 @@ class _Pending:
 @use_case
 def _pending(invoice_id: int) -> _Pending | None:
     invoice = db.session.get(Invoice, invoice_id)
-    if invoice is None or invoice.status != "queued":
-        return None
+    if invoice is None or invoice.status != "queued" or invoice.provider == "none":
+        return None  # sent, refused, or no provider chosen yet (it waits, its reason given at issuance)
     key = f"{invoice.seller_tax_code}-{invoice.template}{invoice.series}-{invoice.number}"
     return _Pending(invoice.id, invoice.provider, Submission(key, invoice.seller_tax_code, invoice.xml.encode()))
 

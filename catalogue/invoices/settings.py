@@ -132,7 +132,9 @@ def identity_for(settings: InvoiceSettings, tax_code: str) -> signing.SigningIde
     return signing.development_identity(tax_code, settings.legal_name, folder, storage_password())
 
 
-def enabled_settings() -> dict[int, InvoiceSettings]:
-    """Every producer that issues invoices, by id."""
-    rows = db.session.scalars(select(InvoiceSettings).where(InvoiceSettings.enabled.is_(True)))
+def enabled_settings(producer_ids) -> dict[int, InvoiceSettings]:
+    """Which of these producers issue invoices, by id."""
+    rows = db.session.scalars(
+        select(InvoiceSettings).where(InvoiceSettings.enabled.is_(True), InvoiceSettings.producer_id.in_(producer_ids))
+    )
     return {row.producer_id: row for row in rows}
