@@ -9,6 +9,7 @@ nothing is ever deleted.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from catalogue.orders.models import Order
 from catalogue.products.models import Product
 from catalogue.transactions import use_case
 
+log = logging.getLogger(__name__)
 PAYMENT_WORDS = {"vietqr": "Chuyển khoản", "vnpay": "Thẻ/VNPay", "momo": "Ví điện tử MoMo", "stripe": "Thẻ"}
 SHIPPING_NAME = "Phí vận chuyển"
 
@@ -73,13 +75,21 @@ def issue_for_order(order_id: int, now: datetime) -> list[int]:
     shares = _shipping_shares(order, by_producer)
     issued: list[Invoice] = []
     for producer_id in sorted(by_producer):  # always the same order of counter locks: no deadlock
-        if producer_id in originals or producer_id not in settings:
+        if producer_id in originals or producer_id not in settings or not can_sign(settings[producer_id]):
             continue
         sales = _sales(by_producer[producer_id], shares.get(producer_id, 0))
         issued.append(_issue_original(order, settings[producer_id], sales, now))
     if order.status == "refunded":
         issued.extend(_adjust(order, [*existing, *issued], now))
     return [invoice.id for invoice in issued]
+
+
+def can_sign(settings: InvoiceSettings) -> bool:
+    """False for a producer without a certificate where no development one is allowed (production)."""
+    if settings.certificate_file or current_app.config.get("INVOICE_DEV_CERTIFICATES"):
+        return True
+    log.warning("Producer %s invoices but has no signing certificate; its invoices wait for one", settings.producer_id)
+    return False
 
 
 def _shipping_shares(order: Order, by_producer: dict[int, list]) -> dict[int, int]:
