@@ -23,6 +23,7 @@ def test_beat_schedules_sync_sales_certificates_and_reservations():
         "orders-lazada": "import_sales",
         "notice-expired-certificates": "notice_expired",
         "expire-reservations": "expire_reservations",
+        "send-invoices": "send_due",
     }
     assert schedule["expire-reservations"]["schedule"] == 60
 
