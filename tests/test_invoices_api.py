@@ -92,3 +92,26 @@ def test_an_invalid_company_tax_code_is_a_422_naming_the_field_and_places_nothin
     assert answer.status_code == 422
     assert list(answer.get_json()["errors"]["invoice"]) == ["tax_code"]
     assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_the_portal_list_filters_by_status_month_and_kind_and_keeps_to_the_producer(paid):
+    from catalogue import clock
+    from catalogue.accounts.principal import Principal
+    from catalogue.invoices.listing import InvoiceFilter, invoices_csv, list_invoices
+
+    htx = Principal(user_id=None, role="producer", producer_id=paid["htx"].id, scopes=frozenset(), label="htx")
+    month = clock.now().astimezone(clock.VIETNAM).strftime("%Y-%m")
+
+    def numbers(**wanted):
+        rows, total = list_invoices(htx, InvoiceFilter(**wanted))
+        return [(invoice.series, invoice.number) for invoice, _ in rows], total
+
+    assert numbers() == ([("C26TAA", 1)], 1)  # the household's invoice of the same order is not listed
+    assert numbers(status="queued", month=month, kind="original") == ([("C26TAA", 1)], 1)
+    assert numbers(status="sent") == ([], 0)
+    assert numbers(month="2020-01") == ([], 0)
+    assert numbers(kind="adjustment") == ([], 0)
+    lines = invoices_csv(htx, InvoiceFilter()).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Ký hiệu,Số,Loại,Ngày lập,Đơn hàng,Người mua,Tên đơn vị,MST người mua")
+    assert lines[1].startswith("C26TAA,00000001,Gốc,") and f",{paid['code']},Nguyễn Thị Lan," in lines[1]
+    assert len(lines) == 2
