@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from catalogue.extensions import db
@@ -108,3 +109,14 @@ def issue_for(order, producer) -> Invoice:
     db.session.commit()
     (invoice_id,) = issue_for_order(order.id, clock.now())
     return db.session.get(Invoice, invoice_id)
+
+
+@pytest.fixture
+def every_invoice_checked(app):
+    """After the test, every invoice it issued follows the XSD and its signature verifies (signxml)."""
+    yield
+    db.session.rollback()
+    for invoice in db.session.scalars(select(Invoice)):
+        document = invoice.xml.encode()
+        xml.validate(document)
+        signing.verify(document, signing.certificate_of(document))

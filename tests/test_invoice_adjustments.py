@@ -11,9 +11,20 @@ from catalogue.extensions import db
 from catalogue.invoices.jobs import process_order
 from catalogue.orders import wiring
 from catalogue.payments.models import Payment
-from tests.invoice_helpers import assert_valid_and_signed, invoices_of, invoicing_shelf, pay, place, use_rails
+from tests.invoice_helpers import (
+    assert_valid_and_signed,
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    invoicing_shelf,
+    pay,
+    place,
+    use_rails,
+)
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 
 
 def _refund_in_full(code: str) -> None:

@@ -7,9 +7,20 @@ from lxml import etree
 
 from catalogue.invoices.jobs import process_order
 from catalogue.orders.services import find_order
-from tests.invoice_helpers import assert_valid_and_signed, invoices_of, invoicing_shelf, pay, place, use_rails
+from tests.invoice_helpers import (
+    assert_valid_and_signed,
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    invoicing_shelf,
+    pay,
+    place,
+    use_rails,
+)
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # one database: nothing here differs by dialect
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 
 
 @pytest.fixture

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice, InvoiceCounter
-from tests.invoice_helpers import invoicing_shelf, place, use_rails
+from tests.invoice_helpers import (
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoicing_shelf,
+    place,
+    use_rails,
+)
 from tests.live import race, serving
 from tests.rail_helpers import SEPAY_KEY, sepay_body
 
+pytestmark = pytest.mark.usefixtures("every_invoice_checked")
 PAYMENTS = 20
 
 

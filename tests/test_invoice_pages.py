@@ -8,9 +8,19 @@ from sqlalchemy import func, select
 from catalogue.extensions import db
 from catalogue.invoices.models import InvoiceRequest
 from catalogue.orders.models import Order
-from tests.invoice_helpers import invoices_of, invoicing_shelf, pay, place, use_rails
+from tests.invoice_helpers import (
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    invoicing_shelf,
+    pay,
+    place,
+    use_rails,
+)
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 
 
 def test_the_order_page_lists_the_invoices_and_each_prints_with_seller_buyer_lines_and_words(app, empty_client):

@@ -12,9 +12,19 @@ from catalogue.extensions import db
 from catalogue.invoices.models import Invoice, InvoiceSettings
 from catalogue.invoices.sending import send_due, send_invoice
 from tests.invoice_fakes import SECRET, USERNAME, fake_provider
-from tests.invoice_helpers import invoices_of, invoicing_shelf, pay, place, use_rails
+from tests.invoice_helpers import (
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    invoicing_shelf,
+    pay,
+    place,
+    use_rails,
+)
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 
 
 @pytest.fixture

@@ -14,10 +14,21 @@ from catalogue.invoices import signing, sweep
 from catalogue.invoices.models import InvoiceSettings
 from catalogue.products.models import Product
 from tests.access_helpers import cast, portal_client
-from tests.invoice_helpers import HTX_TAX_CODE, assert_valid_and_signed, invoices_of, pay, place, use_rails
+from tests.invoice_helpers import (
+    HTX_TAX_CODE,
+    assert_valid_and_signed,
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    pay,
+    place,
+    use_rails,
+)
 from tests.storefront_helpers import csrf_token
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 SETTINGS = {"legal_name": "HTX Miến dong Bình Liêu", "address": "Bình Liêu", "template": "1", "series": "C26TAA",
             "provider": "none"}  # fmt: skip
 

@@ -9,10 +9,20 @@ from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.orders.models import Order
 from tests.access_helpers import PASSWORD
-from tests.invoice_helpers import invoices_of, invoicing_shelf, pay, place, use_rails
+from tests.invoice_helpers import (
+    every_invoice_checked,  # noqa: F401 - the fixture
+    invoices_of,
+    invoicing_shelf,
+    pay,
+    place,
+    use_rails,
+)
 from tests.order_helpers import body
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"]),  # nothing here differs by database
+    pytest.mark.usefixtures("every_invoice_checked"),  # every invoice issued follows the XSD and verifies
+]
 COMPANY = {"company_name": "Công ty TNHH Du lịch Hạ Long Xanh", "tax_code": "0100000035",
            "address": "Số 5 đường Bãi Cháy, Hạ Long, Quảng Ninh", "email": "ketoan@halongxanh.vn"}  # fmt: skip
 

@@ -28,7 +28,6 @@ class PartySchema(Schema):
 
 class InvoiceSchema(Schema):
     id = fields.Integer()
-    order_code = fields.Method("_order_code")
     kind = fields.String(metadata={"description": "original, or adjustment (naming the original)."})
     adjusts_invoice_id = fields.Integer(allow_none=True)
     template = fields.String(metadata={"description": "1: VAT invoice; 2: sales invoice."})
@@ -48,9 +47,6 @@ class InvoiceSchema(Schema):
     authority_code = fields.String()
     is_test = fields.Boolean(metadata={"description": "Signed with a development certificate: not valid for tax."})
     xml_url = fields.Method("_xml_url")
-
-    def _order_code(self, invoice) -> str:
-        return invoice.order_code if hasattr(invoice, "order_code") else ""
 
     def _seller(self, invoice) -> dict:
         return {"name": invoice.seller_name, "tax_code": invoice.seller_tax_code, "address": invoice.seller_address}
