@@ -64,30 +64,41 @@ def test_a_producer_without_a_valid_tax_code_cannot_be_set_to_invoice(office):
     assert db.session.get(InvoiceSettings, producer.id) is None
 
 
-@pytest.mark.parametrize(
-    ("upload", "reason"),
-    [
-        (lambda: (b"not a pkcs12", "x"), "Không mở được tệp chứng thư số"),
-        (lambda: (_p12(HTX_TAX_CODE), "sai mật khẩu"), "Không mở được tệp chứng thư số"),
-        (lambda: (_p12(HTX_TAX_CODE, not_before=datetime.now(UTC) - timedelta(days=400)), "mật-khẩu"),
-         "Chứng thư số đã hết hạn"),
-        (lambda: (_p12("0100000028"), "mật-khẩu"), "Chứng thư số cấp cho mã số thuế 0100000028, không phải 0100109106"),
-    ],
-    ids=["does not open", "wrong password", "expired", "another tax code"],
-)  # fmt: skip
-def test_a_certificate_that_cannot_sign_for_the_producer_is_refused_with_the_reason(app, office, upload, reason):
+UPLOADS = {  # what the office uploads → the reason it is refused
+    "does not open": (lambda: (b"not a pkcs12", "x"), "Không mở được tệp chứng thư số"),
+    "wrong password": (lambda: (_p12(HTX_TAX_CODE), "sai mật khẩu"), "Không mở được tệp chứng thư số"),
+    "expired": (lambda: (_p12(HTX_TAX_CODE, not_before=datetime.now(UTC) - timedelta(days=400)), "mật-khẩu"),
+                "Chứng thư số đã hết hạn"),
+    "another tax code": (lambda: (_p12("0100000028"), "mật-khẩu"),
+                         "Chứng thư số cấp cho mã số thuế 0100000028, không phải 0100109106"),
+}  # fmt: skip
+
+
+def test_a_certificate_that_cannot_sign_for_the_producer_is_refused_with_the_reason(app, office):
     producer = office["producer"]
     producer.tax_code = HTX_TAX_CODE
     db.session.commit()
-    data, password = upload()
 
-    answer = _post(office["client"], f"/portal/admin/producers/{producer.id}/invoicing/certificate",
-                   {"certificate": (io.BytesIO(data), "htx.p12"), "password": password})  # fmt: skip
+    for name, (upload, reason) in UPLOADS.items():
+        data, password = upload()
+        answer = _post(office["client"], f"/portal/admin/producers/{producer.id}/invoicing/certificate",
+                       {"certificate": (io.BytesIO(data), "htx.p12"), "password": password})  # fmt: skip
 
-    assert answer.status_code == 422
-    assert reason in answer.get_data(as_text=True)
-    assert db.session.get(InvoiceSettings, producer.id) is None
-    assert not (app.config["INVOICE_CERT_DIR"] and list(_cert_dir(app).glob("producer-*.p12")))
+        assert answer.status_code == 422, name
+        assert reason in answer.get_data(as_text=True), name
+        assert db.session.get(InvoiceSettings, producer.id) is None, name
+        assert not list(_cert_dir(app).glob("producer-*.p12")), name
+
+
+def test_a_producer_cannot_set_a_vat_rate(app, office):
+    product = office["world"]["product"]
+    owner = portal_client(app, office["world"], "owner")
+
+    answer = _post(owner, f"/portal/admin/products/{product.id}/vat-rate", {"vat_rate": "5%"})
+
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).vat_rate is None
 
 
 def _cert_dir(app):

@@ -115,7 +115,6 @@ FORMS = {
         {"legal_name": "HTX Miến dong Bình Liêu", "template": "1", "series": "C26TAA", "provider": "none"},
         _office_only(),
     ),
-    "admin: vat rate": ("/portal/admin/products/{product}/vat-rate", {"vat_rate": "5%"}, _office_only()),
 }
 
 
