@@ -139,6 +139,33 @@ MARKETPLACE_VARIABLES = (
 )
 
 
+INVOICE_PROVIDER_NAMES = ("vnpt", "viettel", "misa")
+
+
+def _invoice_settings(environment: str, instance: Path) -> dict[str, Any]:
+    """E-invoices (catalogue/invoices): certificates' folder and password, shipping share, providers."""
+    password = os.environ.get("INVOICE_CERT_PASSWORD") or None
+    settings: dict[str, Any] = {
+        "INVOICE_CERT_DIR": os.environ.get("INVOICE_CERT_DIR") or str(instance / "invoice-certs"),
+        "INVOICE_CERT_PASSWORD": password,  # unset: derived from SECRET_KEY (catalogue.invoices.settings)
+        # Outside production a producer without a certificate signs with a generated development one.
+        "INVOICE_DEV_CERTIFICATES": environment != "production",
+        # by_value: each producer invoices its share of shipping in proportion to its goods; none: nobody does.
+        "INVOICE_SHIPPING_SPLIT": os.environ.get("INVOICE_SHIPPING_SPLIT", "by_value"),
+        "INVOICE_SHIPPING_VAT_RATE": os.environ.get("INVOICE_SHIPPING_VAT_RATE", "8%"),
+        "INVOICE_CONNECT_TIMEOUT": float(os.environ.get("INVOICE_CONNECT_TIMEOUT", "3.05")),
+        "INVOICE_READ_TIMEOUT": float(os.environ.get("INVOICE_READ_TIMEOUT", "15")),
+        "INVOICE_SEND_ATTEMPTS": int(os.environ.get("INVOICE_SEND_ATTEMPTS", "3")),
+        "INVOICE_RETRY_MINUTES": int(os.environ.get("INVOICE_RETRY_MINUTES", "10")),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or None,
+    }
+    for name in INVOICE_PROVIDER_NAMES:
+        prefix = f"INVOICE_{name.upper()}_"
+        for field in ("URL", "USERNAME", "SECRET", "TAX_CODE"):
+            settings[prefix + field] = (os.environ.get(prefix + field) or "").strip() or None
+    return settings
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -204,6 +231,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(_payment_settings(environment))
     config.update(_rail_settings())
     config.update(_operator_settings(environment))
+    config.update(_invoice_settings(environment, instance))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)

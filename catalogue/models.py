@@ -2,6 +2,7 @@
 
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
+from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
 from catalogue.payments.models import Payment
@@ -30,6 +31,11 @@ __all__ = [
     "Certificate",
     "CertificateEvent",
     "ChangeCounter",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
+    "InvoiceRequest",
+    "InvoiceSettings",
     "Locality",
     "OcopGroup",
     "Order",

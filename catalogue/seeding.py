@@ -23,8 +23,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from catalogue import clock
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
+from catalogue.invoices.seeding import seed_invoicing
 from catalogue.producers.models import Producer
 from catalogue.products.models import (
     CERTIFICATE_VALIDITY_MONTHS,
@@ -111,6 +113,7 @@ def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, pr
         spec["slug"] = unique_slug(spec["slug"], taken)
         spec["image_path"] = write_placeholder(media_root, spec)
     report.products_created = insert_products(specs, progress)
+    seed_invoicing(clock.today())
     db.session.commit()
     report.renditions_drawn = ensure_placeholder_renditions(media_root)
     return report

@@ -17,7 +17,7 @@ from celery import Celery
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app of the server's jobs, with their beat schedule."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
-    celery = Celery("catalogue", broker=url, backend=url)
+    celery = Celery("catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks"])
     celery.conf.update(
         task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
         worker_prefetch_multiplier=1,
@@ -25,6 +25,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
         beat_schedule={
             "notice-expired-certificates": {"task": "catalogue.tasks.notice_expired", "schedule": 24 * 3600},
             "expire-reservations": {"task": "catalogue.tasks.expire_reservations", "schedule": 60},
+            # Queued e-invoices retried, and those a lost job left out issued.
+            "send-invoices": {"task": "catalogue.invoices.tasks.send_due", "schedule": 300},
         },
     )
     return celery

@@ -127,6 +127,8 @@ PROTECTED = {
     ("/api/v1/sync/cursors/{marketplace}/orders", "get"),
     ("/api/v1/sync/cursors/{marketplace}/orders", "put"),
     ("/api/v1/marketplaces/{marketplace}/orders/{external_order_id}/cancel", "post"),
+    ("/api/v1/orders/{code}/invoices", "get"),
+    ("/api/v1/invoices/{invoice_id}.xml", "get"),
 }
 OPTIONAL_TOKEN = {("/api/v1/products", "get"), ("/api/v1/products/{product_id}", "get")}
 
@@ -152,6 +154,8 @@ ANSWERS = {
     ("/api/v1/marketplaces/{marketplace}/orders", "post"): {401, 403, 404, 409, 415, 422},
     ("/api/v1/sync/cursors/{marketplace}/orders", "put"): {401, 403, 404, 409, 415, 422},
     ("/api/v1/marketplaces/{marketplace}/orders/{external_order_id}/cancel", "post"): {401, 403, 404, 415, 422},
+    ("/api/v1/orders/{code}/invoices", "get"): {401, 403, 404, 422},
+    ("/api/v1/invoices/{invoice_id}.xml", "get"): {401, 403, 404, 422},
 }
 
 

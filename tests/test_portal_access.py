@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.accounts.principal import SYSTEM
 from catalogue.extensions import db
+from catalogue.invoices.models import Invoice, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
@@ -109,6 +110,11 @@ FORMS = {
         {"reference": "FT26325123456"},
         _office_only(),
     ),
+    "admin: invoice settings": (
+        "/portal/admin/producers/{producer}/invoicing",
+        {"legal_name": "HTX Miến dong Bình Liêu", "template": "1", "series": "C26TAA", "provider": "none"},
+        _office_only(),
+    ),
 }
 
 
@@ -143,6 +149,9 @@ def snapshot() -> tuple:
         rows(Producer.id, Producer.slug),
         rows(User.id, User.email),
         rows(Payment.id, Payment.order_id, Payment.state, Payment.reference),
+        rows(InvoiceSettings.producer_id, InvoiceSettings.series, InvoiceSettings.enabled),
+        rows(Product.id, Product.vat_rate),
+        rows(Invoice.id, Invoice.status),
         db.session.scalar(select(func.count(AuditEntry.id))),
     )
 
@@ -156,6 +165,7 @@ def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
         token=world["token_id"],
         transfer=world["transfer"].id,
         refund=world["refund"].id,
+        producer=world["owner_producer"].id,
     )
     data = dict(data)
     if "version" in data:  # the version the edit page would carry now
@@ -268,3 +278,25 @@ def test_report_pages_access(app, world, role):
     if role == "other_producer":  # its own report holds nothing of the owner's
         page = answers["own reports"].get_data(as_text=True)
         assert "Miến dong Bình Liêu" not in page and "170.000" not in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # reading decides nothing by dialect
+@pytest.mark.parametrize("role", ROLES)
+def test_a_producer_never_reads_another_producers_invoices(app, world, role):
+    from tests.invoice_helpers import issue_for  # noqa: PLC0415 - only this test needs an issued invoice
+
+    invoice = issue_for(world["order"], world["owner_producer"])
+    client = portal_client(app, world, role)
+    expected = {"owner": OK, "other_producer": NOT_FOUND, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN, "admin": OK}
+
+    page = client.get(f"/portal/invoices/{invoice.id}")
+    xml = client.get(f"/portal/invoices/{invoice.id}.xml")
+    listing = client.get("/portal/invoices").get_data(as_text=True)
+    export = client.get("/portal/invoices.csv").get_data(as_text=True)
+
+    assert (page.status_code, xml.status_code) == (expected[role], expected[role])
+    shown = f"{invoice.series}-{invoice.number:08d}"
+    if role in ("owner", "admin"):
+        assert shown in listing and shown.split("-")[0] in export and world["order"].code in export
+    elif role == "other_producer":
+        assert shown not in listing and world["order"].code not in export

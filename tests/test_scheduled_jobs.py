@@ -21,6 +21,7 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
     assert {name: entry["task"] for name, entry in server.items()} == {
         "notice-expired-certificates": "catalogue.tasks.notice_expired",
         "expire-reservations": "catalogue.tasks.expire_reservations",
+        "send-invoices": "catalogue.invoices.tasks.send_due",
     }
     assert {name: entry["task"] for name, entry in worker.items()} == {
         "sync-shopee": "marketplace_sync.tasks.sync_marketplace",

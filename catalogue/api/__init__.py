@@ -12,6 +12,7 @@ API_PREFIX = "/api/v1"
 def register_api(app: Flask) -> None:
     """Attach flask-smorest and every resource blueprint under /api/v1."""
     from catalogue.api import catalogue as catalogue_routes
+    from catalogue.api import invoices as invoice_routes
     from catalogue.api import orders as order_routes
     from catalogue.api import product_writes
     from catalogue.api import reports as report_routes
@@ -24,6 +25,7 @@ def register_api(app: Flask) -> None:
         *catalogue_routes.blueprints,
         *product_writes.blueprints,
         *order_routes.blueprints,
+        *invoice_routes.blueprints,
         *sync_routes.blueprints,
         *report_routes.blueprints,
     ):

@@ -21,7 +21,7 @@ from catalogue.orders.schemas import (
     PaymentSchema,
     PlacedOrderSchema,
 )
-from catalogue.orders.services import Address, Customer, LineRequest
+from catalogue.orders.services import Address, CompanyInvoice, Customer, LineRequest
 from catalogue.payments import payment_gateway
 from catalogue.products.schemas import NoArgs
 from catalogue.urls import absolute_url
@@ -88,7 +88,7 @@ class Orders(MethodView):
         (default: Stripe when configured, else the first rail on)."""
         placed = wiring.place_order(
             [LineRequest(**line) for line in body["lines"]],
-            Customer(**body["customer"]),
+            Customer(**body["customer"], company=CompanyInvoice(**body["invoice"]) if "invoice" in body else None),
             Address(**body["shipping_address"]),
             body.get("payment_method"),
         )

@@ -63,11 +63,28 @@ class AddressSchema(StrictSchema):
     province = Text(required=True, validate=validate.Length(min=2, max=120))
 
 
+class InvoiceRequestSchema(StrictSchema):
+    """A company invoice at checkout; its tax code's check digit is verified (python-stdnum)."""
+
+    company_name = Text(required=True, validate=validate.Length(min=2, max=300))
+    tax_code = fields.String(required=True, validate=[validate.Length(max=20), lambda value: _tax_code(value)])
+    address = Text(required=True, validate=validate.Length(min=3, max=300))
+    email = fields.Email(load_default="", validate=validate.Length(max=200))
+
+
+def _tax_code(value: str) -> None:
+    from catalogue.invoices.settings import valid_tax_code
+
+    if valid_tax_code(value) is None:
+        raise ValidationError("Not a valid Vietnamese tax code (10 digits, or 10 + '-' + 3; the check digit fails).")
+
+
 class OrderRequestSchema(StrictSchema):
     lines = fields.List(fields.Nested(LineRequestSchema), required=True, validate=validate.Length(min=1, max=50))
     customer = fields.Nested(CustomerSchema, required=True)
     shipping_address = fields.Nested(AddressSchema, required=True)
     payment_method = fields.String(validate=validate.OneOf(METHODS))  # default: Stripe when on, else the first rail
+    invoice = fields.Nested(InvoiceRequestSchema)  # a company invoice; without it the invoice names the buyer
 
 
 class PaymentRequestSchema(StrictSchema):

@@ -83,10 +83,21 @@ class LineRequest:
 
 
 @dataclass(frozen=True)
+class CompanyInvoice:
+    """The company a buyer wants on the invoice ("xuất hóa đơn công ty"); its tax code checked at checkout."""
+
+    company_name: str
+    tax_code: str
+    address: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Customer:
     name: str
     email: str
     phone: str
+    company: CompanyInvoice | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,10 @@ def _reserve_order(
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
+    if customer.company is not None:
+        from catalogue.invoices.requests import record_request
+
+        record_request(order, customer.company)
     return order.code, order.total_vnd, access_token
 
 
@@ -282,6 +297,9 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     order.status = to_status
     if to_status not in RESERVING_STATUSES:
         order.reserved_until = None
+    from catalogue.invoices.jobs import order_changed  # invoicing follows the order, never the reverse
+
+    order_changed(order, to_status)
 
 
 def release_stock(order: Order) -> None:

@@ -13,6 +13,7 @@ def init_portal(app: Flask) -> None:
     )
     from catalogue.portal.admin import portal_admin
     from catalogue.portal.auth import limiter, login_manager, portal_auth
+    from catalogue.portal.invoices import portal_invoices
     from catalogue.portal.payments import portal_payments
     from catalogue.portal.views import portal
 
@@ -22,6 +23,7 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(portal)
     app.register_blueprint(portal_admin)
     app.register_blueprint(portal_payments)
+    app.register_blueprint(portal_invoices)
     app.before_request(_forget_request_facts)
 
 

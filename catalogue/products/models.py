@@ -111,6 +111,9 @@ class Product(Timestamped, db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The catalogue revision of the product's last change (see catalogue.products.revision).
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
+    # VAT rate on invoices (0%, 5%, 8%, 10%, KCT, KKKNT), set by the office; None: its product set's rate
+    # (catalogue.invoices.rates).
+    vat_rate: Mapped[str | None] = mapped_column(String(5))
 
     __mapper_args__ = {"version_id_col": version}
 

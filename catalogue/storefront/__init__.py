@@ -94,6 +94,9 @@ def init_storefront(app: Flask) -> None:
     )
     app.register_blueprint(storefront)
     app.register_blueprint(checkout)
+    from catalogue.storefront.invoice_pages import invoice_pages
+
+    app.register_blueprint(invoice_pages)
     app.register_blueprint(seo)
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["rich_text"] = rich_text

@@ -18,17 +18,26 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, Email, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from catalogue import clock
 from catalogue.cart import services as cart_services
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
+from catalogue.invoices import access as invoice_access
+from catalogue.invoices.settings import valid_tax_code
 from catalogue.orders import lookup, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
-from catalogue.orders.services import Address, Customer, LineRequest, PaymentDeclined, PaymentServiceUnavailable
+from catalogue.orders.services import (
+    Address,
+    CompanyInvoice,
+    Customer,
+    LineRequest,
+    PaymentDeclined,
+    PaymentServiceUnavailable,
+)
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
@@ -45,6 +54,11 @@ def _phone(form, field) -> None:
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
+def _tax_code(form, field) -> None:
+    if field.data and valid_tax_code(field.data) is None:
+        raise ValidationError(gettext("Mã số thuế chưa đúng (10 chữ số, hoặc 10 chữ số - 3 chữ số)."))
+
+
 class CheckoutForm(Form):
     name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
@@ -53,7 +67,31 @@ class CheckoutForm(Form):
     province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
     ward = StringField(_l("Phường/xã/đặc khu"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
     payment_method = RadioField(_l("Cách thanh toán"), validators=[DataRequired(CHOOSE)])
+    # A company invoice ("xuất hóa đơn công ty"): all three filled in, or none.
+    company_name = StringField(_l("Tên công ty"), validators=[Optional(), length(min=2, max=300)])
+    company_tax_code = StringField(_l("Mã số thuế công ty"), validators=[Optional(), length(max=20), _tax_code])
+    company_address = StringField(_l("Địa chỉ công ty"), validators=[Optional(), length(min=3, max=300)])
+    company_email = EmailField(_l("Email nhận hóa đơn"), validators=[Optional(), Email(_l("Email chưa đúng.")),
+                                                                     length(max=200)])  # fmt: skip
     submit = SubmitField(_l("Đặt hàng và thanh toán"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """The company's name, tax code and address go together."""
+        valid = super().validate(extra_validators)
+        company = (self.company_name, self.company_tax_code, self.company_address)
+        if any(item.data for item in company):
+            for item in company:
+                if not item.data and not item.errors:
+                    item.errors = [gettext("Cần cho hóa đơn công ty.")]
+                    valid = False
+        return valid
+
+    def company(self) -> CompanyInvoice | None:
+        """The company to invoice, when the buyer asked for one."""
+        if not self.company_name.data:
+            return None
+        return CompanyInvoice(self.company_name.data.strip(), self.company_tax_code.data.strip(),
+                              self.company_address.data.strip(), (self.company_email.data or "").strip())  # fmt: skip
 
 
 class CancelForm(Form):
@@ -120,7 +158,7 @@ def checkout_page():
         try:
             placed = wiring.place_order(
                 [LineRequest(product_id, quantity) for product_id, quantity in kept.items()],
-                Customer(form.name.data.strip(), form.email.data.strip(), form.phone.data),
+                Customer(form.name.data.strip(), form.email.data.strip(), form.phone.data, company=form.company()),
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
                 payment_method=form.payment_method.data,
             )
@@ -192,6 +230,7 @@ def order(code: str):
         processing=request.args.get("processing") == "1",
         labels=method_labels(),
         rail_name=rail_name,
+        invoices=invoice_access.for_order(found),
         **payment_context(found, read_only),
     )
 

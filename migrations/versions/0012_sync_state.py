@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_sync_state'
-down_revision = "0009_payments"
+down_revision = "0011_einvoices"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,140 @@
+"""A producer's invoice settings and certificate, as the office keeps them; and who signs for it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.vn import mst
+
+from catalogue.accounts.principal import Principal
+from catalogue.errors import InvalidInput, NotFound, PermissionDenied
+from catalogue.extensions import db
+from catalogue.invoices import signing
+from catalogue.invoices.models import PROVIDERS, TEMPLATES, InvoiceSettings
+from catalogue.producers.models import Producer
+from catalogue.transactions import use_case
+
+SERIES_PATTERN = re.compile(r"^[CK]\d{2}[TDLMNBGH][A-Z]{2}$")
+
+
+def valid_tax_code(value: str) -> str | None:
+    """The tax code in its usual form (0100109106 or 0100109106-001) if its check digit holds, else None."""
+    try:
+        compact = mst.validate(value or "")
+    except StdnumError:
+        return None
+    return compact if len(compact) == 10 else f"{compact[:10]}-{compact[10:]}"
+
+
+def settings_of(producer_id: int) -> InvoiceSettings | None:
+    """The producer's invoice settings, if any."""
+    return db.session.get(InvoiceSettings, producer_id)
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What the office sets for a producer's invoices."""
+
+    enabled: bool
+    legal_name: str
+    address: str
+    template: str
+    series: str
+    provider: str
+
+
+def _check(producer: Producer, change: SettingsChange) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if change.enabled and valid_tax_code(producer.tax_code or "") is None:
+        errors["enabled"] = [
+            "Chủ thể chưa có mã số thuế hợp lệ (10 chữ số, chữ số cuối là số kiểm tra) nên chưa thể xuất hóa đơn."
+        ]
+    if change.template not in TEMPLATES:
+        errors["template"] = ["Mẫu số là 1 (hóa đơn GTGT) hoặc 2 (hóa đơn bán hàng)."]
+    if not SERIES_PATTERN.match(change.series):
+        errors["series"] = ["Ký hiệu gồm 6 ký tự như C26TAA: C/K, hai số cuối của năm, T, hai chữ cái in hoa."]
+    if change.provider not in PROVIDERS:
+        errors["provider"] = ["Nhà cung cấp không hợp lệ."]
+    if change.enabled and not change.legal_name.strip():
+        errors["legal_name"] = ["Nhập tên pháp lý in trên hóa đơn."]
+    return errors
+
+
+@use_case
+def configure(principal: Principal, producer_id: int, change: SettingsChange) -> InvoiceSettings:
+    """The office sets how a producer invoices; a producer without a valid tax code cannot be turned on."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office sets how producers invoice.")
+    producer = db.session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound(f"No producer {producer_id}.")
+    errors = _check(producer, change)
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], errors)
+    settings = settings_of(producer_id) or InvoiceSettings(producer_id=producer_id)
+    settings.enabled = change.enabled
+    settings.legal_name = change.legal_name.strip()[:300]
+    settings.address = change.address.strip()[:300]
+    settings.template, settings.series, settings.provider = change.template, change.series, change.provider
+    db.session.add(settings)
+    return settings
+
+
+def storage_password() -> str:
+    """What encrypts stored certificates: INVOICE_CERT_PASSWORD, else a key derived from SECRET_KEY."""
+    given = current_app.config.get("INVOICE_CERT_PASSWORD")
+    if given:
+        return given
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"invoice-certificates", hashlib.sha256).hexdigest()
+
+
+def certificate_dir() -> Path:
+    return Path(current_app.config["INVOICE_CERT_DIR"])
+
+
+@use_case
+def upload_certificate(principal: Principal, producer_id: int, data: bytes, password: str, now: datetime):
+    """The office uploads a producer's PKCS#12; refused with the reason unless it opens, is valid, names its MST."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office uploads signing certificates.")
+    producer = db.session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound(f"No producer {producer_id}.")
+    tax_code = valid_tax_code(producer.tax_code or "")
+    if tax_code is None:
+        raise signing.CertificateRefused("Chủ thể chưa có mã số thuế hợp lệ.")
+    stored = signing.store_certificate(
+        producer_id, data, password, tax_code, now, certificate_dir(), storage_password()
+    )
+    settings = settings_of(producer_id) or InvoiceSettings(producer_id=producer_id, series="", template="2")
+    settings.certificate_file, settings.certificate_subject = stored.file, stored.subject
+    settings.certificate_expires_at = stored.expires_at
+    db.session.add(settings)
+    return settings
+
+
+def identity_for(settings: InvoiceSettings, tax_code: str) -> signing.SigningIdentity:
+    """Who signs the producer's invoices: its uploaded certificate, else (outside production) a development one."""
+    if settings.certificate_file:
+        return signing.stored_identity(certificate_dir(), settings.certificate_file, storage_password())
+    if not current_app.config.get("INVOICE_DEV_CERTIFICATES"):
+        raise InvalidInput(f"Producer {settings.producer_id} has no signing certificate.")
+    folder = None if current_app.config.get("TESTING") else certificate_dir()
+    return signing.development_identity(tax_code, settings.legal_name, folder, storage_password())
+
+
+def enabled_settings(producer_ids) -> dict[int, InvoiceSettings]:
+    """Which of these producers issue invoices, by id."""
+    rows = db.session.scalars(
+        select(InvoiceSettings).where(InvoiceSettings.enabled.is_(True), InvoiceSettings.producer_id.in_(producer_ids))
+    )
+    return {row.producer_id: row for row in rows}

@@ -1,0 +1,152 @@
+"""An invoice's amounts, as a Vietnamese accountant checks them: integer VND, VAT per rate, total in words.
+
+Shop prices include VAT (prices shown to consumers must), so what the buyer paid for a line is its
+gross; per rate, the amount before tax is the rate's gross line totals divided by (1 + rate),
+rounded once per rate, and the tax is the rest, so an invoice always adds up to what was paid.
+Each line's amount before tax is its own share, the largest line of a rate taking the rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from num2words import num2words
+
+VAT_PERCENT = {"0%": 0, "5%": 5, "8%": 8, "10%": 10, "KCT": 0, "KKKNT": 0}
+RATE_ORDER = ("10%", "8%", "5%", "0%", "KCT", "KKKNT")
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A line as sold: what the buyer paid for it (VAT included) and its VAT rate."""
+
+    sku: str
+    name: str
+    unit: str
+    quantity: int
+    gross_vnd: int
+    vat_rate: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line as invoiced: amount and unit price before tax."""
+
+    position: int
+    sku: str
+    name: str
+    unit: str
+    quantity: int
+    unit_price_vnd: int
+    amount_vnd: int
+    vat_rate: str
+    gross_vnd: int
+
+
+@dataclass(frozen=True)
+class RateTotal:
+    """The lines of one VAT rate: before tax and its tax."""
+
+    rate: str
+    before_tax_vnd: int
+    tax_vnd: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Lines, totals per rate and overall, and the total in Vietnamese words."""
+
+    lines: tuple[Line, ...]
+    by_rate: tuple[RateTotal, ...]
+    before_tax_vnd: int
+    tax_vnd: int
+    total_vnd: int
+    words: str
+
+
+def _divide_rounded(amount: int, numerator: int, denominator: int) -> int:
+    """amount × numerator / denominator, rounded half away from zero, in integers."""
+    sign = -1 if amount < 0 else 1
+    value = abs(amount) * numerator
+    return sign * ((2 * value + denominator) // (2 * denominator))
+
+
+def before_tax(gross_vnd: int, rate: str) -> int:
+    """The part of a VAT-inclusive amount that is not tax."""
+    percent = VAT_PERCENT[rate]
+    return gross_vnd if percent == 0 else _divide_rounded(gross_vnd, 100, 100 + percent)
+
+
+def in_words(amount_vnd: int) -> str:
+    """`170000` → "Một trăm bảy mươi nghìn đồng" (num2words' Vietnamese)."""
+    words = num2words(abs(amount_vnd), lang="vi")
+    words = f"âm {words}" if amount_vnd < 0 else words
+    return f"{words[0].upper()}{words[1:]} đồng"
+
+
+def compute(sales: Sequence[Sale], vat_invoice: bool = True) -> Totals:
+    """The invoice of these sales; a sales invoice (template 2) carries no VAT at all."""
+    if not vat_invoice:
+        lines = tuple(_line(index, sale, sale.gross_vnd, "") for index, sale in enumerate(sales, 1))
+        total = sum(sale.gross_vnd for sale in sales)
+        return Totals(lines, (), total, 0, total, in_words(total))
+    lines: list[Line] = []
+    by_rate: list[RateTotal] = []
+    for rate in sorted({sale.vat_rate for sale in sales}, key=RATE_ORDER.index):
+        group = [(index, sale) for index, sale in enumerate(sales, 1) if sale.vat_rate == rate]
+        gross = sum(sale.gross_vnd for _, sale in group)
+        rate_before = before_tax(gross, rate)
+        shares = [_line(index, sale, before_tax(sale.gross_vnd, rate), rate) for index, sale in group]
+        shares = _absorb_rounding(shares, rate_before - sum(line.amount_vnd for line in shares))
+        lines.extend(shares)
+        by_rate.append(RateTotal(rate, rate_before, gross - rate_before))
+    lines.sort(key=lambda line: line.position)
+    before = sum(rate.before_tax_vnd for rate in by_rate)
+    tax = sum(rate.tax_vnd for rate in by_rate)
+    return Totals(tuple(lines), tuple(by_rate), before, tax, before + tax, in_words(before + tax))
+
+
+def negated(totals: Totals) -> Totals:
+    """The adjustment that brings an invoice back to zero: every amount with the opposite sign."""
+    lines = tuple(
+        replace(line, amount_vnd=-line.amount_vnd, gross_vnd=-line.gross_vnd, unit_price_vnd=line.unit_price_vnd)
+        for line in totals.lines
+    )
+    by_rate = tuple(
+        replace(rate, before_tax_vnd=-rate.before_tax_vnd, tax_vnd=-rate.tax_vnd) for rate in totals.by_rate
+    )
+    return Totals(
+        lines, by_rate, -totals.before_tax_vnd, -totals.tax_vnd, -totals.total_vnd, in_words(-totals.total_vnd)
+    )
+
+
+def _line(position: int, sale: Sale, amount_vnd: int, rate: str) -> Line:
+    unit_price = _divide_rounded(amount_vnd, 1, sale.quantity) if sale.quantity else 0
+    return Line(position, sale.sku, sale.name, sale.unit, sale.quantity, unit_price, amount_vnd, rate, sale.gross_vnd)
+
+
+def _absorb_rounding(lines: list[Line], difference: int) -> list[Line]:
+    if not difference:
+        return lines
+    largest = max(range(len(lines)), key=lambda index: abs(lines[index].gross_vnd))
+    lines[largest] = replace(lines[largest], amount_vnd=lines[largest].amount_vnd + difference)
+    return lines
+
+
+def split_shipping(fee_vnd: int, subtotals: dict[int, int]) -> dict[int, int]:
+    """Each producer's share of the order's shipping, in proportion to its goods (largest remainders)."""
+    total = sum(subtotals.values())
+    if not fee_vnd or not total:
+        return {producer: 0 for producer in subtotals}
+    exact = {producer: fee_vnd * amount for producer, amount in subtotals.items()}
+    shares = {producer: value // total for producer, value in exact.items()}
+    left = fee_vnd - sum(shares.values())
+    for producer in sorted(exact, key=lambda p: (-(exact[p] % total), p))[:left]:
+        shares[producer] += 1
+    return shares
+
+
+def rates_in(lines: Iterable[Line]) -> list[str]:
+    """The VAT rates present, in the order invoices list them."""
+    return sorted({line.vat_rate for line in lines}, key=RATE_ORDER.index)
