@@ -63,7 +63,7 @@ def test_the_office_dashboard_shows_the_provinces_figures_with_named_charts_and_
     assert 'data-figure="orders">5<' in html
     assert 'data-figure="revenue">1.105.000\xa0₫<' in html
     assert 'data-figure="cashless">100,0 %<' in html
-    assert 'data-figure="invoiced"' not in html  # no e-invoices yet: no number shown
+    assert 'data-figure="invoiced">0,0 %<' in html  # none of the shop's three sold orders is invoiced yet
     assert "Kỳ báo cáo: 11/2026" in html
     charts = charts_of(html)
     assert set(charts) == {

@@ -69,7 +69,8 @@ def test_the_provinces_november_counts_paid_and_marketplace_sales_once_each(worl
     ]
     assert [producer.name for producer in sales.producers_without_sales(NOVEMBER)] == ["HTX Chè Bình Liêu"]
     assert indicators.cashless_share(sales.sales_by("rail", NOVEMBER, TODAY)).share == 1.0
-    assert indicators.invoiced_share(NOVEMBER) is None  # no e-invoices yet: nothing to show
+    # The shop's three sold orders (O1, O2, O5), none invoiced yet; marketplace orders are theirs to invoice.
+    assert indicators.invoiced_share(NOVEMBER) == indicators.Share(0, 3, target=0.9)
     with pytest.raises(InvalidInput) as refused:
         sales.sales_by("weather", NOVEMBER, TODAY)
     assert list(refused.value.errors) == ["group_by"]
@@ -183,6 +184,24 @@ def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
     rebuild(db.session.connection(), date(2026, 10, 1), date(2026, 12, 31))
     db.session.commit()
     assert _rollup_rows() == maintained
+
+
+def test_the_invoiced_share_counts_an_order_once_each_of_its_producers_invoiced(world):
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.orders.models import Order
+    from tests.invoice_helpers import HOUSEHOLD_TAX_CODE, issue_for
+
+    world["b"].tax_code = HOUSEHOLD_TAX_CODE  # each producer its own valid tax code
+    o1, o2 = (db.session.scalar(select(Order).where(Order.code == code)) for code in ("QN-O1", "QN-O2"))
+    issue_for(o1, world["a"])  # O1 has b's line too, which b has not invoiced
+    issue_for(o2, world["b"])  # O2's only producer
+
+    assert indicators.invoiced_share(NOVEMBER) == indicators.Share(1, 3, target=0.9)
+    assert indicators.invoiced_share(NOVEMBER, world["a"].id) == indicators.Share(1, 1, target=0.9)
+    assert indicators.invoiced_share(NOVEMBER, world["b"].id) == indicators.Share(1, 3, target=0.9)
+    assert indicators.invoiced_share(NOVEMBER, world["c"].id) == indicators.Share(0, 0, target=0.9)
 
 
 def test_a_marketplace_cancellation_takes_its_sale_out_of_the_figures(app, world):
