@@ -8,6 +8,7 @@ from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
+from catalogue.traceability.models import Lot, LotReport, LotScanDay
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,
@@ -30,6 +31,9 @@ __all__ = [
     "CertificateEvent",
     "ChangeCounter",
     "Locality",
+    "Lot",
+    "LotReport",
+    "LotScanDay",
     "OcopGroup",
     "Order",
     "OrderEvent",
