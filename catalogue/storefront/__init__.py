@@ -78,6 +78,7 @@ def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
     from catalogue.storefront.checkout import checkout
     from catalogue.storefront.pages import operator_facts  # also adds the policy and look-up pages
+    from catalogue.storefront.resolver import resolver
     from catalogue.storefront.seo import seo
     from catalogue.storefront.views import storefront
 
@@ -95,6 +96,7 @@ def init_storefront(app: Flask) -> None:
     app.register_blueprint(storefront)
     app.register_blueprint(checkout)
     app.register_blueprint(seo)
+    app.register_blueprint(resolver)
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["rich_text"] = rich_text
     register_filters(app)

@@ -10,6 +10,7 @@ Revises: 0009_payments
 Create Date: 2026-12-02 01:00:00.000000
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
