@@ -8,7 +8,6 @@ from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
-from catalogue.traceability.models import Lot, LotReport, LotScanDay
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,
@@ -16,6 +15,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
+from catalogue.traceability.models import Lot, LotReport, LotScanDay
 
 __all__ = [
     "ApiToken",

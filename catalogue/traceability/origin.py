@@ -11,11 +11,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from catalogue.extensions import db
 from catalogue.products.certificates import certificate_state, rating_of
 from catalogue.products.models import Certificate, Product
 from catalogue.sync.models import MarketplaceListing
 from catalogue.sync.services import is_listable
-from catalogue.extensions import db
 from catalogue.traceability.models import Lot, LotReport
 
 MARKETPLACE_NAMES = {"shopee": "Shopee", "lazada": "Lazada"}
