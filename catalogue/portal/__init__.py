@@ -7,7 +7,7 @@ from flask import Flask, g
 
 def init_portal(app: Flask) -> None:
     """Flask-Login, the login rate limiter and the portal blueprints."""
-    from catalogue.portal import moderation  # noqa: F401 - the review queue's routes join portal_admin
+    from catalogue.portal import lots, moderation  # noqa: F401 - their routes join portal and portal_admin
     from catalogue.portal.admin import portal_admin
     from catalogue.portal.auth import limiter, login_manager, portal_auth
     from catalogue.portal.payments import portal_payments
