@@ -114,6 +114,8 @@ def _lot_answer(lot: Lot):
     today = clock.today()
     facts = origin.origin_facts(lot, today)
     facts.scans = scans.count_scan(lot.id, lot.quantity, today, clock.now())
+    # This very scan may be the one that flagged the lot (on its own connection, unseen by `lot`).
+    facts.suspected_copy = lot.suspected_copy_at is not None or scans.looks_copied(facts.scans, lot.quantity)
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'
@@ -167,8 +169,7 @@ def report(report_id: int):
         download_name=f"phieu-kiem-nghiem-{found.id}{extension}",
         max_age=3600,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"  # the sandboxing CSP is set in storefront._adjust_csp
     return response
 
 

@@ -45,6 +45,7 @@ class OriginFacts:
     reports: list[LotReport]
     marketplaces: list[BuyLink] = field(default_factory=list)
     scans: int = 0
+    suspected_copy: bool = False
 
 
 def origin_facts(lot: Lot, today: date) -> OriginFacts:

@@ -34,7 +34,7 @@ def count_scan(lot_id: int, quantity: int, today: date, now: datetime) -> int:
     with db.engine.begin() as connection:
         connection.execute(upsert)
         total = connection.scalar(select(func.coalesce(func.sum(table.c.scans), 0)).where(table.c.lot_id == lot_id))
-        if total > SCAN_ALERT_FACTOR * quantity:
+        if looks_copied(total, quantity):
             lots = Lot.__table__
             connection.execute(
                 update(lots)
@@ -42,6 +42,11 @@ def count_scan(lot_id: int, quantity: int, today: date, now: datetime) -> int:
                 .values(suspected_copy_at=now)
             )
     return int(total)
+
+
+def looks_copied(total: int, quantity: int) -> bool:
+    """True when a stamp has been scanned far more often than its lot has units."""
+    return total > SCAN_ALERT_FACTOR * quantity
 
 
 def total_scans(lot_id: int) -> int:
