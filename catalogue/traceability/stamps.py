@@ -122,10 +122,20 @@ def _label(pdf: canvas.Canvas, matrix: list[list[bool]], x: float, y: float, lay
     module = side / len(matrix)
     origin_x, origin_y = x + 2 * mm, y + 2 * mm
     pdf.setFillColorRGB(0, 0, 0)
+    path = pdf.beginPath()
     for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                pdf.rect(origin_x + c * module, origin_y + side - (r + 1) * module, module, module, stroke=0, fill=1)
+        c = 0
+        while c < len(row):  # one rectangle per run of dark modules: no hairline seams between them
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            path.rect(
+                origin_x + start * module, origin_y + side - (r + 1) * module, (c - start) * module, module * 1.02
+            )
+    pdf.drawPath(path, stroke=0, fill=1)
     text_x = origin_x + side + 2 * mm
     room = x + layout.width - text_x - 2 * mm
     font_size = 9 if layout is SHEETS["small"] else 13
