@@ -10,9 +10,11 @@ never a 500. Only the origin page counts a scan; it is never cached (its count c
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import Select, select
 
 from catalogue import clock
 from catalogue.errors import error_body
+from catalogue.extensions import db
 from catalogue.products.models import Product
 from catalogue.sync.services import is_listable
 from catalogue.traceability import origin, scans
@@ -53,8 +55,7 @@ def digital_link_route(rest: str):
         if product is None:
             return _unknown()
         return _product_answer(product, digital_link(public_base(), ean13))
-    lot = lots.lot_by_gtin(ean13, parsed.lot)
-    return _unknown() if lot is None else _lot_answer(lot)
+    return _lot_answer(lots.lot_id_by_gtin(ean13, parsed.lot))
 
 
 @resolver.get("/t/<code>")
@@ -63,8 +64,7 @@ def short_link_route(code: str):
     normal = code.upper()  # Crockford's base 32 reads alike in either case
     if not valid_code(normal):
         return _unknown(malformed="code")
-    lot = lots.lot_by_code(normal)
-    return _unknown() if lot is None else _lot_answer(lot)
+    return _lot_answer(lots.lot_id_by_code(normal))
 
 
 @resolver.get("/.well-known/gs1resolver")
@@ -103,19 +103,24 @@ def _product_url(product: Product) -> str | None:
     )
 
 
-def _lot_answer(lot: Lot):
+def _lot_answer(lot_id: Select):
+    """The stamp's answer; a person's page view is counted first, before anything is read (see scans.count_scan)."""
+    link_type = origin.normalised_link_type(request.args.get("linkType"))
+    counts = not _wants_linkset() and link_type != "gs1:pip"
+    today = clock.today()
+    counted = scans.count_scan(lot_id, today, clock.now()) if counts else None
+    lot = db.session.scalar(select(Lot).where(Lot.id.in_(lot_id)))
+    if lot is None:
+        return _unknown()
     anchor = stamp_uri(lot, public_base())
     product_url = _product_url(lot.product)
-    link_type = origin.normalised_link_type(request.args.get("linkType"))
     if _wants_linkset():
         return _linkset(origin.linkset(anchor, anchor, product_url, lot.product.name))
     if link_type == "gs1:pip" and product_url:
         return redirect(product_url, code=307)
-    today = clock.today()
     facts = origin.origin_facts(lot, today)
-    facts.scans = scans.count_scan(lot.id, lot.quantity, today, clock.now())
-    # This very scan may be the one that flagged the lot (on its own connection, unseen by `lot`).
-    facts.suspected_copy = lot.suspected_copy_at is not None or scans.looks_copied(facts.scans, lot.quantity)
+    facts.scans = counted[1] if counted else scans.total_scans(lot.id)
+    facts.suspected_copy = lot.suspected_copy_at is not None
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'

@@ -1,4 +1,4 @@
-"""Scans of a lot's stamp, counted per lot and day with one upsert on its own short transaction.
+"""Scans of a lot's stamp, counted per lot and day with one upsert, committed at once.
 
 `INSERT … ON CONFLICT (lot_id, day) DO UPDATE SET scans = scans + 1` is atomic on both
 PostgreSQL and SQLite (3.24+): concurrent scans never lose a count, and nothing is read
@@ -10,38 +10,47 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, Select, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from catalogue.extensions import db
 from catalogue.traceability.models import Lot, LotScanDay
+from catalogue.transactions import use_case
 
 # A genuine unit is scanned a few times (shop, buyer, family); far more than that per unit is a copy.
 SCAN_ALERT_FACTOR = 3
 
 
-def count_scan(lot_id: int, quantity: int, today: date, now: datetime) -> int:
-    """Count one scan of the lot today; the lot's total scans, this one included."""
+@use_case
+def count_scan(lot_ids: Select, today: date, now: datetime) -> tuple[int, int] | None:
+    """Count one scan today of the lot `lot_ids` selects: (lot id, its total scans), or None if it selects none.
+
+    The first statement of its request's transaction is the upsert itself: nothing is
+    read before it, so on SQLite the transaction starts as the writer it is (no read
+    lock to upgrade) and on PostgreSQL the day's row lock orders concurrent scans.
+    It runs on the request's own session and connection (one per request, never two).
+    """
     table = LotScanDay.__table__
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    chosen = lot_ids.subquery()
     upsert = (
         insert(table)
-        .values(lot_id=lot_id, day=today, scans=1)
+        .from_select(["lot_id", "day", "scans"], select(chosen.c.id, literal(today, Date), literal(1)).where(true()))
         .on_conflict_do_update(index_elements=[table.c.lot_id, table.c.day], set_={"scans": table.c.scans + 1})
+        .returning(table.c.lot_id)
     )
-    # Its own connection and transaction: a scan commits at once, whatever the page's session does.
-    with db.engine.begin() as connection:
-        connection.execute(upsert)
-        total = connection.scalar(select(func.coalesce(func.sum(table.c.scans), 0)).where(table.c.lot_id == lot_id))
-        if looks_copied(total, quantity):
-            lots = Lot.__table__
-            connection.execute(
-                update(lots)
-                .where(lots.c.id == lot_id, lots.c.suspected_copy_at.is_(None))
-                .values(suspected_copy_at=now)
-            )
-    return int(total)
+    lot_id = db.session.execute(upsert).scalar()
+    if lot_id is None:
+        return None
+    total = int(db.session.scalar(select(func.sum(table.c.scans)).where(table.c.lot_id == lot_id)))
+    lots = Lot.__table__
+    quantity = db.session.scalar(select(lots.c.quantity).where(lots.c.id == lot_id))
+    if looks_copied(total, quantity):
+        db.session.execute(
+            update(lots).where(lots.c.id == lot_id, lots.c.suspected_copy_at.is_(None)).values(suspected_copy_at=now)
+        )
+    return lot_id, total
 
 
 def looks_copied(total: int, quantity: int) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
@@ -162,6 +162,20 @@ def _unused_code() -> str:
 
 def _shown(cleaned: dict) -> dict:
     return {name: [None, str(value)] for name, value in cleaned.items() if name != "lot_number"}
+
+
+def lot_id_by_code(code: str) -> Select:
+    """The id of the lot a short stamp names (a statement: the scan counter selects from it)."""
+    return select(Lot.id).where(Lot.code == code)
+
+
+def lot_id_by_gtin(ean13: str, lot_number: str) -> Select:
+    """The id of the lot a Digital Link names (a statement: the scan counter selects from it)."""
+    return (
+        select(Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .where(Product.gtin == ean13, Lot.lot_number == lot_number)
+    )
 
 
 def lot_by_code(code: str) -> Lot | None:
