@@ -383,7 +383,7 @@ def bench_size(
     with catalogue_server(database, size, "cached") as cached, catalogue_server(database, size, "cold") as cold:
         apps = {"cached": cached, "cold": cold}
         paths = record_bodies(cached, size, selected)
-        with bare_server(size, f"list-{size}") as bare:
+        with bare_server(size, f"{next(iter(paths))}-{size}") as bare:
             for name, path in paths.items():
                 label = f"{name}-{size}"
                 if fetch(bare.url(f"/bare/{label}")) != (RESULTS / f"{label}.body").read_bytes():

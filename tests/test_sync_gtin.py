@@ -16,7 +16,9 @@ PRODUCT = {
 
 
 def _shopee() -> ShopeeAdapter:
-    return ShopeeAdapter("http://127.0.0.1:1", ShopeeCredentials(partner_id=1, partner_key="k", shop_id=2, access_token="t"))
+    return ShopeeAdapter(
+        "http://127.0.0.1:1", ShopeeCredentials(partner_id=1, partner_key="k", shop_id=2, access_token="t")
+    )
 
 
 def test_the_shopee_item_carries_the_gtin_when_the_product_has_one():

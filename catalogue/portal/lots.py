@@ -72,7 +72,7 @@ def add_report(product_id: int, lot_id: int):
                 principal, lot_id, report_form.title.data, data, upload.filename or "", current_app.config["MEDIA_ROOT"]
             )
         except reports.ReportRejected as error:
-            report_form.report.errors = [gettext(error.message)]
+            report_form.report.errors = [error.message]
         else:
             flash(gettext("Đã thêm phiếu kiểm nghiệm."), "success")
             return redirect(url_for("portal.lot", product_id=product_id, lot_id=lot_id), code=303)
@@ -137,7 +137,7 @@ def _place(form: LotForm, error: InvalidInput) -> None:
     """The service's Vietnamese messages beside their fields."""
     for name, messages in error.errors.items():
         field = getattr(form, name, None) or form.lot_number
-        field.errors = [*field.errors, *(gettext(message) for message in messages)]
+        field.errors = [*field.errors, *messages]  # already in the reader's language
 
 
 @portal_admin.get("/lots/suspected")

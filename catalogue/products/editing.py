@@ -222,15 +222,15 @@ def checked_gtin(product: Product, value: str | None) -> str | None:
         return None
     problem = gtin_problem(value)
     messages = {
-        "length": "Mã GTIN là 13 chữ số (EAN-13).",
-        "prefix": "Mã GTIN của sản phẩm Việt Nam bắt đầu bằng 893.",
-        "check_digit": "Số kiểm tra (chữ số cuối) của mã GTIN không đúng.",
+        "length": "A GTIN here is the 13 digits of an EAN-13.",
+        "prefix": "A Vietnamese product's GTIN starts with 893.",
+        "check_digit": "The GTIN's check digit (its last) is wrong.",
     }
     if problem:
         raise InvalidInput(messages[problem], {"gtin": [messages[problem]]})
     holder = db.session.scalar(select(Product.id).where(Product.gtin == value, Product.id != product.id))
     if holder is not None:
-        message = "Mã GTIN này đã thuộc về một sản phẩm khác."
+        message = "Another product already carries this GTIN."
         raise InvalidInput(message, {"gtin": [message]})
     return value
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalogue import clock
 from catalogue.errors import error_body
@@ -109,7 +110,7 @@ def _lot_answer(lot_id: Select):
     counts = not _wants_linkset() and link_type != "gs1:pip"
     today = clock.today()
     counted = scans.count_scan(lot_id, today, clock.now()) if counts else None
-    lot = db.session.scalar(select(Lot).where(Lot.id.in_(lot_id)))
+    lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id))))
     if lot is None:
         return _unknown()
     anchor = stamp_uri(lot, public_base())
@@ -125,6 +126,18 @@ def _lot_answer(lot_id: Select):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     return response
+
+
+def _with_details(statement: Select) -> Select:
+    """A lot with all its page shows, in two statements (the product's row with its one-to-ones, then lists)."""
+    product = joinedload(Lot.product)
+    return statement.options(
+        product.joinedload(Product.producer),
+        product.joinedload(Product.locality),
+        product.joinedload(Product.current_certificate),
+        product.selectinload(Product.images),
+        selectinload(Lot.reports),
+    )
 
 
 def _product_answer(product: Product, anchor: str):

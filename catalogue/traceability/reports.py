@@ -20,6 +20,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
+from catalogue.products.certificates import gettext
 from catalogue.traceability.models import LotReport
 from catalogue.traceability.services import editable_lot
 from catalogue.transactions import use_case
@@ -45,7 +46,9 @@ def add_report(principal: Principal, lot_id: int, title: str, data: bytes, filen
     lot = editable_lot(principal, lot_id)
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise ReportRejected("title", f"Vui lòng đặt tên cho phiếu kết quả (tối đa {MAX_TITLE} ký tự).")
+        raise ReportRejected(
+            "title", gettext("Vui lòng đặt tên cho phiếu kết quả (tối đa %(count)d ký tự).", count=MAX_TITLE)
+        )
     suffix = Path(filename or "").suffix.lower()
     kind, media_type, stored = _checked(data, suffix)
     relative = Path("reports") / f"{uuid.uuid4().hex}{'.pdf' if kind == 'pdf' else suffix.replace('jpeg', 'jpg')}"
@@ -66,28 +69,28 @@ def add_report(principal: Principal, lot_id: int, title: str, data: bytes, filen
 def _checked(data: bytes, suffix: str) -> tuple[str, str, bytes]:
     """(kind, media type, bytes to keep), or ReportRejected saying why not."""
     if not data:
-        raise ReportRejected("empty", "Tệp trống.")
+        raise ReportRejected("empty", gettext("Tệp trống."))
     if len(data) > MAX_BYTES:
-        raise ReportRejected("size", f"Tệp lớn hơn {MAX_BYTES // (1024 * 1024)} MB.")
+        raise ReportRejected("size", gettext("Tệp lớn hơn %(size)d MB.", size=MAX_BYTES // (1024 * 1024)))
     if suffix == ".pdf":
         return "pdf", MEDIA_TYPES["pdf"], _checked_pdf(data)
     if suffix in IMAGE_FORMATS:
         return "image", MEDIA_TYPES[IMAGE_FORMATS[suffix]], _checked_image(data, IMAGE_FORMATS[suffix])
-    raise ReportRejected("type", "Chỉ nhận tệp PDF, JPEG hoặc PNG.")
+    raise ReportRejected("type", gettext("Chỉ nhận tệp PDF, JPEG hoặc PNG."))
 
 
 def _checked_pdf(data: bytes) -> bytes:
     if not data.startswith(b"%PDF-"):
-        raise ReportRejected("type", "Tệp này không phải là PDF.")
+        raise ReportRejected("type", gettext("Tệp này không phải là PDF."))
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if len(reader.pages) < 1:
-            raise ReportRejected("corrupt", "Tệp PDF không có trang nào.")
+            raise ReportRejected("corrupt", gettext("Tệp PDF không có trang nào."))
         reader.pages[0].mediabox  # noqa: B018 - reading the first page proves it parses
     except ReportRejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise ReportRejected("corrupt", "Tệp PDF bị hỏng, không đọc được.") from error
+        raise ReportRejected("corrupt", gettext("Tệp PDF bị hỏng, không đọc được.")) from error
     return data
 
 
@@ -97,20 +100,20 @@ def _checked_image(data: bytes, expected: str) -> bytes:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format != expected:
-                    raise ReportRejected("type", "Nội dung tệp không đúng với đuôi tên tệp.")
+                    raise ReportRejected("type", gettext("Nội dung tệp không đúng với đuôi tên tệp."))
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise ReportRejected("size", "Ảnh quá lớn.")
+                    raise ReportRejected("size", gettext("Ảnh quá lớn."))
                 probe.verify()
             picture = Image.open(io.BytesIO(data))
             picture.load()
     except ReportRejected:
         raise
     except UnidentifiedImageError as error:
-        raise ReportRejected("type", "Tệp này không phải là ảnh JPEG hoặc PNG.") from error
+        raise ReportRejected("type", gettext("Tệp này không phải là ảnh JPEG hoặc PNG.")) from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ReportRejected("size", "Ảnh quá lớn.") from error
+        raise ReportRejected("size", gettext("Ảnh quá lớn.")) from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise ReportRejected("corrupt", "Ảnh bị hỏng, không đọc được.") from error
+        raise ReportRejected("corrupt", gettext("Ảnh bị hỏng, không đọc được.")) from error
     if picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
     buffer = io.BytesIO()

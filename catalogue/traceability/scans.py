@@ -43,9 +43,11 @@ def count_scan(lot_ids: Select, today: date, now: datetime) -> tuple[int, int] |
     lot_id = db.session.execute(upsert).scalar()
     if lot_id is None:
         return None
-    total = int(db.session.scalar(select(func.sum(table.c.scans)).where(table.c.lot_id == lot_id)))
     lots = Lot.__table__
-    quantity = db.session.scalar(select(lots.c.quantity).where(lots.c.id == lot_id))
+    quantity = select(lots.c.quantity).where(lots.c.id == lot_id).scalar_subquery()
+    total, quantity = db.session.execute(
+        select(func.sum(table.c.scans), quantity).where(table.c.lot_id == lot_id)
+    ).one()
     if looks_copied(total, quantity):
         db.session.execute(
             update(lots).where(lots.c.id == lot_id, lots.c.suspected_copy_at.is_(None)).values(suspected_copy_at=now)

@@ -16,6 +16,7 @@ from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place, ward_names
+from catalogue.products.certificates import gettext
 from catalogue.products.editing import editable_product, may_edit
 from catalogue.products.models import Product
 from catalogue.traceability.digital_link import LOT_NUMBER, MAX_LOT_LENGTH, new_code
@@ -110,31 +111,31 @@ def _checked(product: Product, values: dict, today: date, lot: Lot | None) -> di
     errors: dict[str, list[str]] = {}
     number = (values.get("lot_number") or "").strip()
     if not number:
-        errors["lot_number"] = ["Vui lòng nhập số lô."]
+        errors["lot_number"] = [gettext("Vui lòng nhập số lô.")]
     elif len(number) > MAX_LOT_LENGTH or not LOT_NUMBER.fullmatch(number):
-        errors["lot_number"] = [f"Số lô tối đa {MAX_LOT_LENGTH} ký tự: chữ, số và - . / _"]
+        errors["lot_number"] = [gettext("Số lô tối đa %(count)d ký tự: chữ, số và - . / _", count=MAX_LOT_LENGTH)]
     elif _lot_number_taken(product.id, number, lot):
-        errors["lot_number"] = ["Sản phẩm này đã có một lô với số này."]
+        errors["lot_number"] = [gettext("Sản phẩm này đã có một lô với số này.")]
     produced_on, expires_on = values.get("produced_on"), values.get("expires_on")
     if not isinstance(produced_on, date):
-        errors["produced_on"] = ["Vui lòng nhập ngày sản xuất."]
+        errors["produced_on"] = [gettext("Vui lòng nhập ngày sản xuất.")]
     elif produced_on > today:
-        errors["produced_on"] = ["Ngày sản xuất không được sau hôm nay."]
+        errors["produced_on"] = [gettext("Ngày sản xuất không được sau hôm nay.")]
     if not isinstance(expires_on, date):
-        errors["expires_on"] = ["Vui lòng nhập hạn sử dụng."]
+        errors["expires_on"] = [gettext("Vui lòng nhập hạn sử dụng.")]
     elif isinstance(produced_on, date) and expires_on < produced_on:
-        errors["expires_on"] = ["Hạn sử dụng không được trước ngày sản xuất."]
+        errors["expires_on"] = [gettext("Hạn sử dụng không được trước ngày sản xuất.")]
     quantity = values.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
-        errors["quantity"] = [f"Số lượng từ 1 đến {MAX_QUANTITY:,}.".replace(",", ".")]
+        errors["quantity"] = [gettext("Số lượng từ 1 đến 10.000.000.")]
     ward_code, ward_name = None, None
     try:
         place = resolve_place(PROVINCE, (values.get("origin_ward") or "").strip())
         ward_code, ward_name = place.ward_code, place.ward
     except InvalidInput:
-        errors["origin_ward"] = ["Chọn một phường, xã hoặc đặc khu của Quảng Ninh."]
+        errors["origin_ward"] = [gettext("Chọn một phường, xã hoặc đặc khu của Quảng Ninh.")]
     if errors:
-        raise InvalidInput("Lô sản xuất chưa hợp lệ: hãy sửa các ô được đánh dấu.", errors)
+        raise InvalidInput(gettext("Lô sản xuất chưa hợp lệ: hãy sửa các ô được đánh dấu."), errors)
     return {
         "lot_number": number,
         "produced_on": produced_on,
@@ -173,20 +174,6 @@ def lot_id_by_gtin(ean13: str, lot_number: str) -> Select:
     """The id of the lot a Digital Link names (a statement: the scan counter selects from it)."""
     return (
         select(Lot.id)
-        .join(Product, Lot.product_id == Product.id)
-        .where(Product.gtin == ean13, Lot.lot_number == lot_number)
-    )
-
-
-def lot_by_code(code: str) -> Lot | None:
-    """The lot a short stamp names, or None."""
-    return db.session.scalar(select(Lot).where(Lot.code == code))
-
-
-def lot_by_gtin(ean13: str, lot_number: str) -> Lot | None:
-    """The lot a Digital Link names (product by GTIN, then its lot number), or None."""
-    return db.session.scalar(
-        select(Lot)
         .join(Product, Lot.product_id == Product.id)
         .where(Product.gtin == ean13, Lot.lot_number == lot_number)
     )
