@@ -35,7 +35,11 @@ def test_a_producer_records_a_lot_then_prints_its_stamps(app, world):
 
     bad = client.post(
         f"/portal/products/{product_id}/lots/new",
-        data={**form, "expires_on": "2026-01-01", "csrf_token": csrf_token(client, f"/portal/products/{product_id}/lots/new")},
+        data={
+            **form,
+            "expires_on": "2026-01-01",
+            "csrf_token": csrf_token(client, f"/portal/products/{product_id}/lots/new"),
+        },
     )
     made = client.post(
         f"/portal/products/{product_id}/lots/new",

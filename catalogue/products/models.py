@@ -16,7 +16,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,7 +73,7 @@ class Product(Timestamped, db.Model):
         Index("ix_products_status_name_key", "status", "name_sort_key"),
         # Covers choosing a page of the default listing without reading the wide rows.
         Index("ix_products_listing", "status", "review_status", "current_certificate_id", "name_sort_key"),
-        UniqueConstraint("gtin", name="uq_products_gtin"),
+        Index("ix_products_gtin", "gtin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -107,7 +107,7 @@ def _product_url(product: Product) -> str | None:
 def _lot_answer(lot_id: Select):
     """The stamp's answer; a person's page view is counted first, before anything is read (see scans.count_scan)."""
     link_type = origin.normalised_link_type(request.args.get("linkType"))
-    counts = not _wants_linkset() and link_type != "gs1:pip"
+    counts = request.method == "GET" and not _wants_linkset() and link_type != "gs1:pip"  # HEAD is no scan
     today = clock.today()
     counted = scans.count_scan(lot_id, today, clock.now()) if counts else None
     lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id))))

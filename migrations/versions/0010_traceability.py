@@ -23,9 +23,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("gtin", sa.String(length=13), nullable=True))
-        batch_op.create_unique_constraint("uq_products_gtin", ["gtin"])
+    # A plain ADD COLUMN and a unique index: recreating `products` (a batch alter on SQLite) would drop the
+    # full-text triggers of 0001 (see 0008).
+    op.add_column("products", sa.Column("gtin", sa.String(length=13), nullable=True))
+    op.create_index("ix_products_gtin", "products", ["gtin"], unique=True)
 
     op.create_table(
         "lots",
@@ -86,6 +87,5 @@ def downgrade():
     with op.batch_alter_table("lots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lots_product_id"))
     op.drop_table("lots")
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_products_gtin", type_="unique")
-        batch_op.drop_column("gtin")
+    op.drop_index("ix_products_gtin", table_name="products")
+    op.drop_column("products", "gtin")  # SQLite 3.35+ drops a column in place, keeping the triggers
