@@ -394,3 +394,21 @@ def test_the_product_api_carries_the_gtin_and_refuses_a_bad_one(app, world):
     assert good.status_code == 200 and good.get_json()["gtin"] == "8935049500018"
     assert taken.status_code == 422
     assert db.session.get(Product, world["other_product"].id).gtin is None
+
+
+# --- The seed ------------------------------------------------------------------------------
+
+
+def test_the_seed_gives_every_product_a_lot_a_newcomer_can_follow(client):
+    from catalogue.traceability.seed import seed_code, seed_lots
+
+    products = db.session.scalar(select(func.count(Product.id)))
+    lots_by_product = db.session.execute(select(Lot.product_id, Lot.code, Product.sku).join(Product)).all()
+    follow = client.get("/products/mien-dong-binh-lieu/nguon-goc")
+    origin = client.get(follow.headers["Location"].removeprefix("http://shop.test"))
+
+    assert len(lots_by_product) == products and len({row.product_id for row in lots_by_product}) == products
+    assert all(row.code == seed_code(row.sku) for row in lots_by_product)  # the same codes on every machine
+    assert seed_lots({row.sku for row in lots_by_product}, TODAY) == 0  # a second seed adds nothing
+    assert follow.status_code == 302 and origin.status_code == 200
+    assert "Miến dong Bình Liêu" in origin.get_data(as_text=True)
