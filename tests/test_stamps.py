@@ -66,7 +66,7 @@ def lots(app):
     other = world["other_product"]
     other.gtin = "8935049500018"
     db.session.commit()
-    return short, a_lot(other, lot_number="L/26.11")
+    return short, a_lot(other, lot_number="L-26.11_A")
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
@@ -76,7 +76,7 @@ def test_every_label_of_a_sheet_decodes_to_the_lots_uri(lots, tmp_path, size):
 
     sheets = {lot.id: stamps.stamp_sheet_pdf(lot, BASE, size, count=layout.per_page + 1) for lot in (short, with_gtin)}
 
-    expected = {short.id: f"{BASE}/t/{short.code}", with_gtin.id: f"{BASE}/01/08935049500018/10/L%2F26.11"}
+    expected = {short.id: f"{BASE}/t/{short.code}", with_gtin.id: f"{BASE}/01/08935049500018/10/L-26.11_A"}
     for lot_id, pdf in sheets.items():
         reader = PdfReader(io.BytesIO(pdf))
         assert len(reader.pages) == 2  # one full page, and the extra label on a second

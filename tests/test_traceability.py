@@ -89,6 +89,7 @@ BAD_LOTS = [
     ({"lot_number": "L" * 21}, "lot_number"),
     ({"lot_number": "lô 1"}, "lot_number"),
     ({"lot_number": "<script>"}, "lot_number"),
+    ({"lot_number": "L/1"}, "lot_number"),  # a / would need percent-encoding in the stamp's URI
     ({"expires_on": date(2026, 10, 1)}, "expires_on"),
     ({"produced_on": date(2026, 12, 1), "expires_on": date(2027, 12, 1)}, "produced_on"),
     ({"quantity": 0}, "quantity"),

@@ -20,8 +20,9 @@ VIETNAM_PREFIX = "893"
 # GS1 AI 10 (batch/lot): at most 20 characters of the GS1 AI encodable character set 82.
 MAX_LOT_LENGTH = 20
 _CHARSET_82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
-# What a producer may type as a lot number: letters, digits and - . / _ (a subset of set 82 that prints plainly).
-LOT_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-./_]{0,19}$")
+# What a producer may type as a lot number: letters, digits and - . _ — a subset of set 82 that prints plainly and is
+# unreserved in URIs, so our own stamps never need percent-encoding (a proxy or WSGI server may decode a %2F).
+LOT_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-._]{0,19}$")
 # Short codes: Crockford's base 32 (no I, L, O, U: nothing to misread on a label).
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8

@@ -113,7 +113,7 @@ def _checked(product: Product, values: dict, today: date, lot: Lot | None) -> di
     if not number:
         errors["lot_number"] = [gettext("Vui lòng nhập số lô.")]
     elif len(number) > MAX_LOT_LENGTH or not LOT_NUMBER.fullmatch(number):
-        errors["lot_number"] = [gettext("Số lô tối đa %(count)d ký tự: chữ, số và - . / _", count=MAX_LOT_LENGTH)]
+        errors["lot_number"] = [gettext("Số lô tối đa %(count)d ký tự: chữ, số và - . _", count=MAX_LOT_LENGTH)]
     elif _lot_number_taken(product.id, number, lot):
         errors["lot_number"] = [gettext("Sản phẩm này đã có một lô với số này.")]
     produced_on, expires_on = values.get("produced_on"), values.get("expires_on")
