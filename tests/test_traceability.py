@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -413,3 +413,22 @@ def test_the_seed_gives_every_product_a_lot_a_newcomer_can_follow(client):
     assert seed_lots({row.sku for row in lots_by_product}, TODAY) == 0  # a second seed adds nothing
     assert follow.status_code == 302 and origin.status_code == 200
     assert "Miến dong Bình Liêu" in origin.get_data(as_text=True)
+
+
+def test_where_to_buy_links_only_listings_we_can_link(app, world):
+    from catalogue.sync.services import record_listing
+    from catalogue.traceability.origin import live_marketplaces
+
+    product_id = world["product"].id
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    record_listing(product_id, "lazada", {"external_id": "2345", "status": "live"}, now)
+    record_listing(product_id, "shopee", {"external_id": "678", "status": "live"}, now)
+
+    with_shop = [(link.name, link.url) for link in live_marketplaces(product_id, "99")]
+    without_shop = [(link.name, link.url) for link in live_marketplaces(product_id)]
+
+    assert with_shop == [
+        ("Lazada", "https://www.lazada.vn/products/i2345.html"),
+        ("Shopee", "https://shopee.vn/product/99/678"),
+    ]
+    assert without_shop == [("Lazada", "https://www.lazada.vn/products/i2345.html")]

@@ -9,6 +9,8 @@ never a 500. Only the origin page counts a scan; it is never cached (its count c
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -119,7 +121,9 @@ def _lot_answer(lot_id: Select):
         return _linkset(origin.linkset(anchor, anchor, product_url, lot.product.name))
     if link_type == "gs1:pip" and product_url:
         return redirect(product_url, code=307)
-    facts = origin.origin_facts(lot, today)
+    facts = origin.origin_facts(
+        lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
+    )
     facts.scans = counted[1] if counted else scans.total_scans(lot.id)
     facts.suspected_copy = lot.suspected_copy_at is not None
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))

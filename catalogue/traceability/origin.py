@@ -48,7 +48,7 @@ class OriginFacts:
     suspected_copy: bool = False
 
 
-def origin_facts(lot: Lot, today: date) -> OriginFacts:
+def origin_facts(lot: Lot, today: date, shopee_shop_id: str | None = None) -> OriginFacts:
     """The lot's page facts on `today` (scans are added by whoever counted this one)."""
     product = lot.product
     approved = product.review_status == "approved"
@@ -61,29 +61,32 @@ def origin_facts(lot: Lot, today: date) -> OriginFacts:
         lot_expired=lot.expires_on < today,
         on_sale=is_listable(product, today),
         reports=list(lot.reports),
-        marketplaces=live_marketplaces(product.id) if is_listable(product, today) else [],
+        marketplaces=live_marketplaces(product.id, shopee_shop_id) if is_listable(product, today) else [],
     )
 
 
-def live_marketplaces(product_id: int) -> list[BuyLink]:
-    """The marketplaces where the product's listing is live, with a link to it."""
+def live_marketplaces(product_id: int, shopee_shop_id: str | None = None) -> list[BuyLink]:
+    """The marketplaces where the product's listing is live, with a link to it (never a link we cannot build)."""
     rows = db.session.execute(
         select(MarketplaceListing.marketplace, MarketplaceListing.external_id).where(
             MarketplaceListing.product_id == product_id, MarketplaceListing.status == "live"
         )
     ).all()
-    return [
-        BuyLink(MARKETPLACE_NAMES.get(name, name), marketplace_url(name, external_id), ours=False)
-        for name, external_id in sorted(rows)
-        if external_id
-    ]
+    links = []
+    for name, external_id in sorted(rows):
+        url = marketplace_url(name, external_id, shopee_shop_id) if external_id else None
+        if url:
+            links.append(BuyLink(MARKETPLACE_NAMES.get(name, name), url, ours=False))
+    return links
 
 
-def marketplace_url(marketplace: str, external_id: str) -> str:
-    """A listing's public page (Lazada's by item id; Shopee's product link redirects by item id too)."""
+def marketplace_url(marketplace: str, external_id: str, shopee_shop_id: str | None = None) -> str | None:
+    """A listing's public page: Lazada's by item id, Shopee's by shop and item id (None without the shop's id)."""
     if marketplace == "lazada":
         return f"https://www.lazada.vn/products/i{external_id}.html"
-    return f"https://shopee.vn/product/0/{external_id}"
+    if marketplace == "shopee" and shopee_shop_id:
+        return f"https://shopee.vn/product/{shopee_shop_id}/{external_id}"
+    return None
 
 
 def normalised_link_type(raw: str | None) -> str | None:
