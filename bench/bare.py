@@ -2,7 +2,7 @@
 
 `GET /bare/<name>` answers the body recorded from the real app in
 bench/results/<name>.body, as application/json (text/html for the product page,
-page-*). Every body is read once, when
+page-* and the origin page, origin-*). Every body is read once, when
 the module is imported, so a request costs only Flask routing and the socket:
 whatever the catalogue app spends beyond that is its own work.
 
@@ -28,5 +28,5 @@ def bare(name: str) -> Response:
     if body is None:
         abort(404)
     # Storefront pages (page-*) are HTML, the API's answers JSON, as the real app sends them.
-    content_type = "text/html; charset=utf-8" if name.startswith("page-") else "application/json"
+    content_type = "text/html; charset=utf-8" if name.startswith(("page-", "origin-")) else "application/json"
     return Response(body, content_type=content_type)

@@ -27,6 +27,7 @@ SCENARIOS = {
     "search": "/api/v1/products?q=mien+dong+binh+lieu",
     "detail": "/api/v1/products/{product_id}",
     "page": "/products/mien-dong-binh-lieu",
+    "origin": "/t/{lot_code}",  # never cached: every view counts a scan
 }
 
 
@@ -39,9 +40,10 @@ def measure(database: Path, requests: int, cache_size: int) -> dict[str, tuple[f
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database.resolve()}", "RESPONSE_CACHE_SIZE": cache_size})
     client = app.test_client()
     first_id = client.get(SCENARIOS["list"]).get_json()["items"][0]["id"]
+    lot_code = client.get(f"/api/v1/products/{first_id}/lots").get_json()["items"][0]["code"]
     results = {}
     for name, path in SCENARIOS.items():
-        url = path.format(product_id=first_id)
+        url = path.format(product_id=first_id, lot_code=lot_code)
         timings = []
         for _ in range(requests + 1):
             started = time.perf_counter()

@@ -62,6 +62,9 @@ SCENARIOS = {
     "search": "/api/v1/products?q=mien+dong+binh+lieu",
     "detail": "/api/v1/products/{product_id}",
     "page": "/products/mien-dong-binh-lieu",
+    # The origin page of the first listed product's seeded lot (its short stamp /t/{code}), as a phone that has
+    # just scanned it sees it: a first visit, no cookie. Never cached: each view counts a scan (one upsert).
+    "origin": "/t/{lot_code}",
 }
 TARGETS = {"list": 0.5, "search": 0.4, "page": 0.4}  # minimum req/s ratio app/bare
 MODES = ("cached", "cold")  # the app as configured by default, and with RESPONSE_CACHE_SIZE=0
@@ -353,25 +356,34 @@ def run_wrk(url: str, duration: int, connections: int, cookie: str | None = None
 # --- one catalogue size ----------------------------------------------------------------------------------------
 
 
-def record_bodies(app: Server, size: int) -> dict[str, str]:
+def record_bodies(app: Server, size: int, selected: tuple[str, ...] = tuple(SCENARIOS)) -> dict[str, str]:
     """Fetch each scenario once and save its body for the bare app; returns scenario → app path."""
     listing = fetch(app.url(SCENARIOS["list"]))
     items = json.loads(listing)["items"]
     if not items:
         raise BenchError("The product list is empty: nothing to show in detail.")
-    paths = {name: path.format(product_id=items[0]["id"]) for name, path in SCENARIOS.items()}
+    lots = json.loads(fetch(app.url(f"/api/v1/products/{items[0]['id']}/lots")))["items"]
+    if not lots:
+        raise BenchError("The first product has no lot: seed the database again (every seeded product gets one).")
+    paths = {
+        name: path.format(product_id=items[0]["id"], lot_code=lots[0]["code"])
+        for name, path in SCENARIOS.items()
+        if name in selected
+    }
     for name, path in paths.items():
         (RESULTS / f"{name}-{size}.body").write_bytes(fetch(app.url(path)))
     return paths
 
 
-def bench_size(database: Path, size: int, duration: int, connections: int) -> list[Row]:
+def bench_size(
+    database: Path, size: int, duration: int, connections: int, selected: tuple[str, ...] = tuple(SCENARIOS)
+) -> list[Row]:
     """Measure every scenario at one catalogue size: bare, cached app and cold app in turn."""
     rows = []
     with catalogue_server(database, size, "cached") as cached, catalogue_server(database, size, "cold") as cold:
         apps = {"cached": cached, "cold": cold}
-        paths = record_bodies(cached, size)
-        with bare_server(size, f"list-{size}") as bare:
+        paths = record_bodies(cached, size, selected)
+        with bare_server(size, f"{next(iter(paths))}-{size}") as bare:
             for name, path in paths.items():
                 label = f"{name}-{size}"
                 if fetch(bare.url(f"/bare/{label}")) != (RESULTS / f"{label}.body").read_bytes():
@@ -498,6 +510,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk run (default 10)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--skip-scale", action="store_true", help=f"skip the {thousands(SCALE_TARGET)}-product run")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated scenarios to run (default all); a subset prints its rows and leaves README alone",
+    )
     return parser.parse_args(argv)
 
 
@@ -509,6 +526,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         check_prerequisites()
+        selected = tuple(name for name in args.scenarios.split(",") if name)
+        unknown = sorted(set(selected) - set(SCENARIOS))
+        if unknown:
+            raise BenchError(f"Unknown scenarios: {', '.join(unknown)} (known: {', '.join(SCENARIOS)}).")
         RESULTS.mkdir(parents=True, exist_ok=True)
         sizes: list[int | None] = [None] if args.skip_scale else [None, SCALE_TARGET]
         rows: list[Row] = []
@@ -516,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             database = RESULTS / f"catalogue-{scale or 'seed'}.db"
             size = ensure_database(database, scale)
             print(f"Loading the {thousands(size)}-product catalogue…", flush=True)
-            rows += bench_size(database, size, args.duration, args.connections)
+            rows += bench_size(database, size, args.duration, args.connections, selected)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -524,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: interrupted; servers stopped.", file=sys.stderr)
         return 130
     print("\n" + "\n".join([*table(rows), "", *verdicts(rows)]))
+    if set(selected) != set(SCENARIOS):
+        return 0  # a subset never replaces the full table
     update_readme(rows, args.duration, args.connections)
     print(f"\nResults written to {README.relative_to(REPO)}.")
     return 0

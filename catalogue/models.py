@@ -17,6 +17,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
+from catalogue.traceability.models import Lot, LotReport, LotScanDay
 
 __all__ = [
     "ApiToken",
@@ -37,6 +38,9 @@ __all__ = [
     "InvoiceRequest",
     "InvoiceSettings",
     "Locality",
+    "Lot",
+    "LotReport",
+    "LotScanDay",
     "OcopGroup",
     "Order",
     "OrderEvent",

@@ -80,6 +80,14 @@ class SeedReport:
     products_kept: int = 0
     scaled_created: int = 0
     renditions_drawn: int = 0
+    lots_created: int = 0
+
+
+def _seed_lots(skus: set[str]) -> int:
+    from catalogue import clock
+    from catalogue.traceability.seed import seed_lots
+
+    return seed_lots(skus, clock.today())
 
 
 def read_csv(name: str, seed_dir: Path = SEED_DIR) -> list[dict[str, str]]:
@@ -114,6 +122,7 @@ def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, pr
         spec["image_path"] = write_placeholder(media_root, spec)
     report.products_created = insert_products(specs, progress)
     seed_invoicing(clock.today())
+    report.lots_created = _seed_lots({row["sku"] for row in product_rows})
     db.session.commit()
     report.renditions_drawn = ensure_placeholder_renditions(media_root)
     return report

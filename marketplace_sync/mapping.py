@@ -52,10 +52,13 @@ class Listing:
     category_id: int
     image_urls: tuple[str, ...]
     extras: tuple[tuple[str, object], ...] = ()  # marketplace-specific: logistics (Shopee), brand (Lazada)
+    gtin: str | None = None  # the product's EAN-13, for marketplaces that take one
 
     def content_key(self) -> str:
         """A fingerprint of everything but price and stock: when it changes, the listing needs an update."""
         content = [self.name, self.description, self.weight_kg, self.category_id, list(self.image_urls)]
+        if self.gtin:  # only then: listings of products without a GTIN keep their fingerprints
+            content.append(self.gtin)
         return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def extra(self, key: str):
@@ -105,4 +108,5 @@ def to_listing(product: dict, marketplace: str) -> Listing:
         category_id=int(category_id),
         image_urls=images[:9],
         extras=extras,
+        gtin=product.get("gtin") or None,
     )

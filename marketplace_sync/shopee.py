@@ -110,7 +110,7 @@ class ShopeeAdapter(Adapter):
         return ids
 
     def _item_body(self, listing: Listing, image_ids: list[str]) -> dict:
-        return {
+        body = {
             "item_name": listing.name,
             "description": listing.description,
             "weight": listing.weight_kg,
@@ -120,6 +120,9 @@ class ShopeeAdapter(Adapter):
             "item_sku": listing.sku,
             "condition": "NEW",
         }
+        if listing.gtin:  # Shopee's add_item/update_item take the item's GTIN as gtin_code
+            body["gtin_code"] = listing.gtin
+        return body
 
     def _create(self, listing: Listing) -> str:
         body = {

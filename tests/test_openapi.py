@@ -106,6 +106,9 @@ def test_openapi_document_covers_every_contract_route(client):
         ("/api/v1/products/{product_id}/listings/{marketplace}", "put"),
         ("/api/v1/products/{product_id}/listings", "get"),
         ("/api/v1/marketplaces/{marketplace}/orders", "post"),
+        ("/api/v1/products/{product_id}/lots", "get"),
+        ("/api/v1/products/{product_id}/lots", "post"),
+        ("/api/v1/products/{product_id}/lots/{lot_id}", "patch"),
     }
     assert {(path, method) for path, methods in paths.items() for method in methods} >= expected
 
@@ -129,11 +132,20 @@ PROTECTED = {
     ("/api/v1/marketplaces/{marketplace}/orders/{external_order_id}/cancel", "post"),
     ("/api/v1/orders/{code}/invoices", "get"),
     ("/api/v1/invoices/{invoice_id}.xml", "get"),
+    ("/api/v1/products/{product_id}/lots", "post"),
+    ("/api/v1/products/{product_id}/lots/{lot_id}", "patch"),
 }
-OPTIONAL_TOKEN = {("/api/v1/products", "get"), ("/api/v1/products/{product_id}", "get")}
+OPTIONAL_TOKEN = {
+    ("/api/v1/products", "get"),
+    ("/api/v1/products/{product_id}", "get"),
+    ("/api/v1/products/{product_id}/lots", "get"),
+}
 
 ANSWERS = {
     ("/api/v1/reports/sales", "get"): {401, 403, 404, 422},
+    ("/api/v1/products/{product_id}/lots", "get"): {404, 422},
+    ("/api/v1/products/{product_id}/lots", "post"): {401, 403, 404, 415, 422},
+    ("/api/v1/products/{product_id}/lots/{lot_id}", "patch"): {401, 403, 404, 415, 422},
     ("/api/v1/products", "get"): {401, 403, 422},
     ("/api/v1/products", "post"): {401, 403, 415, 422},
     ("/api/v1/products/{product_id}", "get"): {304, 404, 422},

@@ -4,6 +4,7 @@ import pytest
 
 PRODUCT_KEYS = {
     "id",
+    "gtin",
     "sku",
     "slug",
     "name",

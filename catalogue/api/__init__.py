@@ -13,6 +13,7 @@ def register_api(app: Flask) -> None:
     """Attach flask-smorest and every resource blueprint under /api/v1."""
     from catalogue.api import catalogue as catalogue_routes
     from catalogue.api import invoices as invoice_routes
+    from catalogue.api import lots as lot_routes
     from catalogue.api import orders as order_routes
     from catalogue.api import product_writes
     from catalogue.api import reports as report_routes
@@ -28,6 +29,7 @@ def register_api(app: Flask) -> None:
         *invoice_routes.blueprints,
         *sync_routes.blueprints,
         *report_routes.blueprints,
+        *lot_routes.blueprints,
     ):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.

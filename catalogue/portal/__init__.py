@@ -8,6 +8,7 @@ from flask import Flask, g
 def init_portal(app: Flask) -> None:
     """Flask-Login, the login rate limiter and the portal blueprints."""
     from catalogue.portal import (
+        lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )

@@ -83,6 +83,7 @@ class ProductCreateForm(ProductForm):
 
 
 class ProductEditForm(ProductForm):
+    gtin = StringField(_l("Mã GTIN (EAN-13)"), validators=[Optional(), length(max=13)])
     version = HiddenField()
     submit = SubmitField(_l("Lưu thay đổi"))
 

@@ -36,9 +36,11 @@ from catalogue.producers.models import Producer
 from catalogue.products import editing, images
 from catalogue.products.dashboard import category_choices, product_states, state_of, valid_certificates
 from catalogue.sync.services import listings_by_product
+from catalogue.traceability.services import public_lots
 
 portal = Blueprint("portal", __name__, url_prefix="/portal")
 PRODUCT_FIELDS = ("name", "category", "unit", "net_weight_g", "price_vnd", "description", "status")
+EDIT_FIELDS = (*PRODUCT_FIELDS, "gtin")
 
 
 @portal.before_request
@@ -115,8 +117,9 @@ def product(product_id: int):
     found = editing.editable_product(principal, product_id)
     form = _edit_form(found)
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in PRODUCT_FIELDS}
+        values = {name: getattr(form, name).data for name in EDIT_FIELDS}
         values["description"] = values["description"] or ""
+        values["gtin"] = (values["gtin"] or "").strip() or None
         try:
             editing.update_product(principal, product_id, values, _version(form.version.data), clock.today())
         except InvalidInput as error:
@@ -136,7 +139,7 @@ def _edit_form(found, from_request: bool = True) -> ProductEditForm:
     Built from plain values, not `obj=`: WTForms prefers `obj.category` (a Category) to any
     keyword, no option of the select then matches, and the browser submits the first one.
     """
-    current = {name: getattr(found, name) for name in PRODUCT_FIELDS if name != "category"}
+    current = {name: getattr(found, name) for name in EDIT_FIELDS if name != "category"}
     current["category"] = found.category.code
     options = {} if from_request else {"formdata": None}
     form = ProductEditForm(**options, data={**current, "version": found.version})
@@ -208,6 +211,7 @@ def _product_page(found, edit_form=None, stock_form=None, image_form=None):
         stock_form=stock_form,
         image_form=image_form,
         button=ButtonForm(formdata=None),
+        lots=public_lots(found.id),
     ), 422 if failed else 200
 
 

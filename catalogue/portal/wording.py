@@ -21,6 +21,7 @@ def _field_messages() -> dict[str, str]:
         "stars": gettext("Chỉ 3, 4 hoặc 5 sao."),
         "issuing_level": gettext("Cấp công nhận không hợp lệ."),
         "name": gettext("Tên cần từ 3 đến 200 ký tự."),
+        "gtin": gettext("Mã GTIN là 13 chữ số bắt đầu bằng 893, đúng số kiểm tra, chưa thuộc sản phẩm khác."),
     }
 
 

@@ -29,7 +29,9 @@ from catalogue.seeding import unique_slug
 from catalogue.text import nfc, slugify
 from catalogue.transactions import use_case
 
-PRODUCER_FIELDS = frozenset({"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category"})
+PRODUCER_FIELDS = frozenset(
+    {"name", "description", "unit", "net_weight_g", "price_vnd", "stock", "status", "category", "gtin"}
+)
 ADMIN_FIELDS = PRODUCER_FIELDS | {"locality", "producer"}
 # What a certificate rated: a producer changing these on a rated listing makes it another product, for the office to
 # review (a renamed product must not keep stars it was never given).
@@ -199,6 +201,9 @@ def _apply(product: Product, values: dict) -> dict:
             product.locality = locality
         elif name == "producer":
             continue  # chosen at creation only
+        elif name == "gtin":
+            before, after = product.gtin, checked_gtin(product, value)
+            product.gtin = after
         else:
             value = _clean(name, value)
             before, after = getattr(product, name), value
@@ -206,6 +211,28 @@ def _apply(product: Product, values: dict) -> dict:
         if before != after:
             changes[name] = [before, after]
     return changes
+
+
+def checked_gtin(product: Product, value: str | None) -> str | None:
+    """A GTIN the product may carry (EAN-13, 893, right check digit, no other product's); None clears it."""
+    from catalogue.traceability.digital_link import gtin_problem
+
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    problem = gtin_problem(value)
+    messages = {
+        "length": "A GTIN here is the 13 digits of an EAN-13.",
+        "prefix": "A Vietnamese product's GTIN starts with 893.",
+        "check_digit": "The GTIN's check digit (its last) is wrong.",
+    }
+    if problem:
+        raise InvalidInput(messages[problem], {"gtin": [messages[problem]]})
+    holder = db.session.scalar(select(Product.id).where(Product.gtin == value, Product.id != product.id))
+    if holder is not None:
+        message = "Another product already carries this GTIN."
+        raise InvalidInput(message, {"gtin": [message]})
+    return value
 
 
 def _clean(name: str, value):

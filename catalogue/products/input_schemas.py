@@ -24,6 +24,11 @@ class ProductInputSchema(Schema):
     category = fields.String(validate=validate.Length(min=1, max=60))
     locality = fields.String(validate=validate.Length(min=1, max=40))
     producer = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Admins only."})
+    gtin = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=13),
+        metadata={"description": "EAN-13 under Vietnam's prefix 893 (check digit verified); null removes it."},
+    )
     certificate_no = fields.String(
         validate=validate.Length(min=1, max=80),
         metadata={"description": "One of the producer's valid OCOP certificates that covers this listing."},

@@ -73,6 +73,7 @@ class Product(Timestamped, db.Model):
         Index("ix_products_status_name_key", "status", "name_sort_key"),
         # Covers choosing a page of the default listing without reading the wide rows.
         Index("ix_products_listing", "status", "review_status", "current_certificate_id", "name_sort_key"),
+        Index("ix_products_gtin", "gtin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +83,8 @@ class Product(Timestamped, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str] = mapped_column(String(60))
     net_weight_g: Mapped[int | None] = mapped_column(Integer)
+    # An EAN-13 under Vietnam's GS1 prefix 893, check digit verified (catalogue.traceability.digital_link).
+    gtin: Mapped[str | None] = mapped_column(String(13))
     price_vnd: Mapped[int] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="draft")

@@ -191,6 +191,7 @@ class ProductSchema(Schema):
     price_vnd = fields.Integer()
     unit = fields.String()
     net_weight_g = fields.Integer(allow_none=True)
+    gtin = fields.String(allow_none=True, metadata={"description": "EAN-13 (GS1 prefix 893), or null."})
     stock = fields.Integer()
     status = fields.String()
     images = fields.List(fields.Nested(ImageSchema))

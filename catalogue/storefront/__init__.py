@@ -78,6 +78,7 @@ def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
     from catalogue.storefront.checkout import checkout
     from catalogue.storefront.pages import operator_facts  # also adds the policy and look-up pages
+    from catalogue.storefront.resolver import resolver
     from catalogue.storefront.seo import seo
     from catalogue.storefront.views import storefront
 
@@ -98,6 +99,7 @@ def init_storefront(app: Flask) -> None:
 
     app.register_blueprint(invoice_pages)
     app.register_blueprint(seo)
+    app.register_blueprint(resolver)
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["rich_text"] = rich_text
     register_filters(app)
@@ -138,6 +140,9 @@ def _adjust_csp(response):
 
     Every other page keeps the strict policy (the API docs too: their assets are our own).
     """
+    if request.endpoint == "resolver.report":  # an uploaded file: nothing in it may run
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
     if request.endpoint == "checkout.order" and "Content-Security-Policy" in response.headers:
         js = _origin(current_app.config["STRIPE_JS_URL"])
         api = _origin(current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com")

@@ -7,7 +7,8 @@ from markupsafe import Markup, escape
 
 from catalogue.products.models import Product
 from catalogue.products.renditions import raster_path
-from catalogue.urls import media_url, raster_image_url
+from catalogue.traceability.digital_link import digital_link
+from catalogue.urls import absolute_url, media_url, raster_image_url
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li"}
 
@@ -40,6 +41,15 @@ def product_json_ld(product: Product, page_url: str) -> dict:
             "url": page_url,
         },
     }
+    # Its GS1 Digital Link (products with a GTIN) and the stable link to its lots' origin page.
+    data["subjectOf"] = {
+        "@type": "WebPage",
+        "name": "Truy xuất nguồn gốc",
+        "url": absolute_url(f"/products/{product.slug}/nguon-goc"),
+    }
+    if product.gtin:
+        data["gtin13"] = product.gtin
+        data["sameAs"] = digital_link(absolute_url("/"), product.gtin)
     if rating:
         data["award"] = f"OCOP {rating.stars}★ ({rating.certificate_no})"
     return data

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0011_einvoices"
-down_revision = "0009_payments"
+down_revision = "0010_traceability"
 branch_labels = None
 depends_on = None
 

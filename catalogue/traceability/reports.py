@@ -1,0 +1,129 @@
+"""Test and inspection reports of a lot: a PDF or an image, checked before it is kept.
+
+A file must be what its name claims: a `.pdf` must start as a PDF and parse (pypdf) with
+at least one page; a `.jpg`/`.jpeg`/`.png` must open as that image (Pillow) and is
+re-encoded, leaving its metadata behind. Anything else, too big, or damaged is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import record
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.extensions import db
+from catalogue.products.certificates import gettext
+from catalogue.traceability.models import LotReport
+from catalogue.traceability.services import editable_lot
+from catalogue.transactions import use_case
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_TITLE = 200
+IMAGE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+MEDIA_TYPES = {"pdf": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+class ReportRejected(InvalidInput):
+    """An upload that is not kept; `reason` is one of empty, size, type, corrupt, title."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, {"report": [message]})
+        self.reason = reason
+
+
+@use_case
+def add_report(principal: Principal, lot_id: int, title: str, data: bytes, filename: str, media_root: str) -> LotReport:
+    """Check a report file against what its name claims and attach it to the lot."""
+    lot = editable_lot(principal, lot_id)
+    title = (title or "").strip()
+    if not title or len(title) > MAX_TITLE:
+        raise ReportRejected(
+            "title", gettext("Vui lòng đặt tên cho phiếu kết quả (tối đa %(count)d ký tự).", count=MAX_TITLE)
+        )
+    suffix = Path(filename or "").suffix.lower()
+    kind, media_type, stored = _checked(data, suffix)
+    relative = Path("reports") / f"{uuid.uuid4().hex}{'.pdf' if kind == 'pdf' else suffix.replace('jpeg', 'jpg')}"
+    target = Path(media_root) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(stored)
+    report = LotReport(
+        lot=lot, title=title, kind=kind, media_type=media_type, path=relative.as_posix(), size_bytes=len(stored)
+    )
+    db.session.add(report)
+    db.session.flush()
+    record(
+        principal, "lot.report.add", "product", lot.product_id, {"report": [None, title], "lot": [None, lot.lot_number]}
+    )
+    return report
+
+
+def _checked(data: bytes, suffix: str) -> tuple[str, str, bytes]:
+    """(kind, media type, bytes to keep), or ReportRejected saying why not."""
+    if not data:
+        raise ReportRejected("empty", gettext("Tệp trống."))
+    if len(data) > MAX_BYTES:
+        raise ReportRejected("size", gettext("Tệp lớn hơn %(size)d MB.", size=MAX_BYTES // (1024 * 1024)))
+    if suffix == ".pdf":
+        return "pdf", MEDIA_TYPES["pdf"], _checked_pdf(data)
+    if suffix in IMAGE_FORMATS:
+        return "image", MEDIA_TYPES[IMAGE_FORMATS[suffix]], _checked_image(data, IMAGE_FORMATS[suffix])
+    raise ReportRejected("type", gettext("Chỉ nhận tệp PDF, JPEG hoặc PNG."))
+
+
+def _checked_pdf(data: bytes) -> bytes:
+    if not data.startswith(b"%PDF-"):
+        raise ReportRejected("type", gettext("Tệp này không phải là PDF."))
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if len(reader.pages) < 1:
+            raise ReportRejected("corrupt", gettext("Tệp PDF không có trang nào."))
+        reader.pages[0].mediabox  # noqa: B018 - reading the first page proves it parses
+    except ReportRejected:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise ReportRejected("corrupt", gettext("Tệp PDF bị hỏng, không đọc được.")) from error
+    return data
+
+
+def _checked_image(data: bytes, expected: str) -> bytes:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format != expected:
+                    raise ReportRejected("type", gettext("Nội dung tệp không đúng với đuôi tên tệp."))
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise ReportRejected("size", gettext("Ảnh quá lớn."))
+                probe.verify()
+            picture = Image.open(io.BytesIO(data))
+            picture.load()
+    except ReportRejected:
+        raise
+    except UnidentifiedImageError as error:
+        raise ReportRejected("type", gettext("Tệp này không phải là ảnh JPEG hoặc PNG.")) from error
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ReportRejected("size", gettext("Ảnh quá lớn.")) from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ReportRejected("corrupt", gettext("Ảnh bị hỏng, không đọc được.")) from error
+    if picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, expected)  # a fresh file: no EXIF, no trailing bytes
+    return buffer.getvalue()
+
+
+def report_for_download(report_id: int) -> LotReport:
+    """A report as anyone may read it (reports are printed on the origin page)."""
+    report = db.session.get(LotReport, report_id)
+    if report is None:
+        raise NotFound(f"No report {report_id}.")
+    return report

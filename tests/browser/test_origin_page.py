@@ -1,0 +1,37 @@
+"""The origin page a shopper reaches by scanning a stamp, in Chromium on a phone: one load, every check."""
+
+import pytest
+from sqlalchemy import select
+
+from catalogue.extensions import db
+from catalogue.products.models import Product
+from catalogue.traceability.models import Lot
+from tests.browser.conftest import axe_violations
+
+
+@pytest.fixture
+def seeded_stamp(seeded_apps) -> str:
+    """The path of the seeded lot's stamp of Bình Liêu dong vermicelli."""
+    with seeded_apps("sqlite").app_context():
+        code = db.session.scalar(
+            select(Lot.code).join(Product, Lot.product_id == Product.id).where(Product.slug == "mien-dong-binh-lieu")
+        )
+        db.session.remove()
+    return f"/t/{code}"
+
+
+@pytest.mark.parametrize("viewport_name", ["phone"])
+def test_the_origin_page_on_a_phone(axe_page, seeded_stamp, screenshot):
+    axe_page.goto(seeded_stamp)
+
+    assert axe_page.get_by_role("heading", level=1).inner_text() == "Miến dong Bình Liêu"
+    facts = axe_page.get_by_test_id("lot-facts").inner_text()
+    assert "Xã Bình Liêu, Quảng Ninh" in facts and "Số lô" in facts
+    assert int(axe_page.get_by_test_id("scan-count").inner_text()) >= 1
+    assert axe_page.get_by_role("link", name="Mua tại cửa hàng OCOP Quảng Ninh").is_visible()
+    assert "OCOP 4 sao" in axe_page.locator(".rating").inner_text()
+    # Phone-first: nothing wider than the screen, the photo within it.
+    assert axe_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_page.evaluate("document.querySelector('.origin-photo img').getBoundingClientRect().width <= 390")
+    assert axe_violations(axe_page) == []
+    screenshot(axe_page, "origin")

@@ -1,0 +1,79 @@
+"""The portal's lot pages: recording a lot, its page with stamps and scans, and the office's copied-stamp list."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from catalogue.extensions import db
+from catalogue.traceability.models import Lot
+from tests.access_helpers import cast, portal_client
+from tests.storefront_helpers import csrf_token
+from tests.traceability_helpers import a_lot
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+@pytest.fixture
+def world(app):
+    return cast()
+
+
+def test_a_producer_records_a_lot_then_prints_its_stamps(app, world):
+    client = portal_client(app, world, "owner")
+    product_id = world["product"].id
+    form = {
+        "lot_number": "L2611-05",
+        "produced_on": "2026-11-05",
+        "expires_on": "2027-05-05",
+        "quantity": "200",
+        "origin_ward": "Xã Bình Liêu",
+    }
+
+    bad = client.post(
+        f"/portal/products/{product_id}/lots/new",
+        data={
+            **form,
+            "expires_on": "2026-01-01",
+            "csrf_token": csrf_token(client, f"/portal/products/{product_id}/lots/new"),
+        },
+    )
+    made = client.post(
+        f"/portal/products/{product_id}/lots/new",
+        data={**form, "csrf_token": csrf_token(client, f"/portal/products/{product_id}/lots/new")},
+    )
+    lot = db.session.scalar(select(Lot).where(Lot.lot_number == "L2611-05"))
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    sheet = client.get(f"/portal/products/{product_id}/lots/{lot.id}/stamps.pdf?size=large&count=3")
+    svg = client.get(f"/portal/products/{product_id}/lots/{lot.id}/stamps.svg")
+    odd = client.get(f"/portal/products/{product_id}/lots/{lot.id}/stamps.pdf?size=huge")
+    product_page = client.get(f"/portal/products/{product_id}").get_data(as_text=True)
+
+    assert bad.status_code == 422 and "Hạn sử dụng không được trước ngày sản xuất." in bad.get_data(as_text=True)
+    assert made.status_code == 303
+    assert f"http://shop.test/t/{lot.code}" in page and "Đã được quét 0 lần." in page
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf" and sheet.data.startswith(b"%PDF-")
+    assert sheet.headers["Content-Disposition"] == f'attachment; filename="tem-{world["product"].sku}-L2611-05.pdf"'
+    assert len(PdfReader(io.BytesIO(sheet.data)).pages) == 1
+    assert svg.mimetype == "image/svg+xml" and b"L2611-05" in svg.data
+    assert odd.status_code == 404
+    assert "Lô L2611-05" in product_page
+
+
+def test_the_office_sees_copied_stamps_and_the_producer_is_warned(app, world):
+    lot = a_lot(world["product"], quantity=1)
+    scanner = app.test_client()
+    for _ in range(4):
+        scanner.get(f"/t/{lot.code}")
+
+    office = portal_client(app, world, "admin").get("/portal/admin/lots/suspected").get_data(as_text=True)
+    owner = portal_client(app, world, "owner")
+    lot_page = owner.get(f"/portal/products/{world['product'].id}/lots/{lot.id}").get_data(as_text=True)
+    refused = portal_client(app, world, "owner").get("/portal/admin/lots/suspected")
+
+    assert "Miến dong Bình Liêu" in office and "<td>4</td>" in office
+    assert "được quét 4 lần, nhiều hơn hẳn 1 sản phẩm" in lot_page
+    assert refused.status_code == 403

@@ -1,0 +1,35 @@
+"""Lots for traceability tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from catalogue.accounts.principal import SYSTEM
+from catalogue.traceability import services as lots
+
+LOT = {
+    "lot_number": "L2611-01",
+    "produced_on": date(2026, 11, 1),
+    "expires_on": date(2027, 11, 1),
+    "quantity": 5,
+    "origin_ward": "Xã Bình Liêu",
+}
+
+
+def a_lot(product, **changes):
+    """A lot of `product`, recorded by the office."""
+    return lots.create_lot(SYSTEM, product.id, {**LOT, **changes}, date(2026, 11, 21))
+
+
+def pdf_bytes() -> bytes:
+    """A one-page PDF (reportlab)."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Phieu ket qua thu nghiem")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
