@@ -10,7 +10,7 @@ from marshmallow import RAISE
 from catalogue import clock
 from catalogue.api.auth import authenticated, bearer_token, current_principal
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
-from catalogue.caching import cached_json
+from catalogue.caching import PRODUCT, PRODUCTS, cached_json
 from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
@@ -39,9 +39,13 @@ def _with_count(row):
     return entity
 
 
-def cached_for_anonymous(view):
+def cached_for_anonymous(shows: str):
     """`cached_json` for anonymous reads; a caller with a token may see its own drafts, which are never shared."""
-    cached = cached_json(view)
+    return lambda view: _cached_for_anonymous(view, shows)
+
+
+def _cached_for_anonymous(view, shows: str):
+    cached = cached_json(view, shows=shows)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -56,7 +60,7 @@ def _listing(items, total: int, page: int, per_page: int) -> dict:
 
 @products.route("")
 class Products(MethodView):
-    @cached_for_anonymous
+    @cached_for_anonymous(PRODUCTS)
     @refuses(401, 403, described={401: "`mine=true` without a valid token.", 403: "`mine=true`, no producer's token."})
     @products.arguments(ApiProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @products.response(200, ProductListSchema)
@@ -75,7 +79,7 @@ class Products(MethodView):
 
 @products.route("/<int:product_id>")
 class ProductById(MethodView):
-    @cached_for_anonymous
+    @cached_for_anonymous(PRODUCT)
     @refuses(404)
     @products.etag
     @products.arguments(NoArgs, location="query", unknown=RAISE)

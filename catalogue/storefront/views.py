@@ -91,7 +91,7 @@ def products():
 
 
 @storefront.get("/products/<slug>")
-@cacheable
+@cacheable(watch_slug=True)
 def product(slug: str):
     """Product page."""
     found = product_services.get_product_by_slug(slug, clock.today())
