@@ -1,6 +1,6 @@
 """Livestream: shoppers browse a mix of public reads while a marketplace sells one product 10 times a second.
 
-    .venv/bin/python bench/livestream.py [--duration 10] [--connections 8] [--postgres URL] [--skip-sqlite]
+    .venv/bin/python bench/livestream.py [--duration 5] [--rounds 3] [--connections 8] [--postgres URL] [--skip-sqlite]
 
 For each database (SQLite under bench/results/, and PostgreSQL when --postgres or
 CATALOGUE_TEST_POSTGRES_URL names a server: a fresh database `bench_livestream` is
@@ -86,6 +86,7 @@ class SaleLog:
 
     latencies_ms: list[float] = field(default_factory=list)
     failed: int = 0
+    rounds: int = 0
     checked: int = 0
     stale: list[str] = field(default_factory=list)
 
@@ -232,6 +233,7 @@ def _request(url: str, body: dict | None = None, token: str | None = None) -> di
 def sell(app: Server, token: str, hot: dict, run_id: str, stop: threading.Event, log: SaleLog) -> None:
     """Sell one unit of the hot product 10 times a second; after each ack, check what reads show."""
     stock = int(_request(app.url(f"/api/v1/products/{hot['id']}"))["stock"])
+    log.rounds += 1
     interval = 1 / SALES_PER_SECOND
     next_at = time.monotonic()
     number = 0
@@ -270,52 +272,55 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def hit_round_trips(database_url: str, hot: dict) -> dict[str, float]:
-    """Client→server round trips (libpq Sync/Query messages) per cache hit, in-process, on PostgreSQL."""
-    sys.path.insert(0, str(REPO))
-    os.environ.update({k: v for k, v in env_for(database_url).items() if k in ("DATABASE_URL", "SECRET_KEY")})
-    from sqlalchemy import event
+    """Client→server round trips (libpq Query/Sync messages) per cache hit, in-process, on PostgreSQL.
 
-    from catalogue import create_app
-    from catalogue.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
-    trace_path = RESULTS / "libpq.trace"
+    Each count runs in a process of its own (libpq's trace is flushed when the process exits):
+    3 warm-up requests then `n` more, for n = 0 and n = 20; the difference over 20 is per hit.
+    """
     counts = {}
-    with app.app_context():
-        engines = [db.engine]
-        from catalogue import caching
-
-        engines += [engine for engine in getattr(caching, "hit_engines", lambda: [])()]
-    handle = open(trace_path, "w")  # noqa: SIM115 - closed below
-    try:
-        for engine in engines:
-
-            @event.listens_for(engine, "connect")
-            def _trace(dbapi_connection, _record):
-                dbapi_connection.pgconn.trace(handle.fileno())
-
-        client = app.test_client()
-        for label, path in (
-            ("list hit", "/api/v1/products?per_page=20"),
-            ("detail hit", f"/api/v1/products/{hot['id']}"),
-            ("page hit", f"/products/{hot['slug']}"),
-        ):
-            for _ in range(3):
-                client.get(path)  # fill the cache and the pool
-            handle.flush()
-            before = _trips(trace_path)
-            for _ in range(20):
-                client.get(path)
-            handle.flush()
-            counts[label] = (_trips(trace_path) - before) / 20
-    finally:
-        handle.close()
+    for label, path in (
+        ("list", "/api/v1/products?per_page=20"),
+        ("detail", f"/api/v1/products/{hot['id']}"),
+        ("page", f"/products/{hot['slug']}"),
+    ):
+        totals = []
+        for extra in (0, 20):
+            trace = RESULTS / f"libpq-{label}-{extra}.trace"
+            trace.unlink(missing_ok=True)
+            subprocess.run(
+                [sys.executable, __file__, "--trace-hits", database_url, path, str(extra), str(trace)],
+                cwd=REPO,
+                env=env_for(database_url),
+                check=True,
+                timeout=120,
+            )
+            text = trace.read_text(errors="replace")
+            totals.append(len(re.findall(r"\tF\t\d+\t(?:Query|Sync)\b", text)))
+        counts[label] = (totals[1] - totals[0]) / 20
     return counts
 
 
-def _trips(path: Path) -> int:
-    text = path.read_text(errors="replace")
-    return len(re.findall(r"^\S+\s+F\s+\d+\s+(?:Sync|Query)\b", text, flags=re.M))
+def trace_hits(database_url: str, path: str, extra: int, trace: str) -> None:
+    """(In a child process) GET `path` 3 + `extra` times in-process, libpq tracing every connection to `trace`."""
+    sys.path.insert(0, str(REPO))
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    from catalogue import create_app
+
+    handle = open(trace, "w")  # noqa: SIM115 - libpq writes to it until the process exits
+
+    @event.listens_for(Pool, "connect")
+    def _trace(dbapi_connection, _record):
+        dbapi_connection.pgconn.trace(handle.fileno())
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    client = app.test_client()
+    for number in range(3 + extra):
+        with app.app_context():  # each request its own app context, as under a server
+            assert client.get(path).status_code == 200, path
+        if number == 2:
+            handle.flush()
 
 
 @dataclass
@@ -332,32 +337,50 @@ class Result:
     trips: dict[str, float]
 
 
-def bench_database(label: str, database_url: str, duration: int, connections: int) -> Result:
+def bench_database(label: str, database_url: str, duration: int, connections: int, rounds: int) -> Result:
     """The livestream scenario on one database."""
     token = sync_token(database_url)
     with Server(f"livestream-{label}", "wsgi:app", env_for(database_url), "/healthz") as app:
         paths, hot = read_mix(app)
-        execute_sql(database_url, "UPDATE products SET stock = ? WHERE id = ?", (HOT_STOCK, hot["id"]))
+        # Behind the app's back, so as a write must: a new version for the product, a new revision.
+        execute_sql(
+            database_url, "UPDATE products SET stock = ?, version = version + 1 WHERE id = ?", (HOT_STOCK, hot["id"])
+        )
         execute_sql(database_url, "UPDATE change_counters SET value = value + 1")
         names = record(app, paths)
         cookie = session_cookie(app.url("/"))
-        with Server(f"bare-livestream-{label}", "bare:app", dict(os.environ), f"/bare/{names[0]}", chdir=BENCH) as bare:
-            bare_lua = write_lua("bare", [f"/bare/{name}" for name in names], None)
-            app_lua = write_lua("app", paths, cookie)
-            wrk(bare.url("/"), bare_lua, 1, connections)
-            bare_load = wrk(bare.url("/"), bare_lua, duration, connections)
+        app_lua = write_lua("app", paths, cookie)
+        bare_lua = write_lua("bare", [f"/bare/{name}" for name in names], None)
         wrk(app.url("/"), app_lua, 2, connections)  # warm every read into the cache
-        quiet = wrk(app.url("/"), app_lua, duration, connections)
-        log, stop = SaleLog(), threading.Event()
-        seller = threading.Thread(target=sell, args=(app, token, hot, f"ls-{label}-{time.time_ns()}", stop, log))
-        seller.start()
-        try:
-            selling = wrk(app.url("/"), app_lua, duration, connections)
-        finally:
-            stop.set()
-            seller.join(timeout=60)
+        log = SaleLog()
+        loads: dict[str, list[Load]] = {"bare": [], "quiet": [], "selling": []}
+        with Server(f"bare-livestream-{label}", "bare:app", dict(os.environ), f"/bare/{names[0]}", chdir=BENCH) as bare:
+            # Interleaved rounds: the machine is shared, so each side sees the same minute's load.
+            for round_number in range(rounds):
+                loads["bare"].append(wrk(bare.url("/"), bare_lua, duration, connections))
+                loads["quiet"].append(wrk(app.url("/"), app_lua, duration, connections))
+                stop = threading.Event()
+                run_id = f"ls-{label}-{time.time_ns()}-{round_number}"
+                seller = threading.Thread(target=sell, args=(app, token, hot, run_id, stop, log))
+                seller.start()
+                try:
+                    loads["selling"].append(wrk(app.url("/"), app_lua, duration, connections))
+                finally:
+                    stop.set()
+                    seller.join(timeout=60)
     trips = hit_round_trips(database_url, hot) if database_url.startswith("postgresql") else {}
-    return Result(label, len(paths), bare_load, quiet, selling, log, duration, trips)
+    mean = {side: _mean(runs) for side, runs in loads.items()}
+    return Result(label, len(paths), mean["bare"], mean["quiet"], mean["selling"], log, duration * rounds, trips)
+
+
+def _mean(loads: list[Load]) -> Load:
+    count = len(loads)
+    return Load(
+        sum(load.requests_per_second for load in loads) / count,
+        sum(load.p50_ms for load in loads) / count,
+        max(load.p99_ms for load in loads),
+        sum(load.errors for load in loads),
+    )
 
 
 def report(results: list[Result], connections: int) -> list[str]:
@@ -399,8 +422,12 @@ def update_readme(lines: list[str]) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) == 6 and sys.argv[1] == "--trace-hits":
+        trace_hits(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of bare / no sale / selling")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -410,11 +437,13 @@ def main() -> None:
     results = []
     if not options.skip_sqlite:
         ensure_database(DATABASE, None)
-        results.append(bench_database("SQLite", f"sqlite:///{DATABASE}", options.duration, options.connections))
+        results.append(
+            bench_database("SQLite", f"sqlite:///{DATABASE}", options.duration, options.connections, options.rounds)
+        )
     server = pg_env_url(options)
     if server:
         url = fresh_postgres(server)
-        results.append(bench_database("PostgreSQL", url, options.duration, options.connections))
+        results.append(bench_database("PostgreSQL", url, options.duration, options.connections, options.rounds))
     lines = report(results, options.connections)
     for result in results:
         for stale in result.sales.stale[:5]:
