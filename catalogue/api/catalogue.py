@@ -13,6 +13,7 @@ from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.caching import PRODUCT, PRODUCTS, cached_json
 from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
+from catalogue.products import fragments
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
     ApiProductQueryArgs,
@@ -72,9 +73,26 @@ class Products(MethodView):
         query = ProductQuery.from_arguments(arguments)
         if mine:
             page = product_services.list_own_products(authenticated(), query)
-        else:
-            page = product_services.list_products(query, clock.today())
-        return _listing(page.items, page.total, page.page, page.per_page)
+            return _listing(page.items, page.total, page.page, page.per_page)
+        today = clock.today()
+        ids = product_services.list_product_ids(query, today)
+        # Each product's JSON is dumped once per version (catalogue/products/fragments.py).
+        envelope = _LIST_SCHEMA.dump(_listing([], ids.total, ids.page, ids.per_page))
+        assembled = fragments.listing_response(ids.items, envelope, today, lambda missing: _dumped(missing, today))
+        if assembled is not None:
+            return assembled
+        items = [product for product in product_services.products_by_ids(ids.items, today).values()]
+        by_id = {product.id: product for product in items}
+        return _listing([by_id[i] for i in ids.items if i in by_id], ids.total, ids.page, ids.per_page)
+
+
+def _dumped(product_ids: list[int], today):
+    """(product, its JSON dict) for each of `product_ids` still listed."""
+    found = product_services.products_by_ids(product_ids, today)
+    return [(product, _PRODUCT_SCHEMA.dump(product)) for product in found.values()]
+
+
+_PRODUCT_SCHEMA, _LIST_SCHEMA = ProductSchema(), ProductListSchema()
 
 
 @products.route("/<int:product_id>")
