@@ -1,8 +1,8 @@
 """Every change shows in every cached answer that shows it: cached answers equal freshly computed ones.
 
-Each case warms the cache with every public read, makes one change, then asks again with the
-cache on and with it off: the two must be the same bytes (bar the CSRF token), and the change
-must be there. A sale that keeps the stock above zero is the case the cache no longer flushes
+Each case warms the caches with every public read, makes one change, then asks again with the
+response and fragment caches on and with both off: the two must be the same bytes (bar the CSRF
+token), the change must be there, and exactly the answers that show it must have changed. A sale that keeps the stock above zero is the case the cache no longer flushes
 for (catalogue.caching), so it is also checked to leave the cache's other entries reachable.
 """
 
@@ -132,6 +132,7 @@ def test_a_change_shows_in_every_cached_answer(app, empty_client, monkeypatch, c
     cached = _answers(empty_client, paths)
     shown = _shown(empty_client, lapsing, lasting)
     monkeypatch.setitem(app.extensions, "response_cache", None)
+    monkeypatch.setitem(app.extensions, "fragment_cache", None)
     computed = _answers(empty_client, paths)
 
     assert visible(shown)
@@ -153,3 +154,22 @@ def test_a_sale_above_zero_keeps_the_other_answers_cached(app, empty_client):
     # Only the answers that show the sold product's stock level were recomputed (or, lists, patched).
     assert renewed == {"/api/v1/products", f"/api/v1/products/{lapsing.id}", f"/products/{lapsing.slug}"}
     assert len(cache) == len(entries)
+
+
+def test_a_miss_reuses_fragments_only_of_unchanged_products(app, empty_client, monkeypatch):
+    """With the response cache off, lists come from stored per-product JSON: a sale or a rename is never missed."""
+    monkeypatch.setitem(app.extensions, "response_cache", None)
+    lapsing, lasting = _catalogue()
+    empty_client.get("/api/v1/products")
+    fragments = app.extensions["fragment_cache"]
+    assert len(fragments) == 2
+
+    _sell_one(app, lapsing, lasting)
+    after_sale = empty_client.get("/api/v1/products").get_json()["items"]
+    _rename_category(app, lapsing, lasting)
+    after_rename = empty_client.get("/api/v1/products").data
+    monkeypatch.setitem(app.extensions, "fragment_cache", None)
+
+    assert {item["sku"]: item["stock"] for item in after_sale} == {lapsing.sku: 4, lasting.sku: 5}
+    assert len(fragments) == 2 + 1 + 2  # the sold product once more, then both under the new revision
+    assert after_rename == empty_client.get("/api/v1/products").data
