@@ -2,8 +2,8 @@
 
 Each case warms the caches with every public read, makes one change, then asks again with the
 response and fragment caches on and with both off: the two must be the same bytes (bar the CSRF
-token), the change must be there, and exactly the answers that show it must have changed. A sale that keeps the stock above zero is the case the cache no longer flushes
-for (catalogue.caching), so it is also checked to leave the cache's other entries reachable.
+token), the change must be there, and exactly the answers that show it must have changed.
+A sale that keeps the stock above zero is the case the cache no longer flushes for (catalogue.caching), so it is also checked to leave the cache's other entries reachable.
 """
 
 import re
