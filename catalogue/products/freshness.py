@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,8 @@ def hit_engine() -> Engine:
                 pool_size=2,
                 max_overflow=8,
             )
+            # Its connections go when the app's do (the tests dispose each app's engine after use).
+            event.listen(db.engine, "engine_disposed", lambda _engine, hit=engine: hit.dispose())
         current_app.extensions["hit_engine"] = engine
     return engine
 
