@@ -13,8 +13,9 @@ created on it, migrated and seeded) it serves the seeded catalogue with gunicorn
    as a returning shopper) against the bare app, then the app with no sale, then the app
    while a sale thread posts `POST /api/v1/marketplaces/shopee/orders` (one unit of the hot
    product, the first of the featured list, so it is on many lists) 10 times a second;
-3. after every acknowledged sale, reads the hot product's detail, a list and a search that
-   show it, and counts any answer whose stock is not the stock that sale left (stale reads);
+3. each sale on a thread of its own (webhooks do not wait for each other); after each ack,
+   reads the hot product's detail and the featured list that shows it, and counts any answer
+   whose stock does not yet count every sale acknowledged so far (stale reads);
 4. on PostgreSQL, counts the client/server round trips of a cache hit in-process (libpq trace).
 
 Ratios are taken within one run (the machine is shared); results go to bench/README.md
@@ -231,15 +232,16 @@ def _request(url: str, body: dict | None = None, token: str | None = None) -> di
 
 
 def sell(app: Server, token: str, hot: dict, run_id: str, stop: threading.Event, log: SaleLog) -> None:
-    """Sell one unit of the hot product 10 times a second; after each ack, check what reads show."""
-    stock = int(_request(app.url(f"/api/v1/products/{hot['id']}"))["stock"])
+    """Sell one unit of the hot product 10 times a second, each sale on its own thread (webhooks do not queue).
+
+    After each ack, the product's detail and the featured list are read: the stock they show must
+    already count every sale acknowledged so far (at most the starting stock less the acks).
+    """
+    start = int(_request(app.url(f"/api/v1/products/{hot['id']}"))["stock"])
     log.rounds += 1
-    interval = 1 / SALES_PER_SECOND
-    next_at = time.monotonic()
-    number = 0
-    name_query = "/api/v1/products?per_page=20"
-    while not stop.is_set():
-        number += 1
+    acked, lock = [0], threading.Lock()
+
+    def one(number: int) -> None:
         started = time.perf_counter()
         try:
             _request(
@@ -248,19 +250,35 @@ def sell(app: Server, token: str, hot: dict, run_id: str, stop: threading.Event,
                 token,
             )
         except (urllib.error.URLError, OSError):
-            log.failed += 1
-            continue
-        log.latencies_ms.append((time.perf_counter() - started) * 1000)
-        stock -= 1
-        # Reads that start after the ack: the detail, the featured list and a search showing the product.
+            with lock:
+                log.failed += 1
+            return
+        latency = (time.perf_counter() - started) * 1000
+        with lock:
+            acked[0] += 1
+            bound = start - acked[0]
+            log.latencies_ms.append(latency)
         detail = _request(app.url(f"/api/v1/products/{hot['id']}"))
-        listed = [item for item in _request(app.url(name_query))["items"] if item["id"] == hot["id"]]
-        for label, seen in (("detail", detail), *(("list", item) for item in listed)):
-            log.checked += 1
-            if seen["stock"] != stock:
-                log.stale.append(f"{label}: {seen['stock']} != {stock}")
-        next_at += interval
+        listed = [
+            item for item in _request(app.url("/api/v1/products?per_page=20"))["items"] if item["id"] == hot["id"]
+        ]
+        with lock:
+            for label, seen in (("detail", detail), *(("list", item) for item in listed)):
+                log.checked += 1
+                if seen["stock"] > bound:
+                    log.stale.append(f"{label}: {seen['stock']} > {bound}")
+
+    threads: list[threading.Thread] = []
+    next_at, number = time.monotonic(), 0
+    while not stop.is_set():
+        number += 1
+        thread = threading.Thread(target=one, args=(number,))
+        thread.start()
+        threads.append(thread)
+        next_at += 1 / SALES_PER_SECOND
         time.sleep(max(0.0, next_at - time.monotonic()))
+    for thread in threads:
+        thread.join(timeout=60)
 
 
 def percentile(values: list[float], fraction: float) -> float:
