@@ -45,12 +45,14 @@ def register_extensions(app: Flask) -> None:
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
     from catalogue.caching import init_response_cache
+    from catalogue.products.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
 
     register_change_tracking()
     register_rollup()
     init_response_cache(app)
+    init_fragment_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,9 +10,10 @@ from marshmallow import RAISE
 from catalogue import clock
 from catalogue.api.auth import authenticated, bearer_token, current_principal
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
-from catalogue.caching import cached_json
+from catalogue.caching import PRODUCT, PRODUCTS, cached_json
 from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
+from catalogue.products import fragments
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
     ApiProductQueryArgs,
@@ -39,9 +40,13 @@ def _with_count(row):
     return entity
 
 
-def cached_for_anonymous(view):
+def cached_for_anonymous(shows: str):
     """`cached_json` for anonymous reads; a caller with a token may see its own drafts, which are never shared."""
-    cached = cached_json(view)
+    return lambda view: _cached_for_anonymous(view, shows)
+
+
+def _cached_for_anonymous(view, shows: str):
+    cached = cached_json(view, shows=shows)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -56,7 +61,7 @@ def _listing(items, total: int, page: int, per_page: int) -> dict:
 
 @products.route("")
 class Products(MethodView):
-    @cached_for_anonymous
+    @cached_for_anonymous(PRODUCTS)
     @refuses(401, 403, described={401: "`mine=true` without a valid token.", 403: "`mine=true`, no producer's token."})
     @products.arguments(ApiProductQueryArgs, location="query", as_kwargs=True, unknown=RAISE)
     @products.response(200, ProductListSchema)
@@ -68,14 +73,31 @@ class Products(MethodView):
         query = ProductQuery.from_arguments(arguments)
         if mine:
             page = product_services.list_own_products(authenticated(), query)
-        else:
-            page = product_services.list_products(query, clock.today())
-        return _listing(page.items, page.total, page.page, page.per_page)
+            return _listing(page.items, page.total, page.page, page.per_page)
+        today = clock.today()
+        ids = fragments.product_ids(query, today)
+        # Each product's JSON is dumped once per version (catalogue/products/fragments.py).
+        envelope = _LIST_SCHEMA.dump(_listing([], ids.total, ids.page, ids.per_page))
+        assembled = fragments.listing_response(ids.items, envelope, today, lambda missing: _dumped(missing, today))
+        if assembled is not None:
+            return assembled
+        items = [product for product in product_services.products_by_ids(ids.items, today).values()]
+        by_id = {product.id: product for product in items}
+        return _listing([by_id[i] for i in ids.items if i in by_id], ids.total, ids.page, ids.per_page)
+
+
+def _dumped(product_ids: list[int], today):
+    """(product, its JSON dict) for each of `product_ids` still listed."""
+    found = product_services.products_by_ids(product_ids, today)
+    return [(product, _PRODUCT_SCHEMA.dump(product)) for product in found.values()]
+
+
+_PRODUCT_SCHEMA, _LIST_SCHEMA = ProductSchema(), ProductListSchema()
 
 
 @products.route("/<int:product_id>")
 class ProductById(MethodView):
-    @cached_for_anonymous
+    @cached_for_anonymous(PRODUCT)
     @refuses(404)
     @products.etag
     @products.arguments(NoArgs, location="query", unknown=RAISE)

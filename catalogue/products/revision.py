@@ -6,12 +6,16 @@ product sets, OCOP groups, localities). Every such write takes the next value
 (`next_change_seq`) in its own transaction and stamps it on the products it
 changed (`products.change_seq`), so:
 
-- `current_revision()` is a cheap fingerprint of the whole public catalogue: the
-  response cache keys on it, and any committed change makes every older entry
-  unreachable (`committed_revision()` reads it without an ORM session, for the
-  cache's hits);
+- `current_revision()` is a cheap fingerprint of the whole public catalogue;
 - `products.change_seq > N` lists what changed since revision N, the change feed
-  marketplace sync will read.
+  marketplace sync reads;
+- the row's `shown` column is the number of the last write that changed anything a
+  cached answer shows other than a product's stock level (`shown_revision()`): the
+  response cache keys on it. A stock move that leaves the stock above zero on both
+  sides (`next_change_seq(shown=False)`) does not move it, so a sale does not make
+  every cached answer unreachable; the answers that show that product's stock check
+  its `version` instead (catalogue.caching). A move to or from zero changes which
+  lists hold the product, the facet counts and the "sold out" badge: `mark_shown()`.
 
 ORM writes are stamped by a `before_flush` listener (`register_change_tracking`).
 Core statements bypass the ORM's events, so whoever writes catalogue tables with
@@ -49,10 +53,16 @@ class ChangeCounter(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The number of the last write that changed more than a stock level above zero (migration 0013).
+    shown: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
-def next_change_seq(session: Session | None = None) -> int:
-    """Take the catalogue's next sequence number inside the current transaction."""
+def next_change_seq(session: Session | None = None, *, shown: bool = True) -> int:
+    """Take the catalogue's next sequence number inside the current transaction.
+
+    `shown=False` only for a stock move that keeps the stock above zero: cached answers keyed by
+    `shown` stay reachable and find the new stock through the product's version.
+    """
     session = session or db.session
     # An UPDATE, not a read-then-write: it locks the counter row until commit. On PostgreSQL
     # that serialises catalogue writers, so transactions commit in the order of their numbers
@@ -62,13 +72,27 @@ def next_change_seq(session: Session | None = None) -> int:
     value = session.connection().scalar(
         update(counters)
         .where(counters.c.name == CATALOGUE)
-        .values(value=counters.c.value + 1)
+        .values(value=counters.c.value + 1, **({"shown": counters.c.value + 1} if shown else {}))
         .returning(counters.c.value)
     )
     if value is None:
         raise RuntimeError("change_counters has no 'catalogue' row: run the migrations (0003 seeds it).")
     session.info[UNCOMMITTED] = True
     return value
+
+
+def mark_shown(session: Session | None = None) -> None:
+    """Make this transaction's change move the cached answers' revision too (the row is already locked)."""
+    session = session or db.session
+    counters = ChangeCounter.__table__
+    session.connection().execute(update(counters).where(counters.c.name == CATALOGUE).values(shown=counters.c.value))
+
+
+def shown_revision(session: Session | None = None) -> int:
+    """The revision cached answers are keyed by, as this session's transaction sees it."""
+    session = session or db.session
+    counters = ChangeCounter.__table__
+    return session.connection().scalar(select(counters.c.shown).where(counters.c.name == CATALOGUE)) or 0
 
 
 def current_revision(session: Session | None = None) -> int:

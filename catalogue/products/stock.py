@@ -3,8 +3,11 @@
 Taking stock is one `UPDATE … SET stock = stock - n WHERE id = … AND stock >= n`:
 the database serialises concurrent writers, so two buyers can never both take the
 last unit. Every move bumps the product's version and stamps it with the next
-catalogue revision (a Core UPDATE bypasses the ORM's flush events, so it takes
-the number itself): cached answers showing the old stock stop being served.
+catalogue sequence number (a Core UPDATE bypasses the ORM's flush events, so it
+takes the number itself). Only a move to or from zero moves the revision that
+cached answers are keyed by (`mark_shown`: it changes lists, facet counts and the
+"sold out" badge); any other move is found by the answers that show the stock
+through the product's version (catalogue.caching).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlalchemy import update
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.products.models import Product
-from catalogue.products.revision import next_change_seq
+from catalogue.products.revision import mark_shown, next_change_seq
 
 
 def take_stock(product_id: int, quantity: int) -> bool:
@@ -26,23 +29,30 @@ def take_stock(product_id: int, quantity: int) -> bool:
             stock=Product.stock - quantity,
             version=Product.version + 1,
             updated_at=utcnow(),
-            change_seq=next_change_seq(),
+            change_seq=next_change_seq(shown=False),
         )
+        .returning(Product.stock)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1
+    left = result.scalar_one_or_none()
+    if left == 0:
+        mark_shown()
+    return left is not None
 
 
 def return_stock(product_id: int, quantity: int) -> None:
     """Put `quantity` units back (a reservation released, an order refunded)."""
-    db.session.execute(
+    after = db.session.execute(
         update(Product)
         .where(Product.id == product_id)
         .values(
             stock=Product.stock + quantity,
             version=Product.version + 1,
             updated_at=utcnow(),
-            change_seq=next_change_seq(),
+            change_seq=next_change_seq(shown=False),
         )
+        .returning(Product.stock)
         .execution_options(synchronize_session="fetch")
-    )
+    ).scalar_one_or_none()
+    if after is not None and after == quantity:  # it was sold out
+        mark_shown()

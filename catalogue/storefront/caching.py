@@ -2,11 +2,16 @@
 
 A page is the same for every shopper but for three things: the CSRF token (one per
 session), the cart count and flashed messages. So a page is rendered once per
-(path, query string, locale, today, catalogue revision) — the key of the public
-answers cache, see catalogue/caching.py for why it is exact — with the token and
-the count cut out into fixed slots, and every request fills the slots with its
-own values. A session with flashed messages gets a page of its own, neither read
-from nor stored in the cache.
+(path, query string, locale, today) and shown revision — the public answers cache,
+see catalogue/caching.py for why it is exact — with the token and the count cut out
+into fixed slots, and every request fills the slots with its own values. A session
+with flashed messages gets a page of its own, neither read from nor stored in the cache.
+
+A product page shows its product's stock level ("only 3 left", the quantity field's
+maximum): `cacheable(watch_slug=True)` reads that product's version by the page's slug
+in the same statement as the revision, before rendering, and a moved version is a miss.
+Listing pages show stock only as the "sold out" badge and in-stock counts, which only a
+move to or from zero changes, and such a move moves the revision.
 
 Pages stay `private` for browsers and proxies (they carry the shopper's token);
 the ETag, computed on the final bytes, lets a browser revalidate and get a 304.
@@ -21,7 +26,8 @@ from functools import wraps
 from flask import Response, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
-from catalogue.caching import request_key, response_cache, shareable
+from catalogue.caching import Entry, request_key, request_state, response_cache, shareable
+from catalogue.products.freshness import Watch
 from catalogue.storefront import select_locale
 
 CSRF_SLOT = "__csrf_token_slot__"
@@ -54,12 +60,18 @@ class PageTemplate:
         return Response(body, status=200, headers=list(self.headers))
 
 
-def cacheable(view):
-    """Serve the page through the shared-render cache; add an ETag and answer 304 when it matches."""
+def cacheable(view=None, *, watch_slug: bool = False):
+    """Serve the page through the shared-render cache; add an ETag and answer 304 when it matches.
+
+    `watch_slug`: the page shows the stock of the product whose slug is the `slug` path argument.
+    """
+    if view is None:
+        return lambda function: cacheable(function, watch_slug=watch_slug)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        response = _shared_render(view, args, kwargs)
+        watch = Watch(slug=kwargs["slug"]) if watch_slug else None
+        response = _shared_render(view, args, kwargs, watch)
         if response.status_code == 200:
             response.add_etag()
             response.headers["Cache-Control"] = "private, no-cache"
@@ -70,7 +82,7 @@ def cacheable(view):
     return wrapper
 
 
-def _shared_render(view, args, kwargs) -> Response:
+def _shared_render(view, args, kwargs, watch: Watch | None) -> Response:
     cache = response_cache()
     if cache is None or session.get("_flashes"):
         return make_response(view(*args, **kwargs))
@@ -78,13 +90,14 @@ def _shared_render(view, args, kwargs) -> Response:
     # keyed by what the selector returns (Babel's locale is a function of it), not parsed on every request.
     key = request_key(select_locale(), request.query_string)
     csrf_token, cart_count = generate_csrf(), _cart_count()
-    template = cache.get(key)
-    if template is not None:
-        return template.fill(csrf_token, cart_count)
+    state = request_state(watch)
+    entry = cache.get(key)
+    if entry is not None and entry.fresh(state):
+        return entry.answer.fill(csrf_token, cart_count)
     response = make_response(view(*args, **kwargs))
     template = _cut_slots(response, csrf_token) if shareable(response) else None
     if template is not None:
-        cache.put(key, template)
+        cache.put(key, Entry(template, state.revision, state.versions()))
     return response
 
 

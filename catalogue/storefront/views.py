@@ -13,8 +13,8 @@ from catalogue import clock
 from catalogue.cart import services as cart_services
 from catalogue.errors import DomainError, NotFound
 from catalogue.producers import services as producer_services
+from catalogue.products import fragments
 from catalogue.products import services as product_services
-from catalogue.products.facets import facet_counts
 from catalogue.products.schemas import ProductQueryArgs
 from catalogue.products.services import PRODUCT_QUERY_FIELDS, ProductQuery
 from catalogue.storefront.caching import cacheable
@@ -76,9 +76,9 @@ def home():
     today = clock.today()
     return render_template(
         "storefront/home.html",
-        five_stars=product_services.list_products(ProductQuery(stars=(5,), per_page=8), today).items,
-        four_stars=product_services.list_products(ProductQuery(stars=(4,), sort="newest", per_page=8), today).items,
-        facets=facet_counts(ProductQuery(), today),
+        five_stars=fragments.list_products(ProductQuery(stars=(5,), per_page=8), today).items,
+        four_stars=fragments.list_products(ProductQuery(stars=(4,), sort="newest", per_page=8), today).items,
+        facets=fragments.facets(ProductQuery(), today),
     )
 
 
@@ -91,7 +91,7 @@ def products():
 
 
 @storefront.get("/products/<slug>")
-@cacheable
+@cacheable(watch_slug=True)
 def product(slug: str):
     """Product page."""
     found = product_services.get_product_by_slug(slug, clock.today())
@@ -104,7 +104,7 @@ def _product_page(found, form: AddToCartForm) -> str:
         "storefront/product.html",
         product=found,
         rating=found.rating_on(today),
-        related=product_services.related_products(found, today),
+        related=fragments.related_products(found, today),
         form=form,
     )
 
@@ -134,13 +134,13 @@ def locality(code: str):
 def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixed: tuple[str, ...] = (), **context):
     today = clock.today()
     try:
-        page = product_services.list_products(query, today)
-        facets = facet_counts(query, today)
+        page = fragments.list_products(query, today)
+        facets = fragments.facets(query, today)
     except DomainError as error:  # an unknown code in a filter: show the catalogue without it
         dropped.extend(error.errors)
         query = replace(query, **{name: None for name in error.errors if name in PRODUCT_QUERY_FIELDS})
-        page = product_services.list_products(query, today)
-        facets = facet_counts(query, today)
+        page = fragments.list_products(query, today)
+        facets = fragments.facets(query, today)
     last_page = max(1, -(-page.total // query.per_page))
     return render_template(
         template,

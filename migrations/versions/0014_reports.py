@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0014_reports"
-down_revision = "0012_sync_state"
+down_revision = "0013_read_path"
 branch_labels = None
 depends_on = None
 
