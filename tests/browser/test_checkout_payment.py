@@ -32,7 +32,7 @@ def _checkout(page, product, screenshot=None):
     page.get_by_test_id("to-checkout").click()
     expect(page.get_by_test_id("checkout-total")).to_have_text(re.compile(r"200\.000\s₫"))
     page.get_by_label("Họ và tên").fill("Nguyễn Thị Lan")
-    page.get_by_label("Email").fill("lan@example.com")
+    page.get_by_label("Email", exact=True).fill("lan@example.com")
     page.get_by_label("Số điện thoại").fill("0912 345 678")
     page.get_by_label("Phường/xã/đặc khu").fill("Phường Bãi Cháy")
     page.get_by_label("Số nhà, đường, thôn/xóm").fill("12 đường Hạ Long")

@@ -40,7 +40,7 @@ def test_vietqr_transfer_turns_the_order_paid_without_a_reload(vietqr_shop, scre
     page.get_by_role("button", name="Thêm vào giỏ").click()
     page.get_by_test_id("to-checkout").click()
     page.get_by_label("Họ và tên").fill("Nguyễn Thị Lan")
-    page.get_by_label("Email").fill("lan@example.com")
+    page.get_by_label("Email", exact=True).fill("lan@example.com")
     page.get_by_label("Số điện thoại").fill("0912 345 678")
     page.get_by_label("Phường/xã/đặc khu").fill("Phường Bãi Cháy")
     page.get_by_label("Số nhà, đường, thôn/xóm").fill("12 đường Hạ Long")
