@@ -69,31 +69,7 @@ def portal_client(app, world: dict, role: str):
 
 def paid_order(lines: list[tuple], code: str = "PAID2345"):
     """A paid order of (product, quantity) lines, as the webhook would have left it."""
-    from catalogue.orders.models import Order
-    from catalogue.orders.services import line_for
-
-    subtotal = sum(product.price_vnd * quantity for product, quantity in lines)
-    order = Order(
-        code=code,
-        status="paid",
-        access_token_hash="0" * 64,
-        customer_name="Nguyễn Thị Lan",
-        customer_email="lan@example.com",
-        customer_phone="0912345678",
-        shipping_line1="12 đường Hạ Long",
-        shipping_ward="Phường Bãi Cháy",
-        shipping_ward_code="22",
-        shipping_province="Quảng Ninh",
-        shipping_province_code="22",
-        subtotal_vnd=subtotal,
-        shipping_fee_vnd=30000,
-        total_vnd=subtotal + 30000,
-        weight_g=500,
-        stock_held=True,
-    )
-    for product, quantity in lines:
-        order.lines.append(line_for(product, quantity))
-    db.session.add(order)
+    order = factories.order(lines, code, "paid", stock_held=True)
     db.session.commit()
     return order
 

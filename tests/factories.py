@@ -90,3 +90,33 @@ def _new_product(serial, name, maker, category, description, price_vnd, stock, s
     db.session.add(made)
     refresh_derived_fields(made)
     return made
+
+
+def order(lines: list[tuple], code: str, status: str, **fields):
+    """An order of (product, quantity) lines with a sample buyer in Quảng Ninh, added (not committed)."""
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import line_for
+
+    subtotal = sum(item.price_vnd * quantity for item, quantity in lines)
+    made = Order(
+        code=code,
+        status=status,
+        access_token_hash="0" * 64,
+        customer_name="Nguyễn Thị Lan",
+        customer_email="lan@example.com",
+        customer_phone="0912345678",
+        shipping_line1="12 đường Hạ Long",
+        shipping_ward="Phường Bãi Cháy",
+        shipping_ward_code="22",
+        shipping_province="Quảng Ninh",
+        shipping_province_code="22",
+        subtotal_vnd=subtotal,
+        shipping_fee_vnd=30000,
+        total_vnd=subtotal + 30000,
+        weight_g=500,
+        **fields,
+    )
+    for item, quantity in lines:
+        made.lines.append(line_for(item, quantity))
+    db.session.add(made)
+    return made

@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime
 
 from catalogue.extensions import db
 from catalogue.orders.models import Order
-from catalogue.orders.services import line_for
 from catalogue.products.models import ProductImage
 from catalogue.sync.models import MarketplaceListing, MarketplaceSale, MarketplaceSaleLine
 from tests import factories
@@ -39,30 +38,7 @@ def _at(*parts) -> datetime:
 
 
 def _order(code: str, status: str, method: str, at: datetime, lines: list) -> Order:
-    subtotal = sum(product.price_vnd * quantity for product, quantity in lines)
-    order = Order(
-        code=code,
-        status=status,
-        payment_method=method,
-        access_token_hash="0" * 64,
-        customer_name="Nguyễn Thị Lan",
-        customer_email="lan@example.com",
-        customer_phone="0912345678",
-        shipping_line1="12 đường Hạ Long",
-        shipping_ward="Phường Bãi Cháy",
-        shipping_ward_code="22",
-        shipping_province="Quảng Ninh",
-        shipping_province_code="22",
-        subtotal_vnd=subtotal,
-        shipping_fee_vnd=30000,
-        total_vnd=subtotal + 30000,
-        weight_g=500,
-        created_at=at,
-    )
-    for product, quantity in lines:
-        order.lines.append(line_for(product, quantity))
-    db.session.add(order)
-    return order
+    return factories.order(lines, code, status, payment_method=method, created_at=at)
 
 
 def _sale(marketplace: str, external_id: str, at: datetime, lines: list) -> MarketplaceSale:
