@@ -34,6 +34,9 @@ class SalesDay(db.Model):
     orders: Mapped[int] = mapped_column(Integer)
     units: Mapped[int] = mapped_column(Integer)
     revenue_vnd: Mapped[int] = mapped_column(BigInteger)
+    # Of `orders`, those with their e-invoices issued: for the province, by every producer on the
+    # order; for a producer, its own (the share invoiced, catalogue.reports.indicators).
+    invoiced_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SalesDayProduct(db.Model):

@@ -13,13 +13,28 @@ from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import BigInteger, Date, Integer, cast, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from catalogue.clock import VIETNAM
 from catalogue.extensions import db
+from catalogue.invoices.models import Invoice
 from catalogue.models_base import as_utc, utcnow
 from catalogue.orders.models import Order
 from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct
@@ -66,11 +81,16 @@ def rebuild(connection, first: date, last: date) -> None:
         cast(func.sum(facts.c.units), Integer),
         cast(func.sum(facts.c.revenue_vnd), BigInteger),
     )
-    columns = ["day", "producer_id", "channel", "rail", "orders", "units", "revenue_vnd"]
-    province = select(day, literal(PROVINCE), facts.c.channel, rail, *measures).group_by(day, facts.c.channel, rail)
-    connection.execute(insert(SalesDay).from_select(columns, province))
+    columns = ["day", "producer_id", "channel", "rail", "orders", "units", "revenue_vnd", "invoiced_orders"]
+
+    def invoiced(flag):
+        return func.count(func.distinct(case((flag == 1, facts.c.order_key))))
+
+    province = select(day, literal(PROVINCE), facts.c.channel, rail, *measures, invoiced(facts.c.order_invoiced))
+    connection.execute(insert(SalesDay).from_select(columns, province.group_by(day, facts.c.channel, rail)))
     keys = (day, facts.c.producer_id, facts.c.channel, rail)
-    connection.execute(insert(SalesDay).from_select(columns, select(*keys, *measures).group_by(*keys)))
+    by_producer = select(*keys, *measures, invoiced(facts.c.line_invoiced)).group_by(*keys)
+    connection.execute(insert(SalesDay).from_select(columns, by_producer))
     keys = (day, facts.c.product_id, facts.c.channel, rail)
     connection.execute(
         insert(SalesDayProduct).from_select(
@@ -93,6 +113,11 @@ def _note_changed_days(session: Session, flush_context, instances) -> None:
     for instance in session.dirty:
         if isinstance(instance, Order) and inspect(instance).attrs.status.history.has_changes():
             days.add(_local_day(instance.created_at))
+    invoiced = [instance.order_id for instance in session.new if isinstance(instance, Invoice)]
+    if invoiced:  # an issued invoice changes its order's day's share invoiced
+        with session.no_autoflush:
+            placed = session.scalars(select(Order.created_at).where(Order.id.in_(invoiced)))
+            days.update(_local_day(moment) for moment in placed)
 
 
 def _rebuild_changed_days(session: Session, flush_context) -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Integer, String, cast, exists, func, literal, null, select, text, union_all
+from sqlalchemy import BigInteger, Integer, String, case, cast, exists, func, literal, null, select, text, union_all
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from catalogue.errors import InvalidInput
@@ -75,11 +76,31 @@ def _month_of_elsewhere(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
+def _invoice_flags():
+    """(this line's producer has invoiced the order, every producer on the order has), as 1/0 columns."""
+    from catalogue.invoices.models import Invoice
+
+    def issued(line):
+        return (
+            exists()
+            .where(Invoice.order_id == Order.id, Invoice.producer_id == line.producer_id, Invoice.kind == "original")
+            .correlate(Order, line)
+        )
+
+    other = aliased(OrderLine)
+    whole = ~exists().where(other.order_id == Order.id, ~issued(other)).correlate(Order)
+    return (
+        case((issued(OrderLine), 1), else_=0).label("line_invoiced"),
+        case((whole, 1), else_=0).label("order_invoiced"),
+    )
+
+
 def sale_facts(period: Period, producer_id: int | None = None):
     """Every sold line of the period, shop and marketplaces, as one subquery: what the rollup is rebuilt from.
 
     An order's key is its id for the shop and minus the sale's id for a marketplace, so
-    COUNT(DISTINCT order_key) counts orders across both.
+    COUNT(DISTINCT order_key) counts orders across both. The invoice flags are the shop's
+    only: the marketplaces invoice their own buyers.
     """
     shop = (
         select(
@@ -91,6 +112,7 @@ def sale_facts(period: Period, producer_id: int | None = None):
             OrderLine.quantity.label("units"),
             OrderLine.line_total_vnd.label("revenue_vnd"),
             Order.created_at.label("at"),
+            *_invoice_flags(),
         )
         .join(Order, Order.id == OrderLine.order_id)
         .where(
@@ -109,6 +131,8 @@ def sale_facts(period: Period, producer_id: int | None = None):
             MarketplaceSaleLine.quantity,
             cast(MarketplaceSaleLine.quantity * func.coalesce(MarketplaceSaleLine.unit_price_vnd, 0), BigInteger),
             MarketplaceSale.created_at,
+            literal(0),
+            literal(0),
         )
         .join(MarketplaceSale, MarketplaceSale.id == MarketplaceSaleLine.sale_id)
         .join(Product, Product.id == MarketplaceSaleLine.product_id)

@@ -15,9 +15,8 @@ Create Date: 2026-12-02 01:00:00.000000
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_reports"
@@ -27,18 +26,24 @@ depends_on = None
 
 
 SOLD = "('paid', 'shipped', 'delivered')"
+ISSUED = (
+    "SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.producer_id = {line}.producer_id AND i.kind = 'original'"
+)
 
 
 def _facts(day: str) -> str:
     """Every sold line (shop and marketplaces) with its Vietnam day: catalogue.reports.sales.sale_facts in SQL."""
     return (
         f"SELECT {day.format('o.created_at')} AS day, l.product_id, l.producer_id, 'shop' AS channel, "
-        "COALESCE(o.payment_method, '') AS rail, o.id AS order_key, l.quantity AS units, l.line_total_vnd AS revenue "
+        "COALESCE(o.payment_method, '') AS rail, o.id AS order_key, l.quantity AS units, l.line_total_vnd AS revenue, "
+        f"CASE WHEN EXISTS ({ISSUED.format(line='l')}) THEN 1 ELSE 0 END AS line_invoiced, "
+        "CASE WHEN NOT EXISTS (SELECT 1 FROM order_lines l2 WHERE l2.order_id = o.id "
+        f"AND NOT EXISTS ({ISSUED.format(line='l2')})) THEN 1 ELSE 0 END AS order_invoiced "
         f"FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status IN {SOLD} "
         f"UNION ALL SELECT {day.format('s.created_at')}, l.product_id, p.producer_id, s.marketplace, '', -s.id, "
-        "l.quantity, l.quantity * COALESCE(l.unit_price_vnd, 0) "
+        "l.quantity, l.quantity * COALESCE(l.unit_price_vnd, 0), 0, 0 "
         "FROM marketplace_sale_lines l JOIN marketplace_sales s ON s.id = l.sale_id "
-        "JOIN products p ON p.id = l.product_id"
+        "JOIN products p ON p.id = l.product_id WHERE s.cancelled_at IS NULL"
     )
 
 
@@ -47,11 +52,13 @@ def _backfill():
     day = "date({}, '+7 hours')" if sqlite else "CAST(timezone('Asia/Ho_Chi_Minh', {}) AS DATE)"
     facts = _facts(day)
     measures = "COUNT(DISTINCT order_key), SUM(units), SUM(revenue)"
-    columns = "day, producer_id, channel, rail, orders, units, revenue_vnd"
-    op.execute(f"INSERT INTO sales_days ({columns}) SELECT day, 0, channel, rail, {measures} "
-               f"FROM ({facts}) f GROUP BY day, channel, rail")  # fmt: skip
-    op.execute(f"INSERT INTO sales_days ({columns}) SELECT day, producer_id, channel, rail, {measures} "
-               f"FROM ({facts}) f GROUP BY day, producer_id, channel, rail")  # fmt: skip
+    columns = "day, producer_id, channel, rail, orders, units, revenue_vnd, invoiced_orders"
+    invoiced = "COUNT(DISTINCT CASE WHEN {} = 1 THEN order_key END)"
+    op.execute(f"INSERT INTO sales_days ({columns}) SELECT day, 0, channel, rail, {measures}, "
+               f"{invoiced.format('order_invoiced')} FROM ({facts}) f GROUP BY day, channel, rail")  # fmt: skip
+    op.execute(f"INSERT INTO sales_days ({columns}) SELECT day, producer_id, channel, rail, {measures}, "
+               f"{invoiced.format('line_invoiced')} FROM ({facts}) f "
+               "GROUP BY day, producer_id, channel, rail")  # fmt: skip
     op.execute("INSERT INTO sales_day_products (day, product_id, channel, rail, producer_id, orders, units, "
                f"revenue_vnd) SELECT day, product_id, channel, rail, MAX(producer_id), {measures} "
                f"FROM ({facts}) f GROUP BY day, product_id, channel, rail")  # fmt: skip
@@ -67,6 +74,7 @@ def upgrade():
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.Column("units", sa.Integer(), nullable=False),
         sa.Column("revenue_vnd", sa.BigInteger(), nullable=False),
+        sa.Column("invoiced_orders", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("producer_id", "day", "channel", "rail"),
         sqlite_with_rowid=False,
     )
