@@ -1,8 +1,8 @@
-"""A product page miss renders only the stock lines, the form and the layout: the rest is kept per shown revision.
+"""A product page miss renders nothing that a shopper before it saw alike: the parts are kept per shown revision.
 
 catalogue/storefront/product_page.py. Whether what is kept is exact after each kind of change is
 tests/test_read_path.py's matter (it compares every page with one computed with the caches off);
-here: the shared parts are rendered once, the stock and the CSRF token are each request's own.
+here: the shared parts are rendered once, the stock level is the one just read and the CSRF token the session's own.
 """
 
 import re
@@ -51,3 +51,4 @@ def test_a_page_miss_reuses_the_shared_parts_with_its_own_stock_and_token(app, m
     form = {"product_id": sold.id, "quantity": 1}
     assert first.post("/cart/add", data={**form, "csrf_token": other}).status_code == 400
     assert first.post("/cart/add", data={**form, "csrf_token": own}).status_code == 303
+    assert second.post("/cart/add", data={**form, "csrf_token": other}).status_code == 303  # a first visit's too

@@ -18,12 +18,14 @@ product's stock by primary key and renders only the stock lines, the form and th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, render_template, request, url_for
-from markupsafe import Markup
+from flask import Response, current_app, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from catalogue.errors import NotFound
@@ -31,9 +33,17 @@ from catalogue.extensions import db
 from catalogue.products import fragments
 from catalogue.products.models import Product
 from catalogue.storefront import select_locale
+from catalogue.storefront.forms import AddToCartForm
 from catalogue.urls import absolute_url
 
+PAGE_TEMPLATE = "storefront/product.html"
 PARTS_TEMPLATE = "storefront/_product_parts.html"
+STOCK_TEMPLATE = "storefront/_product_stock.html"
+_SLOTS = ("title", "description", "canonical", "meta", "content", "next", "csrf", "cart")
+_MARKER = "\x00slot:"  # the layout shows no catalogue data, and no NUL: only the markers can match
+_TOKEN = f"{_MARKER}token{_MARKER}"  # the CSRF token in the kept stock lines
+_MARKED = re.compile(f"{_MARKER}([a-z]+){_MARKER}")
+_CART_COUNT = re.compile(r'(<span class="badge" data-testid="cart-count">)\d+(</span>)')
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class ProductParts:
 
 def render_parts(product: Product, today: date) -> ProductParts:
     """Render `product`'s shared parts (its related products included) as of `today`."""
-    macros = current_app.jinja_env.get_template(PARTS_TEMPLATE).module
+    macros = _macros(PARTS_TEMPLATE)
     page_url = absolute_url(url_for("storefront.product", slug=product.slug))
     return ProductParts(
         product_id=product.id,
@@ -64,10 +74,10 @@ def render_parts(product: Product, today: date) -> ProductParts:
     )
 
 
-def product_page(slug: str, today: date, load: Callable[[], Product], form_for: Callable[[int], object]) -> str:
+def product_page(slug: str, today: date, load: Callable[[], Product], refused: AddToCartForm | None = None) -> Response:
     """The page of the product `slug`; `load()` gives the product when its parts must be rendered (or raises NotFound).
 
-    `form_for(product_id)` gives this request's add-to-cart form.
+    `refused`: the add-to-cart form as the shopper sent it, shown with its errors; by default a new one.
     """
     loaded: dict[str, int] = {}
 
@@ -76,10 +86,75 @@ def product_page(slug: str, today: date, load: Callable[[], Product], form_for: 
         loaded["stock"] = product.stock
         return render_parts(product, today)
 
-    asked = (slug, select_locale(), request.scheme, request.host, request.root_path)
-    parts = fragments.remembered("product page", asked, today, compute)
+    facts = (select_locale(), request.scheme, request.host, request.root_path)
+    parts = fragments.remembered("product page", (slug, *facts), today, compute)
     stock = loaded["stock"] if loaded else _stock(parts.product_id)
-    return render_template("storefront/product.html", parts=parts, stock=stock, form=form_for(parts.product_id))
+    token = generate_csrf()
+    if refused is not None:
+        stock_lines = _macros(STOCK_TEMPLATE).stock_and_form(stock, refused)
+    else:  # the same for every shopper at this stock level but for the token
+        kept = fragments.remembered(
+            "product stock",
+            (parts.product_id, stock, *facts),
+            today,
+            lambda: _stock_lines(parts.product_id, stock, token),
+        )
+        stock_lines = Markup(kept.replace(_TOKEN, token))
+    values = {
+        "title": parts.title,
+        "description": parts.description,
+        "canonical": parts.canonical,
+        "meta": parts.meta,
+        "content": parts.top + stock_lines + parts.bottom,
+        "next": escape(request.full_path if request.query_string else request.path),
+        "csrf": token,
+        "cart": str(sum(session.get("cart", {}).values())),
+    }
+    if session.get("_flashes"):  # the layout shows them once: never kept
+        layout = Layout.render()
+    else:
+        layout = fragments.remembered("product layout", facts, today, Layout.render)
+    return Response(layout.fill(values), mimetype="text/html")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The product page's layout (base.html) as UTF-8 pieces between named slots."""
+
+    parts: tuple[bytes | str, ...]
+
+    @classmethod
+    def render(cls) -> Layout:
+        """Render storefront/product.html with a marker in each slot, and cut it there."""
+        markers = {name: f"{_MARKER}{name}{_MARKER}" for name in _SLOTS}
+        html = render_template(
+            PAGE_TEMPLATE,
+            slots={name: Markup(marker) for name, marker in markers.items()},
+            next_url=Markup(markers["next"]),
+        )
+        token = generate_csrf()
+        html = html.replace(token, markers["csrf"])
+        html, counts = _CART_COUNT.subn(rf"\g<1>{markers['cart']}\g<2>", html)
+        pieces = _MARKED.split(html)  # text, slot, text, slot, …, text
+        named = [piece for index, piece in enumerate(pieces) if index % 2]
+        if counts != 1 or sorted(named) != sorted(_SLOTS):
+            raise RuntimeError("storefront/product.html must show each slot exactly once")
+        return cls(tuple(piece if index % 2 else piece.encode() for index, piece in enumerate(pieces)))
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        """The page with each slot's value (already safe HTML or plain text that needs no escaping)."""
+        encoded = {name: str(value).encode() for name, value in values.items()}
+        return b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in self.parts)
+
+
+def _stock_lines(product_id: int, stock: int, token: str) -> str:
+    """The stock lines and a new add-to-cart form, its CSRF token replaced by a marker."""
+    html = _macros(STOCK_TEMPLATE).stock_and_form(stock, AddToCartForm(product_id=product_id, quantity=1))
+    return str(html).replace(token, _TOKEN)
+
+
+def _macros(template: str):
+    return current_app.jinja_env.get_template(template).module
 
 
 def _stock(product_id: int) -> int:

@@ -96,12 +96,7 @@ def products():
 def product(slug: str):
     """Product page."""
     today = clock.today()
-    return product_page(
-        slug,
-        today,
-        lambda: product_services.get_product_by_slug(slug, today),
-        lambda product_id: AddToCartForm(product_id=product_id, quantity=1),
-    )
+    return product_page(slug, today, lambda: product_services.get_product_by_slug(slug, today))
 
 
 @storefront.get("/producers/<slug>")
@@ -225,7 +220,7 @@ def _refused_add(form: AddToCartForm):
         found = product_services.get_product(form.product_id.data, clock.today())
     except NotFound:
         abort(404, description=gettext("Sản phẩm này không còn được bán."))
-    return product_page(found.slug, clock.today(), lambda: found, lambda _: form), 422
+    return product_page(found.slug, clock.today(), lambda: found, refused=form), 422
 
 
 @storefront.post("/language")
