@@ -91,8 +91,10 @@ def mark_shown(session: Session | None = None) -> None:
 def shown_revision(session: Session | None = None) -> int:
     """The revision cached answers are keyed by, as this session's transaction sees it."""
     session = session or db.session
-    counters = ChangeCounter.__table__
-    return session.connection().scalar(select(counters.c.shown).where(counters.c.name == CATALOGUE)) or 0
+    return session.connection().scalar(_SHOWN_SELECT) or 0
+
+
+_SHOWN_SELECT = select(ChangeCounter.__table__.c.shown).where(ChangeCounter.__table__.c.name == CATALOGUE)  # built once
 
 
 def current_revision(session: Session | None = None) -> int:

@@ -19,6 +19,7 @@ from catalogue.products.schemas import ProductQueryArgs
 from catalogue.products.services import PRODUCT_QUERY_FIELDS, ProductQuery
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
+from catalogue.storefront.product_page import product_page
 
 storefront = Blueprint("storefront", __name__)
 
@@ -94,19 +95,8 @@ def products():
 @cacheable(watch_slug=True)
 def product(slug: str):
     """Product page."""
-    found = product_services.get_product_by_slug(slug, clock.today())
-    return _product_page(found, AddToCartForm(product_id=found.id, quantity=1))
-
-
-def _product_page(found, form: AddToCartForm) -> str:
     today = clock.today()
-    return render_template(
-        "storefront/product.html",
-        product=found,
-        rating=found.rating_on(today),
-        related=fragments.related_products(found, today),
-        form=form,
-    )
+    return product_page(slug, today, lambda: product_services.get_product_by_slug(slug, today))
 
 
 @storefront.get("/producers/<slug>")
@@ -230,7 +220,7 @@ def _refused_add(form: AddToCartForm):
         found = product_services.get_product(form.product_id.data, clock.today())
     except NotFound:
         abort(404, description=gettext("Sản phẩm này không còn được bán."))
-    return _product_page(found, form), 422
+    return product_page(found.slug, clock.today(), lambda: found, refused=form), 422
 
 
 @storefront.post("/language")
