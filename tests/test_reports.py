@@ -148,6 +148,9 @@ def _rollup_rows() -> list[tuple]:
     from sqlalchemy import select
 
     from catalogue.extensions import db
+    from catalogue.reports.rollup import settle_pending_days
+
+    settle_pending_days()
     from catalogue.reports.models import SalesDay, SalesDayProduct
 
     db.session.expire_all()
@@ -202,6 +205,34 @@ def test_the_invoiced_share_counts_an_order_once_each_of_its_producers_invoiced(
     assert indicators.invoiced_share(NOVEMBER, world["a"].id) == indicators.Share(1, 1, target=0.9)
     assert indicators.invoiced_share(NOVEMBER, world["b"].id) == indicators.Share(1, 3, target=0.9)
     assert indicators.invoiced_share(NOVEMBER, world["c"].id) == indicators.Share(0, 0, target=0.9)
+
+
+def test_a_sale_only_marks_its_day_and_the_next_report_rebuilds_it(app, world):
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import transition
+    from catalogue.reports.models import SalesDay, SalesPendingDay
+
+    before = _rollup_rows()
+    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    transition(o7, "paid", "paid at last")
+    db.session.rollback()
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == []  # a rollback unmarks
+
+    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    transition(o7, "paid", "paid at last")
+    db.session.commit()
+
+    # The payment's own transaction only marked 15/11 (Vietnam time); the rollup rows are as they were.
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == [date(2026, 11, 15)]
+    fifteenth = select(SalesDay.orders).where(SalesDay.day == date(2026, 11, 15), SalesDay.producer_id == 0)
+    assert list(db.session.scalars(fifteenth)) == []
+    assert _rollup_rows() != before  # reading the rollup rebuilt 15/11 first
+    assert list(db.session.scalars(fifteenth)) == [1]
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 6, 11, 1_190_000)  # + O7 (1 × 85.000)
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == []
 
 
 def test_a_marketplace_cancellation_takes_its_sale_out_of_the_figures(app, world):

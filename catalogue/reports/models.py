@@ -56,3 +56,11 @@ class SalesDayProduct(db.Model):
     orders: Mapped[int] = mapped_column(Integer)
     units: Mapped[int] = mapped_column(Integer)
     revenue_vnd: Mapped[int] = mapped_column(BigInteger)
+
+
+class SalesPendingDay(db.Model):
+    """A Vietnam day whose sales changed since its rollup rows were built: rebuilt before the next report reads."""
+
+    __tablename__ = "sales_pending_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

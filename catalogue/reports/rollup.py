@@ -1,9 +1,10 @@
 """Keeping the sales rollup (catalogue.reports.models) true: a day is rebuilt whenever one of its sales changes.
 
-Every flush that adds an order, changes an order's status, or records a marketplace sale has
-the Vietnam days of those orders rebuilt from the orders themselves (DELETE, then INSERT …
-SELECT grouped in SQL), in the same transaction: a rollback takes the rebuilt rows with it,
-and nothing is ever incremented, so a replayed webhook or a retried job cannot count twice.
+Every flush that adds an order, changes an order's status, records a marketplace sale or issues
+an invoice marks the Vietnam days of those orders pending, in its own transaction (a rollback
+unmarks them); before any report reads the rollup, the pending days are rebuilt from the orders
+themselves (DELETE, then INSERT … SELECT grouped in SQL). Nothing is ever incremented, so a
+replayed webhook or a retried job cannot count twice, and a sale does not pay for a rebuild.
 `rebuild` over all days is what the migration and `flask reports rebuild` run.
 """
 
@@ -28,6 +29,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,9 +40,10 @@ from catalogue.extensions import db
 from catalogue.invoices.models import Invoice
 from catalogue.models_base import as_utc, utcnow
 from catalogue.orders.models import Order
-from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct
+from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct, SalesPendingDay
 from catalogue.reports.periods import Period
 from catalogue.sync.models import MarketplaceSale
+from catalogue.transactions import use_case
 
 PENDING_DAYS = "catalogue.reports.pending_days"
 ROLLUP_LOCK = 120_012  # the advisory lock key of rollup rebuilds (issue 12)
@@ -120,23 +124,46 @@ def _note_changed_days(session: Session, flush_context, instances) -> None:
             days.update(_local_day(moment) for moment in placed)
 
 
-def _rebuild_changed_days(session: Session, flush_context) -> None:
-    """after_flush: rebuild those days, on the flush's own connection and transaction."""
+def _mark_changed_days(session: Session, flush_context) -> None:
+    """after_flush: mark those days pending, in the flush's own transaction (a rollback unmarks them).
+
+    One cheap upsert, not the day's rebuild: the flush may be a sale's, which holds the catalogue
+    counter's row lock until it commits, and every write of the shop would wait for a rebuild.
+    """
     days = session.info.pop(PENDING_DAYS, set())
-    connection = session.connection()
-    for day in sorted(days):
-        rebuild(connection, day, day)
+    if days:
+        _mark(session.connection(), days)
+
+
+def _mark(connection, days) -> None:
+    upsert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    rows = [{"day": day} for day in sorted(days)]
+    connection.execute(upsert(SalesPendingDay).values(rows).on_conflict_do_nothing(index_elements=["day"]))
 
 
 def rebuild_day_of(moment: datetime) -> None:
-    """Rebuild the Vietnam day of `moment` now, for changes made in SQL that no flush sees (a cancellation)."""
-    day = _local_day(moment)
-    rebuild(db.session.connection(), day, day)
+    """Mark the Vietnam day of `moment` pending, for a change made in SQL that no flush sees (a cancellation)."""
+    _mark(db.session.connection(), {_local_day(moment)})
+
+
+@use_case
+def settle_pending_days() -> int:
+    """Rebuild the days marked pending and unmark them; every read of the rollup calls this first. How many."""
+    days = list(db.session.scalars(select(SalesPendingDay.day).order_by(SalesPendingDay.day)))
+    if not days:
+        return 0
+    connection = db.session.connection()
+    # Unmarked before the rebuild: a sale that commits during it marks its day again, and a sale
+    # still uncommitted keeps its own mark, which this DELETE does not see.
+    connection.execute(delete(SalesPendingDay).where(SalesPendingDay.day.in_(days)))
+    for day in days:
+        rebuild(connection, day, day)
+    return len(days)
 
 
 def register_rollup() -> None:
     """Keep the rollup on every ORM flush (idempotent)."""
-    for name, listener in (("before_flush", _note_changed_days), ("after_flush", _rebuild_changed_days)):
+    for name, listener in (("before_flush", _note_changed_days), ("after_flush", _mark_changed_days)):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
 

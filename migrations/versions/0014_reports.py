@@ -79,6 +79,7 @@ def upgrade():
         sqlite_with_rowid=False,
     )
     op.create_index("ix_sales_days_day", "sales_days", ["day"], unique=False)
+    op.create_table("sales_pending_days", sa.Column("day", sa.Date(), nullable=False), sa.PrimaryKeyConstraint("day"))
     op.create_table(
         "sales_day_products",
         sa.Column("day", sa.Date(), nullable=False),
@@ -107,6 +108,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("sales_pending_days")
     with op.batch_alter_table("marketplace_sale_lines") as batch_op:
         batch_op.drop_column("unit_price_vnd")
     op.drop_index("ix_orders_reporting", table_name="orders")
