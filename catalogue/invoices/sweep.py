@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
-from catalogue.clock import VIETNAM
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice, InvoiceSettings
-from catalogue.models_base import as_utc
 from catalogue.orders.models import Order, OrderEvent, OrderLine
 from catalogue.producers.models import Producer
 from catalogue.transactions import calls_out, use_case
@@ -62,38 +59,40 @@ class Coverage:
 
 
 def coverage(limit_months: int = 12) -> tuple[list[Coverage], tuple[int, int]]:
-    """Per producer and month, the share of paid orders invoiced; and overall (invoiced, paid) orders."""
-    invoiced = exists().where(
-        Invoice.order_id == Order.id, Invoice.producer_id == OrderLine.producer_id, Invoice.kind == "original"
+    """Per producer and month, the share of paid orders invoiced; and overall (invoiced, paid) orders.
+
+    Read from the office's daily sales rollup, the same figures as its dashboard's share invoiced
+    (catalogue.reports.indicators): shop orders sold, and of them those whose invoices are issued —
+    by the producer in its rows, by every producer on the order overall.
+    """
+    from catalogue.reports.models import PROVINCE, SalesDay
+    from catalogue.reports.rollup import settle_pending_days
+    from catalogue.reports.sales import month_of
+
+    settle_pending_days()
+    month = month_of(SalesDay.day)
+    shop = SalesDay.channel == "shop"
+    months = list(
+        db.session.scalars(
+            select(month).where(shop, SalesDay.producer_id != PROVINCE).group_by(month).order_by(month.desc())
+        ).all()[:limit_months]
     )
     rows = db.session.execute(
-        select(Order.id, Order.created_at, OrderLine.producer_id, Producer.name, invoiced)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Producer, Producer.id == OrderLine.producer_id)
-        .where(_paid_once)
-        .distinct()
-    ).all()
-    cells: dict[tuple, list] = defaultdict(lambda: [set(), set()])
-    orders_all: dict[int, bool] = {}
-    names = {}
-    for order_id, created_at, producer_id, name, has_invoice in rows:
-        month = as_utc(created_at).astimezone(VIETNAM).strftime("%Y-%m")
-        cell = cells[(month, producer_id)]
-        cell[0].add(order_id)
-        if has_invoice:
-            cell[1].add(order_id)
-        orders_all[order_id] = orders_all.get(order_id, True) and bool(has_invoice)
-        names[producer_id] = name
-    months = sorted({month for month, _ in cells}, reverse=True)[:limit_months]
-    table = [
-        Coverage(producer_id, names[producer_id], month, len(paid), len(done))
-        for (month, producer_id), (paid, done) in sorted(
-            cells.items(), key=lambda item: (item[0][0], names[item[0][1]])
+        select(
+            month, SalesDay.producer_id, Producer.name, func.sum(SalesDay.orders), func.sum(SalesDay.invoiced_orders)
         )
-        if month in months
-    ]
-    table.sort(key=lambda row: row.month, reverse=True)
-    return table, (sum(orders_all.values()), len(orders_all))
+        .join(Producer, Producer.id == SalesDay.producer_id)
+        .where(shop, month.in_(months))
+        .group_by(month, SalesDay.producer_id, Producer.name, Producer.name_sort_key)
+        .order_by(month.desc(), Producer.name_sort_key)
+    ).all()
+    table = [Coverage(producer_id, name, m, int(paid), int(done)) for m, producer_id, name, paid, done in rows]
+    paid, invoiced = db.session.execute(
+        select(func.coalesce(func.sum(SalesDay.orders), 0), func.coalesce(func.sum(SalesDay.invoiced_orders), 0)).where(
+            shop, SalesDay.producer_id == PROVINCE
+        )
+    ).one()
+    return table, (int(invoiced), int(paid))
 
 
 def queue(limit: int = 200) -> list[Invoice]:
