@@ -25,12 +25,10 @@ between the `livestream` markers.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -44,18 +42,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     BENCH,
-    BIN,
-    MEDIA_ROOT,
     README,
     REPO,
     RESULTS,
-    BenchError,
     Load,
     Server,
+    app_env,
     ensure_database,
+    execute_sql,
     fetch,
+    flask_cli,
+    fresh_postgres,
     parse_wrk,
+    postgres_server,
     session_cookie,
+    sqlite_url,
 )
 
 DATABASE = RESULTS / "catalogue-livestream.db"
@@ -92,76 +93,17 @@ class SaleLog:
     stale: list[str] = field(default_factory=list)
 
 
-def pg_env_url(options: argparse.Namespace) -> str | None:
-    """The PostgreSQL server to bench on, if any."""
-    return options.postgres or os.environ.get("CATALOGUE_TEST_POSTGRES_URL")
-
-
-def env_for(database_url: str, mode: str = "cached") -> dict[str, str]:
-    """Environment for the flask CLI and gunicorn on `database_url`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CATALOGUE_ENV": "development",
-        "SECRET_KEY": "bench",
-        "MEDIA_ROOT": str(MEDIA_ROOT),
-    }
-    env.pop("RESPONSE_CACHE_SIZE", None)
-    if mode == "cold":
-        env["RESPONSE_CACHE_SIZE"] = "0"
-    return env
-
-
-def flask(database_url: str, *arguments: str, timeout: float = 900) -> str:
-    """Run the flask CLI on `database_url`; its stdout."""
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *arguments],
-        cwd=REPO,
-        env=env_for(database_url),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode:
-        raise BenchError(f"flask {' '.join(arguments)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
-    return result.stdout
-
-
-def fresh_postgres(server_url: str) -> str:
-    """A new, migrated and seeded database on the server of `server_url`; its URL."""
-    import psycopg
-
-    base = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-    url = re.sub(r"/[^/]*$", f"/{PG_DATABASE}", server_url)
-    flask(url, "db", "upgrade")
-    flask(url, "seed")
-    return url
-
-
-def execute_sql(database_url: str, statement: str, parameters: tuple = ()) -> list[tuple]:
-    """Run one statement on the database (committed); its rows."""
-    if database_url.startswith("sqlite"):
-        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as connection:
-            with connection:
-                rows = connection.execute(statement, parameters).fetchall()
-            return rows
-    import psycopg
-
-    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        cursor = connection.execute(statement.replace("?", "%s"), parameters)
-        return cursor.fetchall() if cursor.description else []
-
-
 def sync_token(database_url: str) -> str:
     """A token with the sync scope (a new office user on first use)."""
     if not execute_sql(database_url, "SELECT id FROM users WHERE email = ?", (SYNC_EMAIL,)):
-        flask(
-            database_url, "users", "create", "--email", SYNC_EMAIL, "--password", "bench-sync-pass", "--role", "admin"
+        flask_cli(
+            database_url,
+            ["users", "create", "--email", SYNC_EMAIL, "--password", "bench-sync-pass", "--role", "admin"],
+            timeout=60,
         )
-    output = flask(database_url, "tokens", "create", "--email", SYNC_EMAIL, "--scope", "sync", "--name", "bench")
+    output = flask_cli(
+        database_url, ["tokens", "create", "--email", SYNC_EMAIL, "--scope", "sync", "--name", "bench"], timeout=60
+    )
     return output.strip().split()[-1]
 
 
@@ -308,7 +250,7 @@ def hit_round_trips(database_url: str, hot: dict) -> dict[str, float]:
             subprocess.run(
                 [sys.executable, __file__, "--trace-hits", database_url, path, str(extra), str(trace)],
                 cwd=REPO,
-                env=env_for(database_url),
+                env=app_env(database_url),
                 check=True,
                 timeout=120,
             )
@@ -358,7 +300,7 @@ class Result:
 def bench_database(label: str, database_url: str, duration: int, connections: int, rounds: int) -> Result:
     """The livestream scenario on one database."""
     token = sync_token(database_url)
-    with Server(f"livestream-{label}", "wsgi:app", env_for(database_url), "/healthz") as app:
+    with Server(f"livestream-{label}", "wsgi:app", app_env(database_url), "/healthz") as app:
         paths, hot = read_mix(app)
         # Behind the app's back, so as a write must: a new version for the product, a new revision.
         execute_sql(
@@ -456,11 +398,11 @@ def main() -> None:
     if not options.skip_sqlite:
         ensure_database(DATABASE, None)
         results.append(
-            bench_database("SQLite", f"sqlite:///{DATABASE}", options.duration, options.connections, options.rounds)
+            bench_database("SQLite", sqlite_url(DATABASE), options.duration, options.connections, options.rounds)
         )
-    server = pg_env_url(options)
+    server = postgres_server(options.postgres)
     if server:
-        url = fresh_postgres(server)
+        url = fresh_postgres(server, PG_DATABASE)
         results.append(bench_database("PostgreSQL", url, options.duration, options.connections, options.rounds))
     lines = report(results, options.connections)
     for result in results:

@@ -1,8 +1,10 @@
 """Order placement throughput and latency, each order creating its Stripe PaymentIntent.
 
-    .venv/bin/python bench/orders.py [--duration 10] [--connections 8]
+    .venv/bin/python bench/orders.py [--duration 10] [--connections 8] [--postgres URL] [--skip-sqlite]
 
-Serves the seeded catalogue with gunicorn (2 workers) on SQLite, with the real
+Serves the seeded catalogue with gunicorn (2 workers) on SQLite, and on a fresh
+PostgreSQL database `bench_orders` (created, migrated and seeded in the run) when
+--postgres or CATALOGUE_TEST_POSTGRES_URL names a server, with the real
 Stripe SDK pointed at localstripe on 127.0.0.1, and drives `POST /api/v1/orders`
 with wrk (a Lua script posting a valid checkout for a random product). Stock is
 raised first so no order is refused for stock. For scale, it also times the
@@ -17,7 +19,6 @@ import contextlib
 import json
 import platform
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -30,14 +31,21 @@ from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     BIN,
     README,
     RESULTS,
+    BenchError,
+    Load,
     Server,
     app_env,
     ensure_database,
+    execute_sql,
     free_port,
+    fresh_postgres,
     parse_wrk,
+    postgres_server,
+    sqlite_url,
 )
 
 DATABASE = RESULTS / "catalogue-orders.db"
+PG_DATABASE = "bench_orders"
 LUA = RESULTS / "order.lua"
 STOCK = 1_000_000
 WRK_TIMEOUT_GRACE = 30
@@ -62,15 +70,16 @@ def write_lua(product_ids: list[int]) -> None:
     )
 
 
-def prepare_database() -> list[int]:
-    """The seeded catalogue with plenty of stock; returns the ids of products on sale."""
-    ensure_database(DATABASE, None)
-    with contextlib.closing(sqlite3.connect(DATABASE)) as connection, connection:
-        connection.execute("UPDATE products SET stock = ?", (STOCK,))
-        connection.execute("DELETE FROM order_events")
-        connection.execute("DELETE FROM order_lines")
-        connection.execute("DELETE FROM orders")
-        rows = connection.execute("SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200").fetchall()
+def prepare_database(database_url: str) -> list[int]:
+    """The seeded catalogue with plenty of stock and no orders; returns the ids of products on sale."""
+    for statement in (
+        "UPDATE products SET stock = ?",
+        "DELETE FROM order_events",
+        "DELETE FROM order_lines",
+        "DELETE FROM orders",
+    ):
+        execute_sql(database_url, statement, (STOCK,) if "?" in statement else ())
+    rows = execute_sql(database_url, "SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200")
     return [row[0] for row in rows]
 
 
@@ -132,9 +141,9 @@ def run_orders(url: str, duration: int, connections: int):
     return parse_wrk(output)
 
 
-def placed_orders() -> int:
-    with contextlib.closing(sqlite3.connect(DATABASE)) as connection:
-        return connection.execute("SELECT count(*) FROM orders WHERE payment_intent_id IS NOT NULL").fetchone()[0]
+def placed_orders(database_url: str) -> int:
+    """Orders that got their PaymentIntent."""
+    return execute_sql(database_url, "SELECT count(*) FROM orders WHERE payment_intent_id IS NOT NULL")[0][0]
 
 
 def update_readme(lines: list[str]) -> None:
@@ -148,38 +157,64 @@ def update_readme(lines: list[str]) -> None:
     README.write_text(text, encoding="utf-8")
 
 
-def main() -> None:
+def bench_database(label: str, database_url: str, stripe_url: str, options: argparse.Namespace) -> tuple[Load, int]:
+    """wrk on `POST /api/v1/orders` against the app on one database; the load and the orders placed."""
+    write_lua(prepare_database(database_url))
+    env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench"}
+    with Server(f"orders-app-{label.lower()}", "wsgi:app", env, "/healthz") as app:
+        load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
+    return load, placed_orders(database_url)
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    product_ids = prepare_database()
-    write_lua(product_ids)
-    with localstripe() as stripe_url:
-        env = {**app_env(DATABASE), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench"}
-        with Server("orders-app", "wsgi:app", env, "/healthz") as app:
-            load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
-        intent_p50, intent_p99 = intent_latency(stripe_url)
-    orders = placed_orders()
+    databases: list[tuple[str, str]] = []
+    try:
+        if not options.skip_sqlite:
+            ensure_database(DATABASE, None)
+            databases.append(("SQLite", sqlite_url(DATABASE)))
+        server = postgres_server(options.postgres)
+        if server:
+            databases.append(("PostgreSQL", fresh_postgres(server, PG_DATABASE)))
+        if not databases:
+            raise BenchError("Nothing to run: --skip-sqlite without a PostgreSQL server (--postgres).")
+        results = {}
+        with localstripe() as stripe_url:
+            for label, url in databases:
+                results[label] = bench_database(label, url, stripe_url, options)
+            intent_p50, intent_p99 = intent_latency(stripe_url)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, "
-        f"Python {platform.python_version()}, SQLite, gunicorn 2 workers, wrk -t2 -c{options.connections} "
+        f"Python {platform.python_version()}, gunicorn 2 workers, wrk -t2 -c{options.connections} "
         f"-d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
         "",
-        "| what | req/s | p50 ms | p99 ms |",
-        "|---|--:|--:|--:|",
-        f"| `POST /api/v1/orders` (reserve stock + PaymentIntent) | {load.requests_per_second:.0f} | "
-        f"{load.p50_ms:.1f} | "
-        f"{load.p99_ms:.1f} |",
-        f"| PaymentIntent create alone (SDK → localstripe, sequential) | {1000 / intent_p50:.0f} | {intent_p50:.1f} | "
-        f"{intent_p99:.1f} |",
-        "",
-        f"{orders} orders placed, each with its PaymentIntent; {load.errors} answers were errors or not 2xx.",
+        "| what | database | req/s | p50 ms | p99 ms | orders placed | errors or not 2xx |",
+        "|---|---|--:|--:|--:|--:|--:|",
     ]
-    update_readme(lines)
+    for label, (load, orders) in results.items():
+        lines.append(
+            f"| `POST /api/v1/orders` (reserve stock + PaymentIntent) | {label} | {load.requests_per_second:.0f} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {orders} | {load.errors} |"
+        )
+    lines.append(
+        f"| PaymentIntent create alone (SDK → localstripe, sequential) | – | {1000 / intent_p50:.0f} "
+        f"| {intent_p50:.1f} | {intent_p99:.1f} | – | – |"
+    )
+    if not options.no_readme and len(results) == 2:
+        update_readme(lines)
     print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
