@@ -66,6 +66,7 @@ from catalogue.products.schemas import UtcDateTime
 
 DEFAULT_SIZE = 2048
 PRODUCT, PRODUCTS = "product", "products"  # what a JSON answer shows the stock of: one product, or its items
+_STATE_KEY = "catalogue.request_state"  # in the WSGI environ: one request's first state, never another's
 
 
 class LruCache:
@@ -134,12 +135,12 @@ def init_response_cache(app: Flask) -> None:
 def response_cache() -> LruCache | None:
     """The current app's cache, or None when it is off or this request cannot use it."""
     cache = current_app.extensions.get("response_cache")
-    if cache is None or _writing():
+    if cache is None or writing():
         return None
     return cache
 
 
-def _writing() -> bool:
+def writing() -> bool:
     """True when this app context's session (if it has one) holds uncommitted catalogue changes."""
     session = existing_session()
     return session is not None and has_uncommitted_changes(session)
@@ -151,8 +152,29 @@ def request_state(watch: Watch | None = None) -> State:
     A session already inside a transaction may be reading from a snapshot (SQLite keeps one
     for the whole read transaction): the state is then read through it, as the answer will
     be. Otherwise the answer's queries all start after this read, so the last committed
-    state is never newer than what they see.
+    state is never newer than what they see. The request's first state is kept for it
+    (`first_state`): what a miss computes is keyed by that revision, with no second read.
     """
+    session = existing_session()
+    state = read_state(watch, session if session is not None and session.in_transaction() else None)
+    request.environ.setdefault(_STATE_KEY, state)
+    return state
+
+
+def first_state(watch: Watch | None = None) -> State:
+    """The state this request read first (reading it now, watching `watch`, if it has not read one)."""
+    state = request.environ.get(_STATE_KEY)
+    return state if state is not None else request_state(watch)
+
+
+def watched_state(watch: Watch) -> State:
+    """The state of the products `watch` names by id, as this request sees them: its first state when it holds them all.
+
+    A later read is never older than the first one, so what is computed from it is never older than its key.
+    """
+    state = request.environ.get(_STATE_KEY)
+    if state is not None and all(product_id in state.products for product_id in watch.ids):
+        return state
     session = existing_session()
     return read_state(watch, session if session is not None and session.in_transaction() else None)
 
@@ -174,7 +196,7 @@ def request_key(*extra: Hashable) -> tuple:
 
 def shareable(response: Response) -> bool:
     """A complete 200 answer, computed by a request that wrote nothing to the catalogue."""
-    return response.status_code == 200 and not response.direct_passthrough and not _writing()
+    return response.status_code == 200 and not response.direct_passthrough and not writing()
 
 
 def _stored_headers(response: Response) -> tuple[tuple[str, str], ...]:

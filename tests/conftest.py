@@ -224,17 +224,32 @@ def empty_client(app):
 
 
 @contextmanager
-def count_statements(engine):
-    """Collect the SQL statements run on `engine` inside the block."""
+def count_statements(engine, *, raw: bool = False):
+    """Collect the SQL statements run on `engine` inside the block.
+
+    `raw=True`: also the state reads catalogue.products.freshness runs on a raw DBAPI cursor,
+    below SQLAlchemy's events (what a cache hit or a kept miss costs).
+    """
+    from catalogue.products import freshness
+
     statements: list[str] = []
 
     def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    run_raw = freshness._run_raw
+
+    def counted(raw_engine, sql, parameters):
+        statements.append(sql)
+        return run_raw(raw_engine, sql, parameters)
+
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    if raw:
+        freshness._run_raw = counted
     try:
         yield statements
     finally:
+        freshness._run_raw = run_raw
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 

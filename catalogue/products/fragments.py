@@ -32,29 +32,28 @@ from datetime import date
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import select
 
-from catalogue.caching import LruCache
-from catalogue.extensions import db
+from catalogue.caching import LruCache, first_state, watched_state, writing
 from catalogue.products import services
 from catalogue.products.facets import Facets, facet_counts
+from catalogue.products.freshness import Watch
 from catalogue.products.models import Product
-from catalogue.products.revision import has_uncommitted_changes, shown_revision
 from catalogue.products.services import Page, ProductQuery
 
 T = TypeVar("T")
 
 DEFAULT_SIZE = 10_000
 _EMPTY_ITEMS = b'"items":[]'
-_REVISION_KEY = "catalogue.shown_revision"  # in the WSGI environ: one request's, never another's
 
 
 def request_revision() -> int:
-    """The shown revision, read once per request through its session, before anything it keys is computed."""
-    revision = request.environ.get(_REVISION_KEY)
-    if revision is None:
-        revision = request.environ[_REVISION_KEY] = shown_revision()
-    return revision
+    """The shown revision, read once per request before anything it keys is computed (catalogue.caching.first_state).
+
+    With no ORM session in a transaction it is read on the hit engine (catalogue.products.freshness):
+    on PostgreSQL one round trip, no BEGIN, ROLLBACK or pre-ping; a miss whose pieces are all kept
+    then never opens a session.
+    """
+    return first_state().revision
 
 
 def init_fragment_cache(app: Flask) -> None:
@@ -71,10 +70,11 @@ def listing_response(product_ids: list[int], envelope: dict, today: date, dump) 
     gives for the whole list: the envelope is dumped and the fragments joined into its empty array.
     """
     cache = current_app.extensions.get("fragment_cache")
-    if cache is None or current_app.json.compact is False or current_app.debug:
+    if cache is None or current_app.json.compact is False or current_app.debug or writing():
         return None
     context = (request_revision(), today, request.scheme, request.host, request.root_path)
-    versions = dict(db.session.execute(select(Product.id, Product.version).where(Product.id.in_(product_ids))).all())
+    watched = watched_state(Watch(ids=tuple(product_ids))).products
+    versions = {product_id: watched[product_id].version for product_id in product_ids if product_id in watched}
     fragments = {product_id: cache.get((product_id, versions.get(product_id), *context)) for product_id in product_ids}
     missing = [product_id for product_id, fragment in fragments.items() if fragment is None]
     if missing:
@@ -94,7 +94,7 @@ def listing_response(product_ids: list[int], envelope: dict, today: date, dump) 
 def remembered(kind: str, asked: Hashable, today: date, compute: Callable[[], T]) -> T:
     """`compute()`, kept per worker under (kind, asked, today, shown revision) while nothing it reads changed."""
     cache = current_app.extensions.get("fragment_cache")
-    if cache is None or has_uncommitted_changes():
+    if cache is None or writing():
         return compute()
     key = ("memo", kind, asked, today, request_revision())  # read before computing: never older than its key
     found = cache.get(key)

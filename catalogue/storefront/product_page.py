@@ -13,7 +13,8 @@ certificate is valid). So the parts in storefront/_product_parts.html are render
 (slug, locale, host facts, today, shown revision) and kept in the fragment cache
 (catalogue.products.fragments.remembered: the revision is read before they are computed, and a
 session with uncommitted catalogue writes neither reads nor fills it); every request reads the
-product's stock by primary key and renders only the stock lines, the form and the layout.
+product's stock with the revision, in one statement (catalogue.caching.first_state), and renders
+only the stock lines, the form and the layout.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from datetime import date
 from flask import Response, current_app, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
+from catalogue.caching import first_state, watched_state
 from catalogue.errors import NotFound
-from catalogue.extensions import db
 from catalogue.products import fragments
+from catalogue.products.freshness import State, Watch
 from catalogue.products.models import Product
 from catalogue.storefront import select_locale
 from catalogue.storefront.forms import AddToCartForm
@@ -86,9 +87,11 @@ def product_page(slug: str, today: date, load: Callable[[], Product], refused: A
         loaded["stock"] = product.stock
         return render_parts(product, today)
 
+    # The revision and this product's stock in one statement (unless the response cache read them already).
+    state = first_state(Watch(slug=slug))
     facts = (select_locale(), request.scheme, request.host, request.root_path)
     parts = fragments.remembered("product page", (slug, *facts), today, compute)
-    stock = loaded["stock"] if loaded else _stock(parts.product_id)
+    stock = loaded["stock"] if loaded else _stock(parts.product_id, state)
     token = generate_csrf()
     if refused is not None:
         stock_lines = _macros(STOCK_TEMPLATE).stock_and_form(stock, refused)
@@ -157,9 +160,12 @@ def _macros(template: str):
     return current_app.jinja_env.get_template(template).module
 
 
-def _stock(product_id: int) -> int:
-    """The product's stock as committed now: the one thing on its page a sale changes without moving the revision."""
-    stock = db.session.scalar(select(Product.stock).where(Product.id == product_id))
-    if stock is None:
+def _stock(product_id: int, state: State) -> int:
+    """The product's stock as this request read it (the one thing on its page a sale changes, revision unmoved).
+
+    Read with the request's first state when that watched the product, else now (never older than the parts' key).
+    """
+    product = state.products.get(product_id) or watched_state(Watch(ids=(product_id,))).products.get(product_id)
+    if product is None:
         raise NotFound(f"No product with id {product_id} is on sale.")
-    return stock
+    return product.stock
