@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from catalogue.config import load_config
 from catalogue.extensions import db, migrate
 from catalogue.ids import IdConverter
+from catalogue.sessions import SessionInterface
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["JINJA_BYTECODE_CACHE"]}
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    app.session_interface = SessionInterface()
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import create_engine, event
@@ -39,13 +40,17 @@ class Watch:
     slug: str | None = None
 
 
-@dataclass(frozen=True)
-class ProductState:
-    """A watched product's stock-related fields as last committed."""
+class ProductState(NamedTuple):
+    """A watched product's stock-related fields as last committed (`updated_at` parsed only when asked for)."""
 
     version: int
     stock: int
-    updated_at: datetime | None
+    stored_updated_at: object  # what the driver gave: a datetime (PostgreSQL) or its text (SQLite)
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When the product last changed."""
+        return _as_datetime(self.stored_updated_at)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def read_state(watch: Watch | None, session: Session | None = None) -> State:
         if product_id is None:
             revision = version or 0
         else:
-            products[int(product_id)] = ProductState(int(version), int(stock), _as_datetime(updated_at))
+            products[product_id] = ProductState(version, stock, updated_at)
     return State(revision, products)
 
 
