@@ -63,3 +63,24 @@ def test_a_miss_whose_pieces_are_kept_costs_two_reads_and_no_orm_session(seeded_
     assert len(statements) == 2
     assert "change_counters" in statements[0] and "UNION ALL" not in statements[0]
     assert "UNION ALL" in statements[1] and "id IN (" in statements[1]
+
+
+def test_a_detail_miss_is_the_json_its_list_dumped_in_one_read(seeded_app, client, monkeypatch):
+    """The response cache off: a product's detail after a list that showed it loads nothing but its state."""
+    seeded_app.extensions["response_cache"] = None
+    with seeded_app.app_context():
+        item = client.get("/api/v1/products?per_page=5&sort=name").get_json()["items"][2]
+    with seeded_app.app_context(), count_statements(db.engine, raw=True) as statements:
+        kept = client.get(f"/api/v1/products/{item['id']}")
+        session_made = db.session.registry.has()
+    monkeypatch.setitem(seeded_app.extensions, "fragment_cache", None)
+    with seeded_app.app_context():
+        computed = client.get(f"/api/v1/products/{item['id']}")
+        not_modified = client.get(f"/api/v1/products/{item['id']}", headers={"If-None-Match": kept.headers["ETag"]})
+
+    assert not session_made
+    assert len(statements) == 1 and f"id IN ({item['id']})" in statements[0]
+    assert kept.status_code == 200 and kept.get_json() == item
+    assert kept.data == computed.data and kept.headers["ETag"] == computed.headers["ETag"]
+    assert kept.headers["Content-Type"] == computed.headers["Content-Type"] == "application/json"
+    assert not_modified.status_code == 304

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
@@ -109,15 +110,25 @@ class ProductById(MethodView):
     @products.response(200, ProductSchema)
     def get(self, _, product_id: int):
         """One product on sale; with its producer's (or the office's) token, also a draft or one off sale."""
+        today = clock.today()
+        kept = fragments.kept_product(product_id, today)  # the JSON a list or a detail dumped at this version
+        if kept is not None:
+            body, version = kept
+            products.set_etag({"id": product_id, "version": version})
+            return Response(body, mimetype=current_app.json.mimetype)
         try:
-            product = product_services.get_product(product_id, clock.today())
+            product = product_services.get_product(product_id, today)
         except NotFound:
             principal = current_principal()
             if principal is None:
                 raise
             product = product_services.get_own_product(principal, product_id)
+            products.set_etag({"id": product.id, "version": product.version})
+            return product
         products.set_etag({"id": product.id, "version": product.version})
-        return product
+        return Response(
+            fragments.keep_product(product, _PRODUCT_SCHEMA.dump(product), today), mimetype=current_app.json.mimetype
+        )
 
 
 @producers.route("")

@@ -69,10 +69,10 @@ def listing_response(product_ids: list[int], envelope: dict, today: date, dump) 
     (product, its dumped dict) for the products not stored yet. The bytes are those `jsonify`
     gives for the whole list: the envelope is dumped and the fragments joined into its empty array.
     """
-    cache = current_app.extensions.get("fragment_cache")
-    if cache is None or current_app.json.compact is False or current_app.debug or writing():
+    cache = _json_fragments()
+    if cache is None:
         return None
-    context = (request_revision(), today, request.scheme, request.host, request.root_path)
+    context = _context(today)
     watched = watched_state(Watch(ids=tuple(product_ids))).products
     versions = {product_id: watched[product_id].version for product_id in product_ids if product_id in watched}
     fragments = {product_id: cache.get((product_id, versions.get(product_id), *context)) for product_id in product_ids}
@@ -89,6 +89,45 @@ def listing_response(product_ids: list[int], envelope: dict, today: date, dump) 
         return None
     items = b'"items":[' + b",".join(fragments[product_id] for product_id in product_ids) + b"]"
     return Response(head.replace(_EMPTY_ITEMS, items), mimetype=current_app.json.mimetype)
+
+
+def kept_product(product_id: int, today: date) -> tuple[bytes, int] | None:
+    """The JSON of product `product_id` (as its detail's body) and its version, if kept; None otherwise.
+
+    A fragment is only ever dumped from a product on sale (a list's, or a detail found on sale), and
+    anything that takes a product off sale moves its version or the shown revision, or is a new day.
+    """
+    cache = _json_fragments()
+    if cache is None:
+        return None
+    first_state(Watch(ids=(product_id,)))  # the revision and the product's version in one statement
+    context = _context(today)
+    product = watched_state(Watch(ids=(product_id,))).products.get(product_id)
+    fragment = cache.get((product_id, product.version, *context)) if product is not None else None
+    return (fragment + b"\n", product.version) if fragment is not None else None
+
+
+def keep_product(product: Product, item: dict, today: date) -> bytes:
+    """Keep `product`'s dumped JSON `item` (a product on sale); the detail's body, the bytes `jsonify` gives."""
+    cache = _json_fragments()
+    if cache is None:
+        return current_app.json.response(item).get_data()
+    fragment = current_app.json.dumps(item, separators=(",", ":")).encode()  # as `response` dumps
+    cache.put((product.id, product.version, *_context(today)), fragment)
+    return fragment + b"\n"
+
+
+def _json_fragments() -> LruCache | None:
+    """The fragment cache, when this request may read and fill it and the app dumps compact JSON."""
+    cache = current_app.extensions.get("fragment_cache")
+    if cache is None or current_app.json.compact is False or current_app.debug or writing():
+        return None
+    return cache
+
+
+def _context(today: date) -> tuple:
+    """What a product's JSON depends on besides its own row: the shown revision, the day, the host facts."""
+    return (request_revision(), today, request.scheme, request.host, request.root_path)
 
 
 def remembered(kind: str, asked: Hashable, today: date, compute: Callable[[], T]) -> T:
