@@ -634,7 +634,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print("\n" + "\n".join([*table(rows), "", *verdicts(rows)]))
     if set(selected) != set(SCENARIOS) or args.skip_sqlite or args.skip_scale or not server:
-        return 0  # a partial run (a subset, one database, one size) never replaces the full table
+        # A partial run (a subset, one database, one size) never replaces the full table.
+        print(f"\n{README.relative_to(REPO)} left as it was: only a full run (both databases, both sizes) writes it.")
+        return 0
     update_readme(rows, args.duration, args.connections)
     print(f"\nResults written to {README.relative_to(REPO)}.")
     return 0
