@@ -46,19 +46,36 @@ def _secret_key(environment: str, instance_path: Path) -> str:
     return key
 
 
+STRIPE_PLACEHOLDER_SECRET = "sk_test_placeholder"
+STRIPE_PLACEHOLDERS = {  # development and tests: test-mode keys that reach no account
+    "STRIPE_SECRET_KEY": STRIPE_PLACEHOLDER_SECRET,
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_placeholder",
+    "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+}
+STRIPE_KEYS = tuple(STRIPE_PLACEHOLDERS)
+
+
+def _stripe_keys(environment: str) -> dict[str, str | None]:
+    """The three Stripe keys: test-mode placeholders outside production; in production all three
+    (Stripe on) or none (Stripe off: a shop taking only VietQR, VNPay or MoMo), never some."""
+    given = {name: (os.environ.get(name) or "").strip() or None for name in STRIPE_KEYS}
+    if environment != "production":
+        return {name: value or STRIPE_PLACEHOLDERS[name] for name, value in given.items()}
+    missing = [name for name, value in given.items() if not value]
+    if missing and len(missing) < len(STRIPE_KEYS):
+        present = [name for name in STRIPE_KEYS if name not in missing]
+        raise ConfigError(
+            f"{', '.join(missing)} must be set in production when {', '.join(present)} "
+            f"{'is' if len(present) == 1 else 'are'}: set all three Stripe keys to take cards, or none to leave "
+            "Stripe off."
+        )
+    return given
+
+
 def _payment_settings(environment: str) -> dict[str, Any]:
-    """Stripe keys (test-mode placeholders outside production), reservations, shipping, mail."""
-    placeholders = {
-        "STRIPE_SECRET_KEY": STRIPE_PLACEHOLDER_SECRET,
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_placeholder",
-        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
-    }
-    settings: dict[str, Any] = {}
-    for name, placeholder in placeholders.items():
-        value = os.environ.get(name)
-        if not value and environment == "production":
-            raise ConfigError(f"{name} must be set in production.")
-        settings[name] = value or placeholder
+    """Stripe keys (test-mode placeholders outside production, optional in production), reservations,
+    shipping, mail."""
+    settings: dict[str, Any] = dict(_stripe_keys(environment))
     settings.update(
         {
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
@@ -83,7 +100,22 @@ RAIL_SETTINGS = (
     "VNPAY_TMN_CODE", "VNPAY_HASH_SECRET", "VNPAY_URL", "MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY",
     "MOMO_API_BASE",
 )  # fmt: skip
-STRIPE_PLACEHOLDER_SECRET = "sk_test_placeholder"
+
+
+def _require_a_payment_rail(config: dict[str, Any]) -> None:
+    """A shop in production must be able to take money: Stripe, VietQR, VNPay or MoMo, at least one."""
+    from catalogue.payments.methods import rails_from_config  # the rails read these settings
+
+    try:
+        rails = rails_from_config(config)
+    except ValueError as error:  # a rail's setting in the wrong shape (a BIN that is not 6 digits, …)
+        raise ConfigError(str(error)) from error
+    if not rails.methods:
+        raise ConfigError(
+            "No payment rail is configured: set the Stripe keys (" + ", ".join(STRIPE_KEYS) + "), VietQR "
+            "(VIETQR_BANK_BIN, VIETQR_ACCOUNT_NO, VIETQR_ACCOUNT_NAME), VNPay (VNPAY_TMN_CODE, VNPAY_HASH_SECRET) "
+            "or MoMo (MOMO_PARTNER_CODE, MOMO_ACCESS_KEY, MOMO_SECRET_KEY): a shop in production must take money."
+        )
 
 
 def _rail_settings() -> dict[str, Any]:
@@ -235,6 +267,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(_operator_settings(environment))
     config.update(_invoice_settings(environment, instance))
     config.update(overrides)
+    if environment == "production":
+        _require_a_payment_rail(config)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -5,7 +5,10 @@ mistake in our signing shows: VNPay's pay page refuses a bad `vnp_SecureHash` (i
 "Sai chữ ký") and MoMo's create answers resultCode 11 for a bad signature. When a payment
 goes through they call our IPN the way the real ones do: VNPay with a signed GET to the IPN
 URL registered for the terminal, MoMo with a signed JSON POST to the request's `ipnUrl`.
-Either can be told to send a forged notice instead, and records what our IPN answered.
+Either can be told to send a forged notice instead, and records what our IPN answered. MoMo's
+`POST /v2/gateway/api/refund` checks its signature the same way, refunds only what a paid
+transaction still holds, answers a request it has seen again with its first answer, and can be
+told to refuse, to fail (503) or to answer too late.
 """
 
 from __future__ import annotations
@@ -128,7 +131,8 @@ def momo_hash(secret: str, raw: str) -> str:
 
 
 class FakeMoMo(_FakeServer):
-    """`POST /v2/gateway/api/create` checks and stores the payment; `GET /pay/<orderId>` pays and sends the IPN."""
+    """`POST /v2/gateway/api/create` checks and stores the payment; `GET /pay/<orderId>` pays and sends the IPN;
+    `POST /v2/gateway/api/refund` returns (part of) a paid transaction."""
 
     def __init__(
         self,
@@ -146,6 +150,14 @@ class FakeMoMo(_FakeServer):
         self.forge = False
         self.result_code = 0  # 1006: the buyer refused
         self.trans_ids = itertools.count(4088878653)
+        self.paid: dict[int, dict] = {}  # transId → {"orderId", "amount", "refunded"} of each successful IPN
+        self.refunds: dict[str, tuple[dict, dict]] = {}  # requestId → (request body, answer) of every refund asked
+        self.refund_requests = 0
+        self.refunded_trans_ids: list[int] = []  # MoMo's id of each refund actually made
+        self.refuse_next_refunds: list[tuple[int, str]] = []  # answered with these (resultCode, message), in turn
+        self.fail_next_refunds = 0  # the next n refunds answer 503 before doing anything
+        self.hang_next_refunds = 0  # the next n refunds are made, then answered too late
+        self.refund_trans_ids = itertools.count(4099000001)
 
     def handle(self, request: Request) -> Response:
         with self.lock:
@@ -154,6 +166,8 @@ class FakeMoMo(_FakeServer):
             return self.create(request)
         if request.method == "GET" and request.path.startswith("/pay/"):
             return self.pay(request.path.removeprefix("/pay/"))
+        if request.method == "POST" and request.path == "/v2/gateway/api/refund":
+            return self.refund(request)
         return Response("not found", status=404)
 
     def create(self, request: Request) -> Response:
@@ -214,4 +228,65 @@ class FakeMoMo(_FakeServer):
                  "requestId", "responseTime", "resultCode", "transId")  # fmt: skip
         raw = f"accessKey={self.access_key}&" + "&".join(f"{name}={body[name]}" for name in names)
         body["signature"] = momo_hash("forged" if self.forge else self.secret_key, raw)
+        if self.result_code == 0:
+            with self.lock:
+                self.paid[body["transId"]] = {"orderId": payment["orderId"], "amount": payment["amount"], "refunded": 0}
         return body
+
+    def refund(self, request: Request) -> Response:
+        """MoMo's refund: signed over accessKey, amount, description, orderId, partnerCode, requestId, transId."""
+        with self.lock:
+            self.refund_requests += 1
+            if self.fail_next_refunds:
+                self.fail_next_refunds -= 1
+                return Response("busy", status=503)
+            hang = self.hang_next_refunds > 0
+            self.hang_next_refunds -= 1 if hang else 0
+        body = request.get_json(silent=True) or {}
+        fields = ("amount", "description", "orderId", "partnerCode", "requestId", "transId")
+        raw = f"accessKey={self.access_key}&" + "&".join(f"{name}={body.get(name, '')}" for name in fields)
+        if body.get("partnerCode") != self.partner_code or not hmac.compare_digest(
+            str(body.get("signature", "")), momo_hash(self.secret_key, raw)
+        ):
+            return self._answer(body, 11, "Truy cập bị từ chối. Sai chữ ký.")
+        amount, trans_id = body.get("amount"), body.get("transId")
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in (amount, trans_id)):
+            return self._answer(body, 20, "Yêu cầu sai định dạng.")
+        with self.lock:
+            seen = self.refunds.get(body.get("requestId"))
+            if seen is not None:  # the same request again: its first answer, nothing done twice
+                if seen[0] != body:
+                    return self._answer(body, 40, "Trùng requestId.")
+                answer = seen[1]
+            else:
+                answer = self._refund_once(body, amount, trans_id)
+                self.refunds[body["requestId"]] = (body, answer)
+        if hang:
+            time.sleep(self.hang_seconds)
+        return Response(json.dumps(answer), content_type="application/json")
+
+    def _refund_once(self, body: dict, amount: int, trans_id: int) -> dict:
+        """Under the lock: refund if MoMo would, and the answer."""
+        paid = self.paid.get(trans_id)
+        used = {payment["orderId"] for payment in self.paid.values()} | {
+            stored["orderId"] for stored, _ in self.refunds.values()
+        }
+        if body.get("orderId") in used:
+            code, message = 41, "Trùng orderId."
+        elif self.refuse_next_refunds:
+            code, message = self.refuse_next_refunds.pop(0)
+        elif paid is None:
+            code, message = 42, "Giao dịch không tồn tại."
+        elif not 1_000 <= amount <= paid["amount"] - paid["refunded"]:
+            code, message = 1081, "Giao dịch hoàn tiền bị từ chối: vượt quá số tiền có thể hoàn."
+        else:
+            paid["refunded"] += amount
+            code, message = 0, "Thành công."
+        answer = {
+            "partnerCode": body.get("partnerCode"), "orderId": body.get("orderId"), "requestId": body.get("requestId"),
+            "amount": amount, "transId": next(self.refund_trans_ids) if code == 0 else 0, "resultCode": code,
+            "message": message, "responseTime": int(time.time() * 1000),
+        }  # fmt: skip
+        if code == 0:
+            self.refunded_trans_ids.append(answer["transId"])
+        return answer

@@ -18,6 +18,13 @@ SEPAY_KEY = "sepay-shop-key"
 CASSO_KEY = "casso-shop-key"
 VIETQR = {"VIETQR_BANK_BIN": "970436", "VIETQR_ACCOUNT_NO": "1023456789", "VIETQR_ACCOUNT_NAME": "HTX OCOP QUANG NINH"}
 BANK_FEEDS = {"BANK_WEBHOOK_API_KEY": SEPAY_KEY, "CASSO_WEBHOOK_KEY": CASSO_KEY}
+# The seller's facts production needs before it looks at payments (catalogue.config).
+OPERATOR = {
+    "OPERATOR_NAME": "HTX Dịch vụ OCOP Quảng Ninh", "OPERATOR_ADDRESS": "Số 2 đường Hạ Long, phường Bãi Cháy",
+    "OPERATOR_HOTLINE": "0203 3 888 999", "OPERATOR_EMAIL": "hotro@ocop.example.vn",
+    "OPERATOR_REGISTRATION_NO": "5701234567", "OPERATOR_REGISTRATION_ISSUER": "Sở Tài chính tỉnh Quảng Ninh",
+    "OPERATOR_REGISTRATION_DATE": "2024-01-02",
+}  # fmt: skip
 
 
 def use_rails(app, vnpay_url: str | None = None, momo_url: str | None = None, stripe: bool = True, **settings):

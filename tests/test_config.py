@@ -4,13 +4,16 @@ import pytest
 
 from catalogue import create_app
 from catalogue.config import ConfigError, load_config, normalise_database_url
+from tests.rail_helpers import OPERATOR, VIETQR
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("CATALOGUE_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+    for name, value in {**OPERATOR, **VIETQR}.items():  # everything else production needs
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="^SECRET_KEY must be set in production.$"):
         load_config(str(tmp_path))
 
 
@@ -62,12 +65,15 @@ def test_unknown_environment_name_is_refused(monkeypatch, tmp_path):
         create_app()
 
 
-def test_production_requires_the_stripe_keys(monkeypatch, tmp_path):
+def test_production_requires_all_three_stripe_keys_or_none(monkeypatch, tmp_path):
+    """More in test_stripe_off: without any Stripe key production starts with Stripe off."""
     monkeypatch.setenv("CATALOGUE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
-    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_x")
+    for name in ("STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="^STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET must be set in production"):
         load_config(str(tmp_path))
 
 

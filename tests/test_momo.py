@@ -220,3 +220,109 @@ def test_a_create_momo_refuses_is_not_retried(fake_momo):
         client.start(_facts())
     assert fake_momo.creates_received == 1
     assert fake_momo.payments == {}
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def _paid(**changes) -> PaymentNotice:
+    values = dict(
+        provider="momo", reference="QN-5ED9-BAZ9-1", order_code="QN-5ED9-BAZ9", amount_vnd=85_000, succeeded=True,
+        raw_id="QN-5ED9-BAZ9-1:4088878653:0", details={"transId": "4088878653", "payType": "qr", "resultCode": "0"},
+    )  # fmt: skip
+    return PaymentNotice(**{**values, **changes})
+
+
+def test_the_refund_request_is_signed_over_the_documented_raw_string():
+    body = _client().refund_request(_paid(), 85_000, "Khách huỷ đơn")
+    raw = (
+        "accessKey=momo-test-access&amount=85000&description=Khách huỷ đơn&orderId=QN-5ED9-BAZ9-1-R85000"
+        "&partnerCode=MOMOQNTEST&requestId=QN-5ED9-BAZ9-1-R85000&transId=4088878653"
+    )
+
+    assert body == {
+        "partnerCode": "MOMOQNTEST", "orderId": "QN-5ED9-BAZ9-1-R85000", "requestId": "QN-5ED9-BAZ9-1-R85000",
+        "amount": 85000, "transId": 4088878653, "lang": "vi", "description": "Khách huỷ đơn",
+        "signature": _openssl_sha256(MOMO_TEST["secret_key"], raw),
+    }  # fmt: skip
+    assert momo.refund_reference("QN-5ED9-BAZ9-1", 85_000, refused_before=2) == "QN-5ED9-BAZ9-1-R85000-2"
+
+
+@pytest.mark.parametrize(
+    ("notice", "amount"),
+    [(_paid(), 999), (_paid(), 85_001), (_paid(), 85_000.0), (_paid(), True), (_paid(details={}), 85_000),
+     (_paid(details={"transId": "abc"}), 85_000)],
+)  # fmt: skip
+def test_a_refund_momo_would_refuse_is_not_sent(notice, amount):
+    with pytest.raises(ValueError):
+        _client().refund_request(notice, amount, "x")
+
+
+def _paid_at(fake_momo, amount=85_000) -> PaymentNotice:
+    """A payment the fake MoMo made (its IPN generated), as our ledger keeps it."""
+    payment = {"orderId": "QN-5ED9-BAZ9-1", "requestId": "QN-5ED9-BAZ9-1", "amount": amount, "orderInfo": "x",
+               "extraData": ""}  # fmt: skip
+    ipn = fake_momo.ipn(payment)
+    return _paid(amount_vnd=amount, details={"transId": str(ipn["transId"])})
+
+
+def test_a_refund_at_the_fake_momo_is_confirmed_by_its_answer(fake_momo):
+    notice = _paid_at(fake_momo)
+
+    outcome = _client(fake_momo.url).refund(notice, 50_000, "Khách trả một phần")
+
+    assert (outcome.provider, outcome.by_hand) == ("momo", False)
+    assert outcome.reference == str(fake_momo.refunded_trans_ids[0])
+    assert fake_momo.paid[int(notice.details["transId"])]["refunded"] == 50_000
+
+
+def test_momo_refusing_a_refund_is_provider_refused_with_its_code(fake_momo):
+    notice = _paid_at(fake_momo)
+    client = _client(fake_momo.url)
+    client.refund(notice, 85_000, "x")
+
+    with pytest.raises(momo.ProviderRefused) as refused:  # nothing left to refund
+        client.refund(notice, 1_000, "x")
+
+    assert (refused.value.code, refused.value.provider) == (1081, "momo")
+    assert isinstance(refused.value, ProviderUnavailable)
+
+
+def test_the_same_refund_asked_twice_is_made_once(fake_momo):
+    notice = _paid_at(fake_momo)
+    client = _client(fake_momo.url)
+
+    first = client.refund(notice, 85_000, "x")
+    second = client.refund(notice, 85_000, "x")
+
+    assert first.reference == second.reference
+    assert len(fake_momo.refunded_trans_ids) == 1
+
+
+def test_a_refund_answered_too_late_is_retried_with_the_same_ids_and_made_once(fake_momo):
+    notice = _paid_at(fake_momo)
+    fake_momo.hang_next_refunds = 1
+
+    _client(fake_momo.url, timeout=(1, 0.5)).refund(notice, 85_000, "x")
+
+    assert fake_momo.refund_requests == 2
+    assert list(fake_momo.refunds) == ["QN-5ED9-BAZ9-1-R85000"]
+    assert len(fake_momo.refunded_trans_ids) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"resultCode": 0, "partnerCode": "MOMOOTHER", "requestId": "QN-5ED9-BAZ9-1-R85000", "amount": 85000},
+     {"resultCode": 0, "partnerCode": "MOMOQNTEST", "requestId": "QN-OTHER-1-R85000", "amount": 85000},
+     {"resultCode": 0, "partnerCode": "MOMOQNTEST", "requestId": "QN-5ED9-BAZ9-1-R85000", "amount": 8500},
+     {"resultCode": True, "partnerCode": "MOMOQNTEST", "requestId": "QN-5ED9-BAZ9-1-R85000", "amount": 85000},
+     {"resultCode": "0", "partnerCode": "MOMOQNTEST", "requestId": "QN-5ED9-BAZ9-1-R85000", "amount": 85000}],
+)  # fmt: skip
+def test_a_refund_answer_that_does_not_name_this_refund_confirms_nothing(answer):
+    app = Flask(__name__)
+    app.add_url_rule("/v2/gateway/api/refund", view_func=lambda: answer, methods=["POST"])
+
+    with serving(app) as url, pytest.raises(ProviderUnavailable) as error:
+        _client(url, attempts=1).refund(_paid(), 85_000, "x")
+
+    assert "refund" in str(error.value)

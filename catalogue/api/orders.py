@@ -157,9 +157,15 @@ class OrderPayments(MethodView):
 @orders.route("/<code>/cancel")
 class CancelOrder(MethodView):
     @with_some_token
+    @refuses(
+        409, 503,
+        described={409: "MoMo refused the refund; nothing was returned and the order is unchanged.",
+                   503: "Stripe or MoMo could not be reached; the refund was not made and the order is unchanged."},
+    )  # fmt: skip
     @orders.arguments(OrderArgs, location="query", unknown=RAISE)
     @orders.response(200, OrderSchema)
     def post(self, _, code: str):
         """The buyer cancels before paying (stock released at once); the OCOP office cancels any order,
-        refunding a paid one through Stripe (it turns `refunded` on `charge.refunded`)."""
+        refunding a paid one: through Stripe (it turns `refunded` on `charge.refunded`), through MoMo (it
+        turns `refunded` when MoMo confirms the refund), or by hand for bank transfers and VNPay."""
         return wiring.cancel_order(code, _staff(), buyer_token())

@@ -1,9 +1,11 @@
-"""Cancelling an order: who may, and how stock, Stripe and the buyer's email follow.
+"""Cancelling an order: who may, and how stock, Stripe, MoMo and the buyer's email follow.
 
 The buyer may cancel while the order waits for its payment; the OCOP office may
-cancel any order, a paid one through a refund (`charge.refunded` finishes it). Each
-path commits its change before it talks to Stripe, so no row stays locked while
-Stripe answers; a refund that cannot start puts the order back as it was.
+cancel any order, a paid one through a refund: at Stripe (`charge.refunded` finishes
+it), at MoMo (its refund answer finishes it, catalogue.orders.refunds), or by hand for
+bank transfers and VNPay. Each path commits its change before it talks to Stripe or
+MoMo, so no row stays locked while they answer; a refund that cannot start puts the
+order back as it was.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from email.message import EmailMessage
 
 from catalogue import notifications
 from catalogue.accounts.principal import Principal
-from catalogue.errors import PermissionDenied
-from catalogue.orders import settlement
+from catalogue.errors import NotFound, PermissionDenied
+from catalogue.orders import refunds, settlement
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.services import (
     PaymentServiceUnavailable,
@@ -27,6 +29,7 @@ from catalogue.orders.services import (
 )
 from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
+from catalogue.payments.methods import Rails
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -40,14 +43,19 @@ def buyer_may_cancel(order: Order) -> bool:
 
 @calls_out
 def cancel_order(
-    code: str, principal: Principal | None, buyer_token: str | None, now: datetime, gateway: PaymentGateway
+    code: str,
+    principal: Principal | None,
+    buyer_token: str | None,
+    now: datetime,
+    gateway: PaymentGateway,
+    rails: Rails | None = None,
 ) -> Order:
     """Cancel for whoever asks: the buyer with the order's token, or the OCOP office; nobody else."""
     if principal is None:
         return cancel_by_buyer(code, buyer_token, now, gateway)
     if not principal.is_admin:
         raise PermissionDenied("Only the buyer (before paying) or the OCOP office may cancel an order.")
-    return cancel_by_admin(code, now, gateway, f"cancelled by {principal.label}")
+    return cancel_by_admin(code, now, gateway, f"cancelled by {principal.label}", rails)
 
 
 @calls_out
@@ -74,17 +82,28 @@ def _cancel_for_buyer(code: str, access_token: str | None, now: datetime) -> str
 
 @dataclass(frozen=True)
 class _AdminCancel:
-    """What is left to do at Stripe once the office's cancellation is committed."""
+    """What is left to do at Stripe or MoMo once the office's cancellation is committed."""
 
     payment_intent_id: str | None
     refund_from: str | None = None  # the paid status to go back to if the refund cannot start
     email: EmailMessage | None = None  # sent once the refund has started
+    momo: refunds.RefundPlan | None = None  # refunds to ask MoMo for
 
 
 @calls_out
-def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: str = "cancelled by admin") -> Order:
-    """Unpaid: cancel and release. Paid: refund through Stripe; `charge.refunded` finishes it."""
-    plan = _cancel_for_office(code, reason)
+def cancel_by_admin(
+    code: str,
+    now: datetime,
+    gateway: PaymentGateway,
+    reason: str = "cancelled by admin",
+    rails: Rails | None = None,
+) -> Order:
+    """Unpaid: cancel and release. Paid: refund through Stripe (`charge.refunded` finishes it), through
+    MoMo (its answer finishes it) when `rails` has MoMo on, else by hand."""
+    plan = _cancel_for_office(code, reason, rails)
+    if plan.momo is not None:
+        refunds.refund_by_momo(code, plan.momo, rails.momo if rails else None, reason, now)
+        return find_order(code)
     if plan.refund_from is None:  # unpaid, already finished, or refunded by hand
         _cancel_intent(code, plan.payment_intent_id, gateway)
         return find_order(code)
@@ -99,8 +118,14 @@ def cancel_by_admin(code: str, now: datetime, gateway: PaymentGateway, reason: s
 
 
 @use_case
-def _cancel_for_office(code: str, reason: str) -> _AdminCancel:
-    order = find_order(code)
+def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCancel:
+    order = settlement.lock_order(code)  # two cancels at once: the second sees the first's refund
+    if order is None:
+        raise NotFound(f"No order {code}.")
+    if order.status == "refund_pending" and rails is not None and rails.momo is not None:
+        unfinished = refunds.unfinished_momo_refunds(order)  # MoMo never answered: ask again, the same refund
+        if unfinished is not None:
+            return _AdminCancel(None, momo=unfinished)
     if order.status in FINISHED:
         return _AdminCancel(None)
     if order.status in RESERVING_STATUSES:
@@ -110,8 +135,14 @@ def _cancel_for_office(code: str, reason: str) -> _AdminCancel:
         return _AdminCancel(order.payment_intent_id)
     previous = order.status
     transition(order, "refund_pending", reason)
-    if settlement.paid_outside_stripe(order):  # a bank transfer, VNPay or MoMo: the office returns it by hand
-        amount = settlement.refund_by_hand(order, reason)
+    if settlement.paid_outside_stripe(order):  # MoMo by its API; bank transfers and VNPay by hand
+        by_api = refunds.plan_momo_refunds(order, rails, reason)
+        flagged = {row.id for row in ledger.rows_of(order.id) if row.kind == "refund"}
+        amount = settlement.refund_by_hand(order, reason, refunds.by_hand_method(order, by_api))
+        if by_api:
+            by_hand = tuple(row.id for row in ledger.rows_of(order.id)
+                            if row.kind == "refund" and row.id not in flagged)  # fmt: skip
+            return _AdminCancel(None, momo=refunds.RefundPlan(by_api, restore=previous, by_hand_ids=by_hand))
         notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_hand=amount)
         return _AdminCancel(None)
     ledger.add_refund(order, method="stripe", amount_vnd=order.total_vnd, state="requested", reason=reason,

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from catalogue import clock
 from catalogue.errors import DomainError
 from catalogue.orders import cancellation, services
-from catalogue.payments import payment_gateway
+from catalogue.payments import payment_gateway, payment_rails
 
 
 @click.group("orders")
@@ -29,9 +29,9 @@ def expire_command() -> None:
 @click.option("--reason", default="cancelled by admin", show_default=True)
 @with_appcontext
 def cancel_command(code: str, reason: str) -> None:
-    """Cancel an order; a paid one is refunded through Stripe."""
+    """Cancel an order; a paid one is refunded through Stripe or MoMo, or flagged for a refund by hand."""
     try:
-        order = cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
+        order = cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason, payment_rails())
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{order.code}: {order.status}")

@@ -76,6 +76,10 @@ class PaymentServiceUnavailable(Conflict):
     http_status = 503
 
 
+class RefundRefused(Conflict):
+    """Answered as 409: the provider answered that it will not refund (MoMo's resultCode); nothing went back."""
+
+
 @dataclass(frozen=True)
 class LineRequest:
     product_id: int

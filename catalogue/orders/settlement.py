@@ -181,13 +181,13 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
     return row
 
 
-def refund_by_hand(order: Order, reason: str) -> int:
-    """A paid order cancelled by the office, paid by a rail with no refund API here: flag all it holds."""
-    return ledger.claim_excess(order, order.payment_method or "vietqr", reason=reason)
+def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
+    """A paid order cancelled by the office: flag all it holds that no API refund claims (bank transfers, VNPay)."""
+    return ledger.claim_excess(order, method or order.payment_method or "vietqr", reason=reason)
 
 
 def paid_outside_stripe(order: Order) -> bool:
-    """True when money came to the order by a domestic rail (its refund is then the office's, by hand)."""
+    """True when money came to the order by a domestic rail (MoMo's refunded by API, the others' by hand)."""
     return any(
         row.kind == "payment" and row.state == "received" and row.method != "stripe" for row in ledger.rows_of(order.id)
     )

@@ -67,7 +67,7 @@ def cancel_by_buyer(code: str, token: str | None):
 
 def cancel_order(code: str, principal, token: str | None):
     """Cancel as the caller may: the buyer with its token (principal None) or the OCOP office."""
-    return cancellation.cancel_order(code, principal, token, clock.now(), payment_gateway())
+    return cancellation.cancel_order(code, principal, token, clock.now(), payment_gateway(), payment_rails())
 
 
 def attempt_card_payment(code: str, token: str | None, payment_method_id: str) -> str:
@@ -79,7 +79,8 @@ def order_for_staff(code: str, principal):
 
 
 def cancel_by_admin(code: str, reason: str):
-    return cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason)
+    """The office cancels; a paid order is refunded at Stripe, at MoMo, or flagged for a refund by hand."""
+    return cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason, payment_rails())
 
 
 def assign_transfer(principal, transfer_id: int, order_code: str) -> str:

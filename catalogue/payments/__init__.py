@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from catalogue.payments.gateway import PaymentGateway, StripeGateway
+from catalogue.payments.gateway import NoStripe, PaymentGateway, StripeGateway
 
 
 def init_payments(app: Flask) -> None:
-    """Build the gateway once per app; tests may hand one in as PAYMENT_GATEWAY."""
-    gateway = app.config.get("PAYMENT_GATEWAY") or StripeGateway(
-        secret_key=app.config["STRIPE_SECRET_KEY"],
-        publishable_key=app.config["STRIPE_PUBLISHABLE_KEY"],
-        webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"],
-        api_base=app.config["STRIPE_API_BASE"],
-    )
-    app.extensions["payment_gateway"] = gateway
+    """Build the gateway once per app (NoStripe while Stripe's keys are unset); tests may hand one in as
+    PAYMENT_GATEWAY."""
     from catalogue.payments.methods import rails_from_config
 
+    gateway = app.config.get("PAYMENT_GATEWAY")
+    if gateway is None and app.config.get("STRIPE_SECRET_KEY"):
+        gateway = StripeGateway(
+            secret_key=app.config["STRIPE_SECRET_KEY"],
+            publishable_key=app.config["STRIPE_PUBLISHABLE_KEY"],
+            webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"],
+            api_base=app.config["STRIPE_API_BASE"],
+        )
+    app.extensions["payment_gateway"] = gateway or NoStripe()
     app.extensions["payment_rails"] = app.config.get("PAYMENT_RAILS") or rails_from_config(app.config)
 
 

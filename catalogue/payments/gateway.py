@@ -72,6 +72,32 @@ class PaymentGateway(Protocol):
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent: ...
 
 
+class NoStripe:
+    """The gateway of a shop whose Stripe keys are unset (production, Stripe off): nothing reaches Stripe.
+
+    Checkout never offers Stripe then (catalogue.payments.methods); should an older card order still
+    ask for something, it is told plainly that Stripe is off.
+    """
+
+    publishable_key = ""
+    message = "Stripe is not configured in this shop."
+
+    def create_payment_intent(self, order_code: str, amount_vnd: int, idempotency_key: str) -> PaymentIntent:
+        raise PaymentUnavailable(self.message)
+
+    def cancel_payment_intent(self, payment_intent_id: str, idempotency_key: str) -> None:
+        raise PaymentUnavailable(self.message)
+
+    def confirm_card(self, payment_intent_id: str, payment_method_id: str) -> str:
+        raise PaymentUnavailable(self.message)
+
+    def refund(self, payment_intent_id: str, idempotency_key: str) -> None:
+        raise PaymentUnavailable(self.message)
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        raise InvalidSignature(self.message)
+
+
 class StripeGateway:
     """Stripe through the official SDK; `api_base` points it at localstripe in tests."""
 

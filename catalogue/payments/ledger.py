@@ -171,9 +171,21 @@ def add_money_in(
 
 
 def add_refund(
-    order: Order, *, method: str, amount_vnd: int, reason: str, state: str = "due", reference: str = ""
+    order: Order,
+    *,
+    method: str,
+    amount_vnd: int,
+    reason: str,
+    state: str = "due",
+    reference: str = "",
+    transaction_id: str | None = None,
+    details: Mapping | None = None,
 ) -> Payment:
-    """Money to go back: `due` (the office returns it by hand), `requested` (by API) or `done`."""
+    """Money to go back: `due` (the office returns it by hand), `requested` (by API) or `done`.
+
+    `transaction_id`: the provider's id of this refund request (MoMo's requestId), unique per provider,
+    so one refund can be asked for only once.
+    """
     row = Payment(
         order_id=order.id,
         kind="refund",
@@ -181,8 +193,10 @@ def add_refund(
         method=method,
         provider=method,
         reference=reference[:100],
+        provider_transaction_id=transaction_id,
         amount_vnd=amount_vnd,
         reason=reason[:200],
+        details=json_details(details),
     )
     db.session.add(row)
     return row

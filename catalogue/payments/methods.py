@@ -2,7 +2,8 @@
 
 A rail is on when its settings are set: VietQR (VIETQR_*; the demo account in development),
 VNPay (VNPAY_TMN_CODE, VNPAY_HASH_SECRET), MoMo (MOMO_PARTNER_CODE, MOMO_ACCESS_KEY,
-MOMO_SECRET_KEY), Stripe (real keys, STRIPE_API_BASE, or a gateway handed in by tests).
+MOMO_SECRET_KEY), Stripe (real keys, STRIPE_API_BASE, or a gateway handed in by tests; off in
+production while its three keys are unset).
 The checkout offers them VietQR first; an API call without `payment_method` gets Stripe when
 Stripe is on (so today's clients keep working), else the first rail offered.
 """
@@ -69,12 +70,14 @@ class Rails:
 
 
 def stripe_configured(config: Mapping) -> bool:
-    """Stripe is on with real keys, a STRIPE_API_BASE (localstripe), or a gateway given by the tests."""
-    return bool(
-        config.get("PAYMENT_GATEWAY")
-        or config.get("STRIPE_API_BASE")
-        or config.get("STRIPE_SECRET_KEY", STRIPE_PLACEHOLDER_SECRET) != STRIPE_PLACEHOLDER_SECRET
-    )
+    """Stripe is on with real keys, a STRIPE_API_BASE (localstripe), or a gateway given by the tests.
+
+    Off without a secret key: production leaves the three keys unset for a shop without cards.
+    """
+    if config.get("PAYMENT_GATEWAY"):
+        return True
+    secret = config.get("STRIPE_SECRET_KEY")
+    return bool(secret) and (bool(config.get("STRIPE_API_BASE")) or secret != STRIPE_PLACEHOLDER_SECRET)
 
 
 def rails_from_config(config: Mapping) -> Rails:

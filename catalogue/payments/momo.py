@@ -26,6 +26,7 @@ from catalogue.payments.port import (
     OrderFacts,
     PaymentNotice,
     PaymentStart,
+    ProviderRefused,
     ProviderUnavailable,
     RefundOutcome,
     order_code_of,
@@ -48,6 +49,9 @@ IPN_FIELDS = (
     "requestId", "responseTime", "resultCode", "transId",
 )  # fmt: skip
 REFUND_FIELDS = ("accessKey", "amount", "description", "orderId", "partnerCode", "requestId", "transId")
+# Answers that do not say the refund was refused: MoMo already has a request with this requestId (40)
+# or orderId (41), perhaps made before we heard; or it is still being processed (1000, 7000, 7002).
+UNCONFIRMED_REFUND_CODES = (40, 41, 1000, 7000, 7002)
 _ORDER_ID = re.compile(r"[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*")
 
 
@@ -168,26 +172,68 @@ class MoMo:
 
     # --- refund ------------------------------------------------------------------------
 
-    def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
-        """Refund (part of) a MoMo payment by API; one request id per refund, so a retry cannot refund twice."""
-        request_id = f"{notice.reference}-R{amount_vnd}"
+    def refund_request(
+        self, notice: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
+    ) -> dict:
+        """The signed body of `POST /v2/gateway/api/refund` returning `amount_vnd` of the payment `notice` names.
+
+        orderId = requestId = `request_id`, by default `refund_reference(…)`: made from the payment and
+        the amount, so the same refund asked again (a retry, a second try after no answer) is the same
+        refund at MoMo.
+        """
+        trans_id = str(notice.details.get("transId") or "")
+        if not trans_id.isdigit():
+            raise ValueError("the MoMo payment's transId is unknown: it cannot be refunded by API")
+        if (
+            not isinstance(amount_vnd, int)
+            or isinstance(amount_vnd, bool)
+            or not MIN_AMOUNT_VND <= amount_vnd <= min(notice.amount_vnd, MAX_AMOUNT_VND)
+        ):
+            raise ValueError(f"MoMo refunds {MIN_AMOUNT_VND:,} ₫ up to what was paid".replace(",", "."))
+        request_id = request_id or refund_reference(notice.reference, amount_vnd)
+        if not _ORDER_ID.fullmatch(request_id) or len(request_id) > 50:
+            raise ValueError("MoMo's refund orderId is at most 50 letters and digits, joined by '-', '_' or '.'")
         body = {
             "partnerCode": self.partner_code,
             "accessKey": self.access_key,
             "orderId": request_id,
             "requestId": request_id,
             "amount": amount_vnd,
-            "transId": notice.details.get("transId", ""),
+            "transId": int(trans_id),  # MoMo's Long
             "lang": "vi",
             "description": reason[:255],
         }
         body["signature"] = signature(self._secret_key, REFUND_FIELDS, body)
         del body["accessKey"]
+        return body
+
+    def refund(
+        self, notice: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
+    ) -> RefundOutcome:
+        """Refund (part of) a MoMo payment by API; its answer with resultCode 0 is MoMo's confirmation.
+
+        MoMo sends no notification for a refund and does not sign its refund answer (its
+        documented fields: partnerCode, orderId, requestId, amount, transId, resultCode,
+        message, responseTime), so the answer is read only from our own call to MoMo's host and
+        must name our partner, this request and this amount. ProviderRefused for a non-zero
+        resultCode; ProviderUnavailable when MoMo cannot be reached or answers something else.
+        """
+        body = self.refund_request(notice, amount_vnd, reason, request_id)
         answer = self._post("/v2/gateway/api/refund", body)
-        if answer.get("resultCode") != 0:
-            raise ProviderUnavailable(f"MoMo refused the refund: {answer.get('resultCode')} {answer.get('message')}")
-        refund_id = str(answer.get("transId", ""))
-        return RefundOutcome(provider=self.name, by_hand=False, reference=refund_id, message=reason)
+        result_code = answer.get("resultCode")
+        if not isinstance(result_code, int) or isinstance(result_code, bool):  # neither yes nor no
+            raise ProviderUnavailable("MoMo's refund answer carries no resultCode")
+        if result_code != 0:
+            raise ProviderRefused(self.name, result_code, str(answer.get("message") or ""))
+        if (
+            answer.get("partnerCode") != self.partner_code
+            or answer.get("requestId") != body["requestId"]
+            or answer.get("amount") != amount_vnd
+        ):
+            raise ProviderUnavailable("MoMo's refund answer does not name this refund")
+        return RefundOutcome(
+            provider=self.name, by_hand=False, reference=str(answer.get("transId") or ""), message=reason
+        )
 
     # --- HTTP --------------------------------------------------------------------------
 
@@ -215,6 +261,15 @@ class MoMo:
             return answer
 
         return send()
+
+
+def refund_reference(payment_reference: str, amount_vnd: int, refused_before: int = 0) -> str:
+    """The orderId and requestId of the refund of `amount_vnd` from the payment of attempt `payment_reference`.
+
+    The same refund asked again keeps its id (MoMo makes it once); only after MoMo refused it, so
+    that nothing went back, is it asked under a new one (`refused_before` refusals so far).
+    """
+    return f"{payment_reference}-R{amount_vnd}" + (f"-{refused_before}" if refused_before else "")
 
 
 def from_config(config: Mapping) -> MoMo | None:

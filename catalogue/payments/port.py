@@ -32,6 +32,14 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached, or refused the call; the message is safe to log."""
 
 
+class ProviderRefused(ProviderUnavailable):
+    """The provider answered and said no (MoMo's non-zero resultCode): asking again the same way will not help."""
+
+    def __init__(self, provider: str, code: object, provider_message: str = "") -> None:
+        super().__init__(f"{provider} refused: {code} {provider_message}".rstrip())
+        self.provider, self.code, self.provider_message = provider, code, provider_message
+
+
 @dataclass(frozen=True)
 class OrderFacts:
     """What a provider needs to know about one payment attempt of an order."""

@@ -113,6 +113,8 @@ def _refund_reason(reason: str) -> str:
         "surplus": gettext("chuyển dư"),
         "paid after expiry, sold out": gettext("chuyển sau khi đơn hết hạn, hàng đã hết"),
         "paid twice (card after another rail)": gettext("thanh toán hai lần (thẻ sau một cách khác)"),
+        "MoMo refund failed": gettext("MoMo không hoàn được, cần hoàn tay"),
+        "MoMo refund to check": gettext("MoMo đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang MoMo Business"),
     }.get(reason, reason)
 
 
