@@ -88,7 +88,10 @@ def localstripe():
     """localstripe on a free port (a test tool; never shipped)."""
     port = free_port()
     log = open(RESULTS / "localstripe.log", "w")  # noqa: SIM115 - closed in finally
-    process = subprocess.Popen([str(BIN / "localstripe"), "--port", str(port)], stdout=log, stderr=log)
+    # --from-scratch: not the objects of an earlier run from /tmp/localstripe.pickle (nor a file another
+    # localstripe left truncated); each run starts with an empty Stripe, so runs compare.
+    command = [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"]
+    process = subprocess.Popen(command, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20

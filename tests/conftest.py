@@ -309,7 +309,11 @@ def _start_localstripe(executable: str, log_path: Path):
 
     port = _free_port()
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
-    process = subprocess.Popen([executable, "--port", str(port)], stdout=log, stderr=log)
+    # --from-scratch: localstripe otherwise loads /tmp/localstripe.pickle, one fixed file that every
+    # localstripe on the machine rewrites after each write (the other xdist worker's, a bench's): a
+    # server stopped mid-write leaves it truncated and the next start fails; and it would carry
+    # another run's objects into this one.
+    process = subprocess.Popen([executable, "--port", str(port), "--from-scratch"], stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + LOCALSTRIPE_START_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
