@@ -5,6 +5,8 @@ import re
 import pytest
 
 from catalogue.config import ConfigError, load_config
+from catalogue.payments import init_payments, payment_rails
+from tests.rail_helpers import use_rails
 
 POLICY_PAGES = {
     "/gioi-thieu": "Giới thiệu người bán",
@@ -108,8 +110,30 @@ def test_payment_page_lists_the_card_rail_the_checkout_offers(client):
     assert "giữ riêng cho bạn trong 15 phút" in html
 
 
+def test_payment_page_lists_every_rail_the_checkout_offers_in_its_order(app):
+    use_rails(app, vnpay_url="http://127.0.0.1:9/vnpay", momo_url="http://127.0.0.1:9")
+
+    html = _text(app.test_client().get("/chinh-sach/thanh-toan"))
+
+    assert (
+        re.findall(r'data-rail="(\w+)"', html) == list(payment_rails().methods) == ["vietqr", "vnpay", "momo", "stripe"]
+    )
+    assert "mã VietQR" in html and "cổng VNPay" in html and "Ví điện tử MoMo" in html
+    assert "hoàn về ví MoMo" in html
+
+
+def test_payment_page_of_a_shop_without_cards_lists_only_its_domestic_rails(app):
+    use_rails(app, stripe=False)
+
+    html = _text(app.test_client().get("/chinh-sach/thanh-toan"))
+
+    assert re.findall(r'data-rail="(\w+)"', html) == ["vietqr"]
+    assert "Stripe" not in html
+
+
 def test_payment_page_without_a_configured_rail_says_online_payment_is_paused(app):
-    app.config["STRIPE_PUBLISHABLE_KEY"] = ""
+    app.config.update(PAYMENT_GATEWAY=None, STRIPE_API_BASE=None)
+    init_payments(app)
 
     html = _text(app.test_client().get("/chinh-sach/thanh-toan"))
 

@@ -26,6 +26,7 @@ from catalogue.models_base import as_utc
 from catalogue.orders import lookup
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.shipping import ShippingRule
+from catalogue.payments import payment_rails as configured_rails
 from catalogue.portal.auth import limiter
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.views import storefront
@@ -41,18 +42,46 @@ POLICY_ENDPOINTS = ("about", "returns_policy", "shipping_policy", "privacy_polic
 
 @dataclass(frozen=True)
 class PaymentRail:
-    """A way to pay that the checkout offers; it is shown once every setting it needs is set."""
+    """A way to pay, as the payment page describes it to shoppers."""
 
     code: str
     title: str
     how: str
     refund: str
-    settings: tuple[str, ...]
 
 
-def payment_rails() -> tuple[PaymentRail, ...]:
-    """Every rail the shop knows, in the order the checkout offers them (add new rails here)."""
-    return (
+def payment_rails() -> dict[str, PaymentRail]:
+    """What the payment page says of each rail the shop knows, by its code (add new rails here)."""
+    rails = (
+        PaymentRail(
+            code="vietqr",
+            title=gettext("Chuyển khoản ngân hàng bằng mã VietQR"),
+            how=gettext(
+                "Sau khi đặt hàng, trang đơn hàng hiện mã VietQR kèm số tài khoản, số tiền và nội dung chuyển "
+                "khoản (mã đơn hàng). Quét mã bằng ứng dụng của bất kỳ ngân hàng nào; xin giữ nguyên số tiền và "
+                "nội dung. Đơn được xác nhận tự động khi ngân hàng báo tiền đã vào tài khoản của cửa hàng."
+            ),
+            refund=gettext("Cửa hàng chuyển khoản hoàn lại vào tài khoản ngân hàng đã dùng để thanh toán."),
+        ),
+        PaymentRail(
+            code="vnpay",
+            title=gettext("Thẻ ATM nội địa, thẻ quốc tế hoặc ứng dụng ngân hàng qua cổng VNPay"),
+            how=gettext(
+                "Sau khi đặt hàng, bạn được chuyển sang trang thanh toán của VNPay để trả bằng thẻ ATM nội địa "
+                "(Napas), thẻ quốc tế hoặc quét mã bằng ứng dụng ngân hàng. Đơn chỉ được xác nhận khi VNPay "
+                "gửi kết quả có chữ ký cho cửa hàng."
+            ),
+            refund=gettext("Cửa hàng hoàn lại số tiền đã thanh toán; thời gian tiền về tuỳ ngân hàng của bạn."),
+        ),
+        PaymentRail(
+            code="momo",
+            title=gettext("Ví điện tử MoMo"),
+            how=gettext(
+                "Sau khi đặt hàng, bạn được chuyển sang MoMo (hoặc quét mã bằng ứng dụng MoMo) để xác nhận "
+                "thanh toán. Đơn chỉ được xác nhận khi MoMo gửi kết quả có chữ ký cho cửa hàng."
+            ),
+            refund=gettext("Tiền được hoàn về ví MoMo đã dùng để thanh toán."),
+        ),
         PaymentRail(
             code="stripe",
             title=gettext("Thẻ thanh toán quốc tế (Visa, Mastercard…) qua Stripe"),
@@ -62,14 +91,15 @@ def payment_rails() -> tuple[PaymentRail, ...]:
                 "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam."
             ),
             refund=gettext("Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc."),
-            settings=("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
         ),
     )
+    return {rail.code: rail for rail in rails}
 
 
-def offered_rails(config) -> list[PaymentRail]:
-    """The rails configured on this shop."""
-    return [rail for rail in payment_rails() if all(config.get(name) for name in rail.settings)]
+def offered_rails() -> list[PaymentRail]:
+    """The rails this shop's checkout offers, in its order (catalogue.payments: VietQR first)."""
+    described = payment_rails()
+    return [described[code] for code in configured_rails().methods if code in described]
 
 
 def operator_facts() -> dict:
@@ -133,7 +163,7 @@ def payment_policy():
     """How to pay: the rails the checkout offers today."""
     return render_template(
         "storefront/pages/payment.html",
-        rails=offered_rails(current_app.config),
+        rails=offered_rails(),
         reservation_minutes=current_app.config["RESERVATION_MINUTES"],
     )
 
