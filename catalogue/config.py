@@ -102,19 +102,41 @@ RAIL_SETTINGS = (
 )  # fmt: skip
 
 
+# The settings each domestic rail needs all of; in production some but not all of them is a mistake to name.
+RAIL_GROUPS = {
+    "VietQR": ("VIETQR_BANK_BIN", "VIETQR_ACCOUNT_NO", "VIETQR_ACCOUNT_NAME"),
+    "VNPay": ("VNPAY_TMN_CODE", "VNPAY_HASH_SECRET"),
+    "MoMo": ("MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY"),
+}
+
+
 def _require_a_payment_rail(config: dict[str, Any]) -> None:
-    """A shop in production must be able to take money: Stripe, VietQR, VNPay or MoMo, at least one."""
+    """A shop in production must be able to take money: Stripe, VietQR, VNPay or MoMo, at least one.
+
+    A rail with only some of its settings would be silently off; it refuses to start instead, naming what is missing.
+    """
     from catalogue.payments.methods import rails_from_config  # the rails read these settings
 
+    for rail, names in RAIL_GROUPS.items():
+        missing = [name for name in names if not config.get(name)]
+        present = [name for name in names if name not in missing]
+        if missing and present:
+            raise ConfigError(
+                f"{', '.join(missing)} must be set in production when {', '.join(present)} "
+                f"{'is' if len(present) == 1 else 'are'}: set all of {rail}'s settings to take {rail}, "
+                "or none to leave it off."
+            )
     try:
         rails = rails_from_config(config)
     except ValueError as error:  # a rail's setting in the wrong shape (a BIN that is not 6 digits, …)
         raise ConfigError(str(error)) from error
     if not rails.methods:
         raise ConfigError(
-            "No payment rail is configured: set the Stripe keys (" + ", ".join(STRIPE_KEYS) + "), VietQR "
-            "(VIETQR_BANK_BIN, VIETQR_ACCOUNT_NO, VIETQR_ACCOUNT_NAME), VNPay (VNPAY_TMN_CODE, VNPAY_HASH_SECRET) "
-            "or MoMo (MOMO_PARTNER_CODE, MOMO_ACCESS_KEY, MOMO_SECRET_KEY): a shop in production must take money."
+            "No payment rail is configured: set the Stripe keys ("
+            + ", ".join(STRIPE_KEYS)
+            + "), "
+            + ", ".join(f"{rail} ({', '.join(names)})" for rail, names in RAIL_GROUPS.items())
+            + ": a shop in production must take money."
         )
 
 

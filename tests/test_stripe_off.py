@@ -95,6 +95,27 @@ def test_production_refuses_to_start_without_any_payment_rail(production):
         production()
 
 
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"VNPAY_TMN_CODE": "OCOPQN01"},
+         "VNPAY_HASH_SECRET must be set in production when VNPAY_TMN_CODE is: set all of VNPay's settings to take "
+         "VNPay, or none to leave it off."),
+        ({"MOMO_PARTNER_CODE": "MOMOQN", "MOMO_SECRET_KEY": "s"},
+         "MOMO_ACCESS_KEY must be set in production when MOMO_PARTNER_CODE, MOMO_SECRET_KEY are: set all of MoMo's "
+         "settings to take MoMo, or none to leave it off."),
+        ({"VIETQR_ACCOUNT_NO": "1023456789"},
+         "VIETQR_BANK_BIN, VIETQR_ACCOUNT_NAME must be set in production when VIETQR_ACCOUNT_NO is: set all of "
+         "VietQR's settings to take VietQR, or none to leave it off."),
+    ],
+)  # fmt: skip
+def test_production_refuses_a_domestic_rail_with_some_of_its_settings(production, given, message):
+    with pytest.raises(ConfigError) as refused:
+        production(**STRIPE, **given)  # another rail is complete: the half-set one must not be silently off
+
+    assert str(refused.value) == message
+
+
 def test_production_refuses_a_rail_whose_settings_are_malformed(production):
     with pytest.raises(ConfigError, match="VIETQR_BANK_BIN is 6 digits"):
         production(**{**VIETQR, "VIETQR_BANK_BIN": "97043"})
