@@ -1,10 +1,15 @@
 """Cached public answers are exact: any catalogue change or a new day is seen on the next request."""
 
+import time
 from datetime import date
+
+import pytest
+from sqlalchemy import text
 
 from catalogue import create_app
 from catalogue.caching import LruCache
 from catalogue.extensions import db
+from catalogue.products.freshness import hit_engine
 from catalogue.products.stock import return_stock, take_stock
 from tests import factories
 from tests.conftest import count_statements
@@ -177,3 +182,35 @@ def test_the_least_recently_used_entry_goes_first():
     cache.put("c", 3)
 
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_read_survives_the_server_closing_every_pooled_connection(app, empty_client):
+    """A PostgreSQL restart closes the hit engine's idle connections: the next read reconnects, no 500."""
+    product, _ = _catalogue()
+    first = empty_client.get(f"/api/v1/products/{product.id}")
+    engine = hit_engine()
+    held = [engine.raw_connection() for _ in range(2)]  # two pooled connections, as after concurrent requests
+    pids = []
+    for connection in held:
+        cursor = connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        pids.append(cursor.fetchone()[0])
+        cursor.close()
+        connection.close()  # back to the pool, idle
+    db.session.execute(
+        text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid"), {"pids": pids}
+    )
+    db.session.commit()
+    for _ in range(100):  # the backends exit on the signal, asynchronously
+        if not db.session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(CAST(:pids AS int[]))"), {"pids": pids}
+        ):
+            break
+        time.sleep(0.02)
+    db.session.commit()
+
+    with app.app_context():  # a request of its own, as under a server: no session to read through
+        again = empty_client.get(f"/api/v1/products/{product.id}")
+
+    assert again.status_code == 200 and again.data == first.data

@@ -11,9 +11,10 @@ facts absolute URLs are built from. So a fragment is stored under
 (id, version, shown revision, today, scheme, host, root path) and can only be found by a
 request that would dump the very same bytes.
 
-The revision is read through the request's session before the products are loaded, and a
-fragment is keyed by the version of the object it was dumped from, so an entry is never
-older than its key (the argument of catalogue.caching). `FRAGMENT_CACHE_SIZE` bounds the
+The revision is read once per request before the products are loaded (the request's first
+state, catalogue.caching.first_state: on the hit engine, or through the session when it is
+already in a transaction), and a fragment is keyed by the version of the object it was dumped
+from, so an entry is never older than its key (the argument of catalogue.caching). `FRAGMENT_CACHE_SIZE` bounds the
 entries per process (0 turns it off); it is separate from the response cache, so a miss
 there (or `RESPONSE_CACHE_SIZE=0`) still finds the fragments of unchanged products.
 
@@ -100,7 +101,7 @@ def kept_product(product_id: int, today: date) -> tuple[bytes, int] | None:
     cache = _json_fragments()
     if cache is None:
         return None
-    first_state(Watch(ids=(product_id,)))  # the revision and the product's version in one statement
+    first_state(Watch(ids=(product_id,)))  # the revision and the version in one statement, unless already read
     context = _context(today)
     product = watched_state(Watch(ids=(product_id,))).products.get(product_id)
     fragment = cache.get((product_id, product.version, *context)) if product is not None else None

@@ -104,10 +104,13 @@ def _run_raw(engine: Engine, sql: str, parameters: tuple) -> list[tuple]:
             finally:
                 cursor.close()
         except (dbapi.OperationalError, dbapi.InterfaceError):
-            # No pre-ping: a connection the server closed fails here; forget it and try a new one once.
+            # No pre-ping: a connection the server closed fails here. Forget it, and on a server (the
+            # hit engine is PostgreSQL's own) every pooled one with it: a restart closed them all.
             connection.invalidate()
             if attempt == 2:
                 raise
+            if engine.dialect.name != "sqlite":
+                engine.dispose()
         finally:
             connection.close()
     raise AssertionError("unreachable")

@@ -111,7 +111,7 @@ def committed_revision(engine: Engine | None = None) -> int:
     connection borrowed from the pool and handed straight back (the pool rolls it back).
     That is what a response-cache hit costs in SQL. The answer is what any transaction
     started afterwards will see at least; inside a transaction that has already read,
-    use current_revision(session) instead (see catalogue.caching.request_revision).
+    use current_revision(session) instead (see catalogue.caching.request_state).
     """
     connection = (engine or db.engine).raw_connection()
     try:

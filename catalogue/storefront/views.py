@@ -10,6 +10,7 @@ from flask_babel import gettext
 from marshmallow import EXCLUDE, ValidationError
 
 from catalogue import clock
+from catalogue.caching import first_state
 from catalogue.cart import services as cart_services
 from catalogue.errors import DomainError, NotFound
 from catalogue.producers import services as producer_services
@@ -216,6 +217,7 @@ def _refused_add(form: AddToCartForm):
     """The product page again, the buyer's quantity and its message beside it (422)."""
     if form.product_id.errors:
         abort(404, description=gettext("Sản phẩm này không còn được bán."))
+    first_state()  # the revision the page's kept parts are keyed by: read before the product is loaded
     try:
         found = product_services.get_product(form.product_id.data, clock.today())
     except NotFound:
