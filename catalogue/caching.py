@@ -57,6 +57,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_smorest.exceptions import NotModified
+from sqlalchemy.orm import Session
 from werkzeug.http import unquote_etag
 
 from catalogue import clock
@@ -155,8 +156,7 @@ def request_state(watch: Watch | None = None) -> State:
     state is never newer than what they see. The request's first state is kept for it
     (`first_state`): what a miss computes is keyed by that revision, with no second read.
     """
-    session = existing_session()
-    state = read_state(watch, session if session is not None and session.in_transaction() else None)
+    state = read_state(watch, _reading_session())
     request.environ.setdefault(_STATE_KEY, state)
     return state
 
@@ -175,8 +175,13 @@ def watched_state(watch: Watch) -> State:
     state = request.environ.get(_STATE_KEY)
     if state is not None and all(product_id in state.products for product_id in watch.ids):
         return state
+    return read_state(watch, _reading_session())
+
+
+def _reading_session() -> Session | None:
+    """This app context's session when it is inside a transaction (its snapshot is what the answer reads), else None."""
     session = existing_session()
-    return read_state(watch, session if session is not None and session.in_transaction() else None)
+    return session if session is not None and session.in_transaction() else None
 
 
 def request_key(*extra: Hashable) -> tuple:

@@ -61,15 +61,20 @@ def _stripe_keys(environment: str) -> dict[str, str | None]:
     given = {name: (os.environ.get(name) or "").strip() or None for name in STRIPE_KEYS}
     if environment != "production":
         return {name: value or STRIPE_PLACEHOLDERS[name] for name, value in given.items()}
-    missing = [name for name, value in given.items() if not value]
-    if missing and len(missing) < len(STRIPE_KEYS):
-        present = [name for name in STRIPE_KEYS if name not in missing]
-        raise ConfigError(
-            f"{', '.join(missing)} must be set in production when {', '.join(present)} "
-            f"{'is' if len(present) == 1 else 'are'}: set all three Stripe keys to take cards, or none to leave "
-            "Stripe off."
-        )
+    half_set = _half_set(given, STRIPE_KEYS)
+    if half_set:
+        raise ConfigError(f"{half_set}: set all three Stripe keys to take cards, or none to leave Stripe off.")
     return given
+
+
+def _half_set(config: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """'B, C must be set in production when A is' when some of `names` are set but not all; else None."""
+    missing = [name for name in names if not config.get(name)]
+    present = [name for name in names if name not in missing]
+    if not (missing and present):
+        return None
+    verb = "is" if len(present) == 1 else "are"
+    return f"{', '.join(missing)} must be set in production when {', '.join(present)} {verb}"
 
 
 def _payment_settings(environment: str) -> dict[str, Any]:
@@ -118,14 +123,9 @@ def _require_a_payment_rail(config: dict[str, Any]) -> None:
     from catalogue.payments.methods import rails_from_config  # the rails read these settings
 
     for rail, names in RAIL_GROUPS.items():
-        missing = [name for name in names if not config.get(name)]
-        present = [name for name in names if name not in missing]
-        if missing and present:
-            raise ConfigError(
-                f"{', '.join(missing)} must be set in production when {', '.join(present)} "
-                f"{'is' if len(present) == 1 else 'are'}: set all of {rail}'s settings to take {rail}, "
-                "or none to leave it off."
-            )
+        half_set = _half_set(config, names)
+        if half_set:
+            raise ConfigError(f"{half_set}: set all of {rail}'s settings to take {rail}, or none to leave it off.")
     try:
         rails = rails_from_config(config)
     except ValueError as error:  # a rail's setting in the wrong shape (a BIN that is not 6 digits, …)
