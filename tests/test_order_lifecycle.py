@@ -135,6 +135,7 @@ def test_no_mail_server_means_no_email_and_no_error(app, empty_client, placed, s
 
 
 def test_delivery_follows_shipping_only(app, empty_client, placed):
+    from catalogue.orders.locking import lock_order
     from catalogue.orders.services import transition
 
     code = placed["order"]["code"]
@@ -142,8 +143,7 @@ def test_delivery_follows_shipping_only(app, empty_client, placed):
     early = runner.invoke(args=["orders", "deliver", code])
     assert early.exit_code != 0 and "cannot become delivered" in early.output
     _pay(empty_client, placed)
-    order = _order(code)
-    transition(order, "shipped", "shipped by producer")
+    transition(lock_order(code), "shipped", "shipped by producer")
     db.session.commit()
 
     result = runner.invoke(args=["orders", "deliver", code])

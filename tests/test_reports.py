@@ -163,21 +163,20 @@ def _rollup_rows() -> list[tuple]:
 
 
 def test_the_rollup_follows_each_status_change_and_equals_a_rebuild(app, world):
-    from sqlalchemy import select
 
     from catalogue.extensions import db
-    from catalogue.orders.models import Order
+    from catalogue.orders.locking import lock_order
     from catalogue.orders.services import transition
     from catalogue.reports.rollup import rebuild
 
-    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    o1 = lock_order("QN-O1")
     transition(o1, "refund_pending", "the office cancelled it")
     db.session.rollback()  # a change rolled back leaves the rollup as it was
     assert sales.totals(NOVEMBER).revenue_vnd == 1_105_000
 
-    o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+    o1 = lock_order("QN-O1")
     transition(o1, "refund_pending", "the office cancelled it")
-    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    o7 = lock_order("QN-O7")
     transition(o7, "paid", "paid at last")
     db.session.commit()
 
@@ -211,17 +210,17 @@ def test_a_sale_only_marks_its_day_and_the_next_report_rebuilds_it(app, world):
     from sqlalchemy import select
 
     from catalogue.extensions import db
-    from catalogue.orders.models import Order
+    from catalogue.orders.locking import lock_order
     from catalogue.orders.services import transition
     from catalogue.reports.models import SalesDay, SalesPendingDay
 
     before = _rollup_rows()
-    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    o7 = lock_order("QN-O7")
     transition(o7, "paid", "paid at last")
     db.session.rollback()
     assert list(db.session.scalars(select(SalesPendingDay.day))) == []  # a rollback unmarks
 
-    o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+    o7 = lock_order("QN-O7")
     transition(o7, "paid", "paid at last")
     db.session.commit()
 

@@ -19,6 +19,7 @@ from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.orders import refunds, settlement
+from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.services import (
     PaymentServiceUnavailable,
@@ -69,7 +70,8 @@ def cancel_by_buyer(code: str, access_token: str | None, now: datetime, gateway:
 @use_case
 def _cancel_for_buyer(code: str, access_token: str | None, now: datetime) -> str | None:
     """Cancel and release; the PaymentIntent to close afterwards (None: nothing changed)."""
-    order = order_for_buyer(code, access_token, now)
+    order_for_buyer(code, access_token, now)  # the token first: never confirm a code to a stranger
+    order = lock_order(code)  # a payment being recorded finishes first; then this sees it paid
     if order.status == "cancelled":
         return None
     if not buyer_may_cancel(order):
@@ -119,7 +121,7 @@ def cancel_by_admin(
 
 @use_case
 def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCancel:
-    order = settlement.lock_order(code)  # two cancels at once: the second sees the first's refund
+    order = lock_order(code)  # two cancels at once: the second sees the first's refund
     if order is None:
         raise NotFound(f"No order {code}.")
     if order.status == "refund_pending" and rails is not None and rails.momo is not None:
@@ -153,7 +155,7 @@ def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCan
 
 @use_case
 def _refund_not_started(code: str, previous: str, error: Exception) -> None:
-    order = find_order(code)
+    order = lock_order(code)
     transition(order, previous, f"refund failed: {error}")
     ledger.drop_requested_refunds(order, "stripe")
 

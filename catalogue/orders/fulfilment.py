@@ -22,6 +22,7 @@ from catalogue.accounts.services import record
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
+from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order, OrderLine
 from catalogue.orders.services import transition
 from catalogue.transactions import use_case
@@ -89,7 +90,7 @@ def orders_for_producer(principal: Principal, limit: int = 100) -> list[Producer
 @use_case
 def mark_shipped(principal: Principal, order_code: str, tracking_number: str, now: datetime) -> Order:
     """Record the principal's parcel of a paid order; the order is shipped once every producer's is."""
-    order = db.session.scalar(select(Order).where(Order.code == order_code))
+    order = lock_order(order_code)
     producers = {line.producer_id for line in order.lines} if order else set()
     if order is None or not (principal.is_admin or principal.producer_id in producers):
         raise NotFound(f"No order {order_code}.")  # other producers' orders are not theirs to know of

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalogue import notifications
 from catalogue.extensions import db
+from catalogue.orders.locking import lock_order, lock_order_by_id
 from catalogue.orders.models import RESERVING_STATUSES, Order, ProcessedWebhookEvent
 from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
@@ -93,7 +94,7 @@ def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
 @use_case
 def _forget(event_id: str, code: str) -> None:
     """The refund could not start: back to cancelled and the event unrecorded, so Stripe's resend retries it."""
-    order = db.session.scalar(select(Order).where(Order.code == code))
+    order = lock_order(code)
     if order is not None and order.status == "refund_pending":
         transition(order, "cancelled", "refund could not start; waiting for the event again")
         ledger.drop_requested_refunds(order, "stripe")
@@ -125,12 +126,13 @@ def _ledger(order: Order, event: PaymentEvent, outcome: str) -> None:
 
 
 def _order_for_event(event: PaymentEvent) -> Order | None:
+    """The event's order, its row locked: a buyer's cancel and this payment serialise."""
     if event.payment_intent_id:
-        order = db.session.scalar(select(Order).where(Order.payment_intent_id == event.payment_intent_id))
-        if order is not None:
-            return order
+        order_id = db.session.scalar(select(Order.id).where(Order.payment_intent_id == event.payment_intent_id))
+        if order_id is not None:
+            return lock_order_by_id(order_id)
     if event.order_code:
-        return db.session.scalar(select(Order).where(Order.code == event.order_code))
+        return lock_order(event.order_code)
     return None
 
 

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from catalogue.errors import Conflict, InvalidInput
+from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.models_base import as_utc
 from catalogue.orders import services
+from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
@@ -119,7 +120,9 @@ def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: da
 @use_case
 def _record_attempt(code: str, method: str, rails: Rails, payer: Payer, now: datetime):
     """The attempt's facts and (for VietQR and VNPay, which need no network) its start, committed."""
-    order = services.find_order(code)
+    order = lock_order(code)  # the attempt's number and amount due hold until it is recorded
+    if order is None:
+        raise NotFound(f"No order {code}.")
     if order.status not in RESERVING_STATUSES:
         raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
     due = ledger.order_money(order).due_vnd

@@ -28,9 +28,9 @@ from sqlalchemy import select
 from catalogue import notifications
 from catalogue.errors import NotFound
 from catalogue.extensions import db
+from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order
 from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, release_stock, transition
-from catalogue.orders.settlement import lock_order
 from catalogue.payments import ledger, momo
 from catalogue.payments.methods import Rails
 from catalogue.payments.models import Payment

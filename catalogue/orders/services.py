@@ -23,6 +23,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
+from catalogue.orders.locking import assert_locked, lock_order, lock_orders
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
@@ -222,7 +223,7 @@ def _record_payment_intent(code: str, intent: PaymentIntent) -> Order:
 @use_case
 def _give_up_reservation(code: str, reason: str) -> None:
     """The order could not get a payment: cancel it and give its stock back (unless expiry already did)."""
-    order = find_order(code)
+    order = lock_order(code)
     if order.status in RESERVING_STATUSES:
         transition(order, "cancelled", reason)
         release_stock(order)
@@ -295,6 +296,7 @@ def _new_code() -> str:
 
 def transition(order: Order, to_status: str, reason: str) -> None:
     """Move the order to `to_status` if the lifecycle allows it, recording why in its history."""
+    assert_locked(order)
     if to_status not in TRANSITIONS[order.status]:
         raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
     order.events.append(OrderEvent(from_status=order.status, to_status=to_status, reason=reason[:200]))
@@ -318,12 +320,8 @@ def release_stock(order: Order) -> None:
 @use_case
 def release_expired_reservations(now: datetime) -> int:
     """Cancel unpaid orders past their reservation and give their stock back."""
-    expired = db.session.scalars(
-        select(Order)
-        .where(Order.status.in_(RESERVING_STATUSES), Order.reserved_until < now)
-        .options(selectinload(Order.lines))
-        .limit(500)
-    ).all()
+    # Rows a payment is settling are skipped: that payment decides them, the next sweep sees the rest.
+    expired = lock_orders(Order.status.in_(RESERVING_STATUSES), Order.reserved_until < now, limit=500, skip_locked=True)
     for order in expired:
         # No email: the buyer never paid, and a payment landing late still completes the order.
         transition(order, "cancelled", "reservation expired")
@@ -404,7 +402,9 @@ def order_for_staff(code: str, principal: Principal, now: datetime) -> tuple[Ord
 @use_case
 def mark_delivered(code: str, reason: str = "delivered") -> Order:
     """The carrier delivered a shipped order."""
-    order = find_order(code)
+    order = lock_order(code)
+    if order is None:
+        raise NotFound(f"No order {code}.")
     if order.status != "delivered":
         transition(order, "delivered", reason)
     return order

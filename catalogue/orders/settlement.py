@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, NotFound, PermissionDenied
 from catalogue.extensions import db
+from catalogue.orders.locking import lock_order, lock_order_by_id
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.payment_events import retake_stock
 from catalogue.orders.services import release_stock, transition
@@ -33,17 +33,6 @@ from catalogue.payments.vnpay import AttemptState, IpnAnswer, IpnDecision, decid
 from catalogue.transactions import use_case
 
 log = logging.getLogger(__name__)
-
-
-def lock_order(code: str) -> Order | None:
-    """The order, its row locked until the use case ends (PostgreSQL; SQLite serialises writers anyway)."""
-    return db.session.scalar(
-        select(Order)
-        .where(Order.code == code)
-        .options(selectinload(Order.lines))
-        .with_for_update(of=Order)
-        .execution_options(populate_existing=True)
-    )
 
 
 def settle(order: Order, method: str) -> str:
@@ -148,7 +137,7 @@ def mark_refund_returned(principal: Principal, refund_id: int, reference: str, n
         raise Conflict(f"Refund {refund_id} is {row.state}; only a due refund is returned by hand.")
     row.state, row.reference = "done", reference[:100]
     row.resolved_by, row.resolved_at = principal.label[:200], now
-    order = db.session.get(Order, row.order_id)
+    order = lock_order_by_id(row.order_id)
     db.session.flush()
     outstanding = [r for r in ledger.rows_of(order.id) if r.kind == "refund" and r.state != "done"]
     if order.status == "refund_pending" and not outstanding:
