@@ -40,3 +40,50 @@ def race(count: int, action: Callable[[int], T], timeout: float = 120) -> list[T
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+@contextmanager
+def gunicorn_serving(config: dict, workers: int = 3, start_seconds: float = 60) -> Iterator[str]:
+    """The app built from `config` (JSON values only) behind gunicorn with `workers` processes on 127.0.0.1.
+
+    Separate processes, each with its own connections, as production runs it: what they share is
+    only the database, so a race between two requests is a race between two transactions.
+    """
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    environment = {**os.environ, "CATALOGUE_TEST_APP_CONFIG": json.dumps(config)}
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--log-level", "warning", "--timeout", "60", "tests.served_app:app"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=root, env=environment)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_seconds
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode} before it answered")
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
