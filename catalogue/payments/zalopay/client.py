@@ -46,7 +46,9 @@ READ_TIMEOUT_SECONDS = 15
 APP_USER = "ocop-quangninh"  # ZaloPay asks for the app's name when the buyer is not known to it
 MIN_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS = 300, 2_592_000
 PAID, FAILED, PROCESSING = 1, 2, 3  # return_code of query and query_refund
-UNCONFIRMED_REFUND_CODES = (PROCESSING,)  # ZaloPay took the refund and is still making it: nothing to ask anew
+UNCONFIRMED_REFUND_CODES = (PROCESSING,)
+# sub_return_codes that refuse our request itself (bad data, bad mac, unknown app), not the payment
+REQUEST_REFUSALS = (-401, -402, -403, -405)  # ZaloPay took the refund and is still making it: nothing to ask anew
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,17 @@ class ZaloPay:
     # --- query -------------------------------------------------------------------------
 
     def status(self, app_trans_id: str) -> PaymentStatus:
-        """`/v2/query`: whether ZaloPay has the money for this app_trans_id (paid / failed / processing)."""
+        """`/v2/query`: whether ZaloPay has the money for this app_trans_id (paid / failed / processing).
+
+        ProviderRefused when ZaloPay refused the query itself (a bad mac, another app): that is not
+        a failed payment. ProviderUnavailable when it cannot be reached or answers something else.
+        """
         body = {"app_id": self.app_id, "app_trans_id": app_trans_id}
         body["mac"] = signing.query_mac(self._key1, self.app_id, app_trans_id)
         answer = self._post("/v2/query", body)
         code = _whole(answer.get("return_code"))
+        if code == FAILED and answer.get("sub_return_code") in REQUEST_REFUSALS:  # says nothing of the payment
+            raise ProviderRefused(self.name, answer["sub_return_code"], str(answer.get("sub_return_message") or ""))
         if code not in (PAID, FAILED, PROCESSING):
             raise ProviderUnavailable(f"ZaloPay's query answered {answer.get('return_code')}")
         state = {PAID: "paid", FAILED: "failed", PROCESSING: "processing"}[code]
@@ -182,7 +190,7 @@ class ZaloPay:
         return signing.refund_id(self.app_id, _zp_trans_id(payment), amount_vnd, day, refused_before)
 
     def refund_request(
-        self, payment: PaymentNotice, amount_vnd: int, reason: str, refund_id: str | None = None
+        self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
     ) -> dict:
         """The signed body of `POST /v2/refund` returning `amount_vnd` of the payment `payment` names."""
         zp_trans_id = _zp_trans_id(payment)
@@ -192,7 +200,7 @@ class ZaloPay:
         timestamp = int(self._clock().timestamp() * 1000)
         body: dict[str, object] = {
             "app_id": self.app_id,
-            "m_refund_id": refund_id or self.refund_reference(payment, amount_vnd),
+            "m_refund_id": request_id or self.refund_reference(payment, amount_vnd),
             "zp_trans_id": zp_trans_id,
             "amount": amount_vnd,
             "timestamp": timestamp,
@@ -202,7 +210,7 @@ class ZaloPay:
         return body
 
     def refund(
-        self, payment: PaymentNotice, amount_vnd: int, reason: str, refund_id: str | None = None
+        self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
     ) -> RefundOutcome:
         """Refund (part of) a ZaloPay payment, then read its outcome from `/v2/query_refund`.
 
@@ -212,7 +220,7 @@ class ZaloPay:
         `UNCONFIRMED_REFUND_CODES`: the office checks, never a new id); ProviderUnavailable when
         ZaloPay cannot be reached. The same m_refund_id asked again is the same refund.
         """
-        body = self.refund_request(payment, amount_vnd, reason, refund_id)
+        body = self.refund_request(payment, amount_vnd, reason, request_id)
         answer = self._post("/v2/refund", body)
         code = _whole(answer.get("return_code"))
         if code == FAILED:
