@@ -1,9 +1,10 @@
-"""Payment notifications: Stripe (contract §5), the bank feeds, VNPay and MoMo (§7); marketplace order pushes.
+"""Payment notifications: Stripe (contract §5), the bank feeds (§7), every redirect rail (`/webhooks/<rail>`:
+VNPay, MoMo, ZaloPay…, §7–8); marketplace order pushes.
 
 Each verifies its provider's signature before anything is read, answers what its provider
-expects (Stripe 400, bank feed 401/400, VNPay's RspCode, MoMo 204), and changes an order
-only through the order services. The return pages VNPay and MoMo send the buyer to show the
-order; they never record anything.
+expects (Stripe 400, bank feed 401/400, a redirect rail in its own format), and changes an
+order only through the order services. The return pages the gateways send the buyer to show
+the order; they never record anything.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from catalogue.orders import settlement
 from catalogue.orders.payment_events import apply_payment_event
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.payments.gateway import InvalidSignature, PaymentUnavailable
-from catalogue.payments.port import BadSignature, MalformedNotification, order_code_of
-from catalogue.payments.vnpay import IpnAnswer, decide_ipn
+from catalogue.payments.port import DUPLICATE, Answer, BadSignature, Inbound, MalformedNotification, NotificationRefused
 from catalogue.sync import pushes
 from catalogue.urls import absolute_url
 
@@ -74,48 +74,43 @@ def bank_transfer_webhook():
     return jsonify({"success": True, "outcomes": outcomes})
 
 
-@webhooks.get("/vnpay")
-def vnpay_ipn():
-    """VNPay's IPN: always 200 with `{"RspCode", "Message"}` as VNPay's contract says (97 forged, 99 any fault)."""
-    provider = payment_rails().vnpay
+@webhooks.route("/<rail_name>", methods=["GET", "POST"])
+def rail_notification(rail_name: str):
+    """A redirect rail's notification (VNPay's IPN, MoMo's IPN, ZaloPay's callback…), answered in its own format.
+
+    The rail verifies it before anything is read; the one settlement path records it once; the rail
+    words the outcome as its provider expects (VNPay's RspCode, MoMo's 204, ZaloPay's return_code).
+    """
+    rail = payment_rails().redirect_rail(rail_name)
+    if rail is None:
+        abort(404, description=f"No payment rail {rail_name!r} takes notifications here.")
+    if request.method not in rail.notification_methods:
+        abort(405)
     try:
-        if provider is None:
-            raise BadSignature("VNPay is not configured")
-        notice = provider.verify(request.args)
-    except BadSignature:
-        return jsonify(decide_ipn(None, None).body())
-    except MalformedNotification:
-        return jsonify(IpnAnswer.UNKNOWN_ERROR.body())
+        notice = rail.read_notification(_inbound())
+    except NotificationRefused as error:
+        return _answered(rail.answer(None, error))
     try:
-        decision = settlement.record_vnpay_ipn(notice)
-    except IntegrityError:  # the same IPN recorded by a concurrent delivery
-        return jsonify(IpnAnswer.ALREADY_CONFIRMED.body())
-    except Exception:  # VNPay's contract has an answer for every fault; never a 500
-        log.exception("VNPay IPN for %s failed", notice.reference)
-        return jsonify(IpnAnswer.UNKNOWN_ERROR.body())
-    return jsonify(decision.body())
+        outcome = settlement.record_notice(notice)
+    except IntegrityError:  # the same notice recorded by a concurrent delivery
+        outcome = DUPLICATE
+    except Exception as error:  # every provider has an answer for our own fault ("send it again"); never a 500
+        log.exception("%s notice for %s could not be recorded", rail_name, notice.reference)
+        return _answered(rail.answer(None, error))
+    return _answered(rail.answer(outcome))
 
 
-@webhooks.post("/momo")
-def momo_ipn():
-    """MoMo's IPN: verified, its amount checked against the attempt, recorded once, answered 204."""
-    provider = payment_rails().momo
-    try:
-        if provider is None:
-            raise BadSignature("MoMo is not configured")
-        notice = provider.verify(request.get_data(cache=False))
-    except BadSignature:
-        abort(401, description="Invalid MoMo signature: nothing was recorded.")
-    except MalformedNotification as error:
-        abort(400, description=f"Malformed MoMo IPN: {error}")
-    try:
-        settlement.record_momo_ipn(notice)
-    except IntegrityError:
-        pass  # the same IPN recorded by a concurrent delivery
-    except SQLAlchemyError:
-        log.exception("MoMo IPN for %s could not be recorded", notice.reference)
-        abort(503, description="Not recorded; MoMo will send it again.")
-    return "", 204
+def _inbound() -> Inbound:
+    return Inbound(request.method, request.args.to_dict(), dict(request.headers), request.get_data(cache=False))
+
+
+def _answered(answer: Answer):
+    """The rail's answer as HTTP: JSON for a body the provider reads, the shop's error shape for a refusal."""
+    if answer.status >= 400:
+        abort(answer.status, description=str(answer.body))
+    if not answer.body:
+        return "", answer.status
+    return jsonify(answer.body), answer.status
 
 
 # --- marketplace order pushes (contract §7) -------------------------------------------------
@@ -179,26 +174,16 @@ def _once_more_if_raced(record):
 payment_returns = Blueprint("payment_returns", __name__, url_prefix="/payments")
 
 
-@payment_returns.get("/vnpay/return")
-def vnpay_return():
-    """The buyer's browser back from VNPay: check the hash and show the order (only the IPN records)."""
-    provider = payment_rails().vnpay
+@payment_returns.get("/<rail_name>/return")
+def rail_return(rail_name: str):
+    """The buyer's browser back from a gateway: its word checked, then the order page (only notices record)."""
+    rail = payment_rails().redirect_rail(rail_name)
+    if rail is None:
+        abort(404, description="Không có cổng thanh toán này.")
     try:
-        if provider is None:
-            raise BadSignature("VNPay is not configured")
-        notice = provider.verify(request.args)
-    except (BadSignature, MalformedNotification):
-        abort(400, description="This VNPay result cannot be read.")
-    result = "succeeded" if notice.succeeded else "failed"
-    return redirect(url_for("checkout.order", code=notice.order_code, payment="vnpay", result=result), code=303)
-
-
-@payment_returns.get("/momo/return")
-def momo_return():
-    """The buyer's browser back from MoMo: back to the order page, which shows what the IPN recorded."""
-    try:
-        code = order_code_of(request.args.get("orderId", ""))
-    except MalformedNotification:
-        abort(400, description="This MoMo result cannot be read.")
-    result = "succeeded" if request.args.get("resultCode") == "0" else "pending"
-    return redirect(url_for("checkout.order", code=code, payment="momo", result=result), code=303)
+        result = rail.read_return(_inbound())
+    except NotificationRefused:
+        abort(400, description=f"Không đọc được kết quả thanh toán từ {rail.labels.brand}.")
+    return redirect(
+        url_for("checkout.order", code=result.order_code, payment=rail_name, result=result.result), code=303
+    )

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from catalogue.extensions import db
 from catalogue.orders.models import Order
 from catalogue.payments import init_payments
-from catalogue.payments.methods import Rails
 from catalogue.payments.models import Payment
+from catalogue.payments.registry import Rails
 from catalogue.payments.vietqr import from_config as vietqr_from_config
 from tests.order_helpers import shelf, stock_of
 from tests.payment_fakes import VNPAY_TEST, vnpay_hash

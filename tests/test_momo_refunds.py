@@ -7,7 +7,6 @@ late. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -89,7 +88,7 @@ def _momo(shop, **options) -> momo.MoMo:
     rails = shop["app"].extensions["payment_rails"]
     options.setdefault("api_base", shop["fake"].url)
     client = momo.MoMo(MOMO_TEST["partner_code"], MOMO_TEST["access_key"], MOMO_TEST["secret_key"], **options)
-    shop["app"].extensions["payment_rails"] = replace(rails, momo=client)
+    shop["app"].extensions["payment_rails"] = rails.replaced(momo=client)
     return client
 
 
@@ -133,7 +132,7 @@ def test_cancelling_again_refunds_nothing_twice(shop, paid):
 
 
 def test_momo_is_asked_only_once_the_cancellation_is_committed(shop, paid, monkeypatch):
-    provider = shop["app"].extensions["payment_rails"].momo
+    provider = shop["app"].extensions["payment_rails"].get("momo")
     seen = []
     real = provider.refund
 
@@ -260,7 +259,7 @@ def test_an_answer_that_neither_confirms_nor_refuses_is_left_to_the_office(shop,
 
 
 def test_a_cancellation_that_stopped_before_momo_answered_is_finished_by_cancelling_again(shop, paid, monkeypatch):
-    provider = shop["app"].extensions["payment_rails"].momo
+    provider = shop["app"].extensions["payment_rails"].get("momo")
 
     def crash(*args, **kwargs):
         raise SystemExit("the process stopped")
@@ -313,7 +312,7 @@ def test_a_refusal_on_a_part_momo_order_drops_the_transfer_refund_too(shop):
 
 
 def test_with_momo_off_a_momo_payment_is_returned_by_hand_as_before(shop, paid):
-    shop["app"].extensions["payment_rails"] = replace(shop["app"].extensions["payment_rails"], momo=None)
+    shop["app"].extensions["payment_rails"] = shop["app"].extensions["payment_rails"].replaced(momo=None)
 
     answer = _cancel(shop, paid["code"])
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from catalogue.extensions import db
 from catalogue.orders.models import Order
-from catalogue.payments.methods import rails_from_config
+from catalogue.payments.registry import rails_from_config
 from catalogue.payments.vietqr import DEMO_ACCOUNT
 from tests.conftest import require_service
 from tests.order_helpers import body, shelf, stock_of

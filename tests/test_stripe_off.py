@@ -20,7 +20,7 @@ from catalogue.extensions import db
 from catalogue.orders.models import Order
 from catalogue.payments import init_payments
 from catalogue.payments.gateway import NoStripe, StripeGateway
-from catalogue.payments.methods import rails_from_config
+from catalogue.payments.registry import rails_from_config
 from tests.fakes import WEBHOOK_SECRET, intent_event, signed
 from tests.order_helpers import body, shelf, stock_of
 from tests.payment_fakes import MOMO_TEST, VNPAY_TEST

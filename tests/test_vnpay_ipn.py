@@ -153,7 +153,7 @@ def test_a_database_fault_is_answered_99_not_500(vnpay, monkeypatch):
     def broken(notice):
         raise OperationalError("SELECT", {}, Exception("database is gone"))
 
-    monkeypatch.setattr(settlement, "record_vnpay_ipn", broken)
+    monkeypatch.setattr(settlement, "record_notice", broken)
 
     _pay(vnpay)
 

@@ -30,7 +30,7 @@ from catalogue.orders.services import (
 )
 from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
-from catalogue.payments.methods import Rails
+from catalogue.payments.registry import Rails
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def cancel_by_admin(
     MoMo (its answer finishes it) when `rails` has MoMo on, else by hand."""
     plan = _cancel_for_office(code, reason, rails)
     if plan.momo is not None:
-        refunds.refund_by_momo(code, plan.momo, rails.momo if rails else None, reason, now)
+        refunds.refund_by_momo(code, plan.momo, rails.get("momo") if rails else None, reason, now)
         return find_order(code)
     if plan.refund_from is None:  # unpaid, already finished, or refunded by hand
         _cancel_intent(code, plan.payment_intent_id, gateway)
@@ -124,7 +124,7 @@ def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCan
     order = lock_order(code)  # two cancels at once: the second sees the first's refund
     if order is None:
         raise NotFound(f"No order {code}.")
-    if order.status == "refund_pending" and rails is not None and rails.momo is not None:
+    if order.status == "refund_pending" and rails is not None and rails.get("momo") is not None:
         unfinished = refunds.unfinished_momo_refunds(order)  # MoMo never answered: ask again, the same refund
         if unfinished is not None:
             return _AdminCancel(None, momo=unfinished)

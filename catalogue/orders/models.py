@@ -60,7 +60,7 @@ class Order(Timestamped, db.Model):
     weight_g: Mapped[int] = mapped_column(Integer)
     reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The rail of the latest attempt (vietqr, vnpay, momo, stripe); every attempt is in the payments ledger.
-    payment_method: Mapped[str | None] = mapped_column(String(10))
+    payment_method: Mapped[str | None] = mapped_column(String(20))
     payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     payment_client_secret: Mapped[str | None] = mapped_column(String(200))
     payment_error: Mapped[str | None] = mapped_column(Text)

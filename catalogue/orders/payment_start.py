@@ -9,8 +9,7 @@ the order is still reserved; VietQR asks for what is still due.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from catalogue.errors import Conflict, InvalidInput, NotFound
@@ -21,7 +20,6 @@ from catalogue.orders.models import RESERVING_STATUSES
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentGateway
-from catalogue.payments.methods import Rails
 from catalogue.payments.port import (
     OrderFacts,
     PaymentStart,
@@ -29,6 +27,7 @@ from catalogue.payments.port import (
     TransferInstructions,
     attempt_reference,
 )
+from catalogue.payments.registry import STRIPE, Rails
 from catalogue.payments.vietqr import transfer_content
 from catalogue.transactions import calls_out, use_case
 
@@ -41,8 +40,15 @@ class Payer:
 
     buyer_ip: str = "127.0.0.1"
     locale: str = "vi"
-    return_urls: Mapping[str, str] = field(default_factory=dict)  # per rail: VNPay's and MoMo's way back
-    notify_url: str = ""  # MoMo's IPN URL (VNPay's is registered with the terminal)
+    base_url: str = ""  # the shop's public base: a rail's return page and notification URL are under it
+
+    def return_url(self, rail: str) -> str:
+        """Where rail `rail` sends the buyer back (its return page)."""
+        return f"{self.base_url}/payments/{rail}/return" if self.base_url else ""
+
+    def notify_url(self, rail: str) -> str:
+        """Where rail `rail` sends its notifications (VNPay's is registered with the terminal instead)."""
+        return f"{self.base_url}/webhooks/{rail}" if self.base_url else ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ def place_order(
     """Check the rail (422 naming `payment_method` before anything is reserved), reserve, start paying."""
     chosen = rails.choose(method)
     options = {"now": now, "today": today, "shipping": shipping, "reservation_minutes": reservation_minutes}
-    if chosen == "stripe":
+    if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
     code, _, access_token = services._reserve_order(lines, customer, address, **options)
     try:
@@ -93,20 +99,22 @@ def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: da
     Refuses (409) an order that no longer waits for a payment, and (422) a rail that is off or
     Stripe (whose PaymentIntent is made at checkout and paid on the order page).
     """
-    if method == "stripe" or method not in rails.methods:
+    if method == STRIPE or method not in rails.methods:
         raise InvalidInput(f"Payment by {method} cannot be started here.", {"payment_method": ["Not available."]})
-    facts, start = _record_attempt(code, method, rails, payer, now)
-    if start is None:  # MoMo: asked now that the attempt is committed
+    rail = rails.get(method)
+    facts, start = _record_attempt(code, rail, payer, now)
+    if start is None:  # a rail whose start asks its provider: asked now that the attempt is committed
         try:
-            start = rails.momo.start(facts)
+            start = rail.start(facts)
         except ProviderUnavailable as error:
-            log.warning("MoMo create for %s failed: %s", facts.attempt_reference, error)
-            _attempt_failed(code, facts.attempt_reference)
+            brand = rail.labels.brand
+            log.warning("%s create for %s failed: %s", brand, facts.attempt_reference, error)
+            _attempt_failed(method, facts.attempt_reference)
             raise services.PaymentServiceUnavailable(
-                "MoMo is unavailable right now; please try again in a few minutes or choose another method.",
-                {"payment_method": ["MoMo did not answer."]},
+                f"{brand} is unavailable right now; please try again in a few minutes or choose another method.",
+                {"payment_method": [f"{brand} did not answer."]},
             ) from error
-        _remember_redirect(facts.attempt_reference, start.redirect_url)
+        _remember_start(method, facts.attempt_reference, start)
     return StartedPayment(
         method=method,
         reference=start.reference,
@@ -118,8 +126,8 @@ def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: da
 
 
 @use_case
-def _record_attempt(code: str, method: str, rails: Rails, payer: Payer, now: datetime):
-    """The attempt's facts and (for VietQR and VNPay, which need no network) its start, committed."""
+def _record_attempt(code: str, rail, payer: Payer, now: datetime):
+    """The attempt's facts and (for rails that need no network: VietQR, VNPay) its start, committed."""
     order = lock_order(code)  # the attempt's number and amount due hold until it is recorded
     if order is None:
         raise NotFound(f"No order {code}.")
@@ -127,61 +135,69 @@ def _record_attempt(code: str, method: str, rails: Rails, payer: Payer, now: dat
         raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
     due = ledger.order_money(order).due_vnd
     number = len(ledger.attempts_of(order.id)) + 1
+    transfer = _pays_by_transfer(rail)
     facts = OrderFacts(
         order_code=code,
         amount_vnd=due,
-        attempt_reference=transfer_content(code) if method == "vietqr" else attempt_reference(code, number),
+        attempt_reference=transfer_content(code) if transfer else attempt_reference(code, number),
         description=f"Thanh toan don hang {code}",
-        return_url=payer.return_urls.get(method, ""),
-        notify_url=payer.notify_url,
+        return_url=payer.return_url(rail.name),
+        notify_url=payer.notify_url(rail.name),
         buyer_ip=payer.buyer_ip,
         locale=payer.locale,
         created_at=now,
         expires_at=order.reserved_until and as_utc(order.reserved_until),
     )
-    start: PaymentStart | None = None
-    if method == "vietqr":
-        start = rails.vietqr.start(facts)
-        previous = [row for row in ledger.attempts_of(order.id, "vietqr") if row.state == "started"]
-        if previous and previous[-1].amount_vnd == due and order.payment_method == "vietqr":
+    start: PaymentStart | None = None if rail.starts_online else rail.start(facts)
+    if transfer:
+        previous = [row for row in ledger.attempts_of(order.id, rail.name) if row.state == "started"]
+        if previous and previous[-1].amount_vnd == due and order.payment_method == rail.name:
             return facts, start  # the same QR shown again: no new attempt
-        details = {"payload": start.transfer.payload, "content": start.transfer.content, "demo": start.transfer.is_demo}
-    elif method == "vnpay":
-        start = rails.vnpay.start(facts)
-        details = {"redirect_url": start.redirect_url}
-    else:
-        details = {}
-    ledger.add_attempt(order, method, facts.attempt_reference, due, details, unique=method != "vietqr")
+    details = _start_details(start) if start is not None else {}
+    ledger.add_attempt(order, rail.name, facts.attempt_reference, due, details, unique=not transfer)
     return facts, start
 
 
+def _pays_by_transfer(rail) -> bool:
+    """True for the bank transfer rail: every attempt is the same transfer content, the bank feeds report it."""
+    return getattr(rail, "pays_by_transfer", False)
+
+
+def _start_details(start: PaymentStart) -> dict:
+    """What the ledger keeps of a start: where the buyer was sent, or what the QR said."""
+    if start.transfer is not None:
+        return {"payload": start.transfer.payload, "content": start.transfer.content, "demo": start.transfer.is_demo}
+    return {"redirect_url": start.redirect_url, "provider_reference": start.reference}
+
+
 @use_case
-def _attempt_failed(code: str, reference: str) -> None:
-    row = ledger.attempt_by_reference("momo", reference)
+def _attempt_failed(method: str, reference: str) -> None:
+    row = ledger.attempt_by_reference(method, reference)
     if row is not None and row.state == "started":
         row.state = "failed"
 
 
 @use_case
-def _remember_redirect(reference: str, redirect_url: str | None) -> None:
-    row = ledger.attempt_by_reference("momo", reference)
+def _remember_start(method: str, reference: str, start: PaymentStart) -> None:
+    row = ledger.attempt_by_reference(method, reference)
     if row is not None:
-        row.details = ledger.json_details({"redirect_url": redirect_url})
+        row.details = ledger.json_details(_start_details(start))
 
 
 def current_payment(order, rails: Rails) -> StartedPayment | None:
     """The order's latest domestic attempt still open, rebuilt for the order page (None: Stripe or none)."""
     if order.status not in RESERVING_STATUSES:
         return None
-    attempts = [row for row in ledger.attempts_of(order.id) if row.method != "stripe" and row.state == "started"]
+    attempts = [row for row in ledger.attempts_of(order.id) if row.method != STRIPE and row.state == "started"]
     if not attempts or attempts[-1].method != order.payment_method:
         return None
     row, details = attempts[-1], ledger.details_of(attempts[-1])
     deadline = order.reserved_until and as_utc(order.reserved_until)
     transfer = None
-    if row.method == "vietqr" and rails.vietqr is not None:
+    rail = rails.get(row.method)
+    if rail is not None and _pays_by_transfer(rail):
         due = ledger.order_money(order).due_vnd
         facts = OrderFacts(order.code, due, row.reference, f"Thanh toan don hang {order.code}")
-        transfer = rails.vietqr.start(facts).transfer
-        return StartedPayment("vietqr", row.reference, due, deadline, transfer=transfer)
+        transfer = rail.start(facts).transfer
+        return StartedPayment(row.method, row.reference, due, deadline, transfer=transfer)
     return StartedPayment(row.method, row.reference, row.amount_vnd, deadline, redirect_url=details.get("redirect_url"))

@@ -32,10 +32,10 @@ from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order
 from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, release_stock, transition
 from catalogue.payments import ledger, momo
-from catalogue.payments.methods import Rails
 from catalogue.payments.models import Payment
 from catalogue.payments.momo import MoMo
 from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable
+from catalogue.payments.registry import Rails
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def plan_momo_refunds(order: Order, rails: Rails | None, reason: str) -> tuple[M
     None while MoMo is off (the office then returns it by hand, as before), nor for a payment
     without MoMo's transId or below MoMo's minimum. Never more than the order still holds.
     """
-    if rails is None or rails.momo is None:
+    if rails is None or rails.get("momo") is None:
         return ()
     rows = ledger.rows_of(order.id)
     received = [row for row in rows if row.kind == "payment" and row.state == "received"]

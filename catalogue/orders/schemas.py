@@ -8,7 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from catalogue.ids import MAX_ID
 from catalogue.payments.ledger import order_money
-from catalogue.payments.models import METHODS
+from catalogue.payments.registry import NAMES as METHODS
 from catalogue.products.schemas import UtcDateTime, printable
 from catalogue.text import nfc
 

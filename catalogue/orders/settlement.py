@@ -1,4 +1,4 @@
-"""Money landing on an order: bank transfers, VNPay and MoMo notices, and the office's assignments.
+"""Money landing on an order: bank transfers, the redirect rails' notices, and the office's assignments.
 
 Every notice is recorded in the payments ledger and the order's state follows from the
 sums: the exact amount (or more) pays it, less leaves it partly paid with the rest due, more
@@ -28,8 +28,7 @@ from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
 from catalogue.payments.bank_feeds import BankTransfer, find_order_codes
 from catalogue.payments.models import Payment
-from catalogue.payments.port import PaymentNotice
-from catalogue.payments.vnpay import AttemptState, IpnAnswer, IpnDecision, decide_ipn
+from catalogue.payments.port import DUPLICATE, UNKNOWN_ATTEMPT, WRONG_AMOUNT, PaymentNotice
 from catalogue.transactions import use_case
 
 log = logging.getLogger(__name__)
@@ -182,7 +181,7 @@ def paid_outside_stripe(order: Order) -> bool:
     )
 
 
-# --- VNPay and MoMo notices ------------------------------------------------------------------
+# --- the redirect rails' notices (VNPay, MoMo, ZaloPay) -----------------------------------
 
 
 @dataclass(frozen=True)
@@ -234,31 +233,21 @@ def _apply_result(attempt: _Attempt, notice: PaymentNotice) -> str:
 
 
 @use_case
-def record_vnpay_ipn(notice: PaymentNotice) -> IpnDecision:
-    """VNPay's IPN, decided by its RspCode table and recorded in the same transaction when it says so."""
-    attempt = _attempt_for(notice)
-    state = (
-        AttemptState(amount_due_vnd=attempt.row.amount_vnd, already_confirmed=attempt.row.state != "started")
-        if attempt is not None
-        else None
-    )
-    decision = decide_ipn(notice, state)
-    if decision.answer is IpnAnswer.INVALID_AMOUNT:
-        _reject(attempt, notice)
-    if decision.record:
-        _apply_result(attempt, notice)
-    return decision
+def record_notice(notice: PaymentNotice) -> str:
+    """A redirect rail's verified notice (VNPay, MoMo, ZaloPay…), settled once on the attempt it names.
 
-
-@use_case
-def record_momo_ipn(notice: PaymentNotice) -> str:
-    """MoMo's IPN: recorded once; an amount other than the attempt's is kept as rejected, not applied."""
+    In the order every provider's contract checks it: the attempt (unknown_attempt), its amount
+    (wrong_amount: kept as rejected, not applied), a result already recorded (duplicate), then
+    the money lands and the order settles (paid, partly_paid, surplus, refund_pending) or the
+    attempt fails (payment_failed). A success after a recorded failure still counts: money came.
+    """
     attempt = _attempt_for(notice)
     if attempt is None:
-        raise NotFound(f"No MoMo attempt {notice.reference}.")
-    if ledger.already_recorded(notice.provider, notice.raw_id):
-        return "duplicate"
+        return UNKNOWN_ATTEMPT
     if notice.amount_vnd != attempt.row.amount_vnd:
         _reject(attempt, notice)
-        return "rejected"
+        return WRONG_AMOUNT
+    settled = attempt.row.state == "succeeded" or (attempt.row.state == "failed" and not notice.succeeded)
+    if settled or ledger.already_recorded(notice.provider, notice.raw_id):
+        return DUPLICATE
     return _apply_result(attempt, notice)

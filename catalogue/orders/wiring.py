@@ -12,15 +12,14 @@ from catalogue.urls import absolute_url
 
 
 def payer() -> payment_start.Payer:
-    """The buyer's address and language, and where VNPay and MoMo send the buyer and their notices."""
+    """The buyer's address and language, and the shop's base URL the rails send the buyer and their notices to."""
     if not has_request_context():
         return payment_start.Payer()
     locale = "en" if (request.accept_languages.best_match(["vi", "en"]) == "en") else "vi"
     return payment_start.Payer(
         buyer_ip=request.remote_addr or "127.0.0.1",
         locale=locale,
-        return_urls={"vnpay": absolute_url("/payments/vnpay/return"), "momo": absolute_url("/payments/momo/return")},
-        notify_url=absolute_url("/webhooks/momo"),
+        base_url=absolute_url("/").rstrip("/"),
     )
 
 

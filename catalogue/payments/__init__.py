@@ -10,7 +10,7 @@ from catalogue.payments.gateway import NoStripe, PaymentGateway, StripeGateway
 def init_payments(app: Flask) -> None:
     """Build the gateway once per app (NoStripe while Stripe's keys are unset); tests may hand one in as
     PAYMENT_GATEWAY."""
-    from catalogue.payments.methods import rails_from_config
+    from catalogue.payments.registry import rails_from_config
 
     gateway = app.config.get("PAYMENT_GATEWAY")
     if gateway is None and app.config.get("STRIPE_SECRET_KEY"):
@@ -30,5 +30,5 @@ def payment_gateway() -> PaymentGateway:
 
 
 def payment_rails():
-    """The app's configured rails (catalogue.payments.methods.Rails)."""
+    """The app's configured rails (catalogue.payments.registry.Rails)."""
     return current_app.extensions["payment_rails"]

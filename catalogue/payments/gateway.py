@@ -14,6 +14,8 @@ from typing import Protocol
 
 import stripe
 
+from catalogue.payments.port import RailLabels, RailText
+
 log = logging.getLogger(__name__)
 
 STRIPE_API_VERSION = "2024-06-20"
@@ -75,7 +77,7 @@ class PaymentGateway(Protocol):
 class NoStripe:
     """The gateway of a shop whose Stripe keys are unset (production, Stripe off): nothing reaches Stripe.
 
-    Checkout never offers Stripe then (catalogue.payments.methods); should an older card order still
+    Checkout never offers Stripe then (catalogue.payments.registry); should an older card order still
     ask for something, it is told plainly that Stripe is off.
     """
 
@@ -205,3 +207,26 @@ def _reason(error: stripe.StripeError) -> str | None:
     details = getattr(error, "error", None)
     decline_code = getattr(details, "decline_code", None) if details is not None else None
     return decline_code or error.code
+
+
+# Stripe's words wherever the shop names the rail (it is not behind the rail port yet: its webhook is its own).
+STRIPE_LABELS = RailLabels(
+    brand="Stripe",
+    vi=RailText(
+        name="Thẻ quốc tế (Visa/Mastercard)",
+        description="Nhập thẻ trên trang đơn hàng, bảo mật bởi Stripe.",
+        how="Sau khi đặt hàng, bạn nhập thông tin thẻ ngay trên trang đơn hàng. Thông tin thẻ được mã hoá "
+        "và gửi thẳng tới Stripe (đạt chuẩn PCI DSS); chúng tôi không nhìn thấy và không lưu số thẻ. "
+        "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam.",
+        refund="Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc.",
+    ),
+    en=RailText(
+        name="International card (Visa/Mastercard)",
+        description="Enter your card on the order page, secured by Stripe.",
+        how="Once the order is placed you enter your card on the order page. The card details are encrypted and "
+        "sent straight to Stripe (PCI DSS compliant); we never see or store the card number. Your bank may ask for "
+        "3-D Secure (a one-time code). The amount is charged in Vietnamese dong.",
+        refund="Money goes back to the card that paid; banks usually credit it within 5–10 working days.",
+    ),
+    invoice="Thẻ",
+)

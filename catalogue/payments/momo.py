@@ -21,14 +21,20 @@ import requests
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
+    UNKNOWN_ATTEMPT,
+    Answer,
     BadSignature,
+    Inbound,
     MalformedNotification,
     OrderFacts,
     PaymentNotice,
     PaymentStart,
     ProviderRefused,
     ProviderUnavailable,
+    RailLabels,
+    RailText,
     RefundOutcome,
+    ReturnResult,
     order_code_of,
     required_settings,
 )
@@ -85,6 +91,26 @@ class MoMo:
     """One MoMo partner (partner code, access key, secret key) at one API base."""
 
     name = "momo"
+    labels = RailLabels(
+        brand="MoMo",
+        vi=RailText(
+            name="Ví MoMo",
+            description="Thanh toán trong ứng dụng MoMo.",
+            how="Sau khi đặt hàng, bạn được chuyển sang MoMo (hoặc quét mã bằng ứng dụng MoMo) để xác nhận "
+            "thanh toán. Đơn chỉ được xác nhận khi MoMo gửi kết quả có chữ ký cho cửa hàng.",
+            refund="Tiền được hoàn về ví MoMo đã dùng để thanh toán.",
+        ),
+        en=RailText(
+            name="MoMo wallet",
+            description="Pay in the MoMo app.",
+            how="After you order, you are taken to MoMo (or scan the code with the MoMo app) to confirm the payment. "
+            "The order is confirmed only when MoMo sends the shop a signed result.",
+            refund="The money is refunded to the MoMo wallet you paid with.",
+        ),
+        invoice="Ví điện tử MoMo",
+    )
+    starts_online = True  # MoMo's create API makes the payUrl
+    notification_methods = ("POST",)
 
     def __init__(
         self,
@@ -169,6 +195,27 @@ class MoMo:
                 "resultCode": str(result_code),
             },
         )
+
+    def read_notification(self, inbound: Inbound) -> PaymentNotice:
+        """MoMo's IPN comes as a signed JSON POST."""
+        return self.verify(inbound.body)
+
+    def answer(self, outcome: str | None, error: Exception | None = None) -> Answer:
+        """204 once recorded (or known already); 401 forged, 400 unreadable, 503 so MoMo sends it again."""
+        if isinstance(error, BadSignature):
+            return Answer(401, "Invalid MoMo signature: nothing was recorded.")
+        if isinstance(error, MalformedNotification):
+            return Answer(400, f"Malformed MoMo IPN: {error}")
+        if error is not None:
+            return Answer(503, "Not recorded; MoMo will send it again.")
+        if outcome == UNKNOWN_ATTEMPT:
+            return Answer(404, "No such MoMo payment attempt: nothing was recorded.")
+        return Answer(204)
+
+    def read_return(self, inbound: Inbound) -> ReturnResult:
+        """The buyer's browser back from MoMo: its order; only the IPN records a payment."""
+        code = order_code_of(str(inbound.args.get("orderId") or ""))
+        return ReturnResult(code, "succeeded" if inbound.args.get("resultCode") == "0" else "pending")
 
     # --- refund ------------------------------------------------------------------------
 

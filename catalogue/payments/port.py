@@ -1,4 +1,4 @@
-"""The one small interface every payment rail sits behind (VietQR, VNPay, MoMo; Stripe to follow).
+"""The one small interface every payment rail sits behind (VietQR, VNPay, MoMo, ZaloPay; Stripe to follow).
 
 A provider turns an order's facts into what the buyer needs (`start`), turns a provider's
 notification into a `PaymentNotice` the order ledger can record (`verify`), and says whether
@@ -92,6 +92,7 @@ class PaymentNotice:
     raw_id: str  # the provider's id for this event, for deduplication
     message: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
+    sent_at: datetime | None = None  # when the provider says it sent it, where it says (a freshness window applies)
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,87 @@ class RefundOutcome:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class RailText:
+    """A rail as people read it in one language."""
+
+    name: str  # the checkout, the order page, emails, reports, the portal
+    description: str  # one line at the checkout
+    how: str  # the payment policy page: how paying works
+    refund: str  # the payment policy page: how money goes back
+
+
+@dataclass(frozen=True)
+class RailLabels:
+    """How a rail is named wherever the shop shows it, Vietnamese first; the e-invoice's payment method (HTToan)."""
+
+    brand: str  # the provider's own name, the same in every language: "MoMo"
+    vi: RailText
+    en: RailText
+    invoice: str
+
+    def in_locale(self, locale: str) -> RailText:
+        """The rail's words in `locale` (Vietnamese unless English)."""
+        return self.en if locale == "en" else self.vi
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A provider's HTTP call (a notification, or the buyer's browser coming back) as plain values."""
+
+    method: str
+    args: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a webhook answers its provider, in that provider's format."""
+
+    status: int
+    body: Mapping[str, object] | str = ""
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    """The buyer's browser back from a gateway: which order, and what the gateway said (a hint, never a payment)."""
+
+    order_code: str
+    result: str  # succeeded, failed, pending
+
+
+# What a notice did to its order (catalogue.orders.settlement.record_notice), for the rail to word its answer.
+UNKNOWN_ATTEMPT, DUPLICATE, WRONG_AMOUNT, STALE = "unknown_attempt", "duplicate", "wrong_amount", "stale"
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def start(self, order: OrderFacts) -> PaymentStart: ...
 
     def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome: ...
+
+
+class RedirectRail(PaymentProvider, Protocol):
+    """A rail whose buyer leaves for the provider's page and whose provider calls `/webhooks/<name>` back.
+
+    Nothing outside the rail's own module names it: its routes, its answers, its labels and
+    the origin the shop's CSP lets the buyer go to all come from here.
+    """
+
+    labels: RailLabels
+    starts_online: bool  # True: `start` calls the provider, so it runs with no transaction open
+    notification_methods: tuple[str, ...]  # the HTTP methods its notifications come by
+
+    @property
+    def redirect_origin(self) -> str: ...
+
+    def read_notification(self, inbound: Inbound) -> PaymentNotice: ...
+
+    def answer(self, outcome: str | None, error: Exception | None = None) -> Answer: ...
+
+    def read_return(self, inbound: Inbound) -> ReturnResult: ...
 
 
 def attempt_reference(order_code: str, attempt: int) -> str:

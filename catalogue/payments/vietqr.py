@@ -17,7 +17,15 @@ from dataclasses import dataclass
 
 import segno
 
-from catalogue.payments.port import OrderFacts, PaymentNotice, PaymentStart, RefundOutcome, TransferInstructions
+from catalogue.payments.port import (
+    OrderFacts,
+    PaymentNotice,
+    PaymentStart,
+    RailLabels,
+    RailText,
+    RefundOutcome,
+    TransferInstructions,
+)
 from catalogue.text import fold
 
 NAPAS_GUID = "A000000727"
@@ -120,6 +128,29 @@ class VietQRProvider:
     """Bank transfer by VietQR to one account."""
 
     name = "vietqr"
+    labels = RailLabels(
+        brand="VietQR",
+        vi=RailText(
+            name="Chuyển khoản VietQR (mọi ngân hàng)",
+            description="Quét mã QR bằng ứng dụng ngân hàng; đơn tự xác nhận khi tiền về.",
+            how="Sau khi đặt hàng, trang đơn hàng hiện mã VietQR kèm số tài khoản, số tiền và nội dung chuyển "
+            "khoản (mã đơn hàng). Quét mã bằng ứng dụng của bất kỳ ngân hàng nào; xin giữ nguyên số tiền và "
+            "nội dung. Đơn được xác nhận tự động khi ngân hàng báo tiền đã vào tài khoản của cửa hàng.",
+            refund="Cửa hàng chuyển khoản hoàn lại vào tài khoản ngân hàng đã dùng để thanh toán.",
+        ),
+        en=RailText(
+            name="VietQR bank transfer (any bank)",
+            description="Scan the QR code with your banking app; the order confirms itself when the money arrives.",
+            how="After you order, the order page shows a VietQR code with the account number, the amount and the "
+            "transfer reference (the order code). Scan it with any bank's app; please keep the amount and the "
+            "reference as they are. The order is confirmed automatically when the bank reports the money in the "
+            "shop's account.",
+            refund="The shop transfers the money back to the bank account you paid from.",
+        ),
+        invoice="Chuyển khoản",
+    )
+    starts_online = False  # the QR is drawn here
+    pays_by_transfer = True  # every attempt is the same transfer content; the bank feeds report the money
 
     def __init__(self, account: BankAccount):
         self.account = account

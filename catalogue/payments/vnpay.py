@@ -19,13 +19,21 @@ from enum import Enum
 from urllib.parse import urlencode
 
 from catalogue.payments.port import (
+    DUPLICATE,
+    UNKNOWN_ATTEMPT,
     VIETNAM_TIME,
+    WRONG_AMOUNT,
+    Answer,
     BadSignature,
+    Inbound,
     MalformedNotification,
     OrderFacts,
     PaymentNotice,
     PaymentStart,
+    RailLabels,
+    RailText,
     RefundOutcome,
+    ReturnResult,
     order_code_of,
     required_settings,
 )
@@ -68,6 +76,28 @@ class VNPay:
     """One merchant terminal (TMN code + hash secret) at one pay URL (sandbox or production)."""
 
     name = "vnpay"
+    labels = RailLabels(
+        brand="VNPay",
+        vi=RailText(
+            name="VNPay",
+            description="Thẻ ATM nội địa, QR hoặc ứng dụng ngân hàng qua cổng VNPay.",
+            how="Sau khi đặt hàng, bạn được chuyển sang trang thanh toán của VNPay để trả bằng thẻ ATM nội địa "
+            "(Napas), thẻ quốc tế hoặc quét mã bằng ứng dụng ngân hàng. Đơn chỉ được xác nhận khi VNPay "
+            "gửi kết quả có chữ ký cho cửa hàng.",
+            refund="Cửa hàng hoàn lại số tiền đã thanh toán; thời gian tiền về tuỳ ngân hàng của bạn.",
+        ),
+        en=RailText(
+            name="VNPay",
+            description="Domestic ATM card, QR or banking app through the VNPay gateway.",
+            how="After you order, you are taken to VNPay's payment page to pay with a domestic ATM card (Napas), an "
+            "international card or by scanning a code with your banking app. The order is confirmed only when VNPay "
+            "sends the shop a signed result.",
+            refund="The shop refunds the amount paid; how soon it arrives depends on your bank.",
+        ),
+        invoice="Thẻ/VNPay",
+    )
+    starts_online = False  # the pay page's URL is signed here: no call to VNPay
+    notification_methods = ("GET",)
 
     def __init__(self, tmn_code: str, hash_secret: str, pay_url: str = SANDBOX_URL):
         self.tmn_code, self._hash_secret, self.pay_url = tmn_code, hash_secret, pay_url
@@ -131,6 +161,27 @@ class VNPay:
                 for key in ("vnp_TransactionNo", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionStatus")
             },
         )
+
+    # --- the rail's routes (catalogue.payments.registry) -------------------------------
+
+    def read_notification(self, inbound: Inbound) -> PaymentNotice:
+        """VNPay's IPN comes as a signed GET query."""
+        return self.verify(inbound.args)
+
+    def answer(self, outcome: str | None, error: Exception | None = None) -> Answer:
+        """VNPay's RspCode for what the IPN did: always 200, as VNPay's contract says."""
+        if isinstance(error, BadSignature):
+            return Answer(200, IpnAnswer.INVALID_CHECKSUM.body())
+        if error is not None:
+            return Answer(200, IpnAnswer.UNKNOWN_ERROR.body())
+        answers = {UNKNOWN_ATTEMPT: IpnAnswer.ORDER_NOT_FOUND, WRONG_AMOUNT: IpnAnswer.INVALID_AMOUNT,
+                   DUPLICATE: IpnAnswer.ALREADY_CONFIRMED}  # fmt: skip
+        return Answer(200, answers.get(outcome, IpnAnswer.CONFIRMED).body())
+
+    def read_return(self, inbound: Inbound) -> ReturnResult:
+        """The buyer's browser back from VNPay, its hash checked: what VNPay told the buyer."""
+        notice = self.verify(inbound.args)
+        return ReturnResult(notice.order_code or "", "succeeded" if notice.succeeded else "failed")
 
     def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
         """VNPay's refund API needs a separate agreement: the office refunds in VNPay's merchant portal."""

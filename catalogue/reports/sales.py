@@ -30,7 +30,7 @@ from catalogue.errors import InvalidInput
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.orders.models import Order, OrderLine
-from catalogue.payments.models import METHODS
+from catalogue.payments.registry import NAMES as METHODS
 from catalogue.producers.models import Producer
 from catalogue.products.certificates import gettext, rated_stars_sql
 from catalogue.products.models import Category, Certificate, OcopGroup, Product

@@ -22,13 +22,20 @@ import requests
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
+    DUPLICATE,
+    UNKNOWN_ATTEMPT,
     VIETNAM_TIME,
+    Answer,
+    Inbound,
     OrderFacts,
     PaymentNotice,
     PaymentStart,
     ProviderRefused,
     ProviderUnavailable,
+    RailLabels,
+    RailText,
     RefundOutcome,
+    ReturnResult,
     required_settings,
 )
 from catalogue.payments.zalopay import notices, signing
@@ -82,6 +89,26 @@ class ZaloPay:
     """One ZaloPay app (app_id, key1 signs our requests, key2 checks ZaloPay's) at one API base."""
 
     name = notices.NAME
+    labels = RailLabels(
+        brand="ZaloPay",
+        vi=RailText(
+            name="Ví ZaloPay",
+            description="Thanh toán trong ứng dụng ZaloPay hoặc quét mã ZaloPay.",
+            how="Sau khi đặt hàng, bạn được chuyển sang ZaloPay (hoặc quét mã bằng ứng dụng ZaloPay) để xác nhận "
+            "thanh toán. Đơn chỉ được xác nhận khi ZaloPay gửi kết quả có chữ ký cho cửa hàng.",
+            refund="Tiền được hoàn về ví ZaloPay đã dùng để thanh toán.",
+        ),
+        en=RailText(
+            name="ZaloPay wallet",
+            description="Pay in the ZaloPay app or scan its code.",
+            how="After you order, you are taken to ZaloPay (or scan the code with the ZaloPay app) to confirm the "
+            "payment. The order is confirmed only when ZaloPay sends the shop a signed result.",
+            refund="The money is refunded to the ZaloPay wallet you paid with.",
+        ),
+        invoice="Ví điện tử ZaloPay",
+    )
+    starts_online = True  # ZaloPay's create API makes the order_url
+    notification_methods = ("POST",)
 
     def __init__(
         self,
@@ -152,6 +179,23 @@ class ZaloPay:
     def verify(self, body: bytes) -> PaymentNotice:
         """Check a callback's mac (key2) and read it; BadSignature / MalformedNotification else."""
         return notices.read_callback(body, self.app_id, self._key2)
+
+    def read_notification(self, inbound: Inbound) -> PaymentNotice:
+        """ZaloPay's callback comes as a JSON POST, its data signed with key2."""
+        return self.verify(inbound.body)
+
+    def answer(self, outcome: str | None, error: Exception | None = None) -> Answer:
+        """Always 200 with ZaloPay's return_code: 1 taken, 2 already taken, -1 never valid, 0 retry (our fault)."""
+        if error is None and outcome == DUPLICATE:
+            return Answer(200, notices.callback_answer(2, "already processed"))
+        if error is None and outcome == UNKNOWN_ATTEMPT:
+            return Answer(200, notices.callback_answer(-1, "no such order"))
+        return Answer(200, notices.answer_for(error))
+
+    def read_return(self, inbound: Inbound) -> ReturnResult:
+        """The buyer's browser back from ZaloPay, its checksum checked: a hint for the page, never a payment."""
+        result = self.verify_redirect(inbound.args)
+        return ReturnResult(result.order_code, "succeeded" if result.paid else "pending")
 
     def verify_redirect(self, args: Mapping[str, str]) -> notices.RedirectResult:
         """Check the buyer's return query (checksum, key2) and read it: a hint, never a payment."""

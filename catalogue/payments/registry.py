@@ -1,0 +1,165 @@
+"""Which rails this shop knows and which its settings turn on, in the order the checkout offers them.
+
+Every rail is one entry of `KNOWN`: its name, its labels and how it builds itself from the
+settings (None: off). A rail is on when all its settings are set: VietQR (VIETQR_*; the demo
+account in development), VNPay (VNPAY_TMN_CODE, VNPAY_HASH_SECRET), MoMo (MOMO_PARTNER_CODE,
+MOMO_ACCESS_KEY, MOMO_SECRET_KEY), ZaloPay (ZALOPAY_APP_ID, ZALOPAY_KEY1, ZALOPAY_KEY2), Stripe
+(real keys, STRIPE_API_BASE, or a gateway handed in by tests; off in production while its three
+keys are unset). An API call without `payment_method` gets Stripe when Stripe is on (so
+today's clients keep working, contract §7), else the first rail offered.
+
+Adding a rail is one line here and its own package: its routes (`/webhooks/<name>`,
+`/payments/<name>/return`), its answers, its labels and the origin the CSP lets the buyer go
+to all come from the rail object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from catalogue.config import STRIPE_PLACEHOLDER_SECRET
+from catalogue.errors import InvalidInput
+from catalogue.payments import bank_feeds, momo, vietqr, vnpay, zalopay
+from catalogue.payments.bank_feeds import BankFeedKeys
+from catalogue.payments.gateway import STRIPE_LABELS
+from catalogue.payments.port import RailLabels, RedirectRail
+from catalogue.payments.vietqr import VietQRProvider
+
+STRIPE = "stripe"
+
+
+@dataclass(frozen=True)
+class KnownRail:
+    """A rail the shop can take: its name, how people read it, and how it builds itself from the settings."""
+
+    name: str
+    labels: RailLabels
+    build: Callable[[Mapping], object | None]
+
+
+def _vietqr(config: Mapping) -> VietQRProvider | None:
+    return vietqr.from_config(config, allow_demo=config.get("CATALOGUE_ENV") == "development")
+
+
+def _stripe(config: Mapping) -> bool | None:
+    return stripe_configured(config) or None
+
+
+# The checkout offers them in this order (VietQR first: no fee, every bank).
+KNOWN = (
+    KnownRail(VietQRProvider.name, VietQRProvider.labels, _vietqr),
+    KnownRail(vnpay.VNPay.name, vnpay.VNPay.labels, vnpay.from_config),
+    KnownRail(momo.MoMo.name, momo.MoMo.labels, momo.from_config),
+    KnownRail(zalopay.ZaloPay.name, zalopay.ZaloPay.labels, zalopay.from_config),
+    KnownRail(STRIPE, STRIPE_LABELS, _stripe),
+)
+NAMES = tuple(rail.name for rail in KNOWN)
+_LABELS = {rail.name: rail.labels for rail in KNOWN}
+
+
+def labels_of(name: str | None) -> RailLabels | None:
+    """How rail `name` is read (also for rails since switched off: old orders keep their rail); None if unknown."""
+    return _LABELS.get(name or "")
+
+
+def rail_name(name: str | None, locale: str = "vi") -> str:
+    """Rail `name` as people read it in `locale`; the raw name for a rail the shop does not know."""
+    labels = labels_of(name)
+    return labels.in_locale(locale).name if labels else (name or "")
+
+
+class Rails:
+    """The rails this shop's settings turned on (each provider object), and the bank feeds that report transfers."""
+
+    def __init__(self, *, stripe: bool = False, bank_feeds: BankFeedKeys | None = None, **providers: object) -> None:
+        unknown = set(providers) - set(NAMES)
+        if unknown:
+            raise ValueError(f"unknown payment rails: {', '.join(sorted(unknown))}")
+        self._providers = {name: provider for name, provider in providers.items() if provider}
+        self.stripe = bool(stripe)
+        self.bank_feeds = bank_feeds
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Rails:
+        """Every rail its settings turn on."""
+        built = {rail.name: rail.build(config) for rail in KNOWN}
+        return cls(stripe=bool(built.pop(STRIPE)), bank_feeds=bank_feeds.from_config(config), **built)
+
+    def replaced(self, **providers: object) -> Rails:
+        """These rails with some providers swapped (None: that rail off); the rest as they are."""
+        return Rails(stripe=self.stripe, bank_feeds=self.bank_feeds, **{**self._providers, **providers})
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The rails on, in the order the checkout offers them (VietQR first)."""
+        return tuple(name for name in NAMES if (self.stripe if name == STRIPE else name in self._providers))
+
+    def get(self, name: str):
+        """The provider of rail `name` when it is on (None when off, and for Stripe, whose gateway is apart)."""
+        return self._providers.get(name)
+
+    def redirect_rail(self, name: str) -> RedirectRail | None:
+        """Rail `name` when on and it sends the buyer to its provider (its notices come to /webhooks/<name>)."""
+        provider = self._providers.get(name)
+        return provider if provider is not None and hasattr(provider, "read_notification") else None
+
+    @property
+    def redirect_origins(self) -> tuple[str, ...]:
+        """The origins the buyer is sent to by the rails on: what the checkout's CSP lets a form go to."""
+        origins = (self.redirect_rail(name) for name in self._providers)
+        return tuple(dict.fromkeys(rail.redirect_origin for rail in origins if rail is not None))
+
+    @property
+    def vietqr(self) -> VietQRProvider | None:
+        """The bank account transfers are made to (the bank feeds report them), when VietQR is on."""
+        return self._providers.get(VietQRProvider.name)
+
+    @property
+    def is_demo(self) -> bool:
+        """True when VietQR points at the demo account: no one should pay it."""
+        return bool(self.vietqr and self.vietqr.account.is_demo)
+
+    def default_method(self) -> str | None:
+        """Stripe when it is on (contract §7), else the first rail offered; None when none is."""
+        if self.stripe:
+            return STRIPE
+        return self.methods[0] if self.methods else None
+
+    def choose(self, method: str | None) -> str:
+        """The rail to pay with: the one asked for if it is on, else a 422 naming `payment_method`."""
+        chosen = method or self.default_method()
+        if chosen is None:
+            raise InvalidInput("No payment method is configured.", {"payment_method": ["No payment method is on."]})
+        if chosen not in NAMES:
+            raise InvalidInput(
+                f"Unknown payment method {chosen!r}.", {"payment_method": [f"One of: {', '.join(NAMES)}."]}
+            )
+        if chosen not in self.methods:
+            offered = ", ".join(self.methods) or "none"
+            raise InvalidInput(
+                f"Payment by {chosen} is not available in this shop.",
+                {"payment_method": [f"Not configured here; available: {offered}."]},
+            )
+        return chosen
+
+
+def stripe_configured(config: Mapping) -> bool:
+    """Stripe is on with real keys, a STRIPE_API_BASE (localstripe), or a gateway given by the tests.
+
+    Off without a secret key: production leaves the three keys unset for a shop without cards.
+    """
+    if config.get("PAYMENT_GATEWAY"):
+        return True
+    secret = config.get("STRIPE_SECRET_KEY")
+    return bool(secret) and (bool(config.get("STRIPE_API_BASE")) or secret != STRIPE_PLACEHOLDER_SECRET)
+
+
+def rails_from_config(config: Mapping) -> Rails:
+    """Every rail its settings turn on; VietQR's demo account only in development."""
+    return Rails.from_config(config)
+
+
+def available_methods(config: Mapping) -> tuple[str, ...]:
+    """The rails the checkout may offer with these settings, VietQR first (for the checkout page)."""
+    return rails_from_config(config).methods

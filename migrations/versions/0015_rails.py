@@ -1,0 +1,36 @@
+"""rails: the payments ledger names any rail the registry knows; a new rail needs no migration.
+
+`ck_payments_method` listed the four rails of the second wave, so ZaloPay's first payment
+would have been refused by the database. The rail a row names is checked where rails are
+known, catalogue.payments.registry; the column widens to 20 characters for longer names.
+
+Revision ID: 0015_rails
+Revises: 0014_reports
+Create Date: 2026-12-06 17:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0015_rails'
+down_revision = "0014_reports"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('payments') as batch_op:
+        batch_op.drop_constraint('ck_payments_method', type_='check')
+        batch_op.alter_column('method', existing_type=sa.String(length=10), type_=sa.String(length=20))
+    with op.batch_alter_table('orders') as batch_op:
+        batch_op.alter_column('payment_method', existing_type=sa.String(length=10), type_=sa.String(length=20))
+
+
+def downgrade():
+    with op.batch_alter_table('orders') as batch_op:
+        batch_op.alter_column('payment_method', existing_type=sa.String(length=20), type_=sa.String(length=10))
+    with op.batch_alter_table('payments') as batch_op:
+        batch_op.alter_column('method', existing_type=sa.String(length=20), type_=sa.String(length=10))
+        batch_op.create_check_constraint('ck_payments_method', "method IN ('vietqr', 'vnpay', 'momo', 'stripe')")
