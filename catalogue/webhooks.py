@@ -54,14 +54,14 @@ def stripe_webhook():
 
 @webhooks.post("/bank-transfer")
 def bank_transfer_webhook():
-    """SePay (`Authorization: Apikey …`) or Casso v2 (`X-Casso-Signature`): 401 bad key, 400 malformed,
-    else each incoming transfer recorded once and `{"success": true}`."""
+    """SePay (`Authorization: Apikey …`) or Casso v2 (`X-Casso-Signature`): 401 bad key or a stale Casso
+    signature, 400 malformed, else each incoming transfer recorded once and `{"success": true}`."""
     keys = payment_rails().bank_feeds
     body = request.get_data(cache=False)
     try:
         if keys is None:
             raise BadSignature("no bank feed is configured")
-        transfers = keys.verify(request.headers, body)
+        transfers = keys.verify(request.headers, body, clock.now())
     except BadSignature:
         abort(401, description="Invalid bank-webhook key or signature: nothing was recorded.")
     except MalformedNotification as error:
@@ -123,12 +123,13 @@ def momo_ipn():
 
 @webhooks.post("/shopee")
 def shopee_push():
-    """Shopee's order-status push (code 3): verified, reported once; 2xx with an empty body, as Shopee asks."""
+    """Shopee's order-status push (code 3): verified and fresh, reported once; 2xx with an empty body, as Shopee
+    asks. A forged or stale push is 401."""
     settings = current_app.config["MARKETPLACE_SETTINGS"]
     callback_url = settings.get("SHOPEE_PUSH_URL") or absolute_url("/webhooks/shopee")
     body = request.get_data(cache=False)
     try:
-        message = pushes.verify_shopee(settings, callback_url, body, request.headers.get("Authorization"))
+        message = pushes.verify_shopee(settings, callback_url, body, request.headers.get("Authorization"), clock.now())
     except BadSignature:
         abort(401, description="Invalid Shopee push signature: nothing was recorded.")
     except MalformedNotification as error:
