@@ -31,6 +31,8 @@ webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 def stripe_webhook():
     """Verify the signature over the raw body, apply the event once (its service mails the buyer), answer 200.
 
+    A signature older than five minutes is refused like a forged one (400).
+
     While Stripe is off (no keys) nothing can verify: 400, as for any event whose signature does not.
     """
     if not payment_rails().stripe:
@@ -46,6 +48,9 @@ def stripe_webhook():
         # A refund for a late payment could not start; Stripe will retry the event.
         log.exception("Refund after late payment failed for %s", event.payment_intent_id)
         abort(503, description="Payment provider unavailable; retry later.")
+    # A refused event ("rejected": another PaymentIntent, another amount) is answered 200 too: it is
+    # genuine and now recorded, so a retry would be refused the same way; a 4xx would only make Stripe
+    # resend it for three days and mark the endpoint as failing.
     return jsonify({"received": True, "outcome": applied.outcome})
 
 
