@@ -211,11 +211,13 @@ def test_a_genuine_success_records_the_card_payment_in_the_ledger(empty_client, 
 
 
 @pytest.mark.parametrize(
-    "changes",
-    [{"amount": 1}, {"amount": 1_000_000_000}, {"currency": "usd"}],
+    ("changes", "recorded_vnd"),
+    [({"amount": 1}, 1), ({"amount": 1_000_000_000}, 1_000_000_000), ({"currency": "usd"}, 0)],
     ids=["one-dong", "more-than-the-total", "another-currency"],
 )
-def test_a_success_for_another_amount_is_recorded_rejected_and_changes_nothing(empty_client, placed, changes):
+def test_a_success_for_another_amount_is_recorded_rejected_and_changes_nothing(
+    empty_client, placed, changes, recorded_vnd
+):
     code, total = placed["order"]["code"], placed["order"]["total_vnd"]
     event = _paid("evt_odd", placed)
     event["data"]["object"].update(
@@ -232,7 +234,7 @@ def test_a_success_for_another_amount_is_recorded_rejected_and_changes_nothing(e
     assert stock_of(placed["product"]) == 8
     assert _rows(code) == [
         ("attempt", "started", "stripe", total),
-        ("payment", "rejected", "stripe", changes.get("amount", total)),
+        ("payment", "rejected", "stripe", recorded_vnd),  # US cents are not dong
     ]
     assert _processed() == 1
 
@@ -303,3 +305,15 @@ def test_a_genuine_event_signed_over_five_minutes_ago_is_400_and_changes_nothing
     assert stock_of(placed["product"]) == 8
     assert _rows(code)[-1] == ("payment", "received", "stripe", total)
     assert _processed() == 1
+
+
+def test_what_the_payment_intent_received_counts_not_what_it_asked_for(empty_client, placed):
+    code = placed["order"]["code"]
+    event = _paid("evt_partial", placed)
+    event["data"]["object"]["amount_received"] = 1  # asked for the total, received 1 dong
+
+    response = _deliver(empty_client, event)
+
+    assert response.get_json()["outcome"] == "rejected"
+    assert _status(code) == "pending_payment"
+    assert _rows(code)[-1] == ("payment", "rejected", "stripe", 1)

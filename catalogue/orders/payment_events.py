@@ -173,6 +173,7 @@ def _reject(order: Order, event: PaymentEvent, reason: str) -> None:
     """Keep a refused event in the order's ledger without applying it; money it says came in is a rejected row.
 
     A failure or a refund of another PaymentIntent moved no money of this order: only the warning is kept.
+    An amount in another currency is not dong: the row says 0 ₫ and keeps Stripe's amount and currency.
     """
     log.warning("Stripe event %s (%s) for order %s not applied: %s", event.id, event.type, order.code, reason)
     if event.type != "payment_intent.succeeded" or not event.payment_intent_id:
@@ -180,9 +181,11 @@ def _reject(order: Order, event: PaymentEvent, reason: str) -> None:
     transaction_id = f"{event.payment_intent_id}#{event.amount}"
     if ledger.already_recorded("stripe", transaction_id):
         return
+    amount_vnd = max(event.amount or 0, 0) if event.currency == "vnd" else 0
+    details = {"event": event.id, "amount": str(event.amount), "currency": event.currency or ""}
     ledger.add_money_in(order, method="stripe", provider="stripe", reference=event.payment_intent_id,
-                        transaction_id=transaction_id, amount_vnd=max(event.amount or 0, 0), state="rejected",
-                        reason=reason, details={"event": event.id, "currency": event.currency or ""})  # fmt: skip
+                        transaction_id=transaction_id, amount_vnd=amount_vnd, state="rejected", reason=reason,
+                        details=details)  # fmt: skip
 
 
 def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:
