@@ -31,6 +31,8 @@ webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 def stripe_webhook():
     """Verify the signature over the raw body, apply the event once (its service mails the buyer), answer 200.
 
+    A signature older than five minutes is refused like a forged one (400).
+
     While Stripe is off (no keys) nothing can verify: 400, as for any event whose signature does not.
     """
     if not payment_rails().stripe:
@@ -46,6 +48,9 @@ def stripe_webhook():
         # A refund for a late payment could not start; Stripe will retry the event.
         log.exception("Refund after late payment failed for %s", event.payment_intent_id)
         abort(503, description="Payment provider unavailable; retry later.")
+    # A refused event ("rejected": another PaymentIntent, another amount) is answered 200 too: it is
+    # genuine and now recorded, so a retry would be refused the same way; a 4xx would only make Stripe
+    # resend it for three days and mark the endpoint as failing.
     return jsonify({"received": True, "outcome": applied.outcome})
 
 
@@ -54,14 +59,14 @@ def stripe_webhook():
 
 @webhooks.post("/bank-transfer")
 def bank_transfer_webhook():
-    """SePay (`Authorization: Apikey …`) or Casso v2 (`X-Casso-Signature`): 401 bad key, 400 malformed,
-    else each incoming transfer recorded once and `{"success": true}`."""
+    """SePay (`Authorization: Apikey …`) or Casso v2 (`X-Casso-Signature`): 401 bad key or a stale Casso
+    signature, 400 malformed, else each incoming transfer recorded once and `{"success": true}`."""
     keys = payment_rails().bank_feeds
     body = request.get_data(cache=False)
     try:
         if keys is None:
             raise BadSignature("no bank feed is configured")
-        transfers = keys.verify(request.headers, body)
+        transfers = keys.verify(request.headers, body, clock.now())
     except BadSignature:
         abort(401, description="Invalid bank-webhook key or signature: nothing was recorded.")
     except MalformedNotification as error:
@@ -118,12 +123,13 @@ def _answered(answer: Answer):
 
 @webhooks.post("/shopee")
 def shopee_push():
-    """Shopee's order-status push (code 3): verified, reported once; 2xx with an empty body, as Shopee asks."""
+    """Shopee's order-status push (code 3): verified and fresh, reported once; 2xx with an empty body, as Shopee
+    asks. A forged or stale push is 401."""
     settings = current_app.config["MARKETPLACE_SETTINGS"]
     callback_url = settings.get("SHOPEE_PUSH_URL") or absolute_url("/webhooks/shopee")
     body = request.get_data(cache=False)
     try:
-        message = pushes.verify_shopee(settings, callback_url, body, request.headers.get("Authorization"))
+        message = pushes.verify_shopee(settings, callback_url, body, request.headers.get("Authorization"), clock.now())
     except BadSignature:
         abort(401, description="Invalid Shopee push signature: nothing was recorded.")
     except MalformedNotification as error:

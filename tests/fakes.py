@@ -66,9 +66,18 @@ def intent_event(
     order_code: str,
     failure: str | None = None,
     decline_code: str | None = None,
+    *,
+    amount: int | None = None,
+    currency: str = "vnd",
 ) -> dict:
-    """A payment_intent.* event; a failure carries Stripe's text and, when given, the issuer's decline code."""
-    intent = {"id": intent_id, "object": "payment_intent", "metadata": {"order_code": order_code}}
+    """A payment_intent.* event; a failure carries Stripe's text and, when given, the issuer's decline code.
+
+    `amount` is what the PaymentIntent asked for and, on success, received (VND: whole dong), as Stripe sends it.
+    """
+    intent = {"id": intent_id, "object": "payment_intent", "metadata": {"order_code": order_code}, "currency": currency}
+    if amount is not None:
+        intent["amount"] = amount
+        intent["amount_received"] = amount if kind == "succeeded" else 0
     if failure:
         intent["last_payment_error"] = {"message": failure, "code": "card_declined"}
         if decline_code:

@@ -6,14 +6,14 @@ import hashlib
 import hmac
 import json
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from catalogue.orders import services as order_services
 from catalogue.payments import bank_feeds
 from catalogue.payments.bank_feeds import BankTransfer, find_order_codes
-from catalogue.payments.port import VIETNAM_TIME, BadSignature, MalformedNotification
+from catalogue.payments.port import VIETNAM_TIME, BadSignature, MalformedNotification, StaleNotification
 
 # Casso's public repository casso-webhook-v2-verify-signature, python.py: key, body and header.
 CASSO_PY_KEY = "mgExMrjj4i7a1p8Cs6LmFbpCd8lbw4sSX4LZXPag7TKazeIogtR90tvWYTkwQbvs"
@@ -31,6 +31,8 @@ CASSO_PY_HEADER = (
     "t=1727948258788,v1=ed0a4bd2e826d5cb69988cdb141e6c1a080e21f3b57eb72cd78192220042b9e7"
     "dde0868fc667faea8e224900fa7904e7c88dfa098032fb2d6b6996856e8b7ff3"
 )
+CASSO_PY_SIGNED_AT = datetime(2024, 10, 3, 9, 37, 38, 788000, tzinfo=UTC)  # its t, in milliseconds
+SOON_AFTER = CASSO_PY_SIGNED_AT + timedelta(seconds=2)  # when such a notification arrives
 # The same repository's javascript.js carries a second key, body and header, but that header does not
 # verify against its own body under the documented algorithm (sorted or not, with or without `t.`),
 # so it is no test vector: its body was likely edited after signing.
@@ -47,11 +49,18 @@ def _body(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode()  # what arrives is not the signed form
 
 
+def _seconds_after(unix_seconds: int) -> datetime:
+    """A moment just after a signature's `t` (in seconds), when the notification would arrive."""
+    return datetime.fromtimestamp(unix_seconds + 1, UTC)
+
+
 # --- Casso --------------------------------------------------------------------------------
 
 
 def test_cassos_published_sample_verifies_and_is_normalised():
-    [transfer] = bank_feeds.verify_casso({"x-casso-signature": CASSO_PY_HEADER}, _body(CASSO_PY_BODY), CASSO_PY_KEY)
+    [transfer] = bank_feeds.verify_casso(
+        {"x-casso-signature": CASSO_PY_HEADER}, _body(CASSO_PY_BODY), CASSO_PY_KEY, SOON_AFTER
+    )
 
     assert transfer == BankTransfer(
         feed="casso", id="0", amount_vnd=599000, content="giao dich thu nghiem", direction="in",
@@ -78,7 +87,7 @@ def test_casso_accepts_the_unescaped_utf8_form_its_javascript_sample_signs():
     unescaped = bank_feeds.casso_message("5", data, ascii_escaped=False)
     header = f"t=5,v1={hmac.new(b'k', unescaped, hashlib.sha512).hexdigest()}"
 
-    [transfer] = bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k")
+    [transfer] = bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k", _seconds_after(5))
 
     assert "Thanh toán QN5ED9BAZ9".encode() in unescaped
     assert transfer.content == "Thanh toán QN5ED9BAZ9"
@@ -88,7 +97,7 @@ def test_casso_money_going_out_is_a_positive_amount_marked_out():
     data = {"error": 0, "data": {**CASSO_PY_BODY["data"], "amount": -250000}}
     header = f"t=1,v1={bank_feeds.casso_signature('k', '1', data)}"
 
-    [transfer] = bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k")
+    [transfer] = bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k", _seconds_after(1))
 
     assert (transfer.amount_vnd, transfer.direction, transfer.incoming) == (250000, "out", False)
 
@@ -107,16 +116,51 @@ def test_casso_money_going_out_is_a_positive_amount_marked_out():
 )
 def test_casso_notices_without_a_valid_signature_are_refused(headers):
     with pytest.raises(BadSignature):
-        bank_feeds.verify_casso(headers, _body(CASSO_PY_BODY), CASSO_PY_KEY)
+        bank_feeds.verify_casso(headers, _body(CASSO_PY_BODY), CASSO_PY_KEY, SOON_AFTER)
+
+
+@pytest.mark.parametrize(
+    ("arrives", "accepted"),
+    [
+        (timedelta(seconds=300), True),
+        (timedelta(seconds=301), False),
+        (timedelta(days=365 * 23), False),
+        (timedelta(seconds=-60), True),
+        (timedelta(seconds=-61), False),
+    ],
+    ids=["5-minutes-late", "just-stale", "decades-stale", "clock-skew", "from-the-future"],
+)
+def test_a_genuine_casso_signature_is_refused_outside_the_freshness_window(arrives, accepted):
+    headers, body = {"X-Casso-Signature": CASSO_PY_HEADER}, _body(CASSO_PY_BODY)
+
+    if accepted:
+        [transfer] = bank_feeds.verify_casso(headers, body, CASSO_PY_KEY, CASSO_PY_SIGNED_AT + arrives)
+        assert transfer.id == "0"
+    else:
+        with pytest.raises(StaleNotification):
+            bank_feeds.verify_casso(headers, body, CASSO_PY_KEY, CASSO_PY_SIGNED_AT + arrives)
+
+
+def test_a_casso_t_in_seconds_is_read_as_seconds():
+    data = {"error": 0, "data": CASSO_PY_BODY["data"]}
+    header = f"t=1727948258,v1={bank_feeds.casso_signature('k', '1727948258', data)}"
+
+    [transfer] = bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k", CASSO_PY_SIGNED_AT)
+    with pytest.raises(StaleNotification):
+        bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k", CASSO_PY_SIGNED_AT + timedelta(1))
+
+    assert transfer.amount_vnd == 599000
 
 
 def test_a_tampered_casso_body_or_a_wrong_key_is_refused():
     tampered = {"error": 0, "data": {**CASSO_PY_BODY["data"], "amount": 5990000}}
 
     with pytest.raises(BadSignature):
-        bank_feeds.verify_casso({"X-Casso-Signature": CASSO_PY_HEADER}, _body(tampered), CASSO_PY_KEY)
+        bank_feeds.verify_casso({"X-Casso-Signature": CASSO_PY_HEADER}, _body(tampered), CASSO_PY_KEY, SOON_AFTER)
     with pytest.raises(BadSignature):
-        bank_feeds.verify_casso({"X-Casso-Signature": CASSO_PY_HEADER}, _body(CASSO_PY_BODY), "another-casso-key")
+        bank_feeds.verify_casso(
+            {"X-Casso-Signature": CASSO_PY_HEADER}, _body(CASSO_PY_BODY), "another-casso-key", SOON_AFTER
+        )
 
 
 def test_a_correctly_signed_casso_body_without_its_fields_is_malformed():
@@ -124,9 +168,9 @@ def test_a_correctly_signed_casso_body_without_its_fields_is_malformed():
     header = f"t=1,v1={bank_feeds.casso_signature('k', '1', data)}"
 
     with pytest.raises(MalformedNotification):
-        bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k")
+        bank_feeds.verify_casso({"X-Casso-Signature": header}, _body(data), "k", _seconds_after(1))
     with pytest.raises(MalformedNotification):
-        bank_feeds.verify_casso({"X-Casso-Signature": header}, b"{not json", "k")
+        bank_feeds.verify_casso({"X-Casso-Signature": header}, b"{not json", "k", _seconds_after(1))
 
 
 # --- SePay --------------------------------------------------------------------------------
@@ -167,14 +211,14 @@ def test_one_entry_point_tells_the_formats_apart_and_refuses_an_unconfigured_one
     sepay_headers = {"Authorization": f"Apikey {SEPAY_KEY}"}
     casso_headers = {"X-Casso-Signature": CASSO_PY_HEADER}
 
-    [sepay] = bank_feeds.verify_bank_webhook(sepay_headers, _body(SEPAY_BODY), SEPAY_KEY, CASSO_PY_KEY)
-    [casso] = bank_feeds.verify_bank_webhook(casso_headers, _body(CASSO_PY_BODY), SEPAY_KEY, CASSO_PY_KEY)
+    [sepay] = bank_feeds.verify_bank_webhook(sepay_headers, _body(SEPAY_BODY), SEPAY_KEY, CASSO_PY_KEY, SOON_AFTER)
+    [casso] = bank_feeds.verify_bank_webhook(casso_headers, _body(CASSO_PY_BODY), SEPAY_KEY, CASSO_PY_KEY, SOON_AFTER)
 
     assert (sepay.feed, casso.feed) == ("sepay", "casso")
     with pytest.raises(BadSignature):
-        bank_feeds.verify_bank_webhook(casso_headers, _body(CASSO_PY_BODY), SEPAY_KEY, None)
+        bank_feeds.verify_bank_webhook(casso_headers, _body(CASSO_PY_BODY), SEPAY_KEY, None, SOON_AFTER)
     with pytest.raises(BadSignature):
-        bank_feeds.verify_bank_webhook(sepay_headers, _body(SEPAY_BODY), None, CASSO_PY_KEY)
+        bank_feeds.verify_bank_webhook(sepay_headers, _body(SEPAY_BODY), None, CASSO_PY_KEY, SOON_AFTER)
 
 
 def test_from_config_is_off_without_keys():

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 
 import pytest
 import requests
 
+from catalogue import clock
 from catalogue.payments import init_payments
 from catalogue.payments.bank_feeds import casso_signature
 from tests.live import race, serving
@@ -136,6 +139,50 @@ def test_a_casso_body_changed_after_signing_is_refused(empty_client, order):
     assert response.status_code == 401
     assert all_rows() == rows
     assert status_of(order["code"]) == "pending_payment"
+
+
+def _signed_casso(body: dict, signed_at_ms: int) -> tuple[bytes, dict]:
+    """The bytes and headers of a Casso v2 notification signed at `signed_at_ms`."""
+    header = f"t={signed_at_ms},v1={casso_signature(CASSO_KEY, str(signed_at_ms), body)}"
+    return json.dumps(body).encode(), {"X-Casso-Signature": header, "Content-Type": "application/json"}
+
+
+def test_a_genuine_casso_notice_signed_over_five_minutes_ago_is_refused(empty_client, order):
+    data, headers = _signed_casso(
+        casso_body(13, order["payment"]["content"], 200_000), int(time.time() * 1000) - 301_000
+    )
+    rows = all_rows()
+
+    response = empty_client.post("/webhooks/bank-transfer", data=data, headers=headers)
+
+    assert (response.status_code, response.get_json()["code"]) == (401, 401)
+    assert all_rows() == rows
+    assert status_of(order["code"]) == "pending_payment"
+    assert stock_of(order["product"]) == 8
+
+
+def test_a_casso_notice_replayed_is_recorded_once_then_refused_once_stale(empty_client, order, monkeypatch):
+    data, headers = _signed_casso(casso_body(14, order["payment"]["content"], 200_000), int(time.time() * 1000))
+    first = empty_client.post("/webhooks/bank-transfer", data=data, headers=headers)
+    again = empty_client.post("/webhooks/bank-transfer", data=data, headers=headers)  # within the window
+    ledger = ledger_of(order["code"])
+    later = clock.now() + timedelta(seconds=301)
+    monkeypatch.setattr(clock, "now", lambda: later)
+
+    replayed = empty_client.post("/webhooks/bank-transfer", data=data, headers=headers)
+
+    assert (first.get_json()["outcomes"], again.get_json()["outcomes"]) == (["paid"], ["duplicate"])
+    assert replayed.status_code == 401
+    assert (
+        ledger_of(order["code"])
+        == ledger
+        == [
+            ("attempt", "started", "vietqr", 200_000),
+            ("payment", "received", "vietqr", 200_000),
+        ]
+    )
+    assert status_of(order["code"]) == "paid"
+    assert stock_of(order["product"]) == 8
 
 
 def test_without_bank_feed_settings_every_webhook_is_refused(app, empty_client, order):

@@ -60,7 +60,7 @@ def _parts(message) -> tuple[str, str]:
 
 def _pay(client, order, event_id="evt_paid"):
     intent = order["payment"]["payment_intent_id"]
-    payload, signature = signed(intent_event(event_id, "succeeded", intent, order["code"]))
+    payload, signature = signed(intent_event(event_id, "succeeded", intent, order["code"], amount=order["total_vnd"]))
     return client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature})
 
 

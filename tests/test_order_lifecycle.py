@@ -20,7 +20,10 @@ def placed(app, empty_client):
 
 
 def _pay(client, placed, event_id="evt_paid"):
-    payload, signature = signed(intent_event(event_id, "succeeded", placed["intent"], placed["order"]["code"]))
+    order = placed["order"]
+    payload, signature = signed(
+        intent_event(event_id, "succeeded", placed["intent"], order["code"], amount=order["total_vnd"])
+    )
     return client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature})
 
 

@@ -20,7 +20,12 @@ def placed(app, empty_client):
     """An order placed with the phone 0912 345 678, seen from another browser (no token, no session)."""
     products = shelf()
     order = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 2))).get_json()
-    return {"code": order["code"], "token": order["access_token"], "intent": order["payment"]["payment_intent_id"]}
+    return {
+        "code": order["code"],
+        "token": order["access_token"],
+        "intent": order["payment"]["payment_intent_id"],
+        "total_vnd": order["total_vnd"],
+    }
 
 
 def _lookup(client, code, phone, with_token=True):
@@ -123,7 +128,9 @@ def test_guessing_one_code_from_many_addresses_is_refused_after_ten(app, placed)
 
 
 def _pay(client, placed) -> None:
-    payload, signature = signed(intent_event("evt_paid", "succeeded", placed["intent"], placed["code"]))
+    payload, signature = signed(
+        intent_event("evt_paid", "succeeded", placed["intent"], placed["code"], amount=placed["total_vnd"])
+    )
     response = client.post(
         "/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature}, content_type="application/json"
     )

@@ -60,7 +60,9 @@ def test_a_late_payment_refund_starts_after_its_event_is_committed(empty_client,
     db.session.get(type(watched["product"]), watched["product"].id).stock = 1
     db.session.commit()
     intent = placed["payment"]["payment_intent_id"]
-    payload, signature = signed(intent_event("evt_late", "succeeded", intent, placed["code"]))
+    payload, signature = signed(
+        intent_event("evt_late", "succeeded", intent, placed["code"], amount=placed["total_vnd"])
+    )
 
     response = empty_client.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature})
 

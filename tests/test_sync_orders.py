@@ -6,11 +6,14 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from catalogue.extensions import db
+from catalogue.payments.port import StaleNotification
 from catalogue.products.models import Product
+from catalogue.sync import pushes
 from tests.access_helpers import auth, cast
 from tests.marketplace_fakes import LAZADA, SHOPEE
 from tests.sync_fixtures import (  # noqa: F401 - the *_fixture names register fixtures
@@ -121,12 +124,12 @@ def _configure(app, shopee, lazada) -> None:
     }
 
 
-def _shopee_push(client, order_sn: str, status: str, key: str = SHOPEE["partner_key"]):
+def _shopee_push(client, order_sn: str, status: str, key: str = SHOPEE["partner_key"], timestamp: int | None = None):
     body = json.dumps(
         {
             "shop_id": SHOPEE["shop_id"],
             "code": 3,
-            "timestamp": int(time.time()),
+            "timestamp": int(time.time()) if timestamp is None else timestamp,
             "data": {"ordersn": order_sn, "status": status, "update_time": int(time.time())},
         }
     ).encode()
@@ -219,8 +222,43 @@ def test_other_pushes_are_acknowledged_and_malformed_ones_are_400(app, empty_cli
         signed = hmac.new(key, url + body, hashlib.sha256).hexdigest()
         return empty_client.post("/webhooks/shopee", data=body, headers={"Authorization": signed})
 
-    other = push({"shop_id": SHOPEE["shop_id"], "code": 4, "timestamp": 1, "data": {"ordersn": "X", "status": "Y"}})
-    nameless = push({"shop_id": SHOPEE["shop_id"], "code": 3, "timestamp": 1, "data": {"status": "READY_TO_SHIP"}})
+    now = int(time.time())
+    other = push({"shop_id": SHOPEE["shop_id"], "code": 4, "timestamp": now, "data": {"ordersn": "X", "status": "Y"}})
+    nameless = push({"shop_id": SHOPEE["shop_id"], "code": 3, "timestamp": now, "data": {"status": "READY_TO_SHIP"}})
+    undated = push({"shop_id": SHOPEE["shop_id"], "code": 3, "data": {"ordersn": "X", "status": "READY_TO_SHIP"}})
 
-    assert (other.status_code, other.data, nameless.status_code) == (200, b"", 400)
+    assert (other.status_code, other.data, nameless.status_code, undated.status_code) == (200, b"", 400, 400)
     assert shopee.calls == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(
+    "age", [301, -61, int(time.time()) - 978_307_200], ids=["just-stale", "from-the-future", "signed-in-2001"]
+)
+def test_a_genuine_shopee_push_outside_the_freshness_window_is_401_and_changes_nothing(
+    app, empty_client, shopee, lazada, age, backend
+):
+    world = cast()
+    product = world["product"]
+    _configure(app, shopee, lazada)
+    shopee.add_order("2612020003OLD", [(product.sku, 3)])
+
+    stale = _shopee_push(empty_client, "2612020003OLD", "READY_TO_SHIP", timestamp=int(time.time()) - age)
+
+    assert stale.status_code == 401
+    assert _stock_of(product.id) == 10
+    assert shopee.calls == []  # nothing was even fetched
+
+
+@pytest.mark.parametrize(("age", "accepted"), [(300, True), (301, False), (-60, True), (-61, False)])
+def test_a_shopee_push_is_fresh_for_five_minutes_after_its_timestamp(age, accepted):
+    body = json.dumps({"code": 3, "timestamp": 1_795_245_598, "data": {"ordersn": "X", "status": "Y"}}).encode()
+    url = "https://ocop.example.vn/webhooks/shopee"
+    signed = hmac.new(b"k", url.encode() + b"|" + body, hashlib.sha256).hexdigest()
+    now = datetime.fromtimestamp(1_795_245_598 + age, UTC)
+
+    if accepted:
+        assert pushes.verify_shopee({"SHOPEE_PARTNER_KEY": "k"}, url, body, signed, now)["code"] == 3
+    else:
+        with pytest.raises(StaleNotification):
+            pushes.verify_shopee({"SHOPEE_PARTNER_KEY": "k"}, url, body, signed, now)

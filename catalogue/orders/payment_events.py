@@ -3,6 +3,11 @@
 Each event is applied once (its id is recorded), and the rules below make replays
 and out-of-order deliveries harmless: a late `payment_failed` never undoes
 `succeeded`, and `charge.refunded` gives stock back only if the order holds it.
+
+A signature proves Stripe sent the event, not that it is this order's payment: any
+PaymentIntent in the account can carry any `metadata.order_code`, for any amount. So an
+event changes an order only when its PaymentIntent is the order's own, and a success only
+when it received the order's total in VND; anything else is recorded as rejected, not applied.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from catalogue.transactions import calls_out, use_case
 log = logging.getLogger(__name__)
 
 
+ACTED_ON = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded")
+
+
 @dataclass(frozen=True)
 class AppliedEvent:
-    """What an event did (paid, payment_failed, refunded, refund_pending, unchanged, ignored, duplicate)
-    and to which order."""
+    """What an event did (paid, payment_failed, refunded, refund_pending, unchanged, rejected, ignored,
+    duplicate) and to which order."""
 
     outcome: str
     order: Order | None
@@ -73,9 +81,15 @@ class _Refund:
 def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
     if db.session.scalar(select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.event_id == event.id)):
         return AppliedEvent("duplicate", None), None
-    order = _order_for_event(event)
-    outcome, refund = _apply(order, event) if order is not None else ("ignored", False)
-    if order is not None:
+    order, own = _order_for_event(event)
+    refusal = _refusal(order, event, own) if order is not None else None
+    if order is None:
+        outcome, refund = "ignored", False
+    elif refusal is not None:
+        outcome, refund = "rejected", False
+        _reject(order, event, refusal)
+    else:
+        outcome, refund = _apply(order, event)
         _ledger(order, event, outcome)
     db.session.add(
         ProcessedWebhookEvent(
@@ -88,7 +102,7 @@ def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
     if not refund:
         return AppliedEvent(outcome, order), None
     email = notifications.compose("cancelled", order, cancelled_by="sold_out", refund=True)
-    return AppliedEvent(outcome, order), _Refund(order.code, order.payment_intent_id, email)
+    return AppliedEvent(outcome, order), _Refund(order.code, event.payment_intent_id, email)
 
 
 @use_case
@@ -125,15 +139,53 @@ def _ledger(order: Order, event: PaymentEvent, outcome: str) -> None:
         ledger.settle_stripe_refund(order, intent_id)
 
 
-def _order_for_event(event: PaymentEvent) -> Order | None:
-    """The event's order, its row locked: a buyer's cancel and this payment serialise."""
+def _order_for_event(event: PaymentEvent) -> tuple[Order | None, bool]:
+    """The event's order, its row locked (a buyer's cancel and this payment serialise), and whether
+    the event's PaymentIntent is that order's own.
+
+    The PaymentIntent decides: the order holding it, or the order whose ledger recorded it as a
+    Stripe attempt. `metadata.order_code` alone only names the order a rejected event is kept under.
+    """
     if event.payment_intent_id:
         order_id = db.session.scalar(select(Order.id).where(Order.payment_intent_id == event.payment_intent_id))
+        if order_id is None:
+            attempt = ledger.attempt_by_reference("stripe", event.payment_intent_id)
+            order_id = attempt.order_id if attempt is not None else None
         if order_id is not None:
-            return lock_order_by_id(order_id)
+            return lock_order_by_id(order_id), True
     if event.order_code:
-        return lock_order(event.order_code)
+        return lock_order(event.order_code), False
+    return None, False
+
+
+def _refusal(order: Order, event: PaymentEvent, own: bool) -> str | None:
+    """Why a verified event must not change its order, or None when it may."""
+    if event.type not in ACTED_ON:
+        return None
+    if not own:
+        return f"PaymentIntent {event.payment_intent_id} is not order {order.code}'s"
+    if event.type == "payment_intent.succeeded" and (event.amount, event.currency) != (order.total_vnd, "vnd"):
+        return f"received {event.amount} {event.currency}, the order expects {order.total_vnd} vnd"
     return None
+
+
+def _reject(order: Order, event: PaymentEvent, reason: str) -> None:
+    """Keep a refused event in the order's ledger without applying it; money it says came in is a rejected row.
+
+    A failure or a refund of another PaymentIntent moved no money of this order: only the warning is kept.
+    An amount in another currency is not dong: the row says 0 ₫ and keeps Stripe's amount and currency.
+    """
+    log.warning("Stripe event %s (%s) for order %s not applied: %s", event.id, event.type, order.code, reason)
+    if event.type != "payment_intent.succeeded" or not event.payment_intent_id:
+        return
+    transaction_id = f"{event.payment_intent_id}#{event.amount}"
+    if ledger.already_recorded("stripe", transaction_id):
+        return
+    amount_vnd = max(event.amount or 0, 0) if event.currency == "vnd" else 0
+    details = {"event": event.id, "amount": str(event.amount), "currency": event.currency or ""}
+    ledger.add_money_in(order, method="stripe", provider="stripe", reference=event.payment_intent_id,
+                        transaction_id=transaction_id, amount_vnd=amount_vnd, state="rejected", reason=reason,
+                        details=details)  # fmt: skip
 
 
 def _apply(order: Order, event: PaymentEvent) -> tuple[str, bool]:

@@ -23,6 +23,8 @@ from catalogue.payments.port import (
     BadSignature,
     MalformedNotification,
     PaymentNotice,
+    check_fresh,
+    epoch_time,
     required_settings,
 )
 from catalogue.text import fold
@@ -106,7 +108,11 @@ def transfer_notice(transfer: BankTransfer, order_code: str | None) -> PaymentNo
 
 
 def verify_sepay(headers: Mapping[str, str], body: bytes, api_key: str) -> BankTransfer:
-    """Check `Authorization: Apikey <key>` (constant time) and read SePay's transaction JSON."""
+    """Check `Authorization: Apikey <key>` (constant time) and read SePay's transaction JSON.
+
+    SePay signs nothing and sends no time with its key, so a replayed SePay post cannot be told
+    from a fresh one here; the ledger records each transaction id once, which makes a replay a no-op.
+    """
     scheme, _, given = (_header(headers, "Authorization") or "").strip().partition(" ")
     if scheme.lower() != "apikey" or not hmac.compare_digest(given.strip().encode(), api_key.encode()):
         raise BadSignature("wrong or missing bank-webhook API key")
@@ -144,8 +150,12 @@ def casso_signature(key: str, timestamp: str, data: object) -> str:
     return hmac.new(key.encode(), casso_message(timestamp, data), hashlib.sha512).hexdigest()
 
 
-def verify_casso(headers: Mapping[str, str], body: bytes, key: str) -> list[BankTransfer]:
-    """Check `X-Casso-Signature: t=…,v1=…` and read the transaction(s) in Casso's v2 body."""
+def verify_casso(headers: Mapping[str, str], body: bytes, key: str, now: datetime) -> list[BankTransfer]:
+    """Check `X-Casso-Signature: t=…,v1=…` and read the transaction(s) in Casso's v2 body.
+
+    `t` is when Casso signed (milliseconds in its published sample; seconds are read too); a genuine
+    signature whose `t` is outside the freshness window is a replay, refused like a forged one.
+    """
     parts = dict(
         part.strip().split("=", 1) for part in (_header(headers, "X-Casso-Signature") or "").split(",") if "=" in part
     )
@@ -159,6 +169,7 @@ def verify_casso(headers: Mapping[str, str], body: bytes, key: str) -> list[Bank
     ]
     if not any(hmac.compare_digest(given.lower().encode(), candidate.encode()) for candidate in expected):
         raise BadSignature("X-Casso-Signature does not verify")
+    check_fresh(epoch_time(timestamp, "Casso's t"), now, "The Casso notification")
     if data.get("error") not in (0, None):
         raise MalformedNotification(f"Casso reports error {data.get('error')!r}")
     records = data.get("data")
@@ -186,13 +197,13 @@ def _casso_transfer(record: object) -> BankTransfer:
 
 
 def verify_bank_webhook(
-    headers: Mapping[str, str], body: bytes, sepay_api_key: str | None, casso_key: str | None
+    headers: Mapping[str, str], body: bytes, sepay_api_key: str | None, casso_key: str | None, now: datetime
 ) -> list[BankTransfer]:
     """Verify a `POST /webhooks/bank-transfer` in whichever format it came; BadSignature when neither fits."""
     if _header(headers, "X-Casso-Signature") is not None:
         if not casso_key:
             raise BadSignature("Casso webhooks are not configured (CASSO_WEBHOOK_KEY)")
-        return verify_casso(headers, body, casso_key)
+        return verify_casso(headers, body, casso_key, now)
     if not sepay_api_key:
         raise BadSignature("SePay webhooks are not configured (BANK_WEBHOOK_API_KEY)")
     return [verify_sepay(headers, body, sepay_api_key)]
@@ -205,8 +216,8 @@ class BankFeedKeys:
     sepay_api_key: str | None
     casso_key: str | None
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> list[BankTransfer]:
-        return verify_bank_webhook(headers, body, self.sepay_api_key, self.casso_key)
+    def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> list[BankTransfer]:
+        return verify_bank_webhook(headers, body, self.sepay_api_key, self.casso_key, now)
 
 
 def from_config(config: Mapping) -> BankFeedKeys | None:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import stripe
 
-from catalogue.payments.port import RailLabels, RailText
+from catalogue.payments.port import FRESHNESS_SECONDS, RailLabels, RailText
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class PaymentEvent:
     order_code: str | None
     failure_message: str | None = None  # the provider's text, for the log
     failure_code: str | None = None  # the provider's reason code, what the order keeps
+    amount: int | None = None  # what the PaymentIntent received (a charge: its amount), in dong: VND is zero-decimal
+    currency: str | None = None  # "vnd" for every PaymentIntent the shop creates
 
 
 class PaymentGateway(Protocol):
@@ -164,13 +166,14 @@ class StripeGateway:
             raise PaymentUnavailable(str(error.user_message or error)) from error
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        """Verify `Stripe-Signature` over the raw body (5-minute tolerance) and read the event."""
+        """Verify `Stripe-Signature` over the raw body and read the event.
+
+        The SDK refuses a signature whose `t` is more than FRESHNESS_SECONDS old (Stripe's own default,
+        300 s): Stripe signs every delivery afresh, so an older one is a captured event played again.
+        """
         try:
             stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"),
-                signature or "",
-                self._webhook_secret,
-                tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
+                payload.decode("utf-8"), signature or "", self._webhook_secret, tolerance=FRESHNESS_SECONDS
             )
             event = json.loads(payload)
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
@@ -189,9 +192,12 @@ def _payment_event(event: dict) -> PaymentEvent:
         error = error if isinstance(error, dict) else {}
         failure = error.get("message")
         failure_code = error.get("decline_code") or error.get("code")
+        # Stripe sends amount_received; localstripe, the test server, only the amount asked for.
+        amount = obj.get("amount_received") if "amount_received" in obj else obj.get("amount")
     else:  # a charge (charge.refunded): it names its PaymentIntent
         intent_id = obj.get("payment_intent")
         failure = failure_code = None
+        amount = obj.get("amount")
     return PaymentEvent(
         id=event["id"],
         type=event["type"],
@@ -199,6 +205,8 @@ def _payment_event(event: dict) -> PaymentEvent:
         order_code=metadata.get("order_code"),
         failure_message=failure,
         failure_code=failure_code if isinstance(failure_code, str) else None,
+        amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+        currency=obj.get("currency") if isinstance(obj.get("currency"), str) else None,
     )
 
 

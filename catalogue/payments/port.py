@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "GMT+7")  # VNPay dates, bank feeds' local times
@@ -26,6 +26,42 @@ class BadSignature(NotificationRefused):
 
 class MalformedNotification(NotificationRefused):
     """Signed (or unsignable) but not in the provider's shape: missing fields, bad JSON, bad numbers."""
+
+
+class StaleNotification(BadSignature):
+    """Signed, but signed too long ago (or in the future): a captured notification played again.
+
+    A signature alone proves who wrote a message, not when it was sent; answered as a bad signature.
+    """
+
+
+# How old a signed notification may be. Stripe's own default tolerance, and the same idea for
+# Casso's `t` and Shopee's `timestamp`: providers send within seconds and sign each delivery
+# again, so a message older than this is a replay. A little future skew is allowed for the
+# providers' clocks running ahead of ours; more than that cannot be an honest message.
+FRESHNESS_SECONDS = 300
+FUTURE_SKEW_SECONDS = 60
+
+
+def check_fresh(sent_at: datetime, now: datetime, what: str) -> None:
+    """Refuse a notification signed more than FRESHNESS_SECONDS before `now`, or beyond the skew after it."""
+    age = (now - sent_at).total_seconds()
+    if age > FRESHNESS_SECONDS:
+        raise StaleNotification(f"{what} was signed {int(age)} s ago; at most {FRESHNESS_SECONDS} s is accepted")
+    if age < -FUTURE_SKEW_SECONDS:
+        raise StaleNotification(f"{what} is dated {int(-age)} s in the future")
+
+
+def epoch_time(value: object, what: str) -> datetime:
+    """A Unix time in seconds or milliseconds (13 digits: Casso's `t`) as an aware UTC datetime.
+
+    Any value of 10^11 or more is read as milliseconds: in seconds it would be the year 5138.
+    """
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 14):
+        raise MalformedNotification(f"{what} is not a Unix time")
+    number = int(text)
+    return datetime.fromtimestamp(number / 1000 if number >= 10**11 else number, UTC)
 
 
 class ProviderUnavailable(Exception):

@@ -13,10 +13,11 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from catalogue import clock
 from catalogue.errors import Conflict
-from catalogue.payments.port import BadSignature, MalformedNotification
+from catalogue.payments.port import BadSignature, MalformedNotification, check_fresh, epoch_time
 from catalogue.sync import orders, services
 from catalogue.transactions import calls_out
 from marketplace_sync import lazada, shopee
@@ -46,14 +47,22 @@ def _same(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected, given.strip().lower())
 
 
-def verify_shopee(settings: Mapping[str, str], callback_url: str, body: bytes, authorization: str | None) -> dict:
-    """Shopee signs a push with hex(HMAC-SHA256(partner key, callback URL + "|" + raw body))."""
+def verify_shopee(
+    settings: Mapping[str, str], callback_url: str, body: bytes, authorization: str | None, now: datetime
+) -> dict:
+    """Shopee signs a push with hex(HMAC-SHA256(partner key, callback URL + "|" + raw body)).
+
+    The signature covers the body's `timestamp` (Unix seconds) but has no expiry of its own: a push
+    signed outside the freshness window is a captured one played again, refused like a forged one.
+    """
     key = settings.get("SHOPEE_PARTNER_KEY")
     if not key:
         raise BadSignature("Shopee is not configured")
     if not _same(shopee.push_signature(key, callback_url, body), authorization):
         raise BadSignature("wrong Shopee push signature")
-    return _json(body)
+    message = _json(body)
+    check_fresh(epoch_time(message.get("timestamp"), "Shopee's timestamp"), now, "The Shopee push")
+    return message
 
 
 def verify_lazada(settings: Mapping[str, str], body: bytes, authorization: str | None) -> dict:
