@@ -11,7 +11,7 @@ Stripe is on (so today's clients keep working), else the first rail offered.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from catalogue.config import STRIPE_PLACEHOLDER_SECRET
 from catalogue.errors import InvalidInput
@@ -19,6 +19,7 @@ from catalogue.payments import bank_feeds, momo, vietqr, vnpay
 from catalogue.payments.bank_feeds import BankFeedKeys
 from catalogue.payments.models import METHODS
 from catalogue.payments.momo import MoMo
+from catalogue.payments.port import origin_of
 from catalogue.payments.vietqr import VietQRProvider
 from catalogue.payments.vnpay import VNPay
 
@@ -39,6 +40,30 @@ class Rails:
     def methods(self) -> tuple[str, ...]:
         """The rails on, in the order the checkout offers them (VietQR first)."""
         return tuple(name for name in OFFER_ORDER if getattr(self, name))
+
+    @property
+    def handoff_origins(self) -> tuple[str, ...]:
+        """The origins of every configured rail's own pay page, where the shop sends the buyer's browser.
+
+        Any rail declaring `handoff_origins` counts (VNPay, MoMo, the next one too): the checkout and
+        the order page allow exactly these for `form-action`, since their posts answer a 303 there.
+        """
+        origins: dict[str, None] = {}
+        for rail in fields(self):
+            for origin in getattr(getattr(self, rail.name), "handoff_origins", ()):
+                origins[origin] = None
+        return tuple(origins)
+
+    def is_redirect_rail(self, method: str | None) -> bool:
+        """True when `method` is on and pays on its gateway's own page (it declares `handoff_origins`)."""
+        return method in self.methods and bool(getattr(getattr(self, method), "handoff_origins", ()))
+
+    def hands_off_to(self, url: str) -> bool:
+        """True when `url` is on one of the configured gateways' origins (a browser may be sent there)."""
+        try:
+            return origin_of(url) in self.handoff_origins
+        except ValueError:
+            return False
 
     @property
     def is_demo(self) -> bool:
