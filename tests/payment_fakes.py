@@ -183,6 +183,9 @@ class FakeMoMo(_FakeServer):
         self.hang_next_refunds = 0  # the next n refunds are made, then answered too late
         self.refund_trans_ids = itertools.count(4099000001)
         self.pay_page = False  # True: GET /pay/<orderId> shows the pay page; its buttons' POST pays or cancels
+        self.pay_base = (
+            self.url
+        )  # where the payUrls it answers point (another origin: a MoMo host the shop did not expect)
 
     def handle(self, request: Request) -> Response:
         with self.lock:
@@ -224,7 +227,7 @@ class FakeMoMo(_FakeServer):
             return self._answer(body, 41, "Trùng orderId.")
         if hang:
             time.sleep(self.hang_seconds)
-        return self._answer(body, 0, "Thành công.", payUrl=f"{self.url}/pay/{body['orderId']}")
+        return self._answer(body, 0, "Thành công.", payUrl=f"{self.pay_base}/pay/{body['orderId']}")
 
     def _answer(self, body: dict, result_code: int, message: str, **extra) -> Response:
         answer = {
