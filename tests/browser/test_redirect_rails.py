@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import axe_violations
 from tests.live import serving
 from tests.order_helpers import shelf, stock_of
 from tests.payment_fakes import FakeMoMo, FakeVNPay
@@ -20,7 +21,7 @@ TOTAL = 200_000  # two packets of miến at 85 000 ₫ and 30 000 ₫ shipping
 
 
 @pytest.fixture
-def rails_shop(app, browser):
+def rails_shop(app, browser, axe_source):
     """VNPay and MoMo at their fakes (which show a pay page), served on 127.0.0.1; a phone-sized page."""
     from tests.browser.conftest import VIEWPORTS
 
@@ -34,6 +35,7 @@ def rails_shop(app, browser):
                                           is_mobile=True, has_touch=True)  # fmt: skip
             context.set_default_timeout(15_000)
             page = context.new_page()
+            page.add_init_script(script=axe_source)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             yield page, {"vnpay": vnpay, "momo": momo}, products
@@ -117,6 +119,7 @@ def test_a_cancelled_gateway_payment_is_tried_again_from_the_order_page(rails_sh
     page.get_by_role("button", name="Hủy giao dịch").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Thanh toán chưa thành công")
     expect(page.get_by_text("Lần trước chưa thành công. Bạn có thể thử lại.")).to_be_visible()
+    assert axe_violations(page) == []
     screenshot(page, "failed")
 
     page.get_by_test_id("retry-rail").get_by_role("button").click()
