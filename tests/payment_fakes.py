@@ -9,6 +9,11 @@ Either can be told to send a forged notice instead, and records what our IPN ans
 `POST /v2/gateway/api/refund` checks its signature the same way, refunds only what a paid
 transaction still holds, answers a request it has seen again with its first answer, and can be
 told to refuse, to fail (503) or to answer too late.
+
+For a browser, either fake can show its pay page instead (`pay_page = True`): the GET of the
+redirect URL answers a page with a "Thanh toán" and a "Hủy giao dịch" button, and only the
+button's POST pays (or cancels): the signed IPN to the shop, then a redirect to the shop's
+return URL carrying the signed result, as the real gateways do.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import itertools
 import json
 import threading
 import time
+from html import escape
 from urllib.parse import quote_plus, urlencode
 
 import requests
@@ -58,6 +64,18 @@ class _FakeServer:
 # --- VNPay -------------------------------------------------------------------------------
 
 
+def pay_page(title: str, amount_vnd: int, action: str) -> Response:
+    """The gateway's own page: what is being paid and the two buttons that post back to it."""
+    amount = f"{amount_vnd:,}".replace(",", ".")
+    html = (
+        f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{escape(title)}</title></head><body>'
+        f'<h1>{escape(title)}</h1><p data-testid="gateway-amount">{amount} ₫</p>'
+        f'<form method="post" action="{escape(action)}"><button name="action" value="pay">Thanh toán</button>'
+        f'<button name="action" value="cancel">Hủy giao dịch</button></form></body></html>'
+    )
+    return Response(html, content_type="text/html; charset=utf-8")
+
+
 def vnpay_hash(params: dict[str, str], secret: str) -> str:
     """VNPay's hash, written apart from the adapter: PHP-sample style `urlencode(k)=urlencode(v)`."""
     pairs = sorted((k, v) for k, v in params.items() if k.startswith("vnp_") and k not in ("vnp_SecureHash",))
@@ -81,6 +99,7 @@ class FakeVNPay(_FakeServer):
         self.amount_offset = 0  # ≠ 0: the IPN reports another amount (correctly signed)
         self.transaction_numbers = itertools.count(14980726)
         self.pay_url = f"{self.url}/paymentv2/vpcpay.html"
+        self.pay_page = False  # True: the GET shows the pay page; its buttons' POST pays or cancels
 
     def handle(self, request: Request) -> Response:
         params = dict(request.args)
@@ -97,15 +116,20 @@ class FakeVNPay(_FakeServer):
             return Response("Code 70: Sai chữ ký", status=200)
         if int(params["vnp_Amount"]) % 100:
             return Response("Code 03: Số tiền không hợp lệ", status=200)
-        result = self.result(params)
+        if self.pay_page and request.method == "GET":
+            return pay_page("Cổng thanh toán VNPAY", int(params["vnp_Amount"]) // 100, request.full_path)
+        outcome = self.outcome
+        if self.pay_page:
+            outcome = "paid" if request.form.get("action") == "pay" else "declined"
+        result = self.result(params, outcome)
         answer = requests.get(self.ipn_url, params=result, timeout=10)
         with self.lock:
             self.ipn_answers.append((answer.status_code, answer.text))
         return Response(status=302, headers={"Location": f"{params['vnp_ReturnUrl']}?{urlencode(result)}"})
 
-    def result(self, request_params: dict[str, str]) -> dict[str, str]:
+    def result(self, request_params: dict[str, str], outcome: str | None = None) -> dict[str, str]:
         """The IPN (and return URL) query VNPay sends after the buyer paid or cancelled."""
-        paid = self.outcome == "paid"
+        paid = (outcome or self.outcome) == "paid"
         result = {
             "vnp_Amount": str(int(request_params["vnp_Amount"]) + self.amount_offset * 100),
             "vnp_BankCode": "NCB",
@@ -158,6 +182,10 @@ class FakeMoMo(_FakeServer):
         self.fail_next_refunds = 0  # the next n refunds answer 503 before doing anything
         self.hang_next_refunds = 0  # the next n refunds are made, then answered too late
         self.refund_trans_ids = itertools.count(4099000001)
+        self.pay_page = False  # True: GET /pay/<orderId> shows the pay page; its buttons' POST pays or cancels
+        self.pay_base = (
+            self.url
+        )  # where the payUrls it answers point (another origin: a MoMo host the shop did not expect)
 
     def handle(self, request: Request) -> Response:
         with self.lock:
@@ -165,7 +193,11 @@ class FakeMoMo(_FakeServer):
         if request.method == "POST" and request.path == "/v2/gateway/api/create":
             return self.create(request)
         if request.method == "GET" and request.path.startswith("/pay/"):
+            if self.pay_page:
+                return self.show(request.path.removeprefix("/pay/"))
             return self.pay(request.path.removeprefix("/pay/"))
+        if request.method == "POST" and request.path.startswith("/pay/") and self.pay_page:
+            return self.pay(request.path.removeprefix("/pay/"), request.form.get("action") == "pay")
         if request.method == "POST" and request.path == "/v2/gateway/api/refund":
             return self.refund(request)
         return Response("not found", status=404)
@@ -195,7 +227,7 @@ class FakeMoMo(_FakeServer):
             return self._answer(body, 41, "Trùng orderId.")
         if hang:
             time.sleep(self.hang_seconds)
-        return self._answer(body, 0, "Thành công.", payUrl=f"{self.url}/pay/{body['orderId']}")
+        return self._answer(body, 0, "Thành công.", payUrl=f"{self.pay_base}/pay/{body['orderId']}")
 
     def _answer(self, body: dict, result_code: int, message: str, **extra) -> Response:
         answer = {
@@ -205,30 +237,44 @@ class FakeMoMo(_FakeServer):
         }  # fmt: skip
         return Response(json.dumps(answer), content_type="application/json")
 
-    def pay(self, order_id: str) -> Response:
+    def show(self, order_id: str) -> Response:
         payment = self.payments.get(order_id)
         if payment is None:
             return Response("Giao dịch không tồn tại", status=404)
-        ipn = self.ipn(payment)
+        return pay_page("Thanh toán qua Ví MoMo", payment["amount"], f"/pay/{order_id}")
+
+    def pay(self, order_id: str, accepted: bool | None = None) -> Response:
+        """Pay (or, `accepted` False, refuse) a created payment: the IPN, then back to the shop.
+
+        From the pay page (`accepted` given) the way back carries the signed result, as MoMo's does.
+        """
+        payment = self.payments.get(order_id)
+        if payment is None:
+            return Response("Giao dịch không tồn tại", status=404)
+        ipn = self.ipn(payment, self.result_code if accepted is None else 0 if accepted else 1006)
         answer = requests.post(payment["ipnUrl"], json=ipn, timeout=15)
         with self.lock:
             self.ipn_answers.append((answer.status_code, answer.text))
-        return Response(status=302, headers={"Location": payment["redirectUrl"] or "/"})
+        location = payment["redirectUrl"] or "/"
+        if accepted is not None:
+            location = f"{location}?{urlencode(ipn)}"
+        return Response(status=302, headers={"Location": location})
 
-    def ipn(self, payment: dict) -> dict:
+    def ipn(self, payment: dict, result_code: int | None = None) -> dict:
         """The IPN body MoMo posts: every field its signature covers, in MoMo's own shape."""
+        result_code = self.result_code if result_code is None else result_code
         body = {
             "partnerCode": self.partner_code, "orderId": payment["orderId"], "requestId": payment["requestId"],
             "amount": payment["amount"], "orderInfo": payment["orderInfo"], "orderType": "momo_wallet",
-            "transId": next(self.trans_ids), "resultCode": self.result_code,
-            "message": "Thành công." if self.result_code == 0 else "Giao dịch bị từ chối bởi người dùng.",
+            "transId": next(self.trans_ids), "resultCode": result_code,
+            "message": "Thành công." if result_code == 0 else "Giao dịch bị từ chối bởi người dùng.",
             "payType": "qr", "responseTime": int(time.time() * 1000), "extraData": payment["extraData"],
         }  # fmt: skip
         names = ("amount", "extraData", "message", "orderId", "orderInfo", "orderType", "partnerCode", "payType",
                  "requestId", "responseTime", "resultCode", "transId")  # fmt: skip
         raw = f"accessKey={self.access_key}&" + "&".join(f"{name}={body[name]}" for name in names)
         body["signature"] = momo_hash("forged" if self.forge else self.secret_key, raw)
-        if self.result_code == 0:
+        if result_code == 0:
             with self.lock:
                 self.paid[body["transId"]] = {"orderId": payment["orderId"], "amount": payment["amount"], "refunded": 0}
         return body

@@ -36,6 +36,7 @@ from catalogue.payments.port import (
     RefundOutcome,
     ReturnResult,
     order_code_of,
+    origin_of,
     required_settings,
 )
 
@@ -126,6 +127,11 @@ class MoMo:
         self.api_base = api_base.rstrip("/")
         self._session = session or requests.Session()
         self._timeout, self._attempts = timeout, attempts
+
+    @property
+    def handoff_origins(self) -> tuple[str, ...]:
+        """Where the buyer's browser is sent: MoMo's payUrl is on its API host (test-payment / payment.momo.vn)."""
+        return (origin_of(self.api_base),)
 
     # --- create ------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ A provider turns an order's facts into what the buyer needs (`start`), turns a p
 notification into a `PaymentNotice` the order ledger can record (`verify`), and says whether
 money can go back by API or must be returned by hand (`refund`). Providers take plain values;
 each module's `from_config(config)` builds one from settings, or None when it is not configured.
+A rail that sends the buyer's browser to its own page (VNPay, MoMo) declares that page's origin
+as `handoff_origins`: the pages that post to a hand-off allow exactly those origins (issue 20).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
+from urllib.parse import urlsplit
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "GMT+7")  # VNPay dates, bank feeds' local times
 
@@ -215,13 +218,21 @@ class RedirectRail(PaymentProvider, Protocol):
     notification_methods: tuple[str, ...]  # the HTTP methods its notifications come by
 
     @property
-    def redirect_origin(self) -> str: ...
+    def handoff_origins(self) -> tuple[str, ...]: ...  # where the buyer's browser is sent: the CSP allows them
 
     def read_notification(self, inbound: Inbound) -> PaymentNotice: ...
 
     def answer(self, outcome: str | None, error: Exception | None = None) -> Answer: ...
 
     def read_return(self, inbound: Inbound) -> ReturnResult: ...
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL, as a Content-Security-Policy source names it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
 
 
 def attempt_reference(order_code: str, attempt: int) -> str:

@@ -23,7 +23,7 @@ from catalogue.errors import InvalidInput
 from catalogue.payments import bank_feeds, momo, vietqr, vnpay, zalopay
 from catalogue.payments.bank_feeds import BankFeedKeys
 from catalogue.payments.gateway import STRIPE_LABELS
-from catalogue.payments.port import RailLabels, RedirectRail
+from catalogue.payments.port import RailLabels, RedirectRail, origin_of
 from catalogue.payments.vietqr import VietQRProvider
 
 STRIPE = "stripe"
@@ -105,10 +105,25 @@ class Rails:
         return provider if provider is not None and hasattr(provider, "read_notification") else None
 
     @property
-    def redirect_origins(self) -> tuple[str, ...]:
-        """The origins the buyer is sent to by the rails on: what the checkout's CSP lets a form go to."""
-        origins = (self.redirect_rail(name) for name in self._providers)
-        return tuple(dict.fromkeys(rail.redirect_origin for rail in origins if rail is not None))
+    def handoff_origins(self) -> tuple[str, ...]:
+        """The origins of every configured rail's own pay page, where the shop sends the buyer's browser.
+
+        The checkout and the order page allow exactly these for `form-action`, since their posts
+        answer a 303 there (Chromium checks form-action on that redirect too).
+        """
+        rails = (self.redirect_rail(name) for name in self._providers)
+        return tuple(dict.fromkeys(origin for rail in rails if rail is not None for origin in rail.handoff_origins))
+
+    def is_redirect_rail(self, method: str | None) -> bool:
+        """True when `method` is on and pays on its gateway's own page."""
+        return self.redirect_rail(method or "") is not None
+
+    def hands_off_to(self, url: str) -> bool:
+        """True when `url` is on one of the configured gateways' origins (a browser may be sent there)."""
+        try:
+            return origin_of(url) in self.handoff_origins
+        except ValueError:
+            return False
 
     @property
     def vietqr(self) -> VietQRProvider | None:

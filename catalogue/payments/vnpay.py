@@ -35,6 +35,7 @@ from catalogue.payments.port import (
     RefundOutcome,
     ReturnResult,
     order_code_of,
+    origin_of,
     required_settings,
 )
 
@@ -101,6 +102,11 @@ class VNPay:
 
     def __init__(self, tmn_code: str, hash_secret: str, pay_url: str = SANDBOX_URL):
         self.tmn_code, self._hash_secret, self.pay_url = tmn_code, hash_secret, pay_url
+
+    @property
+    def handoff_origins(self) -> tuple[str, ...]:
+        """Where `start` sends the buyer's browser: the pay URL's origin (the shop's CSP must allow it)."""
+        return (origin_of(self.pay_url),)
 
     def payment_params(self, order: OrderFacts, bank_code: str | None = None) -> dict[str, str]:
         """The signed `vnp_*` parameters of one attempt (its TxnRef must be new for every attempt)."""

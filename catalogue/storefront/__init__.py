@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from catalogue.errors import _answer
 from catalogue.formatting import register_filters
 from catalogue.money import format_vnd
+from catalogue.payments import payment_rails
 from catalogue.storefront.messages import decline_text
 from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url, raster_image_url
@@ -135,19 +136,30 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# The pages whose forms post to a hand-off: the POST answers a 303 to the gateway's page (VNPay,
+# MoMo), and Chromium checks form-action on that redirect too, so these allow the gateways' origins.
+HANDOFF_PAGES = frozenset({"checkout.checkout_page", "checkout.order"})
+
+
 def _adjust_csp(response):
-    """The payment page may load Stripe.js and talk to Stripe.
+    """The payment page may load Stripe.js and talk to Stripe; the pages that hand the buyer to a
+    redirect rail's gateway (HANDOFF_PAGES) may post to exactly the configured gateways' origins.
 
     Every other page keeps the strict policy (the API docs too: their assets are our own).
     """
     if request.endpoint == "resolver.report":  # an uploaded file: nothing in it may run
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
-    if request.endpoint == "checkout.order" and "Content-Security-Policy" in response.headers:
+    if request.endpoint not in HANDOFF_PAGES or "Content-Security-Policy" not in response.headers:
+        return response
+    policy = response.headers["Content-Security-Policy"]
+    origins = payment_rails().handoff_origins
+    if origins:
+        policy = policy.replace("form-action 'self'", " ".join(("form-action 'self'", *origins)))
+    if request.endpoint == "checkout.order":
         js = _origin(current_app.config["STRIPE_JS_URL"])
         api = _origin(current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com")
-        policy = response.headers["Content-Security-Policy"].replace("script-src 'self'", f"script-src 'self' {js}")
-        response.headers["Content-Security-Policy"] = (
-            f"{policy}; frame-src {js} https://hooks.stripe.com; connect-src 'self' {js} {api}"
-        )
+        policy = policy.replace("script-src 'self'", f"script-src 'self' {js}")
+        policy = f"{policy}; frame-src {js} https://hooks.stripe.com; connect-src 'self' {js} {api}"
+    response.headers["Content-Security-Policy"] = policy
     return response

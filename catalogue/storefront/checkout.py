@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -43,6 +45,7 @@ from catalogue.storefront.messages import decline_text, order_refusal_text, sold
 from catalogue.storefront.pages import looked_up, order_timeline
 from catalogue.storefront.payment_view import payment_context, rail_name, status_answer
 
+log = logging.getLogger(__name__)
 checkout = Blueprint("checkout", __name__)
 DEFAULT_PROVINCE = "Quảng Ninh"
 
@@ -182,9 +185,7 @@ def checkout_page():
         else:
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
-            if placed.payment is not None and placed.payment.redirect_url:  # VNPay, MoMo: pay on their page
-                return redirect(placed.payment.redirect_url, code=303)
-            return redirect(url_for("checkout.order", code=placed.order.code), code=303)
+            return _hand_off(placed.order.code, placed.payment.redirect_url if placed.payment else None)
     shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
     return render_template(
         "checkout/checkout.html",
@@ -195,6 +196,20 @@ def checkout_page():
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account="vietqr" in rails.methods and rails.is_demo,
     ), 422 if form.errors else status
+
+
+def _hand_off(code: str, redirect_url: str | None):
+    """VNPay, MoMo: on to the gateway's page (303); VietQR, cards: the order page.
+
+    Only to an origin the page's form-action allows (Rails.handoff_origins): a browser refuses
+    any other after a form post and stays put. A gateway answering a pay URL elsewhere gets the
+    order page, whose link to that URL (a link, not a form) still takes the buyer there.
+    """
+    if redirect_url and payment_rails().hands_off_to(redirect_url):
+        return redirect(redirect_url, code=303)
+    if redirect_url:
+        log.warning("Order %s: the pay URL is not on a configured gateway origin; the order page links to it", code)
+    return redirect(url_for("checkout.order", code=code), code=303)
 
 
 def _readable_order(code: str):
@@ -263,8 +278,7 @@ def switch_rail(code: str):
     except Conflict:
         flash(gettext("Đơn hàng này không còn chờ thanh toán."), "warning")
     else:
-        if started.redirect_url:
-            return redirect(started.redirect_url, code=303)
+        return _hand_off(code, started.redirect_url)
     return redirect(url_for("checkout.order", code=code), code=303)
 
 

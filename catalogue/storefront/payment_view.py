@@ -71,6 +71,8 @@ def payment_context(order: Order, read_only: bool) -> dict:
     money = ledger.order_money(order)
     started = wiring.current_payment(order) if reserving and method != "stripe" else None
     others = [name for name in rails.methods if name not in ("stripe", method)] if reserving and not read_only else []
+    # The gateway's attempt failed (or none is open): the same rail again, by a new attempt.
+    retry = reserving and not read_only and started is None and rails.is_redirect_rail(method)
     provider = request.args.get("payment")
     result = request.args.get("result") if provider in RETURNS else None
     return {
@@ -81,6 +83,7 @@ def payment_context(order: Order, read_only: bool) -> dict:
         "transfer": started.transfer if started is not None else None,
         "bank_name": bank_name(started.transfer.bank_bin) if started is not None and started.transfer else "",
         "switch_methods": others,
+        "retry_method": method if retry else None,
         "story": money_story(money),
         "provider_return": (provider, result) if result in ("succeeded", "failed", "pending") else None,
         "polling": reserving and not read_only,

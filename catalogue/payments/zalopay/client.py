@@ -130,6 +130,11 @@ class ZaloPay:
         self._refund_polls, self._poll_seconds = refund_polls, poll_seconds
 
     @property
+    def handoff_origins(self) -> tuple[str, ...]:
+        """Where the buyer's browser is sent (ZaloPay's gateway): the shop's CSP allows it."""
+        return (self.redirect_origin,)
+
+    @property
     def redirect_origin(self) -> str:
         """The origin the buyer is sent to (for the CSP's form-action / navigation): ZaloPay's gateway."""
         parts = urlsplit(self.api_base)
