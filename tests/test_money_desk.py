@@ -97,8 +97,9 @@ def test_a_code_matches_with_or_without_dashes_in_any_case_whatever_its_age(orde
 
 
 def test_a_transfer_suggests_orders_by_its_amount_and_the_name_in_its_content(orders):
+    content = {"content": "NGUYEN VAN AN chuyen tien mua mien"}
     row = ledger.add_money_in(None, method="vietqr", provider="sepay", reference="FT9", transaction_id="9",
-                              amount_vnd=200_000, details={"content": "NGUYEN VAN AN chuyen tien mua mien"})  # fmt: skip
+                              amount_vnd=200_000, details=content)  # fmt: skip
     db.session.commit()
 
     assert _found(money_desk.clues_from_transfer(row)) == [
