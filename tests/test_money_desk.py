@@ -87,12 +87,17 @@ def test_a_phone_matches_with_0_or_plus_84(orders):
     for typed in ("0912 345 678", "+84 912 345 678", "84912345678", "0912.345.678"):
         assert _found(money_desk.clues_from_query(typed)) == [("QN-AAAA-2345", ("phone",))], typed
     assert _found(money_desk.clues_from_query("0355111222")) == [("QN-DDDD-2345", ("phone",))]
+    assert _found(money_desk.clues_from_query("Bình 0355111222")) == [
+        ("QN-DDDD-2345", ("phone",)),
+        ("QN-BBBB-2345", ("name",)),
+    ]
 
 
 def test_a_code_matches_with_or_without_dashes_in_any_case_whatever_its_age(orders):
     for typed in ("qnaaaa2345", "QN-AAAA-2345", " qn-aaaa-2345 "):
         assert _found(money_desk.clues_from_query(typed)) == [("QN-AAAA-2345", ("code",))], typed
     assert _found(money_desk.clues_from_query("QNGGGG2345")) == [("QN-GGGG-2345", ("code",))]
+    assert _found(money_desk.clues_from_query("aaaa-2345")) == [("QN-AAAA-2345", ("code",))]  # without its QN-
     assert _found(money_desk.clues_from_query("QN-FFFF-2345")) == []  # paid: nothing to match
 
 

@@ -44,6 +44,7 @@ MATCHED = "payment.matched"  # the audit action of a transfer matched by hand
 WEIGHTS = {"code": 8, "phone": 4, "name": 3, "amount": 2}
 _AMOUNT = re.compile(r"\+?[\d\s.,]+(?:đ|d|vnd|₫)?", re.IGNORECASE)
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?84|0)\d{9}(?!\d)")
+_CODE_TAIL = re.compile(r"[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ def clues_from_query(query: str) -> Clues:
         phones = (national,) if 9 <= len(national) <= 10 and len(digits) >= 10 else ()
         amount = int(digits) if digits and len(digits) <= 11 and not phones else None
         return Clues(amount_vnd=amount or None, phones=phones)
-    return Clues(name_words=tuple(search_words(query))[:6])
+    phones = tuple(dict.fromkeys(phone_digits(found) for found in _PHONE_IN_TEXT.findall(query)))
+    words = tuple(word for word in search_words(query) if not word.isdigit())[:6]
+    # The code without its QN- ("HTY8-TARE"), or a name of one word: both are tried.
+    tail = tuple(find_order_codes(f"QN{query}")) if _CODE_TAIL.fullmatch(query) else ()
+    return Clues(name_words=words, phones=phones, codes=tail)
 
 
 def clues_from_transfer(row: Payment) -> Clues:
