@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select
 
 from catalogue.accounts.models import AuditEntry
 from catalogue.accounts.principal import Principal
@@ -115,27 +115,35 @@ def find_candidates(clues: Clues, now: datetime, limit: int = MAX_RESULTS) -> li
     """Waiting orders matching any clue, the most clues first, then the newest; at most `limit`."""
     if not clues:
         return []
+    # Both read by the order's id alone (its index), per candidate: kind and state are sorted out in the
+    # sum, so neither database scans every received payment through ix_payments_kind_state instead.
+    counted = and_(Payment.kind == "payment", Payment.state == "received")
     received = (
-        select(func.coalesce(func.sum(Payment.amount_vnd), 0))
-        .where(Payment.order_id == Order.id, Payment.kind == "payment", Payment.state == "received")
+        select(func.coalesce(func.sum(case((counted, Payment.amount_vnd), else_=0)), 0))
+        .where(Payment.order_id == Order.id)
         .correlate(Order)
         .scalar_subquery()
     )
     due = Order.total_vnd - received
-    expired = exists().where(
-        OrderEvent.order_id == Order.id, OrderEvent.to_status == "cancelled", OrderEvent.reason == EXPIRED
+    last_reason = (
+        select(OrderEvent.reason)
+        .where(OrderEvent.order_id == Order.id)
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+        .correlate(Order)
+        .scalar_subquery()
     )
+    expired = last_reason == EXPIRED
     tests = _tests(clues, due)
     recent = [test for kind, test in tests.items() if kind != "code"]
-    found = or_(
-        tests.get("code", literal(False)),
-        and_(Order.created_at >= now - LOOKBACK, or_(*recent)) if recent else literal(False),
-    )
+    found = [and_(Order.created_at >= now.astimezone(UTC) - LOOKBACK, or_(*recent))] if recent else []
+    if "code" in tests:
+        found.append(tests["code"])
     flags = [case((test, WEIGHTS[kind]), else_=0).label(kind) for kind, test in tests.items()]
     score = sum((case((test, WEIGHTS[kind]), else_=0) for kind, test in tests.items()), literal(0))
     rows = db.session.execute(
         select(Order, due.label("due"), case((Order.status == "cancelled", 1), else_=0).label("expired"), *flags)
-        .where(or_(Order.status.in_(RESERVING_STATUSES), and_(Order.status == "cancelled", expired)), found)
+        .where(or_(Order.status.in_(RESERVING_STATUSES), and_(Order.status == "cancelled", expired)), or_(*found))
         .order_by(score.desc(), Order.created_at.desc(), Order.id.desc())
         .limit(max(1, min(limit, MAX_RESULTS)))
     ).all()
