@@ -71,7 +71,7 @@ def assign(transfer_id: int):
     if form.validate():
         code = form.order_code.data.strip().upper()
         try:
-            outcome = money_desk.match_transfer(current_principal(), transfer_id, code, clock.now())
+            outcome = wiring.assign_transfer(current_principal(), transfer_id, code)
         except NotFound as error:
             if "order_code" not in error.errors:
                 raise
@@ -100,7 +100,7 @@ def match(transfer_id: int):
         return _desk_page(gettext("Chọn một đơn hàng để khớp."), 422)
     code = money_desk.order_code(form.order_code.data)
     try:
-        outcome = money_desk.match_transfer(current_principal(), transfer_id, code, clock.now())
+        outcome = wiring.assign_transfer(current_principal(), transfer_id, code)
     except NotFound as error:
         if "order_code" not in error.errors:
             raise
