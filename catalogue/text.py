@@ -35,6 +35,14 @@ def search_document(*parts: str | None) -> str:
     return " ".join(word for part in parts if part for word in search_words(part))
 
 
+def phone_digits(phone: str | None) -> str:
+    """A Vietnamese phone number's national digits, so +84 and 0 compare equal: `+84 912 345 678` → `912345678`."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = digits[2:]
+    return digits.removeprefix("0")[:20]
+
+
 def slugify(text: str) -> str:
     """Make a URL slug: `Miến dong Bình Liêu` → `mien-dong-binh-lieu`."""
     return _slugify(text, max_length=180, word_boundary=True)

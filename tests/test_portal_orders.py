@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.orders.fulfilment import OrderShipment, ProducerOrder, mark_shipped, orders_for_producer
 from catalogue.orders.models import Order
+from tests import factories
 from tests.access_helpers import cast, paid_order, portal_client
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -160,3 +162,46 @@ def test_shipping_twice_in_the_portal_says_why_in_vietnamese_and_records_one_par
     assert "already shipped" not in html
     db.session.expire_all()
     assert sorted(db.session.scalars(select(OrderShipment.tracking_number))) == ["GHN-0001"]
+
+
+@pytest.fixture
+def office_world(world):
+    """Beside the paid order: one waiting for money, one whose payment failed, one cancelled."""
+    for code, status in (("WAIT2345", "pending_payment"), ("FAIL2345", "payment_failed"), ("GONE2345", "cancelled")):
+        factories.order([(world["product"], 1)], code, status)
+    db.session.commit()
+    return world
+
+
+def _codes(html: str) -> list[str]:
+    return re.findall(r'<h2 id="order-(\w+)">', html)
+
+
+@pytest.mark.parametrize(
+    "status, codes",
+    [("", ["PAID2345"]), ("pending_payment", ["WAIT2345"]), ("payment_failed", ["FAIL2345"]),
+     ("cancelled", ["GONE2345"])],
+)  # fmt: skip
+def test_the_office_lists_orders_of_any_status(app, office_world, status, codes):
+    client = portal_client(app, office_world, "admin")
+
+    html = client.get("/portal/orders", query_string={"status": status}).get_data(as_text=True)
+
+    assert _codes(html) == codes
+    assert f'<option value="{status}" selected>' in html
+
+
+def test_a_producer_sees_paid_orders_whatever_status_it_asks_for(app, office_world):
+    client = portal_client(app, office_world, "owner")
+
+    for status in ("pending_payment", "cancelled", "nonsense"):
+        html = client.get("/portal/orders", query_string={"status": status}).get_data(as_text=True)
+        assert _codes(html) == ["PAID2345"] and 'data-testid="status-filter"' not in html
+
+
+def test_an_unknown_status_is_a_400_for_the_office(app, office_world):
+    client = portal_client(app, office_world, "admin")
+
+    response = client.get("/portal/orders", query_string={"status": "nonsense"})
+
+    assert response.status_code == 400 and "Trạng thái đơn không hợp lệ." in response.get_data(as_text=True)

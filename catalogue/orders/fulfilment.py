@@ -68,11 +68,16 @@ class ProducerOrder:
         return self.status == "paid" and self.shipment is None
 
 
-def orders_for_producer(principal: Principal, limit: int = 100) -> list[ProducerOrder]:
-    """Paid (and later) orders containing the principal's products, newest first; admins see all."""
+def orders_for_producer(principal: Principal, limit: int = 100, status: str | None = None) -> list[ProducerOrder]:
+    """Paid (and later) orders containing the principal's products, newest first; admins see all.
+
+    The office may ask for one `status`, any of them (orders waiting for money, cancelled ones);
+    a producer's list stays paid and later whatever it asks for.
+    """
+    statuses = (status,) if principal.is_admin and status else VISIBLE_STATUSES
     statement = (
         select(Order)
-        .where(Order.status.in_(VISIBLE_STATUSES))
+        .where(Order.status.in_(statuses))
         .options(selectinload(Order.lines))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 
 from catalogue import clock
-from catalogue.orders import cancellation, payment_start, services, settlement
+from catalogue.orders import cancellation, money_desk, payment_start, services, settlement
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.urls import absolute_url
@@ -83,8 +83,8 @@ def cancel_by_admin(code: str, reason: str):
 
 
 def assign_transfer(principal, transfer_id: int, order_code: str) -> str:
-    """The office puts an unmatched bank transfer on an order (see settlement.assign_transfer)."""
-    return settlement.assign_transfer(principal, transfer_id, order_code, clock.now())
+    """The office puts an unmatched bank transfer on an order, audited (see money_desk.match_transfer)."""
+    return money_desk.match_transfer(principal, transfer_id, order_code, clock.now())
 
 
 def mark_refund_returned(principal, refund_id: int, reference: str):

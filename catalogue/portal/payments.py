@@ -1,4 +1,8 @@
-"""The OCOP office's payments pages: the day's money by rail, unmatched transfers, refunds to make by hand."""
+"""The OCOP office's payments pages: the day's money by rail, unmatched transfers, refunds to make by hand.
+
+The money desk (`/desk`) sets each unmatched transfer beside the waiting orders it may pay
+(catalogue.orders.money_desk) and matches one by hand, audited.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from wtforms.validators import DataRequired
 from catalogue import clock
 from catalogue.errors import Conflict, NotFound
 from catalogue.forms import REQUIRED, Form, length
-from catalogue.orders import wiring
+from catalogue.orders import money_desk, wiring
 from catalogue.payments import daybook, ledger
 from catalogue.portal.auth import current_principal
 from catalogue.storefront.payment_view import rail_name
@@ -80,6 +84,61 @@ def assign(transfer_id: int):
                           outcome=_outcome_text(outcome)), "success")  # fmt: skip
             return redirect(url_for("portal_payments.payments"), code=303)
     return _page(clock.today(), assign_forms={transfer_id: form})
+
+
+@portal_payments.get("/desk")
+def desk():
+    """Each unmatched transfer beside the waiting orders it may pay; a search per transfer; the matches made."""
+    return _desk_page()
+
+
+@portal_payments.post("/desk/transfers/<int:transfer_id>/match")
+def match(transfer_id: int):
+    """Match a transfer to the order the office chose on the desk (the same rules as assigning it by code)."""
+    form = AssignTransferForm()
+    if not form.validate():
+        return _desk_page(gettext("Chọn một đơn hàng để khớp."), 422)
+    code = money_desk.order_code(form.order_code.data)
+    try:
+        outcome = wiring.assign_transfer(current_principal(), transfer_id, code)
+    except NotFound as error:
+        if "order_code" not in error.errors:
+            raise
+        return _desk_page(gettext("Không có đơn hàng %(code)s.", code=code), 422)
+    except Conflict:
+        flash(gettext("Khoản chuyển này đã được gán vào một đơn hàng."), "warning")
+    else:
+        flash(gettext("Đã khớp khoản chuyển vào đơn %(code)s (%(outcome)s).", code=code,
+                      outcome=_outcome_text(outcome)), "success")  # fmt: skip
+    return redirect(url_for("portal_payments.desk"), code=303)
+
+
+DESK_TRANSFERS = 30  # the oldest first; the rest wait for these to be matched
+DESK_SUGGESTIONS = 8
+
+
+def _desk_page(error: str | None = None, status: int = 200):
+    now = clock.now()
+    searched = request.args.get("transfer", type=int)
+    query = request.args.get("q", "").strip()[: money_desk.MAX_QUERY]
+    unmatched = ledger.unmatched_transfers()
+    cards = []
+    for row in unmatched[:DESK_TRANSFERS]:
+        if row.id == searched and query:
+            clues = money_desk.with_amount(money_desk.clues_from_query(query), row.amount_vnd)
+        else:
+            clues = money_desk.clues_from_transfer(row)
+        cards.append((row, ledger.details_of(row), money_desk.find_candidates(clues, now, DESK_SUGGESTIONS)))
+    return render_template(
+        "portal/admin/money_desk.html",
+        cards=cards,
+        more=max(len(unmatched) - DESK_TRANSFERS, 0),
+        searched=searched,
+        query=query,
+        error=error,
+        matches=money_desk.recent_matches(),
+        outcome_text=_outcome_text,
+    ), status
 
 
 @portal_payments.post("/refunds/<int:refund_id>/returned")

@@ -7,7 +7,7 @@ with the signed-in user as the Principal.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from catalogue.errors import Conflict, InvalidInput
 from catalogue.extensions import db
 from catalogue.formatting import vn_date
 from catalogue.orders.fulfilment import mark_shipped, orders_for_producer
+from catalogue.orders.models import ORDER_STATUSES
 from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import (
     NO_CERTIFICATE,
@@ -221,8 +222,11 @@ def _version(raw: str | None) -> int | None:
 
 @portal.get("/orders")
 def orders():
-    """Paid orders with the producer's products: their own lines, and shipping."""
-    return _orders_page()
+    """Paid orders with the producer's products: their own lines, and shipping (the office filters by status)."""
+    status = request.args.get("status", "") if current_principal().is_admin else ""  # producers: paid and later
+    if status and status not in ORDER_STATUSES:
+        abort(400, description=gettext("Trạng thái đơn không hợp lệ."))
+    return _orders_page(status=status)
 
 
 @portal.post("/orders/<code>/ship")
@@ -247,10 +251,14 @@ def ship(code: str):
     return redirect(url_for("portal.orders"), code=303)
 
 
-def _orders_page(failed_code: str | None = None, failed_form: ShipForm | None = None):
+def _orders_page(failed_code: str | None = None, failed_form: ShipForm | None = None, status: str = ""):
+    principal = current_principal()
     return render_template(
         "portal/orders.html",
-        orders=orders_for_producer(current_principal()),
+        orders=orders_for_producer(principal, status=status),
+        office=principal.is_admin,
+        status=status if principal.is_admin else "",
+        statuses=ORDER_STATUSES,
         failed_code=failed_code,
         failed_form=failed_form,
         ship_form=ShipForm(formdata=None),
