@@ -4,8 +4,8 @@
 would have been refused by the database. The rail a row names is checked where rails are
 known, catalogue.payments.registry; the column widens to 20 characters for longer names.
 
-Revision ID: 0015_rails
-Revises: 0014_reports
+Revision ID: 0016_rails
+Revises: 0015_money_desk
 Create Date: 2026-12-06 17:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_rails'
-down_revision = "0014_reports"
+revision = '0016_rails'
+down_revision = "0015_money_desk"
 branch_labels = None
 depends_on = None
 
