@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = SessionInterface()
     register_extensions(app)
+    register_subscribers(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -55,6 +56,13 @@ def register_extensions(app: Flask) -> None:
     register_rollup()
     init_response_cache(app)
     init_fragment_cache(app)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who reacts to the order's events (catalogue.events): the publishers never import them."""
+    from catalogue.invoices.jobs import subscribe_invoicing
+
+    subscribe_invoicing(app)
 
 
 def register_blueprints(app: Flask) -> None:

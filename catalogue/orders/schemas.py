@@ -10,6 +10,7 @@ from catalogue.ids import MAX_ID
 from catalogue.payments.ledger import order_money
 from catalogue.payments.models import METHODS
 from catalogue.products.schemas import UtcDateTime, printable
+from catalogue.tax_codes import valid_tax_code
 from catalogue.text import nfc
 
 PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8}|2\d{9})$")
@@ -73,8 +74,6 @@ class InvoiceRequestSchema(StrictSchema):
 
 
 def _tax_code(value: str) -> None:
-    from catalogue.invoices.settings import valid_tax_code
-
     if valid_tax_code(value) is None:
         raise ValidationError("Not a valid Vietnamese tax code (10 digits, or 10 + '-' + 3; the check digit fails).")
 
