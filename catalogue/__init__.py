@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from catalogue.config import load_config
-from catalogue.extensions import db, migrate
+from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
 from catalogue.sessions import SessionInterface
 
@@ -43,12 +43,13 @@ def register_extensions(app: Flask) -> None:
     from catalogue.payments import init_payments
 
     db.init_app(app)
+    limiter.init_app(app)  # the portal's login and the storefront's order lookup
     init_payments(app)
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
     from catalogue.caching import init_response_cache
-    from catalogue.products.fragments import init_fragment_cache
+    from catalogue.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
 
@@ -101,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     """One place where errors become answers (see catalogue.errors)."""
-    from catalogue.errors import register_error_handlers
+    from catalogue.error_answers import register_error_handlers
 
     register_error_handlers(app)
 

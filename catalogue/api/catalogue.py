@@ -8,13 +8,12 @@ from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from catalogue import clock
+from catalogue import clock, fragments
 from catalogue.api.auth import authenticated, bearer_token, current_principal
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.caching import PRODUCT, PRODUCTS, cached_json
 from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
-from catalogue.products import fragments
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
     ApiProductQueryArgs,

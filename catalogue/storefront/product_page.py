@@ -28,9 +28,9 @@ from flask import Response, current_app, render_template, request, session, url_
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from catalogue import fragments
 from catalogue.caching import first_state, watched_state
 from catalogue.errors import NotFound
-from catalogue.products import fragments
 from catalogue.products.freshness import State, Watch
 from catalogue.products.models import Product
 from catalogue.storefront import select_locale
