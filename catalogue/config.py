@@ -246,7 +246,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Entries of the in-process cache of public answers, per worker; 0 turns it off (catalogue/caching.py).
         "RESPONSE_CACHE_SIZE": int(os.environ.get("RESPONSE_CACHE_SIZE", "2048")),
-        # Products' JSON, one entry per product version, per worker; 0 turns it off (catalogue/products/fragments.py).
+        # Products' JSON, one entry per product version, per worker; 0 turns it off (catalogue/fragments.py).
         "FRAGMENT_CACHE_SIZE": int(os.environ.get("FRAGMENT_CACHE_SIZE", "10000")),
         # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.
         "BABEL_DEFAULT_LOCALE": "vi",

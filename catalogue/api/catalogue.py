@@ -81,7 +81,7 @@ class Products(MethodView):
             return _listing(page.items, page.total, page.page, page.per_page)
         today = clock.today()
         ids = fragments.product_ids(query, today)
-        # Each product's JSON is dumped once per version (catalogue/products/fragments.py).
+        # Each product's JSON is dumped once per version (catalogue/fragments.py).
         envelope = _LIST_SCHEMA.dump(_listing([], ids.total, ids.page, ids.per_page))
         assembled = fragments.listing_response(ids.items, envelope, today, lambda missing: _dumped(missing, today))
         if assembled is not None:
