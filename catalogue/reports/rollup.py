@@ -3,10 +3,11 @@
 Every flush that adds an order, changes an order's status, records a marketplace sale or issues
 an invoice marks the Vietnam days of those orders pending, in its own transaction (a rollback
 unmarks them). Once that transaction commits, the pending days are rebuilt from the orders
-themselves (DELETE, then INSERT … SELECT grouped in SQL): as a Celery task when a broker is set,
-else at once on a connection of its own, so no row lock of the sale is held meanwhile; the beat
-job `settle-sales-rollup` settles any a lost job left pending. Reports only read: a GET never writes.
-Nothing is ever incremented, so a replayed webhook or a retried job cannot count twice.
+themselves (DELETE, then INSERT … SELECT grouped in SQL), a moment later and once per burst of
+sales (catalogue.reports.settling), so no row lock of the sale is held meanwhile and no sale
+waits for it; the beat job `settle-sales-rollup` settles any a lost timer or task left pending.
+Reports only read: a GET never writes. Nothing is ever incremented, so a replayed webhook or a
+retried job cannot count twice.
 `rebuild` over all days is what the migration and `flask reports rebuild` run.
 
 The marking is a flush listener, not a subscription to the order's events (catalogue.events):
@@ -16,11 +17,9 @@ and a day marked is never lost to a handler that was not wired.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import (
     BigInteger,
@@ -55,7 +54,6 @@ from catalogue.transactions import use_case
 
 PENDING_DAYS = "catalogue.reports.pending_days"
 MARKED = "catalogue.reports.marked"  # this transaction marked days: settle them once it commits
-log = logging.getLogger(__name__)
 ROLLUP_LOCK = 120_012  # the advisory lock key of rollup rebuilds (issue 12)
 
 
@@ -161,24 +159,15 @@ def rebuild_day_of(moment: datetime) -> None:
 def _settle_after_commit(session: Session) -> None:
     """after_commit: the days this transaction marked are rebuilt now that it is kept (never for a rollback).
 
-    A failure is logged, never raised: the sale is committed, its day stays marked, and the next
-    settle (another sale's, or the beat job's) rebuilds it.
+    Soon and once per burst, never in the sale's own request (catalogue.reports.settling).
     """
     if session.in_nested_transaction():  # a SAVEPOINT released: the outer transaction still holds its locks
         return
     if not session.info.pop(MARKED, False):
         return
-    try:
-        if current_app.config.get("CELERY_BROKER_URL"):
-            from catalogue.tasks import settle_sales_rollup
+    from catalogue.reports.settling import settle_soon
 
-            settle_sales_rollup.delay()
-            return
-        # The session's transaction is over and may not run SQL here: a connection of its own.
-        with db.engine.begin() as connection:
-            settle(connection)
-    except Exception:  # noqa: BLE001 - the change is committed; its day waits for the next settle
-        log.exception("Settling the sales rollup after a commit failed")
+    settle_soon()
 
 
 def _forget_marks(session: Session, previous_transaction=None) -> None:
