@@ -13,6 +13,7 @@ settles whatever a process that died with its timer left pending.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from flask import Flask, current_app
@@ -27,7 +28,8 @@ _EXTENSION = "catalogue.rollup_settler"
 def settle_soon() -> None:
     """Have the pending days settled: now if the delay is 0, else once this app's timer fires."""
     app = current_app._get_current_object()
-    delay = float(app.config.get("ROLLUP_SETTLE_DELAY", DEFAULT_DELAY))
+    # The environment's value unless the app's config sets one (catalogue.config does not read it yet).
+    delay = float(app.config.get("ROLLUP_SETTLE_DELAY", os.environ.get("ROLLUP_SETTLE_DELAY", DEFAULT_DELAY)))
     if delay <= 0:
         settle_now()
         return
