@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from catalogue.config import load_config
-from catalogue.extensions import db, migrate
+from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
 from catalogue.sessions import SessionInterface
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = SessionInterface()
     register_extensions(app)
+    register_subscribers(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -42,12 +43,13 @@ def register_extensions(app: Flask) -> None:
     from catalogue.payments import init_payments
 
     db.init_app(app)
+    limiter.init_app(app)  # the portal's login and the storefront's order lookup
     init_payments(app)
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
     # Import every model so metadata (and so migrations) know all tables.
     from catalogue import models  # noqa: F401
     from catalogue.caching import init_response_cache
-    from catalogue.products.fragments import init_fragment_cache
+    from catalogue.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
 
@@ -55,6 +57,13 @@ def register_extensions(app: Flask) -> None:
     register_rollup()
     init_response_cache(app)
     init_fragment_cache(app)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who reacts to the order's events (catalogue.events): the publishers never import them."""
+    from catalogue.invoices.jobs import subscribe_invoicing
+
+    subscribe_invoicing(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -93,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     """One place where errors become answers (see catalogue.errors)."""
-    from catalogue.errors import register_error_handlers
+    from catalogue.error_answers import register_error_handlers
 
     register_error_handlers(app)
 

@@ -1,20 +1,12 @@
-"""Domain errors, and the one place where every error becomes an HTTP answer.
+"""Domain errors: a business rule's refusal, and the HTTP status it is answered with.
 
-Under /api/ (and /webhooks/) every error is the contract's JSON body
-`{"code", "status", "message", "errors"}`; elsewhere an HTML page.
+The answer itself (JSON under /api/, an HTML page elsewhere) is made in catalogue.error_answers,
+at the edge: a domain raises these without knowing about requests.
 """
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
-
-from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
-
-log = logging.getLogger(__name__)
-
-JSON_PREFIXES = ("/api/", "/webhooks/")
 
 
 class DomainError(Exception):
@@ -52,75 +44,6 @@ class PermissionDenied(DomainError):
     http_status = HTTPStatus.FORBIDDEN
 
 
-def wants_json() -> bool:
-    """True for API and webhook paths, and for clients that prefer JSON."""
-    if request.path.startswith(JSON_PREFIXES):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
 def error_body(status: int, message: str, errors: dict | None = None) -> dict:
     """The contract's error body: `errors` is always an object, empty when no field is to blame."""
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "errors": errors or {}}
-
-
-def _answer(status: int, message: str, errors: dict | None = None, headers=None) -> Response:
-    if wants_json():
-        response = jsonify(error_body(status, message, errors))
-    else:
-        response = Response(_error_page(status, message), mimetype="text/html")
-    response.status_code = status
-    for name, value in headers or []:
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
-
-
-def _error_page(status: int, message: str) -> str:
-    """The storefront's error page; plain text if even that cannot be rendered."""
-    try:
-        return render_template("errors/error.html", status=status, message=message)
-    except Exception:  # a broken template must not turn an error page into a crash loop
-        log.exception("Error page failed to render")
-        return f"{status} {HTTPStatus(status).phrase}: {message}"
-
-
-def handle_http_exception(error: HTTPException) -> Response:
-    """Werkzeug/flask-smorest errors, including webargs' 422 with field messages."""
-    if error.code == 304:  # flask-smorest signals "not modified" as an exception
-        return Response(status=304)
-    data = getattr(error, "data", None) or {}
-    errors = data.get("messages") or data.get("errors") or {}
-    locations = {"query", "json", "form", "headers", "path", "files"}
-    if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= locations:
-        # webargs nests messages by location; flatten the single location when it names fields
-        # (a body that is not JSON at all stays {"json": [...]}: errors is always an object).
-        inner = next(iter(errors.values()))
-        errors = inner if isinstance(inner, dict) else errors
-    if not isinstance(errors, dict):
-        errors = {"_schema": errors}
-    message = data.get("message") or error.description or HTTPStatus(error.code).phrase
-    if errors and error.code == 422 and not data.get("message"):
-        message = "Some fields are invalid: " + ", ".join(sorted(map(str, errors))) + "."
-    return _answer(error.code or 500, message, errors, headers=error.get_headers())
-
-
-def handle_domain_error(error: DomainError) -> Response:
-    """Domain refusals become 4xx answers with the service's message."""
-    return _answer(int(error.http_status), error.message, error.errors)
-
-
-def handle_unexpected(error: Exception) -> Response:
-    """Anything else is logged and becomes a 500 without internals (tests make it raise)."""
-    if current_app.config.get("RAISE_UNEXPECTED_ERRORS"):
-        raise error
-    log.exception("Unhandled error on %s %s", request.method, request.path, exc_info=error)
-    return _answer(500, InternalServerError.description)
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Install the handlers; they override flask-smorest's JSON-only one."""
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(Exception, handle_unexpected)

@@ -18,7 +18,6 @@ from html import escape
 from pathlib import Path
 
 import click
-from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -29,16 +28,16 @@ from catalogue.geography.models import Locality
 from catalogue.invoices.seeding import seed_invoicing
 from catalogue.producers.models import Producer
 from catalogue.products.models import (
-    CERTIFICATE_VALIDITY_MONTHS,
     Category,
     Certificate,
     OcopGroup,
     Product,
     ProductImage,
+    expiry_for,
 )
 from catalogue.products.renditions import PLACEHOLDER_SIZE, raster_path, write_placeholder_raster
 from catalogue.products.revision import next_change_seq
-from catalogue.text import nfc, search_document, slugify, sort_key
+from catalogue.text import nfc, search_document, slugify, sort_key, unique_slug
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 BATCH_SIZE = 2000
@@ -94,11 +93,6 @@ def read_csv(name: str, seed_dir: Path = SEED_DIR) -> list[dict[str, str]]:
     """Rows of seed/<name> with NFC text."""
     with open(seed_dir / name, newline="", encoding="utf-8") as handle:
         return [{key: nfc(value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
-
-
-def expiry_for(issued_on: date) -> date:
-    """A certificate is valid 36 months from its issue date."""
-    return issued_on + relativedelta(months=CERTIFICATE_VALIDITY_MONTHS)
 
 
 def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, progress=None) -> SeedReport:
@@ -215,16 +209,6 @@ def insert_products(specs: Iterable[dict], progress=None) -> int:
         if progress:
             progress(len(batch))
     return created
-
-
-def unique_slug(slug: str, taken: set[str]) -> str:
-    """`slug`, or `slug-2`, `slug-3`… when another product has it; records the choice."""
-    candidate, number = slug, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{slug}-{number}"
-    taken.add(candidate)
-    return candidate
 
 
 def _insert_product_rows(batch: list[dict], change_seq: int) -> dict[str, int]:

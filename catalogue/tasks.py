@@ -27,6 +27,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "expire-reservations": {"task": "catalogue.tasks.expire_reservations", "schedule": 60},
             # Queued e-invoices retried, and those a lost job left out issued.
             "send-invoices": {"task": "catalogue.invoices.tasks.send_due", "schedule": 300},
+            # Sales rollup days a lost settle left pending (each commit that marks a day queues its own).
+            "settle-sales-rollup": {"task": "catalogue.tasks.settle_sales_rollup", "schedule": 60},
         },
     )
     return celery
@@ -53,3 +55,13 @@ def expire_reservations() -> int:
 
     with create_app().app_context():
         return release_expired_reservations(clock.now())
+
+
+@app.task(name="catalogue.tasks.settle_sales_rollup")
+def settle_sales_rollup() -> int:
+    """Rebuild the sales rollup's pending days (queued after each sale's commit, and by beat); how many."""
+    from catalogue import create_app
+    from catalogue.reports.rollup import settle_pending_days
+
+    with create_app().app_context():
+        return settle_pending_days()

@@ -51,3 +51,13 @@ def slugify(text: str) -> str:
 def sort_key(text: str) -> bytes:
     """Vietnamese collation key, compared bytewise by both databases."""
     return bytes.fromhex(collate_key(nfc(text)))
+
+
+def unique_slug(slug: str, taken: set[str]) -> str:
+    """`slug`, or `slug-2`, `slug-3`… when another row has it; records the choice."""
+    candidate, number = slug, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{slug}-{number}"
+    taken.add(candidate)
+    return candidate

@@ -62,6 +62,11 @@ def after_commit(callback: Callable[[], object]) -> None:
     pending.append(callback)
 
 
+def in_use_case() -> bool:
+    """Whether code runs inside a @use_case (so an after-commit action would be kept for its commit)."""
+    return bool(db.session.info.get(_DEPTH_KEY)) and db.session.info.get(_AFTER_COMMIT_KEY) is not None
+
+
 def calls_out(function: Callable[P, R]) -> Callable[P, R]:
     """Mark a service that talks to another system: it must not run inside an open use case.
 

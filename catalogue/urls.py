@@ -17,6 +17,11 @@ def absolute_url(path: str) -> str:
     return base.rstrip("/") + "/" + quote(path.lstrip("/"))
 
 
+def public_base() -> str:
+    """Where our stamps and links point: PUBLIC_BASE_URL, or the host this request came to."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
 def product_url(slug: str) -> str:
     """The storefront page of a product."""
     return absolute_url(f"/products/{slug}")

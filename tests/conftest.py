@@ -79,6 +79,7 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         # scrypt costs ~0.1 s a hash and the suite creates thousands of users; test_accounts checks scrypt itself.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "JINJA_BYTECODE_CACHE": TEMPLATE_CACHE,
+        "ROLLUP_SETTLE_DELAY": 0,  # the figures are settled at once: tests read them right after writing
     }
     if schema:
         # No wait for the disk on commit: the suite tests behaviour, not durability (~15 ms a commit otherwise).

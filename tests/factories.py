@@ -8,9 +8,8 @@ from itertools import count
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
-from catalogue.products.models import Category, Certificate, OcopGroup, Product
+from catalogue.products.models import Category, Certificate, OcopGroup, Product, expiry_for
 from catalogue.products.services import refresh_derived_fields
-from catalogue.seeding import expiry_for
 from catalogue.text import slugify, sort_key
 
 _serial = count(1)

@@ -150,7 +150,7 @@ def test_the_limit_is_counted_in_redis_when_configured(sqlite_template, tmp_path
     application = create_app(config)
     with application.app_context():
         cast()
-        from catalogue.portal.auth import limiter
+        from catalogue.extensions import limiter
 
         assert type(limiter.storage).__name__ == "RedisStorage"
         assert limiter.storage.check()

@@ -206,31 +206,91 @@ def test_the_invoiced_share_counts_an_order_once_each_of_its_producers_invoiced(
     assert indicators.invoiced_share(NOVEMBER, world["c"].id) == indicators.Share(0, 0, target=0.9)
 
 
-def test_a_sale_only_marks_its_day_and_the_next_report_rebuilds_it(app, world):
+def test_a_sale_rebuilds_only_its_day_once_committed_and_a_rollback_rebuilds_nothing(app, world):
     from sqlalchemy import select
 
     from catalogue.extensions import db
     from catalogue.orders.locking import lock_order
     from catalogue.orders.services import transition
     from catalogue.reports.models import SalesDay, SalesPendingDay
+    from tests.conftest import count_statements
 
     before = _rollup_rows()
     o7 = lock_order("QN-O7")
     transition(o7, "paid", "paid at last")
     db.session.rollback()
     assert list(db.session.scalars(select(SalesPendingDay.day))) == []  # a rollback unmarks
+    assert _rollup_rows() == before
 
     o7 = lock_order("QN-O7")
     transition(o7, "paid", "paid at last")
-    db.session.commit()
+    with count_statements(db.engine) as statements:
+        db.session.commit()
 
-    # The payment's own transaction only marked 15/11 (Vietnam time); the rollup rows are as they were.
-    assert list(db.session.scalars(select(SalesPendingDay.day))) == [date(2026, 11, 15)]
+    # The payment's transaction marked 15/11 (Vietnam time); once committed, that day alone was rebuilt.
+    assert len([sql for sql in statements if sql.startswith("DELETE FROM sales_days ")]) == 1
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == []
     fifteenth = select(SalesDay.orders).where(SalesDay.day == date(2026, 11, 15), SalesDay.producer_id == 0)
-    assert list(db.session.scalars(fifteenth)) == []
-    assert _rollup_rows() != before  # reading the rollup rebuilt 15/11 first
     assert list(db.session.scalars(fifteenth)) == [1]
     assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 6, 11, 1_190_000)  # + O7 (1 × 85.000)
+
+
+def test_outside_the_tests_a_burst_of_sales_is_settled_once_a_moment_later_not_by_the_sales(app, world):
+    import time
+
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.orders.models import Order
+    from catalogue.orders.services import transition
+    from catalogue.reports.models import SalesPendingDay
+    from tests.conftest import count_statements
+
+    app.config["ROLLUP_SETTLE_DELAY"] = 0.3
+    with count_statements(db.engine) as statements:
+        o7 = db.session.scalar(select(Order).where(Order.code == "QN-O7"))
+        transition(o7, "paid", "paid at last")
+        db.session.commit()
+        o1 = db.session.scalar(select(Order).where(Order.code == "QN-O1"))
+        transition(o1, "refund_pending", "the office cancelled it")
+        db.session.commit()
+        marked = list(db.session.scalars(select(SalesPendingDay.day).order_by(SalesPendingDay.day)))
+        db.session.commit()
+        deadline = time.monotonic() + 10
+        while db.session.scalars(select(SalesPendingDay.day)).first() and time.monotonic() < deadline:
+            db.session.commit()
+            time.sleep(0.05)
+
+    # O1 was placed on 5/11, O7 on 15/11 (Vietnam time): both pending when the sales returned.
+    assert marked == [date(2026, 11, 5), date(2026, 11, 15)]
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == []
+    assert len([sql for sql in statements if sql.startswith("DELETE FROM sales_pending_days")]) == 1  # one settle
+    assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 5, 8, 900_000)  # − O1 (3, 290.000) + O7 (1, 85.000)
+
+
+def test_reading_the_reports_writes_nothing_and_leaves_a_lost_settle_to_the_job(app, world):
+    from sqlalchemy import insert, select
+
+    from catalogue.extensions import db
+    from catalogue.invoices.sweep import coverage
+    from catalogue.reports.models import SalesPendingDay
+    from catalogue.reports.rollup import settle_pending_days
+    from tests.conftest import count_statements
+
+    db.session.execute(insert(SalesPendingDay).values(day=date(2026, 11, 16)))  # a settle that was lost
+    db.session.commit()
+
+    with count_statements(db.engine) as statements:
+        sales.totals(NOVEMBER)
+        sales.sales_overview(NOVEMBER, TODAY, None)
+        sales.producers_without_sales(NOVEMBER)
+        indicators.invoiced_share(NOVEMBER)
+        coverage()
+        db.session.commit()
+
+    assert statements and [sql for sql in statements if sql.split()[0] in ("INSERT", "UPDATE", "DELETE")] == []
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == [date(2026, 11, 16)]
+    assert settle_pending_days() == 1  # what the beat job runs
     assert list(db.session.scalars(select(SalesPendingDay.day))) == []
 
 

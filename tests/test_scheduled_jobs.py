@@ -22,6 +22,7 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
         "notice-expired-certificates": "catalogue.tasks.notice_expired",
         "expire-reservations": "catalogue.tasks.expire_reservations",
         "send-invoices": "catalogue.invoices.tasks.send_due",
+        "settle-sales-rollup": "catalogue.tasks.settle_sales_rollup",
     }
     assert {name: entry["task"] for name, entry in worker.items()} == {
         "sync-shopee": "marketplace_sync.tasks.sync_marketplace",
@@ -30,6 +31,7 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
         "orders-lazada": "marketplace_sync.tasks.import_orders",
     }
     assert server["expire-reservations"]["schedule"] == 60
+    assert server["settle-sales-rollup"]["schedule"] == 60
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -47,3 +49,22 @@ def test_expire_reservations_task_releases_stock(app, empty_client, monkeypatch,
 
     assert expire_reservations.run() == 1
     assert stock_of(products["mien"]) == 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_settle_sales_rollup_task_rebuilds_the_days_left_pending(app, monkeypatch, backend):
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from catalogue.reports.models import SalesPendingDay
+    from catalogue.tasks import settle_sales_rollup
+
+    db.session.execute(insert(SalesPendingDay).values([{"day": date(2026, 11, 15)}, {"day": date(2026, 11, 16)}]))
+    db.session.commit()
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("CATALOGUE_ENV", "testing")
+    monkeypatch.setenv("SECRET_KEY", "test")
+
+    assert settle_sales_rollup.run() == 2
+    assert list(db.session.scalars(select(SalesPendingDay.day))) == []

@@ -8,13 +8,12 @@ from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from catalogue import clock
+from catalogue import clock, fragments
 from catalogue.api.auth import authenticated, bearer_token, current_principal
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.caching import PRODUCT, PRODUCTS, cached_json
 from catalogue.errors import NotFound
 from catalogue.producers import services as producer_services
-from catalogue.products import fragments
 from catalogue.products import services as product_services
 from catalogue.products.schemas import (
     ApiProductQueryArgs,
@@ -82,7 +81,7 @@ class Products(MethodView):
             return _listing(page.items, page.total, page.page, page.per_page)
         today = clock.today()
         ids = fragments.product_ids(query, today)
-        # Each product's JSON is dumped once per version (catalogue/products/fragments.py).
+        # Each product's JSON is dumped once per version (catalogue/fragments.py).
         envelope = _LIST_SCHEMA.dump(_listing([], ids.total, ids.page, ids.per_page))
         assembled = fragments.listing_response(ids.items, envelope, today, lambda missing: _dumped(missing, today))
         if assembled is not None:

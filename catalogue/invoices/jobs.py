@@ -1,5 +1,8 @@
 """When invoices are issued and sent: after the payment (or refund) commits, as a job.
 
+Invoicing subscribes to the order's events in `create_app` (`subscribe_invoicing`): the order's
+lifecycle publishes `order_paid` / `order_refunded` and never imports this package.
+
 With CELERY_BROKER_URL set the job is a Celery task (catalogue.invoices.tasks); without it,
 it runs inline right after the commit. Either way the payment is already committed: a failure
 here is logged, never undoes or fails it, and the order is picked up again by
@@ -10,26 +13,32 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 
-from catalogue import clock
-from catalogue.orders.models import Order
-from catalogue.transactions import after_commit, calls_out
+from catalogue import clock, events
+from catalogue.transactions import calls_out
 
 log = logging.getLogger(__name__)
-INVOICING_STATUSES = ("paid", "refunded")
 
 
-def order_changed(order: Order, to_status: str) -> None:
-    """Called by the order's lifecycle: a paid or refunded order gets its invoices once this use case commits."""
-    if to_status not in INVOICING_STATUSES:
-        return
-    order_id = order.id
-    try:
-        after_commit(lambda: schedule(order_id))
-    except RuntimeError:  # a transition outside a use case (a test's direct call): nothing to announce
-        log.debug("Order %s changed outside a use case; invoices follow with the next sweep", order_id)
+def subscribe_invoicing(app: Flask) -> None:
+    """Invoicing reacts to the orders: the company request is kept with the order, invoices follow payments.
+
+    The request is in-transaction: it is written with the order, and a tax code that fails refuses
+    the order. Issuing is after commit: it calls the provider, and a paid order that was rolled
+    back must not be invoiced (a transition outside a use case is left to the sweep, as before).
+    """
+    from catalogue.invoices.requests import request_placed
+
+    events.subscribe(app, events.OrderPlaced, request_placed, events.IN_TRANSACTION)
+    events.subscribe(app, events.OrderPaid, order_settled)
+    events.subscribe(app, events.OrderRefunded, order_settled)
+
+
+def order_settled(event: events.OrderPaid | events.OrderRefunded) -> None:
+    """After a payment or refund commits: the order's invoices are issued (and adjusted), as a job."""
+    schedule(event.order_id)
 
 
 def schedule(order_id: int) -> None:

@@ -11,8 +11,6 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.vn import mst
 
 from catalogue.accounts.principal import Principal
 from catalogue.errors import InvalidInput, NotFound, PermissionDenied
@@ -20,18 +18,10 @@ from catalogue.extensions import db
 from catalogue.invoices import signing
 from catalogue.invoices.models import PROVIDERS, TEMPLATES, InvoiceSettings
 from catalogue.producers.models import Producer
+from catalogue.tax_codes import valid_tax_code  # noqa: F401 - re-exported: the portal and checkout read it here
 from catalogue.transactions import use_case
 
 SERIES_PATTERN = re.compile(r"^[CK]\d{2}[TDLMNBGH][A-Z]{2}$")
-
-
-def valid_tax_code(value: str) -> str | None:
-    """The tax code in its usual form (0100109106 or 0100109106-001) if its check digit holds, else None."""
-    try:
-        compact = mst.validate(value or "")
-    except StdnumError:
-        return None
-    return compact if len(compact) == 10 else f"{compact[:10]}-{compact[10:]}"
 
 
 def settings_of(producer_id: int) -> InvoiceSettings | None:

@@ -66,10 +66,8 @@ def coverage(limit_months: int = 12) -> tuple[list[Coverage], tuple[int, int]]:
     by the producer in its rows, by every producer on the order overall.
     """
     from catalogue.reports.models import PROVINCE, SalesDay
-    from catalogue.reports.rollup import settle_pending_days
     from catalogue.reports.sales import month_of
 
-    settle_pending_days()
     month = month_of(SalesDay.day)
     shop = SalesDay.channel == "shop"
     months = list(

@@ -6,11 +6,12 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from catalogue.fields import Text
 from catalogue.ids import MAX_ID
 from catalogue.payments.ledger import order_money
 from catalogue.payments.registry import NAMES as METHODS
-from catalogue.products.schemas import UtcDateTime, printable
-from catalogue.text import nfc
+from catalogue.products.schemas import UtcDateTime
+from catalogue.tax_codes import valid_tax_code
 
 PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8}|2\d{9})$")
 
@@ -22,15 +23,6 @@ def vietnamese_phone(value: str) -> str:
     if not found:
         raise ValidationError("Must be a Vietnamese phone number, e.g. 0912345678.")
     return "0" + found.group(1)
-
-
-class Text(fields.String):
-    """Trimmed NFC text without control characters."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = nfc(super()._deserialize(value, attr, data, **kwargs)).strip()
-        printable(text)
-        return text
 
 
 class StrictSchema(Schema):
@@ -73,8 +65,6 @@ class InvoiceRequestSchema(StrictSchema):
 
 
 def _tax_code(value: str) -> None:
-    from catalogue.invoices.settings import valid_tax_code
-
     if valid_tax_code(value) is None:
         raise ValidationError("Not a valid Vietnamese tax code (10 digits, or 10 + '-' + 3; the check digit fails).")
 

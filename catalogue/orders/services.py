@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from catalogue import events
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
@@ -56,6 +57,9 @@ TRANSITIONS = {
     "refund_pending": {"refunded", "paid", "shipped", "delivered", "cancelled"},
     "refunded": set(),
 }
+
+# The statuses that have an event of their own (`order_paid`, …), besides OrderStatusChanged.
+STATUS_EVENTS = {"paid": events.OrderPaid, "cancelled": events.OrderCancelled, "refunded": events.OrderRefunded}
 
 
 class PaymentDeclined(InvalidInput):
@@ -203,10 +207,9 @@ def _reserve_order(
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
-    if customer.company is not None:
-        from catalogue.invoices.requests import record_request
-
-        record_request(order, customer.company)
+    db.session.flush()  # the order's id, for the event
+    # The buyer's company invoice request is kept by invoicing's in-transaction subscriber (its refusal refuses this).
+    events.publish(events.OrderPlaced(order.id, order.code, customer.company))
     return order.code, order.total_vnd, access_token
 
 
@@ -299,13 +302,16 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     assert_locked(order)
     if to_status not in TRANSITIONS[order.status]:
         raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
-    order.events.append(OrderEvent(from_status=order.status, to_status=to_status, reason=reason[:200]))
+    from_status = order.status
+    order.events.append(OrderEvent(from_status=from_status, to_status=to_status, reason=reason[:200]))
     order.status = to_status
     if to_status not in RESERVING_STATUSES:
         order.reserved_until = None
-    from catalogue.invoices.jobs import order_changed  # invoicing follows the order, never the reverse
-
-    order_changed(order, to_status)
+    # Its subscribers (invoicing, and mail or booking as they move) are wired in create_app, never imported here.
+    events.publish(events.OrderStatusChanged(order.id, order.code, from_status, to_status, reason))
+    specific = STATUS_EVENTS.get(to_status)
+    if specific is not None:
+        events.publish(specific(order.id, order.code))
 
 
 def release_stock(order: Order) -> None:

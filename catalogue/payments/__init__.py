@@ -10,7 +10,10 @@ from catalogue.payments.gateway import NoStripe, PaymentGateway, StripeGateway
 def init_payments(app: Flask) -> None:
     """Build the gateway once per app (NoStripe while Stripe's keys are unset); tests may hand one in as
     PAYMENT_GATEWAY."""
-    from catalogue.payments.registry import rails_from_config
+    from catalogue.payments.registry import rails_from_config, require_a_rail
+
+    if app.config.get("CATALOGUE_ENV") == "production":
+        require_a_rail(app.config)
 
     gateway = app.config.get("PAYMENT_GATEWAY")
     if gateway is None and app.config.get("STRIPE_SECRET_KEY"):

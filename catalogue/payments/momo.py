@@ -80,6 +80,9 @@ def signature(secret_key: str, fields: tuple[str, ...], values: Mapping[str, obj
     return hmac.new(secret_key.encode(), raw_signature(fields, values).encode(), hashlib.sha256).hexdigest()
 
 
+REQUIRED_SETTINGS = ("MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY")  # all of them turn the rail on
+
+
 class _Retryable(Exception):
     """A 5xx from MoMo: the same request may be sent again (idempotent on requestId)."""
 
@@ -327,7 +330,7 @@ def refund_reference(payment_reference: str, amount_vnd: int, refused_before: in
 
 def from_config(config: Mapping) -> MoMo | None:
     """MoMo for MOMO_PARTNER_CODE / MOMO_ACCESS_KEY / MOMO_SECRET_KEY (MOMO_API_BASE: test host), or None."""
-    settings = required_settings(config, "MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY")
+    settings = required_settings(config, *REQUIRED_SETTINGS)
     if settings is None:
         return None
     return MoMo(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from catalogue.config import STRIPE_PLACEHOLDER_SECRET
+from catalogue.config import STRIPE_KEYS, STRIPE_PLACEHOLDER_SECRET, ConfigError, half_set
 from catalogue.errors import InvalidInput
 from catalogue.payments import bank_feeds, momo, vietqr, vnpay, zalopay
 from catalogue.payments.bank_feeds import BankFeedKeys
@@ -36,6 +36,7 @@ class KnownRail:
     name: str
     labels: RailLabels
     build: Callable[[Mapping], object | None]
+    required: tuple[str, ...] = ()  # the settings it needs all of; some but not all is a mistake to name
 
 
 def _vietqr(config: Mapping) -> VietQRProvider | None:
@@ -48,11 +49,11 @@ def _stripe(config: Mapping) -> bool | None:
 
 # The checkout offers them in this order (VietQR first: no fee, every bank).
 KNOWN = (
-    KnownRail(VietQRProvider.name, VietQRProvider.labels, _vietqr),
-    KnownRail(vnpay.VNPay.name, vnpay.VNPay.labels, vnpay.from_config),
-    KnownRail(momo.MoMo.name, momo.MoMo.labels, momo.from_config),
-    KnownRail(zalopay.ZaloPay.name, zalopay.ZaloPay.labels, zalopay.from_config),
-    KnownRail(STRIPE, STRIPE_LABELS, _stripe),
+    KnownRail(VietQRProvider.name, VietQRProvider.labels, _vietqr, vietqr.REQUIRED_SETTINGS),
+    KnownRail(vnpay.VNPay.name, vnpay.VNPay.labels, vnpay.from_config, vnpay.REQUIRED_SETTINGS),
+    KnownRail(momo.MoMo.name, momo.MoMo.labels, momo.from_config, momo.REQUIRED_SETTINGS),
+    KnownRail(zalopay.ZaloPay.name, zalopay.ZaloPay.labels, zalopay.from_config, zalopay.REQUIRED_SETTINGS),
+    KnownRail(STRIPE, STRIPE_LABELS, _stripe),  # its three keys are checked with the rest of Stripe's (config)
 )
 NAMES = tuple(rail.name for rail in KNOWN)
 _LABELS = {rail.name: rail.labels for rail in KNOWN}
@@ -168,6 +169,28 @@ def stripe_configured(config: Mapping) -> bool:
         return True
     secret = config.get("STRIPE_SECRET_KEY")
     return bool(secret) and (bool(config.get("STRIPE_API_BASE")) or secret != STRIPE_PLACEHOLDER_SECRET)
+
+
+def require_a_rail(config: Mapping) -> None:
+    """A shop in production must be able to take money: Stripe or a domestic rail, at least one.
+
+    A rail with only some of its settings would be silently off; it refuses to start instead, naming what is missing.
+    """
+    for rail in KNOWN:
+        partly = half_set(config, rail.required)
+        if partly:
+            brand = rail.labels.brand
+            raise ConfigError(f"{partly}: set all of {brand}'s settings to take {brand}, or none to leave it off.")
+    try:
+        rails = rails_from_config(config)
+    except ValueError as error:  # a rail's setting in the wrong shape (a BIN that is not 6 digits, …)
+        raise ConfigError(str(error)) from error
+    if not rails.methods:
+        domestic = ", ".join(f"{rail.labels.brand} ({', '.join(rail.required)})" for rail in KNOWN if rail.required)
+        raise ConfigError(
+            f"No payment rail is configured: set the Stripe keys ({', '.join(STRIPE_KEYS)}), {domestic}: "
+            "a shop in production must take money."
+        )
 
 
 def rails_from_config(config: Mapping) -> Rails:

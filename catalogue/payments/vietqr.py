@@ -38,6 +38,9 @@ _ACCOUNT = re.compile(r"[0-9A-Za-z]{1,19}")
 _PLAIN = re.compile(r"[ -~]*")  # printable ASCII: what every banking app keeps
 
 
+REQUIRED_SETTINGS = ("VIETQR_BANK_BIN", "VIETQR_ACCOUNT_NO", "VIETQR_ACCOUNT_NAME")  # all of them turn the rail on
+
+
 @dataclass(frozen=True)
 class BankAccount:
     """The account buyers transfer to; `is_demo` marks the development account no one should pay."""
@@ -181,9 +184,7 @@ class VietQRProvider:
 
 def from_config(config: Mapping, allow_demo: bool = False) -> VietQRProvider | None:
     """The provider for VIETQR_BANK_BIN / VIETQR_ACCOUNT_NO / VIETQR_ACCOUNT_NAME, the demo one, or None."""
-    bank_bin, account_no, account_name = (
-        (config.get(name) or "").strip() for name in ("VIETQR_BANK_BIN", "VIETQR_ACCOUNT_NO", "VIETQR_ACCOUNT_NAME")
-    )
+    bank_bin, account_no, account_name = ((config.get(name) or "").strip() for name in REQUIRED_SETTINGS)
     if bank_bin and account_no and account_name:
         if not _BIN.fullmatch(bank_bin) or not _ACCOUNT.fullmatch(account_no):
             raise ValueError("VIETQR_BANK_BIN is 6 digits and VIETQR_ACCOUNT_NO 1 to 19 letters or digits")

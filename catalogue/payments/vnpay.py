@@ -73,6 +73,9 @@ def order_info(text: str) -> str:
     return " ".join(re.sub(r"[^0-9A-Za-z ]+", " ", plain).split())[:255] or "Thanh toan don hang"
 
 
+REQUIRED_SETTINGS = ("VNPAY_TMN_CODE", "VNPAY_HASH_SECRET")  # all of them turn the rail on
+
+
 class VNPay:
     """One merchant terminal (TMN code + hash secret) at one pay URL (sandbox or production)."""
 
@@ -251,7 +254,7 @@ def decide_ipn(notice: PaymentNotice | None, attempt: AttemptState | None) -> Ip
 
 def from_config(config: Mapping) -> VNPay | None:
     """VNPay for VNPAY_TMN_CODE / VNPAY_HASH_SECRET (VNPAY_URL defaults to the sandbox), or None."""
-    settings = required_settings(config, "VNPAY_TMN_CODE", "VNPAY_HASH_SECRET")
+    settings = required_settings(config, *REQUIRED_SETTINGS)
     if settings is None:
         return None
     return VNPay(settings["VNPAY_TMN_CODE"], settings["VNPAY_HASH_SECRET"], (config.get("VNPAY_URL") or SANDBOX_URL))

@@ -6,20 +6,19 @@ from flask import Flask, g
 
 
 def init_portal(app: Flask) -> None:
-    """Flask-Login, the login rate limiter and the portal blueprints."""
+    """Flask-Login and the portal blueprints (the login's rate limiter is an extension, bound in create_app)."""
     from catalogue.portal import (
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )
     from catalogue.portal.admin import portal_admin
-    from catalogue.portal.auth import limiter, login_manager, portal_auth
+    from catalogue.portal.auth import login_manager, portal_auth
     from catalogue.portal.invoices import portal_invoices
     from catalogue.portal.payments import portal_payments
     from catalogue.portal.views import portal
 
     login_manager.init_app(app)
-    limiter.init_app(app)
     app.register_blueprint(portal_auth)
     app.register_blueprint(portal)
     app.register_blueprint(portal_admin)

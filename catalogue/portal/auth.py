@@ -13,15 +13,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from catalogue import clock
 from catalogue.accounts.models import User
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import authenticate, principal_for_user
-from catalogue.extensions import db
+from catalogue.extensions import db, limiter
 from catalogue.portal.forms import LoginForm
 
 LOGIN_LIMIT = "5 per minute"
@@ -32,10 +30,6 @@ login_manager.login_message = _l("Vui lòng đăng nhập để vào trang quả
 login_manager.login_message_category = "warning"
 login_manager.session_protection = "strong"
 
-# One limiter object (Flask-Limiter's decorators belong to an instance); init_app gives it the app's storage.
-# auto_check=False: only the login view has limits, so no other request pays for a before_request
-# check (it was ~30% of a cached catalogue answer); the login view calls limiter.check() itself.
-limiter = Limiter(key_func=get_remote_address, auto_check=False)
 
 portal_auth = Blueprint("portal_auth", __name__, url_prefix="/portal")
 

@@ -16,9 +16,9 @@ from catalogue.portal.auth import current_principal
 from catalogue.portal.lot_forms import LotForm, ReportForm
 from catalogue.portal.views import portal
 from catalogue.products.editing import editable_product
-from catalogue.storefront.resolver import public_base
 from catalogue.traceability import reports, scans, stamps
 from catalogue.traceability import services as lots
+from catalogue.urls import public_base
 
 LOT_VALUES = ("lot_number", "produced_on", "expires_on", "quantity", "origin_ward")
 

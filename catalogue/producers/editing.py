@@ -12,8 +12,7 @@ from catalogue.errors import Conflict, InvalidInput, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.producers.models import LEGAL_FORMS, Producer
-from catalogue.seeding import unique_slug
-from catalogue.text import nfc, slugify, sort_key
+from catalogue.text import nfc, slugify, sort_key, unique_slug
 from catalogue.transactions import use_case
 
 # Vietnamese tax codes: 10 digits, or 13 with a branch suffix (0101234567-001).

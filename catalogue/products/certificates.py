@@ -30,8 +30,14 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
-from catalogue.products.models import ISSUING_LEVELS, OCOP_STARS, Certificate, CertificateEvent, Product
-from catalogue.seeding import expiry_for
+from catalogue.products.models import (
+    ISSUING_LEVELS,
+    OCOP_STARS,
+    Certificate,
+    CertificateEvent,
+    Product,
+    expiry_for,
+)
 from catalogue.text import nfc
 from catalogue.transactions import use_case
 

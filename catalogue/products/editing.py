@@ -25,8 +25,7 @@ from catalogue.producers.models import Producer
 from catalogue.products import certificates
 from catalogue.products.models import Category, Certificate, Product
 from catalogue.products.services import refresh_derived_fields
-from catalogue.seeding import unique_slug
-from catalogue.text import nfc, slugify
+from catalogue.text import nfc, slugify, unique_slug
 from catalogue.transactions import use_case
 
 PRODUCER_FIELDS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from catalogue.orders.schemas import Text
+from catalogue.fields import Text
 from catalogue.products.schemas import MAX_PRICE_VND
 
 

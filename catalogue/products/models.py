@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -31,6 +32,11 @@ ISSUING_LEVELS = ("central", "province", "district")
 OCOP_STARS = (3, 4, 5)
 CERTIFICATE_ACTIONS = ("recorded", "corrected", "withdrawn")
 CERTIFICATE_VALIDITY_MONTHS = 36
+
+
+def expiry_for(issued_on: date) -> date:
+    """A certificate is valid 36 months from its issue date."""
+    return issued_on + relativedelta(months=CERTIFICATE_VALIDITY_MONTHS)
 
 
 class OcopGroup(db.Model):

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from catalogue import clock
+from catalogue.fields import printable
 from catalogue.models_base import as_utc
 from catalogue.products.renditions import raster_path
 from catalogue.products.services import SORTS
 from catalogue.urls import media_url, product_url
 
 MAX_PRICE_VND = 10**12
-
-
-def printable(value: str) -> None:
-    """Refuse control characters (NUL, escape codes) that no person types."""
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        raise ValidationError("Must not contain control characters.")
 
 
 def _code(max_length: int = 200) -> fields.String:

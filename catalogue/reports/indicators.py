@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from catalogue.extensions import db
 from catalogue.reports.models import PROVINCE, SalesDay
 from catalogue.reports.periods import Period
-from catalogue.reports.rollup import settle_pending_days
 from catalogue.reports.sales import CASHLESS_RAILS, SalesRow
 
 INVOICED_TARGET = 0.9  # the province's target: nine orders in ten with an e-invoice
@@ -44,7 +43,6 @@ def invoiced_share(period: Period, producer_id: int | None = None) -> Share:
     producer, once it has issued its own. Marketplace orders are left out: the marketplace, not
     the shop, invoices its buyers. Read from the daily rollup, which an issued invoice rebuilds.
     """
-    settle_pending_days()
     whole, part = db.session.execute(
         select(func.coalesce(func.sum(SalesDay.orders), 0), func.coalesce(func.sum(SalesDay.invoiced_orders), 0)).where(
             SalesDay.day.between(period.first, period.last),

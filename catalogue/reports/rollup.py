@@ -2,10 +2,17 @@
 
 Every flush that adds an order, changes an order's status, records a marketplace sale or issues
 an invoice marks the Vietnam days of those orders pending, in its own transaction (a rollback
-unmarks them); before any report reads the rollup, the pending days are rebuilt from the orders
-themselves (DELETE, then INSERT … SELECT grouped in SQL). Nothing is ever incremented, so a
-replayed webhook or a retried job cannot count twice, and a sale does not pay for a rebuild.
+unmarks them). Once that transaction commits, the pending days are rebuilt from the orders
+themselves (DELETE, then INSERT … SELECT grouped in SQL), a moment later and once per burst of
+sales (catalogue.reports.settling), so no row lock of the sale is held meanwhile and no sale
+waits for it; the beat job `settle-sales-rollup` settles any a lost timer or task left pending.
+Reports only read: a GET never writes. Nothing is ever incremented, so a replayed webhook or a
+retried job cannot count twice.
 `rebuild` over all days is what the migration and `flask reports rebuild` run.
+
+The marking is a flush listener, not a subscription to the order's events (catalogue.events):
+it also sees what publishes none (an invoice issued, a marketplace sale, a test's direct write),
+and a day marked is never lost to a handler that was not wired.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from catalogue.sync.models import MarketplaceSale
 from catalogue.transactions import use_case
 
 PENDING_DAYS = "catalogue.reports.pending_days"
+MARKED = "catalogue.reports.marked"  # this transaction marked days: settle them once it commits
 ROLLUP_LOCK = 120_012  # the advisory lock key of rollup rebuilds (issue 12)
 
 
@@ -133,6 +141,7 @@ def _mark_changed_days(session: Session, flush_context) -> None:
     days = session.info.pop(PENDING_DAYS, set())
     if days:
         _mark(session.connection(), days)
+        session.info[MARKED] = True
 
 
 def _mark(connection, days) -> None:
@@ -144,15 +153,42 @@ def _mark(connection, days) -> None:
 def rebuild_day_of(moment: datetime) -> None:
     """Mark the Vietnam day of `moment` pending, for a change made in SQL that no flush sees (a cancellation)."""
     _mark(db.session.connection(), {_local_day(moment)})
+    db.session.info[MARKED] = True
+
+
+def _settle_after_commit(session: Session) -> None:
+    """after_commit: the days this transaction marked are rebuilt now that it is kept (never for a rollback).
+
+    Soon and once per burst, never in the sale's own request (catalogue.reports.settling).
+    """
+    if session.in_nested_transaction():  # a SAVEPOINT released: the outer transaction still holds its locks
+        return
+    if not session.info.pop(MARKED, False):
+        return
+    from catalogue.reports.settling import settle_soon
+
+    settle_soon()
+
+
+def _forget_marks(session: Session, previous_transaction=None) -> None:
+    """after_rollback: what the rolled-back transaction marked is gone with it."""
+    if session.in_nested_transaction():
+        return
+    session.info.pop(MARKED, None)
+    session.info.pop(PENDING_DAYS, None)
 
 
 @use_case
 def settle_pending_days() -> int:
-    """Rebuild the days marked pending and unmark them; every read of the rollup calls this first. How many."""
-    days = list(db.session.scalars(select(SalesPendingDay.day).order_by(SalesPendingDay.day)))
+    """Rebuild the days marked pending and unmark them, in a use case (the beat job, the CLI). How many."""
+    return settle(db.session.connection())
+
+
+def settle(connection) -> int:
+    """Rebuild the days marked pending and unmark them, on `connection`'s transaction. How many."""
+    days = list(connection.scalars(select(SalesPendingDay.day).order_by(SalesPendingDay.day)))
     if not days:
         return 0
-    connection = db.session.connection()
     # Unmarked before the rebuild: a sale that commits during it marks its day again, and a sale
     # still uncommitted keeps its own mark, which this DELETE does not see.
     connection.execute(delete(SalesPendingDay).where(SalesPendingDay.day.in_(days)))
@@ -162,8 +198,14 @@ def settle_pending_days() -> int:
 
 
 def register_rollup() -> None:
-    """Keep the rollup on every ORM flush (idempotent)."""
-    for name, listener in (("before_flush", _note_changed_days), ("after_flush", _mark_changed_days)):
+    """Keep the rollup on every ORM flush, settled after every commit that marked a day (idempotent)."""
+    listeners = (
+        ("before_flush", _note_changed_days),
+        ("after_flush", _mark_changed_days),
+        ("after_commit", _settle_after_commit),
+        ("after_rollback", _forget_marks),
+    )
+    for name, listener in listeners:
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
 

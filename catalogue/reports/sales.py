@@ -36,7 +36,6 @@ from catalogue.products.certificates import gettext, rated_stars_sql
 from catalogue.products.models import Category, Certificate, OcopGroup, Product
 from catalogue.reports.models import PROVINCE, SalesDay, SalesDayProduct
 from catalogue.reports.periods import Period
-from catalogue.reports.rollup import settle_pending_days
 from catalogue.sync.models import MARKETPLACES, MarketplaceSale, MarketplaceSaleLine
 
 SOLD_STATUSES = ("paid", "shipped", "delivered")
@@ -159,7 +158,6 @@ def _in(period: Period, model):
 
 def sales_cells(period: Period, producer_id: int | None = None) -> list[tuple]:
     """(month, channel, rail, orders, units, revenue) of the period, from the daily rollup."""
-    settle_pending_days()
     month = month_of(SalesDay.day)
     statement = (
         select(
@@ -195,7 +193,6 @@ def totals_from(cells: list[tuple]) -> SalesRow:
 
 def product_sales(period: Period, today, producer_id: int | None = None) -> list[dict]:
     """Each product sold in the period with its orders, units, revenue and what it is grouped by (stars today)."""
-    settle_pending_days()
     summed = (
         select(
             SalesDayProduct.product_id.label("product_id"),
@@ -326,7 +323,6 @@ def refunded(period: Period, producer_id: int | None = None) -> SalesRow:
 
 def producers_without_sales(period: Period) -> list[Producer]:
     """Producers with a product on the shop who sold nothing in the period, on any channel, by name."""
-    settle_pending_days()
     sold = exists().where(SalesDayProduct.producer_id == Producer.id, _in(period, SalesDayProduct))
     with_products = exists().where(Product.producer_id == Producer.id, Product.status == "active")
     return list(db.session.scalars(select(Producer).where(with_products, ~sold).order_by(Producer.name_sort_key)))

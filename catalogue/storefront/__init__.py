@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 
-from catalogue.errors import _answer
+from catalogue.error_answers import answer as _answer
 from catalogue.formatting import register_filters
 from catalogue.money import format_vnd
 from catalogue.payments import payment_rails

@@ -22,12 +22,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from catalogue import clock
 from catalogue.errors import NotFound
+from catalogue.extensions import limiter
 from catalogue.models_base import as_utc
 from catalogue.orders import lookup
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_rails as configured_rails
-from catalogue.portal.auth import limiter
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.views import storefront
 

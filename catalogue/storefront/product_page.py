@@ -11,7 +11,7 @@ products and, since a move to or from zero moves the revision, whether it is in 
 covered by the shown revision (catalogue.products.revision) and today's date (which
 certificate is valid). So the parts in storefront/_product_parts.html are rendered once per
 (slug, locale, host facts, today, shown revision) and kept in the fragment cache
-(catalogue.products.fragments.remembered: the revision is read before they are computed, and a
+(catalogue.fragments.remembered: the revision is read before they are computed, and a
 session with uncommitted catalogue writes neither reads nor fills it); every request reads the
 product's stock with the revision, in one statement (catalogue.caching.first_state), and renders
 only the stock lines, the form and the layout.
@@ -28,9 +28,9 @@ from flask import Response, current_app, render_template, request, session, url_
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from catalogue import fragments
 from catalogue.caching import first_state, watched_state
 from catalogue.errors import NotFound
-from catalogue.products import fragments
 from catalogue.products.freshness import State, Watch
 from catalogue.products.models import Product
 from catalogue.storefront import select_locale

@@ -31,16 +31,11 @@ from catalogue.traceability.digital_link import (
 )
 from catalogue.traceability.models import Lot
 from catalogue.traceability.stamps import stamp_uri
-from catalogue.urls import absolute_url
+from catalogue.urls import absolute_url, public_base
 
 resolver = Blueprint("resolver", __name__)
 LINKSET = "application/linkset+json"
 NOT_OURS = "Mã này không phải của chúng tôi: sản phẩm có thể không chính hãng."
-
-
-def public_base() -> str:
-    """Where our stamps point: PUBLIC_BASE_URL, or the host this request came to."""
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
 @resolver.get("/01/<path:rest>")

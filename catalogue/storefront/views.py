@@ -9,12 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext
 from marshmallow import EXCLUDE, ValidationError
 
-from catalogue import clock
+from catalogue import clock, fragments
 from catalogue.caching import first_state
 from catalogue.cart import services as cart_services
 from catalogue.errors import DomainError, NotFound
 from catalogue.producers import services as producer_services
-from catalogue.products import fragments
 from catalogue.products import services as product_services
 from catalogue.products.schemas import ProductQueryArgs
 from catalogue.products.services import PRODUCT_QUERY_FIELDS, ProductQuery

@@ -60,8 +60,8 @@ class LotSchema(Schema):
     reports = fields.List(fields.Nested(ReportSchema))
 
     def dump_stamp_uri(self, lot) -> str:
-        from catalogue.storefront.resolver import public_base
         from catalogue.traceability.stamps import stamp_uri
+        from catalogue.urls import public_base
 
         return stamp_uri(lot, public_base())
 

@@ -7,6 +7,7 @@ ZALOPAY_KEY1, ZALOPAY_KEY2 (and ZALOPAY_API_BASE), or None when ZaloPay is off.
 """
 
 from catalogue.payments.zalopay.client import (
+    REQUIRED_SETTINGS,
     UNCONFIRMED_REFUND_CODES,
     PaymentStatus,
     ZaloPay,
@@ -21,6 +22,7 @@ from catalogue.payments.zalopay.notices import (
 )
 
 __all__ = [
+    "REQUIRED_SETTINGS",
     "ANSWER_BAD_MAC",
     "ANSWER_OK",
     "ANSWER_RETRY",

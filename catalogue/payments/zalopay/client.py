@@ -58,6 +58,9 @@ UNCONFIRMED_REFUND_CODES = (PROCESSING,)
 REQUEST_REFUSALS = (-401, -402, -403, -405)  # ZaloPay took the refund and is still making it: nothing to ask anew
 
 
+REQUIRED_SETTINGS = ("ZALOPAY_APP_ID", "ZALOPAY_KEY1", "ZALOPAY_KEY2")  # all of them turn the rail on
+
+
 @dataclass(frozen=True)
 class PaymentStatus:
     """ZaloPay's answer to `/v2/query` for one app_trans_id."""
@@ -335,7 +338,7 @@ def _zp_trans_id(payment: PaymentNotice) -> str:
 
 def from_config(config: Mapping) -> ZaloPay | None:
     """ZaloPay for ZALOPAY_APP_ID / ZALOPAY_KEY1 / ZALOPAY_KEY2 (ZALOPAY_API_BASE: the sandbox), or None."""
-    settings = required_settings(config, "ZALOPAY_APP_ID", "ZALOPAY_KEY1", "ZALOPAY_KEY2")
+    settings = required_settings(config, *REQUIRED_SETTINGS)
     if settings is None:
         return None
     return ZaloPay(

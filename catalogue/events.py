@@ -1,0 +1,115 @@
+"""Domain events: the order's state machine says what happened, and whoever cares reacts.
+
+The publisher never imports its subscribers (invoicing, the sales rollup, mail, parcel booking):
+`create_app` subscribes them, so `catalogue.orders` does not know `catalogue.invoices` exists
+(Saleor's `transaction.on_commit`, Zulip's `send_event_on_commit`). An event is plain values
+(ids, codes, statuses), never an ORM row, so an after-commit handler reads fresh state itself.
+
+Each subscription has a phase:
+
+- `IN_TRANSACTION` runs the handler at once, inside the publishing use case: what it writes
+  commits or rolls back with the change, and its refusal (an exception) refuses the use case.
+  For what must be atomic with the change: the buyer's invoice request is written with the order.
+- `AFTER_COMMIT` queues the handler with `transactions.after_commit`: it runs only once the
+  outermost use case has committed, never if it is refused, and a failure is logged without
+  undoing the change. For what calls out or enqueues (a Celery job, an email): a job enqueued
+  before the commit could run before the row it needs exists, or for a change rolled back.
+
+Published outside any use case (a test's direct call), in-transaction handlers still run, and
+after-commit ones are skipped: nothing says that change will be kept (the sweeps catch up).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flask import Flask, current_app
+
+from catalogue.transactions import after_commit, in_use_case
+
+log = logging.getLogger(__name__)
+
+Phase = Literal["in_transaction", "after_commit"]
+IN_TRANSACTION: Phase = "in_transaction"
+AFTER_COMMIT: Phase = "after_commit"
+_REGISTRY = "catalogue.events"
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    """A pending order was written (its id is flushed); `company` is the buyer's CompanyInvoice, if asked."""
+
+    order_id: int
+    code: str
+    company: Any = None
+
+
+@dataclass(frozen=True)
+class OrderStatusChanged:
+    """Any move of the order's lifecycle (catalogue.orders.services.transition)."""
+
+    order_id: int
+    code: str
+    from_status: str
+    to_status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    """The order became `paid` (`order_paid`): invoices are issued, the parcel can be booked."""
+
+    order_id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    """The order became `cancelled` (`order_cancelled`)."""
+
+    order_id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class OrderRefunded:
+    """The order became `refunded` (`order_refunded`): the invoices are adjusted."""
+
+    order_id: int
+    code: str
+
+
+Handler = Callable[[Any], object]
+
+
+def subscribe(app: Flask, event_type: type, handler: Handler, phase: Phase = AFTER_COMMIT) -> None:
+    """Have `handler(event)` run for every `event_type` this app publishes, in `phase`; once, however often called."""
+    if phase not in (IN_TRANSACTION, AFTER_COMMIT):
+        raise ValueError(f"Unknown phase {phase!r}.")
+    handlers = app.extensions.setdefault(_REGISTRY, {}).setdefault(event_type, [])
+    if (phase, handler) not in handlers:
+        handlers.append((phase, handler))
+
+
+def subscribers(app: Flask, event_type: type) -> list[tuple[Phase, Handler]]:
+    """The (phase, handler) pairs subscribed to `event_type`, in subscription order."""
+    return list(app.extensions.get(_REGISTRY, {}).get(event_type, []))
+
+
+def publish(event: object) -> None:
+    """Tell the subscribers: in-transaction ones now (their exception refuses the use case), the rest after commit."""
+    queued = in_use_case()
+    for phase, handler in subscribers(current_app, type(event)):
+        if phase == IN_TRANSACTION:
+            handler(event)
+        elif queued:
+            after_commit(_bound(handler, event))
+        else:
+            log.debug("%s published outside a use case; %s is not told", type(event).__name__, handler)
+
+
+def _bound(handler: Handler, event: object) -> Callable[[], object]:
+    return lambda: handler(event)
