@@ -3,9 +3,16 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
+from catalogue.clock import VIETNAM
 from catalogue.extensions import db
+from catalogue.models_base import as_utc
+from catalogue.orders.models import Order
+from catalogue.reports import sales
+from catalogue.reports.periods import Period
+from tests.order_helpers import body, shelf
+from tests.rail_helpers import post_sepay, sepay_body, use_rails
 
 
 def _differences(connection):
@@ -48,3 +55,34 @@ def test_downgrade_to_base_and_upgrade_again(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM products")).scalar() == 0
         assert _differences(connection) == []
+
+
+def test_the_upgrade_names_the_rail_whose_money_completed_each_paid_order(app, empty_client):
+    # given, as 0014 left them: an order chosen VNPay last, paid 150 000 by transfer then 50 000 by MoMo,
+    # and an order still waiting with 10 000 received
+    use_rails(app)
+    products = shelf()
+    paid, waiting = (
+        empty_client.post("/api/v1/orders", json=body((products["mien"].id, 2), payment_method="vietqr")).get_json()
+        for _ in range(2)
+    )
+    post_sepay(empty_client, sepay_body(1, paid["payment"]["content"], 150_000))
+    post_sepay(empty_client, sepay_body(2, paid["payment"]["content"], 50_000))
+    post_sepay(empty_client, sepay_body(3, waiting["payment"]["content"], 10_000))
+    db.session.execute(text("UPDATE payments SET method = 'momo' WHERE provider_transaction_id = '2'"))
+    db.session.execute(text("UPDATE orders SET payment_method = 'vnpay' WHERE code = :code"), {"code": paid["code"]})
+    db.session.commit()
+    day = as_utc(db.session.scalar(select(Order.created_at).where(Order.code == paid["code"]))).astimezone(VIETNAM)
+    period = Period("custom", day.date(), day.date())
+    assert [row.key for row in sales.sales_by("rail", period, day.date()) if row.orders] == ["vietqr"]
+    downgrade(revision="0014_reports")
+
+    # when the database is upgraded
+    upgrade()
+
+    # then the paid order is settled by the rail of the 50 000 that completed it, the waiting one by none,
+    # and the rollup of its day is rebuilt under that rail
+    db.session.expire_all()
+    settled = dict(db.session.execute(text("SELECT code, settled_by FROM orders")).all())
+    assert settled == {paid["code"]: "momo", waiting["code"]: None}
+    assert [row.key for row in sales.sales_by("rail", period, day.date()) if row.orders] == ["momo"]

@@ -41,12 +41,15 @@ def settle(order: Order, method: str) -> str:
 
     paid, partly_paid (still due, or held on a cancelled order), refund_pending (paid after expiry,
     sold out: the office returns it), surplus (more than the order needs: flagged to return).
+    An order turned paid records `method` as the rail that settled it: the money that completed
+    it, whatever rail the buyer chose last (a later surplus never changes it).
     """
     money = ledger.order_money(order)
     if order.status in RESERVING_STATUSES:
         if money.received_vnd < order.total_vnd:
             return "partly_paid"
         transition(order, "paid", f"paid by {method}")
+        order.settled_by = method
         notifications.announce("paid", order)
         ledger.claim_excess(order, method)
         return "paid"
@@ -55,6 +58,7 @@ def settle(order: Order, method: str) -> str:
             return "partly_paid"
         if retake_stock(order):
             transition(order, "paid", f"paid by {method} after expiry; stock taken again")
+            order.settled_by = method
             notifications.announce("paid", order)
             ledger.claim_excess(order, method)
             return "paid"
@@ -179,7 +183,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
         raise Conflict(f"Order {order_code} holds no money to return.")
     row = ledger.add_refund(
         order,
-        method=order.payment_method or "vietqr",
+        method=order.settled_by or order.payment_method or "vietqr",
         amount_vnd=held,
         reason="returned by hand",
         state="done",
@@ -191,7 +195,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
 
 def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
     """A paid order cancelled by the office: flag all it holds that no API refund claims (bank transfers, VNPay)."""
-    return ledger.claim_excess(order, method or order.payment_method or "vietqr", reason=reason)
+    return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
 
 
 def paid_outside_stripe(order: Order) -> bool:
