@@ -61,7 +61,8 @@ def stripe_webhook():
 def bank_transfer_webhook():
     """SePay (`Authorization: Apikey …`) or Casso v2 (`X-Casso-Signature`): 401 bad key or a stale Casso
     signature, 400 malformed, else each incoming transfer recorded once and `{"success": true}`."""
-    keys = payment_rails().bank_feeds
+    rails = payment_rails()
+    keys = rails.bank_feeds
     body = request.get_data(cache=False)
     try:
         if keys is None:
@@ -71,8 +72,9 @@ def bank_transfer_webhook():
         abort(401, description="Invalid bank-webhook key or signature: nothing was recorded.")
     except MalformedNotification as error:
         abort(400, description=f"Malformed bank-webhook body: {error}")
+    shop_accounts = [rails.vietqr.account.account_no] if rails.vietqr is not None else []
     try:
-        outcomes = _once_more_if_raced(lambda: settlement.record_bank_transfers(transfers))
+        outcomes = _once_more_if_raced(lambda: settlement.record_bank_transfers(transfers, shop_accounts))
     except SQLAlchemyError:
         log.exception("Bank transfers %s could not be recorded", [transfer.id for transfer in transfers])
         abort(503, description="Not recorded; the feed will send it again.")

@@ -287,3 +287,12 @@ def test_an_unmatched_transfer_becomes_a_notice_with_no_order():
 
     assert (notice.provider, notice.reference, notice.order_code) == ("bank:sepay", "MBVCB.3278907687", None)
     assert (notice.amount_vnd, notice.succeeded, notice.raw_id) == (85000, True, "92704")
+
+
+@pytest.mark.parametrize(
+    ("written", "compared"),
+    [("0011004299999", "11004299999"), ("0011 0042 99999", "11004299999"), ("11004299999", "11004299999"),
+     ("1023-456-789", "1023456789"), ("0000000000", "0"), ("", ""), ("ab12", "AB12")],
+)  # fmt: skip
+def test_account_numbers_compare_as_the_feeds_write_them(written, compared):
+    assert bank_feeds.same_account(written) == compared

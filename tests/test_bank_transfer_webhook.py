@@ -8,10 +8,13 @@ from datetime import timedelta
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from catalogue import clock
+from catalogue.extensions import db
 from catalogue.payments import init_payments
 from catalogue.payments.bank_feeds import casso_signature
+from catalogue.payments.models import Payment
 from tests.live import race, serving
 from tests.order_helpers import body, shelf, stock_of
 from tests.rail_helpers import (
@@ -83,6 +86,53 @@ def test_money_going_out_is_not_a_payment(empty_client, order):
     assert sepay.get_json()["outcomes"] == casso.get_json()["outcomes"] == ["outgoing"]
     assert status_of(order["code"]) == "pending_payment"
     assert ledger_of(order["code"]) == [("attempt", "started", "vietqr", 200_000)]
+
+
+def test_a_transfer_into_another_account_pays_nothing_and_is_kept_for_the_office(empty_client, order):
+    # given a transfer naming the order, for its full amount, into an account that is not the shop's
+    content = order["payment"]["content"]
+    sepay = {**sepay_body(30, content, 200_000), "accountNumber": "9999888877"}
+    casso = casso_body(31, content, 200_000)
+    casso["data"]["accountNumber"] = "0011004299999"
+
+    # when both feeds report it, and SePay reports it again
+    first = post_sepay(empty_client, sepay)
+    second = post_casso(empty_client, casso)
+    again = post_sepay(empty_client, sepay)
+
+    # then each is answered as received (no retry), recorded once as rejected, and the order is not paid
+    assert [r.status_code for r in (first, second, again)] == [200, 200, 200]
+    assert [r.get_json()["outcomes"] for r in (first, second, again)] == [
+        ["other_account"],
+        ["other_account"],
+        ["duplicate"],
+    ]
+    assert status_of(order["code"]) == "pending_payment"
+    assert ledger_of(order["code"]) == [("attempt", "started", "vietqr", 200_000)]
+    assert ledger_of(None) == [("payment", "rejected", "vietqr", 200_000), ("payment", "rejected", "vietqr", 200_000)]
+    reasons = db.session.scalars(select(Payment.reason).where(Payment.order_id.is_(None)).order_by(Payment.id)).all()
+    assert reasons == ["to account 9999888877, not the shop's", "to account 0011004299999, not the shop's"]
+
+
+@pytest.mark.parametrize("written", ["1023 456 789", "001023456789", " 1023-456-789 "])
+def test_the_shops_account_however_the_feed_writes_it_pays(empty_client, order, written):
+    transfer = {**sepay_body(40, order["payment"]["content"], 200_000), "accountNumber": written}
+
+    response = post_sepay(empty_client, transfer)
+
+    assert response.get_json()["outcomes"] == ["paid"]
+    assert status_of(order["code"]) == "paid"
+
+
+def test_without_a_shop_account_no_transfer_pays(app, empty_client, order):
+    # given bank feeds on but VietQR (the shop's account) off
+    app.config.update(VIETQR_BANK_BIN=None, VIETQR_ACCOUNT_NO=None, VIETQR_ACCOUNT_NAME=None, CATALOGUE_ENV="testing")
+    init_payments(app)
+
+    response = post_sepay(empty_client, sepay_body(41, order["payment"]["content"], 200_000))
+
+    assert (response.status_code, response.get_json()["outcomes"]) == (200, ["other_account"])
+    assert status_of(order["code"]) == "pending_payment"
 
 
 def _refusals(order):

@@ -8,12 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from catalogue.clock import VIETNAM
 from catalogue.extensions import db
+from catalogue.models_base import as_utc
 from catalogue.orders.models import Order
 from catalogue.payments import init_payments
 from catalogue.payments.models import Payment
 from catalogue.payments.registry import Rails
 from catalogue.payments.vietqr import from_config as vietqr_from_config
+from catalogue.reports import sales
+from catalogue.reports.periods import Period
 from tests.order_helpers import shelf, stock_of
 from tests.payment_fakes import VNPAY_TEST, vnpay_hash
 from tests.rail_helpers import ledger_of, post_sepay, sepay_body, status_of, use_rails
@@ -174,6 +178,25 @@ def test_switching_from_vietqr_to_vnpay_starts_a_second_attempt(empty_client, sh
     assert ledger_of(code) == [("attempt", "started", "vietqr", TOTAL), ("attempt", "started", "vnpay", TOTAL)]
     html = empty_client.get(f"/orders/{code}").get_data(as_text=True)
     assert "Tiếp tục thanh toán 200.000\xa0₫ qua VNPay" in html and 'data-testid="vietqr"' not in html
+
+
+def test_an_order_switched_to_vnpay_then_paid_by_transfer_counts_under_vietqr(app, empty_client, shop):
+    # given a VietQR order whose buyer switched to VNPay (the latest attempt)
+    code = _code(_place(empty_client, payment_method="vietqr").headers["Location"])
+    empty_client.post(f"/orders/{code}/pay-by", data={"method": "vnpay", "csrf_token": csrf_token(
+        empty_client, f"/orders/{code}")})  # fmt: skip
+
+    # when the money comes by bank transfer after all
+    post_sepay(empty_client, sepay_body(77, code.replace("-", ""), TOTAL))
+
+    # then the order is paid, settled by VietQR, and the sales by rail count it there, not under VNPay
+    order = db.session.scalar(select(Order).where(Order.code == code))
+    assert (order.status, order.payment_method, order.settled_by) == ("paid", "vnpay", "vietqr")
+    day = as_utc(order.created_at).astimezone(VIETNAM).date()
+    by_rail = {
+        row.key: (row.orders, row.revenue_vnd) for row in sales.sales_by("rail", Period("custom", day, day), day)
+    }
+    assert (by_rail["vietqr"], by_rail["vnpay"]) == ((1, 170_000), (0, 0))
 
 
 def test_switching_refusals_change_nothing(empty_client, shop, app):

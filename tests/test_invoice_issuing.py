@@ -80,6 +80,23 @@ def test_the_xml_carries_the_rates_totals_and_words(app, empty_client, shelf):
     assert "không có giá trị về thuế" in root.findtext("DLHDon/TTChung/TTKhac/TTin/DLieu")
 
 
+def test_the_invoice_names_the_rail_that_paid_not_the_last_one_chosen(app, empty_client, shelf):
+    # given a VietQR order the buyer switched to VNPay
+    use_rails(app, vnpay_url="http://127.0.0.1:9/paymentv2/vpcpay.html")
+    placed = place(empty_client, (shelf["mien"], 1))
+    switched = empty_client.post(f"/api/v1/orders/{placed['code']}/payments", json={"payment_method": "vnpay"},
+                                 headers={"Authorization": f"Bearer {placed['access_token']}"})  # fmt: skip
+    assert switched.status_code == 201
+
+    # when it is paid by bank transfer
+    pay(empty_client, placed, 9)
+
+    # then its invoice says bank transfer, not "Thẻ/VNPay"
+    (invoice,) = invoices_of(placed["code"])
+    assert etree.fromstring(invoice.xml.encode()).findtext("DLHDon/TTChung/HTTToan") == "Chuyển khoản"
+    assert (find_order(placed["code"]).payment_method, find_order(placed["code"]).settled_by) == ("vnpay", "vietqr")
+
+
 def test_issuing_again_issues_nothing_more(app, empty_client, shelf):
     placed = place(empty_client, (shelf["mien"], 1), (shelf["men_la"], 1))
     pay(empty_client, placed, 3)

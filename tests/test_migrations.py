@@ -3,9 +3,16 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
+from catalogue.clock import VIETNAM
 from catalogue.extensions import db
+from catalogue.models_base import as_utc
+from catalogue.orders.models import Order
+from catalogue.reports import sales
+from catalogue.reports.periods import Period
+from tests.order_helpers import body, shelf
+from tests.rail_helpers import post_sepay, sepay_body, use_rails
 
 
 def _differences(connection):
@@ -48,3 +55,59 @@ def test_downgrade_to_base_and_upgrade_again(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM products")).scalar() == 0
         assert _differences(connection) == []
+
+
+def test_the_upgrade_names_the_rail_whose_money_completed_each_paid_order(app, empty_client):
+    # given, as 0016 left them: an order chosen VNPay last, paid 150 000 by transfer then 50 000 by MoMo,
+    # and an order still waiting with 10 000 received
+    use_rails(app)
+    products = shelf()
+    paid, waiting = (
+        empty_client.post("/api/v1/orders", json=body((products["mien"].id, 2), payment_method="vietqr")).get_json()
+        for _ in range(2)
+    )
+    post_sepay(empty_client, sepay_body(1, paid["payment"]["content"], 150_000))
+    post_sepay(empty_client, sepay_body(2, paid["payment"]["content"], 50_000))
+    post_sepay(empty_client, sepay_body(3, waiting["payment"]["content"], 10_000))
+    db.session.execute(text("UPDATE payments SET method = 'momo' WHERE provider_transaction_id = '2'"))
+    db.session.execute(text("UPDATE orders SET payment_method = 'vnpay' WHERE code = :code"), {"code": paid["code"]})
+    db.session.commit()
+    day = as_utc(db.session.scalar(select(Order.created_at).where(Order.code == paid["code"]))).astimezone(VIETNAM)
+    period = Period("custom", day.date(), day.date())
+    assert [row.key for row in sales.sales_by("rail", period, day.date()) if row.orders] == ["vietqr"]
+    downgrade(revision="0016_rails")
+
+    # when the database is upgraded
+    upgrade()
+
+    # then the paid order is settled by the rail of the 50 000 that completed it, the waiting one by none,
+    # and the rollup of its day is rebuilt under that rail
+    db.session.expire_all()
+    settled = dict(db.session.execute(text("SELECT code, settled_by FROM orders")).all())
+    assert settled == {paid["code"]: "momo", waiting["code"]: None}
+    assert [row.key for row in sales.sales_by("rail", period, day.date()) if row.orders] == ["momo"]
+
+
+def test_the_rails_upgrade_keeps_every_payment_and_takes_a_new_rail(app, empty_client):
+    # given, as 0015 left them: an order with a transfer on it
+    use_rails(app)
+    placed = empty_client.post("/api/v1/orders", json=body((shelf()["mien"].id, 1), payment_method="vietqr"))
+    post_sepay(empty_client, sepay_body(1, placed.get_json()["payment"]["content"], 10_000))
+    db.session.commit()
+    downgrade(revision="0015_money_desk")
+    before = db.session.execute(text("SELECT id, order_id, method, amount_vnd FROM payments ORDER BY id")).all()
+
+    # when the database is upgraded
+    upgrade()
+
+    # then every row is as it was, and a payment by a rail the 0009 constraint did not list is taken
+    db.session.expire_all()
+    assert db.session.execute(text("SELECT id, order_id, method, amount_vnd FROM payments ORDER BY id")).all() == before
+    assert db.session.scalar(text("SELECT count(*) FROM order_lines")) == 1
+    db.session.execute(
+        text("INSERT INTO payments (order_id, kind, state, method, provider, reference, amount_vnd, reason, details, "
+             "occurred_at, created_at, resolved_by) VALUES (:order_id, 'payment', 'received', 'zalopay', 'zalopay', "
+             "'r', 1, '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"),
+        {"order_id": before[0].order_id},
+    )  # fmt: skip
+    db.session.commit()

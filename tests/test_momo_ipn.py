@@ -92,6 +92,23 @@ def test_malformed_or_unsigned_ipns_are_refused(momo, data):
     assert all_rows() == rows
 
 
+def test_an_ipn_for_another_partner_is_refused_and_pays_nothing(momo):
+    # given a correctly signed IPN for the order's payment, but for another MoMo partner (wrong account)
+    order = _place(momo)
+    payment = momo["fake"].payments[f"{order['code']}-1"]
+    momo["fake"].partner_code = "MOMOOTHER"
+    ipn = momo["fake"].ipn(payment)
+    rows = all_rows()
+
+    # when it reaches our IPN
+    answer = requests.post(f"{momo['base']}/webhooks/momo", json=ipn, timeout=30)
+
+    # then it is refused, nothing is recorded and the order still waits
+    assert answer.status_code == 400
+    assert all_rows() == rows
+    assert status_of(order["code"]) == "pending_payment"
+
+
 def test_an_amount_other_than_the_attempts_is_recorded_not_applied(momo):
     order = _place(momo)
     payment = dict(momo["fake"].payments[f"{order['code']}-1"], amount=150_000)

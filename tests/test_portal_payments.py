@@ -59,6 +59,26 @@ def test_the_day_sheet_shows_money_in_by_rail_unmatched_and_what_is_owed(office)
     assert "Chưa có tiền về trong ngày." in office["client"].get(f"{PAGE}?day=2026-11-20").get_data(as_text=True)
 
 
+def test_a_transfer_into_another_account_is_listed_apart_and_counted_nowhere(office):
+    # given a transfer naming the unpaid order, into an account that is not the shop's
+    buyer = office["client"]
+    post_sepay(buyer, {**sepay_body(704, office["unpaid"].replace("-", ""), TOTAL), "accountNumber": "9999888877"})
+
+    # when the office opens the day's sheet
+    html = buyer.get(f"{PAGE}?day={DAY}").get_data(as_text=True)
+
+    # then it is listed with the account it went to, the order still waits, and the day's money is unchanged
+    elsewhere = html.split('data-testid="other-account-transfers"')[1].split("</ul>")[0]
+    assert (
+        "200.000\xa0₫" in elsewhere
+        and "tài khoản 9999888877" in elsewhere
+        and office["unpaid"].replace("-", "") in elsewhere
+    )
+    assert "Chuyển vào tài khoản khác trong ngày (1)" in html
+    assert status_of(office["unpaid"]) == "pending_payment"
+    assert "Chuyển khoản chưa khớp đơn (1)" in html
+
+
 def test_the_admin_nav_links_the_payments_page(office):
     html = office["client"].get("/portal/admin/products").get_data(as_text=True)
 

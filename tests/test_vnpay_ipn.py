@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from catalogue.orders import settlement
 from tests.live import race, serving
 from tests.order_helpers import body, shelf, stock_of
-from tests.payment_fakes import FakeVNPay, vnpay_hash
+from tests.payment_fakes import VNPAY_TEST, FakeVNPay, vnpay_hash
 from tests.rail_helpers import all_rows, ledger_of, post_sepay, sepay_body, status_of, use_rails
 
 CONFIRMED = {"RspCode": "00", "Message": "Confirm Success"}
@@ -98,6 +98,27 @@ def test_another_amount_gets_04_is_recorded_and_not_applied(vnpay):
     code = vnpay["order"]["code"]
     assert status_of(code) == "pending_payment"
     assert ledger_of(code) == [("attempt", "started", "vnpay", 200_000), ("payment", "rejected", "vnpay", 199_000)]
+
+
+def test_an_ipn_for_another_terminal_is_answered_and_pays_nothing(vnpay):
+    # given a correctly signed IPN for the order's attempt, but for another merchant's terminal (wrong account)
+    result = {
+        **_signed_result(vnpay["fake"], vnpay["order"]["payment"]["reference"], 200_000),
+        "vnp_TmnCode": "OTHER001",
+    }
+    result["vnp_SecureHash"] = vnpay_hash(result, VNPAY_TEST["hash_secret"])
+    rows = all_rows()
+
+    # when it reaches our IPN
+    answer = requests.get(f"{vnpay['base']}/webhooks/vnpay", params=result, timeout=30)
+
+    # then VNPay gets an answer (never a 500), nothing is recorded and the order still waits
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"RspCode": "99", "Message": "Unknow error"},
+    )  # VNPay's spelling
+    assert all_rows() == rows
+    assert status_of(vnpay["order"]["code"]) == "pending_payment"
 
 
 def _signed_result(fake, txn_ref: str, amount: int) -> dict:

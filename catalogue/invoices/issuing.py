@@ -33,6 +33,11 @@ PAYMENT_WORDS = {"vietqr": "Chuyển khoản", "vnpay": "Thẻ/VNPay", "momo": "
 SHIPPING_NAME = "Phí vận chuyển"
 
 
+def payment_words(order: Order) -> str:
+    """HTTToan: the rail whose money settled the order, not the one the buyer chose last."""
+    return PAYMENT_WORDS.get(order.settled_by or order.payment_method or "", "Khác")
+
+
 def was_paid(order: Order) -> bool:
     """True once the order has been paid (a sale took place), whatever happened after."""
     return any(event.to_status == "paid" for event in order.events)
@@ -197,7 +202,7 @@ def _finish(invoice: Invoice, totals: Totals, order: Order, settings: InvoiceSet
     producer = settings.producer
     document = xml.InvoiceDocument(
         template=invoice.template, series=invoice.series, number=invoice.number,
-        issued_on=_vn_date(invoice.issued_at), payment_method=PAYMENT_WORDS.get(order.payment_method or "", "Khác"),
+        issued_on=_vn_date(invoice.issued_at), payment_method=payment_words(order),
         seller=xml.Party(invoice.seller_name, invoice.seller_tax_code, invoice.seller_address, producer.email,
                          producer.phone),
         buyer=xml.Party(invoice.buyer_company or invoice.buyer_name, invoice.buyer_tax_code, invoice.buyer_address,

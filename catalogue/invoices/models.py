@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
+from babel.numbers import format_decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -19,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
+from catalogue.invoices.totals import has_exact_unit_price, unit_price_of
 from catalogue.models_base import Timestamped, utcnow
 from catalogue.producers.models import Producer
 
@@ -149,3 +152,18 @@ class InvoiceLine(db.Model):
     gross_vnd: Mapped[int] = mapped_column(BigInteger)  # what the buyer paid for the line, tax included
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The unit price the invoice's XML says (DGia): amount / quantity exactly, as issued now.
+
+        A line issued before then carries its rounded unit price, which is what its XML said.
+        """
+        if has_exact_unit_price(self.amount_vnd, self.quantity):
+            return unit_price_of(self.amount_vnd, self.quantity)
+        return Decimal(self.unit_price_vnd)
+
+    @property
+    def unit_price_text(self) -> str:
+        """`78.703,5 ₫`: the exact unit price in Vietnamese grouping, decimals only when it has them."""
+        return f"{format_decimal(self.unit_price, locale='vi_VN', decimal_quantization=False)}\xa0₫"

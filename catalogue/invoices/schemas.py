@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from catalogue.invoices.totals import plain_decimal
 from catalogue.products.schemas import UtcDateTime
 from catalogue.urls import absolute_url
 
@@ -14,10 +15,17 @@ class InvoiceLineSchema(Schema):
     name = fields.String()
     unit = fields.String()
     quantity = fields.Integer()
-    unit_price_vnd = fields.Integer(metadata={"description": "Before tax."})
+    unit_price_vnd = fields.Integer(metadata={"description": "Before tax, rounded to the đồng."})
+    unit_price = fields.Method(
+        "_unit_price",
+        metadata={"description": "Before tax, exact (up to 6 decimals, as a string): × quantity = amount_vnd."},
+    )
     amount_vnd = fields.Integer(metadata={"description": "Before tax."})
     vat_rate = fields.String(metadata={"description": "0%, 5%, 8%, 10%, KCT, KKKNT; empty on a sales invoice."})
     gross_vnd = fields.Integer(metadata={"description": "What the buyer paid for the line, tax included."})
+
+    def _unit_price(self, line) -> str:
+        return plain_decimal(line.unit_price)
 
 
 class PartySchema(Schema):

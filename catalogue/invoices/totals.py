@@ -4,17 +4,26 @@ Shop prices include VAT (prices shown to consumers must), so what the buyer paid
 gross; per rate, the amount before tax is the rate's gross line totals divided by (1 + rate),
 rounded once per rate, and the tax is the rest, so an invoice always adds up to what was paid.
 Each line's amount before tax is its own share, the largest line of a rate taking the rounding.
+
+A tax authority's validator checks every line's unit price × quantity = amount (DGia × SLuong =
+ThTien). The amount is what is exact (it adds up to the rate's total); the unit price is worked
+back from it: amount / quantity, written with the decimals the format allows (DGia is a number
+with up to 6 decimal places, TT78 / QĐ 1450). When that quotient has no such decimal (3 jars for
+236 111 ₫), the line is written as two lines of the same goods at whole-đồng unit prices one
+đồng apart (1 × 78 703 + 2 × 78 704), so every product is exact and every total unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from num2words import num2words
 
 VAT_PERCENT = {"0%": 0, "5%": 5, "8%": 8, "10%": 10, "KCT": 0, "KKKNT": 0}
 RATE_ORDER = ("10%", "8%", "5%", "0%", "KCT", "KKKNT")
+UNIT_PRICE_DECIMALS = 6  # DGia: Số(21,6)
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class Sale:
 
 @dataclass(frozen=True)
 class Line:
-    """A line as invoiced: amount and unit price before tax."""
+    """A line as invoiced: amount and unit price before tax (`unit_price` × quantity = amount exactly)."""
 
     position: int
     sku: str
@@ -42,6 +51,29 @@ class Line:
     amount_vnd: int
     vat_rate: str
     gross_vnd: int
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The exact unit price before tax, amount / quantity: what DGia says (`unit_price_vnd` is it rounded)."""
+        return unit_price_of(self.amount_vnd, self.quantity)
+
+
+def has_exact_unit_price(amount_vnd: int, quantity: int) -> bool:
+    """True when amount / quantity is a decimal of at most 6 places (what DGia can say exactly)."""
+    return quantity > 0 and abs(amount_vnd) * 10**UNIT_PRICE_DECIMALS % quantity == 0
+
+
+def unit_price_of(amount_vnd: int, quantity: int) -> Decimal:
+    """amount / quantity as an exact decimal of at most 6 places; ValueError when it has none."""
+    if not has_exact_unit_price(amount_vnd, quantity):
+        raise ValueError(f"{amount_vnd} / {quantity} has no exact unit price of {UNIT_PRICE_DECIMALS} decimals")
+    scaled = Decimal(abs(amount_vnd) * 10**UNIT_PRICE_DECIMALS // quantity).scaleb(-UNIT_PRICE_DECIMALS)
+    return (-scaled if amount_vnd < 0 else scaled).normalize()
+
+
+def plain_decimal(value: Decimal) -> str:
+    """`78703.5`, `78704`: a decimal as the XML writes it (no exponent, no trailing zeros)."""
+    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True)
@@ -88,7 +120,7 @@ def in_words(amount_vnd: int) -> str:
 def compute(sales: Sequence[Sale], vat_invoice: bool = True) -> Totals:
     """The invoice of these sales; a sales invoice (template 2) carries no VAT at all."""
     if not vat_invoice:
-        lines = tuple(_line(index, sale, sale.gross_vnd, "") for index, sale in enumerate(sales, 1))
+        lines = _exact_products([_line(index, sale, sale.gross_vnd, "") for index, sale in enumerate(sales, 1)])
         total = sum(sale.gross_vnd for sale in sales)
         return Totals(lines, (), total, 0, total, in_words(total))
     lines: list[Line] = []
@@ -104,14 +136,13 @@ def compute(sales: Sequence[Sale], vat_invoice: bool = True) -> Totals:
     lines.sort(key=lambda line: line.position)
     before = sum(rate.before_tax_vnd for rate in by_rate)
     tax = sum(rate.tax_vnd for rate in by_rate)
-    return Totals(tuple(lines), tuple(by_rate), before, tax, before + tax, in_words(before + tax))
+    return Totals(_exact_products(lines), tuple(by_rate), before, tax, before + tax, in_words(before + tax))
 
 
 def negated(totals: Totals) -> Totals:
-    """The adjustment that brings an invoice back to zero: every amount with the opposite sign."""
-    lines = tuple(
-        replace(line, amount_vnd=-line.amount_vnd, gross_vnd=-line.gross_vnd, unit_price_vnd=line.unit_price_vnd)
-        for line in totals.lines
+    """The adjustment that brings an invoice back to zero: every amount (and so unit price) with the opposite sign."""
+    lines = _exact_products(  # an invoice issued before unit prices were exact gets exact lines here
+        [replace(line, amount_vnd=-line.amount_vnd, gross_vnd=-line.gross_vnd) for line in totals.lines]
     )
     by_rate = tuple(
         replace(rate, before_tax_vnd=-rate.before_tax_vnd, tax_vnd=-rate.tax_vnd) for rate in totals.by_rate
@@ -124,6 +155,29 @@ def negated(totals: Totals) -> Totals:
 def _line(position: int, sale: Sale, amount_vnd: int, rate: str) -> Line:
     unit_price = _divide_rounded(amount_vnd, 1, sale.quantity) if sale.quantity else 0
     return Line(position, sale.sku, sale.name, sale.unit, sale.quantity, unit_price, amount_vnd, rate, sale.gross_vnd)
+
+
+def _exact_products(lines: Sequence[Line]) -> tuple[Line, ...]:
+    """Every line with an exact unit price: kept when amount / quantity has one, else split in two; numbered 1…n."""
+    exact: list[Line] = []
+    for line in lines:
+        if has_exact_unit_price(line.amount_vnd, line.quantity):
+            exact.append(replace(line, unit_price_vnd=_divide_rounded(line.amount_vnd, 1, line.quantity)))
+        else:
+            exact.extend(_split(line))
+    return tuple(replace(line, position=position) for position, line in enumerate(exact, 1))
+
+
+def _split(line: Line) -> list[Line]:
+    """q units for amount a as (q - r) at a // q and r at a // q + 1 (r = a mod q): both whole đồng, same sum."""
+    base, more = divmod(line.amount_vnd, line.quantity)
+    gross_first = line.gross_vnd * (line.quantity - more) // line.quantity
+    return [
+        replace(line, quantity=line.quantity - more, unit_price_vnd=base, amount_vnd=base * (line.quantity - more),
+                gross_vnd=gross_first),
+        replace(line, quantity=more, unit_price_vnd=base + 1, amount_vnd=(base + 1) * more,
+                gross_vnd=line.gross_vnd - gross_first),
+    ]  # fmt: skip
 
 
 def _absorb_rounding(lines: list[Line], difference: int) -> list[Line]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from catalogue.invoices.totals import Totals
+from catalogue.invoices.totals import Totals, plain_decimal
 
 VERSION = "2.0.1"  # PBan: the version of the format
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -142,7 +142,7 @@ def build(document: InvoiceDocument) -> etree._Element:
         _add(item, "THHDVu", line.name)
         _add(item, "DVTinh", line.unit)
         _add(item, "SLuong", line.quantity)
-        _add(item, "DGia", line.unit_price_vnd)
+        _add(item, "DGia", plain_decimal(line.unit_price))  # × SLuong = ThTien exactly
         _add(item, "ThTien", line.amount_vnd)
         if vat_invoice:
             _add(item, "TSuat", line.vat_rate)

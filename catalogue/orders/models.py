@@ -45,7 +45,7 @@ class Order(Timestamped, db.Model):
         CheckConstraint("total_vnd = subtotal_vnd + shipping_fee_vnd", name="ck_orders_total"),
         Index("ix_orders_status_reserved_until", "status", "reserved_until"),
         # A period's sales are a range read of this index (catalogue.reports.sales).
-        Index("ix_orders_reporting", "created_at", "status", "payment_method"),
+        Index("ix_orders_reporting", "created_at", "status", "settled_by"),
         # The few refunded orders of a period, shown apart from the sales (catalogue.reports.sales.refunded).
         Index(
             "ix_orders_refunded",
@@ -77,7 +77,10 @@ class Order(Timestamped, db.Model):
     weight_g: Mapped[int] = mapped_column(Integer)
     reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The rail of the latest attempt (vietqr, vnpay, momo, stripe); every attempt is in the payments ledger.
-    payment_method: Mapped[str | None] = mapped_column(String(20))
+    payment_method: Mapped[str | None] = mapped_column(String(10))
+    # The rail whose money completed the payment (set when the order turned paid): what reports and
+    # invoices name. A buyer may start VietQR, switch to VNPay and still pay by transfer.
+    settled_by: Mapped[str | None] = mapped_column(String(10))
     payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     payment_client_secret: Mapped[str | None] = mapped_column(String(200))
     payment_error: Mapped[str | None] = mapped_column(Text)

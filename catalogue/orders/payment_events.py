@@ -98,6 +98,7 @@ def _record(event: PaymentEvent) -> tuple[AppliedEvent, _Refund | None]:
     )
     db.session.flush()  # a concurrent delivery of the same event fails here, before anything is announced
     if outcome == "paid":
+        order.settled_by = "stripe"  # the rail that settled it, as settlement.settle records for the others
         notifications.announce("paid", order)
     if not refund:
         return AppliedEvent(outcome, order), None

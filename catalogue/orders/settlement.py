@@ -12,6 +12,7 @@ makes a replay, or the same notice twice at once, land once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.payment_events import retake_stock
 from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
-from catalogue.payments.bank_feeds import BankTransfer, find_order_codes
+from catalogue.payments.bank_feeds import BankTransfer, find_order_codes, same_account
 from catalogue.payments.models import Payment
 from catalogue.payments.port import DUPLICATE, UNKNOWN_ATTEMPT, WRONG_AMOUNT, PaymentNotice
 from catalogue.transactions import use_case
@@ -39,12 +40,15 @@ def settle(order: Order, method: str) -> str:
 
     paid, partly_paid (still due, or held on a cancelled order), refund_pending (paid after expiry,
     sold out: the office returns it), surplus (more than the order needs: flagged to return).
+    An order turned paid records `method` as the rail that settled it: the money that completed
+    it, whatever rail the buyer chose last (a later surplus never changes it).
     """
     money = ledger.order_money(order)
     if order.status in RESERVING_STATUSES:
         if money.received_vnd < order.total_vnd:
             return "partly_paid"
         transition(order, "paid", f"paid by {method}")
+        order.settled_by = method
         notifications.announce("paid", order)
         ledger.claim_excess(order, method)
         return "paid"
@@ -53,6 +57,7 @@ def settle(order: Order, method: str) -> str:
             return "partly_paid"
         if retake_stock(order):
             transition(order, "paid", f"paid by {method} after expiry; stock taken again")
+            order.settled_by = method
             notifications.announce("paid", order)
             ledger.claim_excess(order, method)
             return "paid"
@@ -74,8 +79,15 @@ def _mark_failed(order: Order, method: str, code: str) -> None:
 
 
 @use_case
-def record_bank_transfers(transfers: list[BankTransfer]) -> list[str]:
-    """Record each incoming transfer once, on the order its content names (else unmatched); outcomes in order."""
+def record_bank_transfers(transfers: list[BankTransfer], shop_accounts: Iterable[str]) -> list[str]:
+    """Record each incoming transfer once, on the order its content names (else unmatched); outcomes in order.
+
+    `shop_accounts`: the shop's own account numbers (VietQR's). A feed may watch other accounts
+    too, and anyone can send money with an order's code to any account: a transfer that did not
+    land in the shop's account pays nothing. It is kept as `rejected` with the account it went
+    to, for the office to see, and deduplicated like the rest (outcome `other_account`).
+    """
+    ours = {same_account(number) for number in shop_accounts} - {""}
     outcomes = []
     for transfer in transfers:
         if not transfer.incoming:
@@ -83,6 +95,17 @@ def record_bank_transfers(transfers: list[BankTransfer]) -> list[str]:
             continue
         if ledger.already_recorded(transfer.feed, transfer.id):
             outcomes.append("duplicate")
+            continue
+        if same_account(transfer.account_no) not in ours:
+            ledger.add_money_in(
+                None, method="vietqr", provider=transfer.feed, reference=transfer.bank_reference or transfer.id,
+                transaction_id=transfer.id, amount_vnd=transfer.amount_vnd, occurred_at=transfer.occurred_at,
+                state="rejected", reason=f"to account {transfer.account_no or '(none)'}, not the shop's",
+                details={"content": transfer.content, "account_no": transfer.account_no},
+            )  # fmt: skip
+            log.warning("Bank transfer %s went to account %r, not the shop's: recorded, not counted",
+                        transfer.id, transfer.account_no)  # fmt: skip
+            outcomes.append("other_account")
             continue
         order = next(filter(None, (lock_order(code) for code in find_order_codes(transfer.content))), None)
         ledger.add_money_in(
@@ -159,7 +182,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
         raise Conflict(f"Order {order_code} holds no money to return.")
     row = ledger.add_refund(
         order,
-        method=order.payment_method or "vietqr",
+        method=order.settled_by or order.payment_method or "vietqr",
         amount_vnd=held,
         reason="returned by hand",
         state="done",
@@ -171,7 +194,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
 
 def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
     """A paid order cancelled by the office: flag all it holds that no API refund claims (bank transfers, VNPay)."""
-    return ledger.claim_excess(order, method or order.payment_method or "vietqr", reason=reason)
+    return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
 
 
 def paid_outside_stripe(order: Order) -> bool:

@@ -53,6 +53,16 @@ class BankTransfer:
         return self.direction == "in"
 
 
+def same_account(account_no: str) -> str:
+    """An account number as compared: letters and digits only, upper case, leading zeros dropped.
+
+    Feeds write the same account as `0011 0042 99999`, `0011004299999` or, read as a number,
+    `11004299999`; all three are one account. Empty when there is no number at all.
+    """
+    kept = re.sub(r"[^0-9A-Z]", "", str(account_no).upper())
+    return kept.lstrip("0") or kept[:1]
+
+
 # --- matching order codes -------------------------------------------------------------
 
 

@@ -245,6 +245,20 @@ def unmatched_transfers() -> list[Payment]:
     )
 
 
+def other_account_transfers(day: date) -> list[Payment]:
+    """Transfers on `day` (Vietnam time) a feed reported into an account that is not the shop's: never counted,
+    listed for the office (a feed watching another account, or a buyer who sent the money elsewhere)."""
+    start = datetime.combine(day, time.min, tzinfo=VIETNAM).astimezone(UTC)
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.kind == "payment", Payment.state == "rejected", Payment.order_id.is_(None),
+                   Payment.occurred_at >= start, Payment.occurred_at < start + timedelta(days=1))
+            .order_by(Payment.id)
+        )
+    )  # fmt: skip
+
+
 def refunds_due() -> list[Payment]:
     """Refunds the office must make by hand (surpluses, transfers after an order sold out), oldest first."""
     return list(

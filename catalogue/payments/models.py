@@ -45,7 +45,7 @@ class Payment(db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(10))
-    method: Mapped[str] = mapped_column(String(20))  # the rail, a name catalogue.payments.registry knows
+    method: Mapped[str] = mapped_column(String(10))  # the rail, a name catalogue.payments.registry knows
     provider: Mapped[str] = mapped_column(String(20))  # who told us: sepay, casso, vnpay, momo, stripe
     reference: Mapped[str] = mapped_column(String(100), default="")  # attempt reference, bank reference
     provider_transaction_id: Mapped[str | None] = mapped_column(String(120))  # None: nothing to deduplicate

@@ -196,6 +196,7 @@ def _page(day: date, assign_forms: dict | None = None, refund_forms: dict | None
             for row in transfers
         ],  # fmt: skip
         refunds=[(row, refund_forms.get(row.id) or RefundReturnedForm(formdata=None)) for row in refunds],
+        elsewhere=[(row, ledger.details_of(row)) for row in ledger.other_account_transfers(day)],
         codes=daybook.order_codes(refunds),
         rail_name=rail_name,
         refund_reason=_refund_reason,

@@ -107,7 +107,7 @@ def sale_facts(period: Period, producer_id: int | None = None):
             OrderLine.product_id.label("product_id"),
             OrderLine.producer_id.label("producer_id"),
             cast(literal("shop"), String).label("channel"),
-            Order.payment_method.label("rail"),
+            func.coalesce(Order.settled_by, Order.payment_method).label("rail"),  # the rail that paid it
             Order.id.label("order_key"),
             OrderLine.quantity.label("units"),
             OrderLine.line_total_vnd.label("revenue_vnd"),

@@ -2,7 +2,7 @@
 
 `ck_payments_method` listed the four rails of the second wave, so ZaloPay's first payment
 would have been refused by the database. The rail a row names is checked where rails are
-known, catalogue.payments.registry; the column widens to 20 characters for longer names.
+known, catalogue.payments.registry (whose names fit the column's 10 characters).
 
 Revision ID: 0016_rails
 Revises: 0015_money_desk
@@ -21,16 +21,11 @@ depends_on = None
 
 
 def upgrade():
+    # Nothing refers to payments, so SQLite's batch mode (copy, drop, rename) loses nothing there.
     with op.batch_alter_table('payments') as batch_op:
         batch_op.drop_constraint('ck_payments_method', type_='check')
-        batch_op.alter_column('method', existing_type=sa.String(length=10), type_=sa.String(length=20))
-    with op.batch_alter_table('orders') as batch_op:
-        batch_op.alter_column('payment_method', existing_type=sa.String(length=10), type_=sa.String(length=20))
 
 
 def downgrade():
-    with op.batch_alter_table('orders') as batch_op:
-        batch_op.alter_column('payment_method', existing_type=sa.String(length=20), type_=sa.String(length=10))
     with op.batch_alter_table('payments') as batch_op:
-        batch_op.alter_column('method', existing_type=sa.String(length=20), type_=sa.String(length=10))
         batch_op.create_check_constraint('ck_payments_method', "method IN ('vietqr', 'vnpay', 'momo', 'stripe')")
