@@ -67,6 +67,19 @@ def in_use_case() -> bool:
     return bool(db.session.info.get(_DEPTH_KEY)) and db.session.info.get(_AFTER_COMMIT_KEY) is not None
 
 
+def after_this_use_case(callback: Callable[[], object]) -> bool:
+    """Run `callback` once the use case being committed has returned its connection; False outside one.
+
+    For a session hook that fires inside the commit (its connection still checked out): work that
+    needs a connection of its own waits until the use case let go of the first one.
+    """
+    pending = db.session.info.get(_AFTER_COMMIT_KEY)
+    if pending is None:
+        return False
+    pending.append(callback)
+    return True
+
+
 def calls_out(function: Callable[P, R]) -> Callable[P, R]:
     """Mark a service that talks to another system: it must not run inside an open use case.
 

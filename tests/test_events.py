@@ -9,6 +9,7 @@ from catalogue import events
 from catalogue.errors import Conflict
 from catalogue.extensions import db
 from catalogue.invoices import jobs
+from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order
 from catalogue.orders.services import find_order, transition
 from catalogue.transactions import use_case
@@ -35,7 +36,7 @@ def _committed_status(code: str) -> str:
 
 @use_case
 def _pay(code: str, refuse: bool = False) -> None:
-    transition(find_order(code), "paid", "the bank says so")
+    transition(lock_order(code), "paid", "the bank says so")
     if refuse:
         raise Conflict("Refused after the transition.")
 
@@ -79,7 +80,7 @@ def test_an_in_transaction_subscriber_writes_with_the_use_case_and_its_refusal_r
 
     @use_case
     def cancel(code):
-        transition(find_order(code), "cancelled", "the buyer changed their mind")
+        transition(lock_order(code), "cancelled", "the buyer changed their mind")
 
     with pytest.raises(Conflict, match="Not today."):
         cancel(pending)
@@ -92,7 +93,7 @@ def test_subscribing_twice_tells_once_and_outside_a_use_case_after_commit_handle
     for _ in range(2):
         events.subscribe(app, events.OrderPaid, told.append)
 
-    transition(find_order(pending), "paid", "a direct call, as the sweep's tests do")
+    transition(lock_order(pending), "paid", "a direct call, as the sweep's tests do")
     db.session.commit()
 
     assert told == []  # nothing said that change would be kept; the invoice sweep catches such orders

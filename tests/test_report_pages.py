@@ -139,10 +139,11 @@ def test_exports_keep_the_filters_and_write_numbers(app, world):
     assert as_csv.headers["Content-Disposition"] == 'attachment; filename="sales_by_rail-2026-11-01-2026-11-30.csv"'
     assert list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff")))) == [
         ["Cách thanh toán", "Đơn hàng", "Số lượng", "Doanh thu"],
-        ["VietQR (chuyển khoản)", "1", "3", "290000"],
+        ["Chuyển khoản VietQR (mọi ngân hàng)", "1", "3", "290000"],
         ["VNPay", "1", "1", "200000"],
         ["Ví MoMo", "0", "0", "0"],
-        ["Thẻ quốc tế (Stripe)", "1", "2", "240000"],
+        ["Ví ZaloPay", "0", "0", "0"],
+        ["Thẻ quốc tế (Visa/Mastercard)", "1", "2", "240000"],
         ["Sàn TMĐT (không rõ cách trả)", "2", "4", "375000"],
     ]
     sheet = load_workbook(io.BytesIO(as_xlsx.data)).active

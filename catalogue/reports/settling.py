@@ -19,6 +19,7 @@ import threading
 from flask import Flask, current_app
 
 from catalogue.extensions import db
+from catalogue.transactions import after_this_use_case
 
 log = logging.getLogger(__name__)
 DEFAULT_DELAY = 1.0
@@ -31,7 +32,9 @@ def settle_soon() -> None:
     # The environment's value unless the app's config sets one (catalogue.config does not read it yet).
     delay = float(app.config.get("ROLLUP_SETTLE_DELAY", os.environ.get("ROLLUP_SETTLE_DELAY", DEFAULT_DELAY)))
     if delay <= 0:
-        settle_now()
+        # Not while the commit still holds its connection: twenty payments at once would need forty.
+        if not after_this_use_case(settle_now):
+            settle_now()
         return
     settler = app.extensions.setdefault(_EXTENSION, _Settler())
     settler.ask(app, delay)

@@ -14,6 +14,7 @@ from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from catalogue.payments.registry import rail_name
 from catalogue.reports import catalogue_figures as figures
 from catalogue.reports import sales
 from catalogue.reports.periods import Period
@@ -21,13 +22,14 @@ from catalogue.reports.periods import Period
 MONEY, COUNT, SHARE, DAY, TEXT = "money", "count", "share", "day", "text"
 
 CHANNEL_LABELS = {"shop": _l("Cửa hàng OCOP"), "shopee": "Shopee", "lazada": "Lazada"}
-RAIL_LABELS = {
-    "vietqr": _l("VietQR (chuyển khoản)"),
-    "vnpay": "VNPay",
-    "momo": _l("Ví MoMo"),
-    "stripe": _l("Thẻ quốc tế (Stripe)"),
-    None: _l("Sàn TMĐT (không rõ cách trả)"),
-}
+MARKETPLACE_RAIL = _l("Sàn TMĐT (không rõ cách trả)")  # a marketplace sale: the marketplace took the money
+
+
+def rail_label(key: str | None) -> str:
+    """A rail as the office reads it: the registry's name in the page's language (catalogue.payments.registry)."""
+    return str(MARKETPLACE_RAIL) if key is None else rail_name(key, str(get_locale()))
+
+
 GAP_LABELS = {"photo": _l("Chưa có ảnh"), "weight": _l("Chưa có khối lượng"), "marketplace": _l("Chưa lên sàn TMĐT")}
 
 
@@ -225,7 +227,7 @@ BUILDERS: dict[str, Callable[[Scope], Table]] = {
         _l("Doanh thu theo cách thanh toán"),
         _l("Cách thanh toán"),
         "rail",
-        lambda row: str(RAIL_LABELS.get(row.key, row.key)),
+        lambda row: rail_label(row.key),
     ),  # fmt: skip
     "sales_by_locality": _sales_table(
         "sales_by_locality", _l("Doanh thu theo địa phương"), _l("Địa phương"), "locality", _label, "hbar"
