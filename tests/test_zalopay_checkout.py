@@ -13,6 +13,7 @@ from tests.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay, zalopay_hmac
 from tests.live import serving
 from tests.order_helpers import body, shelf, stock_of
 from tests.rail_helpers import all_rows, ledger_of, status_of, use_rails
+from tests.storefront_helpers import csrf_token
 
 TOTAL = 200_000  # two packets of miến at 85 000 ₫ and 30 000 ₫ shipping
 
@@ -77,6 +78,8 @@ def test_paying_at_zalopay_pays_the_order_once_and_brings_the_buyer_back_to_it(z
     assert stock_of(zalopay["product"]) == 8
     assert paid.headers["Location"].startswith(f"{zalopay['base']}/payments/zalopay/return?")
     assert (back.status_code, back.headers["Location"]) == (303, f"/orders/{code}?payment=zalopay&result=succeeded")
+    shown = zalopay["client"].get(f"/orders/{code}", query_string={"token": zalopay["order"]["access_token"]})
+    assert "Ví ZaloPay" in shown.get_data(as_text=True)  # the ledger story names the rail, not "zalopay"
 
 
 def test_the_same_callback_again_is_answered_2_and_changes_nothing(zalopay):
@@ -128,3 +131,24 @@ def test_the_return_page_checks_the_checksum_and_records_nothing(zalopay):
     assert forged.status_code == 400
     assert status_of(code) == "pending_payment"
     assert all_rows() == rows
+
+
+def test_the_checkout_page_offers_zalopay_and_hands_the_buyer_to_its_order_url(zalopay):
+    # given two packets of miến in a shopper's cart, ZaloPay on (it once made the checkout page a 500)
+    client, fake = zalopay["client"], zalopay["fake"]
+    token = csrf_token(client, f"/products/{zalopay['product'].slug}")
+    client.post("/cart/add", data={"product_id": zalopay["product"].id, "quantity": 2, "csrf_token": token})
+
+    # when the shopper opens the checkout and orders with ZaloPay
+    page = client.get("/checkout")
+    form = {"name": "Nguyễn Thị Lan", "email": "lan@example.com", "phone": "0912 345 678", "province": "Quảng Ninh",
+            "ward": "Phường Bãi Cháy", "line1": "12 đường Hạ Long", "payment_method": "zalopay",
+            "csrf_token": csrf_token(client, "/checkout")}  # fmt: skip
+    placed = client.post("/checkout", data=form)
+
+    # then ZaloPay is offered by its name and the 303 goes to ZaloPay's order_url for the new attempt
+    assert page.status_code == 200
+    assert 'value="zalopay"' in page.get_data(as_text=True) and "Ví ZaloPay" in page.get_data(as_text=True)
+    assert len(fake.orders) == 2  # the fixture's order, then this one
+    created = list(fake.orders.values())[-1]
+    assert (placed.status_code, placed.headers["Location"]) == (303, f"{fake.url}/pay?order={created['token']}")
