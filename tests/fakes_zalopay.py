@@ -141,9 +141,11 @@ class FakeZaloPay(_FakeServer):
         order = self.orders.get(self.tokens.get(request.args.get("order", ""), ""))
         if order is None:
             return Response("Đơn hàng không tồn tại", status=404)
+        amount = f"{int(order['amount']):,}".replace(",", ".")  # 200.000, as the gateway shows it
         page = (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>ZaloPay</title></head><body>'
-            f"<h1>ZaloPay</h1><p>{html.escape(order['description'])}</p><p>{int(order['amount']):,} ₫</p>"
+            f"<h1>ZaloPay</h1><p>{html.escape(order['description'])}</p>"
+            f'<p data-testid="gateway-amount">{amount} ₫</p>'
             f'<form method="post" action="/pay"><input type="hidden" name="order" value="{order["token"]}">'
             '<button type="submit">Thanh toán</button></form></body></html>'
         )

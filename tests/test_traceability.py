@@ -306,9 +306,16 @@ def test_the_product_page_links_its_origin_page_and_its_digital_link(app, world)
     assert lot.id
 
 
+_CSRF_VALUE = re.compile(r'(<input[^>]*\bname="csrf_token"[^>]*\bvalue=")[^"]*(")')
+
+
 def _without_csrf(html: str) -> str:
-    # A CSRF token is signed with the second it is made: only it may differ between two renders.
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+    """The page with every CSRF token's value blanked: a token is signed with the second it is made, so only it
+    may differ between two renders. Each form's token is stripped (the header's language form and WTForms'
+    `id=… name=… type=… value=…` alike); a page with a token left, or with none to strip, fails here."""
+    stripped, count = _CSRF_VALUE.subn(r"\1\2", html)
+    assert count >= 1 and count == html.count('name="csrf_token"'), f"{count} CSRF tokens stripped"
+    return stripped
 
 
 def test_a_new_lot_is_followed_at_once_and_the_product_page_does_not_change_with_scans(app, world):

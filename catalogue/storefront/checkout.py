@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
@@ -41,6 +41,7 @@ from catalogue.orders.services import (
     PaymentServiceUnavailable,
 )
 from catalogue.payments import payment_gateway, payment_rails
+from catalogue.payments.registry import KNOWN, NAMES, STRIPE
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
 from catalogue.storefront.payment_view import payment_context, rail_name, status_answer
@@ -107,9 +108,13 @@ class SwitchRailForm(Form):
     method = HiddenField(validators=[DataRequired(CHOOSE)])
 
 
-def method_labels() -> dict[str, str]:
-    """How each rail is named to the buyer, and the line that says what it is."""
-    return {
+def method_labels() -> dict[str, tuple[str, str]]:
+    """How each rail is named to the buyer, and the line that says what it is.
+
+    A rail with no words here (ZaloPay, and any rail added to the registry) is named as its own
+    labels name it: the checkout must offer every rail that is on, never fail on one (issue 20).
+    """
+    labels = {
         "vietqr": (gettext("Chuyển khoản VietQR (mọi ngân hàng)"),
                    gettext("Quét mã QR bằng ứng dụng ngân hàng; đơn tự xác nhận khi tiền về.")),
         "vnpay": (gettext("VNPay"), gettext("Thẻ ATM nội địa, QR hoặc ứng dụng ngân hàng qua cổng VNPay.")),
@@ -117,10 +122,16 @@ def method_labels() -> dict[str, str]:
         "stripe": (gettext("Thẻ quốc tế (Visa/Mastercard)"),
                    gettext("Nhập thẻ trên trang đơn hàng, bảo mật bởi Stripe.")),
     }  # fmt: skip
+    locale = get_locale().language if get_locale() else "vi"
+    for rail in KNOWN:
+        if rail.name not in labels:
+            text = rail.labels.in_locale(locale)
+            labels[rail.name] = (text.name, text.description)
+    return labels
 
 
 def _unavailable_text(method: str | None) -> str:
-    if method in ("momo", "vnpay"):
+    if method and method != STRIPE and method in NAMES:  # a domestic rail whose provider did not answer
         name = method_labels()[method][0]
         return gettext("%(method)s tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút hoặc chọn cách "
                        "thanh toán khác.", method=name)  # fmt: skip

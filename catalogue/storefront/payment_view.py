@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from catalogue.formatting import status_label, vn_datetime
 from catalogue.money import format_vnd
 from catalogue.orders import wiring
 from catalogue.orders.models import RESERVING_STATUSES, Order
-from catalogue.payments import ledger, payment_rails
+from catalogue.payments import ledger, payment_rails, registry
 
 PAID_STATES = ("paid", "overpaid")
 # NAPAS bank identification numbers of the banks most shops use; another BIN is shown as the number.
@@ -45,12 +45,13 @@ def bank_name(bank_bin: str) -> str:
 
 def rail_name(method: str | None) -> str:
     """A rail's short name for the ledger story and the office's pages."""
-    return {
+    named = {
         "vietqr": gettext("Chuyển khoản VietQR"),
         "vnpay": gettext("VNPay"),
         "momo": gettext("Ví MoMo"),
         "stripe": gettext("Thẻ quốc tế"),
-    }.get(method or "", method or "")
+    }.get(method or "")
+    return named or registry.rail_name(method, get_locale().language if get_locale() else "vi")  # ZaloPay…
 
 
 def money_story(money: ledger.OrderMoney) -> list[StoryRow]:

@@ -1,4 +1,4 @@
-"""A shopper pays by VNPay or MoMo in Chromium: the checkout hands the browser to the gateway's page
+"""A shopper pays by VNPay, MoMo or ZaloPay in Chromium: the checkout hands the browser to the gateway's page
 (the fake's, on another origin), the shopper presses pay, and the browser comes back to the order,
 paid. The shop's own Content-Security-Policy must let the 303 after the checkout's (and the order
 page's) form post reach the gateway: Chromium checks form-action on that redirect too."""
@@ -11,25 +11,28 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
+from tests.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
 from tests.live import serving
 from tests.order_helpers import shelf, stock_of
 from tests.payment_fakes import FakeMoMo, FakeVNPay
 from tests.rail_helpers import ledger_of, status_of, use_rails
 
-RAILS = {"vietqr": "Chuyển khoản VietQR (mọi ngân hàng)", "vnpay": "VNPay", "momo": "Ví MoMo"}
+RAILS = {"vietqr": "Chuyển khoản VietQR (mọi ngân hàng)", "vnpay": "VNPay", "momo": "Ví MoMo", "zalopay": "Ví ZaloPay"}
 TOTAL = 200_000  # two packets of miến at 85 000 ₫ and 30 000 ₫ shipping
 
 
 @pytest.fixture
 def rails_shop(app, browser, axe_source):
-    """VNPay and MoMo at their fakes (which show a pay page), served on 127.0.0.1; a phone-sized page."""
+    """VNPay, MoMo and ZaloPay at their fakes (which show a pay page), served on 127.0.0.1; a phone-sized page."""
     from tests.browser.conftest import VIEWPORTS
 
-    with FakeVNPay(ipn_url="") as vnpay, FakeMoMo() as momo:
+    with FakeVNPay(ipn_url="") as vnpay, FakeMoMo() as momo, FakeZaloPay() as zalopay:
         vnpay.pay_page = momo.pay_page = True
         products = shelf()
         with serving(app) as base:
-            use_rails(app, vnpay_url=vnpay.pay_url, momo_url=momo.url, PUBLIC_BASE_URL=base)
+            use_rails(app, vnpay_url=vnpay.pay_url, momo_url=momo.url, PUBLIC_BASE_URL=base,
+                      ZALOPAY_APP_ID=ZALOPAY_TEST["app_id"], ZALOPAY_KEY1=ZALOPAY_TEST["key1"],
+                      ZALOPAY_KEY2=ZALOPAY_TEST["key2"], ZALOPAY_API_BASE=zalopay.url)  # fmt: skip
             vnpay.ipn_url = f"{base}/webhooks/vnpay"
             context = browser.new_context(viewport=VIEWPORTS["phone"], base_url=base, locale="vi-VN",
                                           is_mobile=True, has_touch=True)  # fmt: skip
@@ -38,7 +41,7 @@ def rails_shop(app, browser, axe_source):
             page.add_init_script(script=axe_source)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            yield page, {"vnpay": vnpay, "momo": momo}, products
+            yield page, {"vnpay": vnpay, "momo": momo, "zalopay": zalopay}, products
             context.close()
             assert errors == [], f"JavaScript errors on the page: {errors}"
 
@@ -66,7 +69,7 @@ def _code(page) -> str:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.parametrize("method", ["vnpay", "momo"])
+@pytest.mark.parametrize("method", ["vnpay", "momo", "zalopay"])
 def test_checkout_hands_the_browser_to_the_gateway_and_back_paid(rails_shop, screenshot, backend, method):
     page, fakes, products = rails_shop
     _fill_checkout(page, products["mien"], method)
@@ -88,7 +91,7 @@ def test_checkout_hands_the_browser_to_the_gateway_and_back_paid(rails_shop, scr
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.parametrize("method", ["vnpay", "momo"])
+@pytest.mark.parametrize("method", ["vnpay", "momo", "zalopay"])
 def test_the_order_page_hands_a_vietqr_order_to_the_gateway_and_back_paid(rails_shop, backend, method):
     page, fakes, products = rails_shop
     _fill_checkout(page, products["mien"], "vietqr")
