@@ -10,8 +10,8 @@ from catalogue.extensions import db
 from catalogue.models_base import as_utc
 from catalogue.orders.models import Order
 from catalogue.reports import sales
-from catalogue.reports.rollup import settle_pending_days
 from catalogue.reports.periods import Period
+from catalogue.reports.rollup import settle_pending_days
 from tests.order_helpers import body, shelf
 from tests.rail_helpers import post_sepay, sepay_body, use_rails
 
