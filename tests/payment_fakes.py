@@ -177,7 +177,7 @@ class FakeVNPay(_FakeServer):
             with self.lock:
                 self.paid[result["vnp_TransactionNo"]] = {
                     "txn_ref": result["vnp_TxnRef"], "amount": int(result["vnp_Amount"]) // 100, "refunded": 0,
-                    "create_date": request_params["vnp_CreateDate"], "pay_date": result["vnp_PayDate"],
+                    "create_date": request_params.get("vnp_CreateDate", ""), "pay_date": result["vnp_PayDate"],
                 }  # fmt: skip
         return result
 
