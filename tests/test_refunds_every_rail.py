@@ -98,9 +98,9 @@ def _asked(shop, method: str) -> list[str]:
 
 
 def _made(shop, method: str) -> int:
-    """How many refunds the provider actually made."""
+    """How many refunds the provider actually made (Stripe makes one per idempotency key)."""
     if method == "stripe":
-        return len(_asked(shop, method))
+        return len(set(_asked(shop, method)))
     if method == "momo":
         return len(shop["momo"].refunded_trans_ids)
     return len(shop[method].refunds_made)
@@ -184,6 +184,39 @@ def test_a_provider_that_is_down_leaves_the_order_as_it_was_and_the_next_cancel_
     assert status_of(paid["code"]) == "refunded"
     assert _made(shop, paid["method"]) == 1
     assert [state for state, *_ in _refund_rows(paid["code"])] == ["done"]
+
+
+def _requests_seen(shop, method: str) -> int:
+    """How many refund calls reached the provider (a request asked again counts again)."""
+    return len(_asked(shop, method)) if method == "stripe" else shop[method].refund_requests
+
+
+def test_asking_twice_after_the_answer_was_lost_is_one_refund_at_the_provider(shop, paid, monkeypatch):
+    method = paid["method"]
+    target = shop["stripe"] if method == "stripe" else shop["app"].extensions["payment_rails"].get(method)
+    real = target.refund
+
+    def answered_then_stopped(*args, **kwargs):
+        real(*args, **kwargs)
+        raise SystemExit("the process stopped once the provider had answered")
+
+    monkeypatch.setattr(target, "refund", answered_then_stopped)
+    with pytest.raises(SystemExit):
+        _cancel(shop, paid["code"])
+    monkeypatch.undo()
+    assert status_of(paid["code"]) == "refund_pending"
+    assert [state for state, *_ in _refund_rows(paid["code"])] == ["requested"]
+
+    again = _cancel(shop, paid["code"])
+    _finish_stripe(shop, paid)
+
+    assert again.status_code == 200
+    assert status_of(paid["code"]) == "refunded"
+    assert _requests_seen(shop, method) == 2
+    assert len(set(_asked(shop, method))) == 1  # the same request id both times
+    assert _made(shop, method) == 1
+    assert [state for state, *_ in _refund_rows(paid["code"])] == ["done"]
+    assert stock_of(shop["product"]) == 10
 
 
 def test_the_request_id_is_derived_from_the_payment_and_the_amount(shop, paid):
