@@ -382,3 +382,18 @@ def test_the_fake_vnpay_refuses_a_refund_signed_with_another_secret(shop):
     assert shop["vnpay"].refund_requests == 1
     assert shop["vnpay"].refunds_made == []
     assert shop["vnpay"].paid[number]["refunded"] == 0
+
+
+def test_the_buyer_is_told_where_the_money_went_back(shop, smtp_server):
+    shop["app"].config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    order = _place(shop, "zalopay")
+    _pay(shop, order, "zalopay")
+    smtp_server.wait_for_message()  # the paid email
+
+    _cancel(shop, order["code"])
+
+    message = smtp_server.wait_for_message()
+    assert smtp_server.messages.empty()
+    plain = message.get_body(("plain",)).get_content()
+    assert "Số tiền 200.000\xa0₫ đã được hoàn về ví ZaloPay của bạn." in plain
+    assert "MoMo" not in plain and "thẻ của bạn" not in plain
