@@ -25,7 +25,7 @@ from catalogue.orders.models import Order
 from catalogue.payments import ledger, vnpay
 from catalogue.payments.models import Payment
 from catalogue.payments.port import PaymentNotice, ProviderUnavailable
-from tests.access_helpers import auth, cast
+from tests.access_helpers import auth, cast, portal_client
 from tests.fakes import intent_event, refund_event, signed
 from tests.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
 from tests.live import serving
@@ -51,8 +51,8 @@ def shop(app, empty_client):
                   ZALOPAY_KEY2=ZALOPAY_TEST["key2"], ZALOPAY_API_BASE=zalopay.url)  # fmt: skip
         world = cast()
         yield {"app": app, "client": empty_client, "product": world["product"],
-               "office": auth(world["tokens"]["admin"]), "momo": momo, "zalopay": zalopay, "vnpay": fake_vnpay,
-               "stripe": app.extensions["payment_gateway"]}  # fmt: skip
+               "office": auth(world["tokens"]["admin"]), "world": world, "momo": momo, "zalopay": zalopay,
+               "vnpay": fake_vnpay, "stripe": app.extensions["payment_gateway"]}  # fmt: skip
 
 
 def _place(shop, method: str) -> dict:
@@ -308,6 +308,8 @@ def test_a_zalopay_refund_still_processing_is_left_to_the_office_and_never_asked
     assert again.status_code == 200 and again.get_json()["status"] == "refund_pending"
     assert shop["zalopay"].refund_requests == asked
     assert len(shop["zalopay"].refunds_made) == 1
+    page = portal_client(shop["app"], shop["world"], "admin").get("/portal/admin/payments/").get_data(as_text=True)
+    assert "ZaloPay đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang quản lý của ZaloPay" in page
 
 
 def _zalopay(shop, **options):
