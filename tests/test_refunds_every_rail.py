@@ -399,3 +399,20 @@ def test_the_buyer_is_told_where_the_money_went_back(shop, smtp_server):
     plain = message.get_body(("plain",)).get_content()
     assert "Số tiền 200.000\xa0₫ đã được hoàn về ví ZaloPay của bạn." in plain
     assert "MoMo" not in plain and "thẻ của bạn" not in plain
+
+
+def test_vnpay_answering_it_is_already_processing_the_refund_leaves_it_to_the_office(shop):
+    order = _place(shop, "vnpay")
+    _pay(shop, order, "vnpay")
+    shop["vnpay"].refuse_next_refunds = [("94", "Giao dịch đã được gửi yêu cầu hoàn tiền trước đó")]
+
+    answer = _cancel(shop, order["code"])
+    again = _cancel(shop, order["code"])
+
+    assert answer.status_code == 409
+    assert answer.get_json()["message"].startswith("VNPay did not confirm the refund (94 ")
+    assert (again.status_code, again.get_json()["status"]) == (200, "refund_pending")
+    assert [(row.state, row.method, row.amount_vnd, row.reason) for row in ledger.refunds_due()] == [
+        ("due", "vnpay", TOTAL, "VNPay refund to check")
+    ]
+    assert shop["vnpay"].refund_requests == 1
