@@ -5,7 +5,10 @@ mistake in our signing shows: VNPay's pay page refuses a bad `vnp_SecureHash` (i
 "Sai chữ ký") and MoMo's create answers resultCode 11 for a bad signature. When a payment
 goes through they call our IPN the way the real ones do: VNPay with a signed GET to the IPN
 URL registered for the terminal, MoMo with a signed JSON POST to the request's `ipnUrl`.
-Either can be told to send a forged notice instead, and records what our IPN answered. MoMo's
+Either can be told to send a forged notice instead, and records what our IPN answered. VNPay's
+refund API (`POST /merchant_webapi/api/transaction`, `vnp_Command=refund`) checks its `|`-joined
+HMAC-SHA512, refunds only what a paid transaction still holds, answers a vnp_RequestId it has
+seen with its first answer, signs its answer, and can be told to refuse or to fail (503). MoMo's
 `POST /v2/gateway/api/refund` checks its signature the same way, refunds only what a paid
 transaction still holds, answers a request it has seen again with its first answer, and can be
 told to refuse, to fail (503) or to answer too late.
@@ -83,8 +86,25 @@ def vnpay_hash(params: dict[str, str], secret: str) -> str:
     return hmac.new(secret.encode(), data.encode(), hashlib.sha512).hexdigest()
 
 
+def vnpay_pipe_hash(secret: str, *values: object) -> str:
+    """VNPay's refund API hash, written apart from the adapter: HMAC-SHA512 over the `|`-joined values."""
+    return hmac.new(secret.encode(), "|".join(str(v) for v in values).encode(), hashlib.sha512).hexdigest()
+
+
+VNPAY_REFUND_FIELDS = (
+    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TransactionType", "vnp_TxnRef", "vnp_Amount",
+    "vnp_TransactionNo", "vnp_TransactionDate", "vnp_CreateBy", "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo",
+)  # fmt: skip
+VNPAY_REFUND_ANSWER_FIELDS = (
+    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
+    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+)  # fmt: skip
+
+
 class FakeVNPay(_FakeServer):
-    """`GET /paymentv2/vpcpay.html?…`: checks the request, 'pays', calls the IPN URL, redirects back."""
+    """`GET /paymentv2/vpcpay.html?…`: checks the request, 'pays', calls the IPN URL, redirects back;
+    `POST /merchant_webapi/api/transaction` (vnp_Command=refund) returns (part of) a paid transaction."""
 
     REQUIRED = (
         "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_Amount", "vnp_CreateDate", "vnp_CurrCode", "vnp_IpAddr",
@@ -100,11 +120,20 @@ class FakeVNPay(_FakeServer):
         self.transaction_numbers = itertools.count(14980726)
         self.pay_url = f"{self.url}/paymentv2/vpcpay.html"
         self.pay_page = False  # True: the GET shows the pay page; its buttons' POST pays or cancels
+        self.paid: dict[str, dict] = {}  # vnp_TransactionNo → {"txn_ref", "amount", "refunded", "create_date"}
+        self.refunds: dict[str, tuple[dict, dict]] = {}  # vnp_RequestId → (request body, answer)
+        self.refund_requests = 0
+        self.refunds_made: list[str] = []  # the vnp_RequestId of each refund actually made
+        self.refuse_next_refunds: list[tuple[str, str]] = []  # answered with these (code, message), in turn
+        self.fail_next_refunds = 0  # the next n refunds answer 503 before doing anything
+        self.response_ids = itertools.count(1)
 
     def handle(self, request: Request) -> Response:
         params = dict(request.args)
         with self.lock:
             self.calls.append(request.path)
+        if request.method == "POST" and request.path == "/merchant_webapi/api/transaction":
+            return self.transaction_api(request)
         if request.path != "/paymentv2/vpcpay.html":
             return Response("not found", status=404)
         missing = [name for name in self.REQUIRED if not params.get(name)]
@@ -144,7 +173,70 @@ class FakeVNPay(_FakeServer):
             "vnp_TxnRef": request_params["vnp_TxnRef"],
         }
         result["vnp_SecureHash"] = vnpay_hash(result, "forged-" + self.secret if self.forge else self.secret)
+        if paid:
+            with self.lock:
+                self.paid[result["vnp_TransactionNo"]] = {
+                    "txn_ref": result["vnp_TxnRef"], "amount": int(result["vnp_Amount"]) // 100, "refunded": 0,
+                    "create_date": request_params.get("vnp_CreateDate", ""), "pay_date": result["vnp_PayDate"],
+                }  # fmt: skip
         return result
+
+    def transaction_api(self, request: Request) -> Response:
+        """VNPay's refund: its `|`-joined hash checked, idempotent on vnp_RequestId, its answer signed."""
+        with self.lock:
+            self.refund_requests += 1
+            if self.fail_next_refunds:
+                self.fail_next_refunds -= 1
+                return Response("busy", status=503)
+        body = request.get_json(silent=True) or {}
+        if body.get("vnp_Command") != "refund":
+            return self._refund_answer(body, "03", "Dữ liệu gửi sang không đúng định dạng")
+        expected = vnpay_pipe_hash(self.secret, *(body.get(name, "") for name in VNPAY_REFUND_FIELDS))
+        if not hmac.compare_digest(str(body.get("vnp_SecureHash", "")), expected):
+            return self._refund_answer(body, "97", "Checksum không hợp lệ")
+        if body.get("vnp_TmnCode") != self.tmn_code:
+            return self._refund_answer(body, "02", "Mã định danh kết nối không hợp lệ")
+        with self.lock:
+            seen = self.refunds.get(body.get("vnp_RequestId", ""))
+            if seen is not None:  # the same request again: its first answer, nothing refunded twice
+                return Response(json.dumps(seen[1]), content_type="application/json")
+            answer = self._refund_once(body)
+            self.refunds[body["vnp_RequestId"]] = (body, answer)
+        return Response(json.dumps(answer), content_type="application/json")
+
+    def _refund_once(self, body: dict) -> dict:
+        """Under the lock: refund if VNPay would, and its signed answer."""
+        paid = self.paid.get(str(body.get("vnp_TransactionNo")))
+        amount = int(body["vnp_Amount"]) // 100 if str(body.get("vnp_Amount", "")).isdigit() else 0
+        full = body.get("vnp_TransactionType") == "02"
+        if self.refuse_next_refunds:
+            code, message = self.refuse_next_refunds.pop(0)
+        elif paid is None or paid["txn_ref"] != body.get("vnp_TxnRef"):
+            code, message = "91", "Không tìm thấy giao dịch yêu cầu hoàn trả"
+        elif body.get("vnp_TransactionDate") != paid["create_date"] or full != (amount == paid["amount"]):
+            code, message = "03", "Dữ liệu gửi sang không đúng định dạng"
+        elif not 1 <= amount <= paid["amount"] - paid["refunded"]:
+            code, message = "95", "Giao dịch này không thành công bên VNPAY. VNPAY từ chối xử lý yêu cầu"
+        else:
+            paid["refunded"] += amount
+            self.refunds_made.append(body["vnp_RequestId"])
+            code, message = "00", "Yêu cầu thành công"
+        return self._signed_answer(body, code, message, paid)
+
+    def _refund_answer(self, body: dict, code: str, message: str) -> Response:
+        return Response(json.dumps(self._signed_answer(body, code, message, None)), content_type="application/json")
+
+    def _signed_answer(self, body: dict, code: str, message: str, paid: dict | None) -> dict:
+        answer = {
+            "vnp_ResponseId": f"{next(self.response_ids):020d}", "vnp_Command": "refund", "vnp_ResponseCode": code,
+            "vnp_Message": message, "vnp_TmnCode": self.tmn_code, "vnp_TxnRef": body.get("vnp_TxnRef", ""),
+            "vnp_Amount": body.get("vnp_Amount", ""), "vnp_BankCode": "NCB",
+            "vnp_PayDate": paid["pay_date"] if paid else "", "vnp_TransactionNo": body.get("vnp_TransactionNo", ""),
+            "vnp_TransactionType": body.get("vnp_TransactionType", ""),
+            "vnp_TransactionStatus": "05" if code == "00" else "", "vnp_OrderInfo": body.get("vnp_OrderInfo", ""),
+        }  # fmt: skip
+        answer["vnp_SecureHash"] = vnpay_pipe_hash(self.secret, *(answer[name] for name in VNPAY_REFUND_ANSWER_FIELDS))
+        return answer
 
 
 # --- MoMo --------------------------------------------------------------------------------

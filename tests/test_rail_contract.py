@@ -27,17 +27,6 @@ STOCK = 10
 
 # The rails with no freshness rule, each with the reason: their "stale" case is not applicable, said so here.
 NO_FRESHNESS_RULE = {adapter.name: adapter.stale_not_applicable for adapter in ADAPTERS if adapter.stale_not_applicable}
-# A transfer into another account pays nothing: wt/reconcile (4fe17f1) makes the bank feeds refuse it; not in this
-# branch yet. Remove these marks when it is merged (strict: they fail once the rule holds).
-OTHER_ACCOUNT_PENDING = {
-    name: "a transfer into another account still pays the order here: the rule lands with wt/reconcile (4fe17f1)"
-    for name in ("vietqr-sepay", "vietqr-casso")
-}
-# Refunds by API twice over: the planner asks only MoMo today (catalogue/orders/refunds.py).
-REFUND_PLANNER_MISSING = {
-    "zalopay": "the refund planner (catalogue/orders/refunds.py) asks only MoMo: a ZaloPay-paid order cancelled by "
-    "the office is flagged for a refund by hand, ZaloPay's /v2/refund is never asked"
-}
 
 
 def _rails(xfail: dict[str, str] | None = None, not_applicable: dict[str, str] | None = None) -> list:
@@ -54,9 +43,9 @@ def _rails(xfail: dict[str, str] | None = None, not_applicable: dict[str, str] |
 
 
 EVERY_RAIL = _rails()
-RAILS_FOR_ANOTHER_ACCOUNT = _rails(xfail=OTHER_ACCOUNT_PENDING)
+RAILS_FOR_ANOTHER_ACCOUNT = _rails()
 RAILS_WITH_A_FRESHNESS_RULE = _rails(not_applicable=NO_FRESHNESS_RULE)
-RAILS_REFUNDING_TWICE = _rails(xfail=REFUND_PLANNER_MISSING)
+RAILS_REFUNDING_TWICE = _rails()
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
-"""Cancelling an order: who may, and how stock, Stripe, MoMo and the buyer's email follow.
+"""Cancelling an order: who may, and how stock, the refunds and the buyer's email follow.
 
-The buyer may cancel while the order waits for its payment; the OCOP office may
-cancel any order, a paid one through a refund: at Stripe (`charge.refunded` finishes
-it), at MoMo (its refund answer finishes it, catalogue.orders.refunds), or by hand for
-bank transfers and VNPay. Each path commits its change before it talks to Stripe or
-MoMo, so no row stays locked while they answer; a refund that cannot start puts the
-order back as it was.
+The buyer may cancel while the order waits for its payment; the OCOP office may cancel any
+order, a paid one through one refund plan for every rail (catalogue.orders.refunds): by the
+provider's API where the rail has one (Stripe's `charge.refunded` finishes a card's refund),
+by hand for bank transfers. The plan is committed before any provider is asked, so no row
+stays locked while they answer; a refund that cannot start puts the order back as it was.
 """
 
 from __future__ import annotations
@@ -13,22 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import NotFound, PermissionDenied
-from catalogue.orders import refunds, settlement
+from catalogue.orders import refunds
 from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.services import (
-    PaymentServiceUnavailable,
     find_order,
     order_for_buyer,
     release_stock,
     transition,
 )
-from catalogue.payments import ledger
 from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.payments.registry import Rails
 from catalogue.transactions import calls_out, use_case
@@ -84,12 +80,10 @@ def _cancel_for_buyer(code: str, access_token: str | None, now: datetime) -> str
 
 @dataclass(frozen=True)
 class _AdminCancel:
-    """What is left to do at Stripe or MoMo once the office's cancellation is committed."""
+    """What is left to do once the office's cancellation is committed: close a PaymentIntent, or ask refunds."""
 
     payment_intent_id: str | None
-    refund_from: str | None = None  # the paid status to go back to if the refund cannot start
-    email: EmailMessage | None = None  # sent once the refund has started
-    momo: refunds.RefundPlan | None = None  # refunds to ask MoMo for
+    refunds: refunds.RefundPlan | None = None  # refunds to ask the providers for (catalogue.orders.refunds)
 
 
 @calls_out
@@ -100,34 +94,27 @@ def cancel_by_admin(
     reason: str = "cancelled by admin",
     rails: Rails | None = None,
 ) -> Order:
-    """Unpaid: cancel and release. Paid: refund through Stripe (`charge.refunded` finishes it), through
-    MoMo (its answer finishes it) when `rails` has MoMo on, else by hand."""
-    plan = _cancel_for_office(code, reason, rails)
-    if plan.momo is not None:
-        refunds.refund_by_momo(code, plan.momo, rails.get("momo") if rails else None, reason, now)
+    """Unpaid: cancel and release. Paid: one refund plan for every rail (catalogue.orders.refunds): each
+    payment back by its provider's API where it has one (Stripe's `charge.refunded` finishes a card's),
+    the rest flagged for the office to return by hand."""
+    providers = refunds.RefundRails(rails, gateway)
+    plan = _cancel_for_office(code, reason, providers)
+    if plan.refunds is not None:
+        refunds.ask_refunds(code, plan.refunds, providers, reason, now)
         return find_order(code)
-    if plan.refund_from is None:  # unpaid, already finished, or refunded by hand
-        _cancel_intent(code, plan.payment_intent_id, gateway)
-        return find_order(code)
-    try:
-        gateway.refund(plan.payment_intent_id, idempotency_key=f"refund-{code}")
-    except PaymentUnavailable as error:
-        _refund_not_started(code, plan.refund_from, error)
-        raise PaymentServiceUnavailable("The refund could not be started; the order is unchanged.") from error
-    if plan.email is not None:
-        notifications.send(plan.email)
+    _cancel_intent(code, plan.payment_intent_id, gateway)  # unpaid, already finished, or refunded by hand
     return find_order(code)
 
 
 @use_case
-def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCancel:
+def _cancel_for_office(code: str, reason: str, providers: refunds.RefundRails) -> _AdminCancel:
     order = lock_order(code)  # two cancels at once: the second sees the first's refund
     if order is None:
         raise NotFound(f"No order {code}.")
-    if order.status == "refund_pending" and rails is not None and rails.get("momo") is not None:
-        unfinished = refunds.unfinished_momo_refunds(order)  # MoMo never answered: ask again, the same refund
+    if order.status == "refund_pending":
+        unfinished = refunds.unfinished_refunds(order)  # a provider never answered: ask again, the same refund
         if unfinished is not None:
-            return _AdminCancel(None, momo=unfinished)
+            return _AdminCancel(None, refunds=unfinished)
     if order.status in FINISHED:
         return _AdminCancel(None)
     if order.status in RESERVING_STATUSES:
@@ -137,27 +124,7 @@ def _cancel_for_office(code: str, reason: str, rails: Rails | None) -> _AdminCan
         return _AdminCancel(order.payment_intent_id)
     previous = order.status
     transition(order, "refund_pending", reason)
-    if settlement.paid_outside_stripe(order):  # MoMo by its API; bank transfers and VNPay by hand
-        by_api = refunds.plan_momo_refunds(order, rails, reason)
-        flagged = {row.id for row in ledger.rows_of(order.id) if row.kind == "refund"}
-        amount = settlement.refund_by_hand(order, reason, refunds.by_hand_method(order, by_api))
-        if by_api:
-            by_hand = tuple(row.id for row in ledger.rows_of(order.id)
-                            if row.kind == "refund" and row.id not in flagged)  # fmt: skip
-            return _AdminCancel(None, momo=refunds.RefundPlan(by_api, restore=previous, by_hand_ids=by_hand))
-        notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_hand=amount)
-        return _AdminCancel(None)
-    ledger.add_refund(order, method="stripe", amount_vnd=order.total_vnd, state="requested", reason=reason,
-                      reference=order.payment_intent_id or "")  # fmt: skip
-    email = notifications.compose("cancelled", order, cancelled_by="office", refund=True)
-    return _AdminCancel(order.payment_intent_id, refund_from=previous, email=email)
-
-
-@use_case
-def _refund_not_started(code: str, previous: str, error: Exception) -> None:
-    order = lock_order(code)
-    transition(order, previous, f"refund failed: {error}")
-    ledger.drop_requested_refunds(order, "stripe")
+    return _AdminCancel(None, refunds=refunds.plan_refunds(order, providers, reason, restore=previous))
 
 
 def _cancel_intent(code: str, payment_intent_id: str | None, gateway: PaymentGateway) -> None:

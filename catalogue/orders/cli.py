@@ -29,7 +29,7 @@ def expire_command() -> None:
 @click.option("--reason", default="cancelled by admin", show_default=True)
 @with_appcontext
 def cancel_command(code: str, reason: str) -> None:
-    """Cancel an order; a paid one is refunded through Stripe or MoMo, or flagged for a refund by hand."""
+    """Cancel an order; a paid one is refunded by its rail's API where it has one, or flagged for a refund by hand."""
     try:
         order = cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason, payment_rails())
     except DomainError as error:

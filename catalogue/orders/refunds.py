@@ -1,20 +1,24 @@
-"""Refunds through MoMo's API when the office cancels a paid order.
+"""One refund planner for every rail: what the office's cancellation returns by API, and what by hand.
 
-What MoMo took goes back by MoMo's signed refund (`POST /v2/gateway/api/refund`); money that
-came by a bank transfer or VNPay is still returned by hand (catalogue.orders.settlement). The
-cancellation's use case writes one `requested` refund row per MoMo payment and commits; MoMo is
-asked afterwards, with no transaction open (`@calls_out`). The request id is made from the
-payment and the amount (`momo.refund_reference`) and is the row's unique provider transaction
-id, so asking again after no answer (or a second cancel) is the same refund at MoMo, never a
-second one.
+For each payment the order received, by its rail: when the rail's provider refunds by API
+(`refunds_by_api`: MoMo, ZaloPay, VNPay with VNPAY_API set, Stripe through its gateway) a
+`requested` refund row is written whose unique provider transaction id is the request id the
+provider derives from the payment and the amount (`refund_reference`); the rest (bank
+transfers, VNPay without its refund API, a provider that is off) is flagged `due` for the
+office to return by hand (catalogue.orders.settlement). The cancellation's use case writes the
+plan and commits; each provider is asked afterwards, with no transaction open (`@calls_out`),
+under the stored id, so asking again after no answer (or a second cancel) is the same refund,
+never a second one. ZaloPay's id carries the day it is asked: it is stored, never made again.
 
-MoMo sends no notification for a refund: its answer with resultCode 0 is the confirmation, as
-charge.refunded is Stripe's. The row is then `done`, and the order turns `refunded` (its stock
-back) once nothing is left to return. A refusal (another resultCode) or no answer puts the
-order back as it was and drops what the cancellation wrote, unless MoMo already returned part
-of it: the rest is then left for the office to return by hand. MoMo answering that it already
-has the request (40, 41) may mean it refunded before we heard: that row, too, waits for the
-office (checked in MoMo's portal), and is never asked again under another id.
+A provider's yes is its confirmation (MoMo, VNPay, ZaloPay once query_refund says made): the row
+is `done` and the order turns `refunded` (its stock back) once nothing is left to return. Stripe's
+yes only says it took the refund (`pending`): its `charge.refunded` webhook finishes it. A
+refusal or no answer puts the order back as it was and drops what the cancellation wrote,
+unless part already went back: the rest is then the office's to return by hand. An answer
+that neither confirms nor refuses (`unconfirmed_refund_codes`: asked before, still
+processing) may mean the money went back: that row waits for the office (checked in the
+provider's portal) and is never asked again under another id. Nothing here names a rail: the
+provider of a row is `RefundRails.get(row.method)`.
 """
 
 from __future__ import annotations
@@ -23,81 +27,112 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from catalogue import notifications
 from catalogue.errors import NotFound
 from catalogue.extensions import db
+from catalogue.orders import settlement
 from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order
 from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, release_stock, transition
-from catalogue.payments import ledger, momo
+from catalogue.payments import ledger
+from catalogue.payments.gateway import PaymentGateway
 from catalogue.payments.models import Payment
-from catalogue.payments.momo import MoMo
-from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable
-from catalogue.payments.registry import Rails
+from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable, RefundsByApi
+from catalogue.payments.registry import STRIPE, Rails, labels_of
+from catalogue.payments.stripe_refunds import StripeRefunds
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
 
+REFUSALS_KEY = "refund_refusals"  # on a payment's details: how often its provider refused to refund it
+ACCEPTED_KEY = "accepted"  # on a refund's details: the provider took it; its notification finishes it (Stripe)
+TRANSACTION_PREFIX = "refund:"  # a refund asked by API: its row's provider transaction id is this + the request id
+
+
+class RefundRails:
+    """The providers that return money by API, by rail: the registry's, and Stripe's gateway."""
+
+    def __init__(self, rails: Rails | None, gateway: PaymentGateway | None = None):
+        self._rails, self._gateway = rails, gateway
+
+    def get(self, method: str) -> RefundsByApi | None:
+        """The provider that refunds rail `method` by API now, or None (off, or the office returns it by hand)."""
+        if method == STRIPE:
+            return StripeRefunds(self._gateway) if self._gateway is not None else None
+        provider = self._rails.get(method) if self._rails is not None else None
+        return provider if getattr(provider, "refunds_by_api", False) else None
+
 
 @dataclass(frozen=True)
-class MoMoRefund:
-    """One refund row to ask MoMo for: the payment it returns and how much of it."""
+class ApiRefund:
+    """One refund row to ask a provider for: the payment it returns, how much, under which request id."""
 
     refund_id: int
+    payment_id: int | None  # None: a card order paid before the ledger kept payments
+    method: str
     payment: PaymentNotice
     amount_vnd: int
-    request_id: str  # MoMo's orderId and requestId of this refund
+    request_id: str
 
 
 @dataclass(frozen=True)
 class RefundPlan:
-    """What a committed cancellation leaves to ask of MoMo, and how to undo it if MoMo says no."""
+    """What a committed cancellation leaves to ask of the providers, and how to undo it if they say no."""
 
-    refunds: tuple[MoMoRefund, ...]
+    refunds: tuple[ApiRefund, ...]
     restore: str | None  # the paid status the order goes back to when nothing could be returned
     by_hand_ids: tuple[int, ...] = ()  # refunds by hand flagged by the same cancellation, dropped with it
 
 
-def plan_momo_refunds(order: Order, rails: Rails | None, reason: str) -> tuple[MoMoRefund, ...]:
-    """Inside the cancellation's use case: a `requested` refund for each MoMo payment MoMo can return.
+def plan_refunds(order: Order, providers: RefundRails, reason: str, restore: str) -> RefundPlan | None:
+    """Inside the cancellation's use case (the order locked, now refund_pending): the refunds to ask for.
 
-    None while MoMo is off (the office then returns it by hand, as before), nor for a payment
-    without MoMo's transId or below MoMo's minimum. Never more than the order still holds.
+    A `requested` row per payment its provider can return by API, never more than the order still
+    holds; the rest flagged for the office. None when everything goes back by hand (announced now).
     """
-    if rails is None or rails.get("momo") is None:
-        return ()
     rows = ledger.rows_of(order.id)
     received = [row for row in rows if row.kind == "payment" and row.state == "received"]
     left = sum(row.amount_vnd for row in received) - sum(row.amount_vnd for row in rows if row.kind == "refund")
+    payments = [(row.id, row.method, _payment_notice(row, order.code)) for row in received]
+    if not received and order.payment_intent_id:  # a card order paid before the ledger: its PaymentIntent
+        left = order.total_vnd
+        payments = [(None, STRIPE, _card_payment(order))]
     planned = []
-    for row in received:
-        amount = min(row.amount_vnd, left)
-        details = ledger.details_of(row)
-        trans_id = str(details.get("transId") or "")
-        if row.method != "momo" or amount < momo.MIN_AMOUNT_VND or not trans_id.isdigit():
+    for payment_id, method, payment in payments:
+        amount, provider = min(payment.amount_vnd, left), providers.get(method)
+        if amount <= 0 or provider is None or not provider.refundable(payment, amount):
             continue
-        request_id = momo.refund_reference(row.reference, amount, int(details.get(REFUSALS_KEY) or 0))
+        row = db.session.get(Payment, payment_id) if payment_id is not None else None
+        refusals = int(ledger.details_of(row).get(REFUSALS_KEY) or 0) if row is not None else 0
+        request_id = provider.refund_reference(payment, amount, refusals)
         refund = ledger.add_refund(
-            order, method="momo", amount_vnd=amount, state="requested", reason=reason, reference=request_id,
-            transaction_id=f"refund:{request_id}", details={"payment_id": row.id, "transId": trans_id},
+            order, method=method, amount_vnd=amount, state="requested", reason=reason, reference=request_id,
+            transaction_id=TRANSACTION_PREFIX + request_id, details={"payment_id": payment_id},
         )  # fmt: skip
         db.session.flush()
-        planned.append(MoMoRefund(refund.id, _payment_notice(row, order.code), amount, request_id))
+        planned.append(ApiRefund(refund.id, payment_id, method, payment, amount, request_id))
         left -= amount
-    return tuple(planned)
+    flagged = {row.id for row in ledger.rows_of(order.id) if row.kind == "refund"}
+    by_hand = settlement.refund_by_hand(order, reason, _by_hand_method(order, planned))
+    if not planned:
+        notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_hand=by_hand)
+        return None
+    added = tuple(row.id for row in ledger.rows_of(order.id) if row.kind == "refund" and row.id not in flagged)
+    return RefundPlan(tuple(planned), restore=restore, by_hand_ids=added)
 
 
-def unfinished_momo_refunds(order: Order) -> RefundPlan | None:
-    """A refund_pending order's MoMo refunds still `requested` (the process stopped before MoMo answered)."""
+def unfinished_refunds(order: Order) -> RefundPlan | None:
+    """A refund_pending order's refunds still `requested` and not taken yet (the process stopped before the
+    provider answered): asked again under the same ids."""
     rows = ledger.rows_of(order.id)
-    requested = [row for row in rows if row.kind == "refund" and row.method == "momo" and row.state == "requested"]
+    requested = [row for row in rows if row.kind == "refund" and row.state == "requested" and _by_api(row)
+                 and not ledger.details_of(row).get(ACCEPTED_KEY)]  # fmt: skip
     refunds = []
     for row in requested:
-        payment = db.session.get(Payment, ledger.details_of(row).get("payment_id"))
-        if payment is not None:
-            refunds.append(MoMoRefund(row.id, _payment_notice(payment, order.code), row.amount_vnd, row.reference))
+        payment_id = ledger.details_of(row).get("payment_id")
+        payment = db.session.get(Payment, payment_id) if payment_id is not None else None
+        notice = _payment_notice(payment, order.code) if payment is not None else _card_payment(order)
+        refunds.append(ApiRefund(row.id, payment_id, row.method, notice, row.amount_vnd, row.reference))
     if not refunds:
         return None
     first, reasons = min(row.id for row in requested), {row.reason for row in requested}
@@ -105,122 +140,140 @@ def unfinished_momo_refunds(order: Order) -> RefundPlan | None:
         row.id
         for row in rows
         if row.kind == "refund" and row.state == "due" and row.id > first and row.reason in reasons
-    )  # flagged by the same cancellation, right after its MoMo rows
+    )  # flagged by the same cancellation, right after its rows asked by API
     before = [event.from_status for event in order.events if event.to_status == "refund_pending"]
     return RefundPlan(tuple(refunds), restore=before[-1] if before else None, by_hand_ids=by_hand)
 
 
-def by_hand_method(order: Order, planned: tuple[MoMoRefund, ...]) -> str:
-    """The rail the rest is returned by: the latest payment that MoMo does not refund, else the order's."""
-    by_api = {refund.payment.raw_id for refund in planned}
-    others = [
-        row.method
-        for row in ledger.rows_of(order.id)
-        if row.kind == "payment" and row.state == "received" and row.provider_transaction_id not in by_api
-    ]
+def _by_hand_method(order: Order, planned: list[ApiRefund]) -> str:
+    """The rail the rest is returned by: the latest payment no API refunds, else the order's."""
+    by_api = {refund.payment_id for refund in planned}
+    others = [row.method for row in ledger.rows_of(order.id)
+              if row.kind == "payment" and row.state == "received" and row.id not in by_api]  # fmt: skip
     return others[-1] if others else (order.payment_method or "vietqr")
 
 
-REASON_FAILED = "MoMo refund failed"  # the ledger's words; the office's page says them in Vietnamese
-REASON_UNCONFIRMED = "MoMo refund to check"
-REFUSALS_KEY = "refund_refusals"  # on a MoMo payment's details: how often MoMo refused to refund it
-
-
 @calls_out
-def refund_by_momo(code: str, plan: RefundPlan, provider: MoMo | None, reason: str, now: datetime) -> None:
-    """Ask MoMo for each planned refund and record its answer; RefundRefused (409) or 503 when it says no."""
+def ask_refunds(code: str, plan: RefundPlan, providers: RefundRails, reason: str, now: datetime) -> None:
+    """Ask each planned refund of its provider and record the answer; RefundRefused (409) or 503 when one says no."""
     for refund in plan.refunds:
+        provider, brand = providers.get(refund.method), _brand(refund.method)
         try:
-            if provider is None:  # MoMo was turned off since: nothing can be asked
-                raise ProviderUnavailable("MoMo is not configured")
+            if provider is None:  # the rail was turned off since: nothing can be asked
+                raise ProviderUnavailable(f"{brand} is not configured")
             outcome = provider.refund(refund.payment, refund.amount_vnd, reason, request_id=refund.request_id)
         except ProviderUnavailable as error:
-            log.warning("MoMo refund %s of %s failed: %s", refund.refund_id, code, error)
+            log.warning("%s refund %s of %s failed: %s", brand, refund.refund_id, code, error)
             said_no = isinstance(error, ProviderRefused)
-            unconfirmed = said_no and error.code in momo.UNCONFIRMED_REFUND_CODES
+            unconfirmed = said_no and provider is not None and error.code in provider.unconfirmed_refund_codes
             status = _not_refunded(code, plan, refund.refund_id, str(error), unconfirmed, said_no and not unconfirmed)
-            raise _refusal(error, status, unconfirmed) from error
-        _refunded(code, refund.refund_id, outcome.reference, now)
+            raise _refusal(brand, error, status, unconfirmed) from error
+        if outcome.pending:
+            _accepted(code, refund.refund_id, outcome.reference)
+        else:
+            _refunded(code, refund.refund_id, outcome.reference, now)
 
 
-def _refusal(error: ProviderUnavailable, status: str, unconfirmed: bool) -> Exception:
+def _brand(method: str) -> str:
+    labels = labels_of(method)
+    return labels.brand if labels else method
+
+
+def _refusal(brand: str, error: ProviderUnavailable, status: str, unconfirmed: bool) -> Exception:
     said = f"{error.code} {error.provider_message}".strip() if isinstance(error, ProviderRefused) else ""
     if unconfirmed:  # asked before or still processing, perhaps refunded: a person checks, never a new id
         return RefundRefused(
-            f"MoMo did not confirm the refund ({said}): it may have been made. Check it in MoMo's merchant "
+            f"{brand} did not confirm the refund ({said}): it may have been made. Check it in {brand}'s merchant "
             "portal and record it among the refunds to make by hand; the order stays refund_pending.",
-            {"refund": [f"MoMo answered {said}."]},
+            {"refund": [f"{brand} answered {said}."]},
         )
     if status == "refund_pending":
-        left = "MoMo returned part of it; the rest is listed for the office to return by hand."
+        left = f"{brand} returned part of it; the rest is listed for the office to return by hand."
     else:
         left = f"nothing was returned and the order is still {status}."
     if said:
-        return RefundRefused(f"MoMo refused the refund ({said}); {left}", {"refund": [f"MoMo answered {said}."]})
+        return RefundRefused(f"{brand} refused the refund ({said}); {left}", {"refund": [f"{brand} answered {said}."]})
     return PaymentServiceUnavailable(
-        f"MoMo could not be reached; {left} Asking again later asks MoMo for the same refund, never a second one.",
-        {"refund": ["MoMo did not answer."]},
+        f"{brand} could not be reached; {left} The order is otherwise unchanged: asking again later asks {brand} "
+        "for the same refund, never a second one.",
+        {"refund": [f"{brand} did not answer."]},
     )
 
 
 @use_case
-def _refunded(code: str, refund_id: int, momo_reference: str, now: datetime) -> None:
-    """MoMo confirmed: the row is done; the order is refunded once nothing is left to return."""
+def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime) -> None:
+    """The provider confirmed: the row is done; the order is refunded once nothing is left to return."""
     order = _locked(code)
     row = db.session.get(Payment, refund_id, with_for_update=True, populate_existing=True)
     if row is None or row.state != "requested":
         return  # recorded already (a concurrent retry of the same refund)
     row.state, row.resolved_at = "done", now
-    row.details = ledger.json_details({**ledger.details_of(row), "refund_trans_id": momo_reference})
+    row.details = ledger.json_details({**ledger.details_of(row), "refund_trans_id": provider_reference})
     db.session.flush()
-    rows = ledger.rows_of(order.id)
-    if any(r.kind == "refund" and r.method == "momo" and r.state == "requested" for r in rows):
-        return  # more of this order's MoMo refunds to ask for
-    by_hand = sum(r.amount_vnd for r in rows if r.kind == "refund" and r.state == "due")
+    rows = [r for r in ledger.rows_of(order.id) if r.kind == "refund"]
+    if any(r.state == "requested" for r in rows):
+        return  # more of this order's refunds to ask for, or to be confirmed
+    by_hand = sum(r.amount_vnd for r in rows if r.state == "due")
     if order.status == "refund_pending" and not by_hand:
-        transition(order, "refunded", "refunded by MoMo")
+        transition(order, "refunded", f"refunded by {_brand(row.method)}")
         release_stock(order)
-    returned = sum(r.amount_vnd for r in rows if r.kind == "refund" and r.method == "momo" and r.state == "done")
-    notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_momo=returned,
-                           refund_by_hand=by_hand)  # fmt: skip
+    returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
+    labels = labels_of(row.method)
+    notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_api=returned,
+                           refund_to=labels.vi.refunded_to if labels else "", refund_by_hand=by_hand)  # fmt: skip
+
+
+@use_case
+def _accepted(code: str, refund_id: int, provider_reference: str) -> None:
+    """The provider took the refund and confirms it by its own notification (Stripe): never asked again."""
+    order = _locked(code)
+    row = db.session.get(Payment, refund_id, with_for_update=True, populate_existing=True)
+    if row is None or row.state != "requested" or ledger.details_of(row).get(ACCEPTED_KEY):
+        return
+    row.details = ledger.json_details({**ledger.details_of(row), ACCEPTED_KEY: provider_reference})
+    notifications.announce("cancelled", order, cancelled_by="office", refund=True)
 
 
 @use_case
 def _not_refunded(code: str, plan: RefundPlan, refund_id: int, error: str, unconfirmed: bool, refused: bool) -> str:
-    """MoMo said no (or nothing): undo the cancellation if nothing went back; else the rest is the office's.
+    """The provider said no (or nothing): undo the cancellation if nothing went back; else the rest is the office's.
 
-    `unconfirmed`: MoMo already has this request, or is processing it, so it may have refunded: the row
-    waits for the office (checked in MoMo's portal, then recorded by hand), the order stays refund_pending.
-    `refused`: MoMo said no, so nothing went back: the next try is a new request (a new id).
+    `unconfirmed`: the provider already has this request, or is processing it, so it may have refunded:
+    the row waits for the office (checked in its portal, then recorded by hand), the order stays
+    refund_pending. `refused`: it said no, so nothing went back: the next try is a new request (a new id).
     """
     order = _locked(code)
     planned = {refund.refund_id for refund in plan.refunds}
     rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund"]
-    keep = unconfirmed or any(row.id in planned and row.state == "done" for row in rows)
+    taken = {row.id for row in rows if row.state == "done" or ledger.details_of(row).get(ACCEPTED_KEY)}
+    keep = unconfirmed or bool(planned & taken)
     for row in rows:
-        if row.id in planned and row.state == "requested":
-            if keep:  # the office returns it by hand (or records that MoMo did)
+        if row.id in planned and row.state == "requested" and row.id not in taken:
+            if keep:  # the office returns it by hand (or records that the provider did)
                 row.state = "due"
-                row.reason = REASON_UNCONFIRMED if unconfirmed and row.id == refund_id else REASON_FAILED
+                to_check = unconfirmed and row.id == refund_id
+                row.reason = f"{_brand(row.method)} refund {'to check' if to_check else 'failed'}"
             else:
                 db.session.delete(row)
         elif row.id in plan.by_hand_ids and row.state == "due" and not keep:
             db.session.delete(row)
     if not keep and refused:
-        _count_refusal(next(refund.payment.raw_id for refund in plan.refunds if refund.refund_id == refund_id))
+        _count_refusal(next(refund.payment_id for refund in plan.refunds if refund.refund_id == refund_id))
     if not keep and order.status == "refund_pending" and plan.restore:
         transition(order, plan.restore, f"refund failed: {error}")
     return order.status
 
 
-def _count_refusal(payment_transaction_id: str) -> None:
-    payment = db.session.scalar(
-        select(Payment).where(Payment.provider == "momo", Payment.kind == "payment",
-                              Payment.provider_transaction_id == payment_transaction_id)
-    )  # fmt: skip
+def _count_refusal(payment_id: int | None) -> None:
+    payment = db.session.get(Payment, payment_id) if payment_id is not None else None
     if payment is not None:
         details = ledger.details_of(payment)
         payment.details = ledger.json_details({**details, REFUSALS_KEY: int(details.get(REFUSALS_KEY) or 0) + 1})
+
+
+def _by_api(row: Payment) -> bool:
+    """A refund row asked of a provider by API (its provider transaction id is the request id)."""
+    return (row.provider_transaction_id or "").startswith(TRANSACTION_PREFIX)
 
 
 def _locked(code: str) -> Order:
@@ -231,7 +284,17 @@ def _locked(code: str) -> Order:
 
 
 def _payment_notice(row: Payment, code: str) -> PaymentNotice:
-    """A MoMo payment in the ledger as the adapter reads it (its reference is MoMo's orderId)."""
+    """A payment in the ledger as its provider's adapter reads it, with its attempt's details (`attempt_*`)."""
     details = {key: str(value) for key, value in ledger.details_of(row).items()}
-    return PaymentNotice(provider="momo", reference=row.reference, order_code=code, amount_vnd=row.amount_vnd,
+    attempt = ledger.attempt_by_reference(row.provider, row.reference)
+    if attempt is not None:
+        details.update({f"attempt_{key}": str(value) for key, value in ledger.details_of(attempt).items()})
+    return PaymentNotice(provider=row.method, reference=row.reference, order_code=code, amount_vnd=row.amount_vnd,
                          succeeded=True, raw_id=row.provider_transaction_id or "", details=details)  # fmt: skip
+
+
+def _card_payment(order: Order) -> PaymentNotice:
+    """A card order's PaymentIntent as its payment, for orders paid before the ledger kept card payments."""
+    intent = order.payment_intent_id or ""
+    return PaymentNotice(provider=STRIPE, reference=intent, order_code=order.code, amount_vnd=order.total_vnd,
+                         succeeded=True, raw_id=intent)  # fmt: skip

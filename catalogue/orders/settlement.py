@@ -197,13 +197,6 @@ def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
     return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
 
 
-def paid_outside_stripe(order: Order) -> bool:
-    """True when money came to the order by a domestic rail (MoMo's refunded by API, the others' by hand)."""
-    return any(
-        row.kind == "payment" and row.state == "received" and row.method != "stripe" for row in ledger.rows_of(order.id)
-    )
-
-
 # --- the redirect rails' notices (VNPay, MoMo, ZaloPay) -----------------------------------
 
 

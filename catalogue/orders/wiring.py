@@ -78,7 +78,7 @@ def order_for_staff(code: str, principal):
 
 
 def cancel_by_admin(code: str, reason: str):
-    """The office cancels; a paid order is refunded at Stripe, at MoMo, or flagged for a refund by hand."""
+    """The office cancels; a paid order is refunded by its rail's API where it has one, else flagged for the office."""
     return cancellation.cancel_by_admin(code, clock.now(), payment_gateway(), reason, payment_rails())
 
 

@@ -103,6 +103,7 @@ class MoMo:
             how="Sau khi đặt hàng, bạn được chuyển sang MoMo (hoặc quét mã bằng ứng dụng MoMo) để xác nhận "
             "thanh toán. Đơn chỉ được xác nhận khi MoMo gửi kết quả có chữ ký cho cửa hàng.",
             refund="Tiền được hoàn về ví MoMo đã dùng để thanh toán.",
+            refunded_to="ví MoMo của bạn",
         ),
         en=RailText(
             name="MoMo wallet",
@@ -110,11 +111,14 @@ class MoMo:
             how="After you order, you are taken to MoMo (or scan the code with the MoMo app) to confirm the payment. "
             "The order is confirmed only when MoMo sends the shop a signed result.",
             refund="The money is refunded to the MoMo wallet you paid with.",
+            refunded_to="your MoMo wallet",
         ),
         invoice="Ví điện tử MoMo",
     )
     starts_online = True  # MoMo's create API makes the payUrl
     notification_methods = ("POST",)
+    refunds_by_api = True  # its signed refund API (catalogue.orders.refunds asks it)
+    unconfirmed_refund_codes = UNCONFIRMED_REFUND_CODES
 
     def __init__(
         self,
@@ -227,6 +231,15 @@ class MoMo:
         return ReturnResult(code, "succeeded" if inbound.args.get("resultCode") == "0" else "pending")
 
     # --- refund ------------------------------------------------------------------------
+
+    def refundable(self, payment: PaymentNotice, amount_vnd: int) -> bool:
+        """True when MoMo can return `amount_vnd` of `payment`: its transId is known, the amount ≥ MoMo's minimum."""
+        trans_id = str(payment.details.get("transId") or "")
+        return trans_id.isdigit() and MIN_AMOUNT_VND <= amount_vnd <= min(payment.amount_vnd, MAX_AMOUNT_VND)
+
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
+        """The refund's orderId and requestId: from the payment's attempt reference and the amount."""
+        return refund_reference(payment.reference, amount_vnd, refused_before)
 
     def refund_request(
         self, notice: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None

@@ -142,6 +142,7 @@ class RefundOutcome:
     by_hand: bool  # True: the office returns it (bank transfers cannot be refunded by API)
     reference: str = ""
     message: str = ""
+    pending: bool = False  # True: the provider took it and its own notification confirms it (Stripe's)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class RailText:
     description: str  # one line at the checkout
     how: str  # the payment policy page: how paying works
     refund: str  # the payment policy page: how money goes back
+    refunded_to: str = ""  # the email once its API returned money: "ví MoMo của bạn"
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,28 @@ class PaymentProvider(Protocol):
     def start(self, order: OrderFacts) -> PaymentStart: ...
 
     def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome: ...
+
+
+class RefundsByApi(Protocol):
+    """A rail whose provider returns money by API (catalogue.orders.refunds asks it; issue 20).
+
+    `refunds_by_api` says whether it can now (VNPay only with its refund API configured). The
+    request id comes from the payment and the amount (`refund_reference`), is stored before the
+    provider is asked and is passed back as `request_id`, so asking twice is one refund.
+    `refund` raises ProviderRefused when the provider says no (`unconfirmed_refund_codes`: it may
+    have refunded, a person checks) and ProviderUnavailable when it does not answer.
+    """
+
+    name: str
+    labels: RailLabels
+    refunds_by_api: bool
+    unconfirmed_refund_codes: tuple[object, ...]
+
+    def refundable(self, payment: PaymentNotice, amount_vnd: int) -> bool: ...
+
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str: ...
+
+    def refund(self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str) -> RefundOutcome: ...
 
 
 class RedirectRail(PaymentProvider, Protocol):

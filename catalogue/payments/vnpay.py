@@ -1,22 +1,31 @@
 """VNPay 2.1.0: the signed redirect to the pay page, the IPN and return-URL check, the IPN answer.
 
-One signing function for everything: the `vnp_*` parameters sorted by name, form-encoded
-(space as `+`, as Python's `urlencode` writes it), joined with `&`, then hex HMAC-SHA512 with
-the hash secret. The tests check it against an IPN VNPay's sandbox sent (published with its
-secret) and against `openssl`. Only the IPN records anything; the return URL only shows.
+One signing function for the pay URL, the IPN and the return URL: the `vnp_*` parameters sorted
+by name, form-encoded (space as `+`, as Python's `urlencode` writes it), joined with `&`, then
+hex HMAC-SHA512 with the hash secret. The tests check it against an IPN VNPay's sandbox sent
+(published with its secret) and against `openssl`. Only the IPN records anything; the return
+URL only shows.
+
+Refunds go by VNPay's refund API (`POST {VNPAY_API}/merchant_webapi/api/transaction`,
+`vnp_Command=refund`) only when VNPAY_API is set: the API needs a separate agreement with VNPay,
+and without it the office refunds in VNPay's merchant portal (`refund` answers by_hand). That
+call and its answer are signed differently: HMAC-SHA512 over the values joined by `|`, in
+VNPay's fixed order (REFUND_FIELDS, REFUND_ANSWER_FIELDS).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import Enum
-from urllib.parse import urlencode
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
     DUPLICATE,
@@ -30,6 +39,8 @@ from catalogue.payments.port import (
     OrderFacts,
     PaymentNotice,
     PaymentStart,
+    ProviderRefused,
+    ProviderUnavailable,
     RailLabels,
     RailText,
     RefundOutcome,
@@ -38,8 +49,32 @@ from catalogue.payments.port import (
     origin_of,
     required_settings,
 )
+from catalogue.payments.vnpay_ipn import AttemptState, IpnAnswer, IpnDecision, decide_ipn  # noqa: F401 (re-exported)
+
+log = logging.getLogger(__name__)
 
 SANDBOX_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+SANDBOX_API = "https://sandbox.vnpayment.vn"  # VNPAY_API's value for the sandbox (refunds need VNPay's say-so)
+TRANSACTION_PATH = "/merchant_webapi/api/transaction"
+CONNECT_TIMEOUT_SECONDS = 3.05
+READ_TIMEOUT_SECONDS = 30
+# The refund request's hash data and the answer's, in VNPay's order, `|`-joined (VNPay's "API
+# Hoàn tiền" page; the same order as the `vnpay` npm package, lehuygiang28/vnpay,
+# src/services/query.service.ts `refund`): an absent value is empty.
+REFUND_FIELDS = (
+    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TransactionType", "vnp_TxnRef", "vnp_Amount",
+    "vnp_TransactionNo", "vnp_TransactionDate", "vnp_CreateBy", "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo",
+)  # fmt: skip
+REFUND_ANSWER_FIELDS = (
+    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
+    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+)  # fmt: skip
+FULL_REFUND, PARTIAL_REFUND = "02", "03"  # vnp_TransactionType
+# 94: a refund of this transaction was asked before and VNPay is processing it: it may be made.
+UNCONFIRMED_REFUND_CODES = ("94",)
+CREATED_BY = "ocop-quangninh"  # vnp_CreateBy: who asks (the shop's system, for the office)
+_REQUEST_ID = re.compile(r"[0-9A-Za-z]{1,32}")
 VERSION = "2.1.0"
 DATE_FORMAT = "%Y%m%d%H%M%S"
 DEFAULT_LIFETIME = timedelta(minutes=15)
@@ -59,6 +94,12 @@ def sign(params: Mapping[str, str], hash_secret: str) -> str:
     return hmac.new(hash_secret.encode(), signing_string(params).encode(), hashlib.sha512).hexdigest()
 
 
+def pipe_hash(fields: tuple[str, ...], values: Mapping[str, object], hash_secret: str) -> str:
+    """Hex HMAC-SHA512 over `values` of `fields` joined by `|` (the refund API's signature)."""
+    data = "|".join("" if values.get(name) is None else str(values.get(name)) for name in fields)
+    return hmac.new(hash_secret.encode(), data.encode(), hashlib.sha512).hexdigest()
+
+
 def vietnam_time(moment: datetime) -> str:
     """`yyyyMMddHHmmss` in GMT+7, whatever zone `moment` is in (it must carry one)."""
     if moment.tzinfo is None:
@@ -76,6 +117,18 @@ def order_info(text: str) -> str:
 REQUIRED_SETTINGS = ("VNPAY_TMN_CODE", "VNPAY_HASH_SECRET")  # all of them turn the rail on
 
 
+class _Retryable(Exception):
+    """A 5xx from VNPay: the same refund may be sent again (VNPay answers 94 if it has it)."""
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    return isinstance(error, requests.ConnectionError | requests.Timeout | _Retryable)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class VNPay:
     """One merchant terminal (TMN code + hash secret) at one pay URL (sandbox or production)."""
 
@@ -89,6 +142,7 @@ class VNPay:
             "(Napas), thẻ quốc tế hoặc quét mã bằng ứng dụng ngân hàng. Đơn chỉ được xác nhận khi VNPay "
             "gửi kết quả có chữ ký cho cửa hàng.",
             refund="Cửa hàng hoàn lại số tiền đã thanh toán; thời gian tiền về tuỳ ngân hàng của bạn.",
+            refunded_to="tài khoản hoặc thẻ bạn đã dùng để thanh toán qua VNPay",
         ),
         en=RailText(
             name="VNPay",
@@ -97,14 +151,34 @@ class VNPay:
             "international card or by scanning a code with your banking app. The order is confirmed only when VNPay "
             "sends the shop a signed result.",
             refund="The shop refunds the amount paid; how soon it arrives depends on your bank.",
+            refunded_to="the account or card you paid with through VNPay",
         ),
         invoice="Thẻ/VNPay",
     )
     starts_online = False  # the pay page's URL is signed here: no call to VNPay
     notification_methods = ("GET",)
+    unconfirmed_refund_codes = UNCONFIRMED_REFUND_CODES
 
-    def __init__(self, tmn_code: str, hash_secret: str, pay_url: str = SANDBOX_URL):
+    def __init__(
+        self,
+        tmn_code: str,
+        hash_secret: str,
+        pay_url: str = SANDBOX_URL,
+        api_url: str | None = None,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+        attempts: int = 3,
+        clock: Callable[[], datetime] = _now,
+    ):
         self.tmn_code, self._hash_secret, self.pay_url = tmn_code, hash_secret, pay_url
+        self.api_url = api_url.rstrip("/") if api_url else None  # VNPAY_API: refunds by API when set
+        self._session = session or requests.Session()
+        self._timeout, self._attempts, self._clock = timeout, attempts, clock
+
+    @property
+    def refunds_by_api(self) -> bool:
+        """True when VNPAY_API is set: VNPay's refund API returns the money, else the office does by hand."""
+        return self.api_url is not None
 
     @property
     def handoff_origins(self) -> tuple[str, ...]:
@@ -192,69 +266,109 @@ class VNPay:
         notice = self.verify(inbound.args)
         return ReturnResult(notice.order_code or "", "succeeded" if notice.succeeded else "failed")
 
-    def refund(self, notice: PaymentNotice, amount_vnd: int, reason: str) -> RefundOutcome:
-        """VNPay's refund API needs a separate agreement: the office refunds in VNPay's merchant portal."""
-        return RefundOutcome(
-            provider=self.name, by_hand=True, reference=notice.details.get("vnp_TransactionNo", ""), message=reason
+    # --- refunds (VNPAY_API) -----------------------------------------------------------
+
+    def refundable(self, payment: PaymentNotice, amount_vnd: int) -> bool:
+        """True when the refund API is on and knows the payment (its vnp_TransactionNo), up to what was paid."""
+        number = str(payment.details.get("vnp_TransactionNo") or "")
+        return self.refunds_by_api and number.isdigit() and number != "0" and 1 <= amount_vnd <= payment.amount_vnd
+
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
+        """vnp_RequestId: the payment's TxnRef and the amount (≤ 32 letters and digits), the same when asked again.
+
+        Only after VNPay refused it, so that nothing went back, is it asked under a new one.
+        """
+        plain = re.sub(r"[^0-9A-Za-z]", "", payment.reference)
+        value = f"{plain}R{amount_vnd}" + (f"N{refused_before}" if refused_before else "")
+        if len(value) > 32:  # a long TxnRef: its digest keeps the id derived, and short enough
+            value = hashlib.sha256(value.encode()).hexdigest()[:32]
+        return value
+
+    def refund_request(self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str) -> dict:
+        """The signed JSON body of VNPay's refund (`vnp_Command=refund`) of `amount_vnd` of `payment`."""
+        if not self.refundable(payment, amount_vnd):
+            raise ValueError("VNPay refunds a known transaction, up to what was paid, with VNPAY_API set")
+        if not _REQUEST_ID.fullmatch(request_id):
+            raise ValueError("vnp_RequestId is 1 to 32 letters and digits")
+        body = {
+            "vnp_RequestId": request_id,
+            "vnp_Version": VERSION,
+            "vnp_Command": "refund",
+            "vnp_TmnCode": self.tmn_code,
+            "vnp_TransactionType": FULL_REFUND if amount_vnd == payment.amount_vnd else PARTIAL_REFUND,
+            "vnp_TxnRef": payment.reference,
+            "vnp_Amount": str(amount_vnd * 100),
+            "vnp_TransactionNo": str(payment.details.get("vnp_TransactionNo")),
+            "vnp_TransactionDate": _paid_on(payment),
+            "vnp_CreateBy": CREATED_BY,
+            "vnp_CreateDate": vietnam_time(self._clock()),
+            "vnp_IpAddr": "127.0.0.1",
+            "vnp_OrderInfo": order_info(reason or "Hoan tien"),
+        }
+        body["vnp_SecureHash"] = pipe_hash(REFUND_FIELDS, body, self._hash_secret)
+        return body
+
+    def refund(
+        self, notice: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
+    ) -> RefundOutcome:
+        """Refund by VNPay's API when VNPAY_API is set; else by hand in VNPay's merchant portal.
+
+        VNPay signs its answer (REFUND_ANSWER_FIELDS): one that does not verify, or names another
+        request, is no answer (ProviderUnavailable). vnp_ResponseCode 00 is the confirmation; any
+        other is ProviderRefused (94: asked before, VNPay is processing it: unconfirmed).
+        """
+        if not self.refunds_by_api:
+            reference = notice.details.get("vnp_TransactionNo", "")
+            return RefundOutcome(provider=self.name, by_hand=True, reference=reference, message=reason)
+        body = self.refund_request(notice, amount_vnd, reason, request_id or self.refund_reference(notice, amount_vnd))
+        answer = self._post(body)
+        code = str(answer.get("vnp_ResponseCode") or "")
+        given = str(answer.get("vnp_SecureHash") or "").lower()
+        if not given or not hmac.compare_digest(given, pipe_hash(REFUND_ANSWER_FIELDS, answer, self._hash_secret)):
+            raise ProviderUnavailable(f"VNPay's refund answer ({code}) is not signed by VNPay")
+        if code != "00":
+            raise ProviderRefused(self.name, code, str(answer.get("vnp_Message") or ""))
+        if answer.get("vnp_TmnCode") != self.tmn_code or answer.get("vnp_TxnRef") != notice.reference:
+            raise ProviderUnavailable("VNPay's refund answer does not name this refund")
+        reference = str(answer.get("vnp_TransactionNo") or answer.get("vnp_ResponseId") or "")
+        return RefundOutcome(provider=self.name, by_hand=False, reference=reference, message=reason)
+
+    def _post(self, body: dict) -> dict:
+        @retry(
+            retry=retry_if_exception(_worth_retrying),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
         )
+        def send() -> dict:
+            response = self._session.post(self.api_url + TRANSACTION_PATH, json=body, timeout=self._timeout)
+            if response.status_code >= 500:
+                raise _Retryable(f"HTTP {response.status_code}")
+            answer = response.json()
+            if not isinstance(answer, dict):
+                raise ValueError("VNPay's answer is not a JSON object")
+            return answer
+
+        try:
+            return send()
+        except (requests.RequestException, _Retryable, ValueError) as error:
+            log.warning("VNPay refund %s failed: %s", body.get("vnp_RequestId"), error)
+            raise ProviderUnavailable(f"VNPay could not be reached: {error}") from error
 
 
-# --- the IPN answer -----------------------------------------------------------------------
-
-
-class IpnAnswer(Enum):
-    """VNPay's RspCode contract; the messages are those of VNPay's own IPN sample, word for word."""
-
-    CONFIRMED = ("00", "Confirm Success")
-    ORDER_NOT_FOUND = ("01", "Order not found")
-    ALREADY_CONFIRMED = ("02", "Order already confirmed")
-    INVALID_AMOUNT = ("04", "invalid amount")
-    INVALID_CHECKSUM = ("97", "Invalid signature")
-    UNKNOWN_ERROR = ("99", "Unknow error")
-
-    def body(self) -> dict[str, str]:
-        """The JSON VNPay reads."""
-        return {"RspCode": self.value[0], "Message": self.value[1]}
-
-
-@dataclass(frozen=True)
-class AttemptState:
-    """What the order knows about the attempt an IPN names."""
-
-    amount_due_vnd: int  # what this attempt asked VNPay for
-    already_confirmed: bool  # this attempt's result is recorded, or the order is already paid
-
-
-@dataclass(frozen=True)
-class IpnDecision:
-    answer: IpnAnswer
-    record: bool  # True: the caller records the notice (paid or failed) in the same transaction
-
-    def body(self) -> dict[str, str]:
-        return self.answer.body()
-
-
-def decide_ipn(notice: PaymentNotice | None, attempt: AttemptState | None) -> IpnDecision:
-    """The IPN decision table, in VNPay's order: checksum, order, amount, already confirmed, record.
-
-    `notice` is None when `verify` raised BadSignature; a malformed but signed IPN is the
-    caller's `UNKNOWN_ERROR`. A failed payment is recorded and confirmed too (`00`): VNPay
-    only wants to know that we have its result.
-    """
-    if notice is None:
-        return IpnDecision(IpnAnswer.INVALID_CHECKSUM, record=False)
-    if attempt is None:
-        return IpnDecision(IpnAnswer.ORDER_NOT_FOUND, record=False)
-    if notice.amount_vnd != attempt.amount_due_vnd:
-        return IpnDecision(IpnAnswer.INVALID_AMOUNT, record=False)
-    if attempt.already_confirmed:
-        return IpnDecision(IpnAnswer.ALREADY_CONFIRMED, record=False)
-    return IpnDecision(IpnAnswer.CONFIRMED, record=True)
+def _paid_on(payment: PaymentNotice) -> str:
+    """vnp_TransactionDate: the pay request's vnp_CreateDate (its redirect URL keeps it), else VNPay's PayDate."""
+    query = dict(parse_qsl(urlsplit(str(payment.details.get("attempt_redirect_url") or "")).query))
+    return query.get("vnp_CreateDate") or str(payment.details.get("vnp_PayDate") or "")
 
 
 def from_config(config: Mapping) -> VNPay | None:
-    """VNPay for VNPAY_TMN_CODE / VNPAY_HASH_SECRET (VNPAY_URL defaults to the sandbox), or None."""
+    """VNPay for VNPAY_TMN_CODE / VNPAY_HASH_SECRET (VNPAY_URL defaults to the sandbox), or None.
+
+    VNPAY_API (e.g. https://sandbox.vnpayment.vn) turns on refunds by VNPay's API; unset, refunds stay by hand.
+    """
     settings = required_settings(config, *REQUIRED_SETTINGS)
     if settings is None:
         return None
-    return VNPay(settings["VNPAY_TMN_CODE"], settings["VNPAY_HASH_SECRET"], (config.get("VNPAY_URL") or SANDBOX_URL))
+    api = (config.get("VNPAY_API") or "").strip() or None
+    return VNPay(settings["VNPAY_TMN_CODE"], settings["VNPAY_HASH_SECRET"], config.get("VNPAY_URL") or SANDBOX_URL, api)

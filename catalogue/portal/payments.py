@@ -174,7 +174,19 @@ def _refund_reason(reason: str) -> str:
         "paid twice (card after another rail)": gettext("thanh toán hai lần (thẻ sau một cách khác)"),
         "MoMo refund failed": gettext("MoMo không hoàn được, cần hoàn tay"),
         "MoMo refund to check": gettext("MoMo đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang MoMo Business"),
-    }.get(reason, reason)
+    }.get(reason) or _api_refund_reason(reason)
+
+
+def _api_refund_reason(reason: str) -> str:
+    """`<brand> refund failed / to check` (catalogue.orders.refunds) for the rails after MoMo, in the office's words."""
+    brand, _, what = reason.partition(" refund ")
+    if what == "failed":
+        return gettext("%(brand)s không hoàn được, cần hoàn tay", brand=brand)
+    if what == "to check":
+        return gettext(
+            "%(brand)s đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang quản lý của %(brand)s", brand=brand
+        )
+    return reason
 
 
 def _page(day: date, assign_forms: dict | None = None, refund_forms: dict | None = None):

@@ -100,6 +100,7 @@ class ZaloPay:
             how="Sau khi đặt hàng, bạn được chuyển sang ZaloPay (hoặc quét mã bằng ứng dụng ZaloPay) để xác nhận "
             "thanh toán. Đơn chỉ được xác nhận khi ZaloPay gửi kết quả có chữ ký cho cửa hàng.",
             refund="Tiền được hoàn về ví ZaloPay đã dùng để thanh toán.",
+            refunded_to="ví ZaloPay của bạn",
         ),
         en=RailText(
             name="ZaloPay wallet",
@@ -107,11 +108,14 @@ class ZaloPay:
             how="After you order, you are taken to ZaloPay (or scan the code with the ZaloPay app) to confirm the "
             "payment. The order is confirmed only when ZaloPay sends the shop a signed result.",
             refund="The money is refunded to the ZaloPay wallet you paid with.",
+            refunded_to="your ZaloPay wallet",
         ),
         invoice="Ví điện tử ZaloPay",
     )
     starts_online = True  # ZaloPay's create API makes the order_url
     notification_methods = ("POST",)
+    refunds_by_api = True  # /v2/refund, confirmed by /v2/query_refund (catalogue.orders.refunds asks it)
+    unconfirmed_refund_codes = UNCONFIRMED_REFUND_CODES
 
     def __init__(
         self,
@@ -235,6 +239,11 @@ class ZaloPay:
         return PaymentStatus(state, amount or 0, str(answer.get("zp_trans_id") or ""), code, message)
 
     # --- refund ------------------------------------------------------------------------
+
+    def refundable(self, payment: PaymentNotice, amount_vnd: int) -> bool:
+        """True when ZaloPay can return `amount_vnd` of `payment`: its zp_trans_id is known, at most what was paid."""
+        zp_trans_id = str(payment.details.get("zp_trans_id") or "")
+        return zp_trans_id.isdigit() and 1 <= amount_vnd <= payment.amount_vnd
 
     def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
         """The m_refund_id of returning `amount_vnd` of `payment`, asked today (Vietnam's date)."""
