@@ -18,7 +18,6 @@ import re
 from collections.abc import Mapping
 
 import requests
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
     UNKNOWN_ATTEMPT,
@@ -39,6 +38,7 @@ from catalogue.payments.port import (
     origin_of,
     required_settings,
 )
+from catalogue.payments.provider_http import post_for_json
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,6 @@ def signature(secret_key: str, fields: tuple[str, ...], values: Mapping[str, obj
 
 
 REQUIRED_SETTINGS = ("MOMO_PARTNER_CODE", "MOMO_ACCESS_KEY", "MOMO_SECRET_KEY")  # all of them turn the rail on
-
-
-class _Retryable(Exception):
-    """A 5xx from MoMo: the same request may be sent again (idempotent on requestId)."""
-
-
-def _worth_retrying(error: BaseException) -> bool:
-    return isinstance(error, requests.ConnectionError | requests.Timeout | _Retryable)
 
 
 class MoMo:
@@ -307,29 +299,8 @@ class MoMo:
     # --- HTTP --------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict) -> dict:
-        try:
-            return self._post_with_retries(path, body)
-        except (requests.RequestException, _Retryable, ValueError) as error:
-            log.warning("MoMo %s failed: %s", path, error)
-            raise ProviderUnavailable(f"MoMo could not be reached: {error}") from error
-
-    def _post_with_retries(self, path: str, body: dict) -> dict:
-        @retry(
-            retry=retry_if_exception(_worth_retrying),
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            reraise=True,
-        )
-        def send() -> dict:
-            response = self._session.post(self.api_base + path, json=body, timeout=self._timeout)
-            if response.status_code >= 500:
-                raise _Retryable(f"HTTP {response.status_code}")
-            answer = response.json()
-            if not isinstance(answer, dict):
-                raise ValueError("MoMo's answer is not a JSON object")
-            return answer
-
-        return send()
+        return post_for_json(self._session, self.api_base + path, provider="MoMo", timeout=self._timeout,
+                             attempts=self._attempts, json=body)  # fmt: skip
 
 
 def refund_reference(payment_reference: str, amount_vnd: int, refused_before: int = 0) -> str:

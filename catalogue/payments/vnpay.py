@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
     DUPLICATE,
@@ -49,6 +48,7 @@ from catalogue.payments.port import (
     origin_of,
     required_settings,
 )
+from catalogue.payments.provider_http import post_for_json
 from catalogue.payments.vnpay_ipn import AttemptState, IpnAnswer, IpnDecision, decide_ipn  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,6 @@ def order_info(text: str) -> str:
 
 
 REQUIRED_SETTINGS = ("VNPAY_TMN_CODE", "VNPAY_HASH_SECRET")  # all of them turn the rail on
-
-
-class _Retryable(Exception):
-    """A 5xx from VNPay: the same refund may be sent again (VNPay answers 94 if it has it)."""
-
-
-def _worth_retrying(error: BaseException) -> bool:
-    return isinstance(error, requests.ConnectionError | requests.Timeout | _Retryable)
 
 
 def _now() -> datetime:
@@ -334,26 +326,8 @@ class VNPay:
         return RefundOutcome(provider=self.name, by_hand=False, reference=reference, message=reason)
 
     def _post(self, body: dict) -> dict:
-        @retry(
-            retry=retry_if_exception(_worth_retrying),
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            reraise=True,
-        )
-        def send() -> dict:
-            response = self._session.post(self.api_url + TRANSACTION_PATH, json=body, timeout=self._timeout)
-            if response.status_code >= 500:
-                raise _Retryable(f"HTTP {response.status_code}")
-            answer = response.json()
-            if not isinstance(answer, dict):
-                raise ValueError("VNPay's answer is not a JSON object")
-            return answer
-
-        try:
-            return send()
-        except (requests.RequestException, _Retryable, ValueError) as error:
-            log.warning("VNPay refund %s failed: %s", body.get("vnp_RequestId"), error)
-            raise ProviderUnavailable(f"VNPay could not be reached: {error}") from error
+        return post_for_json(self._session, self.api_url + TRANSACTION_PATH, provider="VNPay", timeout=self._timeout,
+                             attempts=self._attempts, json=body)  # fmt: skip
 
 
 def _paid_on(payment: PaymentNotice) -> str:

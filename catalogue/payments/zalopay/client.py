@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import requests
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from catalogue.payments.port import (
     DUPLICATE,
@@ -38,6 +37,7 @@ from catalogue.payments.port import (
     ReturnResult,
     required_settings,
 )
+from catalogue.payments.provider_http import post_for_json
 from catalogue.payments.zalopay import notices, signing
 
 log = logging.getLogger(__name__)
@@ -70,14 +70,6 @@ class PaymentStatus:
     zp_trans_id: str
     code: int
     message: str = ""
-
-
-class _Retryable(Exception):
-    """A 5xx from ZaloPay: the same request may be sent again."""
-
-
-def _worth_retrying(error: BaseException) -> bool:
-    return isinstance(error, requests.ConnectionError | requests.Timeout | _Retryable)
 
 
 def _whole(value: object) -> int | None:
@@ -313,29 +305,8 @@ class ZaloPay:
     # --- HTTP --------------------------------------------------------------------------
 
     def _post(self, path: str, body: Mapping[str, object], attempts: int | None = None) -> dict:
-        try:
-            return self._post_with_retries(path, body, attempts or self._attempts)
-        except (requests.RequestException, _Retryable, ValueError) as error:
-            log.warning("ZaloPay %s failed: %s", path, error)
-            raise ProviderUnavailable(f"ZaloPay could not be reached: {error}") from error
-
-    def _post_with_retries(self, path: str, body: Mapping[str, object], attempts: int) -> dict:
-        @retry(
-            retry=retry_if_exception(_worth_retrying),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            reraise=True,
-        )
-        def send() -> dict:
-            response = self._session.post(self.api_base + path, data=dict(body), timeout=self._timeout)
-            if response.status_code >= 500:
-                raise _Retryable(f"HTTP {response.status_code}")
-            answer = response.json()
-            if not isinstance(answer, dict):
-                raise ValueError("ZaloPay's answer is not a JSON object")
-            return answer
-
-        return send()
+        return post_for_json(self._session, self.api_base + path, provider="ZaloPay", timeout=self._timeout,
+                             attempts=attempts or self._attempts, form=body)  # fmt: skip
 
 
 def _zp_trans_id(payment: PaymentNotice) -> str:
