@@ -380,7 +380,7 @@ def test_an_unconfirmed_momo_refund_is_checked_and_recorded_by_the_office(shop, 
     client = portal_client(shop["app"], shop["world"], "admin")
     page = "/portal/admin/payments/"
     html = client.get(page).get_data(as_text=True)
-    assert "Ví MoMo · MoMo đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang MoMo Business" in html
+    assert "Ví MoMo · MoMo đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang quản lý của MoMo" in html
     [row] = _refund_rows(paid["code"])
 
     answer = client.post(f"{page}refunds/{row.id}/returned",

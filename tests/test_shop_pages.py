@@ -111,15 +111,38 @@ def test_payment_page_lists_the_card_rail_the_checkout_offers(client):
 
 
 def test_payment_page_lists_every_rail_the_checkout_offers_in_its_order(app):
-    use_rails(app, vnpay_url="http://127.0.0.1:9/vnpay", momo_url="http://127.0.0.1:9")
+    # given every rail on, ZaloPay too (it was missing from this page before its labels named it)
+    use_rails(app, vnpay_url="http://127.0.0.1:9/vnpay", momo_url="http://127.0.0.1:9", ZALOPAY_APP_ID="2554",
+              ZALOPAY_KEY1="key1", ZALOPAY_KEY2="key2", ZALOPAY_API_BASE="http://127.0.0.1:9")  # fmt: skip
 
+    # when a shopper reads the payment page
     html = _text(app.test_client().get("/chinh-sach/thanh-toan"))
 
-    assert (
-        re.findall(r'data-rail="(\w+)"', html) == list(payment_rails().methods) == ["vietqr", "vnpay", "momo", "stripe"]
-    )
-    assert "mã VietQR" in html and "cổng VNPay" in html and "Ví điện tử MoMo" in html
-    assert "hoàn về ví MoMo" in html
+    # then it names each rail as the checkout does, in its order, with the rail's own words
+    offered = ["vietqr", "vnpay", "momo", "zalopay", "stripe"]
+    assert re.findall(r'data-rail="(\w+)"', html) == list(payment_rails().methods) == offered
+    titles = re.findall(r'<li data-rail="\w+"> <h2>([^<]*)</h2>', html)
+    assert titles == ["Chuyển khoản VietQR (mọi ngân hàng)", "VNPay", "Ví MoMo", "Ví ZaloPay",
+                      "Thẻ quốc tế (Visa/Mastercard)"]  # fmt: skip
+    assert "trang đơn hàng hiện mã VietQR" in html and "trang thanh toán của VNPay" in html
+    assert "Hoàn tiền: Tiền được hoàn về ví MoMo đã dùng để thanh toán." in html
+    assert "Hoàn tiền: Tiền được hoàn về ví ZaloPay đã dùng để thanh toán." in html
+
+
+def test_payment_page_in_english_reads_the_rails_english_labels(app):
+    # given VietQR and MoMo on, and a shopper reading English
+    use_rails(app, momo_url="http://127.0.0.1:9", stripe=False)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+    # when they read the payment page
+    html = _text(client.get("/chinh-sach/thanh-toan"))
+
+    # then the rails are named and described in the labels' English
+    titles = re.findall(r'<li data-rail="\w+"> <h2>([^<]*)</h2>', html)
+    assert titles == ["VietQR bank transfer (any bank)", "MoMo wallet"]
+    assert "The money is refunded to the MoMo wallet you paid with." in html
 
 
 def test_payment_page_of_a_shop_without_cards_lists_only_its_domestic_rails(app):

@@ -79,7 +79,8 @@ def test_paying_at_zalopay_pays_the_order_once_and_brings_the_buyer_back_to_it(z
     assert paid.headers["Location"].startswith(f"{zalopay['base']}/payments/zalopay/return?")
     assert (back.status_code, back.headers["Location"]) == (303, f"/orders/{code}?payment=zalopay&result=succeeded")
     shown = zalopay["client"].get(f"/orders/{code}", query_string={"token": zalopay["order"]["access_token"]})
-    assert "Ví ZaloPay" in shown.get_data(as_text=True)  # the ledger story names the rail, not "zalopay"
+    html = shown.get_data(as_text=True)
+    assert "Đã nhận 200.000\xa0₫ qua Ví ZaloPay" in html  # the ledger story names the rail, not "zalopay"
 
 
 def test_the_same_callback_again_is_answered_2_and_changes_nothing(zalopay):
@@ -131,6 +132,11 @@ def test_the_return_page_checks_the_checksum_and_records_nothing(zalopay):
     assert forged.status_code == 400
     assert status_of(code) == "pending_payment"
     assert all_rows() == rows
+    # and the order page reads ZaloPay's result as it does every rail that sends the buyer back, named by its labels
+    token = zalopay["order"]["access_token"]
+    page = zalopay["client"].get(f"/orders/{code}", query_string={"token": token, "payment": "zalopay",
+                                                                  "result": "succeeded"})  # fmt: skip
+    assert 'data-testid="provider-return">Ví ZaloPay báo giao dịch thành công.' in page.get_data(as_text=True)
 
 
 def test_the_checkout_page_offers_zalopay_and_hands_the_buyer_to_its_order_url(zalopay):

@@ -159,8 +159,8 @@ class CancelOrder(MethodView):
     @with_some_token
     @refuses(
         409, 503,
-        described={409: "MoMo refused the refund; nothing was returned and the order is unchanged.",
-                   503: "Stripe or MoMo could not be reached; the refund was not made and the order is unchanged."},
+        described={409: "The rail refused the refund; nothing was returned and the order is unchanged.",
+                   503: "The rail could not be reached; the refund was not made and the order is unchanged."},
     )  # fmt: skip
     @orders.arguments(OrderArgs, location="query", unknown=RAISE)
     @orders.response(200, OrderSchema)

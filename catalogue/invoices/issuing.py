@@ -25,17 +25,19 @@ from catalogue.invoices.rates import rate_of
 from catalogue.invoices.settings import enabled_settings, identity_for, valid_tax_code
 from catalogue.invoices.totals import Line, RateTotal, Sale, Totals, compute, in_words, negated, split_shipping
 from catalogue.orders.models import Order
+from catalogue.payments.registry import labels_of
 from catalogue.products.models import Product
 from catalogue.transactions import use_case
 
 log = logging.getLogger(__name__)
-PAYMENT_WORDS = {"vietqr": "Chuyển khoản", "vnpay": "Thẻ/VNPay", "momo": "Ví điện tử MoMo", "stripe": "Thẻ"}
+UNKNOWN_PAYMENT = "Khác"  # HTTToan for a rail the registry does not know
 SHIPPING_NAME = "Phí vận chuyển"
 
 
 def payment_words(order: Order) -> str:
     """HTTToan: the rail whose money settled the order, not the one the buyer chose last."""
-    return PAYMENT_WORDS.get(order.settled_by or order.payment_method or "", "Khác")
+    labels = labels_of(order.settled_by or order.payment_method)  # each rail's own `invoice` words
+    return labels.invoice if labels else UNKNOWN_PAYMENT
 
 
 def was_paid(order: Order) -> bool:

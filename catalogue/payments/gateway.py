@@ -227,6 +227,7 @@ STRIPE_LABELS = RailLabels(
         "và gửi thẳng tới Stripe (đạt chuẩn PCI DSS); chúng tôi không nhìn thấy và không lưu số thẻ. "
         "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam.",
         refund="Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc.",
+        short="Thẻ quốc tế",
     ),
     en=RailText(
         name="International card (Visa/Mastercard)",
@@ -235,6 +236,7 @@ STRIPE_LABELS = RailLabels(
         "sent straight to Stripe (PCI DSS compliant); we never see or store the card number. Your bank may ask for "
         "3-D Secure (a one-time code). The amount is charged in Vietnamese dong.",
         refund="Money goes back to the card that paid; banks usually credit it within 5–10 working days.",
+        short="International card",
     ),
     invoice="Thẻ",
 )

@@ -154,6 +154,12 @@ class RailText:
     how: str  # the payment policy page: how paying works
     refund: str  # the payment policy page: how money goes back
     refunded_to: str = ""  # the email once its API returned money: "ví MoMo của bạn"
+    short: str = ""  # inside a sentence (the order page, its money story, the office's pages) when `name` is long
+
+    @property
+    def short_name(self) -> str:
+        """The name a sentence carries: `short` when the checkout's `name` adds a hint, else `name`."""
+        return self.short or self.name
 
 
 @dataclass(frozen=True)

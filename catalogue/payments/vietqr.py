@@ -140,6 +140,7 @@ class VietQRProvider:
             "khoản (mã đơn hàng). Quét mã bằng ứng dụng của bất kỳ ngân hàng nào; xin giữ nguyên số tiền và "
             "nội dung. Đơn được xác nhận tự động khi ngân hàng báo tiền đã vào tài khoản của cửa hàng.",
             refund="Cửa hàng chuyển khoản hoàn lại vào tài khoản ngân hàng đã dùng để thanh toán.",
+            short="Chuyển khoản VietQR",
         ),
         en=RailText(
             name="VietQR bank transfer (any bank)",
@@ -149,6 +150,7 @@ class VietQRProvider:
             "reference as they are. The order is confirmed automatically when the bank reports the money in the "
             "shop's account.",
             refund="The shop transfers the money back to the bank account you paid from.",
+            short="VietQR bank transfer",
         ),
         invoice="Chuyển khoản",
     )

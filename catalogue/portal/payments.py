@@ -20,11 +20,11 @@ from catalogue.errors import Conflict, NotFound
 from catalogue.forms import REQUIRED, Form, length
 from catalogue.orders import money_desk, wiring
 from catalogue.payments import daybook, ledger
+from catalogue.payments.registry import NAMES
 from catalogue.portal.auth import current_principal
 from catalogue.storefront.payment_view import rail_name
 
 portal_payments = Blueprint("portal_payments", __name__, url_prefix="/portal/admin/payments")
-RAILS = ("vietqr", "vnpay", "momo", "stripe")
 
 
 class AssignTransferForm(Form):
@@ -172,13 +172,11 @@ def _refund_reason(reason: str) -> str:
         "surplus": gettext("chuyển dư"),
         "paid after expiry, sold out": gettext("chuyển sau khi đơn hết hạn, hàng đã hết"),
         "paid twice (card after another rail)": gettext("thanh toán hai lần (thẻ sau một cách khác)"),
-        "MoMo refund failed": gettext("MoMo không hoàn được, cần hoàn tay"),
-        "MoMo refund to check": gettext("MoMo đã nhận yêu cầu hoàn trước đó: kiểm tra trên trang MoMo Business"),
     }.get(reason) or _api_refund_reason(reason)
 
 
 def _api_refund_reason(reason: str) -> str:
-    """`<brand> refund failed / to check` (catalogue.orders.refunds) for the rails after MoMo, in the office's words."""
+    """`<brand> refund failed / to check` (catalogue.orders.refunds) for each rail refunding by API, in office words."""
     brand, _, what = reason.partition(" refund ")
     if what == "failed":
         return gettext("%(brand)s không hoàn được, cần hoàn tay", brand=brand)
@@ -194,7 +192,7 @@ def _page(day: date, assign_forms: dict | None = None, refund_forms: dict | None
     totals = ledger.day_totals(day)
     refunded = daybook.refunded_by_method(day)
     transfers, refunds = ledger.unmatched_transfers(), ledger.refunds_due()
-    rails = [name for name in RAILS if name in totals.received_by_method or name in refunded]
+    rails = [name for name in NAMES if name in totals.received_by_method or name in refunded]
     return render_template(
         "portal/admin/payments.html",
         day=day,

@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
@@ -41,10 +41,10 @@ from catalogue.orders.services import (
     PaymentServiceUnavailable,
 )
 from catalogue.payments import payment_gateway, payment_rails
-from catalogue.payments.registry import KNOWN, NAMES, STRIPE
+from catalogue.payments.registry import KNOWN, STRIPE
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
-from catalogue.storefront.payment_view import payment_context, rail_name, status_answer
+from catalogue.storefront.payment_view import payment_context, rail_name, rail_text, status_answer
 
 log = logging.getLogger(__name__)
 checkout = Blueprint("checkout", __name__)
@@ -109,30 +109,19 @@ class SwitchRailForm(Form):
 
 
 def method_labels() -> dict[str, tuple[str, str]]:
-    """How each rail is named to the buyer, and the line that says what it is.
+    """How each rail the shop knows is named to the buyer, and the line that says what it is.
 
-    A rail with no words here (ZaloPay, and any rail added to the registry) is named as its own
-    labels name it: the checkout must offer every rail that is on, never fail on one (issue 20).
+    Both come from the rail's own labels in the page's language (catalogue.payments), so a rail
+    added to the registry is offered in its own words, never missing or failing (issue 20).
     """
-    labels = {
-        "vietqr": (gettext("Chuyển khoản VietQR (mọi ngân hàng)"),
-                   gettext("Quét mã QR bằng ứng dụng ngân hàng; đơn tự xác nhận khi tiền về.")),
-        "vnpay": (gettext("VNPay"), gettext("Thẻ ATM nội địa, QR hoặc ứng dụng ngân hàng qua cổng VNPay.")),
-        "momo": (gettext("Ví MoMo"), gettext("Thanh toán trong ứng dụng MoMo.")),
-        "stripe": (gettext("Thẻ quốc tế (Visa/Mastercard)"),
-                   gettext("Nhập thẻ trên trang đơn hàng, bảo mật bởi Stripe.")),
-    }  # fmt: skip
-    locale = get_locale().language if get_locale() else "vi"
-    for rail in KNOWN:
-        if rail.name not in labels:
-            text = rail.labels.in_locale(locale)
-            labels[rail.name] = (text.name, text.description)
-    return labels
+    texts = {rail.name: rail_text(rail.name) for rail in KNOWN}
+    return {name: (text.name, text.description) for name, text in texts.items() if text is not None}
 
 
 def _unavailable_text(method: str | None) -> str:
-    if method and method != STRIPE and method in NAMES:  # a domestic rail whose provider did not answer
-        name = method_labels()[method][0]
+    text = rail_text(method) if method != STRIPE else None
+    if text is not None:  # a domestic rail whose provider did not answer
+        name = text.short_name
         return gettext("%(method)s tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút hoặc chọn cách "
                        "thanh toán khác.", method=name)  # fmt: skip
     return gettext("Thanh toán thẻ tạm thời gián đoạn, đơn chưa được tạo. Vui lòng thử lại sau ít phút.")
@@ -205,7 +194,7 @@ def checkout_page():
         shipping_fee=shipping_fee,
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
         method_hints={method: hint for method, (_, hint) in labels.items()},
-        demo_account="vietqr" in rails.methods and rails.is_demo,
+        demo_account=rails.is_demo,
     ), 422 if form.errors else status
 
 
@@ -283,7 +272,7 @@ def switch_rail(code: str):
     except InvalidInput:
         flash(gettext("Cách thanh toán này không dùng được cho đơn hàng."), "warning")
     except PaymentServiceUnavailable:
-        name = method_labels().get(form.method.data, ("",))[0]
+        name = rail_name(form.method.data)
         flash(gettext("%(method)s tạm thời gián đoạn. Vui lòng thử lại sau ít phút hoặc chọn cách thanh toán khác.",
                       method=name), "warning")  # fmt: skip
     except Conflict:

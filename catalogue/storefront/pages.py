@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError as MarshmallowValidationError
@@ -28,6 +28,7 @@ from catalogue.orders import lookup
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_rails as configured_rails
+from catalogue.payments.registry import KNOWN
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.views import storefront
 
@@ -51,49 +52,14 @@ class PaymentRail:
 
 
 def payment_rails() -> dict[str, PaymentRail]:
-    """What the payment page says of each rail the shop knows, by its code (add new rails here)."""
-    rails = (
-        PaymentRail(
-            code="vietqr",
-            title=gettext("Chuyển khoản ngân hàng bằng mã VietQR"),
-            how=gettext(
-                "Sau khi đặt hàng, trang đơn hàng hiện mã VietQR kèm số tài khoản, số tiền và nội dung chuyển "
-                "khoản (mã đơn hàng). Quét mã bằng ứng dụng của bất kỳ ngân hàng nào; xin giữ nguyên số tiền và "
-                "nội dung. Đơn được xác nhận tự động khi ngân hàng báo tiền đã vào tài khoản của cửa hàng."
-            ),
-            refund=gettext("Cửa hàng chuyển khoản hoàn lại vào tài khoản ngân hàng đã dùng để thanh toán."),
-        ),
-        PaymentRail(
-            code="vnpay",
-            title=gettext("Thẻ ATM nội địa, thẻ quốc tế hoặc ứng dụng ngân hàng qua cổng VNPay"),
-            how=gettext(
-                "Sau khi đặt hàng, bạn được chuyển sang trang thanh toán của VNPay để trả bằng thẻ ATM nội địa "
-                "(Napas), thẻ quốc tế hoặc quét mã bằng ứng dụng ngân hàng. Đơn chỉ được xác nhận khi VNPay "
-                "gửi kết quả có chữ ký cho cửa hàng."
-            ),
-            refund=gettext("Cửa hàng hoàn lại số tiền đã thanh toán; thời gian tiền về tuỳ ngân hàng của bạn."),
-        ),
-        PaymentRail(
-            code="momo",
-            title=gettext("Ví điện tử MoMo"),
-            how=gettext(
-                "Sau khi đặt hàng, bạn được chuyển sang MoMo (hoặc quét mã bằng ứng dụng MoMo) để xác nhận "
-                "thanh toán. Đơn chỉ được xác nhận khi MoMo gửi kết quả có chữ ký cho cửa hàng."
-            ),
-            refund=gettext("Tiền được hoàn về ví MoMo đã dùng để thanh toán."),
-        ),
-        PaymentRail(
-            code="stripe",
-            title=gettext("Thẻ thanh toán quốc tế (Visa, Mastercard…) qua Stripe"),
-            how=gettext(
-                "Sau khi đặt hàng, bạn nhập thông tin thẻ ngay trên trang đơn hàng. Thông tin thẻ được mã hoá "
-                "và gửi thẳng tới Stripe (đạt chuẩn PCI DSS); chúng tôi không nhìn thấy và không lưu số thẻ. "
-                "Ngân hàng có thể yêu cầu xác thực 3-D Secure (mã OTP). Số tiền được trừ bằng đồng Việt Nam."
-            ),
-            refund=gettext("Tiền được hoàn về đúng thẻ đã thanh toán; ngân hàng thường ghi có sau 5–10 ngày làm việc."),
-        ),
-    )
-    return {rail.code: rail for rail in rails}
+    """What the payment page says of each rail the shop knows, by its code, in checkout order.
+
+    Every word comes from the rail's own labels in the page's language (catalogue.payments), so
+    a rail added to the registry is described here without touching this page (issue 20).
+    """
+    locale = str(get_locale() or "vi")
+    texts = ((rail.name, rail.labels.in_locale(locale)) for rail in KNOWN)
+    return {name: PaymentRail(name, text.name, text.how, text.refund) for name, text in texts}
 
 
 def offered_rails() -> list[PaymentRail]:

@@ -16,6 +16,7 @@ from catalogue.money import format_vnd
 from catalogue.orders import wiring
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.payments import ledger, payment_rails, registry
+from catalogue.payments.port import RailText
 
 PAID_STATES = ("paid", "overpaid")
 # NAPAS bank identification numbers of the banks most shops use; another BIN is shown as the number.
@@ -24,7 +25,6 @@ BANK_NAMES = {
     "970407": "Techcombank", "970422": "MB", "970416": "ACB", "970432": "VPBank", "970423": "TPBank",
     "970403": "Sacombank",
 }  # fmt: skip
-RETURNS = ("vnpay", "momo")  # the rails whose pages send the buyer back to the order with a result
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,16 @@ def bank_name(bank_bin: str) -> str:
     return BANK_NAMES.get(bank_bin) or gettext("Ngân hàng mã %(bin)s", bin=bank_bin)
 
 
+def rail_text(method: str | None) -> RailText | None:
+    """Rail `method` in the page's language, from its own labels (catalogue.payments); None for an unknown rail."""
+    labels = registry.labels_of(method)
+    return labels.in_locale(str(get_locale() or "vi")) if labels else None
+
+
 def rail_name(method: str | None) -> str:
-    """A rail's short name for the ledger story and the office's pages."""
-    named = {
-        "vietqr": gettext("Chuyển khoản VietQR"),
-        "vnpay": gettext("VNPay"),
-        "momo": gettext("Ví MoMo"),
-        "stripe": gettext("Thẻ quốc tế"),
-    }.get(method or "")
-    return named or registry.rail_name(method, get_locale().language if get_locale() else "vi")  # ZaloPay…
+    """A rail's name in a sentence: the money story, the order page, the office's pages (raw name if unknown)."""
+    text = rail_text(method)
+    return text.short_name if text else (method or "")
 
 
 def money_story(money: ledger.OrderMoney) -> list[StoryRow]:
@@ -67,15 +68,18 @@ def money_story(money: ledger.OrderMoney) -> list[StoryRow]:
 def payment_context(order: Order, read_only: bool) -> dict:
     """The order page's payment facts: the rail, what is open, what is due or to return, other rails."""
     rails = payment_rails()
-    method = order.payment_method or "stripe"
+    method = order.payment_method or registry.STRIPE
     reserving = order.status in RESERVING_STATUSES
     money = ledger.order_money(order)
-    started = wiring.current_payment(order) if reserving and method != "stripe" else None
-    others = [name for name in rails.methods if name not in ("stripe", method)] if reserving and not read_only else []
+    started = wiring.current_payment(order) if reserving and method != registry.STRIPE else None
+    others = (
+        [name for name in rails.methods if name not in (registry.STRIPE, method)] if reserving and not read_only else []
+    )
     # The gateway's attempt failed (or none is open): the same rail again, by a new attempt.
     retry = reserving and not read_only and started is None and rails.is_redirect_rail(method)
     provider = request.args.get("payment")
-    result = request.args.get("result") if provider in RETURNS else None
+    # Only a rail whose page sends the buyer back with a result (VNPay, MoMo, ZaloPay…) may say one.
+    result = request.args.get("result") if rails.is_redirect_rail(provider) else None
     return {
         "method": method,
         "reserving": reserving,
