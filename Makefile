@@ -54,5 +54,5 @@ clean:
 
 translations: $(VENV)/.installed-dev  ## re-extract strings; then translate new ones in catalogue/translations/en/…/messages.po
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o catalogue/translations/messages.pot catalogue
-	$(BIN)/pybabel update -i catalogue/translations/messages.pot -d catalogue/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i catalogue/translations/messages.pot -d catalogue/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d catalogue/translations
