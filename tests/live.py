@@ -17,7 +17,7 @@ def serving(app, request_handler=None) -> Iterator[str]:
     """`app` behind a threaded WSGI server on a free port of 127.0.0.1; yields its base URL."""
     options = {"request_handler": request_handler} if request_handler else {}
     server = make_server("127.0.0.1", 0, app, threaded=True, **options)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
