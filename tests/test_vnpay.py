@@ -11,8 +11,15 @@ import requests
 from flask import Flask, jsonify, request
 
 from catalogue.payments import vnpay
-from catalogue.payments.port import BadSignature, MalformedNotification, NotificationRefused, OrderFacts, PaymentNotice
-from catalogue.payments.vnpay import AttemptState, IpnAnswer, decide_ipn
+from catalogue.payments.port import (
+    BadSignature,
+    MalformedNotification,
+    NotificationRefused,
+    OrderFacts,
+    PaymentNotice,
+    notice_refusal,
+)
+from catalogue.payments.vnpay import IpnAnswer
 from tests.live import serving
 from tests.payment_fakes import VNPAY_TEST, FakeVNPay, vnpay_hash
 
@@ -137,22 +144,30 @@ FAILED = PaymentNotice("vnpay", "QN-5ED9-BAZ9-1", "QN-5ED9-BAZ9", 85_000, False,
 @pytest.mark.parametrize(
     ("notice", "attempt", "body", "record"),
     [
-        (None, AttemptState(85_000, False), {"RspCode": "97", "Message": "Invalid signature"}, False),
+        (None, (85_000, "started"), {"RspCode": "97", "Message": "Invalid signature"}, False),
         (None, None, {"RspCode": "97", "Message": "Invalid signature"}, False),
         (NOTICE, None, {"RspCode": "01", "Message": "Order not found"}, False),
-        (NOTICE, AttemptState(90_000, False), {"RspCode": "04", "Message": "invalid amount"}, False),
-        (NOTICE, AttemptState(90_000, True), {"RspCode": "04", "Message": "invalid amount"}, False),
-        (NOTICE, AttemptState(85_000, True), {"RspCode": "02", "Message": "Order already confirmed"}, False),
-        (NOTICE, AttemptState(85_000, False), {"RspCode": "00", "Message": "Confirm Success"}, True),
-        (FAILED, AttemptState(85_000, False), {"RspCode": "00", "Message": "Confirm Success"}, True),
+        (NOTICE, (90_000, "started"), {"RspCode": "04", "Message": "invalid amount"}, False),
+        (NOTICE, (90_000, "succeeded"), {"RspCode": "04", "Message": "invalid amount"}, False),
+        (NOTICE, (85_000, "succeeded"), {"RspCode": "02", "Message": "Order already confirmed"}, False),
+        (NOTICE, (85_000, "started"), {"RspCode": "00", "Message": "Confirm Success"}, True),
+        (FAILED, (85_000, "started"), {"RspCode": "00", "Message": "Confirm Success"}, True),
     ],
     ids=["forged", "forged-unknown", "unknown-order", "other-amount", "other-amount-confirmed", "already", "paid",
          "failed"],
 )  # fmt: skip
 def test_the_ipn_decision_table(notice, attempt, body, record):
-    decision = decide_ipn(notice, attempt)
+    answer, refusal = _decide(_gateway(), notice, attempt)
 
-    assert (decision.body(), decision.record) == (body, record)
+    assert (answer.body, notice is not None and refusal is None) == (body, record)
+
+
+def _decide(gateway: vnpay.VNPay, notice: PaymentNotice | None, attempt: tuple[int, str] | None):
+    """What the shop answers a notice (None: forged) given its attempt (amount, state): the app's one rule."""
+    if notice is None:
+        return gateway.answer(None, BadSignature("forged")), None
+    refusal = notice_refusal(notice, *(attempt or (None, None)), already_recorded=False)
+    return gateway.answer(refusal or "paid"), refusal
 
 
 def test_the_unknown_error_answer_is_vnpays_own_words():
@@ -169,9 +184,9 @@ def test_from_config():
 
 
 class Shop:
-    """A tiny IPN receiver: verify, decide from the attempts it knows, record what the decision says."""
+    """A tiny IPN receiver: verify, decide from the attempts it knows (amount, state), record what is applied."""
 
-    def __init__(self, gateway: vnpay.VNPay, attempts: dict[str, AttemptState]):
+    def __init__(self, gateway: vnpay.VNPay, attempts: dict[str, tuple[int, str]]):
         self.gateway, self.attempts, self.recorded = gateway, attempts, []
         self.app = Flask(__name__)
         self.app.add_url_rule("/webhooks/vnpay", view_func=self.ipn)
@@ -180,21 +195,19 @@ class Shop:
     def ipn(self):
         try:
             notice = self.gateway.verify(request.args.to_dict())
-        except BadSignature:
-            return jsonify(decide_ipn(None, None).body())
-        except NotificationRefused:
-            return jsonify(IpnAnswer.UNKNOWN_ERROR.body())
+        except NotificationRefused as error:
+            return jsonify(self.gateway.answer(None, error).body)
         attempt = self.attempts.get(notice.reference)
-        decision = decide_ipn(notice, attempt)
-        if decision.record:
+        answer, refusal = _decide(self.gateway, notice, attempt)
+        if refusal is None:
             self.recorded.append(notice)
-            self.attempts[notice.reference] = AttemptState(attempt.amount_due_vnd, already_confirmed=True)
-        return jsonify(decision.body())
+            self.attempts[notice.reference] = (attempt[0], "succeeded" if notice.succeeded else "failed")
+        return jsonify(answer.body)
 
 
 @pytest.fixture
 def shop_and_vnpay():
-    shop = Shop(None, {"QN-5ED9-BAZ9-1": AttemptState(85_000, False)})
+    shop = Shop(None, {"QN-5ED9-BAZ9-1": (85_000, "started")})
     with serving(shop.app) as shop_url, FakeVNPay(ipn_url=f"{shop_url}/webhooks/vnpay") as fake:
         shop.gateway = vnpay.VNPay(VNPAY_TEST["tmn_code"], VNPAY_TEST["hash_secret"], fake.pay_url)
         yield shop, fake, shop_url

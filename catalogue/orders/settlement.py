@@ -29,7 +29,7 @@ from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
 from catalogue.payments.bank_feeds import BankTransfer, find_order_codes, same_account
 from catalogue.payments.models import Payment
-from catalogue.payments.port import DUPLICATE, UNKNOWN_ATTEMPT, WRONG_AMOUNT, PaymentNotice
+from catalogue.payments.port import WRONG_AMOUNT, PaymentNotice, notice_refusal
 from catalogue.transactions import use_case
 
 log = logging.getLogger(__name__)
@@ -258,12 +258,14 @@ def record_notice(notice: PaymentNotice) -> str:
     attempt fails (payment_failed). A success after a recorded failure still counts: money came.
     """
     attempt = _attempt_for(notice)
-    if attempt is None:
-        return UNKNOWN_ATTEMPT
-    if notice.amount_vnd != attempt.row.amount_vnd:
-        _reject(attempt, notice)
-        return WRONG_AMOUNT
-    settled = attempt.row.state == "succeeded" or (attempt.row.state == "failed" and not notice.succeeded)
-    if settled or ledger.already_recorded(notice.provider, notice.raw_id):
-        return DUPLICATE
+    refusal = notice_refusal(
+        notice,
+        attempt.row.amount_vnd if attempt else None,
+        attempt.row.state if attempt else None,
+        ledger.already_recorded(notice.provider, notice.raw_id),
+    )
+    if refusal == WRONG_AMOUNT:
+        _reject(attempt, notice)  # kept as rejected, not applied
+    if refusal is not None:
+        return refusal
     return _apply_result(attempt, notice)

@@ -206,6 +206,23 @@ class ReturnResult:
 UNKNOWN_ATTEMPT, DUPLICATE, WRONG_AMOUNT, STALE = "unknown_attempt", "duplicate", "wrong_amount", "stale"
 
 
+def notice_refusal(
+    notice: PaymentNotice, attempt_amount_vnd: int | None, attempt_state: str | None, already_recorded: bool
+) -> str | None:
+    """Why a verified notice must not be applied, in the order the providers check it; None: apply it.
+
+    The attempt it names (unknown_attempt when there is none), its amount (wrong_amount), then a result
+    already recorded (duplicate: this notice, a success, or a failure told again). A success after a
+    recorded failure is applied: money came.
+    """
+    if attempt_amount_vnd is None:
+        return UNKNOWN_ATTEMPT
+    if notice.amount_vnd != attempt_amount_vnd:
+        return WRONG_AMOUNT
+    told = attempt_state == "succeeded" or (attempt_state == "failed" and not notice.succeeded)
+    return DUPLICATE if told or already_recorded else None
+
+
 class PaymentProvider(Protocol):
     name: str
 

@@ -49,7 +49,7 @@ from catalogue.payments.port import (
     required_settings,
 )
 from catalogue.payments.provider_http import post_for_json
-from catalogue.payments.vnpay_ipn import AttemptState, IpnAnswer, IpnDecision, decide_ipn  # noqa: F401 (re-exported)
+from catalogue.payments.vnpay_ipn import IpnAnswer
 
 log = logging.getLogger(__name__)
 
