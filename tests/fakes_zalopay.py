@@ -58,9 +58,6 @@ class FakeZaloPay(_FakeServer):
         self.app_id, self.key1, self.key2 = app_id, key1, key2
         self.orders: dict[str, dict] = {}  # app_trans_id → create body (+ "token", "zp_trans_id" once paid)
         self.tokens: dict[str, str] = {}  # zp_trans_token → app_trans_id
-        self.creates_received = 0
-        self.fail_next_creates = 0  # answered 503 before anything is stored
-        self.hang_next_creates = 0  # stored, then answered too late
         self.hang_seconds = 1.0
         self.forge = False  # the callback is signed with a wrong key2
         self.zp_trans_ids = itertools.count(251206000000389)
@@ -95,13 +92,9 @@ class FakeZaloPay(_FakeServer):
     # --- create and pay ------------------------------------------------------------------
 
     def create(self, request: Request) -> Response:
-        with self.lock:
-            self.creates_received += 1
-            if self.fail_next_creates:
-                self.fail_next_creates -= 1
-                return Response("busy", status=503)
-            hang = self.hang_next_creates > 0
-            self.hang_next_creates -= 1 if hang else 0
+        busy, hang = self._create_fault()
+        if busy is not None:
+            return busy
         body = self._form(request)
         names = ("app_id", "app_trans_id", "app_user", "amount", "app_time", "embed_data", "item")
         if any(name not in body for name in names) or body["app_id"] != self.app_id:

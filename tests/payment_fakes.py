@@ -53,6 +53,22 @@ class _FakeServer:
         self.thread.start()
         return self
 
+    # A gateway's create API, for the fakes that have one (MoMo, ZaloPay): faults a test can ask for.
+    creates_received = 0
+    fail_next_creates = 0  # the next n creates answer 503 before anything is stored
+    hang_next_creates = 0  # the next n creates are stored, then answered too late
+
+    def _create_fault(self) -> tuple[Response | None, bool]:
+        """Count a create; (a 503 to answer now, or None) and whether this one is answered too late."""
+        with self.lock:
+            self.creates_received += 1
+            if self.fail_next_creates:
+                self.fail_next_creates -= 1
+                return Response("busy", status=503), False
+            hang = self.hang_next_creates > 0
+            self.hang_next_creates -= 1 if hang else 0
+        return None, hang
+
     def __exit__(self, *exc_info):
         self.server.shutdown()
         self.thread.join(timeout=10)
@@ -259,9 +275,6 @@ class FakeMoMo(_FakeServer):
         super().__init__()
         self.partner_code, self.access_key, self.secret_key = partner_code, access_key, secret_key
         self.payments: dict[str, dict] = {}  # orderId → create body
-        self.creates_received = 0
-        self.hang_next_creates = 0  # the next n creates are stored, then answered too late
-        self.fail_next_creates = 0  # the next n creates answer 503 before storing anything
         self.hang_seconds = 1.0
         self.forge = False
         self.result_code = 0  # 1006: the buyer refused
@@ -295,13 +308,9 @@ class FakeMoMo(_FakeServer):
         return Response("not found", status=404)
 
     def create(self, request: Request) -> Response:
-        with self.lock:
-            self.creates_received += 1
-            if self.fail_next_creates:
-                self.fail_next_creates -= 1
-                return Response("busy", status=503)
-            hang = self.hang_next_creates > 0
-            self.hang_next_creates -= 1 if hang else 0
+        busy, hang = self._create_fault()
+        if busy is not None:
+            return busy
         body = request.get_json(silent=True) or {}
         fields = ("amount", "extraData", "ipnUrl", "orderId", "orderInfo", "partnerCode", "redirectUrl", "requestId",
                   "requestType")  # fmt: skip
