@@ -107,6 +107,30 @@ RAIL_SETTINGS = (
 )  # fmt: skip
 
 
+# Carriers (contract §8): a carrier is on when all its settings but the API base are set; some but not all
+# is refused in production (catalogue.carriers.registry names it everywhere else). CARRIER_DEFAULT picks
+# which one books when both are on.
+CARRIER_SETTING_GROUPS = {
+    "GHN": ("GHN_TOKEN", "GHN_SHOP_ID", "GHN_WEBHOOK_TOKEN"),
+    "Viettel Post": ("VIETTELPOST_USERNAME", "VIETTELPOST_PASSWORD", "VIETTELPOST_WEBHOOK_TOKEN"),
+}
+CARRIER_SETTINGS = (
+    "GHN_API_BASE", "GHN_TOKEN", "GHN_SHOP_ID", "GHN_WEBHOOK_TOKEN", "VIETTELPOST_API_BASE", "VIETTELPOST_USERNAME",
+    "VIETTELPOST_PASSWORD", "VIETTELPOST_WEBHOOK_TOKEN", "CARRIER_DEFAULT",
+)  # fmt: skip
+
+
+def _carrier_settings(environment: str) -> dict[str, Any]:
+    """GHN_*, VIETTELPOST_*, CARRIER_DEFAULT from the environment (None when unset)."""
+    settings = {name: (os.environ.get(name) or "").strip() or None for name in CARRIER_SETTINGS}
+    if environment == "production":
+        for brand, names in CARRIER_SETTING_GROUPS.items():
+            partly = half_set(settings, names)
+            if partly:
+                raise ConfigError(f"{partly}: set all of {brand}'s settings to ship with {brand}, or none.")
+    return settings
+
+
 def _rail_settings() -> dict[str, Any]:
     """VIETQR_*, BANK_WEBHOOK_API_KEY, CASSO_WEBHOOK_KEY, VNPAY_*, MOMO_* from the environment (None when unset)."""
     return {name: (os.environ.get(name) or "").strip() or None for name in RAIL_SETTINGS}
@@ -253,6 +277,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     }
     config.update(_payment_settings(environment))
     config.update(_rail_settings())
+    config.update(_carrier_settings(environment))
     config.update(_operator_settings(environment))
     config.update(_invoice_settings(environment, instance))
     config.update(overrides)

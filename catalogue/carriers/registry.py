@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from catalogue.carriers import ghn, viettelpost
 from catalogue.carriers.port import Carrier
 
 
@@ -24,8 +25,11 @@ class KnownCarrier:
     required: tuple[str, ...] = ()
 
 
-# In the order the shop prefers them. The GHN and Viettel Post adapters add themselves here.
-KNOWN: tuple[KnownCarrier, ...] = ()
+# In the order the shop prefers them.
+KNOWN: tuple[KnownCarrier, ...] = (
+    KnownCarrier(ghn.NAME, ghn.from_config, ghn.REQUIRED_SETTINGS),
+    KnownCarrier(viettelpost.NAME, viettelpost.from_config, viettelpost.REQUIRED_SETTINGS),
+)
 NAMES = tuple(known.name for known in KNOWN)
 
 
