@@ -12,7 +12,7 @@ from catalogue.extensions import db
 from catalogue.traceability.models import Lot
 from tests.access_helpers import cast, portal_client
 from tests.storefront_helpers import csrf_token
-from tests.traceability_helpers import a_lot
+from tests.traceability_helpers import a_lot, browser
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -65,7 +65,7 @@ def test_a_producer_records_a_lot_then_prints_its_stamps(app, world):
 
 def test_the_office_sees_copied_stamps_and_the_producer_is_warned(app, world):
     lot = a_lot(world["product"], quantity=1)
-    scanner = app.test_client()
+    scanner = browser(app)
     for _ in range(4):
         scanner.get(f"/t/{lot.code}")
 

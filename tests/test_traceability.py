@@ -23,7 +23,7 @@ from catalogue.traceability import reports, scans
 from catalogue.traceability import services as lots
 from catalogue.traceability.models import Lot, LotReport, LotScanDay
 from tests.access_helpers import auth, cast, png_bytes
-from tests.traceability_helpers import LOT, a_lot, pdf_bytes
+from tests.traceability_helpers import LOT, a_lot, browser, pdf_bytes
 
 TODAY = date(2026, 11, 21)
 NOT_OURS = "Mã này không phải của chúng tôi: sản phẩm có thể không chính hãng."
@@ -173,13 +173,13 @@ def _origin(client, path: str, **headers):
 def test_a_short_stamp_opens_the_origin_page_with_every_fact(app, world):
     lot = a_lot(world["product"])
     reports.add_report(SYSTEM, lot.id, "Phiếu kết quả thử nghiệm", pdf_bytes(), "kq.pdf", app.config["MEDIA_ROOT"])
-    client = app.test_client()
+    client = browser(app)
 
     page = client.get(f"/t/{lot.code}")
     html = page.get_data(as_text=True)
 
     assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
-    assert f'<{"http://shop.test"}/t/{lot.code}?linkType=all>; rel="linkset"' in page.headers["Link"]
+    assert f'<{"http://shop.test"}/t/{lot.code}?linkType=linkset>; rel="linkset"' in page.headers["Link"]
     for fact in (
         "Miến dong Bình Liêu",
         "HTX Miến dong Bình Liêu",
@@ -205,7 +205,7 @@ def test_warnings_for_a_lot_past_its_date_and_a_lapsed_certificate(app, world):
     product.current_certificate.expires_on = date(2026, 1, 1)
     db.session.commit()
 
-    html = app.test_client().get(f"/t/{lot.code}").get_data(as_text=True)
+    html = browser(app).get(f"/t/{lot.code}").get_data(as_text=True)
 
     assert "Lô này đã hết hạn sử dụng từ ngày 01/01/2025" in html
     assert "Giấy chứng nhận OCOP của sản phẩm này đã hết hiệu lực" in html
@@ -219,35 +219,39 @@ def test_a_listing_awaiting_review_shows_no_stars(app, world):
     product.review_status = "pending"
     db.session.commit()
 
-    html = app.test_client().get(f"/t/{lot.code}").get_data(as_text=True)
+    html = browser(app).get(f"/t/{lot.code}").get_data(as_text=True)
 
     assert "OCOP 4 sao" not in html and 'data-testid="no-rating"' in html
 
 
 UNKNOWN_STAMPS = [
     "/t/ZZZZZZZZ",  # well formed, not ours
-    "/t/@@!!",
-    "/t/" + "A" * 13,
-    "/01/08935049500019/10/L1",  # bad check digit
-    "/01/08935049500018/10/" + "L" * 21,  # over-long lot
-    "/01/08935049500018/10/%E2%98%83",  # odd characters
-    "/01/08935049500018/10/L1/99/x",
     "/01/08935049500018",  # a valid GTIN nobody here carries
     "/01/18935049500015/10/L1",  # a GTIN-14 with another indicator digit
 ]
+MALFORMED_STAMPS = [
+    "/t/@@!!",
+    "/t/" + "A" * 13,
+    "/01/08935049500019/10/L1",  # bad check digit: malformed, not unknown (GS1 resolver 1.2)
+    "/01/8935049500018/10/L1",  # a GTIN is always 14 digits in a URI
+    "/01/08935049500018/10/" + "L" * 21,  # over-long lot
+    "/01/08935049500018/10/%E2%98%83",  # odd characters
+    "/01/08935049500018/10/L1/99/x",
+]
 
 
-def test_unknown_and_malformed_stamps_get_a_plain_warning_never_a_500(app, world):
+@pytest.mark.parametrize(("paths", "status"), [(UNKNOWN_STAMPS, 404), (MALFORMED_STAMPS, 400)])
+def test_unknown_and_malformed_stamps_get_a_plain_warning_never_a_500(app, world, paths, status):
     a_lot(world["product"])
-    client = app.test_client()
+    client = browser(app)
 
-    for path in UNKNOWN_STAMPS:
+    for path in paths:
         page = client.get(path)
         machine = client.get(path, headers={"Accept": "application/linkset+json"})
 
-        assert page.status_code == 404 and NOT_OURS in page.get_data(as_text=True), path
-        assert machine.status_code == 404 and machine.mimetype == "application/json", path
-        assert machine.get_json()["code"] == 404 and machine.get_json()["errors"] == {}, path
+        assert page.status_code == status and NOT_OURS in page.get_data(as_text=True), path
+        assert machine.status_code == status and machine.mimetype == "application/json", path
+        assert machine.get_json()["code"] == status and machine.get_json()["errors"] == {}, path
     assert db.session.scalar(select(func.count()).select_from(LotScanDay)) == 0
 
 
@@ -256,7 +260,7 @@ def test_a_digital_link_resolves_to_the_origin_page_product_page_or_linkset(app,
     product.gtin = "8935049500018"
     db.session.commit()
     lot = a_lot(product)
-    client = app.test_client()
+    client = browser(app)
     uri = "/01/08935049500018/10/L2611-01"
 
     page = client.get(uri)
@@ -264,7 +268,7 @@ def test_a_digital_link_resolves_to_the_origin_page_product_page_or_linkset(app,
     linkset = client.get(uri, headers={"Accept": "application/linkset+json"})
     all_links = client.get(uri + "?linkType=all")
     product_level = client.get("/01/08935049500018")
-    thirteen_digits = client.get("/01/8935049500018/10/L2611-01")
+    machine = app.test_client().get(uri, headers={"Accept": "*/*"})
 
     assert page.status_code == 200 and "L2611-01" in page.get_data(as_text=True)
     assert pip.status_code == 307 and pip.headers["Location"] == f"http://shop.test/products/{product.slug}"
@@ -272,20 +276,23 @@ def test_a_digital_link_resolves_to_the_origin_page_product_page_or_linkset(app,
     links = linkset.get_json()["linkset"][0]
     assert links["anchor"] == "http://shop.test/01/08935049500018/10/L2611-01"
     assert links["https://gs1.org/voc/pip"][0]["href"] == f"http://shop.test/products/{product.slug}"
-    assert links["https://gs1.org/voc/traceability"][0]["href"] == links["anchor"]
-    assert links["https://gs1.org/voc/defaultLink"][0]["type"] == "text/html"
+    assert links["https://gs1.org/voc/traceability"][0]["href"] == f"http://shop.test/nguon-goc/{lot.code}"
+    assert links["https://gs1.org/voc/defaultLink"] == [
+        {"href": f"http://shop.test/nguon-goc/{lot.code}", "title": "Nguồn gốc: Miến dong Bình Liêu, lô L2611-01"}
+    ] or links["https://gs1.org/voc/defaultLink"][0]["href"].endswith(f"/nguon-goc/{lot.code}")
     assert product_level.status_code == 307 and product_level.headers["Location"].endswith(f"/products/{product.slug}")
-    assert thirteen_digits.status_code == 200
-    # Only the page a person reads counts a scan: not the linkset, not the redirect.
-    assert scans.total_scans(lot.id) == 2
+    assert machine.status_code == 307 and machine.headers["Location"] == f"http://shop.test/nguon-goc/{lot.code}"
+    # Only the page a person reads at the stamp counts a scan: not the linkset, not a redirect.
+    assert scans.total_scans(lot.id) == 1
 
 
 def test_the_resolver_describes_itself(app, world):
     described = app.test_client().get("/.well-known/gs1resolver").get_json()
 
     assert described["resolverRoot"] == "http://shop.test"
-    assert described["supportedPrimaryKeys"] == ["gtin"]
-    assert "gs1:traceability" in described["linkTypes"] and described["linkTypeDefaultCanBeLinkset"] is False
+    assert described["supportedPrimaryKeys"] == ["01"]
+    assert described["supportedLinkType"] == [{"namespace": "https://gs1.org/voc/", "prefix": "gs1:"}]
+    assert described["linkTypeDefaultCanBeLinkset"] is False
 
 
 def test_the_product_page_links_its_origin_page_and_its_digital_link(app, world):
@@ -293,7 +300,7 @@ def test_the_product_page_links_its_origin_page_and_its_digital_link(app, world)
     product.gtin = "8935049500018"
     db.session.commit()
     lot = a_lot(product)
-    client = app.test_client()
+    client = browser(app)
 
     html = client.get(f"/products/{product.slug}").get_data(as_text=True)
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
@@ -321,7 +328,7 @@ def _without_csrf(html: str) -> str:
 def test_a_new_lot_is_followed_at_once_and_the_product_page_does_not_change_with_scans(app, world):
     product = world["product"]
     first = a_lot(product)
-    client = app.test_client()
+    client = browser(app)
     page = client.get(f"/products/{product.slug}").get_data(as_text=True)
     client.get(f"/t/{first.code}")
 
@@ -337,7 +344,7 @@ def test_a_new_lot_is_followed_at_once_and_the_product_page_does_not_change_with
 
 def test_scans_are_counted_per_day_and_a_copied_stamp_is_flagged(app, world):
     lot = a_lot(world["product"], quantity=2)
-    client = app.test_client()
+    client = browser(app)
 
     for _ in range(6):
         client.get(f"/t/{lot.code}")
@@ -413,7 +420,7 @@ def test_the_seed_gives_every_product_a_lot_a_newcomer_can_follow(client):
     products = db.session.scalar(select(func.count(Product.id)))
     lots_by_product = db.session.execute(select(Lot.product_id, Lot.code, Product.sku).join(Product)).all()
     follow = client.get("/products/mien-dong-binh-lieu/nguon-goc")
-    origin = client.get(follow.headers["Location"].removeprefix("http://shop.test"))
+    origin = client.get(follow.headers["Location"].removeprefix("http://shop.test"), headers={"Accept": "text/html"})
 
     assert len(lots_by_product) == products and len({row.product_id for row in lots_by_product}) == products
     assert all(row.code == seed_code(row.sku) for row in lots_by_product)  # the same codes on every machine

@@ -33,3 +33,15 @@ def pdf_bytes() -> bytes:
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+# What a phone's browser sends when a shopper opens a stamp: it prefers the page (a bare client is a machine, which
+# the resolver redirects to the default link, GS1-Conformant resolver 1.2).
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def browser(app):
+    """A test client that asks like a browser."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = BROWSER_ACCEPT
+    return client

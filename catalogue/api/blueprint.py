@@ -79,3 +79,12 @@ class ApiBlueprint(Blueprint):
         if location != "json":
             return decorator
         return lambda view: refuses(415)(decorator(view))
+
+
+def some_change(values: dict) -> dict:
+    """A PATCH body that changes nothing (`{}`, or no body) is refused (422), never accepted as a silent no-op."""
+    if not values:
+        from catalogue.errors import InvalidInput
+
+        raise InvalidInput("Send at least one field to change.", {"_schema": ["The body names no field to change."]})
+    return values

@@ -7,7 +7,7 @@ from marshmallow import RAISE
 
 from catalogue import clock
 from catalogue.api.auth import authenticated, current_principal, require
-from catalogue.api.blueprint import ApiBlueprint, refuses, secured
+from catalogue.api.blueprint import ApiBlueprint, refuses, secured, some_change
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.products import services as product_services
 from catalogue.products.schemas import NoArgs
@@ -59,4 +59,4 @@ class ProductLot(MethodView):
     @lot_routes.response(200, LotSchema)
     def patch(self, values, product_id: int, lot_id: int):
         """Change some of a lot's fields (its stamp code never changes)."""
-        return lots.update_lot(authenticated(), lot_id, values, clock.today(), product_id)
+        return lots.update_lot(authenticated(), lot_id, some_change(values), clock.today(), product_id)

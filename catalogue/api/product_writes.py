@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from catalogue import clock
 from catalogue.api.auth import authenticated, require
-from catalogue.api.blueprint import REFUSALS, ApiBlueprint, refuses
+from catalogue.api.blueprint import REFUSALS, ApiBlueprint, refuses, some_change
 from catalogue.products import editing
 from catalogue.products.input_schemas import ProductCreateSchema, ProductInputSchema
 from catalogue.products.schemas import ProductSchema
@@ -102,7 +102,7 @@ class ProductChange(MethodView):
     def patch(self, values, product_id: int):
         """Change some fields; send `If-Match` with the ETag you read (`*` to overwrite whatever is there)."""
         principal = authenticated()
-        product = editing.update_product(principal, product_id, values, _expected_version(product_id))
+        product = editing.update_product(principal, product_id, some_change(values), _expected_version(product_id))
         return _answer(product, 200)
 
     @require("catalogue:write")

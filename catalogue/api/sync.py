@@ -8,7 +8,6 @@ from marshmallow import RAISE
 from catalogue import clock
 from catalogue.api.auth import authenticated, require
 from catalogue.api.blueprint import ApiBlueprint, refuses
-from catalogue.errors import InvalidInput
 from catalogue.products.schemas import NoArgs
 from catalogue.sync import orders, services
 from catalogue.sync.schemas import (
@@ -76,8 +75,6 @@ class OrdersCursor(MethodView):
     @sync.response(200, OrdersCursorSchema)
     def put(self, body, marketplace: str):
         """Move the order cursor forward, once every order updated before it was reported."""
-        if body["updated_after"] is None:
-            raise InvalidInput("A cursor is a time.", {"updated_after": ["Field may not be null."]})
         return {"updated_after": orders.save_orders_cursor(marketplace, body["updated_after"])}
 
 

@@ -61,7 +61,12 @@ class InvoiceRequestSchema(StrictSchema):
     company_name = Text(required=True, validate=validate.Length(min=2, max=300))
     tax_code = fields.String(required=True, validate=[validate.Length(max=20), lambda value: _tax_code(value)])
     address = Text(required=True, validate=validate.Length(min=3, max=300))
-    email = fields.Email(load_default="", validate=validate.Length(max=200))
+    # Optional; absent is "" for the services, but never documented as a default: "" is not an email (OpenAPI).
+    email = fields.Email(validate=validate.Length(max=200))
+
+    @post_load
+    def _no_email(self, data: dict, **_) -> dict:
+        return {"email": "", **data}
 
 
 def _tax_code(value: str) -> None:

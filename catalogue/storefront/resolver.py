@@ -1,23 +1,33 @@
-"""The GS1 Digital Link resolver: what a stamp's URI answers to people and to machines.
+"""The GS1 Digital Link resolver: what a stamp's URI answers to people and to machines (GS1-Conformant resolver 1.2).
 
-`/01/{GTIN-14}/10/{lot}` and `/t/{code}` answer a browser with the lot's origin page
-(link type gs1:traceability, our default), `?linkType=gs1:pip` with a redirect to the
-product page, and `Accept: application/linkset+json` or `?linkType=all` with the RFC 9264
-linkset. Malformed and unknown URIs get a helpful 404 page (or a JSON 404 for machines),
-never a 500. Only the origin page counts a scan; it is never cached (its count changes).
+`/01/{GTIN-14}[/10/{lot}]`, its compressed form `/{base64}` and the short `/t/{code}` answer:
+- `?linkType=linkset` (or the older `all`) or `Accept: application/linkset+json`: the RFC 9264 linkset, links of
+  every level up to the GTIN, anchored at the uncompressed URI;
+- `?linkType=gs1:pip` (any GS1 Web vocabulary link type, as CURIE, URI or bare name): a 307 to that link, 404 when
+  the item has none;
+- a browser (Accept prefers text/html), no linkType: the lot's origin page itself, the HTML representation of its
+  default link, which is the only answer that counts a scan;
+- anyone else: a 307 to the default link (for a lot, its origin page at /nguon-goc/{code}).
+Every redirect passes the query string on (less linkType); every answer carries CORS headers and a `Link` to the
+linkset (and `owl:sameAs` the uncompressed URI for a compressed one). A malformed URI (bad check digit, odd path,
+GTIN not 14 digits) is a 400, an unknown one a 404, as a page or JSON by the asker's Accept, never a 200 or a 500.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.routing import BaseConverter
 
 from catalogue import clock
 from catalogue.errors import error_body
 from catalogue.extensions import db
+from catalogue.products.certificates import rating_of
 from catalogue.products.models import Product
 from catalogue.sync.services import is_listable
 from catalogue.traceability import origin, scans
@@ -27,8 +37,10 @@ from catalogue.traceability.digital_link import (
     digital_link,
     ean13_of,
     parse_digital_link,
+    uncompressed_path,
     valid_code,
 )
+from catalogue.traceability.dl_compression import COMPRESSED, NotCompressed, decompress
 from catalogue.traceability.models import Lot
 from catalogue.traceability.stamps import stamp_uri
 from catalogue.urls import absolute_url, public_base
@@ -36,13 +48,86 @@ from catalogue.urls import absolute_url, public_base
 resolver = Blueprint("resolver", __name__)
 LINKSET = "application/linkset+json"
 NOT_OURS = "Mã này không phải của chúng tôi: sản phẩm có thể không chính hãng."
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
+# The endpoints the GS1 standard covers: they answer any origin (CORS) and say so on every answer.
+_STANDARD_ENDPOINTS = {
+    "resolver.digital_link_route",
+    "resolver.compressed_link_route",
+    "resolver.short_link_route",
+    "resolver.resolver_description",
+    "resolver.origin_page",
+}
+
+
+class CompressedConverter(BaseConverter):
+    """One path segment of the URI-safe base 64 alphabet, long enough to be a compressed Digital Link."""
+
+    regex = COMPRESSED.pattern.removeprefix("^").removesuffix("$")
+    weight = 200  # after every other single-segment rule
+
+
+@resolver.record_once
+def _register_converter(state) -> None:
+    state.app.url_map.converters["dlz"] = CompressedConverter
+
+
+@resolver.after_request
+def _cors(response: Response) -> Response:
+    """CORS for the resolver (GS1: SHALL support CORS): any origin may read a stamp's links, never with cookies."""
+    if request.endpoint in _STANDARD_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
+        response.headers["Access-Control-Expose-Headers"] = "Link, Location, Vary"
+        response.vary.add("Accept")
+    return response
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of an identified item: its GS1 link type (a CURIE), target and title."""
+
+    rel: str
+    href: str
+    title: str
+    media_type: str | None = "text/html"
+
+
+@dataclass(frozen=True)
+class Item:
+    """An identified item (a lot, or a product by GTIN) at its anchor URI, with its links; the first is the default."""
+
+    anchor: str
+    links: tuple[Link, ...]
+
+    def find(self, rel: str) -> Link | None:
+        return next((link for link in self.links if link.rel == rel), None)
 
 
 @resolver.get("/01/<path:rest>")
 def digital_link_route(rest: str):
-    """A GS1 Digital Link: the lot's origin page, the product page, or the linkset."""
+    """A GS1 Digital Link: the lot's origin page, a redirect to one of its links, or the linkset."""
+    return _resolve("/01/" + rest)
+
+
+@resolver.get("/<dlz:segment>")
+def compressed_link_route(segment: str):
+    """A compressed GS1 Digital Link, answered as its uncompressed URI (plus `Link: <…>; rel="owl:sameAs"`)."""
     try:
-        parsed = parse_digital_link("/01/" + rest)
+        found = decompress(segment)
+    except NotCompressed:
+        abort(404)
+    path = uncompressed_path(found.ais)
+    same_as = public_base() + path
+    if found.others:
+        same_as += ("&" if "?" in same_as else "?") + urlencode(found.others)
+    extra = {key: value for key, value in found.ais.items() if key not in ("01", "22", "10", "21")} | found.others
+    return _resolve(path.partition("?")[0], same_as=same_as, extra_query=extra)
+
+
+def _resolve(path: str, same_as: str | None = None, extra_query: dict[str, str] | None = None):
+    try:
+        parsed = parse_digital_link(path)
     except MalformedLink as error:
         return _unknown(malformed=error.reason)
     ean13 = ean13_of(parsed.gtin14)
@@ -52,11 +137,12 @@ def digital_link_route(rest: str):
         product = lots.product_by_gtin(ean13)
         if product is None:
             return _unknown()
-        return _product_answer(product, digital_link(public_base(), ean13))
-    return _lot_answer(lots.lot_id_by_gtin(ean13, parsed.lot))
+        return _product_answer(product, digital_link(public_base(), ean13), same_as, extra_query)
+    return _lot_answer(lots.lot_id_by_gtin(ean13, parsed.lot), same_as, extra_query)
 
 
 @resolver.get("/t/<code>")
+@resolver.get("/t/<code>/")
 def short_link_route(code: str):
     """A short stamp of a product without GTIN: the lot's origin page or the linkset."""
     normal = code.upper()  # Crockford's base 32 reads alike in either case
@@ -65,34 +151,52 @@ def short_link_route(code: str):
     return _lot_answer(lots.lot_id_by_code(normal))
 
 
+@resolver.get("/nguon-goc/<code>")
+def origin_page(code: str):
+    """A lot's origin page at its own address: the target of its stamp's default link. Not a stamp: never a scan."""
+    normal = code.upper()
+    lot = db.session.scalar(_with_details(select(Lot).where(Lot.code == normal))) if valid_code(normal) else None
+    if lot is None:
+        return _unknown()
+    return _origin_page(lot, scans.total_scans(lot.id), clock.today())
+
+
 @resolver.get("/.well-known/gs1resolver")
 def resolver_description():
-    """The resolver describes itself (GS1-Conformant Resolver standard)."""
-    base = public_base()
+    """The resolver describes itself (GS1-Conformant resolver 1.2, its description file schema)."""
     return jsonify(
         {
             "name": current_app.config.get("OPERATOR_NAME") or "OCOP Quảng Ninh",
-            "resolverRoot": base,
-            "supportedPrimaryKeys": ["gtin"],
-            "supportedLinkType": [
-                {"namespace": origin.GS1_VOC, "prefix": "gs1:", "profile": f"{origin.GS1_VOC}?show=linktypes"}
-            ],
-            "linkTypes": list(origin.LINK_TYPES),
+            "resolverRoot": public_base(),
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": [{"namespace": origin.GS1_VOC, "prefix": "gs1:"}],
             "linkTypeDefaultCanBeLinkset": False,
-            "defaultLinkType": "gs1:traceability",
-            "shortLinkPattern": f"{base}/t/{{code}}",
-            "contact": {"email": current_app.config.get("OPERATOR_EMAIL")},
         }
     )
 
 
+def _requested_link_type() -> str | None:
+    return (request.args.get("linkType") or "").strip() or None
+
+
 def _wants_linkset() -> bool:
-    if request.args.get("linkType") == "all":
+    """`?linkType=linkset` (or the deprecated `all`), or an Accept preferring the linkset (or JSON) to HTML."""
+    if _requested_link_type() in ("linkset", "all"):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", LINKSET, "application/json"])
-    return (
-        best in (LINKSET, "application/json") and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-    )
+    accept = request.accept_mimetypes
+    best = accept.best_match([LINKSET, "application/json"])
+    return best is not None and accept[best] > accept["text/html"]
+
+
+def _prefers_html() -> bool:
+    """A browser: it names text/html and likes it best (`*/*` alone, or no Accept, is a machine's)."""
+    accept = request.accept_mimetypes
+    return "text/html" in accept.values() and accept["text/html"] >= max(accept[LINKSET], accept["application/json"])
+
+
+def _wants_page() -> bool:
+    """A browser asking for the item itself: no linkType, no linkset, text/html preferred."""
+    return _requested_link_type() is None and not _wants_linkset() and _prefers_html()
 
 
 def _product_url(product: Product) -> str | None:
@@ -101,10 +205,40 @@ def _product_url(product: Product) -> str | None:
     )
 
 
-def _lot_answer(lot_id: Select):
+def _origin_url(lot: Lot) -> str:
+    return absolute_url(url_for("resolver.origin_page", code=lot.code))
+
+
+def _lot_item(lot: Lot, anchor: str, product_url: str | None, today) -> Item:
+    name = lot.product.name
+    page = _origin_url(lot)
+    title = f"Nguồn gốc: {name}, lô {lot.lot_number}"
+    links = [Link("gs1:defaultLink", page, title, None), Link("gs1:traceability", page, title)]
+    if product_url:
+        links.append(Link("gs1:pip", product_url, name))
+    if lot.product.review_status == "approved" and rating_of(lot.product, today) is not None:
+        links.append(Link("gs1:certificationInfo", page + "#ocop", f"Chứng nhận OCOP: {name}"))
+    return Item(anchor, tuple(links))
+
+
+def _product_item(product: Product, anchor: str, product_url: str | None) -> Item | None:
+    latest = lots.latest_lot(product.id)
+    origin_url = _origin_url(latest) if latest else None
+    links = []
+    default = product_url or origin_url
+    if default is None:
+        return None
+    links.append(Link("gs1:defaultLink", default, product.name, None))
+    if product_url:
+        links.append(Link("gs1:pip", product_url, product.name))
+    if origin_url:
+        links.append(Link("gs1:traceability", origin_url, f"Nguồn gốc: {product.name}"))
+    return Item(anchor, tuple(links))
+
+
+def _lot_answer(lot_id: Select, same_as: str | None = None, extra_query: dict[str, str] | None = None):
     """The stamp's answer; a person's page view is counted first, before anything is read (see scans.count_scan)."""
-    link_type = origin.normalised_link_type(request.args.get("linkType"))
-    counts = request.method == "GET" and not _wants_linkset() and link_type != "gs1:pip"  # HEAD is no scan
+    counts = request.method == "GET" and _wants_page()  # HEAD, redirects and linksets are no scan
     today = clock.today()
     counted = scans.count_scan(lot_id, today, clock.now()) if counts else None
     lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id))))
@@ -112,18 +246,26 @@ def _lot_answer(lot_id: Select):
         return _unknown()
     anchor = stamp_uri(lot, public_base())
     product_url = _product_url(lot.product)
-    if _wants_linkset():
-        return _linkset(origin.linkset(anchor, anchor, product_url, lot.product.name))
-    if link_type == "gs1:pip" and product_url:
-        return redirect(product_url, code=307)
+    items = [_lot_item(lot, anchor, product_url, today)]
+    if lot.product.gtin and anchor.startswith(public_base() + "/01/"):
+        product_item = _product_item(lot.product, digital_link(public_base(), lot.product.gtin), product_url)
+        items += [product_item] if product_item else []
+    if not _wants_page():
+        return _links_answer(items, same_as, extra_query)
+    response = _origin_page(lot, counted[1] if counted else scans.total_scans(lot.id), today)
+    response.headers["Link"] = _link_header(items[0].anchor, same_as)
+    return response
+
+
+def _origin_page(lot: Lot, scan_total: int, today) -> Response:
     facts = origin.origin_facts(
         lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
     )
-    facts.scans = counted[1] if counted else scans.total_scans(lot.id)
+    facts.scans = scan_total
     facts.suspected_copy = lot.suspected_copy_at is not None
+    anchor = stamp_uri(lot, public_base())
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Link"] = f'<{anchor}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     return response
 
 
@@ -139,33 +281,78 @@ def _with_details(statement: Select) -> Select:
     )
 
 
-def _product_answer(product: Product, anchor: str):
-    product_url = _product_url(product)
-    latest = lots.latest_lot(product.id)
-    origin_url = stamp_uri(latest, public_base()) if latest else None
+def _product_answer(product: Product, anchor: str, same_as: str | None, extra_query: dict[str, str] | None):
+    item = _product_item(product, anchor, _product_url(product))
+    if item is None:
+        return _unknown()
+    return _links_answer([item], same_as, extra_query)
+
+
+def _links_answer(items: list[Item], same_as: str | None, extra_query: dict[str, str] | None):
+    """The linkset, or a 307 to the requested link type (404 when the item has none) or to the default link."""
+    anchor = items[0].anchor
     if _wants_linkset():
-        return _linkset(origin.linkset(anchor, origin_url or product_url or anchor, product_url, product.name))
-    link_type = origin.normalised_link_type(request.args.get("linkType"))
-    target = origin_url if link_type == "gs1:traceability" and origin_url else (product_url or origin_url)
-    return redirect(target, code=307) if target else _unknown()
+        response = jsonify({"linkset": [_linkset_entry(item) for item in items]})
+        response.mimetype = LINKSET
+        response.headers["Link"] = (
+            _link_header(anchor, same_as) + f', <{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+            'type="application/ld+json"; title="GS1 linkset context"'
+        )
+        return response
+    wanted = _requested_link_type()
+    rel = origin.link_type_curie(wanted) if wanted else "gs1:defaultLink"  # an unknown type is a 404, not the default
+    link = next((found for item in items if rel and (found := item.find(rel))), None)
+    if link is None:
+        response = _not_found(f"No link of type '{wanted}' for this item.")
+    else:
+        response = redirect(_passed_on(link.href, extra_query), code=307)
+    response.headers["Link"] = _link_header(anchor, same_as)
+    return response
 
 
-def _linkset(body: dict) -> Response:
-    response = jsonify(body)
-    response.mimetype = LINKSET
+def _passed_on(href: str, extra_query: dict[str, str] | None) -> str:
+    """The target with the request's key=value pairs (GS1: passed on by default), less the resolver's linkType."""
+    pairs = [(key, value) for key, value in request.args.items(multi=True) if key != "linkType"]
+    pairs += list((extra_query or {}).items())
+    if not pairs:
+        return href
+    target, _, fragment = href.partition("#")
+    target += ("&" if "?" in target else "?") + urlencode(pairs)
+    return target + (f"#{fragment}" if fragment else "")
+
+
+def _linkset_entry(item: Item) -> dict:
+    entry: dict = {"anchor": item.anchor}
+    for link in item.links:
+        target = {"href": link.href, "title": link.title}
+        if link.rel != "gs1:defaultLink":  # the default link carries a title and nothing else (GS1)
+            target |= {"type": link.media_type, "hreflang": ["vi"]}
+        entry.setdefault(origin.GS1_VOC + link.rel.removeprefix("gs1:"), []).append(target)
+    return entry
+
+
+def _link_header(anchor: str, same_as: str | None) -> str:
+    header = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET}"; title="Linkset"'
+    if same_as:
+        header += f', <{same_as}>; rel="owl:sameAs"; title="Uncompressed GS1 Digital Link URI"'
+    return header
+
+
+def _not_found(message: str, status: int = 404, malformed: str | None = None) -> Response:
+    if not _prefers_html():
+        response = jsonify(error_body(status, message))
+        response.status_code = status
+        return response
+    response = Response(render_template("storefront/origin_unknown.html", malformed=malformed), status=status)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _unknown(malformed: str | None = None):
-    """404: the code is not ours (or not a code at all), said plainly, in the asker's format."""
-    if _wants_linkset() or request.accept_mimetypes.best == "application/json":
-        message = f"Malformed Digital Link ({malformed})." if malformed else "No such GS1 Digital Link here."
-        response = jsonify(error_body(404, message))
-        response.status_code = 404
-        return response
-    response = Response(render_template("storefront/origin_unknown.html", malformed=malformed), status=404)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """400 for a malformed URI, 404 for one that is not ours, said plainly, in the asker's format."""
+    if malformed:
+        return _not_found(f"Malformed GS1 Digital Link ({malformed}).", 400, malformed)
+    return _not_found("No such GS1 Digital Link here.")
 
 
 @resolver.get("/lots/reports/<int:report_id>")

@@ -32,11 +32,14 @@ def get_orders_cursor(marketplace: str) -> int | None:
 
 
 @use_case
-def save_orders_cursor(marketplace: str, updated_after: int) -> int:
-    """Move the marketplace's order cursor forward; moving it back is a Conflict, and changes nothing."""
+def save_orders_cursor(marketplace: str, updated_after: int | None) -> int | None:
+    """Move the marketplace's order cursor forward; moving it back is a Conflict, and changes nothing. `None` (never)
+    is accepted as documented while no cursor is saved: it saves nothing; after one, it would move back."""
     check_marketplace(marketplace)
     saved = db.session.get(SyncCursor, marketplace) or SyncCursor(marketplace=marketplace, change_seq=0, product_id=0)
-    if saved.orders_updated_after is not None and updated_after < saved.orders_updated_after:
+    if updated_after is None and saved.orders_updated_after is None:
+        return None
+    if saved.orders_updated_after is not None and (updated_after is None or updated_after < saved.orders_updated_after):
         raise Conflict(
             f"The order cursor is behind the one saved for {marketplace} ({saved.orders_updated_after}).",
             {"updated_after": [f"Must not be behind {saved.orders_updated_after}."]},

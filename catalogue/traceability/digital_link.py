@@ -76,12 +76,13 @@ def short_link(base_url: str, code: str) -> str:
 
 
 def parse_digital_link(path: str) -> ParsedLink:
-    """Read `/01/{gtin}[/22/{variant}][/10/{lot}][/21/{serial}]`; MalformedLink naming the bad part."""
-    parts = path.strip("/").split("/")
+    """Read `/01/{gtin}[/22/{variant}][/10/{lot}][/21/{serial}]` (one trailing slash tolerated); MalformedLink naming
+    the bad part."""
+    parts = (path[:-1] if path.endswith("/") else path).lstrip("/").split("/")
     if len(parts) < 2 or len(parts) % 2 or parts[0] != "01":
         raise MalformedLink("path")
     gtin = parts[1]
-    if not re.fullmatch(r"\d{8}|\d{12,14}", gtin):
+    if not re.fullmatch(r"\d{14}", gtin):  # GS1 Digital Link URI syntax 1.4+: a GTIN is always 14 digits in a URI
         raise MalformedLink("gtin")
     try:
         ean.validate(gtin)
@@ -91,12 +92,22 @@ def parse_digital_link(path: str) -> ParsedLink:
     order = [key for key in parts[2::2]]
     if any(key not in ("22", "10", "21") for key in order) or order != sorted(order, key=("22", "10", "21").index):
         raise MalformedLink("path")
+    for key, value in qualifiers.items():
+        if not _CHARSET_82.fullmatch(unquote(value)):
+            raise MalformedLink({"22": "variant", "10": "lot", "21": "serial"}[key])
     lot = qualifiers.get("10")
-    if lot is not None:
-        lot = unquote(lot)
-        if not _CHARSET_82.fullmatch(lot):
-            raise MalformedLink("lot")
-    return ParsedLink(gtin14(gtin), lot)
+    return ParsedLink(gtin14(gtin), unquote(lot) if lot is not None else None)
+
+
+def uncompressed_path(ais: dict[str, str]) -> str:
+    """The Digital Link path of decompressed element strings: `/01/{gtin}` then its qualifiers in the standard's
+    order, each value percent-encoded; data attributes (dates) go to the query string."""
+    path = f"/01/{ais['01']}"
+    for key in ("22", "10", "21"):
+        if key in ais:
+            path += f"/{key}/{quote(ais[key], safe='')}"
+    attributes = "&".join(f"{key}={ais[key]}" for key in ais if key not in ("01", "22", "10", "21"))
+    return path + (f"?{attributes}" if attributes else "")
 
 
 def ean13_of(gtin14_digits: str) -> str | None:

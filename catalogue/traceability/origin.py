@@ -1,4 +1,4 @@
-"""What an origin page shows of a lot, and the linkset a machine gets for the same stamp.
+"""What an origin page shows of a lot, and how a machine names the link types of the same stamp.
 
 The rating comes only from catalogue.products.certificates (and only for a listing the
 office approved): the page never shows stars the product does not hold today.
@@ -6,6 +6,7 @@ office approved): the page never shows stars the product does not hold today.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +21,6 @@ from catalogue.traceability.models import Lot, LotReport
 
 MARKETPLACE_NAMES = {"shopee": "Shopee", "lazada": "Lazada"}
 GS1_VOC = "https://gs1.org/voc/"
-LINK_TYPES = ("gs1:pip", "gs1:traceability", "gs1:defaultLink", "all")
 
 
 @dataclass(frozen=True)
@@ -89,24 +89,15 @@ def marketplace_url(marketplace: str, external_id: str, shopee_shop_id: str | No
     return None
 
 
-def normalised_link_type(raw: str | None) -> str | None:
-    """`gs1:pip`, `https://gs1.org/voc/pip` and `pip` alike, or None for a type we do not serve."""
-    if not raw:
-        return None
+def link_type_curie(raw: str) -> str | None:
+    """A requested link type as a GS1 Web vocabulary CURIE: `gs1:pip`, `https://gs1.org/voc/pip` (or ref.gs1.org's)
+    and `pip` alike; None for another namespace's."""
     value = raw.strip()
-    if value == "all":
-        return "all"
-    for prefix in (GS1_VOC, "gs1:"):
+    for prefix in (GS1_VOC, "https://ref.gs1.org/voc/", "http://gs1.org/voc/", "gs1:"):
         if value.startswith(prefix):
             value = value[len(prefix) :]
-    candidate = f"gs1:{value}"
-    return candidate if candidate in LINK_TYPES else None
-
-
-def linkset(anchor: str, origin_url: str, product_url: str | None, product_name: str) -> dict:
-    """The RFC 9264 linkset of a stamp: its origin page (default and traceability), and the product page."""
-    page = {"href": origin_url, "title": f"Nguồn gốc: {product_name}", "type": "text/html", "hreflang": ["vi"]}
-    links = {"anchor": anchor, f"{GS1_VOC}defaultLink": [page], f"{GS1_VOC}traceability": [page]}
-    if product_url:
-        links[f"{GS1_VOC}pip"] = [{"href": product_url, "title": product_name, "type": "text/html", "hreflang": ["vi"]}]
-    return {"linkset": [links]}
+            break
+    else:
+        if ":" in value:
+            return None
+    return f"gs1:{value}" if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,60}", value) else None
