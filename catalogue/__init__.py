@@ -7,9 +7,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, send_from_directory
+from flask import Request as FlaskRequest
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest
 
+from catalogue import json_input
 from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
@@ -18,9 +22,28 @@ from catalogue.sessions import SessionInterface
 log = logging.getLogger(__name__)
 
 
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON, but what it reads (every request.get_json: Flask hands each request `app.json`) goes through
+    catalogue.json_input: hostile nesting, integers and lone surrogates are refused, never a 500."""
+
+    def loads(self, s, **kwargs):
+        return json_input.loads(s)
+
+
+class Request(FlaskRequest):
+    """Flask's request, whose unreadable JSON body is a 400 with its reason."""
+
+    def on_json_loading_failed(self, e: ValueError | None):
+        if isinstance(e, json_input.UnreadableJson):
+            raise BadRequest(f"The body is not JSON the shop reads: {e}")
+        return super().on_json_loading_failed(e)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = JsonProvider(app)
+    app.request_class = Request
     # Every `<int:…>` path segment, API and pages alike, is bounded to the id range.
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path, test_config))
