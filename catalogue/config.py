@@ -187,6 +187,17 @@ def _invoice_settings(environment: str, instance: Path) -> dict[str, Any]:
     return settings
 
 
+def _check_rate_limit_storage(environment: str, config: dict[str, Any]) -> None:
+    """Production counts rate limits where every worker and node sees them (contract §8): `memory://` is per worker,
+    so with 2 workers on 2 machines a limit of 5 is 20, and the order-placement caps mean nothing."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if environment == "production" and storage.startswith("memory://"):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must name a shared store in production (e.g. redis://host:6379/0), "
+            "not memory://: each worker would count on its own."
+        )
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -258,6 +269,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
+    _check_rate_limit_storage(environment, config)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
