@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, jsonify, request, send_from_directory
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from catalogue import json_input
 from catalogue.config import load_config
@@ -20,6 +20,10 @@ from catalogue.ids import IdConverter
 from catalogue.sessions import SessionInterface
 
 log = logging.getLogger(__name__)
+
+# The longest path and query string the app reads; gunicorn's limit_request_line (gunicorn.conf.py) is above it,
+# so a longer URL gets the app's 414 in the contract's shape, not gunicorn's HTML 400.
+MAX_URL_LENGTH = 4096
 
 
 class JsonProvider(DefaultJSONProvider):
@@ -58,7 +62,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
+    app.before_request(_refuse_long_urls)
     return app
+
+
+def _refuse_long_urls() -> None:
+    """414 for a URL longer than MAX_URL_LENGTH (before any view reads it)."""
+    environ = request.environ
+    length = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+    if length > MAX_URL_LENGTH:
+        raise RequestURITooLarge(f"The URL is {length} characters long; at most {MAX_URL_LENGTH} are read.")
 
 
 def register_extensions(app: Flask) -> None:
