@@ -77,6 +77,11 @@ def half_set(config: dict[str, Any], names: tuple[str, ...]) -> str | None:
     return f"{', '.join(missing)} must be set in production when {', '.join(present)} {verb}"
 
 
+ORDER_LIMIT_SETTINGS = (
+    "ORDER_MAX_UNITS_PER_LINE", "ORDER_MAX_UNITS_PER_ORDER", "ORDER_LIMIT_PER_CLIENT", "ORDER_LIMIT_PER_CONTACT",
+)  # fmt: skip
+
+
 def _payment_settings(environment: str) -> dict[str, Any]:
     """Stripe keys (test-mode placeholders outside production, optional in production), reservations,
     shipping, mail."""
@@ -86,6 +91,8 @@ def _payment_settings(environment: str) -> dict[str, Any]:
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
             "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
             "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
+            # Order placement caps and limits (catalogue.orders.placement_limits; unset: its defaults).
+            **{name: os.environ.get(name) or None for name in ORDER_LIMIT_SETTINGS},
             "SHIPPING_BASE_FEE_VND": int(os.environ.get("SHIPPING_BASE_FEE_VND", "30000")),
             "SHIPPING_BASE_WEIGHT_G": int(os.environ.get("SHIPPING_BASE_WEIGHT_G", "1000")),
             "SHIPPING_PER_KG_VND": int(os.environ.get("SHIPPING_PER_KG_VND", "10000")),
