@@ -6,10 +6,14 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, jsonify, request, send_from_directory
+from flask import Request as FlaskRequest
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
+from catalogue import json_input
 from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
@@ -17,10 +21,33 @@ from catalogue.sessions import SessionInterface
 
 log = logging.getLogger(__name__)
 
+# The longest path and query string the app reads; gunicorn's limit_request_line (gunicorn.conf.py) is above it,
+# so a longer URL gets the app's 414 in the contract's shape, not gunicorn's HTML 400.
+MAX_URL_LENGTH = 4096
+
+
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON, but what it reads (every request.get_json: Flask hands each request `app.json`) goes through
+    catalogue.json_input: hostile nesting, integers and lone surrogates are refused, never a 500."""
+
+    def loads(self, s, **kwargs):
+        return json_input.loads(s)
+
+
+class Request(FlaskRequest):
+    """Flask's request, whose unreadable JSON body is a 400 with its reason."""
+
+    def on_json_loading_failed(self, e: ValueError | None):
+        if isinstance(e, json_input.UnreadableJson):
+            raise BadRequest(f"The body is not JSON the shop reads: {e}")
+        return super().on_json_loading_failed(e)
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = JsonProvider(app)
+    app.request_class = Request
     # Every `<int:…>` path segment, API and pages alike, is bounded to the id range.
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path, test_config))
@@ -35,7 +62,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
+    app.before_request(_refuse_long_urls)
     return app
+
+
+def _refuse_long_urls() -> None:
+    """414 for a URL longer than MAX_URL_LENGTH (before any view reads it)."""
+    environ = request.environ
+    length = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+    if length > MAX_URL_LENGTH:
+        raise RequestURITooLarge(f"The URL is {length} characters long; at most {MAX_URL_LENGTH} are read.")
 
 
 def register_extensions(app: Flask) -> None:

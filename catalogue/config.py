@@ -77,6 +77,11 @@ def half_set(config: dict[str, Any], names: tuple[str, ...]) -> str | None:
     return f"{', '.join(missing)} must be set in production when {', '.join(present)} {verb}"
 
 
+ORDER_LIMIT_SETTINGS = (
+    "ORDER_MAX_UNITS_PER_LINE", "ORDER_MAX_UNITS_PER_ORDER", "ORDER_LIMIT_PER_CLIENT", "ORDER_LIMIT_PER_CONTACT",
+)  # fmt: skip
+
+
 def _payment_settings(environment: str) -> dict[str, Any]:
     """Stripe keys (test-mode placeholders outside production, optional in production), reservations,
     shipping, mail."""
@@ -86,6 +91,8 @@ def _payment_settings(environment: str) -> dict[str, Any]:
             "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
             "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
             "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
+            # Order placement caps and limits (catalogue.orders.placement_limits; unset: its defaults).
+            **{name: os.environ.get(name) or None for name in ORDER_LIMIT_SETTINGS},
             "SHIPPING_BASE_FEE_VND": int(os.environ.get("SHIPPING_BASE_FEE_VND", "30000")),
             "SHIPPING_BASE_WEIGHT_G": int(os.environ.get("SHIPPING_BASE_WEIGHT_G", "1000")),
             "SHIPPING_PER_KG_VND": int(os.environ.get("SHIPPING_PER_KG_VND", "10000")),
@@ -211,6 +218,17 @@ def _invoice_settings(environment: str, instance: Path) -> dict[str, Any]:
     return settings
 
 
+def _check_rate_limit_storage(environment: str, config: dict[str, Any]) -> None:
+    """Production counts rate limits where every worker and node sees them (contract §8): `memory://` is per worker,
+    so with 2 workers on 2 machines a limit of 5 is 20, and the order-placement caps mean nothing."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if environment == "production" and storage.startswith("memory://"):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must name a shared store in production (e.g. redis://host:6379/0), "
+            "not memory://: each worker would count on its own."
+        )
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -283,6 +301,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
+    _check_rate_limit_storage(environment, config)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -80,6 +80,9 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "JINJA_BYTECODE_CACHE": TEMPLATE_CACHE,
         "ROLLUP_SETTLE_DELAY": 0,  # the figures are settled at once: tests read them right after writing
+        # One test client and one buyer place many orders across the suite; tests/test_order_abuse.py sets its own.
+        "ORDER_LIMIT_PER_CLIENT": "100000 per hour",
+        "ORDER_LIMIT_PER_CONTACT": "100000 per hour",
     }
     if schema:
         # No wait for the disk on commit: the suite tests behaviour, not durability (~15 ms a commit otherwise).

@@ -83,3 +83,34 @@ def test_development_uses_test_mode_stripe_placeholders(monkeypatch, tmp_path):
     config = load_config(str(tmp_path))
     assert config["STRIPE_SECRET_KEY"].startswith("sk_test_")
     assert config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"
+
+
+def _production_env(monkeypatch):
+    for name, value in {**OPERATOR, **VIETQR}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CATALOGUE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://ocop.example.vn")
+
+
+@pytest.mark.parametrize("storage", [None, "memory://", "memory://?x=1"])
+def test_production_refuses_per_worker_rate_limits(monkeypatch, tmp_path, storage):
+    _production_env(monkeypatch)
+    if storage is None:
+        monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    else:
+        monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+
+    with pytest.raises(ConfigError, match="^RATELIMIT_STORAGE_URI must name a shared store in production"):
+        create_app()
+
+
+def test_production_starts_with_a_shared_rate_limit_store_and_tests_keep_memory(monkeypatch, tmp_path):
+    _production_env(monkeypatch)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+
+    assert load_config(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.setenv("CATALOGUE_ENV", "development")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI")
+    assert load_config(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"

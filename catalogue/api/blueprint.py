@@ -14,6 +14,8 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from catalogue import json_input
+
 BEARER_SCHEME = "bearerAuth"
 
 REFUSALS = {
@@ -32,7 +34,8 @@ REFUSALS = {
 
 
 class JsonBodyParser(FlaskParser):
-    """webargs' parser, but a body that is not JSON is a 415 instead of being read as no body at all."""
+    """webargs' parser, but a body that is not JSON is a 415 instead of being read as no body at all, and JSON is
+    read by catalogue.json_input (hostile nesting, integers and surrogates are a 400, never a 500)."""
 
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
@@ -41,7 +44,12 @@ class JsonBodyParser(FlaskParser):
                 message="Send the body as JSON, with Content-Type: application/json.",
                 messages={"Content-Type": [f"Must be application/json, not {req.mimetype or 'missing'}."]},
             )
-        return super()._raw_load_json(req)
+        if not is_json_request(req):
+            return super()._raw_load_json(req)
+        try:
+            return json_input.loads(req.get_data(cache=True))
+        except json_input.UnreadableJson as error:
+            abort(400, message=f"The body is not JSON the API reads: {error}", messages={"json": [str(error)]})
 
 
 def refuses(*statuses: int, described: dict[int, str] | None = None):

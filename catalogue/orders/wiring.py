@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 
 from catalogue import clock
-from catalogue.orders import cancellation, money_desk, payment_start, services, settlement
+from catalogue.orders import cancellation, money_desk, payment_start, placement_limits, services, settlement
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.urls import absolute_url
@@ -24,7 +24,13 @@ def payer() -> payment_start.Payer:
 
 
 def place_order(lines, customer, address, payment_method: str | None = None) -> services.PlacedOrder:
-    """Place an order as of now, paid by `payment_method` (default: Stripe when on, else the first rail)."""
+    """Place an order as of now, paid by `payment_method` (default: Stripe when on, else the first rail).
+
+    Within the office's caps (units per line and order) and limits (orders per client and contact), counted first.
+    """
+    placement_limits.check_units(current_app.config, [line.quantity for line in lines])
+    if has_request_context():
+        placement_limits.count_attempt(current_app.config, request.remote_addr or "", customer.email, customer.phone)
     return payment_start.place_order(
         lines,
         customer,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from catalogue import json_input
 from catalogue.payments.port import (
     VIETNAM_TIME,
     BadSignature,
@@ -254,7 +255,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _json_object(body: bytes) -> dict:
     try:
-        data = json.loads(body)
+        data = json_input.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedNotification("the body is not JSON") from error
     if not isinstance(data, dict):

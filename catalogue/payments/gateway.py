@@ -7,13 +7,13 @@ every create) and tests may pass any object with the same methods.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 import stripe
 
+from catalogue import json_input
 from catalogue.payments.port import FRESHNESS_SECONDS, RailLabels, RailText
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class StripeGateway:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"), signature or "", self._webhook_secret, tolerance=FRESHNESS_SECONDS
             )
-            event = json.loads(payload)
+            event = json_input.loads(payload)
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
             raise InvalidSignature(str(error)) from error
         if not isinstance(event, dict) or not isinstance(event.get("data", {}).get("object"), dict):

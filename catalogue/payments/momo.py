@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Mapping
 
 import requests
 
+from catalogue import json_input
 from catalogue.payments.port import (
     UNKNOWN_ATTEMPT,
     Answer,
@@ -171,7 +171,7 @@ class MoMo:
     def verify(self, body: bytes) -> PaymentNotice:
         """Check an IPN's signature and partner and read it; BadSignature / MalformedNotification else."""
         try:
-            data = json.loads(body)
+            data = json_input.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise MalformedNotification("the IPN is not JSON") from error
         if not isinstance(data, dict) or not isinstance(data.get("signature"), str):

@@ -29,7 +29,7 @@ from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.invoices import access as invoice_access
 from catalogue.invoices.settings import valid_tax_code
-from catalogue.orders import lookup, wiring
+from catalogue.orders import lookup, placement_limits, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
 from catalogue.orders.services import (
@@ -142,6 +142,24 @@ def _token_for(code: str) -> str | None:
     return request.args.get("token") or session.get("orders", {}).get(code)
 
 
+def _units_text() -> str:
+    config = current_app.config
+    return gettext(
+        "Mỗi đơn hàng đặt tối đa %(per_line)s sản phẩm mỗi loại và %(per_order)s sản phẩm tất cả. "
+        "Cần mua nhiều hơn, vui lòng gọi cho cửa hàng.",
+        per_line=placement_limits.setting(config, "ORDER_MAX_UNITS_PER_LINE"),
+        per_order=placement_limits.setting(config, "ORDER_MAX_UNITS_PER_ORDER"),
+    )
+
+
+def _limit_text(limit) -> str:
+    """'5 đơn mỗi giờ' for limits' 5 per 1 hour."""
+    units = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
+    unit = units.get(limit.GRANULARITY.name, limit.GRANULARITY.name)
+    every = f"{limit.multiples} {unit}" if limit.multiples > 1 else unit
+    return gettext("%(amount)d đơn mỗi %(every)s", amount=limit.amount, every=every)
+
+
 @checkout.route("/checkout", methods=["GET", "POST"])
 def checkout_page():
     """The buyer's details and address; placing the order reserves the stock."""
@@ -173,9 +191,19 @@ def checkout_page():
                 form.province.errors = [CHOOSE]
             elif "payment_method" in error.errors:
                 form.payment_method.errors = [CHOOSE]
+            elif "lines" in error.errors:
+                flash(_units_text(), "warning")
+                status = 422
             else:
                 flash(order_refusal_text(priced), "warning")
                 status = 422
+        except placement_limits.TooManyOrders as error:
+            flash(
+                gettext("Bạn đã đặt quá nhiều đơn trong thời gian ngắn (tối đa %(limit)s). Vui lòng thử lại sau "
+                        "hoặc gọi cho cửa hàng.", limit=_limit_text(error.limit)),
+                "warning",
+            )  # fmt: skip
+            status = 429
         except PaymentServiceUnavailable:
             status = 503
             flash(_unavailable_text(form.payment_method.data), "warning")

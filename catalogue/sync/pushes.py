@@ -10,12 +10,11 @@ marketplace sends it again; the worker's cursor import finds the order anyway.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from catalogue import clock
+from catalogue import clock, json_input
 from catalogue.errors import Conflict
 from catalogue.payments.port import BadSignature, MalformedNotification, check_fresh, epoch_time
 from catalogue.sync import orders, services
@@ -35,7 +34,7 @@ class PushUnavailable(Exception):
 
 def _json(body: bytes) -> dict:
     try:
-        message = json.loads(body)
+        message = json_input.loads(body)
     except ValueError as error:
         raise MalformedNotification("not JSON") from error
     if not isinstance(message, dict) or not isinstance(message.get("data", {}), dict):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
@@ -27,6 +27,7 @@ from catalogue.transactions import use_case
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+MAX_PDF_PAGES = 200  # a test report is a few pages; more is refused before anything reads them
 MAX_TITLE = 200
 IMAGE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 MEDIA_TYPES = {"pdf": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
@@ -82,15 +83,25 @@ def _checked(data: bytes, suffix: str) -> tuple[str, str, bytes]:
 def _checked_pdf(data: bytes) -> bytes:
     if not data.startswith(b"%PDF-"):
         raise ReportRejected("type", gettext("Tệp này không phải là PDF."))
+    # pypdf bounds its own work (page tree depth, inflated sizes) and says so with LimitReachedError; every
+    # refusal of its own is a PyPdfError. RecursionError: a structure nested past Python's stack.
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        if len(reader.pages) < 1:
+        pages = len(reader.pages)
+        if pages < 1:
             raise ReportRejected("corrupt", gettext("Tệp PDF không có trang nào."))
+        if pages > MAX_PDF_PAGES:
+            raise ReportRejected(
+                "size",
+                gettext("Tệp PDF có %(pages)d trang, nhiều hơn %(most)d trang.", pages=pages, most=MAX_PDF_PAGES),
+            )
         reader.pages[0].mediabox  # noqa: B018 - reading the first page proves it parses
     except ReportRejected:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise ReportRejected("corrupt", gettext("Tệp PDF bị hỏng, không đọc được.")) from error
+    except (PyPdfError, RecursionError, ValueError, KeyError, TypeError, OSError, MemoryError) as error:
+        raise ReportRejected(
+            "corrupt", gettext("Tệp PDF bị hỏng hoặc quá phức tạp, không đọc được. Hãy xuất lại tệp rồi tải lên.")
+        ) from error
     return data
 
 

@@ -10,10 +10,10 @@ with a key2 checksum; it is a hint for the page, never a payment (the callback o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from catalogue import json_input
 from catalogue.payments.port import (
     BadSignature,
     MalformedNotification,
@@ -62,7 +62,7 @@ def _whole(value: object) -> int | None:
 def read_callback(body: bytes, app_id: str, key2: str) -> PaymentNotice:
     """A verified callback as a succeeded PaymentNotice; BadSignature / MalformedNotification else."""
     try:
-        envelope = json.loads(body)
+        envelope = json_input.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedNotification("the ZaloPay callback is not JSON") from error
     if not isinstance(envelope, dict) or not isinstance(envelope.get("mac"), str):
@@ -71,7 +71,7 @@ def read_callback(body: bytes, app_id: str, key2: str) -> PaymentNotice:
     if _whole(envelope.get("type")) != ORDER_CALLBACK:
         raise MalformedNotification("the ZaloPay callback is not an order's")
     try:
-        data = json.loads(envelope["data"])
+        data = json_input.loads(envelope["data"])
     except ValueError as error:
         raise MalformedNotification("the ZaloPay callback's data is not JSON") from error
     if not isinstance(data, dict):

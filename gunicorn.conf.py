@@ -1,0 +1,13 @@
+"""gunicorn's settings for the shop (read from the working directory: `gunicorn wsgi:app` in the repository root).
+
+Only the request limits live here; workers, bind and timeouts stay on the command line of each deployment.
+
+A request line over gunicorn's limit is answered by gunicorn itself, as an HTML page, before the app
+sees it. So gunicorn's limit is set to its maximum and the app refuses long URLs below it
+(catalogue.MAX_URL_LENGTH: 414 with the contract's JSON error under /api/ and /webhooks/, a page
+elsewhere). Only a line longer than gunicorn's maximum still gets gunicorn's own answer.
+"""
+
+limit_request_line = 8190  # gunicorn's maximum; above catalogue.MAX_URL_LENGTH (4096) plus method and version
+limit_request_fields = 100  # gunicorn's default, stated
+limit_request_field_size = 8190  # gunicorn's default, stated
