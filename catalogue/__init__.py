@@ -17,6 +17,7 @@ from catalogue import json_input
 from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
+from catalogue.observability import init_observability
 from catalogue.sessions import SessionInterface
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = SessionInterface()
     register_extensions(app)
+    init_observability(app)
     register_subscribers(app)
     register_blueprints(app)
     register_errors(app)

@@ -60,7 +60,7 @@ from flask_smorest.exceptions import NotModified
 from sqlalchemy.orm import Session
 from werkzeug.http import unquote_etag
 
-from catalogue import clock
+from catalogue import clock, metrics
 from catalogue.products.freshness import State, Watch, read_state
 from catalogue.products.revision import existing_session, has_uncommitted_changes
 from catalogue.products.schemas import UtcDateTime
@@ -261,9 +261,11 @@ def cached_json(view: Callable | None = None, *, shows: str | None = None) -> Ca
             if entry is not None:
                 cache.put(key, entry)
         if entry is None or not entry.fresh(state):
+            metrics.CACHE.labels("miss").inc()
             response = make_response(view(*args, **kwargs))
             _remember(cache, key, response, state.revision, shows)
             return response
+        metrics.CACHE.labels("hit").inc()
         response = entry.answer.response()
         etag = response.headers.get("ETag")
         if etag and unquote_etag(etag)[0] in request.if_none_match:

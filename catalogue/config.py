@@ -229,6 +229,24 @@ def _check_rate_limit_storage(environment: str, config: dict[str, Any]) -> None:
         )
 
 
+LOG_FORMATS = ("json", "text")
+
+
+def _observability_settings(environment: str) -> dict[str, Any]:
+    """Logs, metrics and traces (catalogue.observability): JSON logs by default in production."""
+    log_format = os.environ.get("LOG_FORMAT") or ("json" if environment == "production" else "text")
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
+    return {
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").upper(),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+        "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME") or "ocop-catalogue",
+    }
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -298,6 +316,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(_carrier_settings(environment))
     config.update(_operator_settings(environment))
     config.update(_invoice_settings(environment, instance))
+    config.update(_observability_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)

@@ -10,8 +10,9 @@ never at import time. The marketplace worker's jobs are in `marketplace_sync.tas
 from __future__ import annotations
 
 import os
+import time
 
-from celery import Celery
+from celery import Celery, signals
 
 
 def make_celery(broker_url: str | None = None) -> Celery:
@@ -65,3 +66,53 @@ def settle_sales_rollup() -> int:
 
     with create_app().app_context():
         return settle_pending_days()
+
+
+# What the worker tells the operator: each job's count and time (catalogue.metrics), its traces when
+# OTEL_EXPORTER_OTLP_ENDPOINT is set, and /metrics of its own when CELERY_METRICS_PORT is set (a worker
+# node serves no web requests; with PROMETHEUS_MULTIPROC_DIR the prefork children's figures add up).
+_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _task_started(task_id=None, task=None, **_) -> None:
+    _started[task_id] = time.perf_counter()
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **_) -> None:
+    from catalogue import metrics
+
+    name = getattr(task, "name", "unknown")
+    started = _started.pop(task_id, None)
+    if started is not None:
+        metrics.TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+    metrics.TASKS.labels(name, (state or "unknown").lower()).inc()
+
+
+@signals.worker_process_init.connect
+def _trace_worker_process(**_) -> None:
+    """OpenTelemetry's Celery instrumentation starts in each worker process, after the fork (its docs)."""
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if endpoint:
+        from opentelemetry.instrumentation.celery import CeleryInstrumentor
+
+        from catalogue.observability import start_tracer_provider
+
+        start_tracer_provider(endpoint, os.environ.get("OTEL_SERVICE_NAME") or "ocop-catalogue-worker")
+        CeleryInstrumentor().instrument()
+
+
+@signals.worker_init.connect
+def _serve_worker_metrics(**_) -> None:
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+        registry = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        start_http_server(int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=registry)

@@ -43,7 +43,9 @@ def race(count: int, action: Callable[[int], T], timeout: float = 120) -> list[T
 
 
 @contextmanager
-def gunicorn_serving(config: dict, workers: int = 3, start_seconds: float = 60) -> Iterator[str]:
+def gunicorn_serving(
+    config: dict, workers: int = 3, start_seconds: float = 60, environment: dict | None = None
+) -> Iterator[str]:
     """The app built from `config` (JSON values only) behind gunicorn with `workers` processes on 127.0.0.1.
 
     Separate processes, each with its own connections, as production runs it: what they share is
@@ -62,7 +64,7 @@ def gunicorn_serving(config: dict, workers: int = 3, start_seconds: float = 60) 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
-    environment = {**os.environ, "CATALOGUE_TEST_APP_CONFIG": json.dumps(config)}
+    environment = {**os.environ, **(environment or {}), "CATALOGUE_TEST_APP_CONFIG": json.dumps(config)}
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", "--timeout", "60", "tests.served_app:app"]  # fmt: skip
     process = subprocess.Popen(command, cwd=root, env=environment)

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from catalogue import metrics
 from catalogue.clock import VIETNAM
 from catalogue.extensions import db
 from catalogue.invoices import numbering, signing, xml
@@ -228,5 +229,6 @@ def _finish(invoice: Invoice, totals: Totals, order: Order, settings: InvoiceSet
         for line in totals.lines
     ]  # fmt: skip
     db.session.add(invoice)
+    metrics.INVOICES.labels("issued").inc()
     db.session.flush()
     return invoice

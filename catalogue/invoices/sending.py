@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
+from catalogue import metrics
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice
 from catalogue.invoices.providers import ProviderRejected, ProviderUnavailable, Submission, provider_for
@@ -57,6 +58,13 @@ def _record(invoice_id: int, now: datetime, status: str, error: str = "", lookup
 @calls_out
 def send_invoice(invoice_id: int, now: datetime) -> str:
     """Send one queued invoice; what became of it: sent, rejected, queued (retry later) or skipped."""
+    outcome = _send(invoice_id, now)
+    if outcome != "skipped":
+        metrics.INVOICES.labels(outcome).inc()
+    return outcome
+
+
+def _send(invoice_id: int, now: datetime) -> str:
     pending = _pending(invoice_id)
     if pending is None:
         return "skipped"

@@ -26,6 +26,7 @@ from functools import wraps
 from flask import Response, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
+from catalogue import metrics
 from catalogue.caching import Entry, request_key, request_state, response_cache, shareable
 from catalogue.products.freshness import Watch
 from catalogue.storefront import select_locale
@@ -93,7 +94,9 @@ def _shared_render(view, args, kwargs, watch: Watch | None) -> Response:
     state = request_state(watch)
     entry = cache.get(key)
     if entry is not None and entry.fresh(state):
+        metrics.CACHE.labels("hit").inc()
         return entry.answer.fill(csrf_token, cart_count)
+    metrics.CACHE.labels("miss").inc()
     response = make_response(view(*args, **kwargs))
     template = _cut_slots(response, csrf_token) if shareable(response) else None
     if template is not None:

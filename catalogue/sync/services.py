@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from catalogue import metrics
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
@@ -109,6 +110,7 @@ def record_listing(product_id: int, marketplace: str, values: dict, now: datetim
         raise NotFound(f"No product {product_id}.")
     if values["status"] not in LISTING_STATUSES:
         raise InvalidInput("Unknown status.", {"status": [f"One of {', '.join(LISTING_STATUSES)}."]})
+    metrics.SYNC_CALLS.labels(marketplace, values["status"]).inc()
     try:
         with db.session.begin_nested():
             return _upsert_listing(product_id, marketplace, values, now)
