@@ -1,6 +1,7 @@
 """gunicorn's settings for the shop (read from the working directory: `gunicorn wsgi:app` in the repository root).
 
-Only the request limits live here; workers, bind and timeouts stay on the command line of each deployment.
+The request limits and the metrics hook live here; workers, bind and timeouts stay on each deployment's
+command line.
 
 A request line over gunicorn's limit is answered by gunicorn itself, as an HTML page, before the app
 sees it. So gunicorn's limit is set to its maximum and the app refuses long URLs below it
@@ -11,3 +12,10 @@ elsewhere). Only a line longer than gunicorn's maximum still gets gunicorn's own
 limit_request_line = 8190  # gunicorn's maximum; above catalogue.MAX_URL_LENGTH (4096) plus method and version
 limit_request_fields = 100  # gunicorn's default, stated
 limit_request_field_size = 8190  # gunicorn's default, stated
+
+
+def child_exit(server, worker) -> None:
+    """A dead worker's live gauges leave the node's /metrics (prometheus_client's multiprocess mode)."""
+    from catalogue.observability import gunicorn_child_exit
+
+    gunicorn_child_exit(server, worker)
