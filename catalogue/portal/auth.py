@@ -347,8 +347,6 @@ def reset(token: str):
 @portal_auth.after_request
 def _private(response):
     response.headers["Cache-Control"] = "private, no-store"
-    if request.endpoint == "portal_auth.reset":
-        response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
     return response
 
 
