@@ -284,6 +284,18 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": environment == "production",
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # Portal sign-ins end after this long without a request (idle) and this long after signing in
+        # (absolute), whatever the cookie says (catalogue/portal/auth.py). The office holds every
+        # producer's data and signs in at a desk: a working morning idle, a working day in all. A
+        # producer checks orders from a phone between chores: a working day idle, a week in all.
+        "SESSION_IDLE_MINUTES": {
+            "admin": int(os.environ.get("SESSION_IDLE_MINUTES_OFFICE", "120")),
+            "producer": int(os.environ.get("SESSION_IDLE_MINUTES_PRODUCER", "480")),
+        },
+        "SESSION_ABSOLUTE_HOURS": {
+            "admin": int(os.environ.get("SESSION_ABSOLUTE_HOURS_OFFICE", "12")),
+            "producer": int(os.environ.get("SESSION_ABSOLUTE_HOURS_PRODUCER", str(7 * 24))),
+        },
         "WTF_CSRF_TIME_LIMIT": None,
         # werkzeug's scrypt; only the test suite overrides it (with a cheap one), never the environment.
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -14,7 +14,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from catalogue.accounts.models import ApiToken, AuditEntry, User
+from catalogue.accounts.models import ApiToken, AuditEntry, PasswordReset, User
 from catalogue.accounts.principal import SYSTEM
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice, InvoiceSettings
@@ -26,7 +26,7 @@ from catalogue.producers.models import Producer
 from catalogue.products import images
 from catalogue.products.models import Certificate, Product, ProductImage
 from catalogue.traceability.models import Lot, LotReport
-from tests.access_helpers import ROLES, cast, paid_order, png_bytes, portal_client
+from tests.access_helpers import PASSWORD, ROLES, cast, paid_order, png_bytes, portal_client
 from tests.storefront_helpers import csrf_token
 from tests.traceability_helpers import a_lot, pdf_bytes
 
@@ -73,6 +73,12 @@ def _office_only() -> dict:
         "admin": SEE_OTHER,
     }
 
+
+def _everyone(success: int) -> dict:
+    return dict.fromkeys(("owner", "other_producer", "sync_token", "anonymous", "admin"), success)
+
+
+NEW_PASSWORD = "chè Đường Hoa ngon nhất vùng"
 
 # name → (path, form data, expected status by role); {product}, {image}, {order}, {token} filled from the world.
 FORMS = {
@@ -131,6 +137,16 @@ FORMS = {
         {"reference": "FT26325123456"},
         _office_only(),
     ),
+    "password change": (
+        "/portal/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        _any_signed_in(SEE_OTHER),
+    ),
+    "sign out everywhere": ("/portal/account/sign-out-everywhere", {}, _any_signed_in(SEE_OTHER)),
+    # The same answer for everyone (signed in or not); a reset link is made for the known email only.
+    "forgot password": ("/portal/password/forgot", {"email": "owner@example.com"}, _everyone(SEE_OTHER)),
+    "admin: sign a user out everywhere": ("/portal/admin/users/{owner_user}/sign-out", {}, _office_only()),
+    "admin: two-factor off": ("/portal/admin/users/{owner_user}/two-factor/off", {}, _office_only()),
     "admin: invoice settings": (
         "/portal/admin/producers/{producer}/invoicing",
         {"legal_name": "HTX Miến dong Bình Liêu", "template": "1", "series": "C26TAA", "provider": "none"},
@@ -169,7 +185,8 @@ def snapshot() -> tuple:
         rows(OrderShipment.id, OrderShipment.tracking_number),
         rows(ApiToken.id, ApiToken.revoked_at),
         rows(Producer.id, Producer.slug),
-        rows(User.id, User.email),
+        rows(User.id, User.email, User.password_hash, User.session_version, User.totp_secret),
+        rows(PasswordReset.id, PasswordReset.used_at),
         rows(Payment.id, Payment.order_id, Payment.state, Payment.reference),
         rows(InvoiceSettings.producer_id, InvoiceSettings.series, InvoiceSettings.enabled),
         rows(Product.id, Product.vat_rate),
@@ -191,6 +208,7 @@ def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
         refund=world["refund"].id,
         producer=world["owner_producer"].id,
         lot=world["lot"].id,
+        owner_user=db.session.scalar(select(User.id).where(User.email == "owner@example.com")),
     )
     data = dict(data)
     if "version" in data:  # the version the edit page would carry now
@@ -341,3 +359,29 @@ def test_a_producer_never_reads_another_producers_invoices(app, world, role):
         assert shown in listing and shown.split("-")[0] in export and world["order"].code in export
     elif role == "other_producer":
         assert shown not in listing and world["order"].code not in export
+
+
+# The account's own pages (GET): what each role is shown. The second factor's page needs a password given a
+# moment ago on this browser; the enrolment page is for a signed-in user without two-factor (the cast's office
+# account has it: it goes to its account page instead).
+ACCOUNT_PAGES = {
+    "account": ("/portal/account/", _any_signed_in(OK)),
+    "password change": ("/portal/account/password", _any_signed_in(OK)),
+    "two-factor setup": ("/portal/two-factor/setup", {**_any_signed_in(OK), "admin": TO_LOGIN}),
+    "two-factor code": ("/portal/two-factor", _everyone(TO_LOGIN)),
+    "forgot password": ("/portal/password/forgot", _everyone(OK)),
+    "reset link (unknown)": ("/portal/password/reset/not-a-token", _everyone(NOT_FOUND)),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_account_pages_access(app, world, role):
+    client = portal_client(app, world, role)
+
+    answers = {name: client.get(path) for name, (path, _) in ACCOUNT_PAGES.items()}
+
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        name: expected[role] for name, (_, expected) in ACCOUNT_PAGES.items()
+    }
+    if role == "admin":
+        assert answers["two-factor setup"].headers["Location"] == "/portal/account/"

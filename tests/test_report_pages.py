@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from catalogue.accounts import services as accounts
+from tests.access_helpers import enrol_two_factor, sign_in
 from tests.report_fixtures import province
-from tests.storefront_helpers import csrf_token
 
 PASSWORD = "mật khẩu đủ dài 123"
 NOVEMBER = "period=month&month=2026-11"
@@ -30,16 +30,14 @@ def backend(request):
 def world(app):
     made = province()
     accounts.create_user("office@example.com", PASSWORD, "admin")
+    enrol_two_factor("office@example.com")
     accounts.create_user("a@example.com", PASSWORD, "producer", made["a"].slug)
     return made
 
 
 def signed_in(app, email: str):
     client = app.test_client()
-    response = client.post(
-        "/portal/login",
-        data={"csrf_token": csrf_token(client, "/portal/login"), "email": email, "password": PASSWORD},
-    )
+    response = sign_in(client, email, PASSWORD)
     assert response.status_code == 303
     return client
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from catalogue import clock
-from catalogue.accounts import services
+from catalogue.accounts import passwords, services
 from catalogue.accounts.models import ROLES, SCOPES
 from catalogue.accounts.principal import SYSTEM
 from catalogue.errors import DomainError
@@ -19,7 +20,7 @@ def users_cli() -> None:
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 10 characters, not a common or easily guessed one.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--producer", "producer_slug", help="The producer's slug (producers only).")
 @with_appcontext
@@ -27,6 +28,9 @@ def create_user_command(email: str, password: str, role: str, producer_slug: str
     """Create a user."""
     try:
         user = services.create_user(email, password, role, producer_slug)
+    except passwords.WeakPassword as error:
+        with current_app.test_request_context():  # the advice is worded in the shop's language (Vietnamese)
+            raise click.ClickException(passwords.advice(error.reason)) from error
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role} {user.email}.")

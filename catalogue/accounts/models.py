@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
@@ -34,8 +34,19 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every session cookie carries the version it was signed in under; bumping it (logout, a new
+    # password, "sign out everywhere") ends every copy of every cookie, on every node.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # TOTP two-factor sign-in (RFC 6238): the base32 secret once enrolled, and the last time step a
+    # code was accepted for, so the same code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     producer: Mapped[Producer | None] = relationship()
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     # Flask-Login's user protocol
     @property
@@ -85,3 +96,29 @@ class AuditEntry(db.Model):
     entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
     changes: Mapped[str] = mapped_column(Text, default="{}")  # JSON {field: [before, after]}
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code: only its SHA-256 is stored; shown once at enrolment."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordReset(db.Model):
+    """A password-reset link: its token's SHA-256, short-lived and single-use."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

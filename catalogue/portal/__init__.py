@@ -12,6 +12,7 @@ def init_portal(app: Flask) -> None:
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )
+    from catalogue.portal.account import portal_account
     from catalogue.portal.admin import portal_admin
     from catalogue.portal.auth import login_manager, portal_auth
     from catalogue.portal.invoices import portal_invoices
@@ -22,6 +23,7 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(portal_auth)
     app.register_blueprint(portal)
     app.register_blueprint(portal_admin)
+    app.register_blueprint(portal_account)
     app.register_blueprint(portal_payments)
     app.register_blueprint(portal_invoices)
     app.before_request(_forget_request_facts)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from catalogue import clock
 from catalogue.accounts.models import User
-from catalogue.accounts.services import create_user
+from catalogue.accounts.services import create_user, disable_two_factor, end_sessions
 from catalogue.errors import DomainError, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
@@ -87,6 +87,28 @@ def users():
             return redirect(url_for("portal_admin.users"), code=303)
     listed = db.session.scalars(select(User).options(joinedload(User.producer)).order_by(User.email)).all()
     return render_template("portal/admin/users.html", form=form, users=listed), 422 if form.errors else 200
+
+
+@portal_admin.post("/users/<int:user_id>/sign-out")
+def sign_out_user(user_id: int):
+    """End every session of a user (a lost phone, a departed clerk): their cookies stop working everywhere."""
+    try:
+        user = end_sessions(user_id, current_principal())
+    except NotFound:
+        abort(404)
+    flash(gettext("Đã đăng xuất %(email)s khỏi mọi thiết bị.", email=user.email), "success")
+    return redirect(url_for("portal_admin.users"), code=303)
+
+
+@portal_admin.post("/users/<int:user_id>/two-factor/off")
+def two_factor_off(user_id: int):
+    """Turn off a user's two-factor sign-in (phone and recovery codes lost): they enrol again at next sign-in."""
+    try:
+        user = disable_two_factor(user_id, current_principal())
+    except NotFound:
+        abort(404)
+    flash(gettext("Đã tắt xác thực hai lớp của %(email)s.", email=user.email), "success")
+    return redirect(url_for("portal_admin.users"), code=303)
 
 
 @portal_admin.get("/products")

@@ -15,7 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, ValidationError
 
 from catalogue.forms import Form, length
 from catalogue.products.schemas import MAX_PRICE_VND
@@ -33,6 +33,34 @@ class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), length(max=200)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), length(max=200)])
     submit = SubmitField(_l("Đăng nhập"))
+
+
+class TwoFactorForm(Form):
+    code = StringField(
+        _l("Mã xác thực"), validators=[DataRequired(REQUIRED), length(max=20)], filters=[lambda v: (v or "").strip()]
+    )
+    submit = SubmitField(_l("Xác nhận"))
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), length(max=200)])
+    submit = SubmitField(_l("Gửi liên kết đặt lại mật khẩu"))
+
+
+def _same_as_password(form, field) -> None:
+    if field.data != form.password.data:
+        raise ValidationError(_l("Hai mật khẩu chưa giống nhau. Vui lòng nhập lại."))
+
+
+class NewPasswordForm(Form):
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED), length(max=200)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[DataRequired(REQUIRED), _same_as_password])
+    submit = SubmitField(_l("Đặt mật khẩu mới"))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(REQUIRED), length(max=200)])
+    submit = SubmitField(_l("Đổi mật khẩu"))
 
 
 class ButtonForm(Form):
@@ -139,7 +167,7 @@ class ProducerForm(Form):
 
 class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), length(min=10, max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), length(max=200)])
     role = SelectField(_l("Vai trò"), choices=[("producer", _l("Chủ thể OCOP")), ("admin", _l("Văn phòng OCOP"))])
     producer = SelectField(_l("Chủ thể OCOP"), validators=[Optional()])
     submit = SubmitField(_l("Thêm người dùng"))

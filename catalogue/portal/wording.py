@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from catalogue.accounts.passwords import SHORT, WeakPassword, advice
 from catalogue.errors import InvalidInput
 
 
@@ -17,7 +18,7 @@ def _field_messages() -> dict[str, str]:
         "tracking_number": gettext("Mã vận đơn gồm 4–60 chữ cái, chữ số, dấu chấm hoặc gạch ngang."),
         "tax_code": gettext("Mã số thuế gồm 10 chữ số, hoặc 13 dạng 0101234567-001, và chưa được đăng ký."),
         "email": gettext("Email này đã có tài khoản hoặc chưa đúng."),
-        "password": gettext("Mật khẩu cần ít nhất 10 ký tự."),
+        "password": advice(SHORT),
         "stars": gettext("Chỉ 3, 4 hoặc 5 sao."),
         "issuing_level": gettext("Cấp công nhận không hợp lệ."),
         "name": gettext("Tên cần từ 3 đến 200 ký tự."),
@@ -32,6 +33,8 @@ def field_errors(form, error: InvalidInput) -> None:
     message here, or a general one for a field it has no words for.
     """
     messages = _field_messages()
+    if isinstance(error, WeakPassword):
+        messages["password"] = advice(error.reason)
     unknown = gettext("Thông tin này chưa hợp lệ. Vui lòng kiểm tra lại.")
     placed = False
     for name in error.errors:

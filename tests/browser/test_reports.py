@@ -8,6 +8,7 @@ import re
 import pytest
 
 from catalogue.accounts import services as accounts
+from tests.access_helpers import current_code, enrol_two_factor
 from tests.browser.conftest import VIEWPORTS, axe_violations
 from tests.live import serving
 from tests.report_fixtures import province
@@ -20,6 +21,7 @@ DRAWN = "() => [...document.querySelectorAll('img[data-chart]')].every(img => im
 def test_the_dashboard_reads_well_on_a_phone_and_a_desktop(browser, app, axe_source, screenshot):
     province()
     accounts.create_user("office@example.com", PASSWORD, "admin")
+    enrol_two_factor("office@example.com")
     with serving(app) as base:
         context = browser.new_context(base_url=base, locale="vi-VN", viewport=VIEWPORTS["desktop"])
         context.set_default_timeout(10_000)
@@ -31,7 +33,17 @@ def test_the_dashboard_reads_well_on_a_phone_and_a_desktop(browser, app, axe_sou
             form={"csrf_token": token.group(1) or token.group(2), "email": "office@example.com", "password": PASSWORD},
             max_redirects=0,
         )
-        assert signed.status == 303
+        assert signed.status == 303 and signed.headers["location"] == "/portal/two-factor"
+        page_text = context.request.get("/portal/two-factor").text()
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page_text
+        )
+        second = context.request.post(
+            "/portal/two-factor",
+            form={"csrf_token": token.group(1) or token.group(2), "code": current_code("office@example.com")},
+            max_redirects=0,
+        )
+        assert second.status == 303
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
