@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve migrate seed lint bench clean translations
+.PHONY: run test test-cluster serve migrate seed lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ PYTEST_ARGS ?= -n 2
 
 test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Two web nodes and a worker in network namespaces behind nginx, on PostgreSQL, Redis and S3 (root, nginx, socat).
+test-cluster: $(VENV)/.installed-dev  ## the many-machines test (docs/operations.md); CI runs it after `make test`
+	CATALOGUE_CLUSTER=1 $(BIN)/pytest -p no:xdist --basetemp=/tmp/ocop-cluster-test tests/cluster -v
 
 lint: $(VENV)/.installed-dev  ## ruff lint and format check, and the import contracts of pyproject.toml (CI runs it)
 	$(BIN)/ruff check .

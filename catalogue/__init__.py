@@ -58,6 +58,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.session_interface = SessionInterface()
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx or a load balancer: the client's address and scheme come from the proxies'
+        # X-Forwarded-For/-Proto (only as many hops as are ours), so per-client limits count clients,
+        # not the proxy, and the HTTPS redirect and secure cookies see the HTTPS the client used.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
     init_observability(app)
     register_subscribers(app)
@@ -122,7 +130,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_returns)
     app.register_blueprint(feeds)
 
+    from catalogue.observability import probe_over_plain_http
+
     @app.get("/healthz")
+    @probe_over_plain_http
     def healthz():
         """{"status": "ok"} when the database answers, 503 otherwise."""
         try:

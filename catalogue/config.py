@@ -241,6 +241,8 @@ def _observability_settings(environment: str) -> dict[str, Any]:
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").upper(),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # How many proxies (nginx, a load balancer) stand in front and set X-Forwarded-For/-Proto; 0: none.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT") or 0),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
         "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME") or "ocop-catalogue",

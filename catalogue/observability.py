@@ -56,6 +56,7 @@ def init_observability(app: Flask) -> None:
 
     for endpoint in ("metrics", "readyz"):  # a probe is never rate-limited out of its answer
         limiter.exempt(app.view_functions[endpoint])
+        probe_over_plain_http(app.view_functions[endpoint])
     if app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         init_tracing(app)
     from catalogue.events import OrderPaid, OrderPlaced, subscribe
@@ -74,6 +75,15 @@ def _count_payment(event) -> None:
 
     order = db.session.get(Order, event.order_id)
     metrics.PAYMENTS.labels((order.settled_by or order.payment_method) if order is not None else "unknown").inc()
+
+
+def probe_over_plain_http(view: Callable) -> Callable:
+    """Load balancers and Prometheus ask a node directly over plain HTTP: no redirect to HTTPS for them.
+
+    (Talisman reads a view's own options from this attribute, as its decorator would set them.)
+    """
+    view.talisman_view_options = {"force_https": False}
+    return view
 
 
 # Request ids and the access line

@@ -23,6 +23,9 @@ def make_celery(broker_url: str | None = None) -> Celery:
         task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # A job a killed worker had taken (acks late) goes back to the queue after this many seconds
+        # (Redis' visibility timeout; kombu's default is an hour). Longer than the longest job.
+        broker_transport_options={"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))},
         beat_schedule={
             "notice-expired-certificates": {"task": "catalogue.tasks.notice_expired", "schedule": 24 * 3600},
             "expire-reservations": {"task": "catalogue.tasks.expire_reservations", "schedule": 60},
@@ -38,7 +41,44 @@ def make_celery(broker_url: str | None = None) -> Celery:
 app = make_celery()
 
 
+def once_per_slot(name: str, seconds: int) -> bool:
+    """True for the first caller of this job in its time slot, False for any other (a second beat's copy).
+
+    Two beat processes (a deployment mistake, or two nodes each started with one) would each send
+    every periodic job. Each job first claims its slot (`SET key NX EX`) in the broker's Redis, so it
+    runs once per slot however many beats sent it. Without a Redis broker there is one process: it runs.
+    """
+    url = os.environ.get("CELERY_BROKER_URL") or ""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return True
+    import redis
+
+    slot = int(time.time()) // seconds
+    client = redis.Redis.from_url(url)
+    try:
+        return bool(client.set(f"catalogue:beat:{name}:{slot}", "1", nx=True, ex=seconds * 2))
+    finally:
+        client.close()
+
+
+def periodic(name: str):
+    """A beat job: runs once per slot of its schedule (`once_per_slot`), else answers "skipped"."""
+    seconds = int(app.conf.beat_schedule[name]["schedule"])
+
+    def decorator(function):
+        def run(*args, **kwargs):
+            if not once_per_slot(name, seconds):
+                return "skipped"
+            return function(*args, **kwargs)
+
+        run.__name__, run.__doc__ = function.__name__, function.__doc__
+        return run
+
+    return decorator
+
+
 @app.task(name="catalogue.tasks.notice_expired")
+@periodic("notice-expired-certificates")
 def notice_expired() -> int:
     """`flask sync notice-expired`: put newly expired certificates into the change feed."""
     from catalogue import clock, create_app
@@ -49,6 +89,7 @@ def notice_expired() -> int:
 
 
 @app.task(name="catalogue.tasks.expire_reservations")
+@periodic("expire-reservations")
 def expire_reservations() -> int:
     """`flask orders expire`: unpaid orders past their reservation give their stock back."""
     from catalogue import clock, create_app
@@ -59,6 +100,7 @@ def expire_reservations() -> int:
 
 
 @app.task(name="catalogue.tasks.settle_sales_rollup")
+@periodic("settle-sales-rollup")
 def settle_sales_rollup() -> int:
     """Rebuild the sales rollup's pending days (queued after each sale's commit, and by beat); how many."""
     from catalogue import create_app

@@ -345,3 +345,45 @@ trace.get_tracer_provider().force_flush()
     assert "opentelemetry.instrumentation.flask" in scopes
     assert "opentelemetry.instrumentation.sqlalchemy" in scopes
     assert any(name.endswith("/api/v1/categories") for _, name in spans)
+
+
+def test_probes_answer_plain_http_where_pages_are_sent_to_https(app):
+    app.config["FORCE_HTTPS"] = True
+    from catalogue.storefront import talisman
+
+    talisman.force_https = True
+    try:
+        client = app.test_client()
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/metrics").status_code == 200
+        assert client.get("/api/v1/categories").status_code in (301, 302)
+    finally:
+        talisman.force_https = False
+
+
+def test_behind_a_proxy_the_client_address_and_scheme_come_from_its_headers(tmp_path, sqlite_template):
+    import shutil
+
+    database = tmp_path / "catalogue.db"
+    shutil.copy(sqlite_template, database)
+    seen = {}
+
+    def build(proxies: int):
+        application = create_app({**_config(f"sqlite:///{database}", tmp_path / "media"), "PROXY_COUNT": proxies})
+
+        @application.get("/_test/who")
+        def who():
+            from flask import request
+
+            seen[proxies] = (request.remote_addr, request.scheme)
+            return "ok"
+
+        return application
+
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    build(1).test_client().get("/_test/who", headers=headers)
+    build(0).test_client().get("/_test/who", headers=headers)
+
+    assert seen[1] == ("203.0.113.9", "https")
+    assert seen[0] == ("127.0.0.1", "http")  # no proxy declared: a client cannot choose its own address

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalogue.tasks import app
+from catalogue.tasks import app, periodic
 
 
 @app.task(name="catalogue.invoices.tasks.invoice_order", acks_late=True)
@@ -16,6 +16,7 @@ def invoice_order(order_id: int) -> list[int]:
 
 
 @app.task(name="catalogue.invoices.tasks.send_due")
+@periodic("send-invoices")
 def send_due() -> dict:
     """Retry every queued invoice whose next try has come; issue those a lost job left out."""
     from catalogue import clock, create_app

@@ -1,0 +1,224 @@
+"""Two web nodes and a worker in their own network namespaces behind nginx, on PostgreSQL, Redis (and S3).
+
+Run by `make test-cluster` (root, nginx and socat needed; `.ci/run` installs them). What one node
+does, the other sees: a price at once, a sign-out, the rate limits; a node killed under load costs
+only the requests it had in flight; each node's /metrics counts what it served.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+from collections import Counter
+
+import pytest
+import requests
+import urllib3
+
+from tests.cluster.harness import NODES, Cluster
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CATALOGUE_CLUSTER") != "1", reason="the cluster test runs under `make test-cluster` (root, nginx)"
+)
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # nginx's certificate is the test's own
+
+PRODUCER_PASSWORD = "Mien-dong-Binh-Lieu-2026!"
+ADMIN_PASSWORD = "Van-phong-OCOP-Quang-Ninh-2026!"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    built = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        built.up()
+        slug = built.sql("SELECT slug FROM producers ORDER BY id LIMIT 1")[0][0]
+        built.flask("users", "create", "--email", "htx@cluster.test", "--password", PRODUCER_PASSWORD,
+                    "--role", "producer", "--producer", slug)  # fmt: skip
+        built.flask("users", "create", "--email", "office@cluster.test", "--password", ADMIN_PASSWORD, "--role", "admin")
+        out = built.flask("tokens", "create", "--email", "office@cluster.test", "--scope", "admin", "--name", "cluster")
+        built.admin_token = re.findall(r"[A-Za-z0-9_\-]{30,}", out)[-1]
+        yield built
+    finally:
+        built.down()
+
+
+def _node(cluster, name: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["X-Forwarded-Proto"] = "https"  # as nginx would tell it (PROXY_COUNT=1)
+    session.headers["X-Forwarded-For"] = "198.51.100.7"
+    return session
+
+
+def _first_product(cluster) -> dict:
+    return requests.get(f"{cluster.base}/api/v1/products?per_page=1", verify=False, timeout=10).json()["items"][0]
+
+
+def test_a_price_changed_on_node_a_shows_on_node_b_at_once(cluster):
+    product = _first_product(cluster)
+    a, b = _node(cluster, "a"), _node(cluster, "b")
+    before = b.get(f"{cluster.node_url('b')}/api/v1/products/{product['id']}", timeout=10)
+    new_price = before.json()["price_vnd"] + 1000
+
+    changed = a.patch(
+        f"{cluster.node_url('a')}/api/v1/products/{product['id']}",
+        json={"price_vnd": new_price},
+        headers={"Authorization": f"Bearer {cluster.admin_token}", "If-Match": before.headers["ETag"]},
+        timeout=10,
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert b.get(f"{cluster.node_url('b')}/api/v1/products/{product['id']}", timeout=10).json()["price_vnd"] == new_price
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _browser(cluster, name: str) -> requests.Session:
+    """A browser-like client that reaches node `name` only, through nginx over HTTPS."""
+    session = requests.Session()
+    session.verify = False
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment overrides verify=False
+    session.headers["Referer"] = f"{cluster.via_nginx(name)}/portal/login"
+    return session
+
+
+def _sign_in(session: requests.Session, base: str, email: str, password: str) -> requests.Response:
+    page = session.get(f"{base}/portal/login", timeout=10)
+    return session.post(f"{base}/portal/login", data={"csrf_token": _csrf(page.text), "email": email,
+                        "password": password}, timeout=10, allow_redirects=False)  # fmt: skip
+
+
+def test_a_session_signed_in_on_a_and_signed_out_on_b_is_dead_on_a(cluster):
+    a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
+    signed_in = _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD)
+    assert signed_in.status_code == 302, signed_in.text
+    copied = a.cookies.get_dict()
+    assert a.get(f"{on_a}/portal/", timeout=10, allow_redirects=False).status_code == 200
+
+    b, on_b = _browser(cluster, "b"), cluster.via_nginx("b")
+    for cookie, value in copied.items():
+        b.cookies.set(cookie, value)
+    page = b.get(f"{on_b}/portal/", timeout=10, allow_redirects=False)
+    assert page.status_code == 200  # node B knows the session signed in on A
+    b.headers["Referer"] = f"{on_b}/portal/"
+    signed_out = b.post(f"{on_b}/portal/logout", data={"csrf_token": _csrf(page.text)}, timeout=10,
+                        allow_redirects=False)  # fmt: skip
+    assert signed_out.status_code == 302
+
+    replay = _browser(cluster, "a")
+    for cookie, value in copied.items():
+        replay.cookies.set(cookie, value)
+    again = replay.get(f"{on_a}/portal/", timeout=10, allow_redirects=False)
+    assert again.status_code == 302 and "/portal/login" in again.headers["Location"]
+
+
+def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
+    answers = []
+    for attempt in range(8):
+        name = "ab"[attempt % 2]
+        session = _browser(cluster, name)
+        answers.append(_sign_in(session, cluster.via_nginx(name), "nobody@cluster.test", "wrong-password-1").status_code)
+
+    # LOGIN_LIMIT is 5 a minute per address and per email: the 6th attempt is refused whichever node takes it
+    assert answers[:5].count(429) == 0 and set(answers[5:]) == {429}, answers
+
+
+def _order_body(product: dict, email: str) -> dict:
+    return {
+        "lines": [{"product_id": product["id"], "quantity": 1}],
+        "customer": {"name": "Nguyễn Thị Lan", "email": email, "phone": "0912 345 678"},
+        "shipping_address": {"line1": "12 đường Hạ Long", "ward": "Phường Bãi Cháy", "province": "Quảng Ninh"},
+        "payment_method": "vietqr",
+    }
+
+
+def test_the_order_limit_per_contact_holds_across_both_nodes(cluster):
+    product = _first_product(cluster)
+    answers = []
+    for attempt in range(4):
+        name = "ab"[attempt % 2]
+        answered = _node(cluster, name).post(
+            f"{cluster.node_url(name)}/api/v1/orders", json=_order_body(product, "lan.limit@cluster.test"), timeout=15
+        )
+        answers.append(answered.status_code)
+
+    assert answers == [201, 201, 201, 429], answers  # ORDER_LIMIT_PER_CONTACT = 3 per hour
+
+
+def _scraped(text: str, route: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("catalogue_http_requests_total{") and f'route="{route}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_each_node_counts_what_it_served_on_its_own_metrics(cluster):
+    before = {name: _scraped(requests.get(f"{cluster.node_url(name)}/metrics", timeout=10).text, "/api/v1/categories")
+              for name in ("a", "b")}  # fmt: skip
+    for name, count in (("a", 7), ("b", 4)):
+        session = _node(cluster, name)
+        for _ in range(count):
+            assert session.get(f"{cluster.node_url(name)}/api/v1/categories", timeout=10).status_code == 200
+
+    after = {name: _scraped(requests.get(f"{cluster.node_url(name)}/metrics", timeout=10).text, "/api/v1/categories")
+             for name in ("a", "b")}  # fmt: skip
+    assert (after["a"] - before["a"], after["b"] - before["b"]) == (7, 4)
+
+
+def test_requests_go_through_nginx_with_a_request_id_and_the_client_address(cluster):
+    response = requests.get(f"{cluster.base}/api/v1/categories", verify=False, timeout=10)
+
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])  # nginx's $request_id, carried through
+    http = requests.get(f"{cluster.base.replace('https', 'http')}/api/v1/categories", timeout=5)
+    assert http.status_code == 400  # plain HTTP on the TLS port: nginx refuses it, the app never sees it
+
+
+def test_killing_node_a_under_load_costs_only_the_requests_in_flight(cluster):
+    product = _first_product(cluster)
+    urls = [f"{cluster.base}/api/v1/products/{product['id']}", f"{cluster.base}/api/v1/categories",
+            f"{cluster.base}/"]  # fmt: skip
+    outcomes: list[tuple[float, int]] = []
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def load(index: int) -> None:
+        with requests.Session() as session:
+            while not stop.is_set():
+                try:
+                    status = session.get(urls[index % len(urls)], verify=False, timeout=15).status_code
+                except requests.RequestException:
+                    status = 0
+                outcomes.append((time.monotonic() - started, status))
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    killed_at = time.monotonic() - started
+    cluster.stop_node("a", signal.SIGKILL)
+    time.sleep(4)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    try:
+        after = Counter(status for at, status in outcomes if at > killed_at + 1)
+        before = Counter(status for at, status in outcomes if at <= killed_at)
+        assert before[200] > 20 and after[200] > 20, (before, after)
+        assert set(after) == {200}, after  # GETs are retried on B by nginx: nothing failed once A was gone
+        assert sum(n for s, n in Counter(s for _, s in outcomes).items() if s != 200) <= 6  # at most the in-flight ones
+    finally:
+        cluster.start_node("a")
+
+
+def test_every_node_is_ready_and_names_its_dependencies(cluster):
+    for name in ("a", "b"):
+        ready = requests.get(f"{cluster.node_url(name)}/readyz", timeout=10).json()
+        assert ready["status"] == "ready" and set(ready["checks"]) >= {"database", "redis", "storage"}, ready
+    worker_metrics = requests.get(f"http://{NODES['w']}:9101/metrics", timeout=10)
+    assert worker_metrics.status_code == 200
