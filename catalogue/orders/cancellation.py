@@ -25,8 +25,8 @@ from catalogue.orders.services import (
     release_stock,
     transition,
 )
-from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.payments.registry import Rails
+from catalogue.payments.stripe_rail.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)

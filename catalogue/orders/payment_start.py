@@ -19,7 +19,6 @@ from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES
 from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
-from catalogue.payments.gateway import PaymentGateway
 from catalogue.payments.port import (
     OrderFacts,
     PaymentStart,
@@ -28,6 +27,7 @@ from catalogue.payments.port import (
     attempt_reference,
 )
 from catalogue.payments.registry import STRIPE, Rails
+from catalogue.payments.stripe_rail.gateway import PaymentGateway
 from catalogue.payments.vietqr import transfer_content
 from catalogue.transactions import calls_out, use_case
 
