@@ -100,7 +100,11 @@ def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: da
     Stripe (whose PaymentIntent is made at checkout and paid on the order page).
     """
     if method == STRIPE or method not in rails.methods:
-        raise InvalidInput(f"Payment by {method} cannot be started here.", {"payment_method": ["Not available."]})
+        raise InvalidInput(
+            f"Payment by {method} cannot be started here.",
+            {"payment_method": ["Not available."]},
+            code="payment.method_unavailable",
+        )
     rail = rails.get(method)
     facts, start = _record_attempt(code, rail, payer, now)
     if start is None:  # a rail whose start asks its provider: asked now that the attempt is committed
@@ -132,7 +136,7 @@ def _record_attempt(code: str, rail, payer: Payer, now: datetime):
     if order is None:
         raise NotFound(f"No order {code}.")
     if order.status not in RESERVING_STATUSES:
-        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.", code="order.not_payable")
     due = ledger.order_money(order).due_vnd
     number = len(ledger.attempts_of(order.id)) + 1
     transfer = _pays_by_transfer(rail)

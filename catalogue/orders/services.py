@@ -71,6 +71,7 @@ class PaymentDeclined(InvalidInput):
     """
 
     http_status = 402
+    code = "payment.declined"
 
     def __init__(self, message: str, errors: dict | None = None, decline_code: str = "card_declined") -> None:
         super().__init__(message, errors)
@@ -81,10 +82,13 @@ class PaymentServiceUnavailable(Conflict):
     """Answered as 503: the order was not placed because the card provider is unreachable."""
 
     http_status = 503
+    code = "payment.unavailable"
 
 
 class RefundRefused(Conflict):
     """Answered as 409: the provider answered that it will not refund (MoMo's resultCode); nothing went back."""
+
+    code = "payment.refund_refused"
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def _reserve_order(
         raise InvalidInput(
             "The order is larger than a card payment allows (99.999.999 ₫); split it into smaller orders.",
             {"lines": ["Total exceeds 99.999.999 ₫."]},
+            code="order.too_large",
         )
     access_token = secrets.token_urlsafe(24)
     order = Order(
@@ -297,6 +302,7 @@ def _refuse_line(index: int, product_id: int, message: str) -> None:
     raise Conflict(
         f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
         {"lines": {str(index): {"product_id": product_id, "message": message}}},
+        code="order.out_of_stock",
     )
 
 
@@ -309,7 +315,9 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     """Move the order to `to_status` if the lifecycle allows it, recording why in its history."""
     assert_locked(order)
     if to_status not in TRANSITIONS[order.status]:
-        raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
+        raise Conflict(
+            f"Order {order.code} is {order.status}; it cannot become {to_status}.", code="order.invalid_transition"
+        )
     from_status = order.status
     order.events.append(OrderEvent(from_status=from_status, to_status=to_status, reason=reason[:200]))
     order.status = to_status
@@ -396,7 +404,7 @@ def _payable_order(code: str, access_token: str | None, now: datetime) -> _Payab
     """What paying needs, read in a use case of its own, so no transaction is open while the card is checked."""
     order = order_for_buyer(code, access_token, now)
     if order.status not in RESERVING_STATUSES:
-        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.", code="order.not_payable")
     return _Payable(order.payment_intent_id, order.total_vnd)
 
 

@@ -149,13 +149,16 @@ class Rails:
             raise InvalidInput("No payment method is configured.", {"payment_method": ["No payment method is on."]})
         if chosen not in NAMES:
             raise InvalidInput(
-                f"Unknown payment method {chosen!r}.", {"payment_method": [f"One of: {', '.join(NAMES)}."]}
+                f"Unknown payment method {chosen!r}.",
+                {"payment_method": [f"One of: {', '.join(NAMES)}."]},
+                code="payment.method_unavailable",
             )
         if chosen not in self.methods:
             offered = ", ".join(self.methods) or "none"
             raise InvalidInput(
                 f"Payment by {chosen} is not available in this shop.",
                 {"payment_method": [f"Not configured here; available: {offered}."]},
+                code="payment.method_unavailable",
             )
         return chosen
 
