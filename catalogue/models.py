@@ -4,7 +4,7 @@ from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
-from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
+from catalogue.orders.models import Order, OrderEvent, OrderLine
 from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
@@ -47,7 +47,6 @@ __all__ = [
     "OrderLine",
     "OrderShipment",
     "Payment",
-    "ProcessedWebhookEvent",
     "Producer",
     "SalesDay",
     "SalesDayProduct",

@@ -19,8 +19,8 @@ from catalogue.config import RAIL_SETTINGS, STRIPE_KEYS, ConfigError, load_confi
 from catalogue.extensions import db
 from catalogue.orders.models import Order
 from catalogue.payments import init_payments
-from catalogue.payments.gateway import NoStripe, StripeGateway
 from catalogue.payments.registry import rails_from_config
+from catalogue.payments.stripe_rail.gateway import NoStripe, StripeGateway
 from tests.fakes import WEBHOOK_SECRET, intent_event, signed
 from tests.order_helpers import body, shelf, stock_of
 from tests.payment_fakes import MOMO_TEST, VNPAY_TEST

@@ -138,16 +138,3 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
-
-
-class ProcessedWebhookEvent(db.Model):
-    """A payment-provider event already applied; a replay of the same id changes nothing."""
-
-    __tablename__ = "processed_webhook_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(20))
-    event_id: Mapped[str] = mapped_column(String(100), unique=True)
-    event_type: Mapped[str] = mapped_column(String(80))
-    order_code: Mapped[str | None] = mapped_column(String(20))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
