@@ -15,8 +15,8 @@ the table goes:
 Events that changed nothing (rejected, ignored, failures) leave nothing to keep: a replay is decided
 again by the same rules and changes nothing again. The downgrade brings the table back empty.
 
-Revision ID: 0018_stripe_into_ledger
-Revises: 0017_settled_by
+Revision ID: 0019_stripe_into_ledger
+Revises: 0018_sessions_and_two_factor
 Create Date: 2026-12-10 10:00:00.000000
 
 """
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0018_stripe_into_ledger"
-down_revision = "0017_settled_by"
+revision = "0019_stripe_into_ledger"
+down_revision = "0018_sessions_and_two_factor"
 branch_labels = None
 depends_on = None
 
