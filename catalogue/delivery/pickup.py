@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.addresses import Place, resolve_place
@@ -81,6 +82,8 @@ def set_pickup(principal: Principal, producer_id: int, pickup: Pickup) -> Produc
     if producer is None:
         raise NotFound(f"No producer {producer_id}.")
     apply_pickup(producer, pickup)
+    record(principal, "producer.pickup", "producer", producer.id,
+           {"ward": producer.pickup_ward, "province": producer.pickup_province})  # fmt: skip
     return producer
 
 

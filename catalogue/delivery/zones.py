@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from catalogue.accounts.principal import Principal
+from catalogue.accounts.services import record
 from catalogue.delivery.models import ISLAND, OTHER_REGION, SAME_PROVINCE, SAME_REGION, ShippingRate
 from catalogue.delivery.regions import region_of
+from catalogue.errors import InvalidInput, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.addresses import Place
 from catalogue.text import fold
+from catalogue.transactions import use_case
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,36 @@ ZONE_LABELS = {
     OTHER_REGION: "Liên miền",
     ISLAND: "Phụ phí đảo (đặc khu)",
 }
+
+
+MAX_FEE_VND = 10_000_000
+
+
+@use_case
+def update_rates(principal: Principal, changes: dict[int, tuple[int, int]]) -> int:
+    """The office sets bands' fee and per-kilo extra: {rate id: (fee, extra)}; how many changed.
+
+    Every value is checked before any is written (422 naming the row), and the change is audited.
+    """
+    if not principal.is_admin:
+        raise PermissionDenied("Only the OCOP office edits the shipping rates.")
+    rows = {row.id: row for row in db.session.scalars(select(ShippingRate).where(ShippingRate.id.in_(list(changes))))}
+    for rate_id, (fee, extra) in changes.items():
+        if rate_id not in rows:
+            raise InvalidInput(f"No shipping rate {rate_id}.", {"rates": {str(rate_id): ["Unknown rate."]}})
+        for value in (fee, extra):
+            if not 0 <= value <= MAX_FEE_VND:
+                raise InvalidInput(
+                    f"Fees are between 0 and {MAX_FEE_VND} VND.",
+                    {"rates": {str(rate_id): [f"Between 0 and {MAX_FEE_VND} VND."]}},
+                )
+    changed = 0
+    for rate_id, (fee, extra) in changes.items():
+        row = rows[rate_id]
+        if (row.fee_vnd, row.extra_per_kg_vnd) != (fee, extra):
+            record(principal, "shipping_rate.update", "shipping_rate", row.id,
+                   {"zone": row.zone, "max_weight_g": row.max_weight_g, "fee_vnd": [row.fee_vnd, fee],
+                    "extra_per_kg_vnd": [row.extra_per_kg_vnd, extra]})  # fmt: skip
+            row.fee_vnd, row.extra_per_kg_vnd = fee, extra
+            changed += 1
+    return changed
