@@ -73,9 +73,10 @@ PICKUP_COLUMNS = (
 
 
 def upgrade():
-    with op.batch_alter_table("producers") as batch:
-        for name, length in PICKUP_COLUMNS:
-            batch.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=""))
+    # Plain ADD COLUMN (SQLite takes it with a default): a batch copy of `producers` would trip the
+    # foreign keys of databases that already hold orders.
+    for name, length in PICKUP_COLUMNS:
+        op.add_column("producers", sa.Column(name, sa.String(length=length), nullable=False, server_default=""))
     producers = sa.table(
         "producers",
         sa.column("locality_id", sa.Integer),
