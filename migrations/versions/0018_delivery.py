@@ -181,6 +181,5 @@ def downgrade():
     for index in ("ix_parcels_carrier_tracking", "ix_parcels_status", "ix_parcels_producer_id", "ix_parcels_order_id"):
         op.drop_index(index, table_name="parcels")
     op.drop_table("parcels")
-    with op.batch_alter_table("producers") as batch:
-        for name, _ in reversed(PICKUP_COLUMNS):
-            batch.drop_column(name)
+    for name, _ in reversed(PICKUP_COLUMNS):
+        op.drop_column("producers", name)  # SQLite 3.35+ drops a column in place: no copy of the table
