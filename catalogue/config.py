@@ -93,10 +93,10 @@ def _payment_settings(environment: str) -> dict[str, Any]:
             "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
             # Order placement caps and limits (catalogue.orders.placement_limits; unset: its defaults).
             **{name: os.environ.get(name) or None for name in ORDER_LIMIT_SETTINGS},
-            "SHIPPING_BASE_FEE_VND": int(os.environ.get("SHIPPING_BASE_FEE_VND", "30000")),
-            "SHIPPING_BASE_WEIGHT_G": int(os.environ.get("SHIPPING_BASE_WEIGHT_G", "1000")),
-            "SHIPPING_PER_KG_VND": int(os.environ.get("SHIPPING_PER_KG_VND", "10000")),
-            "SHIPPING_FREE_FROM_VND": os.environ.get("SHIPPING_FREE_FROM_VND") or None,
+            # Delivery (catalogue.delivery): how long a carrier's fee is remembered, how long checkout waits for it.
+            "SHIPPING_QUOTE_CACHE_SECONDS": int(os.environ.get("SHIPPING_QUOTE_CACHE_SECONDS", "600")),
+            "SHIPPING_QUOTE_TIMEOUT": float(os.environ.get("SHIPPING_QUOTE_TIMEOUT", "3")),
+            "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL") or None,
             "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
             "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
             "MAIL_FROM": os.environ.get("MAIL_FROM", "OCOP Quảng Ninh <no-reply@ocop-quangninh.vn>"),

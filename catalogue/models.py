@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata is complete."""
 
 from catalogue.accounts.models import ApiToken, AuditEntry, User
+from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
@@ -46,6 +47,9 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderShipment",
+    "Parcel",
+    "ParcelEvent",
+    "ShippingRate",
     "Payment",
     "Producer",
     "SalesDay",

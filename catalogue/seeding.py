@@ -23,6 +23,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from catalogue import clock
+from catalogue.delivery.pickup import default_pickup
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.invoices.seeding import seed_invoicing
@@ -304,6 +305,8 @@ def _insert_producers(rows, localities: dict[str, Locality], report: SeedReport)
         db.session.add(producer)
         producers[producer.slug] = producer
         report.producers_created += 1
+    for producer in producers.values():
+        default_pickup(producer)  # its locality's main ward until the producer corrects it; never overwritten
     db.session.flush()
     return producers
 

@@ -176,6 +176,13 @@ def app(backend, request, tmp_path):
             _empty_postgres_tables()
             # As the migration left it: the catalogue's revision counter starts at 0.
             db.session.execute(text("INSERT INTO change_counters (name, value) VALUES ('catalogue', 0)"))
+            # and the zone table of shipping fees the delivery migration seeds.
+            from catalogue.delivery.models import DEFAULT_RATES, ShippingRate
+
+            db.session.add_all(
+                ShippingRate(zone=zone, max_weight_g=weight, fee_vnd=fee, extra_per_kg_vnd=extra)
+                for zone, weight, fee, extra in DEFAULT_RATES
+            )
             db.session.commit()
     with application.app_context():
         yield application

@@ -20,6 +20,8 @@ from catalogue.orders.schemas import (
     PaymentRequestSchema,
     PaymentSchema,
     PlacedOrderSchema,
+    ShippingQuoteRequestSchema,
+    ShippingQuoteSchema,
 )
 from catalogue.orders.services import Address, CompanyInvoice, Customer, LineRequest
 from catalogue.payments import payment_gateway
@@ -27,7 +29,8 @@ from catalogue.products.schemas import NoArgs
 from catalogue.urls import absolute_url
 
 orders = ApiBlueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
-blueprints = (orders,)
+shipping = ApiBlueprint("shipping", __name__, url_prefix="/shipping", description="Delivery fees (contract §8).")
+blueprints = (orders, shipping)
 
 
 def buyer_token() -> str | None:
@@ -52,7 +55,10 @@ class _StaffView:
 
 
 def _for_staff(order, lines) -> _StaffView:
-    return _StaffView(order, lines)
+    view = _StaffView(order, lines)
+    producers = {line.producer_id for line in lines}
+    view.parcels = [parcel for parcel in order.parcels if parcel.producer_id in producers]  # only its own
+    return view
 
 
 def with_some_token(view):
@@ -169,3 +175,19 @@ class CancelOrder(MethodView):
         refunding a paid one: through Stripe (it turns `refunded` on `charge.refunded`), through MoMo (it
         turns `refunded` when MoMo confirms the refund), or by hand for bank transfers and VNPay."""
         return wiring.cancel_order(code, _staff(), buyer_token())
+
+
+@shipping.route("/quote")
+class ShippingQuote(MethodView):
+    @shipping.arguments(ShippingQuoteRequestSchema)
+    @shipping.response(200, ShippingQuoteSchema)
+    def post(self, body):
+        """The parcels (one per producer) and fees an order of `lines` to `shipping_address` would get:
+        the carrier's fee where one is configured and answers in time, else the shop's zone table.
+        422 naming the line for a product without a weight or a parcel over the carrier's limits, and
+        `shipping_address.ward` for an unknown ward."""
+        address = body["shipping_address"]
+        return wiring.quote_delivery(
+            [LineRequest(**line) for line in body["lines"]],
+            Address(address.get("line1", ""), address["ward"], address["province"]),
+        )

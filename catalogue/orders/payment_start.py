@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from catalogue.delivery.quotes import Pricing
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.models_base import as_utc
 from catalogue.orders import services
 from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
 from catalogue.payments.port import (
     OrderFacts,
@@ -75,12 +75,14 @@ def place_order(
     now: datetime,
     today: date,
     gateway: PaymentGateway,
-    shipping: ShippingRule,
+    pricing: Pricing,
     reservation_minutes: int,
 ) -> services.PlacedOrder:
-    """Check the rail (422 naming `payment_method` before anything is reserved), reserve, start paying."""
+    """Check the rail (422 naming `payment_method` before anything is reserved), price the parcels, reserve
+    (the order keeps the fees just quoted), start paying."""
     chosen = rails.choose(method)
-    options = {"now": now, "today": today, "shipping": shipping, "reservation_minutes": reservation_minutes}
+    quote = services.quote_delivery(lines, address, today, pricing)
+    options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes}
     if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
     code, _, access_token = services._reserve_order(lines, customer, address, **options)

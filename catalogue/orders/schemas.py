@@ -6,6 +6,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from catalogue.delivery.views import tracking_url
 from catalogue.fields import Text
 from catalogue.ids import MAX_ID
 from catalogue.payments.ledger import order_money
@@ -135,6 +136,54 @@ class MoneySchema(Schema):
     refunded_vnd = fields.Integer()
 
 
+class ParcelProducerSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+
+
+class ParcelSchema(Schema):
+    """One producer's parcel of an order (contract §8)."""
+
+    id = fields.Integer()
+    producer = fields.Nested(ParcelProducerSchema)
+    weight_g = fields.Integer()
+    fee_vnd = fields.Integer()
+    fee_source = fields.String()  # carrier: the carrier's fee API priced it; zone: the shop's zone table
+    carrier = fields.String(allow_none=True)
+    service = fields.String(allow_none=True)
+    eta_days = fields.Integer(allow_none=True)
+    tracking_code = fields.String(allow_none=True)
+    tracking_url = fields.Function(tracking_url, allow_none=True)
+    status = fields.String()
+
+
+class QuotedParcelSchema(Schema):
+    """A parcel as the quote prices it (contract §8): exactly what the order would get."""
+
+    producer = fields.Nested(ParcelProducerSchema)
+    weight_g = fields.Integer()
+    fee_vnd = fields.Integer()
+    fee_source = fields.String()
+    carrier = fields.String(allow_none=True)
+    service = fields.String(allow_none=True)
+    eta_days = fields.Integer(allow_none=True)
+
+
+class ShippingQuoteSchema(Schema):
+    parcels = fields.List(fields.Nested(QuotedParcelSchema))
+    shipping_fee_vnd = fields.Integer()
+
+
+class QuoteAddressSchema(AddressSchema):
+    line1 = Text(validate=validate.Length(max=200), load_default="")  # not needed to price the parcels
+
+
+class ShippingQuoteRequestSchema(StrictSchema):
+    lines = fields.List(fields.Nested(LineRequestSchema), required=True, validate=validate.Length(min=1, max=50))
+    shipping_address = fields.Nested(QuoteAddressSchema, required=True)
+
+
 class OrderSchema(Schema):
     """An order as its buyer (or the shop) sees it."""
 
@@ -144,6 +193,7 @@ class OrderSchema(Schema):
     shipping_fee_vnd = fields.Integer()
     total_vnd = fields.Integer()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    parcels = fields.List(fields.Nested(ParcelSchema))
     customer = fields.Function(
         lambda order: {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone}
     )

@@ -20,13 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from catalogue import events
 from catalogue.accounts.principal import Principal
+from catalogue.delivery import parcels as delivery_parcels
+from catalogue.delivery.quotes import Pricing, ShippingQuote, quote_order
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
 from catalogue.orders.locking import assert_locked, lock_order, lock_orders
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
 from catalogue.payments.port import OrderFacts, ProviderUnavailable
 from catalogue.payments.stripe_rail import StripeRail
@@ -138,7 +139,7 @@ def place_order(
     now: datetime,
     today: date,
     gateway: PaymentGateway,
-    shipping: ShippingRule,
+    quote: ShippingQuote,
     reservation_minutes: int,
 ) -> PlacedOrder:
     """Reserve stock for every line or none, then create the order's PaymentIntent.
@@ -150,7 +151,7 @@ def place_order(
     whole (pending, no PaymentIntent yet): paying creates it, expiry releases it.
     """
     code, total_vnd, access_token = _reserve_order(
-        lines, customer, address, now=now, today=today, shipping=shipping, reservation_minutes=reservation_minutes
+        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes
     )
     try:
         intent = _card_intent(gateway, code, total_vnd)
@@ -172,10 +173,11 @@ def _reserve_order(
     *,
     now: datetime,
     today: date,
-    shipping: ShippingRule,
+    quote: ShippingQuote,
     reservation_minutes: int,
 ) -> tuple[str, int, str]:
-    """Take the stock and write the pending order; (code, total, access token) once committed."""
+    """Take the stock and write the pending order and its parcels at the fees quoted; (code, total, access
+    token) once committed."""
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
@@ -183,8 +185,8 @@ def _reserve_order(
     _reserve(wanted, products)
     order_lines = [line_for(products[product_id], quantity) for product_id, quantity in wanted.items()]
     subtotal = sum(line.line_total_vnd for line in order_lines)
-    parcel = [(products[line.product_id], line.quantity) for line in order_lines]
-    fee = quote_shipping(parcel, subtotal, shipping)
+    parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
+    fee = sum(parcel.fee_vnd for parcel in parcels)
     if subtotal + fee > MAX_AMOUNT_VND:
         raise InvalidInput(
             "The order is larger than a card payment allows (99.999.999 ₫); split it into smaller orders.",
@@ -207,10 +209,11 @@ def _reserve_order(
         subtotal_vnd=subtotal,
         shipping_fee_vnd=fee,
         total_vnd=subtotal + fee,
-        weight_g=parcel_weight_g(parcel),
+        weight_g=sum(parcel.weight_g for parcel in parcels),
         reserved_until=now + timedelta(minutes=reservation_minutes),
         stock_held=True,
         lines=order_lines,
+        parcels=parcels,
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
@@ -245,14 +248,13 @@ def _give_up_reservation(code: str, reason: str) -> None:
         release_stock(order)
 
 
-def parcel_weight_g(parcel: list[tuple[Product, int]]) -> int:
-    """The weight of `quantity` units of each product, in grams (unknown weights count as 0)."""
-    return sum((product.net_weight_g or 0) * quantity for product, quantity in parcel)
-
-
-def quote_shipping(parcel: list[tuple[Product, int]], subtotal_vnd: int, shipping: ShippingRule) -> int:
-    """The shipping fee for these (product, quantity) pairs: the checkout page shows what the order charges."""
-    return shipping.fee_for(parcel_weight_g(parcel), subtotal_vnd)
+@calls_out
+def quote_delivery(lines: list[LineRequest], address: Address, today: date, pricing: Pricing) -> ShippingQuote:
+    """The parcels the order would get, priced before anything is reserved (carriers are asked outside any
+    transaction); 422 naming the line, or `shipping_address.ward`, before any stock is touched."""
+    wanted = _merge_lines(lines)
+    place = resolve_place(address.province, address.ward)
+    return quote_order(wanted, place, today, pricing)
 
 
 def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:

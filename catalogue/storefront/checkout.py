@@ -24,6 +24,9 @@ from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from catalogue import clock
 from catalogue.cart import services as cart_services
+from catalogue.delivery.quotes import MissingWeight, ParcelTooHeavy
+from catalogue.delivery.views import carrier_name, status_label, tracking_url
+from catalogue.delivery.wiring import carriers
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
@@ -78,6 +81,8 @@ class CheckoutForm(Form):
     company_email = EmailField(_l("Email nhận hóa đơn"), validators=[Optional(), Email(_l("Email chưa đúng.")),
                                                                      length(max=200)])  # fmt: skip
     submit = SubmitField(_l("Đặt hàng và thanh toán"))
+    # Without JavaScript: price the parcels for the address typed, and show the page again.
+    calculate = SubmitField(_l("Tính phí vận chuyển"))
 
     def validate(self, extra_validators=None) -> bool:
         """The company's name, tax code and address go together."""
@@ -175,7 +180,9 @@ def checkout_page():
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
     status = 200
-    if form.validate_on_submit():
+    quote, quote_error = None, None
+    calculating = request.method == "POST" and bool(form.calculate.data)
+    if not calculating and form.validate_on_submit():
         try:
             placed = wiring.place_order(
                 [LineRequest(product_id, quantity) for product_id, quantity in kept.items()],
@@ -183,6 +190,9 @@ def checkout_page():
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
                 payment_method=form.payment_method.data,
             )
+        except (MissingWeight, ParcelTooHeavy) as error:
+            quote_error = _delivery_refusal(error)
+            status = 422
         except InvalidInput as error:
             address = error.errors.get("shipping_address") or {}
             if "ward" in address:
@@ -214,16 +224,57 @@ def checkout_page():
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
             return _hand_off(placed.order.code, placed.payment.redirect_url if placed.payment else None)
-    shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
+    lines = [LineRequest(product_id, quantity) for product_id, quantity in kept.items()]
+    if quote_error is None and (form.ward.data or "").strip():
+        quote, quote_error = _quote_for_page(form, lines)
+    cart_lines = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
     return render_template(
         "checkout/checkout.html",
         form=form,
         cart=priced,
-        shipping_fee=shipping_fee,
+        quote=quote,
+        quote_error=quote_error,
+        cart_lines=cart_lines,
+        carrier_brands=_carrier_brands(),
+        kg=_kg,
+        shipping_fee=quote.shipping_fee_vnd if quote is not None else None,
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account=rails.is_demo,
     ), 422 if form.errors else status
+
+
+def _quote_for_page(form: CheckoutForm, lines: list[LineRequest]):
+    """The parcels for the address typed, or why there are none (in Vietnamese, on the field to blame)."""
+    try:
+        return wiring.quote_delivery(lines, Address("", form.ward.data.strip(), form.province.data)), None
+    except (MissingWeight, ParcelTooHeavy) as error:
+        return None, _delivery_refusal(error)
+    except InvalidInput as error:
+        address = error.errors.get("shipping_address") or {}
+        if "ward" in address:
+            form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
+        elif "province" in address:
+            form.province.errors = [CHOOSE]
+        return None, None
+
+
+def _delivery_refusal(error: InvalidInput) -> str:
+    """Why the parcels cannot be priced, for the shopper."""
+    if isinstance(error, MissingWeight):
+        return gettext("«%(product)s» chưa có khối lượng nên chưa tính được phí vận chuyển. Cửa hàng sẽ bổ sung; "
+                       "vui lòng bỏ sản phẩm này khỏi giỏ hoặc quay lại sau.", product=error.product_name)  # fmt: skip
+    return gettext("Kiện hàng nặng %(weight)s kg, vượt giới hạn %(limit)s kg của đơn vị vận chuyển: hãy giảm số lượng "
+                   "«%(product)s» hoặc chia thành nhiều đơn.", weight=_kg(error.weight_g),
+                   limit=_kg(error.max_weight_g), product=error.product_name)  # fmt: skip
+
+
+def _kg(grams: int) -> str:
+    return f"{grams / 1000:g}".replace(".", ",")
+
+
+def _carrier_brands() -> dict[str, str]:
+    return {carrier.name: carrier.labels.brand for carrier in carriers().on}
 
 
 def _hand_off(code: str, redirect_url: str | None):
@@ -274,6 +325,9 @@ def order(code: str):
         labels=method_labels(),
         rail_name=rail_name,
         invoices=invoice_access.for_order(found),
+        parcel_status=status_label,
+        parcel_carrier=carrier_name,
+        tracking_url=tracking_url,
         **payment_context(found, read_only),
     )
 
