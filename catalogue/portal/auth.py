@@ -8,8 +8,6 @@ had before (such as a planted session) survives into the signed-in one.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -21,6 +19,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import authenticate, principal_for_user
 from catalogue.extensions import db, limiter
 from catalogue.portal.forms import LoginForm
+from catalogue.redirects import local_path
 
 LOGIN_LIMIT = "5 per minute"
 
@@ -54,12 +53,7 @@ def _submitted_email() -> str:
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path inside the portal: never another site (open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/portal") or target.startswith("//"):
-        return None
-    return target
+    return local_path(target, default=None, prefix="/portal")
 
 
 @portal_auth.route("/login", methods=["GET", "POST"])
