@@ -11,6 +11,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -187,6 +188,30 @@ def _invoice_settings(environment: str, instance: Path) -> dict[str, Any]:
     return settings
 
 
+def _public_base_url(environment: str, value: str) -> str:
+    """The shop's public origin, without a trailing slash: required in production (contract §8).
+
+    Absolute URLs (stamps, mails, feeds, sitemaps) and the HTTPS redirect are built from it, never
+    from the request's Host header, which the client chooses.
+    """
+    value = value.strip().rstrip("/")
+    if not value:
+        if environment == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production: the shop's public address, such as "
+                "https://ocop.quangninh.gov.vn (links in mails, stamps and feeds are built from it)."
+            )
+        return ""
+    parts = urlsplit(value)
+    wanted = ("https",) if environment == "production" else ("https", "http")
+    if parts.scheme not in wanted or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an absolute {' or '.join(wanted)} address such as "
+            f"https://ocop.quangninh.gov.vn, not {value!r}."
+        )
+    return value
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -258,6 +283,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
+    config["PUBLIC_BASE_URL"] = _public_base_url(environment, config.get("PUBLIC_BASE_URL") or "")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

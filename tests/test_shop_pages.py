@@ -185,6 +185,7 @@ def _production(monkeypatch, **operator):
     monkeypatch.setenv("CATALOGUE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://ocop.example.vn")
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
         monkeypatch.setenv(name, "set-in-production")
     for name in OPERATOR_ENV:

@@ -41,7 +41,8 @@ def production(monkeypatch, tmp_path):
     for name in (*STRIPE_KEYS, *RAIL_SETTINGS, "STRIPE_API_BASE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in {"CATALOGUE_ENV": "production", "SECRET_KEY": "x" * 32,
-                        "DATABASE_URL": "postgresql://db/catalogue", **OPERATOR}.items():  # fmt: skip
+                        "DATABASE_URL": "postgresql://db/catalogue", "PUBLIC_BASE_URL": "https://ocop.example.vn",
+                        **OPERATOR}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
 
     def configure(**env):
