@@ -131,7 +131,8 @@ class MoneySchema(Schema):
 
 
 class OrderSchema(Schema):
-    """An order as its buyer (or the shop) sees it."""
+    """An order as its buyer (or the shop) sees it; a producer gets its own lines and only their amounts
+    (subtotal and total of its lines, shipping fee 0)."""
 
     code = fields.String()
     status = fields.String()
@@ -149,7 +150,10 @@ class OrderSchema(Schema):
     payment_error = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     payment_method = fields.String(allow_none=True)
-    money = fields.Function(lambda order: MoneySchema().dump(order_money(order).as_dict()))
+    money = fields.Function(
+        lambda order: getattr(order, "producer_money", None) or MoneySchema().dump(order_money(order).as_dict()),
+        metadata={"description": "The ledger summed; for a producer, only the payment state and its own lines' total."},
+    )
     history = fields.List(fields.Nested(OrderEventSchema), attribute="events")
     created_at = UtcDateTime()
 
