@@ -249,6 +249,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": environment == "production",
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # An order opened from a link (catalogue/order_links.py): the cookie it is exchanged for lives
+        # this long; the emails' read-only links this many days.
+        "ORDER_COOKIE_SECONDS": int(os.environ.get("ORDER_COOKIE_SECONDS", str(2 * 3600))),
+        "ORDER_LINK_DAYS": int(os.environ.get("ORDER_LINK_DAYS", "180")),
         "WTF_CSRF_TIME_LIMIT": None,
         # werkzeug's scrypt; only the test suite overrides it (with a cheap one), never the environment.
         "PASSWORD_HASH_METHOD": "scrypt",

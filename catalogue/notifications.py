@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, gettext
 
+from catalogue.order_links import link_grant
 from catalogue.orders.models import Order
 from catalogue.transactions import after_commit
 from catalogue.urls import absolute_url
@@ -93,7 +95,8 @@ def _subject(kind: str, code: str) -> str:
 
 
 def _order_url(code: str) -> str | None:
-    """The order page on the public address; None from a CLI command with no PUBLIC_BASE_URL."""
+    """The order page on the public address with a read-only grant for it (exchanged for a cookie on
+    opening, so it works on any device); None from a CLI command with no PUBLIC_BASE_URL."""
     if not (current_app.config.get("PUBLIC_BASE_URL") or has_request_context()):
         return None
-    return absolute_url(f"/orders/{code}")
+    return absolute_url(f"/orders/{code}") + "?" + urlencode({"token": link_grant(code)})
