@@ -14,6 +14,8 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from catalogue.text import xml_safe
+
 BEARER_SCHEME = "bearerAuth"
 
 REFUSALS = {
@@ -41,7 +43,34 @@ class JsonBodyParser(FlaskParser):
                 message="Send the body as JSON, with Content-Type: application/json.",
                 messages={"Content-Type": [f"Must be application/json, not {req.mimetype or 'missing'}."]},
             )
-        return super()._raw_load_json(req)
+        body = super()._raw_load_json(req)
+        _refuse_unstorable(body, "", "json")
+        return body
+
+    def load_querystring(self, req, schema):
+        for name, value in req.args.items(multi=True):
+            _refuse_unstorable(value, name, "query")
+        return super().load_querystring(req, schema)
+
+
+def _refuse_unstorable(value, path: str, location: str) -> None:
+    """422 naming the field when any text of the body (key or value) holds what XML cannot carry.
+
+    The one place every API argument passes: stored, such text broke the Google feed, the XLSX
+    exports and e-invoicing later (catalogue.text.XML_UNSAFE).
+    """
+    if isinstance(value, str):
+        if not xml_safe(value):
+            name = path or "_body"
+            said = "Must not contain control characters, U+FFFE/U+FFFF or lone surrogates."
+            abort(422, message=f"Invalid {name}: {said}", messages={location: {name: [said]}})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key, path, location)
+            _refuse_unstorable(item, f"{path}.{key}" if path else str(key), location)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{path}[{index}]", location)
 
 
 def refuses(*statuses: int, described: dict[int, str] | None = None):
