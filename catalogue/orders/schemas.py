@@ -37,7 +37,11 @@ class LineRequestSchema(StrictSchema):
 
 class CustomerSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=2, max=120))
-    email = fields.Email(required=True, validate=validate.Length(max=200))
+    email = fields.Email(
+        required=True,
+        validate=[validate.Length(max=200), lambda value: _ascii_local_part(value)],
+        metadata={"description": "The part before @ in ASCII (we send without SMTPUTF8); the domain may be IDN."},
+    )
     phone = fields.String(required=True, validate=validate.Length(max=20))
 
     @post_load
@@ -62,6 +66,12 @@ class InvoiceRequestSchema(StrictSchema):
     tax_code = fields.String(required=True, validate=[validate.Length(max=20), lambda value: _tax_code(value)])
     address = Text(required=True, validate=validate.Length(min=3, max=300))
     email = fields.Email(load_default="", validate=validate.Length(max=200))
+
+
+def _ascii_local_part(value: str) -> None:
+    """The part before @ must be ASCII: it would need SMTPUTF8 all the way (catalogue.mail); the domain may be IDN."""
+    if not value.rpartition("@")[0].isascii():
+        raise ValidationError("Write the part before @ without accents (only the domain may have them).")
 
 
 def _tax_code(value: str) -> None:

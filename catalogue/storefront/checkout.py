@@ -30,6 +30,7 @@ from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.invoices import access as invoice_access
 from catalogue.invoices.settings import valid_tax_code
+from catalogue.mail import ascii_local_part
 from catalogue.orders import lookup, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
@@ -59,6 +60,18 @@ def _phone(form, field) -> None:
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
+def _ascii_local_part(form, field) -> None:
+    """Refuse `hà@việt.vn`: letters with marks before the @ need SMTPUTF8, which mail servers on the way may lack
+    (the domain may have them: it is sent in its IDNA form); see catalogue.mail."""
+    if field.data and not ascii_local_part(field.data.strip()):
+        raise ValidationError(
+            gettext(
+                "Phần trước @ của email cần viết không dấu (ví dụ lan@việt.vn, không phải làn@việt.vn): "
+                "thư gửi tới địa chỉ có dấu thường bị máy chủ thư từ chối."
+            )
+        )
+
+
 def _tax_code(form, field) -> None:
     if field.data and valid_tax_code(field.data) is None:
         raise ValidationError(gettext("Mã số thuế chưa đúng (10 chữ số, hoặc 10 chữ số - 3 chữ số)."))
@@ -66,7 +79,10 @@ def _tax_code(form, field) -> None:
 
 class CheckoutForm(Form):
     name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), _ascii_local_part, length(max=200)],
+    )
     phone = TelField(_l("Số điện thoại"), validators=[DataRequired(REQUIRED), _phone])
     line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
