@@ -14,7 +14,6 @@ from tests.access_helpers import auth, cast, portal_client
 from tests.order_helpers import body
 
 
-
 @pytest.fixture
 def mail_on(app, smtp_server):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, PUBLIC_BASE_URL="https://ocop.example.vn")
