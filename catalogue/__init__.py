@@ -149,6 +149,7 @@ def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.invoices.cli import invoices_cli
+    from catalogue.mail import mail_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
@@ -161,6 +162,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sync_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _repo_path(name: str):

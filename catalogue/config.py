@@ -11,6 +11,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -247,6 +248,30 @@ def _observability_settings(environment: str) -> dict[str, Any]:
     }
 
 
+def _public_base_url(environment: str, value: str) -> str:
+    """The shop's public origin, without a trailing slash: required in production (contract §8).
+
+    Absolute URLs (stamps, mails, feeds, sitemaps) and the HTTPS redirect are built from it, never
+    from the request's Host header, which the client chooses.
+    """
+    value = value.strip().rstrip("/")
+    if not value:
+        if environment == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production: the shop's public address, such as "
+                "https://ocop.quangninh.gov.vn (links in mails, stamps and feeds are built from it)."
+            )
+        return ""
+    parts = urlsplit(value)
+    wanted = ("https",) if environment == "production" else ("https", "http")
+    if parts.scheme not in wanted or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an absolute {' or '.join(wanted)} address such as "
+            f"https://ocop.quangninh.gov.vn, not {value!r}."
+        )
+    return value
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     overrides = overrides or {}
@@ -296,6 +321,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "admin": int(os.environ.get("SESSION_ABSOLUTE_HOURS_OFFICE", "12")),
             "producer": int(os.environ.get("SESSION_ABSOLUTE_HOURS_PRODUCER", str(7 * 24))),
         },
+        # An order opened from a link (catalogue/order_links.py): the cookie it is exchanged for lives
+        # this long; the emails' read-only links this many days.
+        "ORDER_COOKIE_SECONDS": int(os.environ.get("ORDER_COOKIE_SECONDS", str(2 * 3600))),
+        "ORDER_LINK_DAYS": int(os.environ.get("ORDER_LINK_DAYS", "180")),
         "WTF_CSRF_TIME_LIMIT": None,
         # werkzeug's scrypt; only the test suite overrides it (with a cheap one), never the environment.
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -333,6 +362,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
     _check_rate_limit_storage(environment, config)
+    config["PUBLIC_BASE_URL"] = _public_base_url(environment, config.get("PUBLIC_BASE_URL") or "")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

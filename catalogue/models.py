@@ -4,6 +4,7 @@ from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
+from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine
 from catalogue.payments.models import Payment
@@ -21,6 +22,7 @@ from catalogue.sync.models import (
 from catalogue.traceability.models import Lot, LotReport, LotScanDay
 
 __all__ = [
+    "OutgoingMail",
     "ApiToken",
     "AuditEntry",
     "User",

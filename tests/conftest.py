@@ -271,11 +271,13 @@ class _Inbox:
         import queue
 
         self.messages = queue.Queue()
+        self.envelopes = []  # (MAIL FROM, [RCPT TO…]) of each message, in order
         self.port = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         from email import message_from_bytes, policy
 
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.put(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 

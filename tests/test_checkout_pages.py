@@ -101,7 +101,7 @@ def test_order_page_needs_the_token(empty_client, with_cart, app):
     stranger = app.test_client()
 
     assert stranger.get(location).status_code == 404
-    assert stranger.get(location + "?token=wrong").status_code == 404
+    assert stranger.get(location + "?token=wrong", follow_redirects=True).status_code == 404
 
 
 def test_pay_endpoint_refusals(empty_client, with_cart, app):

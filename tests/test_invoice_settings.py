@@ -138,7 +138,7 @@ def test_an_uploaded_certificate_signs_the_producer_s_invoices(app, office, tmp_
     assert (invoice.is_test, invoice.lines[0].vat_rate) == (False, "5%")
     assert_valid_and_signed(invoice, tmp_path)
     assert "HÓA ĐƠN THỬ NGHIỆM" not in app.test_client().get(
-        f"/orders/{placed['code']}/invoices/{invoice.id}?token={placed['access_token']}"
+        f"/orders/{placed['code']}/invoices/{invoice.id}?token={placed['access_token']}", follow_redirects=True
     ).get_data(as_text=True)
 
 

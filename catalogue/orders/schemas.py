@@ -38,7 +38,11 @@ class LineRequestSchema(StrictSchema):
 
 class CustomerSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=2, max=120))
-    email = fields.Email(required=True, validate=validate.Length(max=200))
+    email = fields.Email(
+        required=True,
+        validate=[validate.Length(max=200), lambda value: _ascii_local_part(value)],
+        metadata={"description": "The part before @ in ASCII (we send without SMTPUTF8); the domain may be IDN."},
+    )
     phone = fields.String(required=True, validate=validate.Length(max=20))
 
     @post_load
@@ -68,6 +72,12 @@ class InvoiceRequestSchema(StrictSchema):
     @post_load
     def _no_email(self, data: dict, **_) -> dict:
         return {"email": "", **data}
+
+
+def _ascii_local_part(value: str) -> None:
+    """The part before @ must be ASCII: it would need SMTPUTF8 all the way (catalogue.mail); the domain may be IDN."""
+    if not value.rpartition("@")[0].isascii():
+        raise ValidationError("Write the part before @ without accents (only the domain may have them).")
 
 
 def _tax_code(value: str) -> None:
@@ -185,7 +195,8 @@ class ShippingQuoteRequestSchema(StrictSchema):
 
 
 class OrderSchema(Schema):
-    """An order as its buyer (or the shop) sees it."""
+    """An order as its buyer (or the shop) sees it; a producer gets its own lines and only their amounts
+    (subtotal and total of its lines, shipping fee 0)."""
 
     code = fields.String()
     status = fields.String()
@@ -204,7 +215,10 @@ class OrderSchema(Schema):
     payment_error = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     payment_method = fields.String(allow_none=True)
-    money = fields.Function(lambda order: MoneySchema().dump(order_money(order).as_dict()))
+    money = fields.Function(
+        lambda order: getattr(order, "producer_money", None) or MoneySchema().dump(order_money(order).as_dict()),
+        metadata={"description": "The ledger summed; for a producer, only the payment state and its own lines' total."},
+    )
     history = fields.List(fields.Nested(OrderEventSchema), attribute="events")
     created_at = UtcDateTime()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
@@ -22,7 +23,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from catalogue import clock
+from catalogue import clock, order_links
 from catalogue.cart import services as cart_services
 from catalogue.delivery.quotes import MissingWeight, ParcelTooHeavy
 from catalogue.delivery.views import carrier_name, status_label, tracking_url
@@ -32,6 +33,7 @@ from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.invoices import access as invoice_access
 from catalogue.invoices.settings import valid_tax_code
+from catalogue.mail import ascii_local_part
 from catalogue.orders import lookup, placement_limits, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
@@ -61,6 +63,18 @@ def _phone(form, field) -> None:
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
+def _ascii_local_part(form, field) -> None:
+    """Refuse `hà@việt.vn`: letters with marks before the @ need SMTPUTF8, which mail servers on the way may lack
+    (the domain may have them: it is sent in its IDNA form); see catalogue.mail."""
+    if field.data and not ascii_local_part(field.data.strip()):
+        raise ValidationError(
+            gettext(
+                "Phần trước @ của email cần viết không dấu (ví dụ lan@việt.vn, không phải làn@việt.vn): "
+                "thư gửi tới địa chỉ có dấu thường bị máy chủ thư từ chối."
+            )
+        )
+
+
 def _tax_code(form, field) -> None:
     if field.data and valid_tax_code(field.data) is None:
         raise ValidationError(gettext("Mã số thuế chưa đúng (10 chữ số, hoặc 10 chữ số - 3 chữ số)."))
@@ -68,7 +82,10 @@ def _tax_code(form, field) -> None:
 
 class CheckoutForm(Form):
     name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), _ascii_local_part, length(max=200)],
+    )
     phone = TelField(_l("Số điện thoại"), validators=[DataRequired(REQUIRED), _phone])
     line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
@@ -144,7 +161,65 @@ def _remember_order(code: str, token: str) -> None:
 
 
 def _token_for(code: str) -> str | None:
-    return request.args.get("token") or session.get("orders", {}).get(code)
+    """The buyer's token: kept by the browser that ordered (session), or by a link's order cookie."""
+    remembered = session.get("orders", {}).get(code)
+    if remembered:
+        return remembered
+    access = _cookie_access(code)
+    return access.token if access else None
+
+
+def _cookie_access(code: str) -> order_links.OrderAccess | None:
+    return order_links.read_cookie(request.cookies.get(order_links.COOKIE_NAME), code)
+
+
+def _exchange_link(code: str):
+    """`?token=` (an email's grant, or the buyer's token) → the order's cookie, and the same URL without it (303).
+
+    A token that opens nothing sets nothing: the clean URL then answers as it would anyway.
+    """
+    value = request.args["token"]
+    cookie = None
+    if order_links.read_link_grant(value, code):
+        cookie = order_links.cookie_value(code, None)
+    else:
+        try:
+            wiring.order_for_buyer(code, value)
+        except NotFound:
+            pass
+        else:
+            cookie = order_links.cookie_value(code, value)
+    rest = [(name, kept) for name, kept in request.args.items(multi=True) if name != "token"]
+    clean = quote(request.script_root + request.path) + (f"?{urlencode(rest)}" if rest else "")
+    response = redirect(clean, code=303)
+    if cookie is not None:
+        response.set_cookie(
+            order_links.COOKIE_NAME,
+            cookie,
+            max_age=order_links.cookie_seconds(),
+            path=f"/orders/{code}",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@checkout.before_app_request
+def _token_in_url():
+    """Any order page or part opened with `?token=`: exchanged for the order's cookie (see _exchange_link)."""
+    args = request.view_args or {}
+    if request.method == "GET" and "token" in request.args and "code" in args and request.path.startswith("/orders/"):
+        return _exchange_link(args["code"])
+    return None
+
+
+@checkout.after_app_request
+def _never_stored(response):
+    """Every page and part that shows an order (its page, poll, QR, invoices) is kept by no cache."""
+    if request.path.startswith("/orders/"):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _units_text() -> str:
@@ -297,10 +372,10 @@ def _readable_order(code: str):
     try:
         return wiring.order_for_buyer(code, token), False
     except NotFound:
-        if not looked_up(code):
+        if not (looked_up(code) or _cookie_access(code) is not None):
             abort(404)
-        # Found by its code and phone (/orders/lookup): the status and history, but paying and
-        # cancelling still need the order's own link.
+        # Found by its code and phone (/orders/lookup) or opened from an email's link: the status
+        # and history, but paying and cancelling still need the order's own token.
         return lookup.order_for_lookup(code, clock.now()), True
 
 
@@ -308,7 +383,7 @@ def _readable_order(code: str):
 def order(code: str):
     """The order's status and its money; while it waits for payment, how to pay (VietQR, card, VNPay, MoMo)."""
     found, read_only = _readable_order(code)
-    link_token = request.args.get("token")  # a link opened outside the ordering browser carries it on
+    link_token = None  # the order's parts are opened by the session or the order's cookie, never a token in a URL
     return render_template(
         "checkout/order.html",
         order=found,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from datetime import date
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -21,6 +22,9 @@ from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.products.certificates import gettext
+from catalogue.products.editing import may_edit
+from catalogue.products.models import Product
+from catalogue.products.services import publicly_listed
 from catalogue.traceability.models import LotReport
 from catalogue.traceability.services import editable_lot
 from catalogue.transactions import use_case
@@ -132,9 +136,25 @@ def _checked_image(data: bytes, expected: str) -> bytes:
     return buffer.getvalue()
 
 
-def report_for_download(report_id: int) -> LotReport:
-    """A report as anyone may read it (reports are printed on the origin page)."""
+def report_for_download(report_id: int, principal: Principal | None, today: date) -> tuple[LotReport, bool]:
+    """A report and whether it is public, under the lot listing's rule (see `reports_visible`).
+
+    Ids are sequential, so a report nobody may read answers exactly like one that does not exist.
+    """
     report = db.session.get(LotReport, report_id)
     if report is None:
         raise NotFound(f"No report {report_id}.")
-    return report
+    product = report.lot.product
+    public = _on_sale(product.id, today)
+    if not public and not (principal is not None and may_edit(principal, product.producer_id)):
+        raise NotFound(f"No report {report_id}.")
+    return report, public
+
+
+def reports_visible(product_id: int, producer_id: int, principal: Principal | None, today: date) -> bool:
+    """The lot listing's rule: anyone while the product is on sale, else its producer or the office."""
+    return _on_sale(product_id, today) or (principal is not None and may_edit(principal, producer_id))
+
+
+def _on_sale(product_id: int, today: date) -> bool:
+    return db.session.scalar(publicly_listed(today, Product.id).where(Product.id == product_id)) is not None
