@@ -357,17 +357,26 @@ def _unknown(malformed: str | None = None):
 
 @resolver.get("/lots/reports/<int:report_id>")
 def report(report_id: int):
-    """A lot's report as stored: its checked type, never sniffed, a PDF downloaded rather than run inline."""
+    """A lot's report as stored: its checked type, never sniffed, a PDF downloaded rather than run inline.
+
+    Reports are private files of the storage: this view (and its check) is the only way to them.
+    """
     from pathlib import Path
 
-    from flask import send_file
-
+    from catalogue.storage import FileMissing, storage
+    from catalogue.storage.serving import send_stored
     from catalogue.traceability.reports import report_for_download
 
     found = report_for_download(report_id)
     extension = ".pdf" if found.kind == "pdf" else Path(found.path).suffix
-    response = send_file(
-        Path(current_app.config["MEDIA_ROOT"]) / found.path,
+    try:
+        stored = storage().open(found.path, private=True)
+    except FileMissing:
+        from catalogue.errors import NotFound
+
+        raise NotFound(f"The file of report {report_id} is missing.") from None
+    response = send_stored(
+        stored,
         mimetype=found.media_type,
         as_attachment=found.kind == "pdf",
         download_name=f"phieu-kiem-nghiem-{found.id}{extension}",
