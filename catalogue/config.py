@@ -230,6 +230,55 @@ def _check_rate_limit_storage(environment: str, config: dict[str, Any]) -> None:
         )
 
 
+STORAGE_SERVE_MODES = ("stream", "redirect")
+
+
+def _storage_settings(environment: str) -> dict[str, Any]:
+    """Where files live (catalogue.storage): STORAGE_URL (contract §8), the S3 settings, the sealing key."""
+    serve = os.environ.get("STORAGE_SERVE") or "stream"
+    if serve not in STORAGE_SERVE_MODES:
+        raise ConfigError(f"STORAGE_SERVE must be stream or redirect, not {serve!r}.")
+    return {
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,  # unset: file:// MEDIA_ROOT
+        "STORAGE_SHARED": os.environ.get("STORAGE_SHARED") == "1",
+        "STORAGE_ENCRYPTION_KEY": os.environ.get("STORAGE_ENCRYPTION_KEY") or None,  # unset: derived from SECRET_KEY
+        "STORAGE_SERVE": serve,  # public files: streamed by the app, or a redirect to a signed URL (bench/README.md)
+        "STORAGE_URL_EXPIRES": int(os.environ.get("STORAGE_URL_EXPIRES", "300")),
+        **{name: os.environ.get(name) or None for name in STORAGE_S3_VARIABLES},
+    }
+
+
+STORAGE_S3_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+
+
+def _check_storage(environment: str, config: dict[str, Any]) -> None:
+    """STORAGE_URL names a store we have; production keeps files where every node sees them (contract §8) and
+    seals certificates with a key of its own, not one derived from SECRET_KEY (rotating that would lose them)."""
+    url = config.get("STORAGE_URL") or ""
+    if url and not url.startswith(("file:///", "s3://")):
+        raise ConfigError(f"STORAGE_URL must be file:///abs/path or s3://bucket/prefix, not {url!r}.")
+    if environment != "production":
+        return
+    if not url.startswith("s3://") and not config.get("STORAGE_SHARED"):
+        raise ConfigError(
+            "STORAGE_URL must name shared storage in production (s3://bucket/prefix): a local folder is seen "
+            "by one node only. A folder on a mount every node shares (NFS, CephFS) is allowed with STORAGE_SHARED=1."
+        )
+    keys = [key.strip() for key in (config.get("STORAGE_ENCRYPTION_KEY") or "").split(",") if key.strip()]
+    if not keys:
+        raise ConfigError(
+            "STORAGE_ENCRYPTION_KEY must be set in production (a Fernet key: "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+        )
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ConfigError("STORAGE_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes).") from error
+
+
 LOG_FORMATS = ("json", "text")
 
 
@@ -358,11 +407,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(_operator_settings(environment))
     config.update(_invoice_settings(environment, instance))
     config.update(_observability_settings(environment))
+    config.update(_storage_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
     _check_rate_limit_storage(environment, config)
     config["PUBLIC_BASE_URL"] = _public_base_url(environment, config.get("PUBLIC_BASE_URL") or "")
+    _check_storage(environment, config)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

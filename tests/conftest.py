@@ -25,6 +25,8 @@ from catalogue.extensions import db
 from catalogue.seeding import seed_catalogue
 from tests.fakes import WEBHOOK_SECRET, FakeGateway
 
+pytest_plugins = ["tests.s3_server"]  # s3_endpoint (moto's server), s3_settings, s3_app
+
 TODAY = date(2026, 11, 21)
 REQUIRE_SERVICES = os.environ.get("CATALOGUE_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("CATALOGUE_TEST_POSTGRES_URL", "")

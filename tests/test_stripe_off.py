@@ -43,6 +43,7 @@ def production(monkeypatch, tmp_path):
     for name, value in {"CATALOGUE_ENV": "production", "SECRET_KEY": "x" * 32,
                         "DATABASE_URL": "postgresql://db/catalogue", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
                         "PUBLIC_BASE_URL": "https://ocop.example.vn",
+                        "STORAGE_URL": "s3://shop-media", "STORAGE_ENCRYPTION_KEY": "A" * 43 + "=",
                         **OPERATOR}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
 

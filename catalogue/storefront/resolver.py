@@ -365,17 +365,24 @@ def report(report_id: int):
 
     The lot listing's rule: anyone while the product is on sale (then a shared cache may keep it),
     else only its producer or the office (portal session or API token), and never a shared cache.
+    Reports are private files of the storage: this view (and its check) is the only way to them.
     """
     from pathlib import Path
 
-    from flask import send_file
-
+    from catalogue.storage import FileMissing, storage
+    from catalogue.storage.serving import send_stored
     from catalogue.traceability.reports import report_for_download
 
     found, public = report_for_download(report_id, viewer(), clock.today())
     extension = ".pdf" if found.kind == "pdf" else Path(found.path).suffix
-    response = send_file(
-        Path(current_app.config["MEDIA_ROOT"]) / found.path,
+    try:
+        stored = storage().open(found.path, private=True)
+    except FileMissing:
+        from catalogue.errors import NotFound
+
+        raise NotFound(f"The file of report {report_id} is missing.") from None
+    response = send_stored(
+        stored,
         mimetype=found.media_type,
         as_attachment=found.kind == "pdf",
         download_name=f"phieu-kiem-nghiem-{found.id}{extension}",
