@@ -14,6 +14,7 @@ import pytest
 import requests
 
 import marketplace_sync.mapping as mapping
+import marketplace_sync.tiktok as tiktok_module
 from catalogue.extensions import db
 from catalogue.products.models import Product
 from catalogue.sync import pushes
@@ -278,18 +279,21 @@ def _stock(shop, product_id: int) -> int:
     return shop.api("GET", f"/products/{product_id}").json()["stock"]
 
 
-def test_orders_are_imported_by_the_servers_cursor_page_by_page_and_cancellations_give_back_once(shop, tiktok):
+def test_orders_are_imported_by_the_servers_cursor_page_by_page_and_cancellations_give_back_once(
+    shop, tiktok, monkeypatch
+):
     (first_id, first_sku), (second_id, second_sku) = shop.listable[0], shop.listable[1]
+    monkeypatch.setattr(tiktok_module, "ORDER_PAGE_SIZE", 2)  # pages of 2 instead of 100: the same paging, sooner
     now = int(time.time())
     old = tiktok.add_order([(first_sku, 2)], at=now - 20 * DAY)  # two line items: two units
-    for _ in range(101):  # more than one page of 100
+    for _ in range(3):
         tiktok.add_order([("NOT-OURS", 1)], at=now - DAY)  # orders of nothing of ours: recorded, take nothing
     adapter = tiktok_adapter(tiktok)
 
     summary = worker(shop, adapter).import_sales(hours=30 * 24)
 
-    assert (summary.sales_new, summary.complete) == (102, True)
-    assert [query["offset"] for query in tiktok.order_queries] == [0, 100]
+    assert (summary.sales_new, summary.complete) == (4, True)
+    assert [query["offset"] for query in tiktok.order_queries] == [0, 2]
     assert _stock(shop, first_id) == 10 - 2
     saved = shop.api("GET", "/sync/cursors/tiktok/orders").json()["updated_after"]
     assert now - 130 <= saved <= now
