@@ -476,3 +476,11 @@ def test_sync_run_names_the_missing_tiktok_settings(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["sync", "run", "--marketplace", "tiktok", "--once"])
 
     assert result.exit_code == 2 and "TIKTOK_SHOP_CIPHER" in result.output
+
+
+def test_a_live_tiktok_listing_links_to_its_product_page_by_product_id():
+    from catalogue.traceability.origin import marketplace_url
+
+    assert marketplace_url("tiktok", "1729592969712207008:1729592969712207012") == (
+        "https://shop.tiktok.com/view/product/1729592969712207008?region=VN&locale=vi-VN"
+    )
