@@ -1,5 +1,5 @@
 """Payment notifications: Stripe (contract §5), the bank feeds (§7), every redirect rail (`/webhooks/<rail>`:
-VNPay, MoMo, ZaloPay…, §7–8); marketplace order pushes.
+VNPay, MoMo, ZaloPay…, §7–8); marketplace order pushes (Shopee, Lazada, TikTok Shop).
 
 Each verifies its provider's signature before anything is read, answers what its provider
 expects (Stripe 400, bank feed 401/400, a redirect rail in its own format), and changes an
@@ -145,6 +145,21 @@ def lazada_push():
     except MalformedNotification as error:
         abort(400, description=f"Malformed Lazada push: {error}")
     return _apply_push("lazada", message, settings)
+
+
+@webhooks.post("/tiktok")
+def tiktok_push():
+    """TikTok Shop's webhook: the signature checked over the raw body before it is parsed; an order status change
+    (type 1) is read back from TikTok's API and counts only as TikTok says; 200 with an empty body. Forged → 401."""
+    settings = current_app.config["MARKETPLACE_SETTINGS"]
+    body = request.get_data(cache=False)
+    try:
+        message = pushes.verify_tiktok(settings, body, request.headers.get("Authorization"))
+    except BadSignature:
+        abort(401, description="Invalid TikTok Shop push signature: nothing was recorded.")
+    except MalformedNotification as error:
+        abort(400, description=f"Malformed TikTok Shop push: {error}")
+    return _apply_push("tiktok", message, settings)
 
 
 def _apply_push(marketplace: str, message: dict, settings) -> tuple[str, int]:

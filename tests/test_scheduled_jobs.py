@@ -30,6 +30,8 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
         "sync-lazada": "marketplace_sync.tasks.sync_marketplace",
         "orders-shopee": "marketplace_sync.tasks.import_orders",
         "orders-lazada": "marketplace_sync.tasks.import_orders",
+        "sync-tiktok": "marketplace_sync.tasks.sync_marketplace",
+        "orders-tiktok": "marketplace_sync.tasks.import_orders",
     }
     assert server["expire-reservations"]["schedule"] == 60
     assert server["settle-sales-rollup"]["schedule"] == 60
