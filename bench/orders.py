@@ -113,7 +113,7 @@ def localstripe():
 def intent_latency(api_base: str, count: int = 200) -> tuple[float, float]:
     """p50 and p99 in ms of creating a PaymentIntent through the SDK, alone."""
     sys.path.insert(0, str(BIN.parent.parent))
-    from catalogue.payments.gateway import StripeGateway
+    from catalogue.payments.stripe_rail.gateway import StripeGateway
 
     gateway = StripeGateway("sk_test_bench", "pk_test_bench", "whsec_bench", api_base=api_base)
     timings = []

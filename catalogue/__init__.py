@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, request, send_from_directory
+from flask import Flask, jsonify, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
@@ -87,8 +87,10 @@ def _refuse_long_urls() -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database and migrations to this app."""
     from catalogue.payments import init_payments
+    from catalogue.storage import init_storage
 
     db.init_app(app)
+    init_storage(app)  # app.extensions["catalogue.storage"]: every file the shop keeps (STORAGE_URL)
     limiter.init_app(app)  # the portal's login and the storefront's order lookup
     init_payments(app)
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), compare_type=True)
@@ -145,8 +147,10 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/media/<path:path>")
     def media(path: str):
-        """Product images, stored under MEDIA_ROOT and cached by browsers for a day."""
-        return send_from_directory(app.config["MEDIA_ROOT"], path, max_age=86400)
+        """Public files (product photos, placeholders) from the storage, cached by browsers for a day."""
+        from catalogue.storage.serving import serve_public
+
+        return serve_public(path)
 
 
 def register_errors(app: Flask) -> None:
@@ -160,18 +164,22 @@ def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.invoices.cli import invoices_cli
+    from catalogue.mail import mail_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
+    from catalogue.storage.cli import storage_cli
     from catalogue.sync.cli import sync_cli
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(sync_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _repo_path(name: str):

@@ -11,6 +11,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -93,10 +94,10 @@ def _payment_settings(environment: str) -> dict[str, Any]:
             "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
             # Order placement caps and limits (catalogue.orders.placement_limits; unset: its defaults).
             **{name: os.environ.get(name) or None for name in ORDER_LIMIT_SETTINGS},
-            "SHIPPING_BASE_FEE_VND": int(os.environ.get("SHIPPING_BASE_FEE_VND", "30000")),
-            "SHIPPING_BASE_WEIGHT_G": int(os.environ.get("SHIPPING_BASE_WEIGHT_G", "1000")),
-            "SHIPPING_PER_KG_VND": int(os.environ.get("SHIPPING_PER_KG_VND", "10000")),
-            "SHIPPING_FREE_FROM_VND": os.environ.get("SHIPPING_FREE_FROM_VND") or None,
+            # Delivery (catalogue.delivery): how long a carrier's fee is remembered, how long checkout waits for it.
+            "SHIPPING_QUOTE_CACHE_SECONDS": int(os.environ.get("SHIPPING_QUOTE_CACHE_SECONDS", "600")),
+            "SHIPPING_QUOTE_TIMEOUT": float(os.environ.get("SHIPPING_QUOTE_TIMEOUT", "3")),
+            "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL") or None,
             "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
             "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
             "MAIL_FROM": os.environ.get("MAIL_FROM", "OCOP Quảng Ninh <no-reply@ocop-quangninh.vn>"),
@@ -188,6 +189,11 @@ MARKETPLACE_VARIABLES = (
     "LAZADA_APP_KEY",
     "LAZADA_APP_SECRET",
     "LAZADA_ACCESS_TOKEN",
+    "TIKTOK_API_BASE",
+    "TIKTOK_APP_KEY",
+    "TIKTOK_APP_SECRET",
+    "TIKTOK_ACCESS_TOKEN",
+    "TIKTOK_SHOP_CIPHER",
 )
 
 
@@ -229,6 +235,55 @@ def _check_rate_limit_storage(environment: str, config: dict[str, Any]) -> None:
         )
 
 
+STORAGE_SERVE_MODES = ("stream", "redirect")
+
+
+def _storage_settings(environment: str) -> dict[str, Any]:
+    """Where files live (catalogue.storage): STORAGE_URL (contract §8), the S3 settings, the sealing key."""
+    serve = os.environ.get("STORAGE_SERVE") or "stream"
+    if serve not in STORAGE_SERVE_MODES:
+        raise ConfigError(f"STORAGE_SERVE must be stream or redirect, not {serve!r}.")
+    return {
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,  # unset: file:// MEDIA_ROOT
+        "STORAGE_SHARED": os.environ.get("STORAGE_SHARED") == "1",
+        "STORAGE_ENCRYPTION_KEY": os.environ.get("STORAGE_ENCRYPTION_KEY") or None,  # unset: derived from SECRET_KEY
+        "STORAGE_SERVE": serve,  # public files: streamed by the app, or a redirect to a signed URL (bench/README.md)
+        "STORAGE_URL_EXPIRES": int(os.environ.get("STORAGE_URL_EXPIRES", "300")),
+        **{name: os.environ.get(name) or None for name in STORAGE_S3_VARIABLES},
+    }
+
+
+STORAGE_S3_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+
+
+def _check_storage(environment: str, config: dict[str, Any]) -> None:
+    """STORAGE_URL names a store we have; production keeps files where every node sees them (contract §8) and
+    seals certificates with a key of its own, not one derived from SECRET_KEY (rotating that would lose them)."""
+    url = config.get("STORAGE_URL") or ""
+    if url and not url.startswith(("file:///", "s3://")):
+        raise ConfigError(f"STORAGE_URL must be file:///abs/path or s3://bucket/prefix, not {url!r}.")
+    if environment != "production":
+        return
+    if not url.startswith("s3://") and not config.get("STORAGE_SHARED"):
+        raise ConfigError(
+            "STORAGE_URL must name shared storage in production (s3://bucket/prefix): a local folder is seen "
+            "by one node only. A folder on a mount every node shares (NFS, CephFS) is allowed with STORAGE_SHARED=1."
+        )
+    keys = [key.strip() for key in (config.get("STORAGE_ENCRYPTION_KEY") or "").split(",") if key.strip()]
+    if not keys:
+        raise ConfigError(
+            "STORAGE_ENCRYPTION_KEY must be set in production (a Fernet key: "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+        )
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ConfigError("STORAGE_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes).") from error
+
+
 LOG_FORMATS = ("json", "text")
 
 
@@ -247,6 +302,30 @@ def _observability_settings(environment: str) -> dict[str, Any]:
         "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
         "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME") or "ocop-catalogue",
     }
+
+
+def _public_base_url(environment: str, value: str) -> str:
+    """The shop's public origin, without a trailing slash: required in production (contract §8).
+
+    Absolute URLs (stamps, mails, feeds, sitemaps) and the HTTPS redirect are built from it, never
+    from the request's Host header, which the client chooses.
+    """
+    value = value.strip().rstrip("/")
+    if not value:
+        if environment == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production: the shop's public address, such as "
+                "https://ocop.quangninh.gov.vn (links in mails, stamps and feeds are built from it)."
+            )
+        return ""
+    parts = urlsplit(value)
+    wanted = ("https",) if environment == "production" else ("https", "http")
+    if parts.scheme not in wanted or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an absolute {' or '.join(wanted)} address such as "
+            f"https://ocop.quangninh.gov.vn, not {value!r}."
+        )
+    return value
 
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -298,6 +377,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "admin": int(os.environ.get("SESSION_ABSOLUTE_HOURS_OFFICE", "12")),
             "producer": int(os.environ.get("SESSION_ABSOLUTE_HOURS_PRODUCER", str(7 * 24))),
         },
+        # An order opened from a link (catalogue/order_links.py): the cookie it is exchanged for lives
+        # this long; the emails' read-only links this many days.
+        "ORDER_COOKIE_SECONDS": int(os.environ.get("ORDER_COOKIE_SECONDS", str(2 * 3600))),
+        "ORDER_LINK_DAYS": int(os.environ.get("ORDER_LINK_DAYS", "180")),
         "WTF_CSRF_TIME_LIMIT": None,
         # werkzeug's scrypt; only the test suite overrides it (with a cheap one), never the environment.
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -331,10 +414,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     config.update(_operator_settings(environment))
     config.update(_invoice_settings(environment, instance))
     config.update(_observability_settings(environment))
+    config.update(_storage_settings(environment))
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(environment, instance)
     _check_rate_limit_storage(environment, config)
+    config["PUBLIC_BASE_URL"] = _public_base_url(environment, config.get("PUBLIC_BASE_URL") or "")
+    _check_storage(environment, config)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's pool must not pre-ping and benefits from a busy timeout under concurrency.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

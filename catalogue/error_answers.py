@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from catalogue.errors import DomainError, error_body
+from catalogue.refusals import refusal_words
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,15 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def answer(status: int, message: str, errors: dict | None = None, headers=None) -> Response:
-    """The error as JSON or as the error page, whichever the client reads; `headers` kept but its content type."""
+def answer(status: int, message: str, errors: dict | None = None, headers=None, code: str | None = None) -> Response:
+    """The error as JSON or as the error page, whichever the client reads; `headers` kept but its content type.
+
+    A domain refusal's `code` goes into the JSON as `error_code`; the page words it (catalogue.refusals), in the
+    reader's language, Vietnamese first, instead of the service's English message."""
     if wants_json():
-        response = jsonify(error_body(status, message, errors))
+        response = jsonify(error_body(status, message, errors, code))
     else:
-        response = Response(_error_page(status, message), mimetype="text/html")
+        response = Response(_error_page(status, refusal_words(code) or message), mimetype="text/html")
     response.status_code = status
     for name, value in headers or []:
         if name.lower() != "content-type":
@@ -71,7 +75,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: DomainError) -> Response:
     """Domain refusals become 4xx answers with the service's message."""
-    return answer(int(error.http_status), error.message, error.errors)
+    return answer(int(error.http_status), error.message, error.errors, code=error.code)
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields
 
-from catalogue.text import nfc
+from catalogue.text import nfc, xml_safe
 
 
 def printable(value: str) -> None:
@@ -13,10 +13,18 @@ def printable(value: str) -> None:
         raise ValidationError("Must not contain control characters.")
 
 
+def storable(value: str) -> None:
+    """Refuse what XML cannot carry (controls, U+FFFE/U+FFFF, lone surrogates), before any trimming."""
+    if not xml_safe(value):
+        raise ValidationError("Must not contain control characters, U+FFFE/U+FFFF or lone surrogates.")
+
+
 class Text(fields.String):
-    """Trimmed NFC text without control characters."""
+    """Trimmed NFC text without control characters (nor anything else XML cannot carry)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = nfc(super()._deserialize(value, attr, data, **kwargs)).strip()
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        storable(raw)
+        text = nfc(raw).strip()
         printable(text)
         return text

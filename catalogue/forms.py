@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length
 
+from catalogue.text import xml_safe
+
 REQUIRED = _l("Vui lòng nhập thông tin này.")
 CHOOSE = _l("Vui lòng chọn một mục trong danh sách.")
 LENGTH_BETWEEN = _l("Cần từ %(min)d đến %(max)d ký tự.")
@@ -59,9 +61,28 @@ class FieldTranslations:
         return self.gettext(singular if n == 1 else plural)
 
 
+UNSTORABLE = _l(
+    "Có ký tự không hợp lệ (ký tự điều khiển hoặc ký tự đặc biệt không in được). Vui lòng xoá ký tự đó và nhập lại."
+)
+
+
 class Form(FlaskForm):
-    """A Flask-WTF form (CSRF on every post) whose every message is the shop's own."""
+    """A Flask-WTF form (CSRF on every post) whose every message is the shop's own.
+
+    Every text field of every form is refused when it holds what XML cannot carry (controls,
+    U+FFFE/U+FFFF, lone surrogates): stored, such text broke the feeds, the XLSX exports and the
+    e-invoices later (tests/test_xml_safe_text.py walks every form).
+    """
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return FieldTranslations()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            texts = field.data if isinstance(field.data, list) else [field.data]
+            if any(isinstance(text, str) and not xml_safe(text) for text in texts):
+                field.errors = [*field.errors, str(UNSTORABLE)] if isinstance(field.errors, list) else [str(UNSTORABLE)]
+                valid = False
+        return valid

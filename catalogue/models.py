@@ -1,10 +1,12 @@
 """Every model, imported in one place so the metadata is complete."""
 
 from catalogue.accounts.models import ApiToken, AuditEntry, User
+from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
+from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
-from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
+from catalogue.orders.models import Order, OrderEvent, OrderLine
 from catalogue.payments.models import Payment
 from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
@@ -20,6 +22,7 @@ from catalogue.sync.models import (
 from catalogue.traceability.models import Lot, LotReport, LotScanDay
 
 __all__ = [
+    "OutgoingMail",
     "ApiToken",
     "AuditEntry",
     "User",
@@ -46,8 +49,10 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderShipment",
+    "Parcel",
+    "ParcelEvent",
+    "ShippingRate",
     "Payment",
-    "ProcessedWebhookEvent",
     "Producer",
     "SalesDay",
     "SalesDayProduct",

@@ -3,33 +3,50 @@
 A service composes the email inside its use case, while the order is at hand, and
 `announce` hands it to `after_commit`: it leaves only once the change is committed,
 never when the use case is refused, and no transaction waits on the mail server.
-Sending never fails the caller (the order has already changed); a failure is logged.
+Sending never fails the caller (the order has already changed): the message waits in the outbox
+(catalogue.mail), is retried, and the office sees what could not be sent.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
+from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, gettext
 
+from catalogue.mail import BadAddress, address, deliver, enqueue, envelope_address, stamp
+from catalogue.order_links import link_grant
 from catalogue.orders.models import Order
 from catalogue.transactions import after_commit
 from catalogue.urls import absolute_url
 
 log = logging.getLogger(__name__)
-SMTP_TIMEOUT_SECONDS = 10
 DEFAULT_SHOP_EMAIL = "lienhe@ocop-quangninh.vn"
 KINDS = ("paid", "shipped", "cancelled")
 
 
 def announce(kind: str, order: Order, **details) -> None:
-    """Compose the `kind` email about `order` now and send it after the current use case commits."""
+    """Compose the `kind` email about `order` now, keep it with the use case, send it once that commits.
+
+    The message is stored in the outbox in the use case's own transaction (catalogue.mail), so a
+    refused use case leaves none and a committed one cannot lose it; it is sent after the commit,
+    and retried later if the mail server is down.
+    """
     message = compose(kind, order, **details)
-    if message is not None:
-        after_commit(lambda: send(message))
+    if message is None:
+        return
+    try:
+        recipient = envelope_address(order.customer_email)
+    except BadAddress as error:  # accepted before checkout refused such addresses: the office sees it
+        kept = enqueue(message, order.customer_email[:320], kind, order.code)
+        kept.status, kept.attempts, kept.last_error = "failed", 1, str(error)
+        log.warning("Order %s: %s", order.code, error)
+        return
+    mail_id = enqueue(message, recipient, kind, order.code).id
+    after_commit(lambda: deliver(mail_id))
 
 
 def compose(kind: str, order: Order, **details) -> EmailMessage | None:
@@ -43,20 +60,6 @@ def compose(kind: str, order: Order, **details) -> EmailMessage | None:
     except Exception:  # a broken template must not refuse the order's change; the log says what broke
         log.exception("Could not compose the %s email for %s", kind, order.code)
         return None
-
-
-def send(message: EmailMessage) -> bool:
-    """Hand the message to MAIL_SERVER; False (and a log line) if it could not."""
-    server = current_app.config.get("MAIL_SERVER")
-    if not server:
-        return False
-    try:
-        with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send the email %r", message["Subject"])
-        return False
-    return True
 
 
 def _compose(kind: str, order: Order, details: dict) -> EmailMessage:
@@ -77,7 +80,12 @@ def _compose(kind: str, order: Order, details: dict) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
-    message["To"] = f"{order.customer_name} <{order.customer_email}>"
+    try:
+        # The buyer's name as a quoted display name (never an address), the address as the standard library builds it.
+        message["To"] = address(order.customer_name, order.customer_email)
+    except BadAddress:
+        message["To"] = Address(display_name=" ".join(order.customer_name.split()), username="undisclosed-recipients")
+    stamp(message, str(message["From"]))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message["Content-Language"] = "vi"  # after set_content, which drops Content-* headers
@@ -93,7 +101,8 @@ def _subject(kind: str, code: str) -> str:
 
 
 def _order_url(code: str) -> str | None:
-    """The order page on the public address; None from a CLI command with no PUBLIC_BASE_URL."""
+    """The order page on the public address with a read-only grant for it (exchanged for a cookie on
+    opening, so it works on any device); None from a CLI command with no PUBLIC_BASE_URL."""
     if not (current_app.config.get("PUBLIC_BASE_URL") or has_request_context()):
         return None
-    return absolute_url(f"/orders/{code}")
+    return absolute_url(f"/orders/{code}") + "?" + urlencode({"token": link_grant(code)})

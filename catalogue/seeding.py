@@ -18,11 +18,11 @@ from html import escape
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from catalogue import clock
+from catalogue.delivery.pickup import default_pickup
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
 from catalogue.invoices.seeding import seed_invoicing
@@ -35,8 +35,10 @@ from catalogue.products.models import (
     ProductImage,
     expiry_for,
 )
-from catalogue.products.renditions import PLACEHOLDER_SIZE, raster_path, write_placeholder_raster
+from catalogue.products.renditions import PLACEHOLDER_SIZE, placeholder_jpeg, raster_path
 from catalogue.products.revision import next_change_seq
+from catalogue.storage import Storage, storage
+from catalogue.storage.local import LocalStorage
 from catalogue.text import nfc, search_document, slugify, sort_key, unique_slug
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -95,10 +97,13 @@ def read_csv(name: str, seed_dir: Path = SEED_DIR) -> list[dict[str, str]]:
         return [{key: nfc(value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
-def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, progress=None) -> SeedReport:
-    """Load reference data, producers and products; one commit."""
+def seed_catalogue(
+    seed_dir: Path = SEED_DIR, media_root: Path | None = None, progress=None, store: Storage | None = None
+) -> SeedReport:
+    """Load reference data, producers and products; one commit. Placeholders go to `store` (the app's storage;
+    `media_root`: a folder of one's own, for benches and test templates)."""
     report = SeedReport()
-    media_root = Path(media_root or current_app.config["MEDIA_ROOT"])
+    store = store or (LocalStorage(media_root) if media_root is not None else storage())
     localities = _upsert_localities(read_csv("localities.csv", seed_dir), report)
     categories = _upsert_categories(read_csv("categories.csv", seed_dir), report)
     producers = _insert_producers(read_csv("producers.csv", seed_dir), localities, report)
@@ -113,22 +118,22 @@ def seed_catalogue(seed_dir: Path = SEED_DIR, media_root: Path | None = None, pr
     taken = set(db.session.scalars(select(Product.slug)))
     for spec in specs:
         spec["slug"] = unique_slug(spec["slug"], taken)
-        spec["image_path"] = write_placeholder(media_root, spec)
+        spec["image_path"] = write_placeholder(store, spec)
     report.products_created = insert_products(specs, progress)
     seed_invoicing(clock.today())
     report.lots_created = _seed_lots({row["sku"] for row in product_rows})
     db.session.commit()
-    report.renditions_drawn = ensure_placeholder_renditions(media_root)
+    report.renditions_drawn = ensure_placeholder_renditions(store)
     return report
 
 
-def ensure_placeholder_renditions(media_root: Path) -> int:
+def ensure_placeholder_renditions(store: Storage) -> int:
     """Draw the JPEG rendition of every SVG placeholder that has none (catalogues seeded before renditions)."""
     svg_paths = db.session.scalars(select(ProductImage.path).where(ProductImage.path.like("%.svg")).distinct())
     drawn = 0
     for path in svg_paths:
-        target = media_root / raster_path(path)
-        if target.exists():
+        target = raster_path(path)
+        if store.exists(target):
             continue
         name, group_code = db.session.execute(
             select(Product.name, OcopGroup.code)
@@ -139,7 +144,7 @@ def ensure_placeholder_renditions(media_root: Path) -> int:
             .order_by(Product.id)
             .limit(1)
         ).one()
-        write_placeholder_raster(target, name, *GROUP_COLOURS.get(group_code, DEFAULT_COLOURS))
+        store.put(target, placeholder_jpeg(name, *GROUP_COLOURS.get(group_code, DEFAULT_COLOURS)), "image/jpeg")
         drawn += 1
     return drawn
 
@@ -304,6 +309,8 @@ def _insert_producers(rows, localities: dict[str, Locality], report: SeedReport)
         db.session.add(producer)
         producers[producer.slug] = producer
         report.producers_created += 1
+    for producer in producers.values():
+        default_pickup(producer)  # its locality's main ward until the producer corrects it; never overwritten
     db.session.flush()
     return producers
 
@@ -387,12 +394,10 @@ def _spec(*, sku, name, description, producer, locality, category, image_path=""
     }
 
 
-def write_placeholder(media_root: Path, spec: dict) -> str:
-    """Write our own SVG placeholder for a product, and its JPEG rendition; returns the SVG's path under MEDIA_ROOT."""
+def write_placeholder(store: Storage, spec: dict) -> str:
+    """Store our own SVG placeholder for a product, and its JPEG rendition; returns the SVG's storage key."""
     background, ink = GROUP_COLOURS.get(spec["group_code"], DEFAULT_COLOURS)
     relative = f"placeholders/{spec['sku'].lower()}.svg"
-    target = media_root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
     words, lines, line = spec["name"].split(), [], ""
     for word in words:
         if len(line) + len(word) > 18 and line:
@@ -405,17 +410,17 @@ def write_placeholder(media_root: Path, spec: dict) -> str:
         f'<text x="400" y="{380 + 70 * index - 35 * (len(lines) - 1)}" text-anchor="middle">{escape(row)}</text>'
         for index, row in enumerate(lines[:4])
     )
-    target.write_text(
+    svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{PLACEHOLDER_SIZE}" height="{PLACEHOLDER_SIZE}" '
         f'viewBox="0 0 800 800" role="img" aria-label="{escape(spec["name"])}">'
         f'<rect width="800" height="800" fill="{background}"/>'
         f'<circle cx="400" cy="400" r="330" fill="none" stroke="{ink}" stroke-width="6" opacity=".25"/>'
         f'<g fill="{ink}" font-family="system-ui,sans-serif" font-size="56" font-weight="600">{text_rows}</g>'
         f'<text x="400" y="720" text-anchor="middle" fill="{ink}" font-family="system-ui,sans-serif" '
-        f'font-size="28" opacity=".7">OCOP Quảng Ninh · ảnh minh hoạ</text></svg>',
-        encoding="utf-8",
+        f'font-size="28" opacity=".7">OCOP Quảng Ninh · ảnh minh hoạ</text></svg>'
     )
-    write_placeholder_raster(media_root / raster_path(relative), spec["name"], background, ink)
+    store.put(relative, svg.encode("utf-8"), "image/svg+xml")
+    store.put(raster_path(relative), placeholder_jpeg(spec["name"], background, ink), "image/jpeg")
     return relative
 
 

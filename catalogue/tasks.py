@@ -33,6 +33,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "send-invoices": {"task": "catalogue.invoices.tasks.send_due", "schedule": 300},
             # Sales rollup days a lost settle left pending (each commit that marks a day queues its own).
             "settle-sales-rollup": {"task": "catalogue.tasks.settle_sales_rollup", "schedule": 60},
+            # The buyers' emails a mail server did not take (catalogue.mail's outbox).
+            "retry-mail": {"task": "catalogue.tasks.retry_mail", "schedule": 300},
         },
     )
     return celery
@@ -158,3 +160,13 @@ def _serve_worker_metrics(**_) -> None:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         start_http_server(int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=registry)
+
+
+@app.task(name="catalogue.tasks.retry_mail")
+def retry_mail() -> int:
+    """`flask mail retry`: send the buyers' emails the mail server did not take, when their retry is due."""
+    from catalogue import clock, create_app
+    from catalogue.mail import retry_due
+
+    with create_app().app_context():
+        return retry_due(clock.now())

@@ -13,6 +13,16 @@ _WORD = re.compile(r"[a-z0-9]+")
 _LETTERS_WITHOUT_DECOMPOSITION = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 
 
+# What XML 1.0 cannot carry (so neither an e-invoice, the Google feed nor an XLSX sheet): C0 controls
+# but tab, newline and carriage return, the non-characters U+FFFE/U+FFFF, and lone surrogates.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> bool:
+    """True unless `text` holds a character XML cannot carry (see XML_UNSAFE)."""
+    return XML_UNSAFE.search(text) is None
+
+
 def nfc(text: str) -> str:
     """Return `text` in NFC, the one form we store."""
     return unicodedata.normalize("NFC", text)

@@ -12,13 +12,14 @@ NO_PHOTO = "no-photo.jpg"  # under static/: what a product without a photo shows
 
 
 def absolute_url(path: str) -> str:
-    """`path` on PUBLIC_BASE_URL, or on the host the request came to."""
+    """`path` on PUBLIC_BASE_URL (required in production), or outside production on the host the request came to."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     return base.rstrip("/") + "/" + quote(path.lstrip("/"))
 
 
 def public_base() -> str:
-    """Where our stamps and links point: PUBLIC_BASE_URL, or the host this request came to."""
+    """Where our stamps and links point: PUBLIC_BASE_URL (required in production: the Host header is the
+    client's to choose), or outside production the host this request came to."""
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 

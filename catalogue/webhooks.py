@@ -1,5 +1,5 @@
 """Payment notifications: Stripe (contract §5), the bank feeds (§7), every redirect rail (`/webhooks/<rail>`:
-VNPay, MoMo, ZaloPay…, §7–8); marketplace order pushes.
+VNPay, MoMo, ZaloPay…, §7–8); marketplace order pushes (Shopee, Lazada, TikTok Shop).
 
 Each verifies its provider's signature before anything is read, answers what its provider
 expects (Stripe 400, bank feed 401/400, a redirect rail in its own format), and changes an
@@ -15,11 +15,10 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, request, url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from catalogue import clock
-from catalogue.orders import settlement
-from catalogue.orders.payment_events import apply_payment_event
+from catalogue.orders import refunds, settlement
 from catalogue.payments import payment_gateway, payment_rails
-from catalogue.payments.gateway import InvalidSignature, PaymentUnavailable
 from catalogue.payments.port import DUPLICATE, Answer, BadSignature, Inbound, MalformedNotification, NotificationRefused
+from catalogue.payments.stripe_rail import StripeRail
 from catalogue.sync import pushes
 from catalogue.urls import absolute_url
 
@@ -29,29 +28,16 @@ webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 @webhooks.post("/stripe")
 def stripe_webhook():
-    """Verify the signature over the raw body, apply the event once (its service mails the buyer), answer 200.
+    """Stripe's signed events, through the same settlement path as every rail (contract §5).
 
-    A signature older than five minutes is refused like a forged one (400).
-
-    While Stripe is off (no keys) nothing can verify: 400, as for any event whose signature does not.
+    400 for a signature that does not verify or is older than five minutes (and while Stripe is off:
+    nothing can verify); 503 when a refund the event calls for could not start (Stripe sends it again);
+    else 200 `{"received": true, "outcome": …}`, a refused event (another PaymentIntent, another amount) too.
     """
-    if not payment_rails().stripe:
+    rails = payment_rails()
+    if not rails.stripe:
         abort(400, description="Stripe is not configured in this shop: the event was not applied.")
-    gateway = payment_gateway()
-    try:
-        event = gateway.parse_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
-    except InvalidSignature:
-        abort(400, description="Invalid Stripe-Signature: the event was not applied.")
-    try:
-        applied = apply_payment_event(event, clock.now(), gateway)
-    except PaymentUnavailable:
-        # A refund for a late payment could not start; Stripe will retry the event.
-        log.exception("Refund after late payment failed for %s", event.payment_intent_id)
-        abort(503, description="Payment provider unavailable; retry later.")
-    # A refused event ("rejected": another PaymentIntent, another amount) is answered 200 too: it is
-    # genuine and now recorded, so a retry would be refused the same way; a 4xx would only make Stripe
-    # resend it for three days and mark the endpoint as failing.
-    return jsonify({"received": True, "outcome": applied.outcome})
+    return _settled(StripeRail(payment_gateway()), rails)
 
 
 # --- the domestic rails (contract §7) -------------------------------------------------------
@@ -88,21 +74,29 @@ def rail_notification(rail_name: str):
     The rail verifies it before anything is read; the one settlement path records it once; the rail
     words the outcome as its provider expects (VNPay's RspCode, MoMo's 204, ZaloPay's return_code).
     """
-    rail = payment_rails().redirect_rail(rail_name)
+    rails = payment_rails()
+    rail = rails.redirect_rail(rail_name)
     if rail is None:
         abort(404, description=f"No payment rail {rail_name!r} takes notifications here.")
     if request.method not in rail.notification_methods:
         abort(405)
+    return _settled(rail, rails)
+
+
+def _settled(rail, rails):
+    """Verify the notice, record it through the one settlement path, answer in the rail's own format."""
     try:
         notice = rail.read_notification(_inbound())
     except NotificationRefused as error:
         return _answered(rail.answer(None, error))
+    providers = refunds.RefundRails(rails, payment_gateway())
+    keep_strays = getattr(rail, "keeps_strays", False)
     try:
-        outcome = settlement.record_notice(notice)
+        outcome = settlement.record_notice(notice, providers, clock.now(), keep_strays=keep_strays)
     except IntegrityError:  # the same notice recorded by a concurrent delivery
         outcome = DUPLICATE
     except Exception as error:  # every provider has an answer for our own fault ("send it again"); never a 500
-        log.exception("%s notice for %s could not be recorded", rail_name, notice.reference)
+        log.exception("%s notice for %s could not be recorded", rail.name, notice.reference)
         return _answered(rail.answer(None, error))
     return _answered(rail.answer(outcome))
 
@@ -151,6 +145,21 @@ def lazada_push():
     except MalformedNotification as error:
         abort(400, description=f"Malformed Lazada push: {error}")
     return _apply_push("lazada", message, settings)
+
+
+@webhooks.post("/tiktok")
+def tiktok_push():
+    """TikTok Shop's webhook: the signature checked over the raw body before it is parsed; an order status change
+    (type 1) is read back from TikTok's API and counts only as TikTok says; 200 with an empty body. Forged → 401."""
+    settings = current_app.config["MARKETPLACE_SETTINGS"]
+    body = request.get_data(cache=False)
+    try:
+        message = pushes.verify_tiktok(settings, body, request.headers.get("Authorization"))
+    except BadSignature:
+        abort(401, description="Invalid TikTok Shop push signature: nothing was recorded.")
+    except MalformedNotification as error:
+        abort(400, description=f"Malformed TikTok Shop push: {error}")
+    return _apply_push("tiktok", message, settings)
 
 
 def _apply_push(marketplace: str, message: dict, settings) -> tuple[str, int]:

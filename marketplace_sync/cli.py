@@ -60,7 +60,7 @@ def _worker(marketplace: str, **options):
 
 @click.group("marketplace_sync")
 def cli() -> None:
-    """Keep Shopee and Lazada in step with the catalogue, through its API only."""
+    """Keep Shopee, Lazada and TikTok Shop in step with the catalogue, through its API only."""
 
 
 @cli.command("run")

@@ -16,9 +16,10 @@ import nh3
 
 MAPPINGS_FILE = Path(__file__).with_name("mappings.json")
 
-NAME_LIMITS = {"shopee": 120, "lazada": 255}
+NAME_LIMITS = {"shopee": 120, "lazada": 255, "tiktok": 255}
+SHOWN = {"shopee": "Shopee", "lazada": "Lazada", "tiktok": "TikTok Shop"}  # names in what producers read
 DESCRIPTION_LIMIT = 3000
-SERVICE_WEIGHT_KG = 0.01  # a voucher ships no parcel, but both marketplaces still ask for a weight
+SERVICE_WEIGHT_KG = 0.01  # a voucher ships no parcel, but the marketplaces still ask for a weight
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,9 @@ class Listing:
     weight_kg: float
     category_id: int
     image_urls: tuple[str, ...]
-    extras: tuple[tuple[str, object], ...] = ()  # marketplace-specific: logistics (Shopee), brand (Lazada)
+    extras: tuple[
+        tuple[str, object], ...
+    ] = ()  # marketplace-specific: logistics (Shopee), brand (Lazada); none (TikTok)
     gtin: str | None = None  # the product's EAN-13, for marketplaces that take one
 
     def content_key(self) -> str:
@@ -73,7 +76,7 @@ def to_listing(product: dict, marketplace: str) -> Listing:
     """The listing `marketplace` should hold for a listable product, or NotListable."""
     data = mappings()[marketplace]
     code = product.get("category_code") or product["category"]["code"]
-    shown = marketplace.capitalize()
+    shown = SHOWN.get(marketplace, marketplace.capitalize())
     if code in data["categories"]:
         category_id, service = data["categories"][code], False
     elif code in data.get("services", {}):
@@ -93,11 +96,12 @@ def to_listing(product: dict, marketplace: str) -> Listing:
     if product["price_vnd"] <= 0:
         raise NotListable("No price.")
     description = nh3.clean(product.get("description") or "", tags=set()).strip() or product["name"]
-    extras = (
-        (("logistics", tuple(item["logistic_id"] for item in data["logistics"] if item.get("enabled"))),)
-        if marketplace == "shopee"
-        else (("brand", data["brand"]),)
-    )
+    if marketplace == "shopee":
+        extras = (("logistics", tuple(item["logistic_id"] for item in data["logistics"] if item.get("enabled"))),)
+    elif "brand" in data:
+        extras = (("brand", data["brand"]),)
+    else:
+        extras = ()
     return Listing(
         sku=product["sku"],
         name=product["name"][: NAME_LIMITS[marketplace]],

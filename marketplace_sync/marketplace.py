@@ -204,6 +204,22 @@ class Adapter:
         raise AssertionError("unreachable: tenacity either returned or called _give_up")
 
 
+RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
+
+
+def fetch_raster(url: str, timeout: tuple[float, float], shown: str) -> bytes:
+    """The image bytes from our own service, for a marketplace that wants an upload, not a URL (JPEG/PNG only)."""
+    try:
+        response = requests.get(url, timeout=timeout)
+    except (requests.Timeout, requests.ConnectionError) as error:
+        raise TransientError(f"Image {url} could not be fetched: {type(error).__name__}.") from error
+    if response.status_code != 200:
+        raise RejectedError(f"Image {url} could not be fetched: HTTP {response.status_code}.")
+    if not response.content.startswith(RASTER_MAGIC):  # an SVG would be refused
+        raise RejectedError(f"Image {url} is not a JPEG or PNG picture; {shown} accepts only those.")
+    return response.content
+
+
 def _give_up(state: RetryCallState):
     error = state.outcome.exception()
     raise TransientError(f"{error} (after {state.attempt_number} attempts)") from error

@@ -9,12 +9,14 @@ from marketplace_sync.client import CatalogueClient
 from marketplace_sync.lazada import LazadaAdapter, LazadaCredentials
 from marketplace_sync.marketplace import Adapter, Tuning
 from marketplace_sync.shopee import ShopeeAdapter, ShopeeCredentials
+from marketplace_sync.tiktok import TikTokAdapter, TikTokCredentials
 from marketplace_sync.worker import SyncWorker
 
-MARKETPLACES = ("shopee", "lazada")
+MARKETPLACES = ("shopee", "lazada", "tiktok")
 REQUIRED = {
     "shopee": ("SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY", "SHOPEE_SHOP_ID", "SHOPEE_ACCESS_TOKEN"),
     "lazada": ("LAZADA_APP_KEY", "LAZADA_APP_SECRET", "LAZADA_ACCESS_TOKEN"),
+    "tiktok": ("TIKTOK_APP_KEY", "TIKTOK_APP_SECRET", "TIKTOK_ACCESS_TOKEN", "TIKTOK_SHOP_CIPHER"),
 }
 
 
@@ -51,6 +53,14 @@ def adapter_from_env(marketplace: str, env: Mapping[str, str] = os.environ, tuni
             access_token=env["SHOPEE_ACCESS_TOKEN"],
         )
         return ShopeeAdapter(env.get("SHOPEE_API_BASE", ""), credentials, tuning)
+    if marketplace == "tiktok":
+        credentials = TikTokCredentials(
+            app_key=env["TIKTOK_APP_KEY"],
+            app_secret=env["TIKTOK_APP_SECRET"],
+            access_token=env["TIKTOK_ACCESS_TOKEN"],
+            shop_cipher=env["TIKTOK_SHOP_CIPHER"],
+        )
+        return TikTokAdapter(env.get("TIKTOK_API_BASE", ""), credentials, tuning)
     credentials = LazadaCredentials(env["LAZADA_APP_KEY"], env["LAZADA_APP_SECRET"], env["LAZADA_ACCESS_TOKEN"])
     return LazadaAdapter(env.get("LAZADA_API_BASE", ""), credentials, tuning)
 

@@ -12,16 +12,13 @@ import hmac
 import time
 from dataclasses import dataclass
 
-import requests
-
 from marketplace_sync.mapping import Listing
-from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, TransientError, Tuning
+from marketplace_sync.marketplace import Adapter, RejectedError, RemoteItem, Retryable, Sale, Tuning, fetch_raster
 
 DEFAULT_BASE = "https://partner.shopeemobile.com"
 RETRYABLE_ERRORS = {"error_rate_limit", "error_server", "error_busy", "error_network"}
 # media_space is a public API: it is signed without access_token and shop_id.
 PUBLIC_PATHS = {"/api/v2/media_space/upload_image"}
-RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
 ORDER_WINDOW_SECONDS = 15 * 24 * 3600  # get_order_list: time_from and time_to at most 15 days apart
 ORDER_PAGE_SIZE = 100
 
@@ -210,12 +207,4 @@ def _check(path: str, status: int, body: dict) -> dict:
 
 def _fetch_image(url: str, timeout: tuple[float, float]) -> bytes:
     """The image bytes from our own service (Shopee wants an upload, not a URL)."""
-    try:
-        response = requests.get(url, timeout=timeout)
-    except (requests.Timeout, requests.ConnectionError) as error:
-        raise TransientError(f"Image {url} could not be fetched: {type(error).__name__}.") from error
-    if response.status_code != 200:
-        raise RejectedError(f"Image {url} could not be fetched: HTTP {response.status_code}.")
-    if not response.content.startswith(RASTER_MAGIC):  # Shopee takes JPG/PNG only; an SVG would be refused
-        raise RejectedError(f"Image {url} is not a JPEG or PNG picture; Shopee accepts only those.")
-    return response.content
+    return fetch_raster(url, timeout, "Shopee")

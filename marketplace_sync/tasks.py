@@ -5,7 +5,8 @@
 
 Building the Celery object connects to nothing; the tasks read the same environment as
 `python -m marketplace_sync run`. One run per marketplace and job at a time: a Redis lock
-makes an overlapping beat tick skip instead of racing the running one. The server's own
+makes an overlapping beat tick skip instead of racing the running one. A marketplace whose
+settings are not set (a shop not selling on TikTok Shop, say) is skipped, not failed, every tick. The server's own
 jobs (reservations, certificate notices) are in `catalogue.tasks`.
 """
 
@@ -17,14 +18,14 @@ from dataclasses import asdict
 
 from celery import Celery
 
-MARKETPLACES = ("shopee", "lazada")
+MARKETPLACES = ("shopee", "lazada", "tiktok")
 SYNC_EVERY = float(os.environ.get("SYNC_EVERY_SECONDS", 60))
 ORDERS_EVERY = float(os.environ.get("SYNC_ORDERS_EVERY_SECONDS", 600))
 LOCK_SECONDS = 30 * 60
 
 
 def make_celery(broker_url: str | None = None) -> Celery:
-    """The Celery app: broker and results in `CELERY_BROKER_URL`, a beat schedule for both marketplaces."""
+    """The Celery app: broker and results in `CELERY_BROKER_URL`, a beat schedule for every marketplace."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
     celery = Celery("marketplace_sync", broker=url, backend=url)
     celery.conf.update(
@@ -81,20 +82,28 @@ def _locked(name: str):
 @app.task(name="marketplace_sync.tasks.sync_marketplace")
 def sync_marketplace(marketplace: str) -> dict:
     """Drain the change feed into `marketplace` once (what `run --once` does)."""
-    from marketplace_sync.settings import worker_from_env
+    from marketplace_sync.settings import SettingsMissing, worker_from_env
 
     with _locked(marketplace) as acquired:
         if not acquired:
             return {"marketplace": marketplace, "skipped": "another run holds the lock"}
-        return asdict(worker_from_env(marketplace).run_once())
+        try:
+            worker = worker_from_env(marketplace)
+        except SettingsMissing as missing:
+            return {"marketplace": marketplace, "skipped": f"not configured: {missing}"}
+        return asdict(worker.run_once())
 
 
 @app.task(name="marketplace_sync.tasks.import_orders")
 def import_orders(marketplace: str, hours: int = 72) -> dict:
     """Report the marketplace's orders to our API (each takes our stock once)."""
-    from marketplace_sync.settings import worker_from_env
+    from marketplace_sync.settings import SettingsMissing, worker_from_env
 
     with _locked(f"{marketplace}-orders") as acquired:
         if not acquired:
             return {"marketplace": marketplace, "skipped": "another run holds the lock"}
-        return asdict(worker_from_env(marketplace).import_sales(hours))
+        try:
+            worker = worker_from_env(marketplace)
+        except SettingsMissing as missing:
+            return {"marketplace": marketplace, "skipped": f"not configured: {missing}"}
+        return asdict(worker.import_sales(hours))

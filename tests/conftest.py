@@ -25,6 +25,8 @@ from catalogue.extensions import db
 from catalogue.seeding import seed_catalogue
 from tests.fakes import WEBHOOK_SECRET, FakeGateway
 
+pytest_plugins = ["tests.s3_server"]  # s3_endpoint (moto's server), s3_settings, s3_app
+
 TODAY = date(2026, 11, 21)
 REQUIRE_SERVICES = os.environ.get("CATALOGUE_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("CATALOGUE_TEST_POSTGRES_URL", "")
@@ -176,6 +178,13 @@ def app(backend, request, tmp_path):
             _empty_postgres_tables()
             # As the migration left it: the catalogue's revision counter starts at 0.
             db.session.execute(text("INSERT INTO change_counters (name, value) VALUES ('catalogue', 0)"))
+            # and the zone table of shipping fees the delivery migration seeds.
+            from catalogue.delivery.models import DEFAULT_RATES, ShippingRate
+
+            db.session.add_all(
+                ShippingRate(zone=zone, max_weight_g=weight, fee_vnd=fee, extra_per_kg_vnd=extra)
+                for zone, weight, fee, extra in DEFAULT_RATES
+            )
             db.session.commit()
     with application.app_context():
         yield application
@@ -264,11 +273,13 @@ class _Inbox:
         import queue
 
         self.messages = queue.Queue()
+        self.envelopes = []  # (MAIL FROM, [RCPT TO…]) of each message, in order
         self.port = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         from email import message_from_bytes, policy
 
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.put(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 

@@ -12,7 +12,7 @@ import itertools
 import json
 import time
 
-from catalogue.payments.gateway import PaymentIntent, PaymentUnavailable, StripeGateway
+from catalogue.payments.stripe_rail.gateway import PaymentIntent, PaymentUnavailable, StripeGateway
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -39,7 +39,7 @@ class FakeGateway(StripeGateway):
     def confirm_card(self, payment_intent_id, payment_method_id):
         self._record("confirm", payment_intent_id, payment_method_id)
         if payment_method_id.startswith("card_declined"):  # card_declined, or card_declined_<decline code>
-            from catalogue.payments.gateway import CardDeclined
+            from catalogue.payments.stripe_rail.gateway import CardDeclined
 
             raise CardDeclined(payment_method_id.removeprefix("card_declined_"), "Your card was declined.")
         return "requires_action" if payment_method_id == "card_3ds" else "succeeded"

@@ -1,4 +1,4 @@
-"""A small shop served on 127.0.0.1 with a sync token, the two fake marketplaces, and workers wired to them."""
+"""A small shop served on 127.0.0.1 with a sync token, the fake marketplaces, and workers wired to them."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from marketplace_sync.client import CatalogueClient
 from marketplace_sync.lazada import LazadaAdapter, LazadaCredentials
 from marketplace_sync.marketplace import Tuning
 from marketplace_sync.shopee import ShopeeAdapter, ShopeeCredentials
+from marketplace_sync.tiktok import TikTokAdapter, TikTokCredentials
 from marketplace_sync.worker import SyncWorker
 from tests import factories
 from tests.access_helpers import auth, png_bytes
+from tests.fakes_tiktok import TIKTOK, FakeTikTok
 from tests.live import serving
 from tests.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee, QuietHandler
 
@@ -100,6 +102,12 @@ def lazada_fixture():
         yield fake
 
 
+@pytest.fixture(name="tiktok")
+def tiktok_fixture():
+    with FakeTikTok(hang_seconds=HANG) as fake:
+        yield fake
+
+
 def shopee_adapter(fake: FakeShopee, tuning: Tuning = FAST, session=None, partner_key=None) -> ShopeeAdapter:
     credentials = ShopeeCredentials(
         SHOPEE["partner_id"], partner_key or SHOPEE["partner_key"], SHOPEE["shop_id"], SHOPEE["access_token"]
@@ -110,6 +118,13 @@ def shopee_adapter(fake: FakeShopee, tuning: Tuning = FAST, session=None, partne
 def lazada_adapter(fake: FakeLazada, tuning: Tuning = FAST, session=None, app_secret=None) -> LazadaAdapter:
     credentials = LazadaCredentials(LAZADA["app_key"], app_secret or LAZADA["app_secret"], LAZADA["access_token"])
     return LazadaAdapter(f"{fake.url}/rest", credentials, tuning, session)
+
+
+def tiktok_adapter(fake: FakeTikTok, tuning: Tuning = FAST, session=None, app_secret=None) -> TikTokAdapter:
+    credentials = TikTokCredentials(
+        TIKTOK["app_key"], app_secret or TIKTOK["app_secret"], TIKTOK["access_token"], TIKTOK["shop_cipher"]
+    )
+    return TikTokAdapter(fake.url, credentials, tuning, session)
 
 
 def worker(shop: Shop, adapter, page_size: int = 50) -> SyncWorker:

@@ -42,9 +42,19 @@ def test_empty_cart_cannot_check_out(empty_client, app):
 def test_checkout_page_shows_total_with_shipping_and_wards(empty_client, with_cart):
     html = empty_client.get("/checkout").get_data(as_text=True)
 
-    assert 'data-testid="checkout-total">200.000\xa0₫<' in html
+    # No ward typed yet: the parcels wait for the address (no fee is guessed), the total is the goods.
+    assert 'data-testid="checkout-total" data-checkout-total>170.000\xa0₫<' in html
+    assert "Nhập phường/xã để xem phí vận chuyển." in html
     assert '<option value="Phường Bãi Cháy">' in html and '<option value="Đặc khu Cô Tô">' in html
     assert '<option selected value="Quảng Ninh">' in html
+
+    # Without JavaScript, "Tính phí vận chuyển" prices the parcels for the ward typed and places nothing.
+    response = _submit(empty_client, calculate="Tính phí vận chuyển")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-testid="checkout-total" data-checkout-total>200.000\xa0₫<' in html
+    assert html.count('data-testid="parcel"') == 1 and "HTX Miến dong Bình Liêu" in html
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
 def test_placing_the_order_reserves_stock_empties_the_cart_and_opens_the_order(empty_client, with_cart):
@@ -91,7 +101,7 @@ def test_order_page_needs_the_token(empty_client, with_cart, app):
     stranger = app.test_client()
 
     assert stranger.get(location).status_code == 404
-    assert stranger.get(location + "?token=wrong").status_code == 404
+    assert stranger.get(location + "?token=wrong", follow_redirects=True).status_code == 404
 
 
 def test_pay_endpoint_refusals(empty_client, with_cart, app):

@@ -160,8 +160,9 @@ def test_the_status_poll_needs_the_orders_token(empty_client, shop, app):
     stranger = app.test_client()
 
     assert stranger.get(f"/orders/{code}/status.json").status_code == 404
-    assert stranger.get(f"/orders/{code}/status.json?token=wrong").status_code == 404
-    assert stranger.get(f"/orders/{code}/status.json?token={token}").get_json()["status"] == "pending_payment"
+    assert stranger.get(f"/orders/{code}/status.json?token=wrong", follow_redirects=True).status_code == 404
+    opened = stranger.get(f"/orders/{code}/status.json?token={token}", follow_redirects=True)
+    assert opened.get_json()["status"] == "pending_payment"
     page = empty_client.get(f"/orders/{code}")
     assert f'data-status-url="/orders/{code}/status.json"' in page.get_data(as_text=True)
 

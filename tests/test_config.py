@@ -92,6 +92,8 @@ def _production_env(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://ocop.example.vn")
+    monkeypatch.setenv("STORAGE_URL", "s3://shop-media")
+    monkeypatch.setenv("STORAGE_ENCRYPTION_KEY", "A" * 43 + "=")
 
 
 @pytest.mark.parametrize("storage", [None, "memory://", "memory://?x=1"])

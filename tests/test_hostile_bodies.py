@@ -15,8 +15,9 @@ import time
 import pytest
 
 from catalogue import json_input
-from marketplace_sync import lazada, shopee
+from marketplace_sync import lazada, shopee, tiktok
 from tests.fakes import WEBHOOK_SECRET
+from tests.fakes_tiktok import TIKTOK
 from tests.fakes_zalopay import ZALOPAY_TEST
 from tests.marketplace_fakes import LAZADA, SHOPEE
 from tests.order_helpers import BUYER, body, shelf
@@ -94,6 +95,10 @@ def _shopee(body: bytes) -> dict:
     return {"Authorization": shopee.push_signature(SHOPEE["partner_key"], "http://shop.test/webhooks/shopee", body)}
 
 
+def _tiktok(body: bytes) -> dict:
+    return {"Authorization": tiktok.push_signature(TIKTOK["app_key"], TIKTOK["app_secret"], body)}
+
+
 def _lazada(body: bytes) -> dict:
     return {"Authorization": lazada.push_signature(LAZADA["app_key"], LAZADA["app_secret"], body)}
 
@@ -108,6 +113,7 @@ WEBHOOKS = {
     "zalopay, unsigned": ("/webhooks/zalopay", lambda body: {}),
     "shopee, signed": ("/webhooks/shopee", _shopee),
     "lazada, signed": ("/webhooks/lazada", _lazada),
+    "tiktok, signed": ("/webhooks/tiktok", _tiktok),
 }
 
 
@@ -124,6 +130,8 @@ def every_webhook_on(app):
             "SHOPEE_PARTNER_ID": str(SHOPEE["partner_id"]),
             "LAZADA_APP_KEY": LAZADA["app_key"],
             "LAZADA_APP_SECRET": LAZADA["app_secret"],
+            "TIKTOK_APP_KEY": TIKTOK["app_key"],
+            "TIKTOK_APP_SECRET": TIKTOK["app_secret"],
         },
     )
     assert CASSO_KEY

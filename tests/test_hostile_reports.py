@@ -88,7 +88,7 @@ def test_a_hostile_pdf_is_refused_in_vietnamese_and_nothing_is_kept(app, data):
     lot = a_lot(cast()["product"])
 
     with pytest.raises(reports.ReportRejected) as refused:
-        reports.add_report(SYSTEM, lot.id, "Phiếu kết quả", data, "phieu.pdf", app.config["MEDIA_ROOT"])
+        reports.add_report(SYSTEM, lot.id, "Phiếu kết quả", data, "phieu.pdf")
 
     assert refused.value.reason in ("corrupt", "size")
     assert refused.value.message.startswith("Tệp PDF")
@@ -98,8 +98,6 @@ def test_a_hostile_pdf_is_refused_in_vietnamese_and_nothing_is_kept(app, data):
 def test_a_pdf_at_the_page_limit_is_kept(app):
     lot = a_lot(cast()["product"])
 
-    report = reports.add_report(
-        SYSTEM, lot.id, "Phiếu", many_pages(reports.MAX_PDF_PAGES), "phieu.pdf", app.config["MEDIA_ROOT"]
-    )
+    report = reports.add_report(SYSTEM, lot.id, "Phiếu", many_pages(reports.MAX_PDF_PAGES), "phieu.pdf")
 
     assert report.kind == "pdf"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from catalogue.extensions import db
 from catalogue.products.models import Product, ProductImage
 from catalogue.seeding import seed_catalogue, write_placeholder
+from catalogue.storage.local import LocalStorage
 from tests import factories
 
 RASTER = ("image/jpeg", "image/png")
@@ -112,7 +113,8 @@ def test_seeding_draws_a_missing_rendition_again_and_leaves_present_ones(app):
 
 
 def test_a_placeholder_rendition_names_the_product_in_vietnamese_letters(app, tmp_path):
-    relative = write_placeholder(tmp_path, {"sku": "QN-X-1", "name": "Trà hoa vàng Ba Chẽ", "group_code": "do-uong"})
+    spec = {"sku": "QN-X-1", "name": "Trà hoa vàng Ba Chẽ", "group_code": "do-uong"}
+    relative = write_placeholder(LocalStorage(tmp_path), spec)
 
     with Image.open(tmp_path / "placeholders/qn-x-1.jpg") as picture:
         colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)

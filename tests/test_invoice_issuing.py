@@ -35,28 +35,33 @@ def _lines(invoice):
 
 def test_a_paid_mixed_rate_order_gets_one_invoice_per_producer(app, empty_client, shelf, tmp_path):
     placed = place(empty_client, (shelf["mien"], 2), (shelf["ruou"], 1), (shelf["tuoi"], 3), (shelf["men_la"], 1))
-    assert placed["shipping_fee_vnd"] == 60_000 and invoices_of(placed["code"]) == []
+    # Two parcels, each priced from its producer's province to Bãi Cháy (same province): 3 kg → 50 000, 500 g → 30 000.
+    assert placed["shipping_fee_vnd"] == 80_000 and invoices_of(placed["code"]) == []
+    assert [(p["producer"]["id"], p["weight_g"], p["fee_vnd"]) for p in placed["parcels"]] == [
+        (shelf["htx"].id, 3000, 50_000),
+        (shelf["home"].id, 500, 30_000),
+    ]
 
     pay(empty_client, placed, 1)
 
     htx, home = invoices_of(placed["code"])
     assert (htx.producer_id, htx.template, htx.series, htx.number) == (shelf["htx"].id, "1", "C26TAA", 1)
     assert (home.producer_id, home.template, home.series, home.number) == (shelf["home"].id, "2", "C26TBB", 1)
-    # Shipping 60 000 split by goods value: 519 999 / 639 999 → 48 750 (largest remainder), 120 000 → 11 250.
+    # Each invoice carries its own parcel's fee (no split by value): 50 000 for the HTX, 30 000 for the household.
     assert _lines(htx) == [
-        ("Miến dong Bình Liêu", 2, 78_704, 157_407, "8%", 170_000),  # 170 000 / 1.08
+        ("Miến dong Bình Liêu", 2, 78_704, 157_408, "8%", 170_000),  # 170 000 / 1.08, +1 to meet the rate's total
         ("Rượu ba kích", 1, 227_273, 227_273, "10%", 250_000),  # 250 000 / 1.10
         ("Khoai môn tươi", 3, 33_333, 99_999, "KCT", 99_999),
-        ("Phí vận chuyển", 1, 45_139, 45_139, "8%", 48_750),
+        ("Phí vận chuyển", 1, 46_296, 46_296, "8%", 50_000),
     ]
-    # 8 %: (170 000 + 48 750) / 1.08 = 202 546, tax 16 204; 10 %: 227 273, tax 22 727; KCT 99 999.
-    assert (htx.before_tax_vnd, htx.tax_vnd, htx.total_vnd) == (529_818, 38_931, 568_749)
-    assert htx.total_in_words == "Năm trăm sáu mươi tám nghìn bảy trăm bốn mươi chín đồng"
+    # 8 %: (170 000 + 50 000) / 1.08 = 203 704, tax 16 296; 10 %: 227 273, tax 22 727; KCT 99 999.
+    assert (htx.before_tax_vnd, htx.tax_vnd, htx.total_vnd) == (530_976, 39_023, 569_999)
+    assert htx.total_in_words == "Năm trăm sáu mươi chín nghìn chín trăm chín mươi chín đồng"
     assert _lines(home) == [
         ("Rượu men lá Vân Đồn", 1, 120_000, 120_000, "", 120_000),
-        ("Phí vận chuyển", 1, 11_250, 11_250, "", 11_250),
+        ("Phí vận chuyển", 1, 30_000, 30_000, "", 30_000),
     ]
-    assert (home.before_tax_vnd, home.tax_vnd, home.total_vnd) == (131_250, 0, 131_250)
+    assert (home.before_tax_vnd, home.tax_vnd, home.total_vnd) == (150_000, 0, 150_000)
     assert htx.total_vnd + home.total_vnd == placed["total_vnd"]
     for invoice in (htx, home):
         assert_valid_and_signed(invoice, tmp_path)

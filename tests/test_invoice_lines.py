@@ -133,7 +133,9 @@ def test_a_decimal_unit_price_reads_the_same_in_the_xml_the_api_and_the_printed_
     # when the buyer reads it three ways
     dgia = etree.fromstring(invoice.xml.encode()).findtext("DLHDon/NDHDon/DSHHDVu/HHDVu/DGia")
     api = empty_client.get(f"/api/v1/orders/{placed['code']}/invoices", headers={"Authorization": f"Bearer {token}"})
-    page = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}?token={token}").get_data(as_text=True)
+    page = empty_client.get(
+        f"/orders/{placed['code']}/invoices/{invoice.id}?token={token}", follow_redirects=True
+    ).get_data(as_text=True)
 
     # then each says 78 703.5 a packet, which × 2 is the line's 157 407
     line = api.get_json()["items"][0]["lines"][0]

@@ -31,9 +31,9 @@ def test_the_order_page_lists_the_invoices_and_each_prints_with_seller_buyer_lin
     (invoice,) = invoices_of(placed["code"])
     token = placed["access_token"]
 
-    page = empty_client.get(f"/orders/{placed['code']}?token={token}").get_data(as_text=True)
-    printable = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}?token={token}")
-    xml = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml?token={token}")
+    page = empty_client.get(f"/orders/{placed['code']}?token={token}", follow_redirects=True).get_data(as_text=True)
+    printable = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}?token={token}", follow_redirects=True)
+    xml = empty_client.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml?token={token}", follow_redirects=True)
 
     assert 'data-testid="order-invoices"' in page and "Hóa đơn C26TAA số 00000001" in page
     html = printable.get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_without_the_order_s_token_no_invoice_is_shown(app, empty_client):
     assert stranger.get(f"/orders/{placed['code']}/invoices/{invoice.id}.xml").status_code == 404
     # Another order's token does not open this invoice through that order either.
     through_other = f"/orders/{other['code']}/invoices/{invoice.id}?token={other['access_token']}"
-    assert stranger.get(through_other).status_code == 404
+    assert stranger.get(through_other, follow_redirects=True).status_code == 404
 
 
 def _checkout(app, client, **company):

@@ -13,6 +13,7 @@ from catalogue.extensions import db
 from catalogue.invoices import signing, sweep
 from catalogue.invoices.models import InvoiceSettings
 from catalogue.products.models import Product
+from catalogue.storage import storage
 from tests.access_helpers import cast, portal_client
 from tests.invoice_helpers import (
     HTX_TAX_CODE,
@@ -87,7 +88,7 @@ def test_a_certificate_that_cannot_sign_for_the_producer_is_refused_with_the_rea
         assert answer.status_code == 422, name
         assert reason in answer.get_data(as_text=True), name
         assert db.session.get(InvoiceSettings, producer.id) is None, name
-        assert not list(_cert_dir(app).glob("producer-*.p12")), name
+        assert not list(storage().list("invoice-certs/", private=True)), name
 
 
 def test_a_producer_cannot_set_a_vat_rate(app, office):
@@ -101,14 +102,7 @@ def test_a_producer_cannot_set_a_vat_rate(app, office):
     assert db.session.get(Product, product.id).vat_rate is None
 
 
-def _cert_dir(app):
-    from pathlib import Path
-
-    return Path(app.config["INVOICE_CERT_DIR"])
-
-
 def test_an_uploaded_certificate_signs_the_producer_s_invoices(app, office, tmp_path):
-    app.config["INVOICE_CERT_DIR"] = str(tmp_path / "certs")
     use_rails(app)
     producer = office["producer"]
     producer.tax_code = HTX_TAX_CODE
@@ -122,13 +116,10 @@ def test_an_uploaded_certificate_signs_the_producer_s_invoices(app, office, tmp_
 
     assert (saved.status_code, uploaded.status_code, rate.status_code) == (303, 303, 303)
     settings = db.session.get(InvoiceSettings, producer.id)
-    assert (settings.enabled, settings.series, settings.certificate_file) == (
-        True,
-        "C26TAA",
-        f"producer-{producer.id}.p12",
-    )
-    stored = (tmp_path / "certs" / settings.certificate_file).read_bytes()
-    assert b"MST:0100109106" not in stored  # kept encrypted, re-keyed with the storage password
+    assert (settings.enabled, settings.series) == (True, "C26TAA")
+    assert settings.certificate_file.startswith(f"producer-{producer.id}-")  # a new name at each upload
+    stored = storage().get(f"invoice-certs/{settings.certificate_file}", private=True)
+    assert b"MST:0100109106" not in stored  # kept sealed at rest (catalogue.storage.sealing)
     assert db.session.get(Product, office["world"]["product"].id).vat_rate == "5%"
 
     placed = place(app.test_client(), (office["world"]["product"], 1))
@@ -138,7 +129,7 @@ def test_an_uploaded_certificate_signs_the_producer_s_invoices(app, office, tmp_
     assert (invoice.is_test, invoice.lines[0].vat_rate) == (False, "5%")
     assert_valid_and_signed(invoice, tmp_path)
     assert "HÓA ĐƠN THỬ NGHIỆM" not in app.test_client().get(
-        f"/orders/{placed['code']}/invoices/{invoice.id}?token={placed['access_token']}"
+        f"/orders/{placed['code']}/invoices/{invoice.id}?token={placed['access_token']}", follow_redirects=True
     ).get_data(as_text=True)
 
 

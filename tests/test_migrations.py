@@ -12,6 +12,7 @@ from catalogue.orders.models import Order
 from catalogue.reports import sales
 from catalogue.reports.periods import Period
 from catalogue.reports.rollup import settle_pending_days
+from tests.fakes import intent_event, signed
 from tests.order_helpers import body, shelf
 from tests.rail_helpers import post_sepay, sepay_body, use_rails
 
@@ -115,3 +116,40 @@ def test_the_rails_upgrade_keeps_every_payment_and_takes_a_new_rail(app, empty_c
         {"order_id": before[0].order_id},
     )  # fmt: skip
     db.session.commit()
+
+
+def test_the_stripe_upgrade_folds_processed_events_into_the_ledger_so_a_replay_stays_a_duplicate(app, empty_client):
+    # given, as 0017 left them: a card order paid before the ledger kept Stripe's rows (no attempt, no payment),
+    # its success recorded only in processed_webhook_events
+    placed = empty_client.post("/api/v1/orders", json=body((shelf()["mien"].id, 2))).get_json()
+    code, intent = placed["code"], placed["payment"]["payment_intent_id"]
+    db.session.rollback()
+    downgrade(revision="0017_settled_by")
+    db.session.execute(text("DELETE FROM payments"))
+    db.session.execute(text("UPDATE orders SET status = 'paid', settled_by = 'stripe' WHERE code = :code"),
+                       {"code": code})  # fmt: skip
+    db.session.execute(
+        text("INSERT INTO processed_webhook_events (provider, event_id, event_type, order_code, received_at) "
+             "VALUES ('stripe', 'evt_old', 'payment_intent.succeeded', :code, CURRENT_TIMESTAMP)"),
+        {"code": code},
+    )  # fmt: skip
+    db.session.commit()
+
+    # when the database is upgraded
+    upgrade()
+
+    # then the PaymentIntent is the order's attempt, its money the payment keyed by it, the table gone,
+    # and the same event played again is a duplicate that changes nothing
+    db.session.expire_all()
+    total = placed["total_vnd"]
+    rows = db.session.execute(
+        text("SELECT kind, state, provider_transaction_id, amount_vnd FROM payments ORDER BY id")
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("attempt", "succeeded", f"attempt:{intent}", total),
+        ("payment", "received", intent, total),
+    ]
+    assert "processed_webhook_events" not in inspect(db.engine).get_table_names()
+    data, signature = signed(intent_event("evt_old", "succeeded", intent, code, amount=total))
+    again = empty_client.post("/webhooks/stripe", data=data, headers={"Stripe-Signature": signature})
+    assert again.get_json() == {"received": True, "outcome": "duplicate"}

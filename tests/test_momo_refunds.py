@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
-from catalogue import notifications
+from catalogue import mail
 from catalogue.accounts.principal import SYSTEM
 from catalogue.clock import VIETNAM
 from catalogue.extensions import db
@@ -326,15 +326,15 @@ def test_the_buyer_gets_one_email_once_momo_has_refunded(shop, paid, smtp_server
     while not smtp_server.messages.empty():
         smtp_server.messages.get_nowait()  # the paid email
     statuses = []
-    real = notifications.send
+    real = mail.send
 
-    def send(message):
+    def send(message, recipients):
         with db.engine.connect() as other:
             statuses.append(other.execute(text("SELECT status FROM orders WHERE code = :c"),
                                           {"c": paid["code"]}).scalar())  # fmt: skip
-        return real(message)
+        return real(message, recipients)
 
-    monkeypatch.setattr(notifications, "send", send)
+    monkeypatch.setattr(mail, "send", send)
 
     _cancel(shop, paid["code"])
     _cancel(shop, paid["code"])

@@ -277,7 +277,9 @@ def test_ready_with_a_redis_that_answers(app):
 def test_not_ready_names_the_storage_when_it_cannot_be_written(app, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    app.config["MEDIA_ROOT"] = str(blocked / "media")
+    from catalogue.storage.local import LocalStorage
+
+    app.extensions["catalogue.storage"] = LocalStorage(blocked / "media")
 
     response = app.test_client().get("/readyz")
 

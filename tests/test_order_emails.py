@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from catalogue import notifications
+from catalogue import mail
 from catalogue.accounts.models import User
 from catalogue.accounts.services import principal_for_user
 from catalogue.errors import Conflict, InvalidInput, PermissionDenied
@@ -30,18 +30,21 @@ def inbox(app, smtp_server, monkeypatch):
     app.config.update(SHOP)
     smtp_server.committed_status_at_send = []
     smtp_server.sent = []  # what each send answered: False when the mail server could not take it
-    real_send = notifications.send
+    real_send = mail.send
 
-    def send(message):
+    def send(message, recipients):
         code = message["Subject"].split()[2]
         with db.engine.connect() as other_connection:  # outside the service's session: only committed rows
             status = other_connection.execute(text("SELECT status FROM orders WHERE code = :c"), {"c": code}).scalar()
         smtp_server.committed_status_at_send.append(status)
-        sent = real_send(message)
-        smtp_server.sent.append(sent)
-        return sent
+        try:
+            real_send(message, recipients)
+        except Exception:
+            smtp_server.sent.append(False)
+            raise
+        smtp_server.sent.append(True)
 
-    monkeypatch.setattr(notifications, "send", send)
+    monkeypatch.setattr(mail, "send", send)
     yield smtp_server
     app.config.update(MAIL_SERVER=None)
 

@@ -146,7 +146,9 @@ def test_the_order_page_shows_its_history_as_a_timeline_in_vietnam_time(app, pla
     paid_event.created_at = datetime(2026, 6, 12, 7, 9, tzinfo=UTC)
     db.session.commit()
 
-    html = browser.get(f"/orders/{placed['code']}?token={placed['token']}").get_data(as_text=True)
+    html = browser.get(f"/orders/{placed['code']}?token={placed['token']}", follow_redirects=True).get_data(
+        as_text=True
+    )
 
     timeline = html[html.index('data-testid="order-timeline"') : html.index("</ol>")]
     steps = [

@@ -159,7 +159,7 @@ FORMS = {
 def world(app):
     """The cast, a paid order of the owner's product, an image on it, and the owner's token id."""
     made = cast()
-    made["image"] = images.add_image(SYSTEM, made["product"].id, png_bytes(), "a.png", app.config["MEDIA_ROOT"])
+    made["image"] = images.add_image(SYSTEM, made["product"].id, png_bytes(), "a.png")
     made["order"] = paid_order([(made["product"], 2)])
     made["token_id"] = db.session.scalar(select(ApiToken.id).join(User).where(User.email == "owner@example.com"))
     made["transfer"] = ledger.add_money_in(None, method="vietqr", provider="sepay", reference="FT1", transaction_id="1",

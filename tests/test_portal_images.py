@@ -42,7 +42,7 @@ def _count(model) -> int:
 def test_a_jpeg_is_re_encoded_without_exif_and_resized(app, world):
     product = world["product"]
 
-    image = images.add_image(SYSTEM, product.id, _jpeg_with_exif(), "IMG_0001.JPG", app.config["MEDIA_ROOT"])
+    image = images.add_image(SYSTEM, product.id, _jpeg_with_exif(), "IMG_0001.JPG")
 
     stored = Path(app.config["MEDIA_ROOT"]) / image.path
     assert image.path.startswith(f"products/{product.sku}/") and image.path.endswith(".jpg")
@@ -59,7 +59,7 @@ def test_a_transparent_png_becomes_a_jpeg_on_white(app, world):
     buffer = io.BytesIO()
     Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(buffer, "PNG")
 
-    image = images.add_image(SYSTEM, world["product"].id, buffer.getvalue(), "logo.png", app.config["MEDIA_ROOT"])
+    image = images.add_image(SYSTEM, world["product"].id, buffer.getvalue(), "logo.png")
 
     with Image.open(Path(app.config["MEDIA_ROOT"]) / image.path) as saved:
         assert (saved.format, saved.size) == ("JPEG", (40, 30))
@@ -92,7 +92,7 @@ def _huge_png() -> bytes:
 def test_refused_uploads_say_why_and_change_nothing(app, world, content, reason, message):
     data = content()
     with pytest.raises(images.ImageRejected) as refused:
-        images.add_image(SYSTEM, world["product"].id, data, "upload", app.config["MEDIA_ROOT"])
+        images.add_image(SYSTEM, world["product"].id, data, "upload")
     assert refused.value.reason == reason
     assert list(refused.value.errors) == ["image"]
     client = portal_client(app, world, "owner")

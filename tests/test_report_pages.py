@@ -72,7 +72,9 @@ def test_the_office_dashboard_shows_the_provinces_figures_with_named_charts_and_
     channel = charts["sales_by_channel"]
     assert channel.get("role") == "img"
     assert channel.find(f"{SVG}title").text == "Doanh thu theo kênh bán"
-    assert channel.find(f"{SVG}desc").text == "Cửa hàng OCOP: 730.000\xa0₫; Shopee: 255.000\xa0₫; Lazada: 120.000\xa0₫"
+    assert channel.find(f"{SVG}desc").text == (
+        "Cửa hàng OCOP: 730.000\xa0₫; Shopee: 255.000\xa0₫; Lazada: 120.000\xa0₫; TikTok Shop: 0\xa0₫"
+    )
     assert texts(channel, "title")[:3] == ["Doanh thu theo kênh bán", "Kênh", "Doanh thu"]  # title, x and y axes
     assert "730.000\xa0₫" in texts(channel, "value")  # printed on its bar, no hovering needed
     assert "11/2026" in [node.text for node in charts["sales_by_month"].iter(f"{SVG}text")]  # the month axis
@@ -150,6 +152,7 @@ def test_exports_keep_the_filters_and_write_numbers(app, world):
         ["Cửa hàng OCOP", 3, 6, 730000],
         ["Shopee", 1, 3, 255000],
         ["Lazada", 1, 1, 120000],
+        ["TikTok Shop", 0, 0, 0],
     ]
     assert sheet["A2"].value == "11/2026" and sheet["D5"].number_format == '#,##0 "₫"'
     number = world["p4"].current_certificate.certificate_no
@@ -160,6 +163,7 @@ def test_exports_keep_the_filters_and_write_numbers(app, world):
         "Cửa hàng OCOP,1,2,170000",
         "Shopee,1,3,255000",
         "Lazada,0,0,0",
+        "TikTok Shop,0,0,0",
     ]
     with client.session_transaction() as session:
         session["lang"] = "en"

@@ -32,6 +32,7 @@ def test_the_provinces_november_counts_paid_and_marketplace_sales_once_each(worl
         ("shop", 3, 6, 730_000),
         ("shopee", 1, 3, 255_000),
         ("lazada", 1, 1, 120_000),
+        ("tiktok", 0, 0, 0),  # every marketplace has its row
     ]
     assert _rows(sales.sales_by("rail", NOVEMBER, TODAY)) == [
         ("vietqr", 1, 3, 290_000),
@@ -100,6 +101,7 @@ def test_a_producer_sees_only_its_own_lines(world):
         ("shop", 3, 4, 560_000),
         ("shopee", 0, 0, 0),
         ("lazada", 1, 1, 120_000),
+        ("tiktok", 0, 0, 0),
     ]
     assert sales.totals(NOVEMBER, world["c"].id) == sales.SalesRow(None, "", 0, 0, 0)
     _overview_agrees_with_each_grouping([None, a, b])
@@ -127,7 +129,11 @@ def test_the_catalogue_today(world):
     }
     assert figures.gap_counts(TODAY) == {"photo": 2, "weight": 1, "marketplace": 1}
     coverage = figures.marketplace_coverage(TODAY)
-    assert [(row.marketplace, row.live, row.on_sale) for row in coverage] == [("shopee", 1, 3), ("lazada", 1, 3)]
+    assert [(row.marketplace, row.live, row.on_sale) for row in coverage] == [
+        ("shopee", 1, 3),
+        ("lazada", 1, 3),
+        ("tiktok", 0, 3),
+    ]
     assert coverage[0].share == pytest.approx(1 / 3)
 
 

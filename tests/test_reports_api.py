@@ -45,6 +45,7 @@ def test_the_office_reads_the_provinces_sales_by_channel(app, world):
             {"key": "shop", "label": "shop", "orders": 3, "units": 6, "revenue_vnd": 730_000},
             {"key": "shopee", "label": "shopee", "orders": 1, "units": 3, "revenue_vnd": 255_000},
             {"key": "lazada", "label": "lazada", "orders": 1, "units": 1, "revenue_vnd": 120_000},
+            {"key": "tiktok", "label": "tiktok", "orders": 0, "units": 0, "revenue_vnd": 0},
         ],
     }
 

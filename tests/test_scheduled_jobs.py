@@ -23,12 +23,15 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
         "expire-reservations": "catalogue.tasks.expire_reservations",
         "send-invoices": "catalogue.invoices.tasks.send_due",
         "settle-sales-rollup": "catalogue.tasks.settle_sales_rollup",
+        "retry-mail": "catalogue.tasks.retry_mail",
     }
     assert {name: entry["task"] for name, entry in worker.items()} == {
         "sync-shopee": "marketplace_sync.tasks.sync_marketplace",
         "sync-lazada": "marketplace_sync.tasks.sync_marketplace",
         "orders-shopee": "marketplace_sync.tasks.import_orders",
         "orders-lazada": "marketplace_sync.tasks.import_orders",
+        "sync-tiktok": "marketplace_sync.tasks.sync_marketplace",
+        "orders-tiktok": "marketplace_sync.tasks.import_orders",
     }
     assert server["expire-reservations"]["schedule"] == 60
     assert server["settle-sales-rollup"]["schedule"] == 60

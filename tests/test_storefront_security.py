@@ -65,6 +65,9 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://ocop.example.vn")
+    monkeypatch.setenv("STORAGE_URL", "s3://shop-media")
+    monkeypatch.setenv("STORAGE_ENCRYPTION_KEY", "A" * 43 + "=")
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
         monkeypatch.setenv(name, "set-in-production")
     for name, value in OPERATOR_SAMPLE.items():  # production needs the seller's facts (Decree 52/2013)

@@ -19,8 +19,8 @@ from catalogue.config import RAIL_SETTINGS, STRIPE_KEYS, ConfigError, load_confi
 from catalogue.extensions import db
 from catalogue.orders.models import Order
 from catalogue.payments import init_payments
-from catalogue.payments.gateway import NoStripe, StripeGateway
 from catalogue.payments.registry import rails_from_config
+from catalogue.payments.stripe_rail.gateway import NoStripe, StripeGateway
 from tests.fakes import WEBHOOK_SECRET, intent_event, signed
 from tests.order_helpers import body, shelf, stock_of
 from tests.payment_fakes import MOMO_TEST, VNPAY_TEST
@@ -42,6 +42,8 @@ def production(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     for name, value in {"CATALOGUE_ENV": "production", "SECRET_KEY": "x" * 32,
                         "DATABASE_URL": "postgresql://db/catalogue", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                        "PUBLIC_BASE_URL": "https://ocop.example.vn",
+                        "STORAGE_URL": "s3://shop-media", "STORAGE_ENCRYPTION_KEY": "A" * 43 + "=",
                         **OPERATOR}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
 

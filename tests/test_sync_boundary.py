@@ -58,7 +58,7 @@ def test_the_worker_runs_without_flask_or_the_app():
     help_text = subprocess.run(
         [sys.executable, "-m", "marketplace_sync", "run", "--help"], cwd=REPO, capture_output=True, text=True
     )
-    assert help_text.returncode == 0 and "--marketplace [shopee|lazada]" in help_text.stdout
+    assert help_text.returncode == 0 and "--marketplace [shopee|lazada|tiktok]" in help_text.stdout
 
 
 def test_the_workers_own_requirements_cover_what_it_imports():

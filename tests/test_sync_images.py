@@ -10,6 +10,7 @@ import requests
 from catalogue.extensions import db
 from catalogue.products.models import Product
 from catalogue.seeding import write_placeholder
+from catalogue.storage import storage
 from marketplace_sync.mapping import Listing
 from marketplace_sync.marketplace import RejectedError
 from tests.marketplace_fakes import IMAGE_MAGIC
@@ -30,7 +31,7 @@ def _with_svg_placeholder(app, product_id: int) -> bytes:
     media = Path(app.config["MEDIA_ROOT"])
     product = db.session.get(Product, product_id)
     spec = {"sku": product.sku, "name": product.name, "group_code": product.category.group.code}
-    product.images[0].path = write_placeholder(media, spec)
+    product.images[0].path = write_placeholder(storage(), spec)
     db.session.commit()
     return (media / f"placeholders/{product.sku.lower()}.jpg").read_bytes()
 

@@ -79,7 +79,7 @@ def test_a_producer_cannot_touch_another_producers_lots(app, world):
     with pytest.raises(PermissionDenied):
         lots.update_lot(other, lot.id, {"quantity": 99}, TODAY)
     with pytest.raises(PermissionDenied):
-        reports.add_report(other, lot.id, "Phiếu", pdf_bytes(), "a.pdf", app.config["MEDIA_ROOT"])
+        reports.add_report(other, lot.id, "Phiếu", pdf_bytes(), "a.pdf")
 
     assert _lot_rows() == before
     assert db.session.scalar(select(func.count(LotReport.id))) == 0
@@ -125,9 +125,8 @@ def test_a_lot_number_is_unique_within_its_product(app, world):
 
 def test_a_pdf_and_an_image_report_are_kept_and_served_safely(app, world):
     lot = a_lot(world["product"])
-    media = app.config["MEDIA_ROOT"]
-    pdf = reports.add_report(SYSTEM, lot.id, "Phiếu kết quả thử nghiệm", pdf_bytes(), "kq.pdf", media)
-    image = reports.add_report(SYSTEM, lot.id, "Ảnh phiếu", png_bytes(), "kq.PNG", media)
+    pdf = reports.add_report(SYSTEM, lot.id, "Phiếu kết quả thử nghiệm", pdf_bytes(), "kq.pdf")
+    image = reports.add_report(SYSTEM, lot.id, "Ảnh phiếu", png_bytes(), "kq.PNG")
     client = app.test_client()
 
     served_pdf = client.get(f"/lots/reports/{pdf.id}")
@@ -156,7 +155,7 @@ def test_uploads_that_are_not_what_they_claim_are_refused(app, world):
     reasons = []
     for data, filename, _ in uploads:
         with pytest.raises(reports.ReportRejected) as refused:
-            reports.add_report(SYSTEM, lot.id, "Phiếu", data, filename, app.config["MEDIA_ROOT"])
+            reports.add_report(SYSTEM, lot.id, "Phiếu", data, filename)
         reasons.append(refused.value.reason)
 
     assert reasons == [reason for _, _, reason in uploads]
@@ -172,7 +171,7 @@ def _origin(client, path: str, **headers):
 
 def test_a_short_stamp_opens_the_origin_page_with_every_fact(app, world):
     lot = a_lot(world["product"])
-    reports.add_report(SYSTEM, lot.id, "Phiếu kết quả thử nghiệm", pdf_bytes(), "kq.pdf", app.config["MEDIA_ROOT"])
+    reports.add_report(SYSTEM, lot.id, "Phiếu kết quả thử nghiệm", pdf_bytes(), "kq.pdf")
     client = browser(app)
 
     page = client.get(f"/t/{lot.code}")

@@ -15,6 +15,7 @@ from flask_smorest.error_handler import ErrorSchema
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from catalogue import json_input
+from catalogue.text import xml_safe
 
 BEARER_SCHEME = "bearerAuth"
 
@@ -45,11 +46,39 @@ class JsonBodyParser(FlaskParser):
                 messages={"Content-Type": [f"Must be application/json, not {req.mimetype or 'missing'}."]},
             )
         if not is_json_request(req):
-            return super()._raw_load_json(req)
-        try:
-            return json_input.loads(req.get_data(cache=True))
-        except json_input.UnreadableJson as error:
-            abort(400, message=f"The body is not JSON the API reads: {error}", messages={"json": [str(error)]})
+            body = super()._raw_load_json(req)
+        else:
+            try:
+                body = json_input.loads(req.get_data(cache=True))
+            except json_input.UnreadableJson as error:
+                abort(400, message=f"The body is not JSON the API reads: {error}", messages={"json": [str(error)]})
+        _refuse_unstorable(body, "", "json")
+        return body
+
+    def load_querystring(self, req, schema):
+        for name, value in req.args.items(multi=True):
+            _refuse_unstorable(value, name, "query")
+        return super().load_querystring(req, schema)
+
+
+def _refuse_unstorable(value, path: str, location: str) -> None:
+    """422 naming the field when any text of the body (key or value) holds what XML cannot carry.
+
+    The one place every API argument passes: stored, such text broke the Google feed, the XLSX
+    exports and e-invoicing later (catalogue.text.XML_UNSAFE).
+    """
+    if isinstance(value, str):
+        if not xml_safe(value):
+            name = path or "_body"
+            said = "Must not contain control characters, U+FFFE/U+FFFF or lone surrogates."
+            abort(422, message=f"Invalid {name}: {said}", messages={location: {name: [said]}})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key, path, location)
+            _refuse_unstorable(item, f"{path}.{key}" if path else str(key), location)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{path}[{index}]", location)
 
 
 def refuses(*statuses: int, described: dict[int, str] | None = None):

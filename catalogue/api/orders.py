@@ -20,14 +20,18 @@ from catalogue.orders.schemas import (
     PaymentRequestSchema,
     PaymentSchema,
     PlacedOrderSchema,
+    ShippingQuoteRequestSchema,
+    ShippingQuoteSchema,
 )
 from catalogue.orders.services import Address, CompanyInvoice, Customer, LineRequest
 from catalogue.payments import payment_gateway
+from catalogue.payments.ledger import order_money
 from catalogue.products.schemas import NoArgs
 from catalogue.urls import absolute_url
 
 orders = ApiBlueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
-blueprints = (orders,)
+shipping = ApiBlueprint("shipping", __name__, url_prefix="/shipping", description="Delivery fees (contract §8).")
+blueprints = (orders, shipping)
 
 
 def buyer_token() -> str | None:
@@ -42,17 +46,30 @@ def _staff() -> Principal | None:
 
 
 class _StaffView:
-    """The order as a producer sees it: its own lines only (the buyer's token is never dumped)."""
+    """The order as staff see it: the office every line; a producer its own lines and only their amounts.
 
-    def __init__(self, order, lines) -> None:
+    A producer sharing an order with another must not learn what the other sold: its subtotal and
+    total are its lines', the shipping fee (the buyer's, to the shop) is 0 for it, and the ledger
+    shows the order's payment state with its own total only (the buyer's token is never dumped).
+    """
+
+    def __init__(self, order, lines, whole: bool) -> None:
         self._order, self.lines = order, lines
+        if not whole:
+            own = sum(line.line_total_vnd for line in lines)
+            self.subtotal_vnd = self.total_vnd = own
+            self.shipping_fee_vnd = 0
+            self.producer_money = {"state": order_money(order).state, "total_vnd": own}
 
     def __getattr__(self, name):
         return getattr(self._order, name)
 
 
-def _for_staff(order, lines) -> _StaffView:
-    return _StaffView(order, lines)
+def _for_staff(order, lines, principal: Principal) -> _StaffView:
+    view = _StaffView(order, lines, whole=principal.is_admin)
+    producers = {line.producer_id for line in lines}
+    view.parcels = [parcel for parcel in order.parcels if principal.is_admin or parcel.producer_id in producers]
+    return view
 
 
 def with_some_token(view):
@@ -137,7 +154,7 @@ class OrderByCode(MethodView):
         (`orders:read`; only its lines), or the OCOP office."""
         staff = _staff()
         if staff is not None:
-            return _for_staff(*wiring.order_for_staff(code, staff))
+            return _for_staff(*wiring.order_for_staff(code, staff), staff)
         return wiring.order_for_buyer(code, buyer_token())
 
 
@@ -169,3 +186,19 @@ class CancelOrder(MethodView):
         refunding a paid one: through Stripe (it turns `refunded` on `charge.refunded`), through MoMo (it
         turns `refunded` when MoMo confirms the refund), or by hand for bank transfers and VNPay."""
         return wiring.cancel_order(code, _staff(), buyer_token())
+
+
+@shipping.route("/quote")
+class ShippingQuote(MethodView):
+    @shipping.arguments(ShippingQuoteRequestSchema)
+    @shipping.response(200, ShippingQuoteSchema)
+    def post(self, body):
+        """The parcels (one per producer) and fees an order of `lines` to `shipping_address` would get:
+        the carrier's fee where one is configured and answers in time, else the shop's zone table.
+        422 naming the line for a product without a weight or a parcel over the carrier's limits, and
+        `shipping_address.ward` for an unknown ward."""
+        address = body["shipping_address"]
+        return wiring.quote_delivery(
+            [LineRequest(**line) for line in body["lines"]],
+            Address(address.get("line1", ""), address["ward"], address["province"]),
+        )

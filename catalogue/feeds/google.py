@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from functools import lru_cache
@@ -17,6 +16,7 @@ from catalogue import clock
 from catalogue.extensions import db
 from catalogue.products.models import Category, Product
 from catalogue.products.services import publicly_listed
+from catalogue.spreadsheets import CsvDictWriter
 from catalogue.urls import absolute_url, product_url, raster_image_url
 
 feeds = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -101,7 +101,7 @@ def google_xml():
 def google_csv():
     """The same feed as CSV (Google accepts tab- or comma-separated; this is comma)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer = CsvDictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
     writer.writerows(_feed_items())
     return Response(

@@ -101,8 +101,11 @@ def can_sign(settings: InvoiceSettings) -> bool:
 
 
 def _shipping_shares(order: Order, by_producer: dict[int, list]) -> dict[int, int]:
+    """Each producer's shipping on its invoice: its own parcel's fee (older orders: a split by value)."""
     if current_app.config.get("INVOICE_SHIPPING_SPLIT", "by_value") == "none":
         return {}
+    if order.parcels:
+        return {parcel.producer_id: parcel.fee_vnd for parcel in order.parcels if parcel.producer_id in by_producer}
     subtotals = {producer: sum(line.line_total_vnd for line in lines) for producer, lines in by_producer.items()}
     return split_shipping(order.shipping_fee_vnd, subtotals)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from catalogue.extensions import db
 from catalogue.invoices.models import KINDS, STATUSES, Invoice
 from catalogue.models_base import as_utc
 from catalogue.orders.models import Order
+from catalogue.spreadsheets import CsvWriter
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("Ký hiệu", "Số", "Loại", "Ngày lập", "Đơn hàng", "Người mua", "Tên đơn vị", "MST người mua",
@@ -92,7 +92,7 @@ def invoices_csv(principal: Principal, wanted: InvoiceFilter) -> str:
     numbers = dict(db.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(adjusted))).all())
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for invoice, code in rows:
         writer.writerow([

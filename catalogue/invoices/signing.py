@@ -3,19 +3,20 @@
 A certificate names its holder's tax code the way Vietnamese CAs write it: "MST:0100109106"
 in a subject attribute (UID, as VNPT-CA, Viettel-CA and others do; CN or serialNumber are
 accepted too). An uploaded PKCS#12 is opened with the password the office typed, checked
-(it opens, it is valid now, it carries the producer's tax code), then stored re-encrypted
-with INVOICE_CERT_PASSWORD under INVOICE_CERT_DIR, never in the database. Outside production
-a producer without one signs with a development certificate generated at first use (kept in
-memory under testing), and its invoices say they are not valid for tax.
+(it opens, it is valid now, it carries the producer's tax code), then re-encrypted with
+INVOICE_CERT_PASSWORD and kept by catalogue.invoices.settings as a private, sealed file of the
+storage, never in the database. Outside production a producer without one signs with a
+development certificate generated at first use (kept in memory under testing), and its
+invoices say they are not valid for tax.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -105,23 +106,21 @@ def check_identity(identity: SigningIdentity, tax_code: str, now: datetime) -> N
         raise CertificateRefused(f"Chứng thư số cấp cho mã số thuế {holder}, không phải {tax_code}.")
 
 
-def store_certificate(
-    producer_id: int, data: bytes, password: str, tax_code: str, now: datetime, folder: Path, storage_password: str
-) -> StoredCertificate:
-    """Check an uploaded PKCS#12 and keep it re-encrypted with the storage password; refused with the reason."""
+def accept_certificate(data: bytes, password: str, tax_code: str, now: datetime) -> SigningIdentity:
+    """Open and check an uploaded PKCS#12; refused with the reason unless it can sign for `tax_code` now."""
     identity = open_pkcs12(data, password)
     check_identity(identity, tax_code, now)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"producer-{producer_id}.p12"
-    path = folder / name
-    path.write_bytes(_pkcs12(identity, storage_password, f"producer {producer_id}"))
-    path.chmod(0o600)
-    _cache.pop(str(path), None)
-    return StoredCertificate(name, identity.certificate.subject.rfc4514_string()[:300],
-                             identity.certificate.not_valid_after_utc)  # fmt: skip
+    return identity
 
 
-def _pkcs12(identity: SigningIdentity, password: str, label: str) -> bytes:
+def describe(identity: SigningIdentity, file: str) -> StoredCertificate:
+    """What the office sees of a certificate kept as `file`."""
+    certificate = identity.certificate
+    return StoredCertificate(file, certificate.subject.rfc4514_string()[:300], certificate.not_valid_after_utc)
+
+
+def pkcs12_bytes(identity: SigningIdentity, password: str, label: str) -> bytes:
+    """The identity as PKCS#12, encrypted with `password` (the storage password)."""
     return pkcs12.serialize_key_and_certificates(
         label.encode(),
         identity.key,
@@ -135,32 +134,36 @@ _cache: dict[str, SigningIdentity] = {}
 _lock = threading.Lock()
 
 
-def stored_identity(folder: Path, file: str, storage_password: str) -> SigningIdentity:
-    """The certificate the office uploaded for a producer."""
-    path = folder / file
-    key = str(path)
-    if key not in _cache:
-        _cache[key] = open_pkcs12(path.read_bytes(), storage_password)
-    return _cache[key]
+def cached_identity(key: str, load: Callable[[], SigningIdentity]) -> SigningIdentity:
+    """The identity kept under `key` in this process, loaded once.
 
-
-def development_identity(tax_code: str, name: str, folder: Path | None, storage_password: str) -> SigningIdentity:
-    """A self-signed certificate naming `tax_code`, clearly marked; kept in `folder` (memory only when None)."""
-    key = f"dev:{folder}:{tax_code}"
+    Correct on every node by construction: an uploaded certificate is stored under a new
+    name each time, so a replaced one is never found under the old key.
+    """
     with _lock:
-        if key in _cache:
-            return _cache[key]
-        path = folder / f"dev-{tax_code}.p12" if folder is not None else None
-        if path is not None and path.exists():
-            identity = open_pkcs12(path.read_bytes(), storage_password)
+        if key not in _cache:
+            _cache[key] = load()
+        return _cache[key]
+
+
+def development_identity(
+    tax_code: str, name: str, storage_password: str, load: Callable[[], bytes | None] | None = None,
+    keep: Callable[[bytes], None] | None = None, place: str = "memory",
+) -> SigningIdentity:  # fmt: skip
+    """A self-signed certificate naming `tax_code`, clearly marked; read with `load` and kept with `keep`
+    when given (memory only otherwise: tests)."""
+
+    def make() -> SigningIdentity:
+        stored = load() if load is not None else None
+        if stored is not None:
+            identity = open_pkcs12(stored, storage_password)
         else:
             identity = make_identity(tax_code, name, unit=DEV_MARK)
-            if path is not None:
-                folder.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(_pkcs12(identity, storage_password, "development"))
-                path.chmod(0o600)
-        _cache[key] = identity = SigningIdentity(identity.key, identity.certificate, identity.chain, is_test=True)
-        return identity
+            if keep is not None:
+                keep(pkcs12_bytes(identity, storage_password, "development"))
+        return SigningIdentity(identity.key, identity.certificate, identity.chain, is_test=True)
+
+    return cached_identity(f"dev:{place}:{tax_code}", make)
 
 
 def _short(text: str, limit: int = 64) -> str:

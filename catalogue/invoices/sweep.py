@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from catalogue.orders.models import Order, OrderEvent, OrderLine
 from catalogue.producers.models import Producer
 from catalogue.transactions import calls_out, use_case
 
+log = logging.getLogger(__name__)
 _paid_once = exists().where(OrderEvent.order_id == Order.id, OrderEvent.to_status == "paid")
 
 
@@ -40,7 +42,14 @@ def issue_missing(now: datetime) -> int:
     """Issue (and send) whatever a lost job left out; how many invoices were issued."""
     from catalogue.invoices.jobs import process_order
 
-    return sum(len(process_order(order_id)) for order_id in orders_missing_invoices())
+    issued = 0
+    for order_id in orders_missing_invoices():
+        try:
+            issued += len(process_order(order_id))
+        except Exception:  # an order that cannot be invoiced (bad stored text, a provider error) stops no other
+            db.session.rollback()
+            log.exception("Could not invoice order %s; the sweep goes on with the next order", order_id)
+    return issued
 
 
 @dataclass(frozen=True)

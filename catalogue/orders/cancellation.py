@@ -25,8 +25,8 @@ from catalogue.orders.services import (
     release_stock,
     transition,
 )
-from catalogue.payments.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.payments.registry import Rails
+from catalogue.payments.stripe_rail.gateway import PaymentGateway, PaymentUnavailable
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,9 @@ def _cancel_for_buyer(code: str, access_token: str | None, now: datetime) -> str
     if order.status == "cancelled":
         return None
     if not buyer_may_cancel(order):
-        raise PermissionDenied(f"Order {code} is {order.status}; ask the shop to cancel and refund it.")
+        raise PermissionDenied(
+            f"Order {code} is {order.status}; ask the shop to cancel and refund it.", code="order.not_cancellable"
+        )
     transition(order, "cancelled", "cancelled by buyer")
     release_stock(order)
     notifications.announce("cancelled", order, cancelled_by="buyer", refund=False)

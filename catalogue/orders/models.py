@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalogue.extensions import db
 from catalogue.models_base import Timestamped, utcnow
 from catalogue.text import phone_digits, search_document
+
+if TYPE_CHECKING:
+    from catalogue.delivery.models import Parcel
 
 ORDER_STATUSES = (
     "pending_payment",  # stock reserved, waiting for the card payment
@@ -95,6 +99,8 @@ class Order(Timestamped, db.Model):
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
+    # One per producer (catalogue.delivery), written with the order; none for marketplace sales.
+    parcels: Mapped[list[Parcel]] = relationship(cascade="all, delete-orphan", order_by="Parcel.id")
 
 
 @event.listens_for(Order, "before_insert")
@@ -138,16 +144,3 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
-
-
-class ProcessedWebhookEvent(db.Model):
-    """A payment-provider event already applied; a replay of the same id changes nothing."""
-
-    __tablename__ = "processed_webhook_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(20))
-    event_id: Mapped[str] = mapped_column(String(100), unique=True)
-    event_type: Mapped[str] = mapped_column(String(80))
-    order_code: Mapped[str | None] = mapped_column(String(20))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,14 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from catalogue.delivery.quotes import Pricing
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.models_base import as_utc
 from catalogue.orders import services
 from catalogue.orders.locking import lock_order
 from catalogue.orders.models import RESERVING_STATUSES
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
-from catalogue.payments.gateway import PaymentGateway
 from catalogue.payments.port import (
     OrderFacts,
     PaymentStart,
@@ -28,6 +27,7 @@ from catalogue.payments.port import (
     attempt_reference,
 )
 from catalogue.payments.registry import STRIPE, Rails
+from catalogue.payments.stripe_rail.gateway import PaymentGateway
 from catalogue.payments.vietqr import transfer_content
 from catalogue.transactions import calls_out, use_case
 
@@ -75,12 +75,14 @@ def place_order(
     now: datetime,
     today: date,
     gateway: PaymentGateway,
-    shipping: ShippingRule,
+    pricing: Pricing,
     reservation_minutes: int,
 ) -> services.PlacedOrder:
-    """Check the rail (422 naming `payment_method` before anything is reserved), reserve, start paying."""
+    """Check the rail (422 naming `payment_method` before anything is reserved), price the parcels, reserve
+    (the order keeps the fees just quoted), start paying."""
     chosen = rails.choose(method)
-    options = {"now": now, "today": today, "shipping": shipping, "reservation_minutes": reservation_minutes}
+    quote = services.quote_delivery(lines, address, today, pricing)
+    options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes}
     if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
     code, _, access_token = services._reserve_order(lines, customer, address, **options)
@@ -100,7 +102,11 @@ def start_payment(code: str, method: str, *, rails: Rails, payer: Payer, now: da
     Stripe (whose PaymentIntent is made at checkout and paid on the order page).
     """
     if method == STRIPE or method not in rails.methods:
-        raise InvalidInput(f"Payment by {method} cannot be started here.", {"payment_method": ["Not available."]})
+        raise InvalidInput(
+            f"Payment by {method} cannot be started here.",
+            {"payment_method": ["Not available."]},
+            code="payment.method_unavailable",
+        )
     rail = rails.get(method)
     facts, start = _record_attempt(code, rail, payer, now)
     if start is None:  # a rail whose start asks its provider: asked now that the attempt is committed
@@ -132,7 +138,7 @@ def _record_attempt(code: str, rail, payer: Payer, now: datetime):
     if order is None:
         raise NotFound(f"No order {code}.")
     if order.status not in RESERVING_STATUSES:
-        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.", code="order.not_payable")
     due = ledger.order_money(order).due_vnd
     number = len(ledger.attempts_of(order.id)) + 1
     transfer = _pays_by_transfer(rail)

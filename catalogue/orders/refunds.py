@@ -30,16 +30,15 @@ from datetime import datetime
 from catalogue import notifications
 from catalogue.errors import NotFound
 from catalogue.extensions import db
-from catalogue.orders import settlement
 from catalogue.orders.locking import lock_order
 from catalogue.orders.models import Order
 from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, release_stock, transition
 from catalogue.payments import ledger
-from catalogue.payments.gateway import PaymentGateway
 from catalogue.payments.models import Payment
 from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable, RefundsByApi
 from catalogue.payments.registry import STRIPE, Rails, labels_of
-from catalogue.payments.stripe_refunds import StripeRefunds
+from catalogue.payments.stripe_rail import StripeRail
+from catalogue.payments.stripe_rail.gateway import PaymentGateway
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class RefundRails:
     def get(self, method: str) -> RefundsByApi | None:
         """The provider that refunds rail `method` by API now, or None (off, or the office returns it by hand)."""
         if method == STRIPE:
-            return StripeRefunds(self._gateway) if self._gateway is not None else None
+            return StripeRail(self._gateway) if self._gateway is not None else None
         provider = self._rails.get(method) if self._rails is not None else None
         return provider if getattr(provider, "refunds_by_api", False) else None
 
@@ -80,12 +79,18 @@ class RefundPlan:
     """What a committed cancellation leaves to ask of the providers, and how to undo it if they say no."""
 
     refunds: tuple[ApiRefund, ...]
-    restore: str | None  # the paid status the order goes back to when nothing could be returned
+    restore: str | None  # the status the order goes back to when nothing could be returned
     by_hand_ids: tuple[int, ...] = ()  # refunds by hand flagged by the same cancellation, dropped with it
+    cancelled_by: str = "office"  # what the buyer's email says: the office cancelled, or it sold out (a late payment)
 
 
-def plan_refunds(order: Order, providers: RefundRails, reason: str, restore: str) -> RefundPlan | None:
+def plan_refunds(
+    order: Order, providers: RefundRails, reason: str, restore: str, cancelled_by: str = "office"
+) -> RefundPlan | None:
     """Inside the cancellation's use case (the order locked, now refund_pending): the refunds to ask for.
+
+    Also for money that came after the order's stock was gone (catalogue.orders.settlement: `restore`
+    cancelled, `cancelled_by` sold_out): the same plan, by API where the rail has one, else by hand.
 
     A `requested` row per payment its provider can return by API, never more than the order still
     holds; the rest flagged for the office. None when everything goes back by hand (announced now).
@@ -113,12 +118,17 @@ def plan_refunds(order: Order, providers: RefundRails, reason: str, restore: str
         planned.append(ApiRefund(refund.id, payment_id, method, payment, amount, request_id))
         left -= amount
     flagged = {row.id for row in ledger.rows_of(order.id) if row.kind == "refund"}
-    by_hand = settlement.refund_by_hand(order, reason, _by_hand_method(order, planned))
+    by_hand = refund_by_hand(order, reason, _by_hand_method(order, planned))
     if not planned:
-        notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_hand=by_hand)
+        notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True, refund_by_hand=by_hand)
         return None
     added = tuple(row.id for row in ledger.rows_of(order.id) if row.kind == "refund" and row.id not in flagged)
-    return RefundPlan(tuple(planned), restore=restore, by_hand_ids=added)
+    return RefundPlan(tuple(planned), restore=restore, by_hand_ids=added, cancelled_by=cancelled_by)
+
+
+def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
+    """Flag all the order holds that no API refund claims (bank transfers, VNPay without its API) for the office."""
+    return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
 
 
 def unfinished_refunds(order: Order) -> RefundPlan | None:
@@ -169,9 +179,9 @@ def ask_refunds(code: str, plan: RefundPlan, providers: RefundRails, reason: str
             status = _not_refunded(code, plan, refund.refund_id, str(error), unconfirmed, said_no and not unconfirmed)
             raise _refusal(brand, error, status, unconfirmed) from error
         if outcome.pending:
-            _accepted(code, refund.refund_id, outcome.reference)
+            _accepted(code, refund.refund_id, outcome.reference, plan.cancelled_by)
         else:
-            _refunded(code, refund.refund_id, outcome.reference, now)
+            _refunded(code, refund.refund_id, outcome.reference, now, plan.cancelled_by)
 
 
 def _brand(method: str) -> str:
@@ -201,7 +211,7 @@ def _refusal(brand: str, error: ProviderUnavailable, status: str, unconfirmed: b
 
 
 @use_case
-def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime) -> None:
+def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime, cancelled_by: str = "office") -> None:
     """The provider confirmed: the row is done; the order is refunded once nothing is left to return."""
     order = _locked(code)
     row = db.session.get(Payment, refund_id, with_for_update=True, populate_existing=True)
@@ -219,19 +229,19 @@ def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime)
         release_stock(order)
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
     labels = labels_of(row.method)
-    notifications.announce("cancelled", order, cancelled_by="office", refund=True, refund_by_api=returned,
+    notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True, refund_by_api=returned,
                            refund_to=labels.vi.refunded_to if labels else "", refund_by_hand=by_hand)  # fmt: skip
 
 
 @use_case
-def _accepted(code: str, refund_id: int, provider_reference: str) -> None:
+def _accepted(code: str, refund_id: int, provider_reference: str, cancelled_by: str = "office") -> None:
     """The provider took the refund and confirms it by its own notification (Stripe): never asked again."""
     order = _locked(code)
     row = db.session.get(Payment, refund_id, with_for_update=True, populate_existing=True)
     if row is None or row.state != "requested" or ledger.details_of(row).get(ACCEPTED_KEY):
         return
     row.details = ledger.json_details({**ledger.details_of(row), ACCEPTED_KEY: provider_reference})
-    notifications.announce("cancelled", order, cancelled_by="office", refund=True)
+    notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True)
 
 
 @use_case

@@ -6,6 +6,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from catalogue.delivery.views import tracking_url
 from catalogue.fields import Text
 from catalogue.ids import MAX_ID
 from catalogue.payments.ledger import order_money
@@ -37,7 +38,11 @@ class LineRequestSchema(StrictSchema):
 
 class CustomerSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=2, max=120))
-    email = fields.Email(required=True, validate=validate.Length(max=200))
+    email = fields.Email(
+        required=True,
+        validate=[validate.Length(max=200), lambda value: _ascii_local_part(value)],
+        metadata={"description": "The part before @ in ASCII (we send without SMTPUTF8); the domain may be IDN."},
+    )
     phone = fields.String(required=True, validate=validate.Length(max=20))
 
     @post_load
@@ -67,6 +72,12 @@ class InvoiceRequestSchema(StrictSchema):
     @post_load
     def _no_email(self, data: dict, **_) -> dict:
         return {"email": "", **data}
+
+
+def _ascii_local_part(value: str) -> None:
+    """The part before @ must be ASCII: it would need SMTPUTF8 all the way (catalogue.mail); the domain may be IDN."""
+    if not value.rpartition("@")[0].isascii():
+        raise ValidationError("Write the part before @ without accents (only the domain may have them).")
 
 
 def _tax_code(value: str) -> None:
@@ -135,8 +146,57 @@ class MoneySchema(Schema):
     refunded_vnd = fields.Integer()
 
 
+class ParcelProducerSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+
+
+class ParcelSchema(Schema):
+    """One producer's parcel of an order (contract §8)."""
+
+    id = fields.Integer()
+    producer = fields.Nested(ParcelProducerSchema)
+    weight_g = fields.Integer()
+    fee_vnd = fields.Integer()
+    fee_source = fields.String()  # carrier: the carrier's fee API priced it; zone: the shop's zone table
+    carrier = fields.String(allow_none=True)
+    service = fields.String(allow_none=True)
+    eta_days = fields.Integer(allow_none=True)
+    tracking_code = fields.String(allow_none=True)
+    tracking_url = fields.Function(tracking_url, allow_none=True)
+    status = fields.String()
+
+
+class QuotedParcelSchema(Schema):
+    """A parcel as the quote prices it (contract §8): exactly what the order would get."""
+
+    producer = fields.Nested(ParcelProducerSchema)
+    weight_g = fields.Integer()
+    fee_vnd = fields.Integer()
+    fee_source = fields.String()
+    carrier = fields.String(allow_none=True)
+    service = fields.String(allow_none=True)
+    eta_days = fields.Integer(allow_none=True)
+
+
+class ShippingQuoteSchema(Schema):
+    parcels = fields.List(fields.Nested(QuotedParcelSchema))
+    shipping_fee_vnd = fields.Integer()
+
+
+class QuoteAddressSchema(AddressSchema):
+    line1 = Text(validate=validate.Length(max=200), load_default="")  # not needed to price the parcels
+
+
+class ShippingQuoteRequestSchema(StrictSchema):
+    lines = fields.List(fields.Nested(LineRequestSchema), required=True, validate=validate.Length(min=1, max=50))
+    shipping_address = fields.Nested(QuoteAddressSchema, required=True)
+
+
 class OrderSchema(Schema):
-    """An order as its buyer (or the shop) sees it."""
+    """An order as its buyer (or the shop) sees it; a producer gets its own lines and only their amounts
+    (subtotal and total of its lines, shipping fee 0)."""
 
     code = fields.String()
     status = fields.String()
@@ -144,6 +204,7 @@ class OrderSchema(Schema):
     shipping_fee_vnd = fields.Integer()
     total_vnd = fields.Integer()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    parcels = fields.List(fields.Nested(ParcelSchema))
     customer = fields.Function(
         lambda order: {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone}
     )
@@ -154,7 +215,10 @@ class OrderSchema(Schema):
     payment_error = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
     payment_method = fields.String(allow_none=True)
-    money = fields.Function(lambda order: MoneySchema().dump(order_money(order).as_dict()))
+    money = fields.Function(
+        lambda order: getattr(order, "producer_money", None) or MoneySchema().dump(order_money(order).as_dict()),
+        metadata={"description": "The ledger summed; for a producer, only the payment state and its own lines' total."},
+    )
     history = fields.List(fields.Nested(OrderEventSchema), attribute="events")
     created_at = UtcDateTime()
 

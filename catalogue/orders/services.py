@@ -3,7 +3,7 @@
 Placing an order reserves stock atomically (see products.stock), commits, and only
 then asks the gateway for a PaymentIntent: no transaction is open while Stripe
 answers. The order turns `paid` only when a verified webhook says so
-(catalogue.orders.payment_events); unpaid reservations expire and give their
+(catalogue.orders.settlement, the one path for every rail); unpaid reservations expire and give their
 stock back. Every status change is recorded as an OrderEvent.
 """
 
@@ -20,15 +20,18 @@ from sqlalchemy.orm import selectinload
 
 from catalogue import events
 from catalogue.accounts.principal import Principal
+from catalogue.delivery import parcels as delivery_parcels
+from catalogue.delivery.quotes import Pricing, ShippingQuote, quote_order
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.addresses import resolve_place
 from catalogue.models_base import as_utc, token_digest
 from catalogue.orders.locking import assert_locked, lock_order, lock_orders
 from catalogue.orders.models import RESERVING_STATUSES, Order, OrderEvent, OrderLine
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import ledger
-from catalogue.payments.gateway import (
+from catalogue.payments.port import OrderFacts, ProviderUnavailable
+from catalogue.payments.stripe_rail import StripeRail
+from catalogue.payments.stripe_rail.gateway import (
     MAX_AMOUNT_VND,
     CardDeclined,
     PaymentGateway,
@@ -69,6 +72,7 @@ class PaymentDeclined(InvalidInput):
     """
 
     http_status = 402
+    code = "payment.declined"
 
     def __init__(self, message: str, errors: dict | None = None, decline_code: str = "card_declined") -> None:
         super().__init__(message, errors)
@@ -79,10 +83,13 @@ class PaymentServiceUnavailable(Conflict):
     """Answered as 503: the order was not placed because the card provider is unreachable."""
 
     http_status = 503
+    code = "payment.unavailable"
 
 
 class RefundRefused(Conflict):
     """Answered as 409: the provider answered that it will not refund (MoMo's resultCode); nothing went back."""
+
+    code = "payment.refund_refused"
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def place_order(
     now: datetime,
     today: date,
     gateway: PaymentGateway,
-    shipping: ShippingRule,
+    quote: ShippingQuote,
     reservation_minutes: int,
 ) -> PlacedOrder:
     """Reserve stock for every line or none, then create the order's PaymentIntent.
@@ -144,11 +151,11 @@ def place_order(
     whole (pending, no PaymentIntent yet): paying creates it, expiry releases it.
     """
     code, total_vnd, access_token = _reserve_order(
-        lines, customer, address, now=now, today=today, shipping=shipping, reservation_minutes=reservation_minutes
+        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes
     )
     try:
-        intent = gateway.create_payment_intent(code, total_vnd, idempotency_key=f"order-{code}")
-    except PaymentUnavailable as error:
+        intent = _card_intent(gateway, code, total_vnd)
+    except ProviderUnavailable as error:
         log.warning("PaymentIntent for %s failed; releasing its stock: %s", code, error)
         _give_up_reservation(code, "payment provider unavailable")
         raise PaymentServiceUnavailable(  # the provider's own error text stays in the log
@@ -166,10 +173,11 @@ def _reserve_order(
     *,
     now: datetime,
     today: date,
-    shipping: ShippingRule,
+    quote: ShippingQuote,
     reservation_minutes: int,
 ) -> tuple[str, int, str]:
-    """Take the stock and write the pending order; (code, total, access token) once committed."""
+    """Take the stock and write the pending order and its parcels at the fees quoted; (code, total, access
+    token) once committed."""
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
@@ -177,12 +185,13 @@ def _reserve_order(
     _reserve(wanted, products)
     order_lines = [line_for(products[product_id], quantity) for product_id, quantity in wanted.items()]
     subtotal = sum(line.line_total_vnd for line in order_lines)
-    parcel = [(products[line.product_id], line.quantity) for line in order_lines]
-    fee = quote_shipping(parcel, subtotal, shipping)
+    parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
+    fee = sum(parcel.fee_vnd for parcel in parcels)
     if subtotal + fee > MAX_AMOUNT_VND:
         raise InvalidInput(
             "The order is larger than a card payment allows (99.999.999 ₫); split it into smaller orders.",
             {"lines": ["Total exceeds 99.999.999 ₫."]},
+            code="order.too_large",
         )
     access_token = secrets.token_urlsafe(24)
     order = Order(
@@ -200,10 +209,11 @@ def _reserve_order(
         subtotal_vnd=subtotal,
         shipping_fee_vnd=fee,
         total_vnd=subtotal + fee,
-        weight_g=parcel_weight_g(parcel),
+        weight_g=sum(parcel.weight_g for parcel in parcels),
         reserved_until=now + timedelta(minutes=reservation_minutes),
         stock_held=True,
         lines=order_lines,
+        parcels=parcels,
     )
     order.events.append(OrderEvent(from_status=None, to_status="pending_payment", reason="placed"))
     db.session.add(order)
@@ -211,6 +221,12 @@ def _reserve_order(
     # The buyer's company invoice request is kept by invoicing's in-transaction subscriber (its refusal refuses this).
     events.publish(events.OrderPlaced(order.id, order.code, customer.company))
     return order.code, order.total_vnd, access_token
+
+
+def _card_intent(gateway: PaymentGateway, code: str, total_vnd: int) -> PaymentIntent:
+    """The order's PaymentIntent, started through the Stripe rail (the same one however often asked)."""
+    start = StripeRail(gateway).start(OrderFacts(code, total_vnd, code, f"Thanh toan don hang {code}"))
+    return PaymentIntent(id=start.reference, client_secret=start.client_secret or "")
 
 
 @use_case
@@ -232,14 +248,13 @@ def _give_up_reservation(code: str, reason: str) -> None:
         release_stock(order)
 
 
-def parcel_weight_g(parcel: list[tuple[Product, int]]) -> int:
-    """The weight of `quantity` units of each product, in grams (unknown weights count as 0)."""
-    return sum((product.net_weight_g or 0) * quantity for product, quantity in parcel)
-
-
-def quote_shipping(parcel: list[tuple[Product, int]], subtotal_vnd: int, shipping: ShippingRule) -> int:
-    """The shipping fee for these (product, quantity) pairs: the checkout page shows what the order charges."""
-    return shipping.fee_for(parcel_weight_g(parcel), subtotal_vnd)
+@calls_out
+def quote_delivery(lines: list[LineRequest], address: Address, today: date, pricing: Pricing) -> ShippingQuote:
+    """The parcels the order would get, priced before anything is reserved (carriers are asked outside any
+    transaction); 422 naming the line, or `shipping_address.ward`, before any stock is touched."""
+    wanted = _merge_lines(lines)
+    place = resolve_place(address.province, address.ward)
+    return quote_order(wanted, place, today, pricing)
 
 
 def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:
@@ -289,6 +304,7 @@ def _refuse_line(index: int, product_id: int, message: str) -> None:
     raise Conflict(
         f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
         {"lines": {str(index): {"product_id": product_id, "message": message}}},
+        code="order.out_of_stock",
     )
 
 
@@ -301,7 +317,9 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     """Move the order to `to_status` if the lifecycle allows it, recording why in its history."""
     assert_locked(order)
     if to_status not in TRANSITIONS[order.status]:
-        raise Conflict(f"Order {order.code} is {order.status}; it cannot become {to_status}.")
+        raise Conflict(
+            f"Order {order.code} is {order.status}; it cannot become {to_status}.", code="order.invalid_transition"
+        )
     from_status = order.status
     order.events.append(OrderEvent(from_status=from_status, to_status=to_status, reason=reason[:200]))
     order.status = to_status
@@ -364,12 +382,12 @@ def attempt_card_payment(
     intent_id = payable.payment_intent_id
     try:
         if intent_id is None:  # placing it stopped before the intent was recorded: the same key gives the same one
-            intent = gateway.create_payment_intent(code, payable.total_vnd, idempotency_key=f"order-{code}")
+            intent = _card_intent(gateway, code, payable.total_vnd)
             intent_id = _record_payment_intent(code, intent).payment_intent_id
         return gateway.confirm_card(intent_id, payment_method_id)
     except CardDeclined as error:
         raise PaymentDeclined("The card was declined.", {"card": [error.code]}, decline_code=error.code) from error
-    except PaymentUnavailable as error:
+    except (PaymentUnavailable, ProviderUnavailable) as error:
         log.warning("Confirming the payment of %s failed: %s", code, error)
         raise PaymentServiceUnavailable(
             "Card payments are unavailable right now; your order stays reserved, please try again shortly.",
@@ -388,7 +406,7 @@ def _payable_order(code: str, access_token: str | None, now: datetime) -> _Payab
     """What paying needs, read in a use case of its own, so no transaction is open while the card is checked."""
     order = order_for_buyer(code, access_token, now)
     if order.status not in RESERVING_STATUSES:
-        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.")
+        raise Conflict(f"Order {code} is {order.status}; it is not waiting for a payment.", code="order.not_payable")
     return _Payable(order.payment_intent_id, order.total_vnd)
 
 

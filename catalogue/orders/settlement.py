@@ -3,7 +3,10 @@
 Every notice is recorded in the payments ledger and the order's state follows from the
 sums: the exact amount (or more) pays it, less leaves it partly paid with the rest due, more
 flags the surplus for the office to return. Money after the reservation expired takes the
-stock again when it is there, else the order waits for the office to return it by hand.
+stock again when it is there; else it goes back through the one refund planner
+(catalogue.orders.refunds): by the rail's API where it has one (Stripe, MoMo, ZaloPay, VNPay's
+refund API), flagged for the office's hand path otherwise (bank transfers). Every rail's notice,
+Stripe's too, is recorded by `record_notice`: deduplicated on the ledger's provider transaction key.
 Each use case locks the order row first (`SELECT … FOR UPDATE`), so two notices racing for
 one order on PostgreSQL settle it once; the ledger's unique (provider, transaction id)
 makes a replay, or the same notice twice at once, land once.
@@ -22,24 +25,40 @@ from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, NotFound, PermissionDenied
 from catalogue.extensions import db
+from catalogue.models_base import utcnow
+from catalogue.orders import refunds
 from catalogue.orders.locking import lock_order, lock_order_by_id
 from catalogue.orders.models import RESERVING_STATUSES, Order
-from catalogue.orders.payment_events import retake_stock
 from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
 from catalogue.payments.bank_feeds import BankTransfer, find_order_codes, same_account
 from catalogue.payments.models import Payment
-from catalogue.payments.port import WRONG_AMOUNT, PaymentNotice, notice_refusal
-from catalogue.transactions import use_case
+from catalogue.payments.port import (
+    DUPLICATE,
+    REFUND,
+    STRAY,
+    UNKNOWN_ATTEMPT,
+    WRONG_AMOUNT,
+    PaymentNotice,
+    notice_refusal,
+)
+from catalogue.products.stock import return_stock, take_stock
+from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
 
 
-def settle(order: Order, method: str) -> str:
+SOLD_OUT_REASON = "paid after expiry, sold out"
+REFUNDED_STATUSES = ("paid", "shipped", "delivered", "refund_pending")  # a provider's refund finishes these
+
+
+def settle(order: Order, method: str, providers: refunds.RefundRails | None = None, plans: list | None = None) -> str:
     """Bring the order's status in line with its ledger after money came in; what happened, in one word.
 
     paid, partly_paid (still due, or held on a cancelled order), refund_pending (paid after expiry,
-    sold out: the office returns it), surplus (more than the order needs: flagged to return).
+    sold out: the refund planner returns it by the rail's API where `providers` has one, the plan
+    appended to `plans` to ask once committed; by hand otherwise), surplus (more than the order
+    needs: flagged to return).
     An order turned paid records `method` as the rail that settled it: the money that completed
     it, whatever rail the buyer chose last (a later surplus never changes it).
     """
@@ -61,12 +80,28 @@ def settle(order: Order, method: str) -> str:
             notifications.announce("paid", order)
             ledger.claim_excess(order, method)
             return "paid"
-        transition(order, "refund_pending", f"paid by {method} after expiry but sold out; returned by hand")
-        amount = ledger.claim_excess(order, method, reason="paid after expiry, sold out")
-        notifications.announce("cancelled", order, cancelled_by="sold_out", refund=True, refund_by_hand=amount)
+        transition(order, "refund_pending", f"paid by {method} after expiry but sold out; refunding")
+        plan = refunds.plan_refunds(
+            order, providers or refunds.RefundRails(None), SOLD_OUT_REASON, restore="cancelled", cancelled_by="sold_out"
+        )
+        if plan is not None and plans is not None:
+            plans.append(plan)
         return "refund_pending"
     ledger.claim_excess(order, method)
     return "surplus"
+
+
+def retake_stock(order: Order) -> bool:
+    """Reserve an expired order's stock again (its payment arrived late); all lines or none."""
+    taken = []
+    for line in order.lines:
+        if not take_stock(line.product_id, line.quantity):
+            for product_id, quantity in taken:
+                return_stock(product_id, quantity)
+            return False
+        taken.append((line.product_id, line.quantity))
+    order.stock_held = True
+    return True
 
 
 def _mark_failed(order: Order, method: str, code: str) -> None:
@@ -192,12 +227,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
     return row
 
 
-def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
-    """A paid order cancelled by the office: flag all it holds that no API refund claims (bank transfers, VNPay)."""
-    return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
-
-
-# --- the redirect rails' notices (VNPay, MoMo, ZaloPay) -----------------------------------
+# --- every rail's notices (VNPay, MoMo, ZaloPay, Stripe) ----------------------------------
 
 
 @dataclass(frozen=True)
@@ -207,65 +237,125 @@ class _Attempt:
 
 
 def _attempt_for(notice: PaymentNotice) -> _Attempt | None:
-    order = lock_order(notice.order_code) if notice.order_code else None
-    if order is None:
+    """The attempt the notice names by its reference (VNPay's TxnRef, MoMo's orderId, a PaymentIntent), its order
+    locked: a cancel and this payment serialise. The reference decides, never an order code the notice carries."""
+    found = ledger.attempt_by_reference(notice.provider, notice.reference)
+    if found is None or found.order_id is None:
         return None
-    row = db.session.scalar(
-        select(Payment)
-        .where(Payment.order_id == order.id, Payment.kind == "attempt", Payment.provider == notice.provider,
-               Payment.reference == notice.reference)
-        .execution_options(populate_existing=True)
-    )  # fmt: skip
-    return _Attempt(order, row) if row is not None else None
+    order = lock_order_by_id(found.order_id)
+    row = db.session.scalar(select(Payment).where(Payment.id == found.id).execution_options(populate_existing=True))
+    return _Attempt(order, row)
 
 
-def _reject(attempt: _Attempt, notice: PaymentNotice) -> None:
-    """Record an amount that does not match its attempt, without applying it (once per notice)."""
+def _reject(order: Order, notice: PaymentNotice, reason: str) -> bool:
+    """Keep money a notice says came, not applied, on `order` (once per notice); False when kept already."""
     transaction_id = f"{notice.raw_id}#{notice.amount_vnd}"
-    if not ledger.already_recorded(notice.provider, transaction_id):
-        ledger.add_money_in(
-            attempt.order, method=notice.provider, provider=notice.provider, reference=notice.reference,
-            transaction_id=transaction_id, amount_vnd=notice.amount_vnd, state="rejected",
-            reason=f"amount {notice.amount_vnd} does not match the attempt's {attempt.row.amount_vnd}",
-            details=dict(notice.details),
-        )  # fmt: skip
-        log.warning("%s notice for %s: amount %s ≠ %s; recorded, not applied", notice.provider,
-                    notice.reference, notice.amount_vnd, attempt.row.amount_vnd)  # fmt: skip
+    if ledger.already_recorded(notice.provider, transaction_id):
+        return False
+    amount = notice.amount_vnd if notice.currency == "vnd" else 0  # another currency is not dong
+    details = {**notice.details, "currency": notice.currency} if notice.currency != "vnd" else dict(notice.details)
+    ledger.add_money_in(
+        order, method=notice.provider, provider=notice.provider, reference=notice.reference,
+        transaction_id=transaction_id, amount_vnd=amount, state="rejected", reason=reason, details=details,
+    )  # fmt: skip
+    log.warning("%s notice %s for %s not applied: %s", notice.provider, notice.raw_id, order.code, reason)
+    return True
 
 
-def _apply_result(attempt: _Attempt, notice: PaymentNotice) -> str:
+def _apply_result(attempt: _Attempt, notice: PaymentNotice, providers, plans: list) -> str:
     if notice.succeeded:
         attempt.row.state = "succeeded"
         ledger.add_money_in(
             attempt.order, method=notice.provider, provider=notice.provider, reference=notice.reference,
             transaction_id=notice.raw_id, amount_vnd=notice.amount_vnd, details=dict(notice.details),
         )  # fmt: skip
-        return settle(attempt.order, notice.provider)
+        return settle(attempt.order, notice.provider, providers, plans)
     if attempt.row.state == "started":
         attempt.row.state = "failed"
-        _mark_failed(attempt.order, notice.provider, f"{notice.provider}_{notice.message or 'failed'}")
+        _mark_failed(attempt.order, notice.provider,
+                     notice.error_code or f"{notice.provider}_{notice.message or 'failed'}")  # fmt: skip
         return "payment_failed"
     return "unchanged"  # a late failure never undoes a success
 
 
-@use_case
-def record_notice(notice: PaymentNotice) -> str:
-    """A redirect rail's verified notice (VNPay, MoMo, ZaloPay…), settled once on the attempt it names.
+def _apply_refund(attempt: _Attempt, notice: PaymentNotice) -> str:
+    """The provider says it returned the payment (Stripe's charge.refunded): the order is refunded, once."""
+    order = attempt.order
+    if ledger.already_recorded(notice.provider, notice.raw_id) or order.status == "refunded":
+        return DUPLICATE
+    if order.status not in REFUNDED_STATUSES:
+        return "unchanged"  # before the payment it returns (out of order): the payment settles it later
+    transition(order, "refunded", f"refunded by {notice.provider}")
+    release_stock(order)
+    ledger.settle_refund(order, notice.provider, notice.reference, notice.raw_id)
+    return "refunded"
 
-    In the order every provider's contract checks it: the attempt (unknown_attempt), its amount
-    (wrong_amount: kept as rejected, not applied), a result already recorded (duplicate), then
-    the money lands and the order settles (paid, partly_paid, surplus, refund_pending) or the
-    attempt fails (payment_failed). A success after a recorded failure still counts: money came.
-    """
+
+def _stray(notice: PaymentNotice) -> str:
+    """A genuine notice naming an order but none of its attempts (another PaymentIntent): kept there as rejected."""
+    order = lock_order(notice.order_code) if notice.order_code else None
+    if order is None:
+        return UNKNOWN_ATTEMPT
+    if notice.succeeded and notice.kind != REFUND:
+        if not _reject(order, notice, f"{notice.reference} is not a payment attempt of order {order.code}"):
+            return DUPLICATE
+    else:
+        log.warning("%s notice %s names %s but none of its attempts", notice.provider, notice.raw_id, order.code)
+    return STRAY
+
+
+@use_case
+def _record_notice(notice: PaymentNotice, providers, keep_strays: bool) -> tuple[str, str | None, list]:
     attempt = _attempt_for(notice)
+    if attempt is None:
+        return (_stray(notice) if keep_strays else UNKNOWN_ATTEMPT), None, []
+    code, plans = attempt.order.code, []
+    if notice.kind == REFUND:
+        return _apply_refund(attempt, notice), code, plans
     refusal = notice_refusal(
-        notice,
-        attempt.row.amount_vnd if attempt else None,
-        attempt.row.state if attempt else None,
-        ledger.already_recorded(notice.provider, notice.raw_id),
+        notice, attempt.row.amount_vnd, attempt.row.state, ledger.already_recorded(notice.provider, notice.raw_id)
     )
     if refusal == WRONG_AMOUNT:
-        _reject(attempt, notice)  # kept as rejected, not applied
+        reason = f"{notice.amount_vnd} {notice.currency} does not match the attempt's {attempt.row.amount_vnd} vnd"
+        if not _reject(attempt.order, notice, reason):
+            return DUPLICATE, code, plans  # this refused notice again
+    if refusal == DUPLICATE and notice.succeeded and _holds_unsettled_money(attempt.order):
+        # The first delivery's refund could not start (the order went back to cancelled): this one retries it.
+        return settle(attempt.order, notice.provider, providers, plans), code, plans
     if refusal is not None:
-        return refusal
-    return _apply_result(attempt, notice)
+        return refusal, code, plans
+    return _apply_result(attempt, notice, providers, plans), code, plans
+
+
+def _holds_unsettled_money(order: Order) -> bool:
+    """A cancelled order holding its whole total, nothing flagged to return: a late payment not yet settled."""
+    money = ledger.order_money(order)
+    claimed = any(row.kind == "refund" for row in money.rows)
+    return order.status == "cancelled" and money.received_vnd >= order.total_vnd and not claimed
+
+
+@calls_out
+def record_notice(
+    notice: PaymentNotice,
+    providers: refunds.RefundRails | None = None,
+    now: datetime | None = None,
+    keep_strays: bool = False,
+) -> str:
+    """Any rail's verified notice (VNPay, MoMo, ZaloPay, Stripe), settled once on the attempt it names.
+
+    In the order every provider's contract checks it: the attempt (unknown_attempt; with `keep_strays`,
+    a genuine notice naming an order but another attempt is kept there as rejected: stray), its amount
+    and currency (wrong_amount: kept as rejected, not applied), a result already recorded (duplicate,
+    already_settled), then the money lands and the order settles (paid, partly_paid, surplus,
+    refund_pending) or the attempt fails (payment_failed). A success after a recorded failure still
+    counts: money came. A refund notice (REFUND) finishes the order (refunded) once.
+
+    Money after expiry with the stock gone is refunded through the refund planner once the notice is
+    committed, by the rail's API where `providers` has one; when the provider cannot take it, the
+    order goes back to cancelled holding the money and this raises (the rail answers "send it
+    again"), so the provider's next delivery retries the same refund.
+    """
+    outcome, code, plans = _record_notice(notice, providers, keep_strays)
+    for plan in plans:
+        refunds.ask_refunds(code, plan, providers, SOLD_OUT_REASON, now or utcnow())
+    return outcome

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 
 from catalogue import clock
+from catalogue.delivery import wiring as delivery
 from catalogue.orders import cancellation, money_desk, payment_start, placement_limits, services, settlement
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.urls import absolute_url
 
@@ -41,7 +41,7 @@ def place_order(lines, customer, address, payment_method: str | None = None) -> 
         now=clock.now(),
         today=clock.today(),
         gateway=payment_gateway(),
-        shipping=ShippingRule.from_config(current_app.config),
+        pricing=delivery.pricing(),
         reservation_minutes=current_app.config["RESERVATION_MINUTES"],
     )
 
@@ -61,9 +61,9 @@ def order_for_buyer(code: str, token: str | None):
     return services.order_for_buyer(code, token, clock.now())
 
 
-def quote_shipping(parcel: list, subtotal_vnd: int) -> int:
-    """The shipping fee of (product, quantity) pairs under the configured rule."""
-    return services.quote_shipping(parcel, subtotal_vnd, ShippingRule.from_config(current_app.config))
+def quote_delivery(lines, address):
+    """The parcels and fees the order of `lines` to `address` would get (contract §8)."""
+    return services.quote_delivery(lines, address, clock.today(), delivery.pricing())
 
 
 def cancel_by_buyer(code: str, token: str | None):

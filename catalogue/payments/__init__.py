@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from catalogue.payments.gateway import NoStripe, PaymentGateway, StripeGateway
+from catalogue.payments.stripe_rail.gateway import NoStripe, PaymentGateway, StripeGateway
 
 
 def init_payments(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The one small interface every payment rail sits behind (VietQR, VNPay, MoMo, ZaloPay; Stripe to follow).
+"""The one small interface every payment rail sits behind (VietQR, VNPay, MoMo, ZaloPay, Stripe).
 
 A provider turns an order's facts into what the buyer needs (`start`), turns a provider's
 notification into a `PaymentNotice` the order ledger can record (`verify`), and says whether
@@ -117,6 +117,7 @@ class PaymentStart:
     reference: str  # what the provider's notice will carry back
     redirect_url: str | None = None  # VNPay's pay page, MoMo's payUrl
     transfer: TransferInstructions | None = None  # VietQR
+    client_secret: str | None = None  # Stripe: what Stripe.js confirms the card with on the order page
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,12 @@ class PaymentNotice:
     message: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
     sent_at: datetime | None = None  # when the provider says it sent it, where it says (a freshness window applies)
+    currency: str = "vnd"  # what the provider says the amount is in: anything but dong never matches an attempt
+    error_code: str = ""  # a failure's reason as the order keeps it (the pages word it); default <provider>_<message>
+    kind: str = "payment"  # PAYMENT: money in (or its failure); REFUND: the provider returned the payment (Stripe's)
+
+
+PAYMENT, REFUND = "payment", "refund"  # PaymentNotice.kind
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,11 @@ class ReturnResult:
 
 # What a notice did to its order (catalogue.orders.settlement.record_notice), for the rail to word its answer.
 UNKNOWN_ATTEMPT, DUPLICATE, WRONG_AMOUNT, STALE = "unknown_attempt", "duplicate", "wrong_amount", "stale"
+# A failure told after the attempt succeeded: nothing to apply, yet not the same notice again (Stripe's
+# payment_failed of an earlier card after the success). Rails answer it as they answer a duplicate.
+ALREADY_SETTLED = "already_settled"
+# A genuine notice naming an order but not one of its attempts (another PaymentIntent), kept on that order as rejected.
+STRAY = "stray"
 
 
 def notice_refusal(
@@ -211,16 +223,20 @@ def notice_refusal(
 ) -> str | None:
     """Why a verified notice must not be applied, in the order the providers check it; None: apply it.
 
-    The attempt it names (unknown_attempt when there is none), its amount (wrong_amount), then a result
-    already recorded (duplicate: this notice, a success, or a failure told again). A success after a
-    recorded failure is applied: money came.
+    The attempt it names (unknown_attempt when there is none), its amount and currency (wrong_amount),
+    then a result already recorded (duplicate: this notice, a success, or a failure told again;
+    already_settled: a failure after the success). A success after a recorded failure is applied: money came.
     """
     if attempt_amount_vnd is None:
         return UNKNOWN_ATTEMPT
-    if notice.amount_vnd != attempt_amount_vnd:
+    said_amount = notice.succeeded or notice.amount_vnd  # a failure without an amount moved no money to check
+    if said_amount and (notice.currency != "vnd" or notice.amount_vnd != attempt_amount_vnd):
         return WRONG_AMOUNT
-    told = attempt_state == "succeeded" or (attempt_state == "failed" and not notice.succeeded)
-    return DUPLICATE if told or already_recorded else None
+    if already_recorded or (attempt_state == "succeeded" and notice.succeeded):
+        return DUPLICATE
+    if attempt_state == "failed" and not notice.succeeded:
+        return DUPLICATE
+    return ALREADY_SETTLED if attempt_state == "succeeded" else None
 
 
 class PaymentProvider(Protocol):

@@ -22,11 +22,11 @@ from catalogue.config import STRIPE_KEYS, STRIPE_PLACEHOLDER_SECRET, ConfigError
 from catalogue.errors import InvalidInput
 from catalogue.payments import bank_feeds, momo, vietqr, vnpay, zalopay
 from catalogue.payments.bank_feeds import BankFeedKeys
-from catalogue.payments.gateway import STRIPE_LABELS
 from catalogue.payments.port import RailLabels, RedirectRail, origin_of
+from catalogue.payments.stripe_rail import StripeRail
 from catalogue.payments.vietqr import VietQRProvider
 
-STRIPE = "stripe"
+STRIPE = StripeRail.name
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ KNOWN = (
     KnownRail(vnpay.VNPay.name, vnpay.VNPay.labels, vnpay.from_config, vnpay.REQUIRED_SETTINGS),
     KnownRail(momo.MoMo.name, momo.MoMo.labels, momo.from_config, momo.REQUIRED_SETTINGS),
     KnownRail(zalopay.ZaloPay.name, zalopay.ZaloPay.labels, zalopay.from_config, zalopay.REQUIRED_SETTINGS),
-    KnownRail(STRIPE, STRIPE_LABELS, _stripe),  # its three keys are checked with the rest of Stripe's (config)
+    KnownRail(STRIPE, StripeRail.labels, _stripe),  # its three keys are checked with the rest of Stripe's (config)
 )
 NAMES = tuple(rail.name for rail in KNOWN)
 _LABELS = {rail.name: rail.labels for rail in KNOWN}
@@ -149,13 +149,16 @@ class Rails:
             raise InvalidInput("No payment method is configured.", {"payment_method": ["No payment method is on."]})
         if chosen not in NAMES:
             raise InvalidInput(
-                f"Unknown payment method {chosen!r}.", {"payment_method": [f"One of: {', '.join(NAMES)}."]}
+                f"Unknown payment method {chosen!r}.",
+                {"payment_method": [f"One of: {', '.join(NAMES)}."]},
+                code="payment.method_unavailable",
             )
         if chosen not in self.methods:
             offered = ", ".join(self.methods) or "none"
             raise InvalidInput(
                 f"Payment by {chosen} is not available in this shop.",
                 {"payment_method": [f"Not configured here; available: {offered}."]},
+                code="payment.method_unavailable",
             )
         return chosen
 

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 
 from catalogue.payments.port import (
+    ALREADY_SETTLED,
     DUPLICATE,
     UNKNOWN_ATTEMPT,
     VIETNAM_TIME,
@@ -250,7 +251,7 @@ class VNPay:
         if error is not None:
             return Answer(200, IpnAnswer.UNKNOWN_ERROR.body())
         answers = {UNKNOWN_ATTEMPT: IpnAnswer.ORDER_NOT_FOUND, WRONG_AMOUNT: IpnAnswer.INVALID_AMOUNT,
-                   DUPLICATE: IpnAnswer.ALREADY_CONFIRMED}  # fmt: skip
+                   DUPLICATE: IpnAnswer.ALREADY_CONFIRMED, ALREADY_SETTLED: IpnAnswer.ALREADY_CONFIRMED}  # fmt: skip
         return Answer(200, answers.get(outcome, IpnAnswer.CONFIRMED).body())
 
     def read_return(self, inbound: Inbound) -> ReturnResult:

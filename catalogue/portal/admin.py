@@ -46,6 +46,14 @@ def _private(response):
     return response
 
 
+@portal_admin.get("/mails")
+def mails():
+    """The buyers' emails the mail server has not taken yet (retried) or at all (failed)."""
+    from catalogue.mail import undelivered
+
+    return render_template("portal/admin/mails.html", mails=undelivered())
+
+
 @portal_admin.route("/producers", methods=["GET", "POST"])
 def producers():
     """Every producer, and registering a new one."""

@@ -19,8 +19,6 @@ sign-in, which opens no portal page.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import segno
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -47,6 +45,7 @@ from catalogue.accounts.services import (
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db, limiter
 from catalogue.portal.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, TwoFactorForm
+from catalogue.redirects import local_path
 
 LOGIN_LIMIT = "5 per minute"
 # A reset link is mailed at most this often per address and per email: enough for a typo, not for a flood.
@@ -120,12 +119,7 @@ def _pending_user() -> str:
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path inside the portal: never another site (open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/portal") or target.startswith("//"):
-        return None
-    return target
+    return local_path(target, default=None, prefix="/portal")
 
 
 def _fresh_session() -> None:

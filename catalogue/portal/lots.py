@@ -6,7 +6,7 @@ or the office); these views only parse forms and call the services.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from catalogue import clock
@@ -68,9 +68,7 @@ def add_report(product_id: int, lot_id: int):
         upload = report_form.report.data
         data = upload.read(reports.MAX_BYTES + 1)
         try:
-            reports.add_report(
-                principal, lot_id, report_form.title.data, data, upload.filename or "", current_app.config["MEDIA_ROOT"]
-            )
+            reports.add_report(principal, lot_id, report_form.title.data, data, upload.filename or "")
         except reports.ReportRejected as error:
             report_form.report.errors = [error.message]
         else:

@@ -7,7 +7,7 @@ with the signed-in user as the Principal.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -181,7 +181,7 @@ def add_image(product_id: int):
         upload = form.image.data
         data = upload.read(images.MAX_BYTES + 1)
         try:
-            images.add_image(principal, product_id, data, upload.filename or "", current_app.config["MEDIA_ROOT"])
+            images.add_image(principal, product_id, data, upload.filename or "")
         except images.ImageRejected as error:
             form.image.errors = [image_error(error.reason)]
         else:
@@ -193,7 +193,7 @@ def add_image(product_id: int):
 @portal.post("/products/<int:product_id>/images/<int:image_id>/delete")
 def remove_image(product_id: int, image_id: int):
     """Remove one photo of the product."""
-    images.remove_image(current_principal(), product_id, image_id, current_app.config["MEDIA_ROOT"])
+    images.remove_image(current_principal(), product_id, image_id)
     flash(gettext("Đã xoá ảnh."), "success")
     return redirect(url_for("portal.product", product_id=product_id), code=303)
 

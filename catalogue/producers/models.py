@@ -35,6 +35,14 @@ class Producer(Timestamped, db.Model):
     story: Mapped[str] = mapped_column(Text, default="")
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     name_sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=b"", index=True)
+    # Where its parcels are picked up (catalogue.delivery.pickup): a ward of the post-2025 two-level
+    # units, as `catalogue.geography.addresses.resolve_place` names it, with the codes carriers key by.
+    pickup_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    pickup_ward: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    pickup_ward_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    pickup_province: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    pickup_province_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    pickup_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     locality: Mapped[Locality] = relationship()
     products: Mapped[list[Product]] = relationship(back_populates="producer")

@@ -5,6 +5,10 @@ again (verify leaves the image unusable) and writes a fresh JPEG: EXIF (GPS
 position, camera serials) and any other metadata are left behind, and anything
 that is not really a JPEG, PNG or WebP picture is refused. Ownership is checked
 by `editing.editable_product`, as for every other product change.
+
+The photo goes to the storage (catalogue.storage) between two short use cases — the
+ownership check, then the row — so no transaction stays open while the store answers; a
+row that is refused after the upload leaves no file behind.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
-from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -22,6 +25,7 @@ from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.products.editing import editable_product
 from catalogue.products.models import ProductImage
+from catalogue.storage import Storage, storage
 from catalogue.transactions import use_case
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -39,37 +43,48 @@ class ImageRejected(InvalidInput):
         self.reason = reason
 
 
-@use_case
-def add_image(principal: Principal, product_id: int, file_bytes: bytes, filename: str, media_root: str) -> ProductImage:
+def add_image(
+    principal: Principal, product_id: int, file_bytes: bytes, filename: str, store: Storage | None = None
+) -> ProductImage:
     """Check, re-encode (JPEG, no metadata, at most 1600 px) and attach a photo to the product."""
-    product = editable_product(principal, product_id)
+    store = store or storage()
+    sku = _editable_sku(principal, product_id)
     picture = _decoded(file_bytes)
     picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    relative = Path("products") / product.sku / f"{uuid.uuid4().hex}.jpg"
-    target = Path(media_root) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     # A new image without `exif=` or `icc_profile=` carries no metadata at all.
-    picture.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    picture.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    key = f"products/{sku}/{uuid.uuid4().hex}.jpg"
+    store.put(key, buffer.getvalue(), "image/jpeg")
+    try:
+        return _attach_image(principal, product_id, key, filename, picture.width, picture.height)
+    except BaseException:
+        store.delete(key)
+        raise
+
+
+@use_case
+def _editable_sku(principal: Principal, product_id: int) -> str:
+    """The SKU of a product this principal may change (refused before any work on the upload)."""
+    return editable_product(principal, product_id).sku
+
+
+@use_case
+def _attach_image(principal: Principal, product_id: int, key: str, filename: str, width: int, height: int):
+    product = editable_product(principal, product_id)
     position = max((image.position for image in product.images), default=-1) + 1
-    image = ProductImage(
-        product=product,
-        position=position,
-        path=relative.as_posix(),
-        alt=product.name,
-        width=picture.width,
-        height=picture.height,
-    )
+    image = ProductImage(product=product, position=position, path=key, alt=product.name, width=width, height=height)
     db.session.add(image)
     db.session.flush()
     record(principal, "image.add", "product", product.id, {"image": [None, image.path], "upload": [None, filename]})
     return image
 
 
-def remove_image(principal: Principal, product_id: int, image_id: int, media_root: str) -> None:
+def remove_image(principal: Principal, product_id: int, image_id: int, store: Storage | None = None) -> None:
     """Detach a photo from the product, then (once that is committed) delete its file."""
     path = _detach_image(principal, product_id, image_id)
     if path.startswith("products/"):  # seeded placeholders are shared; only uploads are deleted
-        (Path(media_root) / path).unlink(missing_ok=True)
+        (store or storage()).delete(path)
 
 
 @use_case

@@ -7,6 +7,7 @@ cannot read SVG, so the picture is drawn again from the same facts (name, group 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import font_source_sans_pro
@@ -20,7 +21,7 @@ PLACEHOLDER_FONT = font_source_sans_pro.font_files_ttf["SourceSansProSemibold"]
 
 
 def raster_path(path: str) -> str:
-    """The JPEG/PNG rendition of an image under MEDIA_ROOT: itself, or the JPEG drawn beside an SVG placeholder."""
+    """The JPEG/PNG rendition of an image in the storage: itself, or the JPEG drawn beside an SVG placeholder."""
     if Path(path).suffix.lower() in RASTER_SUFFIXES:
         return path
     return Path(path).with_suffix(".jpg").as_posix()
@@ -44,10 +45,11 @@ def draw_placeholder(
     return picture
 
 
-def write_placeholder_raster(target: Path, name: str, background: str, ink: str) -> None:
-    """Write the JPEG rendition of a placeholder (JPEG: ~2 ms and ~40 kB each, PNG is 25 times slower to encode)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    draw_placeholder(name, background, ink).save(target, "JPEG", quality=90)
+def placeholder_jpeg(name: str, background: str, ink: str) -> bytes:
+    """The JPEG rendition of a placeholder (JPEG: ~2 ms and ~40 kB each, PNG is 25 times slower to encode)."""
+    buffer = io.BytesIO()
+    draw_placeholder(name, background, ink).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def _wrapped(text: str, width: int) -> list[str]:

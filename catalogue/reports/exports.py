@@ -1,14 +1,13 @@
-"""A report table as CSV or XLSX (openpyxl): the figures as numbers, headers in the reader's language."""
+"""A report table as CSV or XLSX (catalogue.spreadsheets): the figures as numbers, headers in the reader's language."""
 
 from __future__ import annotations
 
-import csv
 import io
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from catalogue.reports.tables import DAY, MONEY, SHARE, TEXT, Table
+from catalogue.spreadsheets import CsvWriter, append_row, new_workbook
 
 FORMATS = ("csv", "xlsx")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,7 +24,7 @@ def _cell(value, kind: str):
 def as_csv(table: Table) -> bytes:
     """UTF-8 CSV with a byte-order mark, so Excel reads the Vietnamese letters; money in whole đồng."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow([str(column.header) for column in table.columns])
     for row in table.rows:
         writer.writerow([_cell(value, column.kind) for value, column in zip(row, table.columns, strict=True)])
@@ -34,18 +33,18 @@ def as_csv(table: Table) -> bytes:
 
 def as_xlsx(table: Table, period_label: str) -> bytes:
     """One sheet: the title and period, then the table with money, shares and dates as typed cells."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = table.name[:31]
-    sheet.append([str(table.title)])
+    append_row(sheet, [str(table.title)])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([period_label])
-    sheet.append([])
-    sheet.append([str(column.header) for column in table.columns])
+    append_row(sheet, [period_label])
+    append_row(sheet, [])
+    append_row(sheet, [str(column.header) for column in table.columns])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([value for value in row])
+        append_row(sheet, row)
         for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
             if column.kind == MONEY:
                 cell.number_format = '#,##0 "₫"'

@@ -18,10 +18,11 @@ from catalogue.payments.registry import rail_name
 from catalogue.reports import catalogue_figures as figures
 from catalogue.reports import sales
 from catalogue.reports.periods import Period
+from catalogue.sync.models import MARKETPLACE_NAMES
 
 MONEY, COUNT, SHARE, DAY, TEXT = "money", "count", "share", "day", "text"
 
-CHANNEL_LABELS = {"shop": _l("Cửa hàng OCOP"), "shopee": "Shopee", "lazada": "Lazada"}
+CHANNEL_LABELS = {"shop": _l("Cửa hàng OCOP"), **MARKETPLACE_NAMES}
 MARKETPLACE_RAIL = _l("Sàn TMĐT (không rõ cách trả)")  # a marketplace sale: the marketplace took the money
 
 

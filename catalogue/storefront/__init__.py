@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_talisman import Talisman
@@ -44,6 +44,15 @@ class _Talisman(Talisman):
         if options is None:
             options = self._options_by_endpoint[endpoint] = super()._get_local_options()
         return options
+
+    def _force_https(self):
+        """Talisman's HTTPS redirect, to PUBLIC_BASE_URL when set: never to a host the client named."""
+        answer = super()._force_https()
+        base = current_app.config.get("PUBLIC_BASE_URL")
+        if answer is None or not base:
+            return answer
+        path = request.full_path if request.query_string else request.path
+        return redirect(base + path, code=answer.status_code)
 
     def _parse_policy(self, policy) -> str:
         if self._get_local_options()["content_security_policy_nonce_in"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
@@ -22,13 +23,17 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from catalogue import clock
+from catalogue import clock, order_links
 from catalogue.cart import services as cart_services
+from catalogue.delivery.quotes import MissingWeight, ParcelTooHeavy
+from catalogue.delivery.views import carrier_name, status_label, tracking_url
+from catalogue.delivery.wiring import carriers
 from catalogue.errors import Conflict, DomainError, InvalidInput, NotFound
 from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.invoices import access as invoice_access
 from catalogue.invoices.settings import valid_tax_code
+from catalogue.mail import ascii_local_part
 from catalogue.orders import lookup, placement_limits, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
 from catalogue.orders.schemas import vietnamese_phone
@@ -58,6 +63,18 @@ def _phone(form, field) -> None:
         raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678.")) from error
 
 
+def _ascii_local_part(form, field) -> None:
+    """Refuse `hà@việt.vn`: letters with marks before the @ need SMTPUTF8, which mail servers on the way may lack
+    (the domain may have them: it is sent in its IDNA form); see catalogue.mail."""
+    if field.data and not ascii_local_part(field.data.strip()):
+        raise ValidationError(
+            gettext(
+                "Phần trước @ của email cần viết không dấu (ví dụ lan@việt.vn, không phải làn@việt.vn): "
+                "thư gửi tới địa chỉ có dấu thường bị máy chủ thư từ chối."
+            )
+        )
+
+
 def _tax_code(form, field) -> None:
     if field.data and valid_tax_code(field.data) is None:
         raise ValidationError(gettext("Mã số thuế chưa đúng (10 chữ số, hoặc 10 chữ số - 3 chữ số)."))
@@ -65,7 +82,10 @@ def _tax_code(form, field) -> None:
 
 class CheckoutForm(Form):
     name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), length(min=2, max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(REQUIRED), Email(_l("Email chưa đúng.")), _ascii_local_part, length(max=200)],
+    )
     phone = TelField(_l("Số điện thoại"), validators=[DataRequired(REQUIRED), _phone])
     line1 = StringField(_l("Số nhà, đường, thôn/xóm"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     province = SelectField(_l("Tỉnh/thành phố"), validators=[DataRequired(CHOOSE)])
@@ -78,6 +98,8 @@ class CheckoutForm(Form):
     company_email = EmailField(_l("Email nhận hóa đơn"), validators=[Optional(), Email(_l("Email chưa đúng.")),
                                                                      length(max=200)])  # fmt: skip
     submit = SubmitField(_l("Đặt hàng và thanh toán"))
+    # Without JavaScript: price the parcels for the address typed, and show the page again.
+    calculate = SubmitField(_l("Tính phí vận chuyển"))
 
     def validate(self, extra_validators=None) -> bool:
         """The company's name, tax code and address go together."""
@@ -139,7 +161,65 @@ def _remember_order(code: str, token: str) -> None:
 
 
 def _token_for(code: str) -> str | None:
-    return request.args.get("token") or session.get("orders", {}).get(code)
+    """The buyer's token: kept by the browser that ordered (session), or by a link's order cookie."""
+    remembered = session.get("orders", {}).get(code)
+    if remembered:
+        return remembered
+    access = _cookie_access(code)
+    return access.token if access else None
+
+
+def _cookie_access(code: str) -> order_links.OrderAccess | None:
+    return order_links.read_cookie(request.cookies.get(order_links.COOKIE_NAME), code)
+
+
+def _exchange_link(code: str):
+    """`?token=` (an email's grant, or the buyer's token) → the order's cookie, and the same URL without it (303).
+
+    A token that opens nothing sets nothing: the clean URL then answers as it would anyway.
+    """
+    value = request.args["token"]
+    cookie = None
+    if order_links.read_link_grant(value, code):
+        cookie = order_links.cookie_value(code, None)
+    else:
+        try:
+            wiring.order_for_buyer(code, value)
+        except NotFound:
+            pass
+        else:
+            cookie = order_links.cookie_value(code, value)
+    rest = [(name, kept) for name, kept in request.args.items(multi=True) if name != "token"]
+    clean = quote(request.script_root + request.path) + (f"?{urlencode(rest)}" if rest else "")
+    response = redirect(clean, code=303)
+    if cookie is not None:
+        response.set_cookie(
+            order_links.COOKIE_NAME,
+            cookie,
+            max_age=order_links.cookie_seconds(),
+            path=f"/orders/{code}",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@checkout.before_app_request
+def _token_in_url():
+    """Any order page or part opened with `?token=`: exchanged for the order's cookie (see _exchange_link)."""
+    args = request.view_args or {}
+    if request.method == "GET" and "token" in request.args and "code" in args and request.path.startswith("/orders/"):
+        return _exchange_link(args["code"])
+    return None
+
+
+@checkout.after_app_request
+def _never_stored(response):
+    """Every page and part that shows an order (its page, poll, QR, invoices) is kept by no cache."""
+    if request.path.startswith("/orders/"):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _units_text() -> str:
@@ -175,7 +255,9 @@ def checkout_page():
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
     status = 200
-    if form.validate_on_submit():
+    quote, quote_error = None, None
+    calculating = request.method == "POST" and bool(form.calculate.data)
+    if not calculating and form.validate_on_submit():
         try:
             placed = wiring.place_order(
                 [LineRequest(product_id, quantity) for product_id, quantity in kept.items()],
@@ -183,6 +265,9 @@ def checkout_page():
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
                 payment_method=form.payment_method.data,
             )
+        except (MissingWeight, ParcelTooHeavy) as error:
+            quote_error = _delivery_refusal(error)
+            status = 422
         except InvalidInput as error:
             address = error.errors.get("shipping_address") or {}
             if "ward" in address:
@@ -214,16 +299,57 @@ def checkout_page():
             session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
             return _hand_off(placed.order.code, placed.payment.redirect_url if placed.payment else None)
-    shipping_fee = wiring.quote_shipping([(line.product, line.quantity) for line in priced.lines], priced.total_vnd)
+    lines = [LineRequest(product_id, quantity) for product_id, quantity in kept.items()]
+    if quote_error is None and (form.ward.data or "").strip():
+        quote, quote_error = _quote_for_page(form, lines)
+    cart_lines = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
     return render_template(
         "checkout/checkout.html",
         form=form,
         cart=priced,
-        shipping_fee=shipping_fee,
+        quote=quote,
+        quote_error=quote_error,
+        cart_lines=cart_lines,
+        carrier_brands=_carrier_brands(),
+        kg=_kg,
+        shipping_fee=quote.shipping_fee_vnd if quote is not None else None,
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account=rails.is_demo,
     ), 422 if form.errors else status
+
+
+def _quote_for_page(form: CheckoutForm, lines: list[LineRequest]):
+    """The parcels for the address typed, or why there are none (in Vietnamese, on the field to blame)."""
+    try:
+        return wiring.quote_delivery(lines, Address("", form.ward.data.strip(), form.province.data)), None
+    except (MissingWeight, ParcelTooHeavy) as error:
+        return None, _delivery_refusal(error)
+    except InvalidInput as error:
+        address = error.errors.get("shipping_address") or {}
+        if "ward" in address:
+            form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
+        elif "province" in address:
+            form.province.errors = [CHOOSE]
+        return None, None
+
+
+def _delivery_refusal(error: InvalidInput) -> str:
+    """Why the parcels cannot be priced, for the shopper."""
+    if isinstance(error, MissingWeight):
+        return gettext("«%(product)s» chưa có khối lượng nên chưa tính được phí vận chuyển. Cửa hàng sẽ bổ sung; "
+                       "vui lòng bỏ sản phẩm này khỏi giỏ hoặc quay lại sau.", product=error.product_name)  # fmt: skip
+    return gettext("Kiện hàng nặng %(weight)s kg, vượt giới hạn %(limit)s kg của đơn vị vận chuyển: hãy giảm số lượng "
+                   "«%(product)s» hoặc chia thành nhiều đơn.", weight=_kg(error.weight_g),
+                   limit=_kg(error.max_weight_g), product=error.product_name)  # fmt: skip
+
+
+def _kg(grams: int) -> str:
+    return f"{grams / 1000:g}".replace(".", ",")
+
+
+def _carrier_brands() -> dict[str, str]:
+    return {carrier.name: carrier.labels.brand for carrier in carriers().on}
 
 
 def _hand_off(code: str, redirect_url: str | None):
@@ -246,10 +372,10 @@ def _readable_order(code: str):
     try:
         return wiring.order_for_buyer(code, token), False
     except NotFound:
-        if not looked_up(code):
+        if not (looked_up(code) or _cookie_access(code) is not None):
             abort(404)
-        # Found by its code and phone (/orders/lookup): the status and history, but paying and
-        # cancelling still need the order's own link.
+        # Found by its code and phone (/orders/lookup) or opened from an email's link: the status
+        # and history, but paying and cancelling still need the order's own token.
         return lookup.order_for_lookup(code, clock.now()), True
 
 
@@ -257,7 +383,7 @@ def _readable_order(code: str):
 def order(code: str):
     """The order's status and its money; while it waits for payment, how to pay (VietQR, card, VNPay, MoMo)."""
     found, read_only = _readable_order(code)
-    link_token = request.args.get("token")  # a link opened outside the ordering browser carries it on
+    link_token = None  # the order's parts are opened by the session or the order's cookie, never a token in a URL
     return render_template(
         "checkout/order.html",
         order=found,
@@ -274,6 +400,9 @@ def order(code: str):
         labels=method_labels(),
         rail_name=rail_name,
         invoices=invoice_access.for_order(found),
+        parcel_status=status_label,
+        parcel_carrier=carrier_name,
+        tracking_url=tracking_url,
         **payment_context(found, read_only),
     )
 

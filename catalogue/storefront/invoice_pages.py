@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 
 from catalogue.extensions import db
 from catalogue.invoices.issuing import stored_totals
@@ -46,10 +46,7 @@ def _invoice_of(code: str, invoice_id: int) -> Invoice:
 def invoice_page(code: str, invoice_id: int):
     """One invoice of the order, ready to print."""
     invoice = _invoice_of(code, invoice_id)
-    token = request.args.get("token")
-    xml_url = url_for(
-        "invoice_pages.invoice_xml", code=code, invoice_id=invoice_id, **({"token": token} if token else {})
-    )
+    xml_url = url_for("invoice_pages.invoice_xml", code=code, invoice_id=invoice_id)
     return render_invoice(invoice, xml_url)
 
 

@@ -21,12 +21,13 @@ from wtforms import StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from catalogue import clock
+from catalogue.delivery.models import RATE_ZONES
+from catalogue.delivery.zones import ZONE_LABELS, read_bands
 from catalogue.errors import NotFound
 from catalogue.extensions import limiter
 from catalogue.models_base import as_utc
 from catalogue.orders import lookup
 from catalogue.orders.schemas import vietnamese_phone
-from catalogue.orders.shipping import ShippingRule
 from catalogue.payments import payment_rails as configured_rails
 from catalogue.payments.registry import KNOWN
 from catalogue.storefront.caching import cacheable
@@ -102,18 +103,12 @@ def returns_policy():
 
 
 @storefront.get("/chinh-sach/van-chuyen")
-@cacheable
 def shipping_policy():
-    """Shipping: the fee rule with the real figures of the SHIPPING_* settings."""
-    rule = ShippingRule.from_config(current_app.config)
-    example_weight_g = rule.base_weight_g + 1500
-    return render_template(
-        "storefront/pages/shipping.html",
-        rule=rule,
-        base_weight_kg=_kilograms(rule.base_weight_g),
-        example_weight_kg=_kilograms(example_weight_g),
-        example_fee=rule.fee_for(example_weight_g, 0),
-    )
+    """Shipping: the zone table as the office set it (not cached: the office's edits show at once)."""
+    bands = read_bands()
+    zones = [(zone, ZONE_LABELS[zone], [band for band in bands if band.zone == zone]) for zone in RATE_ZONES]
+    return render_template("storefront/pages/shipping.html", zones=[zone for zone in zones if zone[2]],
+                           kilograms=_kilograms)  # fmt: skip
 
 
 @storefront.get("/chinh-sach/bao-mat")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BaseConverter
 
 from catalogue import clock
+from catalogue.accounts.principal import Principal
 from catalogue.errors import error_body
 from catalogue.extensions import db
 from catalogue.products.certificates import rating_of
@@ -42,6 +43,7 @@ from catalogue.traceability.digital_link import (
 )
 from catalogue.traceability.dl_compression import COMPRESSED, NotCompressed, decompress
 from catalogue.traceability.models import Lot
+from catalogue.traceability.reports import reports_visible
 from catalogue.traceability.stamps import stamp_uri
 from catalogue.urls import absolute_url, public_base
 
@@ -261,6 +263,8 @@ def _origin_page(lot: Lot, scan_total: int, today) -> Response:
     facts = origin.origin_facts(
         lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
     )
+    if not facts.on_sale and not reports_visible(lot.product_id, lot.product.producer_id, viewer(), today):
+        facts.reports = []  # the lot listing's rule: a withdrawn product's reports are its producer's and the office's
     facts.scans = scan_total
     facts.suspected_copy = lot.suspected_copy_at is not None
     anchor = stamp_uri(lot, public_base())
@@ -357,24 +361,53 @@ def _unknown(malformed: str | None = None):
 
 @resolver.get("/lots/reports/<int:report_id>")
 def report(report_id: int):
-    """A lot's report as stored: its checked type, never sniffed, a PDF downloaded rather than run inline."""
+    """A lot's report as stored: its checked type, never sniffed, a PDF downloaded rather than run inline.
+
+    The lot listing's rule: anyone while the product is on sale (then a shared cache may keep it),
+    else only its producer or the office (portal session or API token), and never a shared cache.
+    Reports are private files of the storage: this view (and its check) is the only way to them.
+    """
     from pathlib import Path
 
-    from flask import send_file
-
+    from catalogue.storage import FileMissing, storage
+    from catalogue.storage.serving import send_stored
     from catalogue.traceability.reports import report_for_download
 
-    found = report_for_download(report_id)
+    found, public = report_for_download(report_id, viewer(), clock.today())
     extension = ".pdf" if found.kind == "pdf" else Path(found.path).suffix
-    response = send_file(
-        Path(current_app.config["MEDIA_ROOT"]) / found.path,
+    try:
+        stored = storage().open(found.path, private=True)
+    except FileMissing:
+        from catalogue.errors import NotFound
+
+        raise NotFound(f"The file of report {report_id} is missing.") from None
+    response = send_stored(
+        stored,
         mimetype=found.media_type,
         as_attachment=found.kind == "pdf",
         download_name=f"phieu-kiem-nghiem-{found.id}{extension}",
-        max_age=3600,
+        max_age=3600 if public else None,
+        conditional=public,
     )
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
+        response.vary.add("Authorization")
     response.headers["X-Content-Type-Options"] = "nosniff"  # the sandboxing CSP is set in storefront._adjust_csp
     return response
+
+
+def viewer() -> Principal | None:
+    """Who is asking: an API token's principal, else the portal's signed-in user, else nobody."""
+    from flask_login import current_user
+
+    from catalogue.accounts.services import principal_for_user
+    from catalogue.api.auth import current_principal
+
+    principal = current_principal()
+    if principal is None and current_user.is_authenticated:
+        principal = principal_for_user(current_user)
+    return principal
 
 
 @resolver.get("/products/<slug>/nguon-goc")

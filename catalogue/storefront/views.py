@@ -17,6 +17,7 @@ from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.schemas import ProductQueryArgs
 from catalogue.products.services import PRODUCT_QUERY_FIELDS, ProductQuery
+from catalogue.redirects import local_path
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
 from catalogue.storefront.product_page import product_page
@@ -231,7 +232,4 @@ def language():
     if form.validate():
         session["lang"] = form.lang.data
         session.permanent = True
-    target = request.form.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target, code=303)
+    return redirect(local_path(request.form.get("next")), code=303)

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 
-MARKETPLACES = ("shopee", "lazada")
+MARKETPLACES = ("shopee", "lazada", "tiktok")
+MARKETPLACE_NAMES = {"shopee": "Shopee", "lazada": "Lazada", "tiktok": "TikTok Shop"}  # as people read them
 # not_offered: the product has no place on that marketplace (its product set is mapped to no category there).
 LISTING_STATUSES = ("live", "pending", "error", "delisted", "not_offered")
 

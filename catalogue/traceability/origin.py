@@ -15,11 +15,10 @@ from sqlalchemy import select
 from catalogue.extensions import db
 from catalogue.products.certificates import certificate_state, rating_of
 from catalogue.products.models import Certificate, Product
-from catalogue.sync.models import MarketplaceListing
+from catalogue.sync.models import MARKETPLACE_NAMES, MarketplaceListing
 from catalogue.sync.services import is_listable
 from catalogue.traceability.models import Lot, LotReport
 
-MARKETPLACE_NAMES = {"shopee": "Shopee", "lazada": "Lazada"}
 GS1_VOC = "https://gs1.org/voc/"
 
 
@@ -81,9 +80,12 @@ def live_marketplaces(product_id: int, shopee_shop_id: str | None = None) -> lis
 
 
 def marketplace_url(marketplace: str, external_id: str, shopee_shop_id: str | None = None) -> str | None:
-    """A listing's public page: Lazada's by item id, Shopee's by shop and item id (None without the shop's id)."""
+    """A listing's public page: Lazada's by item id, Shopee's by shop and item id (None without the shop's id),
+    TikTok Shop's by product id (our external id is `product:sku`)."""
     if marketplace == "lazada":
         return f"https://www.lazada.vn/products/i{external_id}.html"
+    if marketplace == "tiktok":
+        return f"https://shop.tiktok.com/view/product/{external_id.partition(':')[0]}?region=VN&locale=vi-VN"
     if marketplace == "shopee" and shopee_shop_id:
         return f"https://shopee.vn/product/{shopee_shop_id}/{external_id}"
     return None

@@ -3,6 +3,9 @@
 A file must be what its name claims: a `.pdf` must start as a PDF and parse (pypdf) with
 at least one page; a `.jpg`/`.jpeg`/`.png` must open as that image (Pillow) and is
 re-encoded, leaving its metadata behind. Anything else, too big, or damaged is refused.
+
+Reports are private files of the storage (catalogue.storage): no /media URL reaches them,
+only the report view (catalogue.storefront.resolver) reads them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from datetime import date
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -21,6 +25,11 @@ from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.products.certificates import gettext
+from catalogue.products.editing import may_edit
+from catalogue.products.models import Product
+from catalogue.products.services import publicly_listed
+from catalogue.storage import Storage, storage
+from catalogue.storage.layout import REPORTS
 from catalogue.traceability.models import LotReport
 from catalogue.traceability.services import editable_lot
 from catalogue.transactions import use_case
@@ -41,10 +50,12 @@ class ReportRejected(InvalidInput):
         self.reason = reason
 
 
-@use_case
-def add_report(principal: Principal, lot_id: int, title: str, data: bytes, filename: str, media_root: str) -> LotReport:
+def add_report(
+    principal: Principal, lot_id: int, title: str, data: bytes, filename: str, store: Storage | None = None
+) -> LotReport:
     """Check a report file against what its name claims and attach it to the lot."""
-    lot = editable_lot(principal, lot_id)
+    store = store or storage()
+    _editable_lot_id(principal, lot_id)
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
         raise ReportRejected(
@@ -52,13 +63,27 @@ def add_report(principal: Principal, lot_id: int, title: str, data: bytes, filen
         )
     suffix = Path(filename or "").suffix.lower()
     kind, media_type, stored = _checked(data, suffix)
-    relative = Path("reports") / f"{uuid.uuid4().hex}{'.pdf' if kind == 'pdf' else suffix.replace('jpeg', 'jpg')}"
-    target = Path(media_root) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(stored)
-    report = LotReport(
-        lot=lot, title=title, kind=kind, media_type=media_type, path=relative.as_posix(), size_bytes=len(stored)
-    )
+    key = f"{REPORTS}/{uuid.uuid4().hex}{'.pdf' if kind == 'pdf' else suffix.replace('jpeg', 'jpg')}"
+    store.put(key, stored, media_type, private=True)
+    try:
+        return _attach_report(principal, lot_id, title, kind, media_type, key, len(stored))
+    except BaseException:
+        store.delete(key, private=True)
+        raise
+
+
+@use_case
+def _editable_lot_id(principal: Principal, lot_id: int) -> int:
+    """Refuse before any work on the upload when the principal may not change the lot."""
+    return editable_lot(principal, lot_id).id
+
+
+@use_case
+def _attach_report(
+    principal: Principal, lot_id: int, title: str, kind: str, media_type: str, key: str, size: int
+) -> LotReport:
+    lot = editable_lot(principal, lot_id)
+    report = LotReport(lot=lot, title=title, kind=kind, media_type=media_type, path=key, size_bytes=size)
     db.session.add(report)
     db.session.flush()
     record(
@@ -132,9 +157,25 @@ def _checked_image(data: bytes, expected: str) -> bytes:
     return buffer.getvalue()
 
 
-def report_for_download(report_id: int) -> LotReport:
-    """A report as anyone may read it (reports are printed on the origin page)."""
+def report_for_download(report_id: int, principal: Principal | None, today: date) -> tuple[LotReport, bool]:
+    """A report and whether it is public, under the lot listing's rule (see `reports_visible`).
+
+    Ids are sequential, so a report nobody may read answers exactly like one that does not exist.
+    """
     report = db.session.get(LotReport, report_id)
     if report is None:
         raise NotFound(f"No report {report_id}.")
-    return report
+    product = report.lot.product
+    public = _on_sale(product.id, today)
+    if not public and not (principal is not None and may_edit(principal, product.producer_id)):
+        raise NotFound(f"No report {report_id}.")
+    return report, public
+
+
+def reports_visible(product_id: int, producer_id: int, principal: Principal | None, today: date) -> bool:
+    """The lot listing's rule: anyone while the product is on sale, else its producer or the office."""
+    return _on_sale(product_id, today) or (principal is not None and may_edit(principal, producer_id))
+
+
+def _on_sale(product_id: int, today: date) -> bool:
+    return db.session.scalar(publicly_listed(today, Product.id).where(Product.id == product_id)) is not None

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import requests
 
 from catalogue.payments.port import (
+    ALREADY_SETTLED,
     DUPLICATE,
     UNKNOWN_ATTEMPT,
     VIETNAM_TIME,
@@ -190,7 +191,7 @@ class ZaloPay:
 
     def answer(self, outcome: str | None, error: Exception | None = None) -> Answer:
         """Always 200 with ZaloPay's return_code: 1 taken, 2 already taken, -1 never valid, 0 retry (our fault)."""
-        if error is None and outcome == DUPLICATE:
+        if error is None and outcome in (DUPLICATE, ALREADY_SETTLED):
             return Answer(200, notices.callback_answer(2, "already processed"))
         if error is None and outcome == UNKNOWN_ATTEMPT:
             return Answer(200, notices.callback_answer(-1, "no such order"))

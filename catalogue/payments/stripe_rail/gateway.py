@@ -60,6 +60,7 @@ class PaymentEvent:
     failure_code: str | None = None  # the provider's reason code, what the order keeps
     amount: int | None = None  # what the PaymentIntent received (a charge: its amount), in dong: VND is zero-decimal
     currency: str | None = None  # "vnd" for every PaymentIntent the shop creates
+    charge_id: str | None = None  # a charge's id (charge.refunded)
 
 
 class PaymentGateway(Protocol):
@@ -74,6 +75,8 @@ class PaymentGateway(Protocol):
     def refund(self, payment_intent_id: str, idempotency_key: str) -> None: ...
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent: ...
+
+    def payment_intent_status(self, payment_intent_id: str) -> tuple[str, int, str]: ...
 
 
 class NoStripe:
@@ -100,6 +103,9 @@ class NoStripe:
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         raise InvalidSignature(self.message)
+
+    def payment_intent_status(self, payment_intent_id: str) -> tuple[str, int, str]:
+        raise PaymentUnavailable(self.message)
 
 
 class StripeGateway:
@@ -165,6 +171,16 @@ class StripeGateway:
         except stripe.StripeError as error:
             raise PaymentUnavailable(str(error.user_message or error)) from error
 
+    def payment_intent_status(self, payment_intent_id: str) -> tuple[str, int, str]:
+        """The PaymentIntent as Stripe has it now: (status, amount received, currency)."""
+        try:
+            intent = self._client.v1.payment_intents.retrieve(payment_intent_id)
+        except stripe.StripeError as error:
+            raise PaymentUnavailable(str(error.user_message or error)) from error
+        received = getattr(intent, "amount_received", None)
+        received = received if isinstance(received, int) else 0
+        return intent.status, received, str(intent.currency or "")
+
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Verify `Stripe-Signature` over the raw body and read the event.
 
@@ -207,6 +223,7 @@ def _payment_event(event: dict) -> PaymentEvent:
         failure_code=failure_code if isinstance(failure_code, str) else None,
         amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
         currency=obj.get("currency") if isinstance(obj.get("currency"), str) else None,
+        charge_id=obj.get("id") if obj.get("object") == "charge" and isinstance(obj.get("id"), str) else None,
     )
 
 
@@ -217,7 +234,7 @@ def _reason(error: stripe.StripeError) -> str | None:
     return decline_code or error.code
 
 
-# Stripe's words wherever the shop names the rail (it is not behind the rail port yet: its webhook is its own).
+# Stripe's words wherever the shop names the rail.
 STRIPE_LABELS = RailLabels(
     brand="Stripe",
     vi=RailText(

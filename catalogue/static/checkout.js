@@ -1,0 +1,97 @@
+/* The checkout's parcels: when the ward or province changes, ask POST /api/v1/shipping/quote for the
+   parcels of this cart to that address and redraw them with the shipping fee and the total. Without
+   JavaScript the "Tính phí vận chuyển" button posts the form and the server draws the same list. */
+(function () {
+  "use strict";
+  var section = document.querySelector("[data-quote-url]");
+  var ward = document.getElementById("ward");
+  var province = document.getElementById("province");
+  if (!section || !ward || !province || !window.fetch) { return; }
+  var list = section.querySelector("[data-parcel-list]");
+  var note = section.querySelector("[data-parcels-note]");
+  var feeCell = document.querySelector("[data-shipping-fee]");
+  var totalCell = document.querySelector("[data-checkout-total]");
+  var lines = JSON.parse(section.getAttribute("data-lines"));
+  var brands = JSON.parse(section.getAttribute("data-carriers"));
+  var subtotal = parseInt(section.getAttribute("data-subtotal"), 10);
+  var text = function (name) { return section.getAttribute("data-text-" + name) || ""; };
+  var asked = 0;
+  var timer = null;
+
+  function vnd(amount) {
+    return String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + "\u00a0₫";
+  }
+
+  function kg(grams) {
+    return String(Math.round(grams / 10) / 100).replace(".", ",") + " kg";
+  }
+
+  function cell(className, content) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = content;
+    return span;
+  }
+
+  function draw(answer) {
+    list.textContent = "";
+    answer.parcels.forEach(function (parcel) {
+      var item = document.createElement("li");
+      item.setAttribute("data-testid", "parcel");
+      item.setAttribute("data-producer", parcel.producer.slug);
+      var how = text("zone");
+      if (parcel.fee_source === "carrier") {
+        how = brands[parcel.carrier] || parcel.carrier;
+        if (parcel.eta_days) { how += " · " + text("eta").replace("{days}", parcel.eta_days); }
+      }
+      item.appendChild(cell("parcel-producer", parcel.producer.name));
+      item.appendChild(cell("parcel-weight", kg(parcel.weight_g)));
+      var fee = cell("parcel-fee", vnd(parcel.fee_vnd));
+      fee.setAttribute("data-testid", "parcel-fee");
+      item.appendChild(fee);
+      item.appendChild(cell("parcel-carrier muted", how));
+      list.appendChild(item);
+    });
+    note.textContent = "";
+    feeCell.textContent = vnd(answer.shipping_fee_vnd);
+    totalCell.textContent = vnd(subtotal + answer.shipping_fee_vnd);
+  }
+
+  function refuse(message) {
+    list.textContent = "";
+    note.textContent = message;
+    feeCell.textContent = "—";
+    totalCell.textContent = vnd(subtotal);
+  }
+
+  function quote(typing) {
+    var wardName = ward.value.trim();
+    if (wardName.length < 2) { refuse(text("wait")); return; }
+    var mine = ++asked;
+    fetch(section.getAttribute("data-quote-url"), {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify({lines: lines, shipping_address: {ward: wardName, province: province.value}})
+    }).then(function (response) {
+      return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+    }).then(function (result) {
+      if (mine !== asked) { return; }  // an older answer arriving late
+      if (result.ok) { draw(result.body); return; }
+      var address = (result.body.errors || {}).shipping_address || {};
+      if (address.ward) {  // while typing, a ward not yet whole is not an error
+        refuse(typing === true ? text("wait") : text("ward").replace("{province}", province.value));
+      } else {
+        refuse(text("refused"));
+      }
+    }).catch(function () { /* offline: the button still prices the parcels */ });
+  }
+
+  function later() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { quote(true); }, 400);
+  }
+
+  ward.addEventListener("change", quote);
+  ward.addEventListener("input", later);
+  province.addEventListener("change", quote);
+})();
