@@ -58,10 +58,11 @@ def init_observability(app: Flask) -> None:
         limiter.exempt(app.view_functions[endpoint])
     if app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         init_tracing(app)
-    from catalogue.events import OrderPaid, OrderPlaced, subscribe
+    from catalogue.events import OrderPaid, OrderPlaced, SaleRecorded, subscribe
 
     subscribe(app, OrderPlaced, _count_order_placed)
     subscribe(app, OrderPaid, _count_payment)
+    subscribe(app, SaleRecorded, _count_units_sold)
 
 
 def _count_order_placed(event) -> None:
@@ -74,6 +75,11 @@ def _count_payment(event) -> None:
 
     order = db.session.get(Order, event.order_id)
     metrics.PAYMENTS.labels((order.settled_by or order.payment_method) if order is not None else "unknown").inc()
+
+
+def _count_units_sold(event) -> None:
+    """Every sale that landed and was kept (after commit), shop or marketplace, by its units."""
+    metrics.UNITS_SOLD.labels(event.channel).inc(sum(quantity for _, quantity in event.lines))
 
 
 # Request ids and the access line
