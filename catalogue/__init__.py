@@ -110,8 +110,10 @@ def register_extensions(app: Flask) -> None:
 def register_subscribers(app: Flask) -> None:
     """Who reacts to the order's events (catalogue.events): the publishers never import them."""
     from catalogue.invoices.jobs import subscribe_invoicing
+    from catalogue.notifications import subscribe_mail
 
     subscribe_invoicing(app)
+    subscribe_mail(app)
 
 
 def register_blueprints(app: Flask) -> None:

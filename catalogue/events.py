@@ -58,20 +58,28 @@ class OrderStatusChanged:
     reason: str
 
 
+# The status events below are published by the lifecycle's one rule (`transition`); `by` says who or what
+# made it so, as `transition` was told: the rail that paid (`vietqr`…), who cancelled (`buyer`, `office`,
+# `expiry`), what refunded. A refund that could not start puts the order back as it was: that publishes
+# OrderStatusChanged only, never `order_paid` or `order_cancelled` a second time.
+
+
 @dataclass(frozen=True)
 class OrderPaid:
-    """The order became `paid` (`order_paid`): invoices are issued, the parcel can be booked."""
+    """The order became `paid` (`order_paid`): invoices are issued, the buyer is mailed, the parcel can be booked."""
 
     order_id: int
     code: str
+    by: str = ""
 
 
 @dataclass(frozen=True)
 class OrderCancelled:
-    """The order became `cancelled` (`order_cancelled`)."""
+    """The order became `cancelled` (`order_cancelled`); the buyer is mailed when `by` is `buyer` or `office`."""
 
     order_id: int
     code: str
+    by: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,55 @@ class OrderRefunded:
 
     order_id: int
     code: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class RefundStarted:
+    """A paid order's money is going back to the buyer (`refund_started`): what the buyer is told, once per step.
+
+    Published when the refund plan leaves everything to the office's hand path (`by_hand_vnd`), when
+    a provider took the refund and confirms it later (Stripe: nothing returned yet), and when the
+    providers confirmed what they returned (`by_api_vnd`, through rail `by_api_method`; the rest,
+    `by_hand_vnd`, still the office's). `cancelled_by`: `office`, or `sold_out` (money that came
+    after the order's stock was gone).
+    """
+
+    order_id: int
+    code: str
+    cancelled_by: str
+    by_api_vnd: int = 0
+    by_api_method: str = ""
+    by_hand_vnd: int = 0
+
+
+@dataclass(frozen=True)
+class OrderShipped:
+    """A producer's parcel of a paid order left (`order_shipped`), one event per parcel.
+
+    `producer_ids`: whose lines the parcel holds; `whole_order`: it was the last parcel (the order
+    is now `shipped`).
+    """
+
+    order_id: int
+    code: str
+    producer_ids: tuple[int, ...]
+    tracking_number: str
+    whole_order: bool
+
+
+@dataclass(frozen=True)
+class SaleRecorded:
+    """A sale landed (`sale_recorded`): a shop order paid, or a marketplace sale recorded.
+
+    `channel` is `shop` or the marketplace (`shopee`…), `sale_key` the order's code or the
+    marketplace's order id, `lines` the (product id, quantity) pairs sold (a marketplace line with an
+    unknown SKU names no product and is left out).
+    """
+
+    channel: str
+    sale_key: str
+    lines: tuple[tuple[int, int], ...]
 
 
 Handler = Callable[[Any], object]

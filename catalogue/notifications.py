@@ -1,10 +1,11 @@
-"""Emails to buyers about their order: paid, shipped, cancelled (Vietnamese, text and HTML).
+"""Emails to buyers about their order: paid, shipped, cancelled and refunded (Vietnamese, text and HTML).
 
-A service composes the email inside its use case, while the order is at hand, and
-`announce` hands it to `after_commit`: it leaves only once the change is committed,
-never when the use case is refused, and no transaction waits on the mail server.
-Sending never fails the caller (the order has already changed): the message waits in the outbox
-(catalogue.mail), is retried, and the office sees what could not be sent.
+The order's lifecycle never sends mail, nor imports this module (an import-linter contract says
+so): it publishes its events (catalogue.events) and `subscribe_mail`, wired by `create_app`,
+reacts inside the publishing use case: the email is composed from the order at hand and stored in
+the outbox (catalogue.mail) in the same transaction, so a change rolled back leaves no mail and a
+committed one cannot lose it; it leaves once the change is committed, no transaction waits on the
+mail server, a failed send is retried, and the office sees what could not be sent.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, render_template
+from flask import Flask, current_app, has_request_context, render_template
 from flask_babel import force_locale, gettext
 
+from catalogue import events
+from catalogue.extensions import db
 from catalogue.mail import BadAddress, address, deliver, enqueue, envelope_address, stamp
 from catalogue.order_links import link_grant
 from catalogue.orders.models import Order
-from catalogue.transactions import after_commit
+from catalogue.payments.registry import labels_of
+from catalogue.transactions import after_commit, in_use_case
 from catalogue.urls import absolute_url
 
 log = logging.getLogger(__name__)
 DEFAULT_SHOP_EMAIL = "lienhe@ocop-quangninh.vn"
 KINDS = ("paid", "shipped", "cancelled")
+MAILED_CANCELLATIONS = ("buyer", "office")  # an expired reservation mails nothing: the buyer never paid
 
 
 def announce(kind: str, order: Order, **details) -> None:
@@ -46,11 +51,67 @@ def announce(kind: str, order: Order, **details) -> None:
         log.warning("Order %s: %s", order.code, error)
         return
     mail_id = enqueue(message, recipient, kind, order.code).id
-    after_commit(lambda: deliver(mail_id))
+    if in_use_case():
+        after_commit(lambda: deliver(mail_id))
+    # else (a script's direct call): the outbox's retry job sends it
+
+
+def subscribe_mail(app: Flask) -> None:
+    """The buyer is mailed after the order's events commit: paid, cancelled, refund started, each parcel shipped."""
+    # In the publishing transaction: the message joins the outbox with the change (catalogue.mail).
+    events.subscribe(app, events.OrderPaid, mail_paid, events.IN_TRANSACTION)
+    events.subscribe(app, events.OrderCancelled, mail_cancelled, events.IN_TRANSACTION)
+    events.subscribe(app, events.RefundStarted, mail_refund, events.IN_TRANSACTION)
+    events.subscribe(app, events.OrderShipped, mail_shipped, events.IN_TRANSACTION)
+
+
+def mail_paid(event: events.OrderPaid) -> None:
+    _mail("paid", event.order_id)
+
+
+def mail_cancelled(event: events.OrderCancelled) -> None:
+    """A cancellation before payment, by the buyer or the office (a paid order's says so by RefundStarted)."""
+    if event.by in MAILED_CANCELLATIONS:
+        _mail("cancelled", event.order_id, cancelled_by=event.by, refund=False)
+
+
+def mail_refund(event: events.RefundStarted) -> None:
+    labels = labels_of(event.by_api_method) if event.by_api_method else None
+    _mail(
+        "cancelled",
+        event.order_id,
+        cancelled_by=event.cancelled_by,
+        refund=True,
+        refund_by_api=event.by_api_vnd,
+        refund_to=labels.vi.refunded_to if labels else "",
+        refund_by_hand=event.by_hand_vnd,
+    )
+
+
+def mail_shipped(event: events.OrderShipped) -> None:
+    """One email per parcel: producers ship on different days, and each parcel has its own tracking number."""
+    _mail(
+        "shipped",
+        event.order_id,
+        parcel_of=event.producer_ids,
+        tracking_number=event.tracking_number,
+        more_to_come=not event.whole_order,
+    )
+
+
+def _mail(kind: str, order_id: int, **details) -> None:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        log.warning("No order %s to mail the %s email about", order_id, kind)
+        return
+    announce(kind, order, **details)
 
 
 def compose(kind: str, order: Order, **details) -> EmailMessage | None:
-    """The email, or None when no mail server is configured (or it cannot be composed: logged)."""
+    """The email, or None when no mail server is configured (or it cannot be composed: logged).
+
+    `parcel_of`: the producers whose lines the email lists (a parcel's); all the order's by default.
+    """
     if kind not in KINDS:
         raise ValueError(f"No {kind!r} email.")
     if not current_app.config.get("MAIL_SERVER"):
@@ -67,7 +128,7 @@ def _compose(kind: str, order: Order, details: dict) -> EmailMessage:
     with force_locale(config.get("BABEL_DEFAULT_LOCALE", "vi")):
         context = {
             "order": order,
-            "lines": details.pop("lines", None) or list(order.lines),
+            "lines": _lines(order, details.pop("parcel_of", None)),
             "order_url": _order_url(order.code),
             # The same seller facts as the storefront's footer (OPERATOR_*).
             "shop_hotline": config.get("OPERATOR_HOTLINE"),
@@ -90,6 +151,12 @@ def _compose(kind: str, order: Order, details: dict) -> EmailMessage:
     message.add_alternative(html, subtype="html")
     message["Content-Language"] = "vi"  # after set_content, which drops Content-* headers
     return message
+
+
+def _lines(order: Order, producer_ids) -> list:
+    if producer_ids is None:
+        return list(order.lines)
+    return [line for line in order.lines if line.producer_id in producer_ids]
 
 
 def _subject(kind: str, code: str) -> str:

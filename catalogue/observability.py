@@ -59,10 +59,11 @@ def init_observability(app: Flask) -> None:
         probe_over_plain_http(app.view_functions[endpoint])
     if app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         init_tracing(app)
-    from catalogue.events import OrderPaid, OrderPlaced, subscribe
+    from catalogue.events import OrderPaid, OrderPlaced, SaleRecorded, subscribe
 
     subscribe(app, OrderPlaced, _count_order_placed)
     subscribe(app, OrderPaid, _count_payment)
+    subscribe(app, SaleRecorded, _count_units_sold)
 
 
 def _count_order_placed(event) -> None:
@@ -84,6 +85,11 @@ def probe_over_plain_http(view: Callable) -> Callable:
     """
     view.talisman_view_options = {"force_https": False}
     return view
+
+
+def _count_units_sold(event) -> None:
+    """Every sale that landed and was kept (after commit), shop or marketplace, by its units."""
+    metrics.UNITS_SOLD.labels(event.channel).inc(sum(quantity for _, quantity in event.lines))
 
 
 # Request ids and the access line

@@ -214,8 +214,9 @@ def test_switching_refusals_change_nothing(empty_client, shop, app):
     assert no_csrf.status_code == 400
     assert stranger.status_code == 404
     assert not_offered.status_code == 303
-    assert "Cách thanh toán này không dùng được cho đơn hàng." in empty_client.get(f"/orders/{code}").get_data(
-        as_text=True)  # fmt: skip
+    assert "Phương thức thanh toán này không có ở cửa hàng." in empty_client.get(f"/orders/{code}").get_data(
+        as_text=True
+    )  # fmt: skip  (payment.method_unavailable, worded by catalogue.refusals)
     assert ledger_of(code) == [("attempt", "started", "vietqr", TOTAL)]
 
 

@@ -99,3 +99,21 @@ def test_subscribing_twice_tells_once_and_outside_a_use_case_after_commit_handle
     assert told == []  # nothing said that change would be kept; the invoice sweep catches such orders
     assert events.subscribers(app, events.OrderPaid)[-1] == (events.AFTER_COMMIT, told.append)
     assert len([handler for _, handler in events.subscribers(app, events.OrderPaid) if handler == told.append]) == 1
+
+
+def test_a_refund_that_could_not_start_puts_the_order_back_without_a_second_order_paid(app, pending):
+    told = []
+    for kind in (events.OrderStatusChanged, events.OrderPaid, events.OrderRefunded):
+        events.subscribe(app, kind, told.append)
+    order_id = find_order(pending).id
+
+    @use_case
+    def refund_then_give_up(code):
+        transition(lock_order(code), "paid", "the bank says so", by="vietqr")
+        transition(lock_order(code), "refund_pending", "the office cancels")
+        transition(lock_order(code), "paid", "refund failed: the provider said no")
+
+    refund_then_give_up(pending)
+
+    assert [type(event).__name__ for event in told] == ["OrderStatusChanged", "OrderPaid"] + ["OrderStatusChanged"] * 2
+    assert told[1] == events.OrderPaid(order_id, pending, "vietqr")  # who paid: the rail

@@ -12,9 +12,11 @@ from catalogue.accounts.models import User
 from catalogue.accounts.services import principal_for_user
 from catalogue.errors import Conflict, InvalidInput, PermissionDenied
 from catalogue.extensions import db
-from catalogue.orders import cancellation, services
+from catalogue.orders import cancellation, services, settlement
 from catalogue.orders.fulfilment import mark_shipped
 from catalogue.orders.models import Order
+from catalogue.payments import ledger
+from catalogue.payments.port import PaymentNotice
 from tests.access_helpers import cast, paid_order
 from tests.fakes import intent_event, signed
 from tests.order_helpers import body, shelf
@@ -232,3 +234,46 @@ def test_a_refused_shipment_sends_nothing(app, inbox, tracking, error):
         mark_shipped(_principal("owner@example.com"), "PAID2345", tracking, NOW)
 
     assert _received(inbox) == []
+
+
+def test_a_payment_rolled_back_after_its_transition_mails_nothing_and_the_kept_one_mails_once(placed, inbox):
+    code, intent = placed["code"], placed["payment"]["payment_intent_id"]
+    notice = PaymentNotice("stripe", intent, code, placed["total_vnd"], succeeded=True, raw_id="evt_rolled_back")
+    seen = []
+
+    def fail_after_the_transition(order, method, **_):
+        seen.append(order.status)  # the order already turned paid (and published order_paid) in this use case
+        raise RuntimeError("the database went away")
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(RuntimeError):
+        patch.setattr(ledger, "claim_excess", fail_after_the_transition)
+        settlement.record_notice(notice)
+
+    assert seen == ["paid"]
+    assert _status(code) == "pending_payment"
+    assert _received(inbox) == []
+
+    assert settlement.record_notice(notice) == "paid"  # Stripe delivers it again: this time it is kept
+
+    [message] = _received(inbox)
+    assert message["Subject"] == f"Đơn hàng {code} đã được thanh toán"
+    assert inbox.committed_status_at_send == ["paid"]
+
+
+def test_an_order_back_to_paid_after_a_refused_refund_is_not_mailed_as_paid_again(app, empty_client, placed, inbox):
+    code = placed["code"]
+    _pay(empty_client, placed)
+    _received(inbox)
+    _gateway(empty_client).unavailable = True
+    app.test_cli_runner().invoke(args=["orders", "cancel", code])
+    _gateway(empty_client).unavailable = False
+
+    history = empty_client.get(
+        f"/api/v1/orders/{code}", headers={"Authorization": f"Bearer {placed['access_token']}"}
+    ).get_json()["history"]
+
+    assert [(step["from_status"], step["to_status"]) for step in history][-2:] == [
+        ("paid", "refund_pending"),
+        ("refund_pending", "paid"),
+    ]
+    assert _received(inbox) == []  # order_paid is not published again: the order was paid all along

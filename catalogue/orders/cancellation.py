@@ -1,4 +1,4 @@
-"""Cancelling an order: who may, and how stock, the refunds and the buyer's email follow.
+"""Cancelling an order: who may, and how stock and the refunds follow (the buyer's email reacts to its events).
 
 The buyer may cancel while the order waits for its payment; the OCOP office may cancel any
 order, a paid one through one refund plan for every rail (catalogue.orders.refunds): by the
@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from catalogue import notifications
 from catalogue.accounts.principal import Principal
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.orders import refunds
@@ -74,9 +73,8 @@ def _cancel_for_buyer(code: str, access_token: str | None, now: datetime) -> str
         raise PermissionDenied(
             f"Order {code} is {order.status}; ask the shop to cancel and refund it.", code="order.not_cancellable"
         )
-    transition(order, "cancelled", "cancelled by buyer")
+    transition(order, "cancelled", "cancelled by buyer", by="buyer")  # its order_cancelled mails the buyer
     release_stock(order)
-    notifications.announce("cancelled", order, cancelled_by="buyer", refund=False)
     return order.payment_intent_id
 
 
@@ -120,9 +118,8 @@ def _cancel_for_office(code: str, reason: str, providers: refunds.RefundRails) -
     if order.status in FINISHED:
         return _AdminCancel(None)
     if order.status in RESERVING_STATUSES:
-        transition(order, "cancelled", reason)
+        transition(order, "cancelled", reason, by="office")
         release_stock(order)
-        notifications.announce("cancelled", order, cancelled_by="office", refund=False)
         return _AdminCancel(order.payment_intent_id)
     previous = order.status
     transition(order, "refund_pending", reason)

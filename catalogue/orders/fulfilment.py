@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
-from catalogue import notifications
+from catalogue import events
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import Conflict, InvalidInput, NotFound
@@ -127,13 +127,9 @@ def mark_shipped(principal: Principal, order_code: str, tracking_number: str, no
     if whole_order_shipped:
         transition(order, "shipped", "every producer shipped")
     record(principal, "order.ship", "order", order.id, {"tracking_number": [None, tracking_number]})
-    # One email per parcel: producers ship on different days, and each parcel has its own tracking number.
-    notifications.announce(
-        "shipped",
-        order,
-        lines=[line for line in order.lines if line.producer_id in shipping_for],
-        tracking_number=tracking_number,
-        more_to_come=not whole_order_shipped,
+    # One event (and email) per parcel: producers ship on different days, each parcel with its tracking number.
+    events.publish(
+        events.OrderShipped(order.id, order.code, tuple(sorted(shipping_for)), tracking_number, whole_order_shipped)
     )
     return order
 

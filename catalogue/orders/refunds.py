@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from catalogue import notifications
+from catalogue import events
 from catalogue.errors import NotFound
 from catalogue.extensions import db
 from catalogue.orders.locking import lock_order
@@ -93,7 +93,7 @@ def plan_refunds(
     cancelled, `cancelled_by` sold_out): the same plan, by API where the rail has one, else by hand.
 
     A `requested` row per payment its provider can return by API, never more than the order still
-    holds; the rest flagged for the office. None when everything goes back by hand (announced now).
+    holds; the rest flagged for the office. None when everything goes back by hand (RefundStarted says so now).
     """
     rows = ledger.rows_of(order.id)
     received = [row for row in rows if row.kind == "payment" and row.state == "received"]
@@ -120,7 +120,7 @@ def plan_refunds(
     flagged = {row.id for row in ledger.rows_of(order.id) if row.kind == "refund"}
     by_hand = refund_by_hand(order, reason, _by_hand_method(order, planned))
     if not planned:
-        notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True, refund_by_hand=by_hand)
+        events.publish(events.RefundStarted(order.id, order.code, cancelled_by, by_hand_vnd=by_hand))
         return None
     added = tuple(row.id for row in ledger.rows_of(order.id) if row.kind == "refund" and row.id not in flagged)
     return RefundPlan(tuple(planned), restore=restore, by_hand_ids=added, cancelled_by=cancelled_by)
@@ -225,12 +225,10 @@ def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime,
         return  # more of this order's refunds to ask for, or to be confirmed
     by_hand = sum(r.amount_vnd for r in rows if r.state == "due")
     if order.status == "refund_pending" and not by_hand:
-        transition(order, "refunded", f"refunded by {_brand(row.method)}")
+        transition(order, "refunded", f"refunded by {_brand(row.method)}", by=row.method)
         release_stock(order)
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
-    labels = labels_of(row.method)
-    notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True, refund_by_api=returned,
-                           refund_to=labels.vi.refunded_to if labels else "", refund_by_hand=by_hand)  # fmt: skip
+    events.publish(events.RefundStarted(order.id, order.code, cancelled_by, returned, row.method, by_hand))
 
 
 @use_case
@@ -241,7 +239,7 @@ def _accepted(code: str, refund_id: int, provider_reference: str, cancelled_by: 
     if row is None or row.state != "requested" or ledger.details_of(row).get(ACCEPTED_KEY):
         return
     row.details = ledger.json_details({**ledger.details_of(row), ACCEPTED_KEY: provider_reference})
-    notifications.announce("cancelled", order, cancelled_by=cancelled_by, refund=True)
+    events.publish(events.RefundStarted(order.id, order.code, cancelled_by))  # returned later: nothing yet
 
 
 @use_case

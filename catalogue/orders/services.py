@@ -313,8 +313,13 @@ def _new_code() -> str:
     return f"QN-{chars[:4]}-{chars[4:]}"
 
 
-def transition(order: Order, to_status: str, reason: str) -> None:
-    """Move the order to `to_status` if the lifecycle allows it, recording why in its history."""
+def transition(order: Order, to_status: str, reason: str, by: str = "") -> None:
+    """Move the order to `to_status` if the lifecycle allows it, recording why in its history.
+
+    `by` goes on the status's own event (`order_paid`, …): the rail that paid, who cancelled. A
+    refund that could not start (`refund_pending` back to `paid`, `cancelled`…) is no new payment
+    or cancellation: it publishes OrderStatusChanged only.
+    """
     assert_locked(order)
     if to_status not in TRANSITIONS[order.status]:
         raise Conflict(
@@ -328,8 +333,9 @@ def transition(order: Order, to_status: str, reason: str) -> None:
     # Its subscribers (invoicing, and mail or booking as they move) are wired in create_app, never imported here.
     events.publish(events.OrderStatusChanged(order.id, order.code, from_status, to_status, reason))
     specific = STATUS_EVENTS.get(to_status)
-    if specific is not None:
-        events.publish(specific(order.id, order.code))
+    undone_refund = from_status == "refund_pending" and to_status != "refunded"
+    if specific is not None and not undone_refund:
+        events.publish(specific(order.id, order.code, by))
 
 
 def release_stock(order: Order) -> None:
@@ -348,7 +354,7 @@ def release_expired_reservations(now: datetime) -> int:
     expired = lock_orders(Order.status.in_(RESERVING_STATUSES), Order.reserved_until < now, limit=500, skip_locked=True)
     for order in expired:
         # No email: the buyer never paid, and a payment landing late still completes the order.
-        transition(order, "cancelled", "reservation expired")
+        transition(order, "cancelled", "reservation expired", by="expiry")
         release_stock(order)
     return len(expired)
 

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from catalogue import notifications
+from catalogue import events
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, NotFound, PermissionDenied
 from catalogue.extensions import db
@@ -66,19 +66,13 @@ def settle(order: Order, method: str, providers: refunds.RefundRails | None = No
     if order.status in RESERVING_STATUSES:
         if money.received_vnd < order.total_vnd:
             return "partly_paid"
-        transition(order, "paid", f"paid by {method}")
-        order.settled_by = method
-        notifications.announce("paid", order)
-        ledger.claim_excess(order, method)
+        _paid(order, method, f"paid by {method}")
         return "paid"
     if order.status == "cancelled":
         if money.received_vnd < order.total_vnd:
             return "partly_paid"
         if retake_stock(order):
-            transition(order, "paid", f"paid by {method} after expiry; stock taken again")
-            order.settled_by = method
-            notifications.announce("paid", order)
-            ledger.claim_excess(order, method)
+            _paid(order, method, f"paid by {method} after expiry; stock taken again")
             return "paid"
         transition(order, "refund_pending", f"paid by {method} after expiry but sold out; refunding")
         plan = refunds.plan_refunds(
@@ -89,6 +83,17 @@ def settle(order: Order, method: str, providers: refunds.RefundRails | None = No
         return "refund_pending"
     ledger.claim_excess(order, method)
     return "surplus"
+
+
+def _paid(order: Order, method: str, reason: str) -> None:
+    """The money completed the order: paid by `method` (its `order_paid` mails the buyer), a shop sale landed."""
+    transition(order, "paid", reason, by=method)
+    order.settled_by = method
+    ledger.claim_excess(order, method)
+    sold: dict[int, int] = {}
+    for line in order.lines:
+        sold[line.product_id] = sold.get(line.product_id, 0) + line.quantity
+    events.publish(events.SaleRecorded("shop", order.code, tuple(sorted(sold.items()))))
 
 
 def retake_stock(order: Order) -> bool:
@@ -198,7 +203,7 @@ def mark_refund_returned(principal: Principal, refund_id: int, reference: str, n
     db.session.flush()
     outstanding = [r for r in ledger.rows_of(order.id) if r.kind == "refund" and r.state != "done"]
     if order.status == "refund_pending" and not outstanding:
-        transition(order, "refunded", "returned by hand")
+        transition(order, "refunded", "returned by hand", by="hand")
         release_stock(order)
     return row
 
@@ -285,7 +290,7 @@ def _apply_refund(attempt: _Attempt, notice: PaymentNotice) -> str:
         return DUPLICATE
     if order.status not in REFUNDED_STATUSES:
         return "unchanged"  # before the payment it returns (out of order): the payment settles it later
-    transition(order, "refunded", f"refunded by {notice.provider}")
+    transition(order, "refunded", f"refunded by {notice.provider}", by=notice.provider)
     release_stock(order)
     ledger.settle_refund(order, notice.provider, notice.reference, notice.raw_id)
     return "refunded"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 
-from catalogue import notifications
+from catalogue import mail
 from catalogue.accounts.models import User
 from catalogue.accounts.services import RESET_LIFETIME
 from catalogue.urls import absolute_url
+
+log = logging.getLogger(__name__)
 
 
 def send_reset_link(user: User, token: str) -> bool:
@@ -30,8 +33,17 @@ def send_reset_link(user: User, token: str) -> bool:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
-    message["To"] = user.email
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="ocop-quangninh.vn")
+    try:
+        recipient = mail.envelope_address(user.email)
+    except mail.BadAddress:
+        log.warning("User %s has an address mail cannot be sent to", user.id)
+        return False
+    message["To"] = recipient
+    mail.stamp(message, str(message["From"]))
     message.set_content(body)
-    return notifications.send(message)
+    try:
+        mail.send(message, [recipient])  # the recipient named explicitly, never read from a header
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send the password-reset mail")
+        return False
+    return True

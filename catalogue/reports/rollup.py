@@ -11,8 +11,10 @@ retried job cannot count twice.
 `rebuild` over all days is what the migration and `flask reports rebuild` run.
 
 The marking is a flush listener, not a subscription to the order's events (catalogue.events):
-it also sees what publishes none (an invoice issued, a marketplace sale, a test's direct write),
-and a day marked is never lost to a handler that was not wired.
+it also sees what publishes none (an invoice issued, a test's direct write), and a day marked is
+never lost to a handler that was not wired. `sale_recorded` (events.SaleRecorded) is not enough
+either: a cancellation, a refund or an invoice changes a day's figures too, and the mark must
+commit or roll back with the change itself, which an after-commit handler cannot do.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from catalogue.orders.services import (
 )
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.payments.registry import KNOWN, STRIPE
+from catalogue.refusals import refusal_words
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
 from catalogue.storefront.payment_view import payment_context, rail_name, rail_text, status_answer
@@ -270,12 +271,16 @@ def checkout_page():
             status = 422
         except InvalidInput as error:
             address = error.errors.get("shipping_address") or {}
+            words = refusal_words(error.code)  # a coded refusal is worded by its code (catalogue.refusals)
             if "ward" in address:
                 form.ward.errors = [gettext("Không có phường/xã này ở %(province)s.", province=form.province.data)]
             elif "province" in address:
                 form.province.errors = [CHOOSE]
             elif "payment_method" in error.errors:
-                form.payment_method.errors = [CHOOSE]
+                form.payment_method.errors = [words or CHOOSE]
+            elif words:  # order.too_large
+                flash(words, "warning")
+                status = 422
             elif "lines" in error.errors:
                 flash(_units_text(), "warning")
                 status = 422
@@ -426,14 +431,14 @@ def switch_rail(code: str):
         started = wiring.start_payment(code, _token_for(code), form.method.data)
     except NotFound:
         abort(404)
-    except InvalidInput:
-        flash(gettext("Cách thanh toán này không dùng được cho đơn hàng."), "warning")
-    except PaymentServiceUnavailable:
+    except InvalidInput as error:
+        flash(refusal_words(error.code) or gettext("Cách thanh toán này không dùng được cho đơn hàng."), "warning")
+    except PaymentServiceUnavailable:  # the rail's own name says more than the code's words
         name = rail_name(form.method.data)
         flash(gettext("%(method)s tạm thời gián đoạn. Vui lòng thử lại sau ít phút hoặc chọn cách thanh toán khác.",
                       method=name), "warning")  # fmt: skip
-    except Conflict:
-        flash(gettext("Đơn hàng này không còn chờ thanh toán."), "warning")
+    except Conflict as error:
+        flash(refusal_words(error.code) or gettext("Đơn hàng này không còn chờ thanh toán."), "warning")
     else:
         return _hand_off(code, started.redirect_url)
     return redirect(url_for("checkout.order", code=code), code=303)
@@ -471,7 +476,7 @@ def pay(code: str):
         message = gettext("Thanh toán thẻ tạm thời gián đoạn; đơn hàng vẫn được giữ. Vui lòng thử lại sau ít phút.")
         return jsonify({"error": message}), int(error.http_status)
     except DomainError as error:  # the order no longer waits for a payment
-        message = gettext("Đơn hàng này không còn chờ thanh toán. Vui lòng tải lại trang.")
+        message = refusal_words(error.code) or gettext("Đơn hàng này không còn chờ thanh toán. Vui lòng tải lại trang.")
         return jsonify({"error": message}), int(error.http_status)
     return jsonify({"status": status})
 
@@ -486,11 +491,11 @@ def cancel(code: str):
         wiring.cancel_by_buyer(code, _token_for(code))
     except NotFound:
         abort(404)
-    except DomainError:  # paid already: only the shop cancels and refunds now
-        flash(
-            gettext("Đơn hàng đã thanh toán, bạn không tự huỷ được. Vui lòng liên hệ cửa hàng để huỷ và hoàn tiền."),
-            "warning",
+    except DomainError as error:  # paid already (order.not_cancellable): only the shop cancels and refunds now
+        fallback = gettext(
+            "Đơn hàng đã thanh toán, bạn không tự huỷ được. Vui lòng liên hệ cửa hàng để huỷ và hoàn tiền."
         )
+        flash(refusal_words(error.code) or fallback, "warning")
     else:
         flash(gettext("Đơn hàng đã được huỷ."), "success")
     return redirect(url_for("checkout.order", code=code), code=303)

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from catalogue import metrics
+from catalogue import events, metrics
 from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
@@ -233,6 +233,11 @@ def record_marketplace_sale(
     except IntegrityError:  # the same sale reported twice at once: the other report took the stock
         db.session.rollback()
         return _same_sale(_sale(marketplace, external_order_id), lines), False
+    sold: dict[int, int] = {}
+    for line in sale.lines:
+        if line.product_id is not None:
+            sold[line.product_id] = sold.get(line.product_id, 0) + line.quantity
+    events.publish(events.SaleRecorded(marketplace, external_order_id, tuple(sorted(sold.items()))))
     return sale, True
 
 

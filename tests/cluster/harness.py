@@ -106,6 +106,8 @@ class Cluster:
     node_ports: dict[str, int] = field(default_factory=lambda: {"a": free_port(), "b": free_port()})
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    s3_port: int = field(default_factory=free_port)
+    s3_server: object = None
 
     @property
     def base(self) -> str:
@@ -133,7 +135,13 @@ class Cluster:
             "PUBLIC_BASE_URL": self.base,
             "PROXY_COUNT": "1",
             "LOG_FORMAT": "json",
-            "MEDIA_ROOT": str(self.folder / "media"),  # replaced by STORAGE_URL once object storage is set
+            # Object storage: moto's S3 server on the host, reached by every node over the bridge.
+            "STORAGE_URL": "s3://ocop-cluster/media",
+            "AWS_ENDPOINT_URL": f"http://{HOST_IP}:{self.s3_port}",
+            "AWS_ACCESS_KEY_ID": "cluster",
+            "AWS_SECRET_ACCESS_KEY": "cluster-secret",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "STORAGE_ENCRYPTION_KEY": "Y2x1c3Rlci10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE=",
             "VIETQR_BANK_BIN": "970436",
             "VIETQR_ACCOUNT_NO": "0011001234567",
             "VIETQR_ACCOUNT_NAME": "CONG TY OCOP QUANG NINH",
@@ -194,7 +202,9 @@ class Cluster:
             command = unit_exec_start("ocop-worker.service")
             env["CELERY_METRICS_PORT"], env["CELERY_METRICS_ADDR"] = "9101", NODES["w"]
         else:
-            command = [part.replace("0.0.0.0:8000", f"{NODES[name]}:8000") for part in unit_exec_start("ocop-web.service")]
+            command = [
+                part.replace("0.0.0.0:8000", f"{NODES[name]}:8000") for part in unit_exec_start("ocop-web.service")
+            ]
             command[command.index("--workers") + 1] = "2"
         log = open(self.folder / f"node-{name}.log", "ab")  # noqa: SIM115 — the process keeps it
         self.processes[name] = subprocess.Popen(
@@ -258,12 +268,24 @@ class Cluster:
         log = open(self.folder / "node-nginx.log", "ab")  # noqa: SIM115 — the process keeps it
         self.processes["nginx"] = subprocess.Popen(
             ["nginx", "-p", str(prefix), "-c", str(self.folder / "nginx.conf"), "-g", "daemon off;"],
-            start_new_session=True, stdout=log, stderr=log,
+            start_new_session=True,
+            stdout=log,
+            stderr=log,
         )
         self.wait_for(f"{self.base}/readyz", "nginx")
 
+    def s3_up(self) -> None:
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        self.s3_server = ThreadedMotoServer(ip_address=HOST_IP, port=self.s3_port, verbose=False)
+        self.s3_server.start()
+        boto3.client("s3", endpoint_url=f"http://{HOST_IP}:{self.s3_port}", aws_access_key_id="cluster",
+                     aws_secret_access_key="cluster-secret", region_name="us-east-1").create_bucket(Bucket="ocop-cluster")  # fmt: skip
+
     def up(self) -> Cluster:
         network_up()
+        self.s3_up()
         self.forwarders_up()
         self.database_up()
         for name in ("a", "b", "w"):
@@ -274,4 +296,6 @@ class Cluster:
     def down(self) -> None:
         for name in list(self.processes):
             self.stop_node(name, signal.SIGKILL if name.startswith("socat") else signal.SIGTERM)
+        if self.s3_server is not None:
+            self.s3_server.stop()
         network_down()

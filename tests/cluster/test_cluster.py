@@ -37,7 +37,9 @@ def cluster(tmp_path_factory):
         slug = built.sql("SELECT slug FROM producers ORDER BY id LIMIT 1")[0][0]
         built.flask("users", "create", "--email", "htx@cluster.test", "--password", PRODUCER_PASSWORD,
                     "--role", "producer", "--producer", slug)  # fmt: skip
-        built.flask("users", "create", "--email", "office@cluster.test", "--password", ADMIN_PASSWORD, "--role", "admin")
+        built.flask(
+            "users", "create", "--email", "office@cluster.test", "--password", ADMIN_PASSWORD, "--role", "admin"
+        )
         out = built.flask("tokens", "create", "--email", "office@cluster.test", "--scope", "admin", "--name", "cluster")
         built.admin_token = re.findall(r"[A-Za-z0-9_\-]{30,}", out)[-1]
         yield built
@@ -70,7 +72,9 @@ def test_a_price_changed_on_node_a_shows_on_node_b_at_once(cluster):
     )
 
     assert changed.status_code == 200, changed.text
-    assert b.get(f"{cluster.node_url('b')}/api/v1/products/{product['id']}", timeout=10).json()["price_vnd"] == new_price
+    assert (
+        b.get(f"{cluster.node_url('b')}/api/v1/products/{product['id']}", timeout=10).json()["price_vnd"] == new_price
+    )
 
 
 def _csrf(html: str) -> str:
@@ -121,7 +125,9 @@ def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
     for attempt in range(8):
         name = "ab"[attempt % 2]
         session = _browser(cluster, name)
-        answers.append(_sign_in(session, cluster.via_nginx(name), "nobody@cluster.test", "wrong-password-1").status_code)
+        answers.append(
+            _sign_in(session, cluster.via_nginx(name), "nobody@cluster.test", "wrong-password-1").status_code
+        )
 
     # LOGIN_LIMIT is 5 a minute per address and per email: the 6th attempt is refused whichever node takes it
     assert answers[:5].count(429) == 0 and set(answers[5:]) == {429}, answers
@@ -222,3 +228,29 @@ def test_every_node_is_ready_and_names_its_dependencies(cluster):
         assert ready["status"] == "ready" and set(ready["checks"]) >= {"database", "redis", "storage"}, ready
     worker_metrics = requests.get(f"http://{NODES['w']}:9101/metrics", timeout=10)
     assert worker_metrics.status_code == 200
+
+
+def test_a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
+    import io
+
+    from PIL import Image
+
+    product_id = int(cluster.sql("SELECT p.id FROM products p JOIN producers r ON r.id = p.producer_id "
+                                 "ORDER BY r.id, p.id LIMIT 1")[0][0])  # fmt: skip
+    a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
+    assert _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD).status_code == 302
+    page = a.get(f"{on_a}/portal/products/{product_id}", timeout=10)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (180, 40, 40)).save(photo, "PNG")
+    a.headers["Referer"] = f"{on_a}/portal/products/{product_id}"
+    uploaded = a.post(f"{on_a}/portal/products/{product_id}/images", timeout=30, allow_redirects=False,
+                      data={"csrf_token": _csrf(page.text)}, files={"image": ("photo.png", photo.getvalue(), "image/png")})  # fmt: skip
+    assert uploaded.status_code in (302, 303), uploaded.text[:500]
+
+    key = cluster.sql(
+        "SELECT path FROM product_images WHERE product_id = %(id)s ORDER BY id DESC LIMIT 1", id=product_id
+    )
+    b = _browser(cluster, "b")
+    served = b.get(f"{cluster.via_nginx('b')}/media/{key[0][0]}", timeout=10)
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
+    assert not any((cluster.folder / "media").rglob("*.png")), "nothing on a node's disk"
