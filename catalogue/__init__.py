@@ -165,6 +165,7 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
+    from catalogue.backup import backup_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.mail import mail_cli
     from catalogue.orders.cli import orders_cli
@@ -174,6 +175,7 @@ def register_cli(app: Flask) -> None:
     from catalogue.sync.cli import sync_cli
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(users_cli)

@@ -14,6 +14,7 @@ deployment shares: PostgreSQL, Redis and object storage. Needs root (ip netns), 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shlex
@@ -49,7 +50,8 @@ def unit_exec_start(unit: str) -> list[str]:
     """The ExecStart of one of deploy/systemd's units, with its paths pointed at this checkout."""
     for line in (ROOT / "deploy" / "systemd" / unit).read_text().splitlines():
         if line.startswith("ExecStart="):
-            command = line.removeprefix("ExecStart=").replace("/srv/ocop/.venv/bin/", f"{Path(sys.executable).parent}/")
+            command = line.removeprefix("ExecStart=")
+            command = command.replace("/srv/ocop/.venv/bin/", f"{Path(sys.executable).parent}/")
             return shlex.split(command)
     raise ValueError(f"{unit} has no ExecStart")
 
@@ -82,7 +84,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.cluster.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
@@ -122,7 +124,7 @@ class Cluster:
         return f"https://127.0.0.1:{self.node_ports[name]}"
 
     def environment(self, via_host: bool = False) -> dict[str, str]:
-        """The settings every node gets (as /etc/ocop/catalogue.env would hold them); `via_host`: for commands on the host."""
+        """The settings every node gets (as /etc/ocop/catalogue.env holds them); `via_host`: for host commands."""
         services = "127.0.0.1" if via_host else HOST_IP
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")},
@@ -157,8 +159,9 @@ class Cluster:
         return env
 
     def flask(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                              env=self.environment(via_host=True), capture_output=True, text=True, timeout=600)  # fmt: skip
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+        done = subprocess.run(command, cwd=ROOT, env=self.environment(via_host=True), capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
@@ -217,10 +220,8 @@ class Cluster:
         process = self.processes.pop(name, None)
         if process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -280,8 +281,9 @@ class Cluster:
 
         self.s3_server = ThreadedMotoServer(ip_address=HOST_IP, port=self.s3_port, verbose=False)
         self.s3_server.start()
-        boto3.client("s3", endpoint_url=f"http://{HOST_IP}:{self.s3_port}", aws_access_key_id="cluster",
-                     aws_secret_access_key="cluster-secret", region_name="us-east-1").create_bucket(Bucket="ocop-cluster")  # fmt: skip
+        client = boto3.client("s3", endpoint_url=f"http://{HOST_IP}:{self.s3_port}", aws_access_key_id="cluster",
+                              aws_secret_access_key="cluster-secret", region_name="us-east-1")  # fmt: skip
+        client.create_bucket(Bucket="ocop-cluster")
 
     def up(self) -> Cluster:
         network_up()

@@ -99,7 +99,7 @@ def _sign_in(session: requests.Session, base: str, email: str, password: str) ->
 def test_a_session_signed_in_on_a_and_signed_out_on_b_is_dead_on_a(cluster):
     a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
     signed_in = _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD)
-    assert signed_in.status_code == 302, signed_in.text
+    assert signed_in.status_code == 303, signed_in.text
     copied = a.cookies.get_dict()
     assert a.get(f"{on_a}/portal/", timeout=10, allow_redirects=False).status_code == 200
 
@@ -111,26 +111,13 @@ def test_a_session_signed_in_on_a_and_signed_out_on_b_is_dead_on_a(cluster):
     b.headers["Referer"] = f"{on_b}/portal/"
     signed_out = b.post(f"{on_b}/portal/logout", data={"csrf_token": _csrf(page.text)}, timeout=10,
                         allow_redirects=False)  # fmt: skip
-    assert signed_out.status_code == 302
+    assert signed_out.status_code in (302, 303)
 
     replay = _browser(cluster, "a")
     for cookie, value in copied.items():
         replay.cookies.set(cookie, value)
     again = replay.get(f"{on_a}/portal/", timeout=10, allow_redirects=False)
     assert again.status_code == 302 and "/portal/login" in again.headers["Location"]
-
-
-def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
-    answers = []
-    for attempt in range(8):
-        name = "ab"[attempt % 2]
-        session = _browser(cluster, name)
-        answers.append(
-            _sign_in(session, cluster.via_nginx(name), "nobody@cluster.test", "wrong-password-1").status_code
-        )
-
-    # LOGIN_LIMIT is 5 a minute per address and per email: the 6th attempt is refused whichever node takes it
-    assert answers[:5].count(429) == 0 and set(answers[5:]) == {429}, answers
 
 
 def _order_body(product: dict, email: str) -> dict:
@@ -238,13 +225,15 @@ def test_a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
     product_id = int(cluster.sql("SELECT p.id FROM products p JOIN producers r ON r.id = p.producer_id "
                                  "ORDER BY r.id, p.id LIMIT 1")[0][0])  # fmt: skip
     a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
-    assert _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD).status_code == 302
+    assert _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD).status_code == 303
     page = a.get(f"{on_a}/portal/products/{product_id}", timeout=10)
     photo = io.BytesIO()
     Image.new("RGB", (640, 480), (180, 40, 40)).save(photo, "PNG")
     a.headers["Referer"] = f"{on_a}/portal/products/{product_id}"
-    uploaded = a.post(f"{on_a}/portal/products/{product_id}/images", timeout=30, allow_redirects=False,
-                      data={"csrf_token": _csrf(page.text)}, files={"image": ("photo.png", photo.getvalue(), "image/png")})  # fmt: skip
+    uploaded = a.post(
+        f"{on_a}/portal/products/{product_id}/images", timeout=30, allow_redirects=False,
+        data={"csrf_token": _csrf(page.text)}, files={"image": ("photo.png", photo.getvalue(), "image/png")},
+    )  # fmt: skip
     assert uploaded.status_code in (302, 303), uploaded.text[:500]
 
     key = cluster.sql(
@@ -254,3 +243,20 @@ def test_a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
     served = b.get(f"{cluster.via_nginx('b')}/media/{key[0][0]}", timeout=10)
     assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
     assert not any((cluster.folder / "media").rglob("*.png")), "nothing on a node's disk"
+
+
+def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
+    answers = []
+    for attempt in range(8):
+        name = "ab"[attempt % 2]
+        session = _browser(cluster, name)
+        answers.append(
+            _sign_in(session, cluster.via_nginx(name), "nobody@cluster.test", "wrong-password-1").status_code
+        )
+
+    # LOGIN_LIMIT is 5 a minute per address (and per email), counted in Redis: alternating nodes, a limit
+    # counted per node would let 4 + 4 through; counted once, the attempts after the 5th are refused by both
+    # nodes (earlier sign-ins of this module from the same address count too, so it may come sooner)
+    first = answers.index(429)
+    assert first <= 5 and set(answers[first:]) == {429}, answers
+    assert {attempt % 2 for attempt in range(first, len(answers))} == {0, 1}, "both nodes refused"
