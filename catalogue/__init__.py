@@ -90,11 +90,13 @@ def register_extensions(app: Flask) -> None:
     from catalogue.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
+    from catalogue.traceability.scans import init_scans
 
     register_change_tracking()
     register_rollup()
     init_response_cache(app)
     init_fragment_cache(app)
+    init_scans(app)
 
 
 def register_subscribers(app: Flask) -> None:
@@ -153,6 +155,7 @@ def register_cli(app: Flask) -> None:
     from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
     from catalogue.sync.cli import sync_cli
+    from catalogue.traceability.cli import scans_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
@@ -161,6 +164,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sync_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(scans_cli)
 
 
 def _repo_path(name: str):

@@ -17,7 +17,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
-from catalogue.traceability.models import Lot, LotReport, LotScanDay
+from catalogue.traceability.models import Lot, LotReport, LotScanClient, LotScanDay, LotScanSource
 
 __all__ = [
     "ApiToken",
@@ -40,7 +40,9 @@ __all__ = [
     "Locality",
     "Lot",
     "LotReport",
+    "LotScanClient",
     "LotScanDay",
+    "LotScanSource",
     "OcopGroup",
     "Order",
     "OrderEvent",
