@@ -92,11 +92,13 @@ def register_extensions(app: Flask) -> None:
     from catalogue.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
+    from catalogue.traceability.scans import init_scans
 
     register_change_tracking()
     register_rollup()
     init_response_cache(app)
     init_fragment_cache(app)
+    init_scans(app)
 
 
 def register_subscribers(app: Flask) -> None:
@@ -161,6 +163,7 @@ def register_cli(app: Flask) -> None:
     from catalogue.seeding import seed_command
     from catalogue.storage.cli import storage_cli
     from catalogue.sync.cli import sync_cli
+    from catalogue.traceability.cli import scans_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(storage_cli)
@@ -171,6 +174,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(scans_cli)
 
 
 def _repo_path(name: str):

@@ -19,7 +19,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
-from catalogue.traceability.models import Lot, LotReport, LotScanDay
+from catalogue.traceability.models import Lot, LotReport, LotScanClient, LotScanDay, LotScanSource
 
 __all__ = [
     "OutgoingMail",
@@ -43,7 +43,9 @@ __all__ = [
     "Locality",
     "Lot",
     "LotReport",
+    "LotScanClient",
     "LotScanDay",
+    "LotScanSource",
     "OcopGroup",
     "Order",
     "OrderEvent",

@@ -32,6 +32,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "settle-sales-rollup": {"task": "catalogue.tasks.settle_sales_rollup", "schedule": 60},
             # The buyers' emails a mail server did not take (catalogue.mail's outbox).
             "retry-mail": {"task": "catalogue.tasks.retry_mail", "schedule": 300},
+            # Stamp scans buffered in Redis written in one batch (each worker's own flusher does it too).
+            "flush-scans": {"task": "catalogue.tasks.flush_scans", "schedule": 60},
         },
     )
     return celery
@@ -68,6 +70,16 @@ def settle_sales_rollup() -> int:
 
     with create_app().app_context():
         return settle_pending_days()
+
+
+@app.task(name="catalogue.tasks.flush_scans")
+def flush_scans() -> int:
+    """`flask scans flush`: write the buffered stamp scans (the shared Redis buffer); how many new ones counted."""
+    from catalogue import create_app
+    from catalogue.traceability.scans import flush
+
+    with create_app().app_context():
+        return flush()
 
 
 # What the worker tells the operator: each job's count and time (catalogue.metrics), its traces when
