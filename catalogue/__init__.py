@@ -152,6 +152,7 @@ def register_cli(app: Flask) -> None:
     from catalogue.orders.cli import orders_cli
     from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
+    from catalogue.spreadsheets.cli import catalogue_cli
     from catalogue.sync.cli import sync_cli
 
     app.cli.add_command(seed_command)
@@ -161,6 +162,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sync_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(catalogue_cli)
 
 
 def _repo_path(name: str):

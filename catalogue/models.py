@@ -10,6 +10,7 @@ from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
 from catalogue.reports.models import SalesDay, SalesDayProduct
+from catalogue.spreadsheets.models import ColumnMapping, ImportJob
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,
@@ -29,6 +30,8 @@ __all__ = [
     "MarketplaceSaleLine",
     "SyncCursor",
     "Category",
+    "ColumnMapping",
+    "ImportJob",
     "Certificate",
     "CertificateEvent",
     "ChangeCounter",
