@@ -11,7 +11,9 @@ from catalogue.accounts.models import AuditEntry
 from catalogue.extensions import db
 from catalogue.producers.models import Producer
 from catalogue.products.models import Certificate, CertificateEvent, Product
-from tests.spreadsheet_helpers import actions, dump_database, reference_data, run
+from catalogue.spreadsheets.columns import HEADINGS
+from catalogue.spreadsheets.reading import MAX_UNPACKED_BYTES, SheetRefused
+from tests.spreadsheet_helpers import DATA, actions, dump_database, reference_data, run
 
 
 @pytest.fixture
@@ -179,3 +181,131 @@ def test_a_fixed_file_imported_again_changes_only_the_fixed_rows(office):
 
     assert [(o.row, o.action) for o in report.outcomes][:2] == [(2, "unchanged"), (3, "create")]
     assert report.counts["create"] == 1
+
+
+def _csv(rows: int) -> bytes:
+    heading = "Tên sản phẩm;Chủ thể;Mã số thuế;Địa phương;Nhóm sản phẩm;Hạng sao;Số quyết định;Ngày quyết định\n"
+    line = "Sản phẩm {n};HTX Thử;;Bình Liêu;Gia vị;3;1/QĐ-UBND;01/02/2025\n"
+    return (heading + "".join(line.format(n=n) for n in range(rows))).encode()
+
+
+def _xlsx(rows: list[list], headings: list[str] | None = None) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headings or list(HEADINGS.values()))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip_of(name: str, content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "File trống: không có dòng nào để nhập."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "File không phải bảng tính XLSX hay CSV."),
+        ("Tên;Giá\n".encode("latin-1"), "File CSV không ở dạng UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "File Excel 97–2003 (.xls) không đọc được"),
+        (_zip_of("word/document.xml", b"<w/>"), "File ZIP này không phải bảng tính XLSX."),
+        (b"PK\x03\x04 broken", "File không phải bảng tính XLSX hay CSV (không mở được)."),
+        (_csv(0), "File trống: không có dòng sản phẩm nào dưới dòng tiêu đề."),
+        (_csv(10_001), "File có hơn 10.000 dòng sản phẩm"),
+        (_csv(100_000), "File có hơn 10.000 dòng sản phẩm"),
+        ("Tên;Hạng sao\nMiến;4\n".encode(), "Thiếu cột: Tên sản phẩm, Chủ thể, Địa phương, Nhóm sản phẩm"),
+    ],
+    ids=["empty", "png", "not-utf8", "xls", "zip", "broken-zip", "headings-only", "10001", "100000", "columns"],
+)
+def test_a_file_that_cannot_be_read_is_refused_whole(office, content, reason):
+    before = dump_database()
+
+    with pytest.raises(SheetRefused) as refused:
+        run(content)
+
+    assert refused.value.message.startswith(reason)
+    assert dump_database() == before
+
+
+def test_a_zip_bomb_dressed_as_xlsx_is_refused_unread(office):
+    bomb = _zip_of("xl/workbook.xml", b"\x00" * (MAX_UNPACKED_BYTES + 1))
+    assert len(bomb) < 1_000_000
+
+    with pytest.raises(SheetRefused, match="giải nén ra quá lớn"):
+        run(bomb)
+
+
+def test_formula_cells_are_read_as_their_text_never_evaluated(office):
+    row = ['=HYPERLINK("http://x","Miến")', "HTX Thử", None, "Bình Liêu", "Gia vị", "=2+2", "1/QĐ-UBND", "01/02/2025"]
+
+    report = run(_xlsx([row]))
+
+    (outcome,) = report.outcomes
+    assert (outcome.action, [(p.column, p.message) for p in outcome.problems]) == (
+        "refused",
+        [("Hạng sao", "Hạng sao “=2+2” không hợp lệ: chỉ 3, 4 hoặc 5 sao.")],
+    )
+    assert db.session.scalar(select(func.count(Product.id))) == 0
+
+
+def test_a_date_cell_and_dd_mm_yyyy_text_and_a_semicolon_csv_read_alike(office):
+    cell = run(_xlsx([["Miến", "HTX Thử", None, "Bình Liêu", "Gia vị", 4, "7/QĐ-UBND", date(2025, 2, 1)]]))
+    db.session.rollback()
+
+    text = run(_xlsx([["Miến", "HTX Thử", None, "Bình Liêu", "Gia vị", "4 sao", "7/QĐ-UBND", "01/02/2025"]]))
+
+    assert [o.action for o in cell.outcomes + text.outcomes] == ["create", "unchanged"]
+    assert _product("Miến").current_certificate.issued_on == date(2025, 2, 1)
+
+
+def test_a_sheet_with_its_own_headings_is_read_through_the_mapping(office):
+    mapping = {
+        "name": "Tên SP",
+        "producer": "Tên chủ thể",
+        "tax_code": "MST",
+        "locality": "Huyện/TP",
+        "category": "Bộ sản phẩm",
+        "stars": "Số sao",
+        "decision_no": "QĐ số",
+        "decision_date": "Ngày QĐ",
+        "price": "Giá bán",
+        "unit": "ĐVT",
+        "stock": "SL tồn",
+    }
+    with pytest.raises(SheetRefused, match="Thiếu cột"):
+        run("quyet-dinh-ten-cot-khac.xlsx")
+
+    report = run("quyet-dinh-ten-cot-khac.xlsx", mapping=mapping)
+
+    assert report.counts == {"create": 5, "update": 0, "unchanged": 0, "refused": 0}
+    assert _product("Tinh dầu bưởi").stock == 25
+
+
+def test_the_command_line_imports_and_dry_runs(office):
+    runner = office.test_cli_runner()
+    path = str(DATA / "quyet-dinh-2022.csv")
+
+    dry = runner.invoke(args=["catalogue", "import", path, "--dry-run"])
+    assert db.session.scalar(select(func.count(Product.id))) == 0
+    real = runner.invoke(args=["catalogue", "import", path])
+    refused = runner.invoke(args=["catalogue", "import", str(DATA / "make_decisions.py")])
+
+    assert dry.exit_code == 0, dry.output
+    assert "Dòng 2 · thêm mới · Miến dong Bình Liêu: Thêm sản phẩm (chủ thể mới), 4 sao" in dry.output
+    assert "Chạy thử (không thay đổi gì): 6 thêm mới, 0 cập nhật, 0 không đổi, 0 từ chối." in dry.output
+    assert "Đã nhập: 6 thêm mới, 0 cập nhật, 0 không đổi, 0 từ chối." in real.output
+    assert db.session.scalar(select(func.count(Product.id))) == 6
+    assert refused.exit_code == 1 and "File bị từ chối, không nhập gì: Thiếu cột" in refused.output

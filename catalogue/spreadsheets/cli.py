@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -27,7 +28,7 @@ def import_command(path: Path, dry_run: bool) -> None:
     """Import the province's OCOP rating decision (XLSX or CSV, the contract's headings)."""
     try:
         sheet = read_sheet(path.read_bytes(), path.name)
-        with click.progressbar(length=len(sheet.rows), label="Dòng", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=len(sheet.rows), label="Dòng", file=sys.stderr) as bar:
             done = [0]
 
             def progress(rows: int) -> None:

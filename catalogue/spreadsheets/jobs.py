@@ -72,13 +72,13 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
 
 def run_job(job_id: int) -> ImportJob | None:
     """Read the job's file and import it, updating its progress row; a refused file marks it failed."""
+    if not _claim(job_id):
+        return db.session.get(ImportJob, job_id)  # taken by another worker (Celery redelivers a lost task)
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.state != "queued":
-        return job  # already taken by another worker (Celery redelivers a task whose worker died)
     principal = _principal_of(job)
     try:
         sheet = read_sheet(job.content or b"", job.filename)
-        _begin(job_id, len(sheet.rows))
+        _count(job_id, len(sheet.rows))
         report = import_decisions(
             principal,
             sheet,
@@ -117,8 +117,17 @@ def _principal_of(job: ImportJob) -> Principal:
 
 
 @use_case
-def _begin(job_id: int, total: int) -> None:
-    db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(state="running", total_rows=total))
+def _claim(job_id: int) -> bool:
+    """Queued → running in one conditional UPDATE: of two workers given the same job, one runs it."""
+    claimed = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "queued").values(state="running")
+    )
+    return claimed.rowcount == 1
+
+
+@use_case
+def _count(job_id: int, total: int) -> None:
+    db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(total_rows=total))
 
 
 def _progress(job_id: int, done: int) -> None:
