@@ -138,8 +138,13 @@ def _progress(job_id: int, done: int) -> None:
 @use_case
 def _finish(job_id: int, state: str, **values) -> None:
     done = {"done_rows": ImportJob.total_rows} if state == "done" else {}
+    # A dry run keeps its file, so the clerk can import it for real from its report; a real run drops it.
+    kept = {} if state == "done" else {"content": None}
     db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job_id)
-        .values(state=state, content=None, finished_at=clock.now(), **done, **values)
+        .values(state=state, finished_at=clock.now(), **kept, **done, **values)
+    )
+    db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.dry_run.is_(False)).values(content=None)
     )
