@@ -22,7 +22,7 @@ from catalogue.accounts.services import record
 from catalogue.errors import DomainError, PermissionDenied
 from catalogue.extensions import db
 from catalogue.producers.models import Producer
-from catalogue.products.certificates import number_key, refresh_rating
+from catalogue.products.certificates import number_key
 from catalogue.products.models import Certificate, CertificateEvent, Product, expiry_for
 from catalogue.spreadsheets.columns import column_positions
 from catalogue.spreadsheets.planning import CREATE, REFUSED, UNCHANGED, UPDATE, Plan, plan_row
@@ -153,11 +153,15 @@ def _plan(number, cells, positions, snapshot, seen, today) -> Plan | Outcome:
 
 
 def _write(principal: Principal, plan: Plan, snapshot: Snapshot) -> tuple[int, int, Certificate]:
-    """Write the plan: the producer and product when new, and the certificate; (producer id, product id, it)."""
+    """Write the plan in one flush (producer and product when new, the certificate); (producer id, product id, it).
+
+    The rating is set here rather than by certificates.refresh_rating, which would load every certificate the
+    product holds: the snapshot knows them, and the new one rates the product when none was issued later.
+    """
     row = plan.row
-    producer_id = plan.producer_ref[1] if plan.producer_ref else _new_producer(principal, row, plan, snapshot)
+    producer = _new_producer(row, plan, snapshot) if plan.producer_ref is None else None
     if plan.product_ref is None:
-        product = _new_product(row, plan, producer_id, snapshot)
+        product = _new_product(row, plan, producer, snapshot)
     else:
         product = db.session.get(Product, plan.product_ref[1])
     certificate = Certificate(
@@ -168,9 +172,6 @@ def _write(principal: Principal, plan: Plan, snapshot: Snapshot) -> tuple[int, i
         issued_on=row.decision_date,
         expires_on=expiry_for(row.decision_date),
     )
-    db.session.add(certificate)
-    db.session.flush()
-    refresh_rating(product)
     summary = f"{row.stars}★ {row.decision_no} {row.decision_date}"
     certificate.events.append(
         CertificateEvent(
@@ -181,13 +182,21 @@ def _write(principal: Principal, plan: Plan, snapshot: Snapshot) -> tuple[int, i
             actor=principal.label,
         )
     )
+    held = snapshot.certificates.get(product.id, []) if plan.product_ref else []
+    if all(issued_on <= row.decision_date for _, issued_on, _ in held):
+        product.current_certificate = certificate
+    db.session.add(certificate)
+    db.session.flush()
+    if producer is not None:
+        changes = {"name": [None, row.producer], "row": [None, row.number]}
+        record(principal, "producer.create", "producer", producer.id, changes)
     action = "product.import" if plan.product_ref is None else "certificate.add"
     record(principal, action, "product", product.id, {"certificate": [None, summary], "row": [None, row.number]})
     db.session.flush()
-    return producer_id, product.id, certificate
+    return product.producer_id, product.id, certificate
 
 
-def _new_producer(principal: Principal, row: DecisionRow, plan: Plan, snapshot: Snapshot) -> int:
+def _new_producer(row: DecisionRow, plan: Plan, snapshot: Snapshot) -> Producer:
     producer = Producer(
         slug=unique_slug(slugify(row.producer), snapshot.producer_slugs),
         name=row.producer,
@@ -197,13 +206,10 @@ def _new_producer(principal: Principal, row: DecisionRow, plan: Plan, snapshot: 
         name_sort_key=sort_key(row.producer),
     )
     db.session.add(producer)
-    db.session.flush()
-    changes = {"name": [None, row.producer], "row": [None, row.number]}
-    record(principal, "producer.create", "producer", producer.id, changes)
-    return producer.id
+    return producer
 
 
-def _new_product(row: DecisionRow, plan: Plan, producer_id: int, snapshot: Snapshot) -> Product:
+def _new_product(row: DecisionRow, plan: Plan, producer: Producer | None, snapshot: Snapshot) -> Product:
     producer_name = snapshot.producer_names.get(plan.producer_ref, row.producer) if plan.producer_ref else row.producer
     product = Product(
         sku=snapshot.next_sku(plan.place),
@@ -217,7 +223,6 @@ def _new_product(row: DecisionRow, plan: Plan, producer_id: int, snapshot: Snaps
         status="active" if row.price_vnd else "draft",
         review_status="approved",
         rejection_reason="",
-        producer_id=producer_id,
         category_id=plan.category[0],
         locality_id=plan.place.id,
         version=1,
@@ -226,8 +231,11 @@ def _new_product(row: DecisionRow, plan: Plan, producer_id: int, snapshot: Snaps
         search_text=search_document(row.name, producer_name, plan.place.name, plan.category[1]),
         name_sort_key=sort_key(row.name),
     )
+    if producer is not None:
+        product.producer = producer
+    else:
+        product.producer_id = plan.producer_ref[1]
     db.session.add(product)
-    db.session.flush()
     return product
 
 
