@@ -1,4 +1,4 @@
-"""The office's import page: a decision list uploaded, its columns mapped once, and each run's report.
+"""The office's import page (a decision list uploaded, its columns mapped once, each run's report) and the exports.
 
 Routes join the office's blueprint (`portal_admin`: signed in, admins only). The import itself is
 catalogue.spreadsheets'; short files run while the page waits, long ones in the background, and the
@@ -20,6 +20,7 @@ from catalogue.forms import Form, length
 from catalogue.portal.admin import portal_admin
 from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import ButtonForm
+from catalogue.portal.views import portal
 from catalogue.spreadsheets.columns import FIELDS, HEADINGS, REQUIRED, column_positions
 from catalogue.spreadsheets.jobs import create_job, start_job
 from catalogue.spreadsheets.mappings import save_mapping, saved_mapping
@@ -95,7 +96,45 @@ def apply_import(job_id: int):
     return redirect(url_for("portal_admin.import_job", job_id=real.id), code=303)
 
 
+@portal.get("/products/export.<string:kind>")
+def export_range(kind: str):
+    """A producer's own products only (never another's), as CSV or XLSX; the office gets the whole catalogue."""
+    principal = current_principal()
+    if principal.is_admin:
+        return redirect(url_for("portal_admin.export_catalogue", kind=kind))
+    if principal.producer_id is None:
+        abort(403)
+    return _export(kind, principal.producer_id, "san-pham")
+
+
+def _export(kind: str, producer_id: int | None, name: str):
+    """Answer the products as a download; 404 for a format not offered."""
+    from flask import Response
+
+    from catalogue import clock
+    from catalogue.spreadsheets import exports
+
+    if kind not in exports.FORMATS:
+        abort(404)
+    rows = exports.catalogue_rows(clock.today(), producer_id)
+    day = clock.today().isoformat()
+    if kind == "csv":
+        body, mimetype = exports.as_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exports.as_xlsx(rows, "San pham"), exports.XLSX_MIMETYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{day}.{kind}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _posted() -> bool:
     from flask import request
 
     return request.method == "POST"
+
+
+@portal_admin.get("/exports/catalogue.<string:kind>")
+def export_catalogue(kind: str):
+    """The whole catalogue, every status, as CSV or XLSX."""
+    return _export(kind, None, "catalogue-ocop")
