@@ -47,7 +47,7 @@ def sheet_bytes(rows: int) -> bytes:
     """The decision list as Excel saves it: date cells, numbers as numbers."""
     from openpyxl import Workbook
 
-    from catalogue.spreadsheets.columns import HEADINGS
+    from catalogue.imports.columns import HEADINGS
 
     localities = ["Hạ Long", "Cẩm Phả", "Uông Bí", "Móng Cái", "Đông Triều", "Quảng Yên", "Vân Đồn", "Bình Liêu",
                   "Ba Chẽ", "Tiên Yên", "Đầm Hà", "Hải Hà", "Cô Tô"]  # fmt: skip
@@ -72,8 +72,8 @@ def measure(content: bytes) -> dict:
     """Read and import the sheet three ways; seconds of each and what each did."""
     from catalogue import clock
     from catalogue.accounts.principal import SYSTEM
-    from catalogue.spreadsheets.importing import import_decisions
-    from catalogue.spreadsheets.reading import read_sheet
+    from catalogue.imports.importing import import_decisions
+    from catalogue.imports.reading import read_sheet
 
     timings, counts = {}, {}
     for name, dry_run in (("read", None), ("first", False), ("again", False), ("dry", True)):

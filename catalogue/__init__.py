@@ -148,11 +148,11 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
+    from catalogue.imports.cli import catalogue_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.reports.rollup import reports_cli
     from catalogue.seeding import seed_command
-    from catalogue.spreadsheets.cli import catalogue_cli
     from catalogue.sync.cli import sync_cli
 
     app.cli.add_command(seed_command)

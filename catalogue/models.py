@@ -2,6 +2,7 @@
 
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.geography.models import Locality
+from catalogue.imports.models import ColumnMapping, ImportJob
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine, ProcessedWebhookEvent
@@ -10,7 +11,6 @@ from catalogue.producers.models import Producer
 from catalogue.products.models import Category, Certificate, CertificateEvent, OcopGroup, Product, ProductImage
 from catalogue.products.revision import ChangeCounter
 from catalogue.reports.models import SalesDay, SalesDayProduct
-from catalogue.spreadsheets.models import ColumnMapping, ImportJob
 from catalogue.sync.models import (
     CertificateExpiryNotice,
     MarketplaceListing,

@@ -70,9 +70,9 @@ def settle_sales_rollup() -> int:
 
 @app.task(name="catalogue.tasks.run_import")
 def run_import(job_id: int) -> int:
-    """An office's import of a decision list (catalogue.spreadsheets.jobs); a job already taken is left alone."""
+    """An office's import of a decision list (catalogue.imports.jobs); a job already taken is left alone."""
     from catalogue import create_app
-    from catalogue.spreadsheets.jobs import run_job
+    from catalogue.imports.jobs import run_job
 
     with create_app().app_context():
         job = run_job(job_id)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from catalogue import clock
 from catalogue.accounts.principal import SYSTEM
 from catalogue.extensions import db
+from catalogue.imports.importing import ImportReport, import_decisions
+from catalogue.imports.reading import read_sheet
 from catalogue.seeding import SeedReport, _upsert_categories, _upsert_localities, read_csv
-from catalogue.spreadsheets.importing import ImportReport, import_decisions
-from catalogue.spreadsheets.reading import read_sheet
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
+from catalogue.imports.mappings import saved_mapping
+from catalogue.imports.models import ImportJob
 from catalogue.products.models import Product
-from catalogue.spreadsheets.mappings import saved_mapping
-from catalogue.spreadsheets.models import ImportJob
 from tests.access_helpers import ADDRESSES, EMAILS, PASSWORD
 from tests.spreadsheet_helpers import fixture_bytes, reference_data
 from tests.storefront_helpers import csrf_token
@@ -120,7 +120,7 @@ def test_a_producer_cannot_reach_the_import_page(app, office):
 
 def test_a_long_file_runs_in_the_background_with_progress(app, office, monkeypatch):
     app.config["IMPORT_INLINE_ROWS"] = 5
-    monkeypatch.setattr("catalogue.spreadsheets.importing.CHUNK_ROWS", 40)
+    monkeypatch.setattr("catalogue.imports.importing.CHUNK_ROWS", 40)
     heading = "Tên sản phẩm;Chủ thể;Mã số thuế;Địa phương;Nhóm sản phẩm;Hạng sao;Số quyết định;Ngày quyết định\n"
     rows = "".join(f"Sản phẩm {n};HTX Thử;;Bình Liêu;Gia vị;3;1/QĐ-UBND;01/02/2025\n" for n in range(150))
 

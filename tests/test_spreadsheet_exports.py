@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from catalogue.extensions import db
-from catalogue.spreadsheets.exports import COLUMNS, neutralise
+from catalogue.imports.exports import COLUMNS, neutralise
 from tests.access_helpers import cast, portal_client
 
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from catalogue.accounts.models import AuditEntry
 from catalogue.extensions import db
+from catalogue.imports.columns import HEADINGS
+from catalogue.imports.reading import MAX_UNPACKED_BYTES, SheetRefused
 from catalogue.producers.models import Producer
 from catalogue.products.models import Certificate, CertificateEvent, Product
-from catalogue.spreadsheets.columns import HEADINGS
-from catalogue.spreadsheets.reading import MAX_UNPACKED_BYTES, SheetRefused
 from tests.spreadsheet_helpers import DATA, actions, dump_database, reference_data, run
 
 

@@ -1,7 +1,7 @@
 """The office's import page (a decision list uploaded, its columns mapped once, each run's report) and the exports.
 
 Routes join the office's blueprint (`portal_admin`: signed in, admins only). The import itself is
-catalogue.spreadsheets'; short files run while the page waits, long ones in the background, and the
+catalogue.imports'; short files run while the page waits, long ones in the background, and the
 job's page follows its progress row (it reloads itself while the job runs: no script needed).
 """
 
@@ -17,15 +17,15 @@ from wtforms import BooleanField, StringField, SubmitField
 
 from catalogue.extensions import db
 from catalogue.forms import Form, length
+from catalogue.imports.columns import FIELDS, HEADINGS, REQUIRED, column_positions
+from catalogue.imports.jobs import create_job, start_job
+from catalogue.imports.mappings import save_mapping, saved_mapping
+from catalogue.imports.models import ImportJob
+from catalogue.imports.reading import SheetRefused, read_sheet
 from catalogue.portal.admin import portal_admin
 from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import ButtonForm
 from catalogue.portal.views import portal
-from catalogue.spreadsheets.columns import FIELDS, HEADINGS, REQUIRED, column_positions
-from catalogue.spreadsheets.jobs import create_job, start_job
-from catalogue.spreadsheets.mappings import save_mapping, saved_mapping
-from catalogue.spreadsheets.models import ImportJob
-from catalogue.spreadsheets.reading import SheetRefused, read_sheet
 
 
 class ImportForm(Form):
@@ -112,7 +112,7 @@ def _export(kind: str, producer_id: int | None, name: str):
     from flask import Response
 
     from catalogue import clock
-    from catalogue.spreadsheets import exports
+    from catalogue.imports import exports
 
     if kind not in exports.FORMATS:
         abort(404)

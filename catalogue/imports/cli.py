@@ -10,9 +10,9 @@ from flask.cli import with_appcontext
 
 from catalogue import clock
 from catalogue.accounts.principal import SYSTEM
-from catalogue.spreadsheets.importing import import_decisions
-from catalogue.spreadsheets.mappings import saved_mapping
-from catalogue.spreadsheets.reading import SheetRefused, read_sheet
+from catalogue.imports.importing import import_decisions
+from catalogue.imports.mappings import saved_mapping
+from catalogue.imports.reading import SheetRefused, read_sheet
 
 
 @click.group("catalogue")

@@ -10,8 +10,8 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import PermissionDenied
 from catalogue.extensions import db
-from catalogue.spreadsheets.columns import clean_mapping
-from catalogue.spreadsheets.models import ColumnMapping
+from catalogue.imports.columns import clean_mapping
+from catalogue.imports.models import ColumnMapping
 from catalogue.transactions import use_case
 
 DEFAULT = "default"

@@ -1,6 +1,6 @@
 """What a row of a decision list would do to the catalogue: create, re-rate (update), nothing, or be refused.
 
-Checks and resolves only (Zulip's check_* before do_*): catalogue.spreadsheets.importing writes what
+Checks and resolves only (Zulip's check_* before do_*): catalogue.imports.importing writes what
 is planned here, and a dry run stops at the plan, so both say the same thing about every row.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalogue.imports.columns import HEADINGS
+from catalogue.imports.rows import DecisionRow, Problem
+from catalogue.imports.snapshot import Place, Snapshot, locality_key
 from catalogue.products.certificates import number_key
-from catalogue.spreadsheets.columns import HEADINGS
-from catalogue.spreadsheets.rows import DecisionRow, Problem
-from catalogue.spreadsheets.snapshot import Place, Snapshot, locality_key
 from catalogue.text import search_document
 
 CREATE, UPDATE, UNCHANGED, REFUSED = "create", "update", "unchanged", "refused"

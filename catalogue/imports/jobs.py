@@ -19,9 +19,9 @@ from catalogue import clock
 from catalogue.accounts.principal import SYSTEM, Principal
 from catalogue.errors import DomainError
 from catalogue.extensions import db
-from catalogue.spreadsheets.importing import import_decisions
-from catalogue.spreadsheets.models import ImportJob
-from catalogue.spreadsheets.reading import read_sheet
+from catalogue.imports.importing import import_decisions
+from catalogue.imports.models import ImportJob
+from catalogue.imports.reading import read_sheet
 from catalogue.transactions import use_case
 
 log = logging.getLogger(__name__)

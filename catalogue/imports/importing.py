@@ -21,14 +21,14 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import DomainError, PermissionDenied
 from catalogue.extensions import db
+from catalogue.imports.columns import column_positions
+from catalogue.imports.planning import CREATE, REFUSED, UNCHANGED, UPDATE, Plan, plan_row
+from catalogue.imports.reading import Sheet
+from catalogue.imports.rows import DecisionRow, Problem, read_row
+from catalogue.imports.snapshot import Snapshot, load_snapshot
 from catalogue.producers.models import Producer
 from catalogue.products.certificates import number_key
 from catalogue.products.models import Certificate, CertificateEvent, Product, expiry_for
-from catalogue.spreadsheets.columns import column_positions
-from catalogue.spreadsheets.planning import CREATE, REFUSED, UNCHANGED, UPDATE, Plan, plan_row
-from catalogue.spreadsheets.reading import Sheet
-from catalogue.spreadsheets.rows import DecisionRow, Problem, read_row
-from catalogue.spreadsheets.snapshot import Snapshot, load_snapshot
 from catalogue.text import search_document, slugify, sort_key, unique_slug
 from catalogue.transactions import use_case
 

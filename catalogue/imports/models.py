@@ -47,6 +47,6 @@ class ColumnMapping(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
-    # JSON {field: heading as the sheet spells it}, field being one of catalogue.spreadsheets.columns.FIELDS.
+    # JSON {field: heading as the sheet spells it}, field being one of catalogue.imports.columns.FIELDS.
     mapping: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,7 +1,7 @@
 """One row of a decision list read into typed values, or the problems that refuse it (column and why, in Vietnamese).
 
 Only what a row says by itself is checked here; what it means against the catalogue (which producer,
-which product, a known locality) is catalogue.spreadsheets.planning's.
+which product, a known locality) is catalogue.imports.planning's.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from catalogue.imports.columns import HEADINGS
 from catalogue.products.certificates import EARLIEST_ISSUE_DATE, MAX_NUMBER_LENGTH
 from catalogue.products.schemas import MAX_PRICE_VND
-from catalogue.spreadsheets.columns import HEADINGS
 from catalogue.tax_codes import valid_tax_code
 from catalogue.text import nfc
 

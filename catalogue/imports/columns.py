@@ -6,7 +6,7 @@ are `Tên sản phẩm`; a sheet that names its columns otherwise is read throug
 
 from __future__ import annotations
 
-from catalogue.spreadsheets.reading import SheetRefused
+from catalogue.imports.reading import SheetRefused
 from catalogue.text import search_words
 
 # field → the contract's heading; required ones first.
