@@ -156,6 +156,7 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
+    from catalogue.imports.cli import catalogue_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.mail import mail_cli
     from catalogue.orders.cli import orders_cli
@@ -175,6 +176,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(invoices_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(scans_cli)
+    app.cli.add_command(catalogue_cli)
 
 
 def _repo_path(name: str):

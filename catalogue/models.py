@@ -3,6 +3,7 @@
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
+from catalogue.imports.models import ColumnMapping, ImportJob
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
@@ -32,6 +33,8 @@ __all__ = [
     "MarketplaceSaleLine",
     "SyncCursor",
     "Category",
+    "ColumnMapping",
+    "ImportJob",
     "Certificate",
     "CertificateEvent",
     "ChangeCounter",

@@ -82,6 +82,17 @@ def flush_scans() -> int:
         return flush()
 
 
+@app.task(name="catalogue.tasks.run_import")
+def run_import(job_id: int) -> int:
+    """An office's import of a decision list (catalogue.imports.jobs); a job already taken is left alone."""
+    from catalogue import create_app
+    from catalogue.imports.jobs import run_job
+
+    with create_app().app_context():
+        job = run_job(job_id)
+        return job.done_rows if job else 0
+
+
 # What the worker tells the operator: each job's count and time (catalogue.metrics), its traces when
 # OTEL_EXPORTER_OTLP_ENDPOINT is set, and /metrics of its own when CELERY_METRICS_PORT is set (a worker
 # node serves no web requests; with PROMETHEUS_MULTIPROC_DIR the prefork children's figures add up).
