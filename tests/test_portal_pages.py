@@ -189,7 +189,7 @@ def test_the_office_moderates_and_registers_producers(app, world):
     assert archived.status_code == 303
     assert _product("Miến dong Bình Liêu").status == "archived"
     assert registered.status_code == 422
-    assert "Mã số thuế gồm 10 chữ số" in registered.get_data(as_text=True)
+    assert "Mã số thuế chưa đúng: 10 chữ số" in registered.get_data(as_text=True)
     assert db.session.scalar(select(Producer.id).where(Producer.name == "HTX Chè Đường Hoa")) is None
 
 

@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext
 
 from catalogue import clock
+from catalogue.error_answers import for_reader
 from catalogue.errors import InvalidInput
 from catalogue.portal.admin import portal_admin
 from catalogue.portal.auth import current_principal
@@ -72,7 +73,7 @@ def add_report(product_id: int, lot_id: int):
                 principal, lot_id, report_form.title.data, data, upload.filename or "", current_app.config["MEDIA_ROOT"]
             )
         except reports.ReportRejected as error:
-            report_form.report.errors = [error.message]
+            report_form.report.errors = [for_reader(error.message, 422)]
         else:
             flash(gettext("Đã thêm phiếu kiểm nghiệm."), "success")
             return redirect(url_for("portal.lot", product_id=product_id, lot_id=lot_id), code=303)
