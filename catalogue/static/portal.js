@@ -14,3 +14,10 @@ document.querySelectorAll(".portal-page table").forEach(function (table) {
     });
   });
 });
+// Printing the dashboard prints every table, folded or not.
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details.report:not([open])").forEach(function (details) {
+    details.setAttribute("open", "");
+    details.setAttribute("data-opened-for-print", "");
+  });
+});
