@@ -18,11 +18,15 @@ WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "he
 OVERLAPS = """() => {
   const boxes = [...document.querySelectorAll('svg text')]
     .filter(t => t.textContent.trim() && t.getBBox().width > 0)
-    .map(t => { const r = t.getBoundingClientRect(); return {text: t.textContent.trim(), l: r.left, r: r.right, t: r.top, b: r.bottom}; });
+    .map(t => {
+      const r = t.getBoundingClientRect();
+      return {text: t.textContent.trim(), l: r.left, r: r.right, t: r.top, b: r.bottom};
+    });
   const hits = [];
   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
     const a = boxes[i], b = boxes[j];
-    if (Math.min(a.r, b.r) - Math.max(a.l, b.l) > 1 && Math.min(a.b, b.b) - Math.max(a.t, b.t) > 1) hits.push([a.text, b.text]);
+    const across = Math.min(a.r, b.r) - Math.max(a.l, b.l), down = Math.min(a.b, b.b) - Math.max(a.t, b.t);
+    if (across > 1 && down > 1) hits.push([a.text, b.text]);
   }
   return hits;
 }"""
