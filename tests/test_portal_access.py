@@ -108,7 +108,7 @@ FORMS = {
     ),
     "admin: producer create": (
         "/portal/admin/producers",
-        {"name": "HTX Chè Đường Hoa", "legal_form": "cooperative", "locality": "binh-lieu", "tax_code": "5701234567"},
+        {"name": "HTX Chè Đường Hoa", "legal_form": "cooperative", "locality": "binh-lieu", "tax_code": "5701234566"},
         _office_only(),
     ),
     "admin: user create": (

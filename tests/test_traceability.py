@@ -92,6 +92,10 @@ BAD_LOTS = [
     ({"lot_number": "L/1"}, "lot_number"),  # a / would need percent-encoding in the stamp's URI
     ({"expires_on": date(2026, 10, 1)}, "expires_on"),
     ({"produced_on": date(2026, 12, 1), "expires_on": date(2027, 12, 1)}, "produced_on"),
+    ({"produced_on": date(1900, 1, 1), "expires_on": date(1901, 1, 1)}, "produced_on"),  # before OCOP
+    ({"produced_on": date(2012, 12, 31), "expires_on": date(2013, 12, 31)}, "produced_on"),
+    ({"expires_on": date(9999, 12, 31)}, "expires_on"),  # beyond any shelf life
+    ({"expires_on": date(2036, 11, 2)}, "expires_on"),  # ten years and a day after 1 November 2026
     ({"quantity": 0}, "quantity"),
     ({"quantity": True}, "quantity"),
     ({"origin_ward": "Phường Ba Đình"}, "origin_ward"),  # Hà Nội's, not Quảng Ninh's
@@ -107,6 +111,27 @@ def test_bad_lots_are_refused_naming_the_field(app, world):
 
     assert refused_fields == [[field] for _, field in BAD_LOTS]
     assert _lot_rows() == []
+
+
+def test_lot_dates_are_bounded_in_vietnamese_and_the_bounds_themselves_pass(app, world):
+    with pytest.raises(InvalidInput) as refused:
+        lots.create_lot(
+            SYSTEM,
+            world["product"].id,
+            {**LOT, "produced_on": date(1900, 1, 1), "expires_on": date(9999, 12, 31)},
+            TODAY,
+        )
+    edge = lots.create_lot(
+        SYSTEM, world["product"].id, {**LOT, "produced_on": date(2013, 1, 1), "expires_on": date(2023, 1, 1)}, TODAY
+    )
+
+    assert refused.value.errors == {
+        "produced_on": [
+            "Ngày sản xuất không được trước 01/01/2013, khi chương trình OCOP Quảng Ninh bắt đầu: hãy kiểm tra lại năm."
+        ],
+        "expires_on": ["Hạn sử dụng không được quá 10 năm sau ngày sản xuất: hãy kiểm tra lại năm."],
+    }
+    assert edge.id is not None
 
 
 def test_a_lot_number_is_unique_within_its_product(app, world):

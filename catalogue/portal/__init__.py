@@ -20,6 +20,7 @@ def init_portal(app: Flask) -> None:
     from catalogue.portal.invoices import portal_invoices
     from catalogue.portal.payments import portal_payments
     from catalogue.portal.views import portal
+    from catalogue.portal.wording import listing_problem
 
     login_manager.init_app(app)
     app.register_blueprint(portal_auth)
@@ -29,6 +30,7 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(portal_payments)
     app.register_blueprint(portal_invoices)
     app.before_request(_forget_request_facts)
+    app.jinja_env.filters["listing_problem"] = listing_problem
 
 
 def _forget_request_facts() -> None:
