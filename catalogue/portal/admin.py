@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -12,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from catalogue import clock
 from catalogue.accounts.models import User
-from catalogue.accounts.services import create_user, disable_two_factor, end_sessions
+from catalogue.accounts.services import create_user
 from catalogue.error_answers import for_reader
 from catalogue.errors import DomainError, InvalidInput, NotFound
 from catalogue.extensions import db
@@ -30,7 +28,6 @@ from catalogue.products.models import Certificate, Product
 from catalogue.products.moderation import pending_count
 from catalogue.products.services import office_catalogue
 from catalogue.sync.services import listings_by_product
-from catalogue.text import fold
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
 ADMIN_PAGE_SIZE = 50
@@ -112,10 +109,6 @@ def users():
             return redirect(url_for("portal_admin.users"), code=303)
     listed = db.session.scalars(select(User).options(joinedload(User.producer)).order_by(User.email)).all()
     return render_template("portal/admin/users.html", form=form, users=listed), 422 if form.errors else 200
-
-
-from catalogue.accounts.services import create_user, disable_two_factor, end_sessions
-from catalogue.error_answers import for_reader
 
 
 @portal_admin.get("/products")
