@@ -123,3 +123,21 @@ def test_the_bank_transfer_notices_are_what_the_webhook_accepts(app, empty_clien
 
         assert answer.status_code == 200, (feed, answer.get_data(as_text=True))
         assert status_of(code) == "paid", (feed, answer.get_data(as_text=True), ledger_of(code))
+
+
+def test_the_documented_token_example_works_once_the_user_exists(app):
+    """docs/development.md §3: `tokens create` for a user the seed never made fails; created first, it works."""
+    runner = app.test_cli_runner()
+    token = ["tokens", "create", "--email", "admin@example.com", "--scope", "sync", "--name", "local sync"]
+
+    before = runner.invoke(args=token)
+    made = runner.invoke(
+        args=["users", "create", "--email", "admin@example.com", "--password", "Ha-Long-bay-2026!", "--role", "admin"]
+    )
+    after = runner.invoke(args=token)
+
+    assert before.exit_code == 1 and "No user admin@example.com" in before.output
+    assert made.exit_code == 0, made.output
+    assert after.exit_code == 0 and after.output.startswith("ocop_"), after.output
+    documented = (ROOT / "docs" / "development.md").read_text()
+    assert "--password 'Ha-Long-bay-2026!' --role admin" in documented and " ".join(token[2:6]) in documented
