@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -10,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from catalogue import clock
 from catalogue.accounts.models import User
-from catalogue.accounts.services import create_user
+from catalogue.accounts.services import create_user, disable_two_factor, end_sessions
 from catalogue.error_answers import for_reader
 from catalogue.errors import DomainError, InvalidInput, NotFound
 from catalogue.extensions import db
@@ -28,6 +30,7 @@ from catalogue.products.models import Certificate, Product
 from catalogue.products.moderation import pending_count
 from catalogue.products.services import office_catalogue
 from catalogue.sync.services import listings_by_product
+from catalogue.text import fold
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
 ADMIN_PAGE_SIZE = 50
@@ -109,6 +112,48 @@ def users():
             return redirect(url_for("portal_admin.users"), code=303)
     listed = db.session.scalars(select(User).options(joinedload(User.producer)).order_by(User.email)).all()
     return render_template("portal/admin/users.html", form=form, users=listed), 422 if form.errors else 200
+
+
+def producer_choices() -> list[tuple[str, str]]:
+    """Every producer for a select, by name; two of the same name told apart by locality (then tax code)."""
+    rows = db.session.execute(
+        select(Producer.slug, Producer.name, Producer.tax_code, Locality.name)
+        .join(Locality, Producer.locality_id == Locality.id)
+        .order_by(Producer.name_sort_key, Locality.name, Producer.slug)
+    ).all()
+    names = Counter(fold(name) for _, name, _, _ in rows)
+    places = Counter((fold(name), place) for _, name, _, place in rows)
+    choices = []
+    for slug, name, tax_code, place in rows:
+        shown = name
+        if names[fold(name)] > 1:
+            shown = f"{name} — {place}"
+            if places[(fold(name), place)] > 1:
+                shown += f" — {gettext('MST')} {tax_code}" if tax_code else f" — {slug}"
+        choices.append((slug, shown))
+    return choices
+
+
+@portal_admin.post("/users/<int:user_id>/sign-out")
+def sign_out_user(user_id: int):
+    """End every session of a user (a lost phone, a departed clerk): their cookies stop working everywhere."""
+    try:
+        user = end_sessions(user_id, current_principal())
+    except NotFound:
+        abort(404)
+    flash(gettext("Đã đăng xuất %(email)s khỏi mọi thiết bị.", email=user.email), "success")
+    return redirect(url_for("portal_admin.users"), code=303)
+
+
+@portal_admin.post("/users/<int:user_id>/two-factor/off")
+def two_factor_off(user_id: int):
+    """Turn off a user's two-factor sign-in (phone and recovery codes lost): they enrol again at next sign-in."""
+    try:
+        user = disable_two_factor(user_id, current_principal())
+    except NotFound:
+        abort(404)
+    flash(gettext("Đã tắt xác thực hai lớp của %(email)s.", email=user.email), "success")
+    return redirect(url_for("portal_admin.users"), code=303)
 
 
 @portal_admin.get("/products")

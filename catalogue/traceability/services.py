@@ -15,7 +15,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
-from catalogue.geography.addresses import resolve_place, ward_names
+from catalogue.geography.addresses import place_by_ward_code, resolve_place, ward_names
 from catalogue.products.certificates import EARLIEST_ISSUE_DATE, gettext
 from catalogue.products.editing import editable_product, may_edit
 from catalogue.products.models import Product
@@ -156,8 +156,9 @@ def _checked(product: Product, values: dict, today: date, lot: Lot | None) -> di
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         errors["quantity"] = [gettext("Số lượng từ 1 đến 10.000.000.")]
     ward_code, ward_name = None, None
-    try:
-        place = resolve_place(PROVINCE, (values.get("origin_ward") or "").strip())
+    given = (values.get("origin_ward") or "").strip()
+    try:  # the ward's name, or its code as the API returns it (`origin_ward.code`)
+        place = place_by_ward_code(PROVINCE, given) or resolve_place(PROVINCE, given)
         ward_code, ward_name = place.ward_code, place.ward
     except InvalidInput:
         errors["origin_ward"] = [gettext("Chọn một phường, xã hoặc đặc khu của Quảng Ninh.")]
