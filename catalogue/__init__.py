@@ -99,9 +99,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_subscribers(app: Flask) -> None:
     """Who reacts to the order's events (catalogue.events): the publishers never import them."""
+    from catalogue import events
+    from catalogue.delivery.booking import order_paid
     from catalogue.invoices.jobs import subscribe_invoicing
 
     subscribe_invoicing(app)
+    events.subscribe(app, events.OrderPaid, order_paid)  # parcels booked automatically, after the payment commits
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,7 +18,9 @@ from celery import Celery, signals
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app of the server's jobs, with their beat schedule."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
-    celery = Celery("catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks"])
+    celery = Celery(
+        "catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks", "catalogue.delivery.tasks"]
+    )
     celery.conf.update(
         task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
         worker_prefetch_multiplier=1,
@@ -30,6 +32,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "send-invoices": {"task": "catalogue.invoices.tasks.send_due", "schedule": 300},
             # Sales rollup days a lost settle left pending (each commit that marks a day queues its own).
             "settle-sales-rollup": {"task": "catalogue.tasks.settle_sales_rollup", "schedule": 60},
+            # Parcel bookings the carrier did not answer tried again; parcels whose callbacks stopped read back.
+            "delivery-sweep": {"task": "catalogue.delivery.tasks.sweep", "schedule": 600},
         },
     )
     return celery

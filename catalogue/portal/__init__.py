@@ -11,6 +11,7 @@ def init_portal(app: Flask) -> None:
         delivery,  # noqa: F401 - pickup addresses and the zone table join portal and portal_admin
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
+        parcels,  # noqa: F401 - parcels' booking joins portal, automatic booking portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )
     from catalogue.portal.account import portal_account
