@@ -151,6 +151,7 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
+    from catalogue.delivery.cli import delivery_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.orders.cli import orders_cli
     from catalogue.reports.rollup import reports_cli
@@ -164,6 +165,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sync_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(delivery_cli)
 
 
 def _repo_path(name: str):

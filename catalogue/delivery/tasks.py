@@ -22,10 +22,6 @@ def sweep() -> dict:
     from catalogue.delivery.booking import retry_due
 
     with create_app().app_context():
-        result = {"bookings": retry_due(clock.now())}
-        try:
-            from catalogue.delivery.tracking import poll_quiet
-        except ImportError:  # tracking not built yet
-            return result
-        result["polled"] = poll_quiet(clock.now())
-        return result
+        from catalogue.delivery.tracking import poll_quiet
+
+        return {"bookings": retry_due(clock.now()), "polled": poll_quiet(clock.now())}
