@@ -103,11 +103,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_subscribers(app: Flask) -> None:
     """Who reacts to the order's events (catalogue.events): the publishers never import them."""
+    from catalogue import events
+    from catalogue.delivery.booking import order_paid
     from catalogue.invoices.jobs import subscribe_invoicing
     from catalogue.notifications import subscribe_mail
 
     subscribe_invoicing(app)
     subscribe_mail(app)
+    events.subscribe(app, events.OrderPaid, order_paid)  # parcels booked automatically, after the payment commits
 
 
 def register_blueprints(app: Flask) -> None:
@@ -156,6 +159,7 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
+    from catalogue.delivery.cli import delivery_cli
     from catalogue.imports.cli import catalogue_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.mail import mail_cli
@@ -177,6 +181,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(scans_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(delivery_cli)
 
 
 def _repo_path(name: str):

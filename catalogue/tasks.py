@@ -18,7 +18,9 @@ from celery import Celery, signals
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app of the server's jobs, with their beat schedule."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
-    celery = Celery("catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks"])
+    celery = Celery(
+        "catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks", "catalogue.delivery.tasks"]
+    )
     celery.conf.update(
         task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
         worker_prefetch_multiplier=1,
@@ -34,6 +36,8 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "retry-mail": {"task": "catalogue.tasks.retry_mail", "schedule": 300},
             # Stamp scans buffered in Redis written in one batch (each worker's own flusher does it too).
             "flush-scans": {"task": "catalogue.tasks.flush_scans", "schedule": 60},
+            # Parcel bookings the carrier did not answer tried again; parcels whose callbacks stopped read back.
+            "delivery-sweep": {"task": "catalogue.delivery.tasks.sweep", "schedule": 600},
         },
     )
     return celery

@@ -12,6 +12,7 @@ def init_portal(app: Flask) -> None:
         imports,  # noqa: F401 - the decision-list import's routes join portal_admin
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
+        parcels,  # noqa: F401 - parcels' booking joins portal, automatic booking portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )
     from catalogue.portal.account import portal_account
