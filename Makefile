@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-cluster serve migrate seed lint bench clean translations
+.PHONY: fakes run test test-cluster serve migrate seed lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ seed: migrate  ## load the OCOP catalogue (idempotent)
 
 run: seed  ## install, migrate, seed, serve on http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+fakes: $(VENV)/.installed-dev  ## the fake gateways, marketplaces and carriers on 127.0.0.1 (docs/development.md)
+	$(FLASK) dev fakes
 
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \

@@ -66,11 +66,19 @@ SCENARIOS = {
     "detail": "/api/v1/products/{product_id}",
     "page": "/products/mien-dong-binh-lieu",
     # The origin page of the first listed product's seeded lot (its short stamp /t/{code}), as a phone that has
-    # just scanned it sees it: a first visit, no cookie. Never cached: each view counts a scan (one upsert).
+    # just scanned it sees it: a first visit, no cookie, a browser's Accept (a bare client is a machine, which the
+    # resolver redirects to /nguon-goc/{code} without a scan). Kept like the product page; each view is buffered as
+    # a scan (wrk is one client: the worker buffers its first view only) and written off the request's path.
     "origin": "/t/{lot_code}",
 }
+# What a phone's browser sends: the resolver answers it the page, and it is no bot (catalogue/traceability/scans.py).
+BROWSER_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile",
+}
+HTML_SCENARIOS = ("page", "origin")  # requested with BROWSER_HEADERS
 # Minimum req/s ratio app/bare: the first wave's for a cache hit; issue 13's for a miss ("a miss is cheap").
-TARGETS = {"cached": {"list": 0.5, "search": 0.4, "page": 0.4}, "cold": {"list": 0.2, "page": 0.15}}
+TARGETS = {"cached": {"list": 0.5, "search": 0.4, "page": 0.4, "origin": 0.3}, "cold": {"list": 0.2, "page": 0.15}}
 MODES = ("cached", "cold")  # the app as configured by default, and with RESPONSE_CACHE_SIZE=0
 COOKIE_SCENARIOS = ("page",)  # loaded with the session cookie their first view set (a returning shopper)
 FIRST_VISIT = "page, first visit"  # the product page without a cookie, cached app only
@@ -341,14 +349,14 @@ def bare_server(label: str, ready_label: str) -> Server:
     return Server(f"bare-{label}", "bare:app", dict(os.environ), f"/bare/{ready_label}", chdir=BENCH)
 
 
-def fetch(url: str) -> bytes:
+def fetch(url: str, headers: dict[str, str] | None = None) -> bytes:
     """Body of a 200 JSON or HTML answer at `url`."""
-    return _get(url)[0]
+    return _get(url, headers)[0]
 
 
-def session_cookie(url: str) -> str:
+def session_cookie(url: str, headers: dict[str, str] | None = None) -> str:
     """The `name=value` of the cookies a first visit to `url` is given (a shopper's first page)."""
-    _, headers = _get(url)
+    _, headers = _get(url, headers)
     cookies = []
     for header in headers.get_all("Set-Cookie") or []:
         pair, _, attributes = header.partition(";")
@@ -359,8 +367,9 @@ def session_cookie(url: str) -> str:
     return "; ".join(cookies)
 
 
-def _get(url: str):
-    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
+def _get(url: str, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         if response.status != 200 or response.headers.get_content_type() not in ("application/json", "text/html"):
             raise BenchError(f"{url} answered {response.status} {response.headers.get_content_type()}")
         return response.read(), response.headers
@@ -387,8 +396,10 @@ def parse_wrk(output: str) -> Load:
     return Load(float(rate.group(1)), percentiles[50], percentiles[99], errors)
 
 
-def run_wrk(url: str, duration: int, connections: int, cookie: str | None = None) -> Load:
-    """One wrk run against `url` (sending `cookie` with every request, if given)."""
+def run_wrk(
+    url: str, duration: int, connections: int, cookie: str | None = None, headers: dict[str, str] | None = None
+) -> Load:
+    """One wrk run against `url` (sending `cookie` and `headers` with every request, if given)."""
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -398,6 +409,7 @@ def run_wrk(url: str, duration: int, connections: int, cookie: str | None = None
         "--timeout",
         WRK_REQUEST_TIMEOUT,
         *(["-H", f"Cookie: {cookie}"] if cookie else []),
+        *[option for name, value in (headers or {}).items() for option in ("-H", f"{name}: {value}")],
         url,
     ]
     try:
@@ -427,7 +439,8 @@ def record_bodies(app: Server, label: str, selected: tuple[str, ...] = tuple(SCE
         if name in selected
     }
     for name, path in paths.items():
-        (RESULTS / f"{name}-{label}.body").write_bytes(fetch(app.url(path)))
+        headers = BROWSER_HEADERS if name in HTML_SCENARIOS else None
+        (RESULTS / f"{name}-{label}.body").write_bytes(fetch(app.url(path), headers))
     return paths
 
 
@@ -455,15 +468,16 @@ def bench_size(
                     raise BenchError(f"The bare app does not serve the recorded bytes of {label}.")
                 # side → (url, cookie): a returning shopper's cookie comes from that very server's first page.
                 targets: dict[str, tuple[str, str | None]] = {"bare": (bare.url(f"/bare/{label}"), None)}
+                headers = BROWSER_HEADERS if name in HTML_SCENARIOS else None
                 for mode in MODES:
                     url = apps[mode].url(path)
-                    targets[mode] = (url, session_cookie(url) if name in COOKIE_SCENARIOS else None)
+                    targets[mode] = (url, session_cookie(url, headers) if name in COOKIE_SCENARIOS else None)
                 if name in COOKIE_SCENARIOS:
                     targets[FIRST_VISIT] = (cached.url(path), None)
                 loads = {}
                 for side, (url, cookie) in targets.items():
-                    run_wrk(url, WARMUP_SECONDS, connections, cookie)
-                    loads[side] = run_wrk(url, duration, connections, cookie)
+                    run_wrk(url, WARMUP_SECONDS, connections, cookie, headers)
+                    loads[side] = run_wrk(url, duration, connections, cookie, headers)
                 for mode in MODES:
                     rows.append(Row(database, name, size, mode, loads[mode], loads["bare"]))
                 if FIRST_VISIT in loads:

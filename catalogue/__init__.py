@@ -100,20 +100,25 @@ def register_extensions(app: Flask) -> None:
     from catalogue.fragments import init_fragment_cache
     from catalogue.products.revision import register_change_tracking
     from catalogue.reports.rollup import register_rollup
+    from catalogue.traceability.scans import init_scans
 
     register_change_tracking()
     register_rollup()
     init_response_cache(app)
     init_fragment_cache(app)
+    init_scans(app)
 
 
 def register_subscribers(app: Flask) -> None:
     """Who reacts to the order's events (catalogue.events): the publishers never import them."""
+    from catalogue import events
+    from catalogue.delivery.booking import order_paid
     from catalogue.invoices.jobs import subscribe_invoicing
     from catalogue.notifications import subscribe_mail
 
     subscribe_invoicing(app)
     subscribe_mail(app)
+    events.subscribe(app, events.OrderPaid, order_paid)  # parcels booked automatically, after the payment commits
 
 
 def register_blueprints(app: Flask) -> None:
@@ -166,6 +171,8 @@ def register_cli(app: Flask) -> None:
     """`flask seed` and friends."""
     from catalogue.accounts.cli import tokens_cli, users_cli
     from catalogue.backup import backup_cli
+    from catalogue.delivery.cli import delivery_cli
+    from catalogue.imports.cli import catalogue_cli
     from catalogue.invoices.cli import invoices_cli
     from catalogue.mail import mail_cli
     from catalogue.orders.cli import orders_cli
@@ -173,6 +180,7 @@ def register_cli(app: Flask) -> None:
     from catalogue.seeding import seed_command
     from catalogue.storage.cli import storage_cli
     from catalogue.sync.cli import sync_cli
+    from catalogue.traceability.cli import scans_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(backup_cli)
@@ -184,6 +192,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(invoices_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(scans_cli)
+    app.cli.add_command(catalogue_cli)
+    app.cli.add_command(delivery_cli)
 
 
 def _repo_path(name: str):

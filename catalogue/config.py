@@ -354,6 +354,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Entries of the in-process cache of public answers, per worker; 0 turns it off (catalogue/caching.py).
         "RESPONSE_CACHE_SIZE": int(os.environ.get("RESPONSE_CACHE_SIZE", "2048")),
+        # Stamp scans are buffered and written in batches (catalogue/traceability/scans.py): in Redis, shared by every
+        # worker, when SCAN_BUFFER_URL (else REDIS_URL) names one, else in each worker's memory; each worker flushes
+        # every SCAN_FLUSH_SECONDS (0: never by itself, the tests flush) or once SCAN_FLUSH_SIZE scans wait.
+        "SCAN_BUFFER_URL": os.environ.get("SCAN_BUFFER_URL") or os.environ.get("REDIS_URL") or None,
+        "SCAN_FLUSH_SECONDS": float(os.environ.get("SCAN_FLUSH_SECONDS", "0" if environment == "testing" else "30")),
+        "SCAN_FLUSH_SIZE": int(os.environ.get("SCAN_FLUSH_SIZE", "500")),
         # Products' JSON, one entry per product version, per worker; 0 turns it off (catalogue/fragments.py).
         "FRAGMENT_CACHE_SIZE": int(os.environ.get("FRAGMENT_CACHE_SIZE", "10000")),
         # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.

@@ -7,9 +7,11 @@ Under /api/ (and /webhooks/) every error is the contract's JSON body
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import get_locale, gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from catalogue.errors import DomainError, error_body
@@ -44,10 +46,44 @@ def answer(status: int, message: str, errors: dict | None = None, headers=None, 
     return response
 
 
+# A letter only Vietnamese writes (a tone or a vowel mark, or đ): a sentence without one is not Vietnamese.
+_VIETNAMESE = re.compile("[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.IGNORECASE)
+
+
+def _status_sentences() -> dict[int, str]:
+    return {
+        400: gettext("Yêu cầu chưa hợp lệ. Hãy quay lại trang trước, kiểm tra thông tin rồi thử lại."),
+        401: gettext("Bạn cần đăng nhập để mở trang này."),
+        403: gettext(
+            "Tài khoản của bạn không có quyền xem hoặc thay đổi mục này. Hãy đăng nhập bằng tài khoản phụ trách "
+            "mục này, hoặc liên hệ văn phòng OCOP nếu bạn cần quyền."
+        ),
+        405: gettext("Trang này không nhận thao tác vừa gửi. Hãy mở lại trang từ menu rồi thao tác trên trang đó."),
+        409: gettext("Dữ liệu vừa được thay đổi ở nơi khác. Hãy tải lại trang để xem bản mới nhất rồi thử lại."),
+        413: gettext("Tệp hoặc dữ liệu gửi lên quá lớn. Hãy chọn tệp nhỏ hơn."),
+        415: gettext("Loại tệp hoặc dữ liệu này không được nhận. Hãy kiểm tra lại rồi thử lại."),
+        422: gettext("Thông tin gửi lên chưa hợp lệ. Hãy kiểm tra lại các ô rồi thử lại."),
+        429: gettext("Bạn thao tác quá nhanh. Hãy đợi một lát rồi thử lại."),
+    }
+
+
+def for_reader(message: str | None, status: int = 400) -> str:
+    """`message` when the page's reader can read it, else what the status means for them, with what to do.
+
+    Services and Werkzeug word refusals in English for the API; a page read in Vietnamese shows only
+    Vietnamese, so an English sentence (none of Vietnamese's letters) gives way to the status's sentence.
+    """
+    locale = str(get_locale() or "vi")
+    if message and (locale != "vi" or _VIETNAMESE.search(message)):
+        return message
+    sentences = _status_sentences()
+    return sentences.get(status) or sentences[400]
+
+
 def _error_page(status: int, message: str) -> str:
     """The storefront's error page; plain text if even that cannot be rendered."""
     try:
-        return render_template("errors/error.html", status=status, message=message)
+        return render_template("errors/error.html", status=status, message=for_reader(message, status))
     except Exception:  # a broken template must not turn an error page into a crash loop
         log.exception("Error page failed to render")
         return f"{status} {HTTPStatus(status).phrase}: {message}"

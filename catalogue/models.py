@@ -3,6 +3,7 @@
 from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
+from catalogue.imports.models import ColumnMapping, ImportJob
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
@@ -19,7 +20,7 @@ from catalogue.sync.models import (
     MarketplaceSaleLine,
     SyncCursor,
 )
-from catalogue.traceability.models import Lot, LotReport, LotScanDay
+from catalogue.traceability.models import Lot, LotReport, LotScanClient, LotScanDay, LotScanSource
 
 __all__ = [
     "OutgoingMail",
@@ -32,6 +33,8 @@ __all__ = [
     "MarketplaceSaleLine",
     "SyncCursor",
     "Category",
+    "ColumnMapping",
+    "ImportJob",
     "Certificate",
     "CertificateEvent",
     "ChangeCounter",
@@ -43,7 +46,9 @@ __all__ = [
     "Locality",
     "Lot",
     "LotReport",
+    "LotScanClient",
     "LotScanDay",
+    "LotScanSource",
     "OcopGroup",
     "Order",
     "OrderEvent",

@@ -18,7 +18,9 @@ from celery import Celery, signals
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app of the server's jobs, with their beat schedule."""
     url = broker_url or os.environ.get("CELERY_BROKER_URL")
-    celery = Celery("catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks"])
+    celery = Celery(
+        "catalogue", broker=url, backend=url, include=["catalogue.invoices.tasks", "catalogue.delivery.tasks"]
+    )
     celery.conf.update(
         task_acks_late=True,  # both jobs are idempotent: a killed worker's task runs again elsewhere
         worker_prefetch_multiplier=1,
@@ -35,6 +37,10 @@ def make_celery(broker_url: str | None = None) -> Celery:
             "settle-sales-rollup": {"task": "catalogue.tasks.settle_sales_rollup", "schedule": 60},
             # The buyers' emails a mail server did not take (catalogue.mail's outbox).
             "retry-mail": {"task": "catalogue.tasks.retry_mail", "schedule": 300},
+            # Stamp scans buffered in Redis written in one batch (each worker's own flusher does it too).
+            "flush-scans": {"task": "catalogue.tasks.flush_scans", "schedule": 60},
+            # Parcel bookings the carrier did not answer tried again; parcels whose callbacks stopped read back.
+            "delivery-sweep": {"task": "catalogue.delivery.tasks.sweep", "schedule": 600},
         },
     )
     return celery
@@ -111,6 +117,28 @@ def settle_sales_rollup() -> int:
 
     with create_app().app_context():
         return settle_pending_days()
+
+
+@app.task(name="catalogue.tasks.flush_scans")
+@periodic("flush-scans")
+def flush_scans() -> int:
+    """`flask scans flush`: write the buffered stamp scans (the shared Redis buffer); how many new ones counted."""
+    from catalogue import create_app
+    from catalogue.traceability.scans import flush
+
+    with create_app().app_context():
+        return flush()
+
+
+@app.task(name="catalogue.tasks.run_import")
+def run_import(job_id: int) -> int:
+    """An office's import of a decision list (catalogue.imports.jobs); a job already taken is left alone."""
+    from catalogue import create_app
+    from catalogue.imports.jobs import run_job
+
+    with create_app().app_context():
+        job = run_job(job_id)
+        return job.done_rows if job else 0
 
 
 # What the worker tells the operator: each job's count and time (catalogue.metrics), its traces when

@@ -15,6 +15,10 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, request, url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from catalogue import clock
+from catalogue.carriers import registry as carrier_registry
+from catalogue.carriers.port import CarrierError, CarrierRefused, ForgedCallback, InboundCall
+from catalogue.delivery import tracking
+from catalogue.delivery.wiring import carriers
 from catalogue.orders import refunds, settlement
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.payments.port import DUPLICATE, Answer, BadSignature, Inbound, MalformedNotification, NotificationRefused
@@ -74,6 +78,8 @@ def rail_notification(rail_name: str):
     The rail verifies it before anything is read; the one settlement path records it once; the rail
     words the outcome as its provider expects (VNPay's RspCode, MoMo's 204, ZaloPay's return_code).
     """
+    if rail_name in carrier_registry.NAMES:  # a carrier's status callback (contract §8), never a payment rail
+        return carrier_callback(rail_name)
     rails = payment_rails()
     rail = rails.redirect_rail(rail_name)
     if rail is None:
@@ -112,6 +118,34 @@ def _answered(answer: Answer):
     if not answer.body:
         return "", answer.status
     return jsonify(answer.body), answer.status
+
+
+# --- carriers' status callbacks (contract §8) ----------------------------------------------------
+
+
+def carrier_callback(name: str):
+    """A carrier's status callback (`/webhooks/ghn`, `/webhooks/viettelpost`): 401 forged (nothing read further),
+    400 malformed, 503 when the carrier's API cannot confirm it now (it sends again), else 200 — a callback for
+    an unknown parcel too (acknowledged and logged). The status counts once the carrier's API confirms it."""
+    if request.method != "POST":
+        abort(405)
+    carrier = carriers().get(name)
+    if carrier is None:
+        abort(404, description=f"The carrier {name!r} is not configured in this shop: nothing was applied.")
+    call = InboundCall(request.args.to_dict(), dict(request.headers), request.get_data(cache=False))
+    try:
+        outcome = tracking.confirm_callback(carrier, call)
+    except ForgedCallback:
+        abort(401, description=f"Invalid {carrier.labels.brand} callback token: nothing was applied.")
+    except CarrierRefused as error:
+        abort(400, description=f"Malformed {carrier.labels.brand} callback: {error}")
+    except CarrierError as error:
+        log.warning("%s callback not confirmed: %s", name, error)
+        abort(503, description=f"{carrier.labels.brand} could not confirm the status now; send it again.")
+    except SQLAlchemyError:
+        log.exception("%s callback could not be recorded", name)
+        abort(503, description="Not recorded; send it again.")
+    return jsonify({"received": True, "outcome": outcome})
 
 
 # --- marketplace order pushes (contract §7) -------------------------------------------------

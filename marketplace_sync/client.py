@@ -15,6 +15,10 @@ class CatalogueUnavailable(Exception):
 class CatalogueRefused(Exception):
     """Our API refused a request (4xx other than 429): a bug or a bad token, not worth retrying."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 class _Retry(Exception):
     pass
@@ -60,7 +64,9 @@ class CatalogueClient:
         except _Retry as error:
             raise CatalogueUnavailable(str(error)) from error
         if response.status_code >= 400:
-            raise CatalogueRefused(f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}")
+            raise CatalogueRefused(
+                f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}", response.status_code
+            )
         return response
 
     def changes(self, since: str, limit: int) -> dict:

@@ -67,7 +67,9 @@ def adapter_from_env(marketplace: str, env: Mapping[str, str] = os.environ, tuni
 
 def client_from_env(env: Mapping[str, str] = os.environ) -> CatalogueClient:
     _need(env, "CATALOGUE_API_URL", "CATALOGUE_API_TOKEN")
-    return CatalogueClient(env["CATALOGUE_API_URL"], env["CATALOGUE_API_TOKEN"])
+    return CatalogueClient(
+        env["CATALOGUE_API_URL"], env["CATALOGUE_API_TOKEN"], attempts=int(env.get("SYNC_ATTEMPTS", 5))
+    )
 
 
 def worker_from_env(marketplace: str, env: Mapping[str, str] = os.environ, **options) -> SyncWorker:

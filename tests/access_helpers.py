@@ -131,3 +131,15 @@ def png_bytes(size: tuple[int, int] = (64, 48), color=(200, 30, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def a_parcel(order, producer):
+    """The producer's parcel of a paid order, waiting to leave (as checkout writes it, priced by the zone table)."""
+    from catalogue.delivery.parcels import new_parcel
+    from catalogue.delivery.quotes import ParcelQuote
+
+    parcel = new_parcel(ParcelQuote(producer.id, producer.slug, producer.name, 500, 30_000, "zone",
+                                    "same_province", None, None, None))  # fmt: skip
+    order.parcels.append(parcel)
+    db.session.flush()
+    return parcel

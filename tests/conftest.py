@@ -85,6 +85,8 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         # One test client and one buyer place many orders across the suite; tests/test_order_abuse.py sets its own.
         "ORDER_LIMIT_PER_CLIENT": "100000 per hour",
         "ORDER_LIMIT_PER_CONTACT": "100000 per hour",
+        # Scans wait in the worker's memory until a test flushes them (tests/test_scan_counting.py tests Redis too).
+        "SCAN_BUFFER_URL": None,
     }
     if schema:
         # No wait for the disk on commit: the suite tests behaviour, not durability (~15 ms a commit otherwise).

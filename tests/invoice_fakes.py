@@ -69,10 +69,10 @@ def _handler(fake: FakeProvider):
 
 
 @contextmanager
-def fake_provider():
-    """The fake provider serving on a free port of 127.0.0.1; yields (fake, base URL)."""
+def fake_provider(port: int = 0):
+    """The fake provider serving on 127.0.0.1 (a free port unless given); yields (fake, base URL)."""
     fake = FakeProvider()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

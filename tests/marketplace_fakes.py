@@ -41,6 +41,8 @@ class QuietHandler(WSGIRequestHandler):
 class FakeMarketplace:
     """The shared machinery: server thread, call log, rate limit, faults."""
 
+    port = 0  # 0: a free port; `flask dev fakes` gives each fake a fixed one (devtools/fakes.py)
+
     def __init__(self, rate_limit: float = 0, fault_rate: float = 0.0, seed: int = 7, hang_seconds: float = 1.0):
         self.rate_limit, self.fault_rate, self.hang_seconds = rate_limit, fault_rate, hang_seconds
         self.rng = random.Random(seed)
@@ -50,7 +52,7 @@ class FakeMarketplace:
         self.orders: list[dict] = []
         self.ids = itertools.count(880001)
         self._bucket, self._bucket_at = max(rate_limit, 1), time.monotonic()
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=QuietHandler)
+        self.server = make_server("127.0.0.1", self.port, self.wsgi, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

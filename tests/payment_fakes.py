@@ -41,11 +41,13 @@ MOMO_TEST = {"partner_code": "MOMOQNTEST", "access_key": "momo-test-access", "se
 
 
 class _FakeServer:
+    port = 0  # 0: a free port; `flask dev fakes` gives each fake a fixed one (devtools/fakes.py)
+
     def __init__(self):
         self.lock = threading.Lock()
         self.calls: list[str] = []
         self.ipn_answers: list[tuple[int, str]] = []  # (HTTP status, body) our IPN gave
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=QuietHandler)
+        self.server = make_server("127.0.0.1", self.port, self.wsgi, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -19,7 +19,8 @@ def redis_broker(monkeypatch):
 
 
 def test_every_beat_job_claims_its_slot_before_it_runs():
-    import catalogue.invoices.tasks  # noqa: F401 — registers its tasks on the app
+    import catalogue.delivery.tasks  # noqa: F401 — registers its tasks on the app
+    import catalogue.invoices.tasks  # noqa: F401
     from catalogue.tasks import app
 
     unguarded = [

@@ -179,6 +179,17 @@ REFUSED = {
     ),
     "no number": ({"certificate_no": "  "}, "certificate_no", "Vui lòng nhập số quyết định công nhận."),
 }
+SHAPE = (
+    "Số quyết định có dạng số/ký hiệu, ví dụ 1966/QĐ-UBND: chữ số, một dấu /, rồi chữ cái và dấu gạch ngang "
+    "(không ký hiệu khác, không biểu tượng)."
+)
+for bad in ("<b>x</b>🍵", "1966/QĐ-UBND🍵", "QĐ-UBND", "1966/", "1966/QĐ-", "1966/QĐ UBND", "12/决定"):
+    REFUSED[f"shape {bad}"] = ({"certificate_no": bad}, "certificate_no", SHAPE)
+
+
+@pytest.mark.parametrize("number", ["1966/QĐ-UBND", "1677/QĐ-BNN-VPĐP", "12/QĐ-TTg", "1966 / QĐ-UBND"])
+def test_decision_numbers_of_every_issuer_have_the_shape(number):
+    assert certificates.decision_number_shaped(number)
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))

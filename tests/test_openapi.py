@@ -121,6 +121,7 @@ PROTECTED = {
     ("/api/v1/orders/{code}", "get"),
     ("/api/v1/orders/{code}/cancel", "post"),
     ("/api/v1/orders/{code}/payments", "post"),
+    ("/api/v1/orders/{code}/parcels/{parcel_id}/ship", "post"),
     ("/api/v1/sync/changes", "get"),
     ("/api/v1/sync/cursors/{marketplace}", "get"),
     ("/api/v1/sync/cursors/{marketplace}", "put"),
@@ -142,6 +143,7 @@ OPTIONAL_TOKEN = {
 }
 
 ANSWERS = {
+    ("/api/v1/orders/{code}/parcels/{parcel_id}/ship", "post"): {401, 403, 404, 409, 422},
     ("/api/v1/reports/sales", "get"): {401, 403, 404, 422},
     ("/api/v1/products/{product_id}/lots", "get"): {404, 422},
     ("/api/v1/products/{product_id}/lots", "post"): {401, 403, 404, 415, 422},

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from catalogue.accounts.models import ApiToken, AuditEntry, PasswordReset, User
 from catalogue.accounts.principal import SYSTEM
+from catalogue.delivery.models import Parcel
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice, InvoiceSettings
 from catalogue.orders.fulfilment import OrderShipment
@@ -26,7 +27,7 @@ from catalogue.producers.models import Producer
 from catalogue.products import images
 from catalogue.products.models import Certificate, Product, ProductImage
 from catalogue.traceability.models import Lot, LotReport
-from tests.access_helpers import PASSWORD, ROLES, cast, paid_order, png_bytes, portal_client
+from tests.access_helpers import PASSWORD, ROLES, a_parcel, cast, paid_order, png_bytes, portal_client
 from tests.storefront_helpers import csrf_token
 from tests.traceability_helpers import a_lot, pdf_bytes
 
@@ -93,6 +94,12 @@ FORMS = {
     "image upload": ("/portal/products/{product}/images", {"image": "PNG"}, _owner_only()),
     "image remove": ("/portal/products/{product}/images/{image}/delete", {}, _owner_only()),
     "mark shipped": ("/portal/orders/{order}/ship", {"tracking_number": "GHN-123456"}, _owner_only(other=NOT_FOUND)),
+    "parcel sent another way": (
+        "/portal/parcels/{parcel}/record",
+        {"carrier": "Bưu điện", "tracking_code": "EB123456789VN"},
+        _owner_only(other=NOT_FOUND),
+    ),
+    "admin: book on payment": ("/portal/admin/producers/{producer}/book-on-payment", {"on": "1"}, _office_only()),
     "token create": ("/portal/tokens", {"name": "kho", "scopes": "catalogue:write"}, _any_signed_in(OK)),
     "token revoke": ("/portal/tokens/{token}/revoke", {}, _owner_only(other=NOT_FOUND)),
     "lot create": (
@@ -108,7 +115,7 @@ FORMS = {
     ),
     "admin: producer create": (
         "/portal/admin/producers",
-        {"name": "HTX Chè Đường Hoa", "legal_form": "cooperative", "locality": "binh-lieu", "tax_code": "5701234567"},
+        {"name": "HTX Chè Đường Hoa", "legal_form": "cooperative", "locality": "binh-lieu", "tax_code": "5701234566"},
         _office_only(),
     ),
     "admin: user create": (
@@ -166,6 +173,7 @@ def world(app):
                                            amount_vnd=50_000)  # fmt: skip
     made["refund"] = ledger.add_refund(made["order"], method="vietqr", amount_vnd=20_000, reason="surplus")
     made["lot"] = a_lot(made["product"])
+    made["parcel"] = a_parcel(made["order"], made["owner_producer"])
     db.session.commit()
     return made
 
@@ -183,6 +191,8 @@ def snapshot() -> tuple:
         rows(Certificate.id, Certificate.certificate_no),
         rows(Order.id, Order.status),
         rows(OrderShipment.id, OrderShipment.tracking_number),
+        rows(Parcel.id, Parcel.status, Parcel.tracking_code, Parcel.booking_state),
+        rows(Producer.id, Producer.book_on_payment),
         rows(ApiToken.id, ApiToken.revoked_at),
         rows(Producer.id, Producer.slug),
         rows(User.id, User.email, User.password_hash, User.session_version, User.totp_secret),
@@ -208,6 +218,7 @@ def _request(world: dict, name: str, token: str | None) -> tuple[str, dict]:
         refund=world["refund"].id,
         producer=world["owner_producer"].id,
         lot=world["lot"].id,
+        parcel=world["parcel"].id,
         owner_user=db.session.scalar(select(User.id).where(User.email == "owner@example.com")),
     )
     data = dict(data)
@@ -385,3 +396,19 @@ def test_account_pages_access(app, world, role):
     }
     if role == "admin":
         assert answers["two-factor setup"].headers["Location"] == "/portal/account/"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # who sees which parcel is decided in one query, alike on both
+@pytest.mark.parametrize("role", ROLES)
+def test_the_parcels_page_shows_a_producer_only_its_own_parcels(app, world, role):
+    client = portal_client(app, world, role)
+    expected = {"owner": OK, "other_producer": OK, "sync_token": TO_LOGIN, "anonymous": TO_LOGIN, "admin": OK}
+
+    page = client.get("/portal/parcels")
+    label = client.get(f"/portal/parcels/{world['parcel'].id}/label.pdf")
+
+    assert page.status_code == expected[role]
+    shown = f'data-parcel-id="{world["parcel"].id}"' in page.get_data(as_text=True)
+    assert shown == (role in ("owner", "admin"))
+    # No carrier label for a parcel not booked with one; another producer is not told it exists.
+    assert label.status_code == {"owner": 409, "other_producer": NOT_FOUND, "admin": 409}.get(role, TO_LOGIN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -12,7 +13,7 @@ from catalogue.extensions import db
 from catalogue.traceability.models import Lot
 from tests.access_helpers import cast, portal_client
 from tests.storefront_helpers import csrf_token
-from tests.traceability_helpers import a_lot, browser
+from tests.traceability_helpers import a_lot, browser, flushed_scans
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -59,15 +60,15 @@ def test_a_producer_records_a_lot_then_prints_its_stamps(app, world):
     assert sheet.headers["Content-Disposition"] == f'attachment; filename="tem-{world["product"].sku}-L2611-05.pdf"'
     assert len(PdfReader(io.BytesIO(sheet.data)).pages) == 1
     assert svg.mimetype == "image/svg+xml" and b"L2611-05" in svg.data
-    assert odd.status_code == 404
+    assert odd.status_code == 400 and "Cỡ tem chỉ là" in odd.get_data(as_text=True)
     assert "Lô L2611-05" in product_page
 
 
 def test_the_office_sees_copied_stamps_and_the_producer_is_warned(app, world):
     lot = a_lot(world["product"], quantity=1)
-    scanner = browser(app)
-    for _ in range(4):
-        scanner.get(f"/t/{lot.code}")
+    for network in range(4):  # four shoppers on four networks: more than 3 × 1 unit
+        browser(app, address=f"198.51.100.{network + 1}").get(f"/t/{lot.code}")
+    flushed_scans(lot.id)
 
     office = portal_client(app, world, "admin").get("/portal/admin/lots/suspected").get_data(as_text=True)
     owner = portal_client(app, world, "owner")
@@ -77,3 +78,35 @@ def test_the_office_sees_copied_stamps_and_the_producer_is_warned(app, world):
     assert "Miến dong Bình Liêu" in office and "<td>4</td>" in office
     assert "được quét 4 lần, nhiều hơn hẳn 1 sản phẩm" in lot_page
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("size=huge", "Cỡ tem chỉ là"),
+        ("size=large&count=0", "Số tem cần in là một số từ 1 đến 2000."),
+        ("size=large&count=abc", "Số tem cần in là một số từ 1 đến 2000."),
+        ("size=small&count=99999", "Số tem cần in là một số từ 1 đến 2000."),
+    ],
+)
+def test_bad_stamp_parameters_are_a_400_that_says_what_to_fix(app, world, query, message):
+    lot = a_lot(world["product"])
+    client = portal_client(app, world, "owner")
+
+    response = client.get(f"/portal/products/{world['product'].id}/lots/{lot.id}/stamps.pdf?{query}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html and "ngừng bán" not in html
+
+
+def test_the_stamp_form_asks_how_many_stamps(app, world):
+    lot = a_lot(world["product"], quantity=30)
+    client = portal_client(app, world, "owner")
+    page = client.get(f"/portal/products/{world['product'].id}/lots/{lot.id}").get_data(as_text=True)
+
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*data-testid="stamp-form">', page)
+    sheet = client.get(form.group(1), query_string={"size": "large", "count": "30"})
+
+    assert 'name="count" type="number"' in page and 'value="30"' in page
+    assert sheet.status_code == 200 and len(PdfReader(io.BytesIO(sheet.data)).pages) == 4  # 8 a page

@@ -283,3 +283,19 @@ def test_saving_only_the_price_keeps_the_category(app, world):
         "active",
         "approved",
     )
+
+
+def test_a_draft_in_the_queue_is_not_called_for_sale_and_reject_looks_unlike_approve(app, world):
+    client = app.test_client()
+    body = {**BORROWED, "name": "Miến dong nháp", "status": "draft"}
+    response = client.post("/api/v1/products", json=body, headers=auth(world["tokens"]["owner"]))
+    assert response.status_code == 201
+
+    html = portal_client(app, world, "admin").get("/portal/admin/reviews").get_data(as_text=True)
+
+    row = re.search(r'<tr data-testid="review-row"[^>]*>(?:(?!</tr>).)*Miến dong nháp.*?</tr>', html, re.S).group(0)
+    asked = re.search(r'data-testid="asked">(.*?)</td>', row, re.S).group(1)
+    assert "Đăng bán" not in asked and "đang là bản nháp, chưa đăng bán" in asked
+    approve = re.search(r'<button[^>]*data-testid="approve"', row).group(0)
+    reject = re.search(r'<button[^>]*data-testid="reject"', row).group(0)
+    assert "danger" in reject and "danger" not in approve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -118,11 +119,11 @@ def test_bad_input_is_shown_on_its_field(app, world, field, value, message):
     assert f'aria-describedby="{field}-error"' in html
 
 
-def test_editing_a_product_that_changed_meanwhile_is_refused(app, world):
+def test_editing_a_product_that_changed_meanwhile_keeps_what_was_typed_beside_the_stored_version(app, world):
     client = portal_client(app, world, "owner")
     product = world["product"]
     stale = str(product.version)
-    db.session.get(Product, product.id).stock = 3
+    db.session.get(Product, product.id).unit = "túi 300 g"  # the office corrected the unit meanwhile
     db.session.commit()
 
     response = client.post(
@@ -138,9 +139,30 @@ def test_editing_a_product_that_changed_meanwhile_is_refused(app, world):
         },
     )
 
-    assert response.status_code == 303
+    html = response.get_data(as_text=True)
+    conflict = re.search(r'data-testid="edit-conflict">(.*?)</div>', html, re.S).group(1)
+    assert response.status_code == 409
     assert _product("Miến dong Bình Liêu").price_vnd == 85000
-    assert "vừa được thay đổi ở nơi khác" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="Tên mới"' in html and 'value="90000"' in html and 'value="gói"' in html  # what was typed
+    assert "Sản phẩm vừa được lưu ở nơi khác" in conflict
+    assert 'data-field="unit">Bản đang lưu: túi 300 g<' in conflict
+    assert 'data-field="name">Bản đang lưu: Miến dong Bình Liêu<' in conflict
+    assert 'data-field="category"' not in conflict  # the same in both
+    # saving again (against the stored version now in the form) keeps the producer's version
+    again = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    saved = client.post(
+        f"/portal/products/{product.id}",
+        data={
+            "csrf_token": csrf_token(client, "/"),
+            "version": again,
+            "name": "Tên mới",
+            "category": "thuc-pham-che-bien",
+            "unit": "gói",
+            "price_vnd": "90000",
+            "status": "active",
+        },
+    )
+    assert saved.status_code == 303 and _product("Tên mới").price_vnd == 90000
 
 
 def test_the_office_renews_an_expired_certificate_and_the_product_is_back_on_sale(app, world):
@@ -189,7 +211,7 @@ def test_the_office_moderates_and_registers_producers(app, world):
     assert archived.status_code == 303
     assert _product("Miến dong Bình Liêu").status == "archived"
     assert registered.status_code == 422
-    assert "Mã số thuế gồm 10 chữ số" in registered.get_data(as_text=True)
+    assert "Mã số thuế chưa đúng: 10 chữ số" in registered.get_data(as_text=True)
     assert db.session.scalar(select(Producer.id).where(Producer.name == "HTX Chè Đường Hoa")) is None
 
 

@@ -95,3 +95,55 @@ def test_a_single_label_as_png_and_svg(lots, tmp_path):
 
     assert _decoded(png) == [f"{BASE}/t/{short.code}"]
     assert svg.startswith("<svg") and "Miến dong Bình Liêu" in svg and "Lô L2611-01" in svg
+
+
+LONG_NAME = (
+    "Miến dong Bình Liêu loại đặc biệt sợi nhỏ đóng túi quà tặng cao cấp (gói 500 g, hộp giấy kraft thân thiện "
+    "môi trường) phiên bản Tết 🍵"
+)
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_long_name_is_fitted_to_its_label_and_ends_in_an_ellipsis_and_no_emoji_is_drawn(app, size):
+    # Given a product whose name does not fit a label even at the smallest size, with an emoji in it
+    world = cast()
+    world["product"].name = LONG_NAME
+    db.session.commit()
+    lot = a_lot(world["product"])
+
+    sheet = stamps.stamp_sheet_pdf(lot, BASE, size, count=1)
+    text = PdfReader(io.BytesIO(sheet)).pages[0].extract_text()
+    layout = stamps.SHEETS[size]
+    room = layout.width - layout.height - 4 * stamps.mm
+    font_size, lines = stamps.name_lines(LONG_NAME, room, layout)
+
+    # then it is set at the smallest size, every line within the label, the last ending in "…", no emoji
+    assert font_size == stamps.NAME_SIZES[size][-1]
+    assert all(stamps.pdfmetrics.stringWidth(line, stamps.FONT_NAME, font_size) <= room for line in lines)
+    assert lines[-1].endswith("…") and len(lines) == stamps.NAME_LINES[size]
+    assert "🍵" not in text and "Miến dong" in text and "…" in text
+
+
+def test_a_name_that_fits_keeps_the_largest_size_and_every_word(app):
+    layout = stamps.SHEETS["large"]
+    size, lines = stamps.name_lines("Chè 🍵 hoa vàng", layout.width - layout.height - 4 * stamps.mm, layout)
+
+    assert (size, lines) == (13, ["Chè hoa vàng"])
+
+
+def test_the_png_label_draws_no_box_for_an_emoji(app):
+    from PIL import Image
+
+    world = cast()
+    world["product"].name = "Chè hoa vàng 🍵🍵🍵🍵🍵🍵🍵🍵"
+    db.session.commit()
+    with_emoji = stamps.stamp_png(a_lot(world["product"]), BASE)
+    world["product"].name = "Chè hoa vàng"
+    db.session.commit()
+    without = stamps.stamp_png(a_lot(world["product"], lot_number="L2611-02"), BASE)
+
+    def text_part(png: bytes):
+        image = Image.open(io.BytesIO(png)).convert("L")
+        return image.crop((image.width - 520, 0, image.width, image.height // 2)).tobytes()
+
+    assert text_part(with_emoji) == text_part(without)  # the name's half of the label: the emoji drew nothing

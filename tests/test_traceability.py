@@ -23,7 +23,7 @@ from catalogue.traceability import reports, scans
 from catalogue.traceability import services as lots
 from catalogue.traceability.models import Lot, LotReport, LotScanDay
 from tests.access_helpers import auth, cast, png_bytes
-from tests.traceability_helpers import LOT, a_lot, browser, pdf_bytes
+from tests.traceability_helpers import LOT, a_lot, browser, flushed_scans, pdf_bytes
 
 TODAY = date(2026, 11, 21)
 NOT_OURS = "Mã này không phải của chúng tôi: sản phẩm có thể không chính hãng."
@@ -92,6 +92,10 @@ BAD_LOTS = [
     ({"lot_number": "L/1"}, "lot_number"),  # a / would need percent-encoding in the stamp's URI
     ({"expires_on": date(2026, 10, 1)}, "expires_on"),
     ({"produced_on": date(2026, 12, 1), "expires_on": date(2027, 12, 1)}, "produced_on"),
+    ({"produced_on": date(1900, 1, 1), "expires_on": date(1901, 1, 1)}, "produced_on"),  # before OCOP
+    ({"produced_on": date(2012, 12, 31), "expires_on": date(2013, 12, 31)}, "produced_on"),
+    ({"expires_on": date(9999, 12, 31)}, "expires_on"),  # beyond any shelf life
+    ({"expires_on": date(2036, 11, 2)}, "expires_on"),  # ten years and a day after 1 November 2026
     ({"quantity": 0}, "quantity"),
     ({"quantity": True}, "quantity"),
     ({"origin_ward": "Phường Ba Đình"}, "origin_ward"),  # Hà Nội's, not Quảng Ninh's
@@ -107,6 +111,27 @@ def test_bad_lots_are_refused_naming_the_field(app, world):
 
     assert refused_fields == [[field] for _, field in BAD_LOTS]
     assert _lot_rows() == []
+
+
+def test_lot_dates_are_bounded_in_vietnamese_and_the_bounds_themselves_pass(app, world):
+    with pytest.raises(InvalidInput) as refused:
+        lots.create_lot(
+            SYSTEM,
+            world["product"].id,
+            {**LOT, "produced_on": date(1900, 1, 1), "expires_on": date(9999, 12, 31)},
+            TODAY,
+        )
+    edge = lots.create_lot(
+        SYSTEM, world["product"].id, {**LOT, "produced_on": date(2013, 1, 1), "expires_on": date(2023, 1, 1)}, TODAY
+    )
+
+    assert refused.value.errors == {
+        "produced_on": [
+            "Ngày sản xuất không được trước 01/01/2013, khi chương trình OCOP Quảng Ninh bắt đầu: hãy kiểm tra lại năm."
+        ],
+        "expires_on": ["Hạn sử dụng không được quá 10 năm sau ngày sản xuất: hãy kiểm tra lại năm."],
+    }
+    assert edge.id is not None
 
 
 def test_a_lot_number_is_unique_within_its_product(app, world):
@@ -282,7 +307,7 @@ def test_a_digital_link_resolves_to_the_origin_page_product_page_or_linkset(app,
     assert product_level.status_code == 307 and product_level.headers["Location"].endswith(f"/products/{product.slug}")
     assert machine.status_code == 307 and machine.headers["Location"] == f"http://shop.test/nguon-goc/{lot.code}"
     # Only the page a person reads at the stamp counts a scan: not the linkset, not a redirect.
-    assert scans.total_scans(lot.id) == 1
+    assert flushed_scans(lot.id) == 1
 
 
 def test_the_resolver_describes_itself(app, world):
@@ -308,8 +333,10 @@ def test_the_product_page_links_its_origin_page_and_its_digital_link(app, world)
     assert f'href="/products/{product.slug}/nguon-goc"' in html
     assert data["sameAs"] == "http://shop.test/01/08935049500018" and data["gtin13"] == "8935049500018"
     assert data["subjectOf"]["url"] == f"http://shop.test/products/{product.slug}/nguon-goc"
-    assert follow.status_code == 302 and follow.headers["Location"] == "http://shop.test/01/08935049500018/10/L2611-01"
-    assert lot.id
+    # To the origin page's own address, not the stamp's URI: a shopper browsing the shop is no scan of the stamp.
+    assert follow.status_code == 302 and follow.headers["Location"] == f"http://shop.test/nguon-goc/{lot.code}"
+    assert client.get(follow.headers["Location"]).status_code == 200
+    assert flushed_scans(lot.id) == 0
 
 
 _CSRF_VALUE = re.compile(r'(<input[^>]*\bname="csrf_token"[^>]*\bvalue=")[^"]*(")')
@@ -335,22 +362,28 @@ def test_a_new_lot_is_followed_at_once_and_the_product_page_does_not_change_with
     again = client.get(f"/products/{product.slug}").get_data(as_text=True)
 
     assert _without_csrf(again) == _without_csrf(page)  # no scan count, no lot detail on the product page
-    assert client.get(f"/products/{product.slug}/nguon-goc").headers["Location"].endswith(f"/t/{newer.code}")
+    assert client.get(f"/products/{product.slug}/nguon-goc").headers["Location"].endswith(f"/nguon-goc/{newer.code}")
 
 
 # --- Scans -----------------------------------------------------------------------------
 
 
-def test_scans_are_counted_per_day_and_a_copied_stamp_is_flagged(app, world):
+def test_scans_are_counted_per_client_and_day_and_a_stamp_seen_from_many_networks_is_flagged(app, world):
     lot = a_lot(world["product"], quantity=2)
-    client = browser(app)
+    same_client = browser(app)
+    for _ in range(5):
+        same_client.get(f"/t/{lot.code}")
+    assert flushed_scans(lot.id) == 1  # one shopper opening the stamp five times is one scan
 
-    for _ in range(6):
-        client.get(f"/t/{lot.code}")
+    # A lot of 2 units is "looks copied" past 3 × 2 = 6 networks: the 7th distinct one flips it.
+    for network in range(2, 7):
+        browser(app, address=f"198.51.100.{network}").get(f"/t/{lot.code}")
+    assert flushed_scans(lot.id) == 6
     assert db.session.get(Lot, lot.id).suspected_copy_at is None
-    seventh = client.get(f"/t/{lot.code}").get_data(as_text=True)
+    browser(app, address="198.51.100.7").get(f"/t/{lot.code}")
+    assert flushed_scans(lot.id) == 7
+    seventh = browser(app, address="198.51.100.8").get(f"/t/{lot.code}").get_data(as_text=True)
 
-    db.session.expire_all()
     assert db.session.execute(select(LotScanDay.day, LotScanDay.scans)).all() == [(TODAY, 7)]
     assert db.session.get(Lot, lot.id).suspected_copy_at is not None
     assert "có thể tem đã bị sao chép" in seventh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,16 +12,20 @@ import wtforms
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 from sqlalchemy import select
+from werkzeug.exceptions import default_exceptions
 
+from catalogue.error_answers import handle_domain_error, handle_http_exception
+from catalogue.errors import PermissionDenied
 from catalogue.extensions import db
 from catalogue.formatting import STATUS_LABELS, status_label, vn_date, vn_datetime
 from catalogue.orders.models import ORDER_STATUSES, Order
 from catalogue.products.models import PRODUCT_STATUSES
-from catalogue.sync.models import LISTING_STATUSES
+from catalogue.sync.models import LISTING_STATUSES, MarketplaceListing
 from tests.access_helpers import cast, paid_order, portal_client
 from tests.fakes import intent_event, signed
 from tests.order_helpers import shelf, stock_of
 from tests.storefront_helpers import cart_of, csrf_token
+from tests.traceability_helpers import a_lot
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_CHECKOUT = {
@@ -230,3 +235,150 @@ def test_dates_and_moments_read_the_vietnamese_way_and_the_english_way(app):
         "",
     )
     assert english == ("Jun 12, 2026", "Jun 12, 2026, 2:05\u202fPM (Vietnam time)", "Paid")
+
+
+# --- Error pages, flashes and the messages services return (issue 23) --------------------------------
+
+_WERKZEUG_ENGLISH = {cls.description for cls in default_exceptions.values() if cls.description}
+_PAGE_TEXT = re.compile(r'<section class="error-page">(.*?)</section>', re.S)
+
+
+def _english_on(html: str) -> list[str]:
+    """English sentences on a page: ours (the English catalogue), WTForms' and Werkzeug's defaults."""
+    return [text for text in _english_texts() | {d[:40] for d in _WERKZEUG_ENGLISH} if text in html]
+
+
+@pytest.mark.parametrize("status", sorted(code for code in default_exceptions if 400 <= code < 600))
+def test_every_error_page_reads_in_vietnamese(app, status):
+    with app.test_request_context("/portal/products/1", headers={"Accept": "text/html"}):
+        html = handle_http_exception(default_exceptions[status]()).get_data(as_text=True)
+
+    text = _PAGE_TEXT.search(html).group(1)
+    assert _english_on(text) == []
+    assert re.search("[ạảấầẩậắằẳặẹẻếềểệịỉọỏốồổộớờởợụủứừửựỳỷỹđ]", text), text
+
+
+def test_a_services_english_refusal_reads_as_the_statuses_vietnamese_sentence(app):
+    refusal = PermissionDenied("Only the product's producer or the OCOP office may change it.")
+    with app.test_request_context("/portal/products/1", headers={"Accept": "text/html"}):
+        page = handle_domain_error(refusal).get_data(as_text=True)
+    with app.test_request_context("/api/v1/products/1"):
+        api = handle_domain_error(refusal).get_json()
+
+    assert "Only the product" not in page and "Không có quyền truy cập" in page
+    assert "Tài khoản của bạn không có quyền xem hoặc thay đổi mục này." in page
+    assert api["message"] == "Only the product's producer or the OCOP office may change it."  # the API stays English
+
+
+def test_portal_403_and_405_pages_are_vietnamese_under_their_heading(app):
+    world = cast()
+    lot = a_lot(world["product"])
+    db.session.commit()
+    other = portal_client(app, world, "other_producer")
+
+    forbidden = other.get(f"/portal/products/{world['product'].id}/lots/{lot.id}")
+    admin_only = other.get("/portal/admin/products")
+    not_allowed = other.get(f"/portal/products/{world['product'].id}/archive")
+
+    for response, status, heading in (
+        (forbidden, 403, "Không có quyền truy cập"),
+        (admin_only, 403, "Không có quyền truy cập"),
+        (not_allowed, 405, "Thao tác không được hỗ trợ"),
+    ):
+        html = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert f"<h1>{heading}</h1>" in html
+        assert _english_on(_PAGE_TEXT.search(html).group(1)) == []
+
+
+def _calls(name: str, folder: Path) -> list[tuple[str, ast.Call]]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
+    return found
+
+
+def test_every_flash_says_a_translated_sentence():
+    # A flash is gettext()/ngettext() text, or a wording function's (named …_text) that returns one.
+    flashes = _calls("flash", ROOT / "catalogue")
+    wording = {"gettext", "ngettext", "_"}
+    bad = []
+    for where, call in flashes:
+        said = call.args[0]
+        name = getattr(getattr(said, "func", None), "id", None)
+        if not (isinstance(said, ast.Call) and (name in wording or (name or "").endswith("_text"))):
+            bad.append(where)
+
+    assert len(flashes) > 30
+    assert bad == []
+
+
+def test_a_services_message_reaches_a_page_only_through_for_reader():
+    # Services word refusals in English for the API: a page shows `error.message` only via for_reader,
+    # which keeps it when the reader can read it and otherwise says what the status means in Vietnamese.
+    bad = []
+    for folder in ("portal", "storefront"):
+        for path in sorted((ROOT / "catalogue" / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            allowed = {
+                id(arg)
+                for call in ast.walk(tree)
+                if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "for_reader"
+                for arg in call.args
+            }
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr == "message" and id(node) not in allowed:
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        ("No image: Shopee needs at least one product photo.", "Shopee cần ít nhất một ảnh sản phẩm: hãy tải ảnh lên"),
+        ("No net weight: Shopee needs the weight to work out shipping.", "hãy nhập “Khối lượng tịnh (g)”"),
+        ("Will retry: HTTP 503", "hệ thống sẽ tự thử lại, bạn không cần làm gì"),
+        ("Shopee said: category attribute brand is required", "Shopee chưa nhận sản phẩm này. Hãy kiểm tra tên"),
+    ],
+)
+def test_a_marketplace_error_is_worded_for_the_producer_with_what_to_do(app, error, words):
+    world = cast()
+    db.session.add(
+        MarketplaceListing(product_id=world["product"].id, marketplace="shopee", status="error", error=error)
+    )
+    db.session.commit()
+
+    html = portal_client(app, world, "owner").get("/portal/").get_data(as_text=True)
+
+    assert words in html
+    assert error not in html and "Shopee: lỗi (No" not in html
+
+
+def test_the_invoice_queue_and_its_csv_name_the_provider_and_status_in_vietnamese(app):
+    from catalogue.invoices.sending import send_due
+    from tests.invoice_helpers import issue_for
+
+    world = cast()
+    order = paid_order([(world["product"], 1)])
+    issue_for(order, world["owner_producer"])  # its provider is "none": not chosen yet
+    send_due(datetime(2026, 11, 21, 3, tzinfo=UTC))
+    office = portal_client(app, world, "admin")
+
+    queue = office.get("/portal/admin/invoices").get_data(as_text=True)
+    rows = office.get("/portal/invoices.csv").get_data(as_text=True).splitlines()
+
+    row = re.search(r'data-testid="invoice-queue">.*?</table>', queue, re.S).group(0)
+    assert "<td>Chưa chọn</td>" in row and "<td>none</td>" not in row and "none" not in row
+    assert "Chưa chọn nhà cung cấp hóa đơn điện tử" in row
+    assert "Chờ gửi" in row
+    assert rows[1].split(",")[11] == "Chờ gửi" and ",queued," not in rows[1]
+
+
+def test_dropped_shop_filters_are_named_in_words_not_parameters(client):
+    html = client.get("/products?stars=9&min_price=abc").get_data(as_text=True)
+
+    assert "Một số bộ lọc không hợp lệ đã được bỏ qua: số sao OCOP, giá từ." in html
+    assert "bỏ qua: stars" not in html

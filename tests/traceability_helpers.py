@@ -40,8 +40,27 @@ def pdf_bytes() -> bytes:
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def browser(app):
-    """A test client that asks like a browser."""
+# A phone's browser, as a person's scan comes (a bot's User-Agent, or none, is never a scan).
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+
+def browser(app, address: str = "203.0.113.10", agent: str = PHONE_AGENT):
+    """A test client that asks like a phone's browser, from `address` (one client: its address and User-Agent)."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT"] = BROWSER_ACCEPT
+    client.environ_base["HTTP_USER_AGENT"] = agent
+    client.environ_base["REMOTE_ADDR"] = address
     return client
+
+
+def flushed_scans(lot_id: int) -> int:
+    """The lot's scans once the buffered ones are written (what the next flush makes of them)."""
+    from catalogue.extensions import db
+    from catalogue.traceability import scans
+
+    scans.flush()
+    db.session.expire_all()
+    return scans.total_scans(lot_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import force_locale
 from marshmallow import RAISE
 
 from catalogue import clock
@@ -10,9 +11,8 @@ from catalogue.api.auth import authenticated, current_principal, require
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured, some_change
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.products import services as product_services
-from catalogue.products.schemas import NoArgs
 from catalogue.traceability import services as lots
-from catalogue.traceability.schemas import LotCreateSchema, LotInputSchema, LotListSchema, LotSchema
+from catalogue.traceability.schemas import LotCreateSchema, LotInputSchema, LotListArgs, LotListSchema, LotSchema
 
 lot_routes = ApiBlueprint("lots", __name__, url_prefix="/products", description="Production lots and their stamps.")
 blueprints = (lot_routes,)
@@ -22,14 +22,24 @@ def _anyone(view):
     return secured(view, optional=True)
 
 
+def _page(items: list, page: int, per_page: int) -> dict:
+    """The list envelope the rest of the API answers (catalogue/api/catalogue.py `_listing`)."""
+    start = (page - 1) * per_page
+    return {"items": items[start : start + per_page], "total": len(items), "page": page, "per_page": per_page}
+
+
 @lot_routes.route("/<int:product_id>/lots")
 class ProductLots(MethodView):
     @_anyone
     @refuses(404)
-    @lot_routes.arguments(NoArgs, location="query", unknown=RAISE)
+    @lot_routes.arguments(LotListArgs, location="query", unknown=RAISE)
     @lot_routes.response(200, LotListSchema)
-    def get(self, _, product_id: int):
+    def get(self, paging, product_id: int):
         """The product's lots, newest first: public for a product on sale, else for its producer or the office."""
+        return _page(self._lots(product_id), paging["page"], paging["per_page"])
+
+    @staticmethod
+    def _lots(product_id: int) -> list:
         try:
             product_services.get_product(product_id, clock.today())
         except NotFound:
@@ -37,10 +47,10 @@ class ProductLots(MethodView):
             if principal is None:
                 raise
             try:
-                return {"items": lots.lots_of(principal, product_id)}
+                return lots.lots_of(principal, product_id)
             except PermissionDenied:
                 raise NotFound(f"No product {product_id}.") from None
-        return {"items": lots.public_lots(product_id)}
+        return lots.public_lots(product_id)
 
     @require("catalogue:write")
     @refuses(404, 422)
@@ -48,7 +58,8 @@ class ProductLots(MethodView):
     @lot_routes.response(201, LotSchema)
     def post(self, values, product_id: int):
         """Record a lot of the product (its producer, or the office)."""
-        return lots.create_lot(authenticated(), product_id, values, clock.today()), 201
+        with force_locale("en"):  # the services word errors for the portal (Vietnamese); the API answers English
+            return lots.create_lot(authenticated(), product_id, values, clock.today()), 201
 
 
 @lot_routes.route("/<int:product_id>/lots/<int:lot_id>")
@@ -59,4 +70,5 @@ class ProductLot(MethodView):
     @lot_routes.response(200, LotSchema)
     def patch(self, values, product_id: int, lot_id: int):
         """Change some of a lot's fields (its stamp code never changes)."""
-        return lots.update_lot(authenticated(), lot_id, some_change(values), clock.today(), product_id)
+        with force_locale("en"):
+            return lots.update_lot(authenticated(), lot_id, some_change(values), clock.today(), product_id)

@@ -9,17 +9,20 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE, fields, validate
 
+from catalogue import clock
 from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import TOKEN_PREFIX
-from catalogue.api.auth import authenticated, bearer_token, current_principal
+from catalogue.api.auth import authenticated, bearer_token, current_principal, require
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
 from catalogue.orders import wiring
 from catalogue.orders.schemas import (
     OrderRequestSchema,
     OrderSchema,
+    ParcelSchema,
     PaymentRequestSchema,
     PaymentSchema,
     PlacedOrderSchema,
+    ShipParcelSchema,
     ShippingQuoteRequestSchema,
     ShippingQuoteSchema,
 )
@@ -186,6 +189,32 @@ class CancelOrder(MethodView):
         refunding a paid one: through Stripe (it turns `refunded` on `charge.refunded`), through MoMo (it
         turns `refunded` when MoMo confirms the refund), or by hand for bank transfers and VNPay."""
         return wiring.cancel_order(code, _staff(), buyer_token())
+
+
+@orders.route("/<code>/parcels/<int:parcel_id>/ship")
+class ShipParcel(MethodView):
+    @require("orders:read")
+    @refuses(
+        404, 409,
+        described={404: "No such parcel in this order, or not the caller's to ship.",
+                   409: "The parcel has left already, the order is not paid, or no carrier is configured."},
+    )  # fmt: skip
+    @orders.arguments(ShipParcelSchema)
+    @orders.response(200, ParcelSchema)
+    def post(self, body, code: str, parcel_id: int):
+        """The parcel's producer (`orders:read`) or the office ships it (contract §8): `{}` books it with the
+        configured carrier (a job: asking twice books once; `booking_state` and `last_error` say how it went),
+        `{"carrier", "tracking_code"}` records a parcel sent another way."""
+        from catalogue.delivery import booking
+        from catalogue.extensions import db
+
+        principal = authenticated()
+        if body:
+            return booking.record_shipped(principal, code, parcel_id, body["carrier"], body["tracking_code"],
+                                          clock.now())  # fmt: skip
+        parcel = booking.request_booking(principal, code, parcel_id, clock.now())
+        db.session.expire_all()  # the job ran after the commit (without a broker): read what it wrote
+        return db.session.get(booking.Parcel, parcel.id)
 
 
 @shipping.route("/quote")

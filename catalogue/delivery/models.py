@@ -58,7 +58,15 @@ class Parcel(Timestamped, db.Model):
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     booked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expected_delivery: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # why the last booking failed, in Vietnamese
+    # The booking job (catalogue.delivery.booking): queued / booking / failed, since when, how often tried.
+    booking_state: Mapped[str | None] = mapped_column(String(10), index=True)
+    booking_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    booking_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the carrier's last word
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A returned parcel's stock given back and its refund opened (once).
+    return_settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     events: Mapped[list[ParcelEvent]] = relationship(
         back_populates="parcel", cascade="all, delete-orphan", order_by="ParcelEvent.id"

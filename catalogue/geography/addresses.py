@@ -64,6 +64,18 @@ def ward_names(province_name: str) -> list[str]:
     return sorted({ward.name for wards in _wards(int(province.code)).values() for ward in wards}, key=fold)
 
 
+def place_by_ward_code(province_name: str, ward_code: str) -> Place | None:
+    """The province's ward whose statistics office code is `ward_code` (e.g. `7183` or `07183`), or None."""
+    province = _provinces().get(_key(province_name))
+    if province is None or not ward_code.isdigit():
+        return None
+    for wards in _wards(int(province.code)).values():
+        for ward in wards:
+            if int(ward.code) == int(ward_code):
+                return Place(province.name, str(int(province.code)), ward.name, str(int(ward.code)))
+    return None
+
+
 def resolve_place(province_name: str, ward_name: str) -> Place:
     """Find the ward in the province; a 422 naming the field when either is unknown."""
     province = _provinces().get(_key(province_name))

@@ -13,6 +13,7 @@ from catalogue.clock import VIETNAM
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.invoices.models import KINDS, STATUSES, Invoice
+from catalogue.invoices.providers import INVOICE_STATUS_NAMES
 from catalogue.models_base import as_utc
 from catalogue.orders.models import Order
 from catalogue.spreadsheets import CsvWriter
@@ -99,7 +100,8 @@ def invoices_csv(principal: Principal, wanted: InvoiceFilter) -> str:
             invoice.series, f"{invoice.number:08d}", "Điều chỉnh" if invoice.kind == "adjustment" else "Gốc",
             as_utc(invoice.issued_at).astimezone(VIETNAM).strftime("%d/%m/%Y"), code, invoice.buyer_name,
             invoice.buyer_company, invoice.buyer_tax_code, invoice.before_tax_vnd, invoice.tax_vnd, invoice.total_vnd,
-            invoice.status, invoice.provider_lookup_code, invoice.authority_code,
+            INVOICE_STATUS_NAMES.get(invoice.status, invoice.status), invoice.provider_lookup_code,
+            invoice.authority_code,
             f"{numbers[invoice.adjusts_invoice_id]:08d}" if invoice.adjusts_invoice_id else "",
         ])  # fmt: skip
     return out.getvalue()

@@ -22,6 +22,11 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from catalogue.invoices.models import PROVIDERS
 
+# How the office names each provider (its brand); "none" is a producer whose provider is not chosen yet.
+PROVIDER_NAMES = {"none": "Chưa chọn", "vnpt": "VNPT", "viettel": "Viettel S-Invoice", "misa": "MISA meInvoice"}
+# An invoice's status as the office and its accountants read it (the page and the CSV).
+INVOICE_STATUS_NAMES = {"queued": "Chờ gửi", "sent": "Đã gửi", "rejected": "Bị từ chối"}
+
 
 class ProviderUnavailable(Exception):
     """The provider did not answer in time, or answered 5xx / refused our credentials: try again later."""

@@ -17,7 +17,13 @@ from sqlalchemy import or_, select
 from catalogue import metrics
 from catalogue.extensions import db
 from catalogue.invoices.models import Invoice
-from catalogue.invoices.providers import ProviderRejected, ProviderUnavailable, Submission, provider_for
+from catalogue.invoices.providers import (
+    PROVIDER_NAMES,
+    ProviderRejected,
+    ProviderUnavailable,
+    Submission,
+    provider_for,
+)
 from catalogue.transactions import calls_out, use_case
 
 
@@ -70,7 +76,9 @@ def _send(invoice_id: int, now: datetime) -> str:
         return "skipped"
     provider = provider_for(current_app.config, pending.provider)
     if provider is None:
-        _record(invoice_id, now, "queued", f"Nhà cung cấp {pending.provider} chưa được cấu hình.")
+        name = PROVIDER_NAMES.get(pending.provider, pending.provider)
+        problem = f"Chưa cấu hình kết nối tới {name}: hãy báo quản trị hệ thống đặt khoá kết nối."
+        _record(invoice_id, now, "queued", problem)
         return "queued"
     try:
         receipt = provider.submit(pending.submission)

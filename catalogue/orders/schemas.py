@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from catalogue.delivery.views import tracking_url
 from catalogue.fields import Text
@@ -166,6 +166,23 @@ class ParcelSchema(Schema):
     tracking_code = fields.String(allow_none=True)
     tracking_url = fields.Function(tracking_url, allow_none=True)
     status = fields.String()
+    # The booking job (beyond the contract): queued / booking / failed, and why it failed (Vietnamese).
+    booking_state = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    expected_delivery = UtcDateTime(allow_none=True)
+
+
+class ShipParcelSchema(StrictSchema):
+    """`{}` books the parcel with the configured carrier; `{"carrier", "tracking_code"}` records one sent otherwise."""
+
+    carrier = Text(validate=validate.Length(min=1, max=20))
+    tracking_code = Text(validate=validate.Length(min=1, max=60))
+
+    @validates_schema
+    def _both_or_neither(self, data, **kwargs):
+        if ("carrier" in data) != ("tracking_code" in data):
+            missing = "tracking_code" if "carrier" in data else "carrier"
+            raise ValidationError("Give both carrier and tracking_code, or neither to book.", missing)
 
 
 class QuotedParcelSchema(Schema):

@@ -342,7 +342,11 @@ def release_stock(order: Order) -> None:
     """Give the order's stock back, if it holds any (never twice)."""
     if not order.stock_held:
         return
+    # A parcel that came back already gave its lines' stock back (catalogue.delivery.returns).
+    returned = {parcel.producer_id for parcel in order.parcels if parcel.return_settled_at is not None}
     for line in order.lines:
+        if line.producer_id in returned:
+            continue
         return_stock(line.product_id, line.quantity)
     order.stock_held = False
 

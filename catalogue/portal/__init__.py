@@ -9,8 +9,10 @@ def init_portal(app: Flask) -> None:
     """Flask-Login and the portal blueprints (the login's rate limiter is an extension, bound in create_app)."""
     from catalogue.portal import (
         delivery,  # noqa: F401 - pickup addresses and the zone table join portal and portal_admin
+        imports,  # noqa: F401 - the decision-list import's routes join portal_admin
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
+        parcels,  # noqa: F401 - parcels' booking joins portal, automatic booking portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
     )
     from catalogue.portal.account import portal_account
@@ -19,6 +21,7 @@ def init_portal(app: Flask) -> None:
     from catalogue.portal.invoices import portal_invoices
     from catalogue.portal.payments import portal_payments
     from catalogue.portal.views import portal
+    from catalogue.portal.wording import listing_problem
 
     login_manager.init_app(app)
     app.register_blueprint(portal_auth)
@@ -28,6 +31,7 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(portal_payments)
     app.register_blueprint(portal_invoices)
     app.before_request(_forget_request_facts)
+    app.jinja_env.filters["listing_problem"] = listing_problem
 
 
 def _forget_request_facts() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -11,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from catalogue import clock
 from catalogue.accounts.models import User
 from catalogue.accounts.services import create_user, disable_two_factor, end_sessions
+from catalogue.error_answers import for_reader
 from catalogue.errors import DomainError, InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
@@ -18,7 +21,7 @@ from catalogue.portal.auth import current_principal
 from catalogue.portal.certificate_forms import CorrectionForm, WithdrawalForm
 from catalogue.portal.forms import CertificateForm, ProducerForm, StatusForm, UserForm
 from catalogue.portal.wording import field_errors
-from catalogue.producers.editing import create_producer
+from catalogue.producers.editing import DuplicateName, DuplicateTaxCode, create_producer
 from catalogue.producers.models import Producer
 from catalogue.products import certificates, editing
 from catalogue.products.dashboard import state_of
@@ -27,6 +30,7 @@ from catalogue.products.models import Certificate, Product
 from catalogue.products.moderation import pending_count
 from catalogue.products.services import office_catalogue
 from catalogue.sync.services import listings_by_product
+from catalogue.text import fold
 
 portal_admin = Blueprint("portal_admin", __name__, url_prefix="/portal/admin")
 ADMIN_PAGE_SIZE = 50
@@ -61,40 +65,73 @@ def producers():
     form.locality.choices = [
         (code, name) for code, name in db.session.execute(select(Locality.code, Locality.name).order_by(Locality.name))
     ]
+    duplicate = None
     if form.validate_on_submit():
         try:
             producer = create_producer(current_principal(), {field.name: field.data for field in form})
         except InvalidInput as error:
             field_errors(form, error)
+        except DuplicateTaxCode:
+            form.tax_code.errors = [gettext("Mã số thuế này đã được đăng ký cho một chủ thể khác.")]
+        except DuplicateName as error:
+            # The same name in the same locality is most often the same producer typed twice: say which one,
+            # and add it only once the office confirms it is another (the form keeps what was typed).
+            duplicate = error.existing
+            form.name.errors = [
+                gettext(
+                    "Đã có chủ thể “%(name)s” ở %(locality)s. Nếu đây là một chủ thể khác, hãy đánh dấu ô xác nhận "
+                    "bên dưới rồi gửi lại.",
+                    name=duplicate.name,
+                    locality=duplicate.locality.name,
+                )
+            ]
         else:
             flash(gettext("Đã thêm chủ thể “%(name)s”.", name=producer.name), "success")
             return redirect(url_for("portal_admin.producers"), code=303)
     listed = db.session.scalars(
         select(Producer).options(joinedload(Producer.locality)).order_by(Producer.name_sort_key)
     ).all()
-    return render_template("portal/admin/producers.html", form=form, producers=listed), 422 if form.errors else 200
+    page = render_template("portal/admin/producers.html", form=form, producers=listed, duplicate=duplicate)
+    return page, 422 if form.errors else 200
 
 
 @portal_admin.route("/users", methods=["GET", "POST"])
 def users():
     """Every user, and creating one (a producer's staff belongs to that producer)."""
     form = UserForm()
-    form.producer.choices = [("", "—")] + [
-        (slug, name)
-        for slug, name in db.session.execute(select(Producer.slug, Producer.name).order_by(Producer.name_sort_key))
-    ]
+    form.producer.choices = [("", "—")] + producer_choices()
     if form.validate_on_submit():
         try:
             user = create_user(form.email.data, form.password.data, form.role.data, form.producer.data or None)
         except InvalidInput as error:
             field_errors(form, error)
         except DomainError as error:  # the email is taken
-            field_errors(form, InvalidInput(error.message, error.errors))
+            field_errors(form, InvalidInput(for_reader(error.message, 422), error.errors))
         else:
             flash(gettext("Đã thêm người dùng %(email)s.", email=user.email), "success")
             return redirect(url_for("portal_admin.users"), code=303)
     listed = db.session.scalars(select(User).options(joinedload(User.producer)).order_by(User.email)).all()
     return render_template("portal/admin/users.html", form=form, users=listed), 422 if form.errors else 200
+
+
+def producer_choices() -> list[tuple[str, str]]:
+    """Every producer for a select, by name; two of the same name told apart by locality (then tax code)."""
+    rows = db.session.execute(
+        select(Producer.slug, Producer.name, Producer.tax_code, Locality.name)
+        .join(Locality, Producer.locality_id == Locality.id)
+        .order_by(Producer.name_sort_key, Locality.name, Producer.slug)
+    ).all()
+    names = Counter(fold(name) for _, name, _, _ in rows)
+    places = Counter((fold(name), place) for _, name, _, place in rows)
+    choices = []
+    for slug, name, tax_code, place in rows:
+        shown = name
+        if names[fold(name)] > 1:
+            shown = f"{name} — {place}"
+            if places[(fold(name), place)] > 1:
+                shown += f" — {gettext('MST')} {tax_code}" if tax_code else f" — {slug}"
+        choices.append((slug, shown))
+    return choices
 
 
 @portal_admin.post("/users/<int:user_id>/sign-out")
@@ -244,7 +281,7 @@ def _place_errors(form, error: InvalidInput) -> None:
             placed = True
     if not placed:
         first = next(field for field in form if field.name.rsplit("-", 1)[-1] != "csrf_token")
-        first.errors = [*first.errors, error.message]
+        first.errors = [*first.errors, for_reader(error.message, 422)]
 
 
 def _certificate_forms(certificate: Certificate, failed: dict) -> dict:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -18,7 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, ValidationError
 
 from catalogue.forms import Form, length
+from catalogue.orders.schemas import vietnamese_phone
 from catalogue.products.schemas import MAX_PRICE_VND
+from catalogue.tax_codes import valid_tax_code
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
 CHOOSE = _l("Vui lòng chọn một mục.")
@@ -147,6 +152,24 @@ class TokenForm(Form):
     submit = SubmitField(_l("Tạo khoá API"))
 
 
+def _phone(form, field) -> None:
+    """A Vietnamese phone, as checkout reads a buyer's (stored as 0xxxxxxxxx)."""
+    if not (field.data or "").strip():
+        return
+    try:
+        field.data = vietnamese_phone(field.data)
+    except MarshmallowValidationError as error:  # the API's wording; the form speaks Vietnamese
+        raise ValidationError(gettext("Số điện thoại Việt Nam, ví dụ 0912345678 hoặc 02033123456.")) from error
+
+
+def _tax_code(form, field) -> None:
+    """A tax code whose check digit holds, as checkout checks a company buyer's."""
+    if (field.data or "").strip() and valid_tax_code(field.data.strip()) is None:
+        raise ValidationError(
+            gettext("Mã số thuế chưa đúng: 10 chữ số (hoặc 10 chữ số - 3 chữ số) với chữ số kiểm tra hợp lệ.")
+        )
+
+
 class ProducerForm(Form):
     name = StringField(_l("Tên chủ thể"), validators=[DataRequired(REQUIRED), length(min=3, max=200)])
     legal_form = SelectField(
@@ -158,10 +181,12 @@ class ProducerForm(Form):
         ],
     )
     locality = SelectField(_l("Địa phương"), validators=[DataRequired(REQUIRED)])
-    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), length(max=14)])
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), length(max=14), _tax_code])
     address = StringField(_l("Địa chỉ"), validators=[Optional(), length(max=300)])
-    phone = StringField(_l("Điện thoại"), validators=[Optional(), length(max=20)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), length(max=20), _phone])
     email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email chưa đúng.")), length(max=200)])
+    # Shown only when a producer of the same name is already registered in the locality.
+    confirm_duplicate = BooleanField(_l("Vẫn thêm: đây là một chủ thể khác, trùng tên"))
     submit = SubmitField(_l("Thêm chủ thể"))
 
 

@@ -12,6 +12,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, Optional
 
 from catalogue import clock
+from catalogue.error_answers import for_reader
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.extensions import db
 from catalogue.forms import REQUIRED, Form, length
@@ -121,7 +122,8 @@ def coverage():
     """The office: the share of paid orders invoiced, by producer and month, and the invoices waiting."""
     table, (invoiced, paid) = sweep.coverage()
     return render_template("portal/admin/invoices.html", table=table, invoiced=invoiced, paid=paid,
-                           queue=sweep.queue(), send_form=SendNowForm())  # fmt: skip
+                           queue=sweep.queue(), send_form=SendNowForm(),
+                           provider_names=dict(PROVIDER_CHOICES))  # fmt: skip
 
 
 @portal_invoices.post("/admin/invoices/send")
@@ -175,7 +177,7 @@ def upload_certificate(producer_id: int):
             invoice_settings.upload_certificate(current_principal(), producer_id, form.certificate.data.read(),
                                                 form.password.data or "", clock.now())  # fmt: skip
         except InvalidInput as error:
-            form.certificate.errors = [error.message]
+            form.certificate.errors = [for_reader(error.message, 422)]
         else:
             flash(gettext("Đã lưu chứng thư số."), "success")
             return redirect(url_for("portal_invoices.producer_invoicing", producer_id=producer_id), code=303)

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext
 
 from catalogue import clock
+from catalogue.error_answers import for_reader
 from catalogue.errors import InvalidInput
 from catalogue.portal.admin import portal_admin
 from catalogue.portal.auth import current_principal
@@ -70,7 +71,7 @@ def add_report(product_id: int, lot_id: int):
         try:
             reports.add_report(principal, lot_id, report_form.title.data, data, upload.filename or "")
         except reports.ReportRejected as error:
-            report_form.report.errors = [error.message]
+            report_form.report.errors = [for_reader(error.message, 422)]
         else:
             flash(gettext("Đã thêm phiếu kiểm nghiệm."), "success")
             return redirect(url_for("portal.lot", product_id=product_id, lot_id=lot_id), code=303)
@@ -85,9 +86,16 @@ def stamp_file(product_id: int, lot_id: int, kind: str):
     base = public_base()
     if kind == "pdf":
         size = request.args.get("size", "small")
-        count = request.args.get("count", "")
-        if size not in stamps.SHEETS or (count and not (count.isdigit() and len(count) <= 4)):
-            abort(404)
+        count = request.args.get("count", "").strip()
+        if size not in stamps.SHEETS:
+            abort(400, description=gettext("Cỡ tem chỉ là “nhỏ” (small) hoặc “lớn” (large). Hãy chọn lại cỡ tem."))
+        if count and not (count.isdigit() and 1 <= int(count) <= stamps.MAX_LABELS):
+            abort(
+                400,
+                description=gettext(
+                    "Số tem cần in là một số từ 1 đến %(most)d. Hãy nhập lại số tem.", most=stamps.MAX_LABELS
+                ),
+            )
         body, mimetype = stamps.stamp_sheet_pdf(found, base, size, int(count) if count else None), "application/pdf"
     elif kind == "svg":
         body, mimetype = stamps.stamp_svg(found, base), "image/svg+xml"
@@ -114,6 +122,7 @@ def _lot_page(found, form: LotForm, report_form: ReportForm | None = None):
         scans=scans.total_scans(found.id),
         stamp_uri=stamps.stamp_uri(found, public_base()),
         sheets=stamps.SHEETS,
+        max_labels=stamps.MAX_LABELS,
     ), 422 if failed else 200
 
 

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from catalogue import clock
+from catalogue.error_answers import for_reader
 from catalogue.errors import Conflict, InvalidInput
 from catalogue.portal.admin import portal_admin
 from catalogue.portal.auth import current_principal
@@ -60,7 +61,7 @@ def _why(error) -> str:
         return gettext("sản phẩm không còn chờ duyệt.")
     if "certificate_no" in getattr(error, "errors", {}):
         return gettext("giấy chứng nhận được đề nghị không còn hiệu lực; hãy không duyệt và nêu lý do.")
-    return error.message
+    return for_reader(error.message, 409)
 
 
 def _queue_page(failed_id: int | None = None, failed_form: RejectForm | None = None):

@@ -11,6 +11,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from catalogue import clock
+from catalogue.delivery.views import status_label
+from catalogue.delivery.zones import ZONE_LABELS
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.formatting import vn_date
@@ -20,6 +22,7 @@ from catalogue.portal.views import portal
 from catalogue.producers.models import Producer
 from catalogue.reports import exports, indicators, sales
 from catalogue.reports.charts import chart_data_uri, format_value
+from catalogue.reports.delivery import delivery_figures
 from catalogue.reports.periods import Period, period_from
 from catalogue.reports.tables import DAY, Scope, build_table, cells_of, sales_rows, table_names
 
@@ -104,6 +107,9 @@ def _page(scope: Scope, producer: Producer | None):
         refunded=sales.refunded(scope.period, scope.producer_id),
         cashless=indicators.cashless_share(by_rail),
         invoiced=indicators.invoiced_share(scope.period, scope.producer_id),
+        delivery=delivery_figures(scope.period, scope.producer_id),
+        parcel_status=status_label,
+        zone_labels=ZONE_LABELS,
         export_url=lambda name, fmt: _export_url(scope, producer, name, fmt),
         cell=lambda value, kind: vn_date(value) if kind == DAY else format_value(value, kind),
         quarters=range(1, 5),

@@ -126,8 +126,13 @@ def product(product_id: int):
         except InvalidInput as error:
             field_errors(form, error)
         except Conflict:
-            flash(gettext("Sản phẩm vừa được thay đổi ở nơi khác. Vui lòng xem lại và lưu lần nữa."), "warning")
-            return redirect(url_for("portal.product", product_id=product_id), code=303)
+            # Someone saved first: keep what this producer typed, show the stored version beside each field
+            # that differs, and let the next save (now against the stored version) decide.
+            db.session.rollback()
+            stored = editing.editable_product(principal, product_id)
+            form.version.data = str(stored.version)
+            page, _ = _product_page(stored, edit_form=form, conflict=_differences(form, stored))
+            return page, 409
         else:
             flash(gettext("Đã lưu thay đổi."), "success")
             return redirect(url_for("portal.product", product_id=product_id), code=303)
@@ -198,7 +203,19 @@ def remove_image(product_id: int, image_id: int):
     return redirect(url_for("portal.product", product_id=product_id), code=303)
 
 
-def _product_page(found, edit_form=None, stock_form=None, image_form=None):
+def _differences(form: ProductEditForm, stored) -> list[dict]:
+    """The edit form's fields whose typed value differs from the stored product's: label, typed, stored."""
+    current = _edit_form(stored, from_request=False)
+    found = []
+    for name in EDIT_FIELDS:
+        typed, kept = getattr(form, name), getattr(current, name)
+        if (typed.data or "") != (kept.data or "") and str(typed.data or "") != str(kept.data or ""):
+            shown = dict(kept.choices).get(kept.data, kept.data) if hasattr(kept, "choices") else kept.data
+            found.append({"name": name, "label": kept.label.text, "stored": "" if shown is None else str(shown)})
+    return found
+
+
+def _product_page(found, edit_form=None, stock_form=None, image_form=None, conflict=None):
     if edit_form is None:
         edit_form = _edit_form(found, from_request=False)
     stock_form = stock_form or StockForm(formdata=None, stock=found.stock)
@@ -213,6 +230,7 @@ def _product_page(found, edit_form=None, stock_form=None, image_form=None):
         image_form=image_form,
         button=ButtonForm(formdata=None),
         lots=public_lots(found.id),
+        conflict=conflict,
     ), 422 if failed else 200
 
 

@@ -58,3 +58,41 @@ def image_error(reason: str) -> str:
         "corrupt": gettext("Tệp ảnh bị hỏng, không đọc được. Vui lòng chọn ảnh khác."),
         "empty": gettext("Tệp trống. Vui lòng chọn một ảnh."),
     }.get(reason, gettext("Không dùng được ảnh này."))
+
+
+# The sync worker records a listing's problem in English, for its log (marketplace_sync/mapping.py):
+# the producer reads what it means and what to do, keyed by how the worker's sentence starts.
+_LISTING_PROBLEMS = (
+    ("No image", "image"),
+    ("No net weight", "weight"),
+    ("No price", "price"),
+    ("Will retry", "retry"),
+    ("Not offered", "not_offered"),
+)
+
+
+def listing_problem(error: str | None, marketplace: str) -> str:
+    """Why a marketplace did not take a product, and what the producer can do, in the reader's language."""
+    shown = marketplace.capitalize()
+    kind = next((kind for start, kind in _LISTING_PROBLEMS if (error or "").startswith(start)), "other")
+    return {
+        "image": gettext(
+            "%(marketplace)s cần ít nhất một ảnh sản phẩm: hãy tải ảnh lên ở trang sản phẩm.", marketplace=shown
+        ),
+        "weight": gettext(
+            "%(marketplace)s cần khối lượng tịnh để tính phí giao hàng: "
+            "hãy nhập “Khối lượng tịnh (g)” ở trang sản phẩm.",
+            marketplace=shown,
+        ),
+        "price": gettext("%(marketplace)s cần giá bán: hãy nhập giá ở trang sản phẩm.", marketplace=shown),
+        "retry": gettext(
+            "Tạm thời chưa gửi được lên %(marketplace)s; hệ thống sẽ tự thử lại, bạn không cần làm gì.",
+            marketplace=shown,
+        ),
+        "not_offered": gettext("nhóm sản phẩm này chưa có ngành hàng trên sàn; không phải lỗi, không cần sửa"),
+        "other": gettext(
+            "%(marketplace)s chưa nhận sản phẩm này. Hãy kiểm tra tên, ảnh và mô tả; nếu vẫn lỗi sau lần đồng bộ "
+            "tiếp theo, hãy liên hệ văn phòng OCOP.",
+            marketplace=shown,
+        ),
+    }[kind]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from catalogue.accounts.principal import Principal
@@ -11,12 +12,36 @@ from catalogue.accounts.services import record
 from catalogue.errors import Conflict, InvalidInput, PermissionDenied
 from catalogue.extensions import db
 from catalogue.geography.models import Locality
+from catalogue.orders.schemas import vietnamese_phone
 from catalogue.producers.models import LEGAL_FORMS, Producer
-from catalogue.text import nfc, slugify, sort_key, unique_slug
+from catalogue.tax_codes import valid_tax_code
+from catalogue.text import fold, nfc, slugify, sort_key, unique_slug
 from catalogue.transactions import use_case
 
-# Vietnamese tax codes: 10 digits, or 13 with a branch suffix (0101234567-001).
+# Vietnamese tax codes: 10 digits, or 13 with a branch suffix (0101234567-001), and a check digit that holds.
 TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+class DuplicateName(Conflict):
+    """A producer of the same name (tone marks and case aside) is already registered in the locality."""
+
+    def __init__(self, existing: Producer) -> None:
+        super().__init__(
+            f"A producer named {existing.name!r} is already registered in this locality: confirm to add another.",
+            {"name": ["A producer of this name exists in this locality."]},
+        )
+        self.existing = existing
+
+
+class DuplicateTaxCode(Conflict):
+    """The tax code is already a registered producer's."""
+
+
+def same_name_in_locality(name: str, locality: Locality) -> Producer | None:
+    """The producer of `locality` whose name reads as `name` once tone marks, case and spacing are set aside."""
+    wanted = " ".join(fold(name).split())
+    candidates = db.session.scalars(select(Producer).where(Producer.locality_id == locality.id))
+    return next((producer for producer in candidates if " ".join(fold(producer.name).split()) == wanted), None)
 
 
 @use_case
@@ -34,12 +59,21 @@ def create_producer(principal: Principal, values: dict) -> Producer:
     if locality is None:
         errors["locality"] = ["Unknown locality."]
     tax_code = (values.get("tax_code") or "").strip() or None
-    if tax_code and not TAX_CODE.match(tax_code):
-        errors["tax_code"] = ["10 digits, or 13 as 0101234567-001."]
+    if tax_code and (not TAX_CODE.match(tax_code) or valid_tax_code(tax_code) is None):
+        errors["tax_code"] = ["10 digits, or 13 as 0101234567-001, with a valid check digit."]
+    phone = (values.get("phone") or "").strip()
+    if phone:
+        try:
+            phone = vietnamese_phone(phone)
+        except ValidationError:
+            errors["phone"] = ["Must be a Vietnamese phone number, e.g. 0912345678."]
     if errors:
         raise InvalidInput("The producer is not valid.", errors)
     if tax_code and db.session.scalar(select(Producer.id).where(Producer.tax_code == tax_code)):
-        raise Conflict(f"A producer with tax code {tax_code} exists.", {"tax_code": ["Already registered."]})
+        raise DuplicateTaxCode(f"A producer with tax code {tax_code} exists.", {"tax_code": ["Already registered."]})
+    existing = same_name_in_locality(name, locality)
+    if existing is not None and not values.get("confirm_duplicate"):
+        raise DuplicateName(existing)
     producer = Producer(
         slug=unique_slug(slugify(name), set(db.session.scalars(select(Producer.slug)))),
         name=name,
@@ -47,7 +81,7 @@ def create_producer(principal: Principal, values: dict) -> Producer:
         tax_code=tax_code,
         locality=locality,
         address=nfc(values.get("address") or "").strip()[:300],
-        phone=(values.get("phone") or "").strip()[:20],
+        phone=phone[:20],
         email=(values.get("email") or "").strip().lower()[:200],
         name_sort_key=sort_key(name),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
@@ -43,6 +43,8 @@ class Producer(Timestamped, db.Model):
     pickup_province: Mapped[str] = mapped_column(String(120), default="", server_default="")
     pickup_province_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
     pickup_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The office's choice: its parcels are booked with the default carrier as soon as the order is paid.
+    book_on_payment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     locality: Mapped[Locality] = relationship()
     products: Mapped[list[Product]] = relationship(back_populates="producer")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from flask import has_request_context
@@ -291,6 +292,19 @@ def number_key(certificate_no: str) -> str:
     return re.sub(r"\s+", "", nfc(certificate_no)).casefold()
 
 
+# A decision's number: its serial, a slash, then the issuer's letters in dashed parts (1966/QĐ-UBND,
+# 1677/QĐ-BNN-VPĐP, 12/QĐ-TTg); spaces around "/" and "-" are tolerated, nothing else is.
+DECISION_NUMBER = re.compile(r"\d{1,6}/[^\W\d_]+(?:-[^\W_]+)*")
+
+
+def decision_number_shaped(number: str) -> bool:
+    """True when `number` reads as a decision number written with Latin (Vietnamese) letters only."""
+    compact = re.sub(r"\s*([/-])\s*", r"\1", number)
+    if not DECISION_NUMBER.fullmatch(compact):
+        return False
+    return all(unicodedata.name(char, "").startswith("LATIN") for char in compact if char.isalpha())
+
+
 def _checked(values: dict) -> dict:
     """The certificate's fields, cleaned; InvalidInput naming each bad field, in Vietnamese."""
     errors: dict[str, list[str]] = {}
@@ -301,6 +315,13 @@ def _checked(values: dict) -> dict:
         errors["certificate_no"] = [gettext("Vui lòng nhập số quyết định công nhận.")]
     elif len(number) > MAX_NUMBER_LENGTH:
         errors["certificate_no"] = [gettext("Số quyết định dài tối đa %(count)d ký tự.", count=MAX_NUMBER_LENGTH)]
+    elif not decision_number_shaped(number):
+        errors["certificate_no"] = [
+            gettext(
+                "Số quyết định có dạng số/ký hiệu, ví dụ 1966/QĐ-UBND: chữ số, một dấu /, rồi chữ cái và dấu gạch "
+                "ngang (không ký hiệu khác, không biểu tượng)."
+            )
+        ]
     if isinstance(stars, bool) or stars not in OCOP_STARS:
         errors["stars"] = [gettext("Chỉ 3, 4 hoặc 5 sao (chỉ những hạng này là sản phẩm OCOP).")]
     if level not in ISSUING_LEVELS:

@@ -92,6 +92,11 @@ def _statement(watch: Watch | None) -> tuple[str, tuple]:
     return f"{_REVISION} UNION ALL {_PRODUCTS}id IN ({ids})", ()
 
 
+def run_raw(engine: Engine, sql: str, parameters: tuple) -> list[tuple]:
+    """Rows of `sql` on a raw DBAPI connection of `engine`, retried once on a new connection if the pooled one died."""
+    return _run_raw(engine, sql, parameters)
+
+
 def _run_raw(engine: Engine, sql: str, parameters: tuple) -> list[tuple]:
     dbapi = engine.dialect.dbapi
     for attempt in (1, 2):

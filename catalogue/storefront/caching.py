@@ -33,8 +33,9 @@ from catalogue.storefront import select_locale
 
 CSRF_SLOT = "__csrf_token_slot__"
 CART_COUNT_SLOT = "__cart_count_slot__"
+SCAN_COUNT_SLOT = "__scan_count_slot__"  # the origin page's scan count (catalogue.storefront.resolver)
 _CART_COUNT = re.compile(r'(<span class="badge" data-testid="cart-count">)\d+(</span>)')
-_SLOTS = re.compile(f"({CSRF_SLOT}|{CART_COUNT_SLOT})")
+_SLOTS = re.compile(f"({CSRF_SLOT}|{CART_COUNT_SLOT}|{SCAN_COUNT_SLOT})")
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,13 @@ class PageTemplate:
         pieces = _SLOTS.split(html)  # text, slot, text, slot, …, text
         return cls(tuple(piece if index % 2 else piece.encode() for index, piece in enumerate(pieces)), headers)
 
-    def fill(self, csrf_token: str, cart_count: int) -> Response:
+    def fill(self, csrf_token: str, cart_count: int, scan_count: int = 0) -> Response:
         """This session's page."""
-        values = {CSRF_SLOT: csrf_token.encode(), CART_COUNT_SLOT: str(cart_count).encode()}
+        values = {
+            CSRF_SLOT: csrf_token.encode(),
+            CART_COUNT_SLOT: str(cart_count).encode(),
+            SCAN_COUNT_SLOT: str(scan_count).encode(),
+        }
         body = b"".join(values[piece] if isinstance(piece, str) else piece for piece in self.parts)
         return Response(body, status=200, headers=list(self.headers))
 
@@ -90,21 +95,21 @@ def _shared_render(view, args, kwargs, watch: Watch | None) -> Response:
     # The raw query string too: the language form sends the shopper back to this exact URL. The locale is
     # keyed by what the selector returns (Babel's locale is a function of it), not parsed on every request.
     key = request_key(select_locale(), request.query_string)
-    csrf_token, cart_count = generate_csrf(), _cart_count()
+    csrf_token, count = generate_csrf(), cart_count()
     state = request_state(watch)
     entry = cache.get(key)
     if entry is not None and entry.fresh(state):
         metrics.CACHE.labels("hit").inc()
-        return entry.answer.fill(csrf_token, cart_count)
+        return entry.answer.fill(csrf_token, count)
     metrics.CACHE.labels("miss").inc()
     response = make_response(view(*args, **kwargs))
-    template = _cut_slots(response, csrf_token) if shareable(response) else None
+    template = cut_slots(response, csrf_token) if shareable(response) else None
     if template is not None:
         cache.put(key, Entry(template, state.revision, state.versions()))
     return response
 
 
-def _cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
+def cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
     """The page with the session's token and cart count cut out, or None if they are not where expected."""
     if response.mimetype != "text/html":
         return None
@@ -116,5 +121,5 @@ def _cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
     return PageTemplate.cut(html.replace(csrf_token, CSRF_SLOT), headers)
 
 
-def _cart_count() -> int:
+def cart_count() -> int:
     return sum(session.get("cart", {}).values())

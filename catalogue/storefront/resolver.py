@@ -19,17 +19,22 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BaseConverter
 
-from catalogue import clock
+from catalogue import clock, metrics
 from catalogue.accounts.principal import Principal
+from catalogue.caching import request_key, response_cache, shareable
 from catalogue.errors import error_body
 from catalogue.extensions import db
 from catalogue.products.certificates import rating_of
 from catalogue.products.models import Product
+from catalogue.products.revision import existing_session
+from catalogue.storefront import select_locale
+from catalogue.storefront.caching import SCAN_COUNT_SLOT, PageTemplate, cart_count, cut_slots
 from catalogue.sync.services import is_listable
 from catalogue.traceability import origin, scans
 from catalogue.traceability import services as lots
@@ -157,10 +162,9 @@ def short_link_route(code: str):
 def origin_page(code: str):
     """A lot's origin page at its own address: the target of its stamp's default link. Not a stamp: never a scan."""
     normal = code.upper()
-    lot = db.session.scalar(_with_details(select(Lot).where(Lot.code == normal))) if valid_code(normal) else None
-    if lot is None:
+    if not valid_code(normal):
         return _unknown()
-    return _origin_page(lot, scans.total_scans(lot.id), clock.today())
+    return _origin_answer(select(Lot.id).where(Lot.code == normal), None, counts=False)
 
 
 @resolver.get("/.well-known/gs1resolver")
@@ -239,37 +243,101 @@ def _product_item(product: Product, anchor: str, product_url: str | None) -> Ite
 
 
 def _lot_answer(lot_id: Select, same_as: str | None = None, extra_query: dict[str, str] | None = None):
-    """The stamp's answer; a person's page view is counted first, before anything is read (see scans.count_scan)."""
-    counts = request.method == "GET" and _wants_page()  # HEAD, redirects and linksets are no scan
-    today = clock.today()
-    counted = scans.count_scan(lot_id, today, clock.now()) if counts else None
+    """The stamp's answer: a person's page (the only answer that counts a scan), or the machines' links."""
+    if _wants_page():
+        return _origin_answer(lot_id, same_as, counts=True)
     lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id))))
     if lot is None:
         return _unknown()
     anchor = stamp_uri(lot, public_base())
     product_url = _product_url(lot.product)
-    items = [_lot_item(lot, anchor, product_url, today)]
+    items = [_lot_item(lot, anchor, product_url, clock.today())]
     if lot.product.gtin and anchor.startswith(public_base() + "/01/"):
         product_item = _product_item(lot.product, digital_link(public_base(), lot.product.gtin), product_url)
         items += [product_item] if product_item else []
-    if not _wants_page():
-        return _links_answer(items, same_as, extra_query)
-    response = _origin_page(lot, counted[1] if counted else scans.total_scans(lot.id), today)
-    response.headers["Link"] = _link_header(items[0].anchor, same_as)
+    return _links_answer(items, same_as, extra_query)
+
+
+@dataclass(frozen=True)
+class _OriginEntry:
+    """A kept origin page: the lot it shows, the state it was rendered at, the page with its session slots."""
+
+    lot_id: int
+    state: scans.PageState
+    page: PageTemplate
+
+
+def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Response:
+    """The lot's origin page, kept like a product page: a hit is one statement (the lot's page state) and no write.
+
+    `counts`: this view is a stamp's, so it is buffered as a scan. The page shows the scans as last
+    flushed, plus this view when it is a new one (its client's first today, not yet written).
+    """
+    cache = response_cache()
+    key = request_key(select_locale(), same_as, "origin") if cache is not None and not session.get("_flashes") else None
+    entry = cache.get(key) if key is not None else None
+    if entry is not None:
+        state = scans.page_state(entry.lot_id, _reading_session())
+        if state is not None and state == entry.state:
+            metrics.CACHE.labels("hit").inc()
+            shown = state.scans + _count_scan(entry.lot_id, counts)
+            return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
+    if key is not None:
+        metrics.CACHE.labels("miss").inc()
+    found = db.session.scalar(lot_id)
+    state = scans.page_state(found, db.session) if found is not None else None
+    if state is None:
+        return _unknown()
+    shown = state.scans + _count_scan(found, counts)
+    lot = db.session.scalar(_with_details(select(Lot).where(Lot.id == found)))
+    csrf_token = generate_csrf()
+    response = _origin_page(lot, state, clock.today())
+    response.headers["Link"] = _link_header(stamp_uri(lot, public_base()), same_as)
+    template = cut_slots(response, csrf_token)
+    if template is None:  # a page the slots cannot be cut from (never expected): filled in place, never kept
+        response.set_data(response.get_data().replace(SCAN_COUNT_SLOT.encode(), str(shown).encode()))
+        return _private(response)
+    if key is not None and shareable(response) and not getattr(response, "per_viewer", False):
+        cache.put(key, _OriginEntry(found, state, template))
+    return _private(template.fill(csrf_token, cart_count(), shown))
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"  # a shopper's token is in it, and each view may count
     return response
 
 
-def _origin_page(lot: Lot, scan_total: int, today) -> Response:
+def _reading_session():
+    """The request's session when it is inside a transaction (so the state is read from its snapshot), else None."""
+    current = existing_session()
+    return current if current is not None and current.in_transaction() else None
+
+
+def _count_scan(lot_id: int, counts: bool) -> bool:
+    """Buffer a person's GET of the stamp's own URI as a scan (never a bot's, a prefetch's or a HEAD's); True when it
+    is a new one (its client's first today that this worker has seen)."""
+    if not counts or request.method != "GET":
+        return False
+    if "prefetch" in (request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")).lower():
+        return False
+    user_agent = request.headers.get("User-Agent", "")
+    if scans.is_bot(user_agent):
+        return False
+    return scans.record(lot_id, request.remote_addr or "", user_agent, clock.today())
+
+
+def _origin_page(lot: Lot, state: scans.PageState, today) -> Response:
     facts = origin.origin_facts(
         lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
     )
-    if not facts.on_sale and not reports_visible(lot.product_id, lot.product.producer_id, viewer(), today):
+    per_viewer = not facts.on_sale
+    if per_viewer and not reports_visible(lot.product_id, lot.product.producer_id, viewer(), today):
         facts.reports = []  # the lot listing's rule: a withdrawn product's reports are its producer's and the office's
-    facts.scans = scan_total
-    facts.suspected_copy = lot.suspected_copy_at is not None
+    facts.scans = SCAN_COUNT_SLOT  # filled per view (scans.PageState.scans, plus this view when it counts)
+    facts.suspected_copy = state.suspected
     anchor = stamp_uri(lot, public_base())
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))
-    response.headers["Cache-Control"] = "private, no-store"
+    response.per_viewer = per_viewer  # what it shows depends on who asks: never kept for others
     return response
 
 
@@ -423,4 +491,5 @@ def product_origin(slug: str):
         from catalogue.errors import NotFound
 
         raise NotFound(f"No lot of '{slug}' is recorded yet.")
-    return redirect(stamp_uri(latest, public_base()), code=302)
+    # To the origin page's own address, never the stamp's URI: a shopper browsing is not a scan of the stamp.
+    return redirect(_origin_url(latest), code=302)

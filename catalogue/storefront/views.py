@@ -122,6 +122,25 @@ def locality(code: str):
     return _render_listing(query, dropped, "storefront/locality.html", fixed=("locality",), locality=localities[code])
 
 
+def filter_names(names: list[str]) -> list[str]:
+    """The dropped filters as a shopper calls them (never the query's parameter names), each once."""
+    words = {
+        "q": gettext("từ khoá tìm kiếm"),
+        "stars": gettext("số sao OCOP"),
+        "category": gettext("bộ sản phẩm"),
+        "group": gettext("nhóm sản phẩm"),
+        "locality": gettext("địa phương"),
+        "producer": gettext("chủ thể OCOP"),
+        "min_price": gettext("giá từ"),
+        "max_price": gettext("giá đến"),
+        "in_stock": gettext("còn hàng"),
+        "sort": gettext("cách sắp xếp"),
+        "page": gettext("số trang"),
+        "per_page": gettext("số sản phẩm mỗi trang"),
+    }
+    return list(dict.fromkeys(words.get(name, gettext("một bộ lọc khác")) for name in names))
+
+
 def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixed: tuple[str, ...] = (), **context):
     today = clock.today()
     try:
@@ -138,7 +157,7 @@ def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixe
         query=query,
         page=page,
         facets=facets,
-        dropped=dropped,
+        dropped=filter_names(dropped),
         last_page=last_page,
         listing_url=lambda **changes: listing_url(query, fixed, **changes),
         fixed_filters=fixed,

@@ -75,3 +75,26 @@ class LotScanDay(db.Model):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     scans: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LotScanClient(db.Model):
+    """A client (keyed hash of its IP address, User-Agent and the day) that scanned a lot's stamp on a day.
+
+    Kept for today and yesterday only: a buffered scan counts into LotScanDay only when its row is new.
+    """
+
+    __tablename__ = "lot_scan_clients"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    client: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class LotScanSource(db.Model):
+    """A network (keyed hash of an IPv4 address or IPv6 /64) that ever scanned a lot: what the copy warning counts."""
+
+    __tablename__ = "lot_scan_sources"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)

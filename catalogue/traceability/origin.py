@@ -43,7 +43,7 @@ class OriginFacts:
     on_sale: bool
     reports: list[LotReport]
     marketplaces: list[BuyLink] = field(default_factory=list)
-    scans: int = 0
+    scans: int | str = 0  # a number, or the slot a cached page fills per view
     suspected_copy: bool = False
 
 

@@ -22,7 +22,10 @@ class LotInputSchema(Schema):
     quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
     origin_ward = fields.String(
         validate=validate.Length(min=1, max=120),
-        metadata={"description": "A ward, commune or special zone of Quảng Ninh (current units), e.g. `Xã Bình Liêu`."},
+        metadata={
+            "description": "A ward, commune or special zone of Quảng Ninh (current units): its name, e.g. "
+            "`Xã Bình Liêu`, or its code as lots return it in `origin_ward.code`."
+        },
     )
 
 
@@ -66,5 +69,17 @@ class LotSchema(Schema):
         return stamp_uri(lot, public_base())
 
 
+class LotListArgs(Schema):
+    """Paging of a product's lots: 100 a page by default, so a client that reads one page sees what it saw before."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+
+
 class LotListSchema(Schema):
+    """The list envelope of the rest of the API."""
+
     items = fields.List(fields.Nested(LotSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

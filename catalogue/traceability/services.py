@@ -15,8 +15,8 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import record
 from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
-from catalogue.geography.addresses import resolve_place, ward_names
-from catalogue.products.certificates import gettext
+from catalogue.geography.addresses import place_by_ward_code, resolve_place, ward_names
+from catalogue.products.certificates import EARLIEST_ISSUE_DATE, gettext
 from catalogue.products.editing import editable_product, may_edit
 from catalogue.products.models import Product
 from catalogue.traceability.digital_link import LOT_NUMBER, MAX_LOT_LENGTH, new_code
@@ -26,6 +26,10 @@ from catalogue.transactions import use_case
 PROVINCE = "Quảng Ninh"
 LOT_FIELDS = ("lot_number", "produced_on", "expires_on", "quantity", "origin_ward")
 MAX_QUANTITY = 10_000_000
+# No OCOP lot was made before Quảng Ninh's programme began (2013, the certificates' own bound), and nothing
+# the programme rates keeps for more than ten years (rice wines and dried goods stay well within it).
+EARLIEST_PRODUCTION = EARLIEST_ISSUE_DATE
+LONGEST_SHELF_LIFE_YEARS = 10
 
 
 def origin_ward_names() -> list[str]:
@@ -103,6 +107,14 @@ def update_lot(principal: Principal, lot_id: int, values: dict, today: date, pro
     return lot
 
 
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29 February that has none)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _checked(product: Product, values: dict, today: date, lot: Lot | None) -> dict:
     """The lot's fields, cleaned; InvalidInput naming each bad field, in Vietnamese."""
     unknown = set(values) - set(LOT_FIELDS)
@@ -121,16 +133,32 @@ def _checked(product: Product, values: dict, today: date, lot: Lot | None) -> di
         errors["produced_on"] = [gettext("Vui lòng nhập ngày sản xuất.")]
     elif produced_on > today:
         errors["produced_on"] = [gettext("Ngày sản xuất không được sau hôm nay.")]
+    elif produced_on < EARLIEST_PRODUCTION:
+        errors["produced_on"] = [
+            gettext(
+                "Ngày sản xuất không được trước %(day)s, khi chương trình OCOP Quảng Ninh bắt đầu: "
+                "hãy kiểm tra lại năm.",
+                day=EARLIEST_PRODUCTION.strftime("%d/%m/%Y"),
+            )
+        ]
     if not isinstance(expires_on, date):
         errors["expires_on"] = [gettext("Vui lòng nhập hạn sử dụng.")]
     elif isinstance(produced_on, date) and expires_on < produced_on:
         errors["expires_on"] = [gettext("Hạn sử dụng không được trước ngày sản xuất.")]
+    elif isinstance(produced_on, date) and expires_on > _years_after(produced_on, LONGEST_SHELF_LIFE_YEARS):
+        errors["expires_on"] = [
+            gettext(
+                "Hạn sử dụng không được quá %(years)d năm sau ngày sản xuất: hãy kiểm tra lại năm.",
+                years=LONGEST_SHELF_LIFE_YEARS,
+            )
+        ]
     quantity = values.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         errors["quantity"] = [gettext("Số lượng từ 1 đến 10.000.000.")]
     ward_code, ward_name = None, None
-    try:
-        place = resolve_place(PROVINCE, (values.get("origin_ward") or "").strip())
+    given = (values.get("origin_ward") or "").strip()
+    try:  # the ward's name, or its code as the API returns it (`origin_ward.code`)
+        place = place_by_ward_code(PROVINCE, given) or resolve_place(PROVINCE, given)
         ward_code, ward_name = place.ward_code, place.ward
     except InvalidInput:
         errors["origin_ward"] = [gettext("Chọn một phường, xã hoặc đặc khu của Quảng Ninh.")]

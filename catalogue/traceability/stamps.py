@@ -7,7 +7,9 @@ sheets come in two sizes: `small` 3 × 8 labels of 70 × 37 mm, `large` 2 × 4 o
 
 from __future__ import annotations
 
+import functools
 import io
+import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -84,9 +86,19 @@ def stamp_png(lot: Lot, base_url: str) -> bytes:
     label = Image.new("RGB", (code.width + 520, code.height), "white")
     label.paste(code, (0, 0))
     draw = ImageDraw.Draw(label)
-    font, small = ImageFont.truetype(FONT_FILE, 30), ImageFont.truetype(FONT_FILE, 26)
-    draw.text((code.width + 10, code.height // 2 - 40), _fit(lot.product.name, 30), fill="black", font=font)
-    draw.text((code.width + 10, code.height // 2 + 4), f"Lô {lot.lot_number}", fill="black", font=small)
+    room = label.width - code.width - 20
+    name = printable(lot.product.name)
+    for size in (30, 27, 24, 22):  # the largest size the name fits at; at the smallest, an ellipsis
+        font = ImageFont.truetype(FONT_FILE, size)
+        if draw.textlength(name, font=font) <= room:
+            break
+    else:
+        while name and draw.textlength(name.rstrip() + ELLIPSIS, font=font) > room:
+            name = name[:-1]
+        name = name.rstrip() + ELLIPSIS
+    small = ImageFont.truetype(FONT_FILE, 26)
+    draw.text((code.width + 10, code.height // 2 - 40), name, fill="black", font=font)
+    draw.text((code.width + 10, code.height // 2 + 4), printable(f"Lô {lot.lot_number}"), fill="black", font=small)
     out = io.BytesIO()
     label.save(out, "PNG")
     return out.getvalue()
@@ -138,30 +150,76 @@ def _label(pdf: canvas.Canvas, matrix: list[list[bool]], x: float, y: float, lay
     pdf.drawPath(path, stroke=0, fill=1)
     text_x = origin_x + side + 2 * mm
     room = x + layout.width - text_x - 2 * mm
-    font_size = 9 if layout is SHEETS["small"] else 13
-    lines = _wrap(lot.product.name, room, font_size)[:3]
+    font_size, lines = name_lines(lot.product.name, room, layout)
     line_y = y + layout.height / 2 + (len(lines) - 1) * font_size * 0.6
     pdf.setFont(FONT_NAME, font_size)
     for line in lines:
         pdf.drawString(text_x, line_y, line)
         line_y -= font_size * 1.2
-    pdf.drawString(text_x, line_y - font_size * 0.3, f"Lô {lot.lot_number}")
+    number = _fit_width(printable(f"Lô {lot.lot_number}"), room, font_size)
+    pdf.drawString(text_x, line_y - font_size * 0.3, number)
+
+
+# The name's type on a label: the largest size (down to the smallest still read at arm's length) at which it fits
+# in its lines; at the smallest, what does not fit ends in an ellipsis. Never cut without one.
+NAME_SIZES = {"small": (9, 8, 7, 6.5), "large": (13, 12, 11, 10, 9)}
+NAME_LINES = {"small": 3, "large": 4}
+ELLIPSIS = "…"
+
+
+def name_lines(name: str, room: float, layout: SheetLayout) -> tuple[float, list[str]]:
+    """The product's name set in `room` points of width: (font size, lines), only glyphs the font has."""
+    kind = "small" if layout is SHEETS["small"] else "large"
+    text, most = printable(name), NAME_LINES[kind]
+    for size in NAME_SIZES[kind]:
+        lines = _wrap(text, room, size)
+        if len(lines) <= most and all(_width(line, size) <= room for line in lines):
+            return size, lines
+    size = NAME_SIZES[kind][-1]
+    lines = _wrap(text, room, size)
+    kept = [_fit_width(line, room, size) for line in lines[:most]]
+    if len(lines) > most:  # more words than lines: the last line says the name goes on
+        kept[-1] = _fit_width(kept[-1].rstrip(ELLIPSIS), room, size, always=True)
+    return size, kept
+
+
+def _width(text: str, size: float) -> float:
+    _register_font()
+    return pdfmetrics.stringWidth(text, FONT_NAME, size)
+
+
+def _fit_width(text: str, room: float, size: float, always: bool = False) -> str:
+    """`text` if it fits `room` (and `always` is false), else as much of it as fits followed by an ellipsis."""
+    if not always and _width(text, size) <= room:
+        return text
+    body = text
+    while body and _width(body.rstrip() + ELLIPSIS, size) > room:
+        body = body[:-1]
+    return body.rstrip() + ELLIPSIS
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """The code points the label font draws (its cmap): anything else would print as a box."""
+    return frozenset(TTFont(FONT_NAME, FONT_FILE).face.charToGlyph)
+
+
+def printable(text: str) -> str:
+    """`text` (NFC) with only the characters the label font has a glyph for; emoji and the like dropped."""
+    kept = "".join(char for char in unicodedata.normalize("NFC", text) if ord(char) in _glyphs() or char.isspace())
+    return " ".join(kept.split())
 
 
 def _wrap(text: str, width: float, font_size: float) -> list[str]:
     lines, current = [], ""
     for word in text.split():
         trial = f"{current} {word}".strip()
-        if pdfmetrics.stringWidth(trial, FONT_NAME, font_size) <= width or not current:
+        if _width(trial, font_size) <= width or not current:
             current = trial
         else:
             lines.append(current)
             current = word
     return [*lines, current] if current else lines
-
-
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _register_font() -> None:

@@ -27,7 +27,8 @@ def test_the_origin_page_on_a_phone(axe_page, seeded_stamp, screenshot):
     assert axe_page.get_by_role("heading", level=1).inner_text() == "Miến dong Bình Liêu"
     facts = axe_page.get_by_test_id("lot-facts").inner_text()
     assert "Xã Bình Liêu, Quảng Ninh" in facts and "Số lô" in facts
-    assert int(axe_page.get_by_test_id("scan-count").inner_text()) >= 1
+    # Headless Chromium says so in its User-Agent: a bot's view is shown the count but adds none.
+    assert axe_page.get_by_test_id("scan-count").inner_text().isdigit()
     assert axe_page.get_by_role("link", name="Mua tại cửa hàng OCOP Quảng Ninh").is_visible()
     assert "OCOP 4 sao" in axe_page.locator(".rating").inner_text()
     # Phone-first: nothing wider than the screen, the photo within it.

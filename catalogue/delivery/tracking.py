@@ -1,0 +1,157 @@
+"""Tracking parcels: carriers' callbacks are hints, the carrier's own API is the truth.
+
+`/webhooks/<carrier>` (GHN, Viettel Post: contract §8) authenticates the callback with the carrier's
+webhook token (`<NAME>_WEBHOOK_TOKEN`), finds the parcel, then reads its status back with
+`carrier.status()` before anything changes (`confirm_callback`). A status only moves forward in the
+contract's order (pending → booked → picked_up → in_transit → delivered, or failed → returning →
+returned; cancelled before pick-up): a replayed or late callback, or one the carrier's API does not
+confirm, changes nothing. A callback for a parcel the shop does not know is acknowledged and logged.
+
+Parcels whose callbacks stopped (booked and on the way, and no word from the carrier for
+PARCEL_POLL_AFTER_HOURS) are read back by the sweep (`poll_quiet`: the Celery beat task and
+`flask delivery sweep`). The order is `delivered` once every parcel is; a parcel that comes back
+`returned` settles its return once (catalogue.delivery.returns).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from catalogue import clock
+from catalogue.carriers.port import (
+    BOOKED,
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    IN_TRANSIT,
+    PENDING,
+    PICKED_UP,
+    RETURNED,
+    RETURNING,
+    CarrierError,
+    InboundCall,
+    StatusReport,
+)
+from catalogue.delivery.booking import lock_parcel
+from catalogue.delivery.models import Parcel, ParcelEvent
+from catalogue.extensions import db
+from catalogue.orders.locking import lock_order_by_id
+from catalogue.orders.models import Order
+from catalogue.orders.services import transition
+from catalogue.transactions import calls_out, use_case
+
+log = logging.getLogger(__name__)
+
+# How far along each status is; a parcel only ever moves to a higher rank.
+RANK = {PENDING: 0, BOOKED: 1, PICKED_UP: 2, IN_TRANSIT: 3, FAILED: 4, RETURNING: 5, DELIVERED: 6, RETURNED: 6}
+FINAL = (DELIVERED, RETURNED, CANCELLED)
+ON_THE_WAY = (BOOKED, PICKED_UP, IN_TRANSIT, FAILED, RETURNING)
+DEFAULT_POLL_AFTER_HOURS = 6
+APPLIED, UNCHANGED, UNKNOWN = "applied", "unchanged", "unknown_parcel"
+
+
+def moves_forward(current: str, new: str) -> bool:
+    """Whether `new` is a later step than `current` (cancelled: only before pick-up)."""
+    if current in FINAL or new == current or new not in RANK and new != CANCELLED:
+        return False
+    if new == CANCELLED:
+        return current in (PENDING, BOOKED)
+    return RANK[new] > RANK.get(current, 0)
+
+
+def webhook_token(carrier_name: str) -> str:
+    return current_app.config.get(f"{carrier_name.upper()}_WEBHOOK_TOKEN") or ""
+
+
+@calls_out
+def confirm_callback(carrier, call: InboundCall) -> str:
+    """Authenticate a callback (ForgedCallback, CarrierRefused for a malformed body: the caller answers 401/400),
+    confirm its parcel's status with the carrier's API (CarrierError: the caller answers 503), apply it."""
+    callback = carrier.read_callback(call, webhook_token(carrier.name))
+    parcel_id = _find(carrier.name, callback.tracking_code, callback.reference)
+    db.session.rollback()  # the read's transaction ends before the carrier is asked
+    if parcel_id is None:
+        log.warning("%s callback for a parcel the shop does not know: %s (%s)", carrier.name, callback.tracking_code,
+                    callback.reference)  # fmt: skip
+        return UNKNOWN
+    report = carrier.status(callback.tracking_code)
+    return apply_report(parcel_id, report, "callback")
+
+
+def _find(carrier_name: str, tracking_code: str, reference: str | None) -> int | None:
+    found = db.session.scalar(
+        select(Parcel.id).where(Parcel.carrier == carrier_name, Parcel.tracking_code == tracking_code)
+    )
+    if found is None and reference:
+        found = db.session.scalar(
+            select(Parcel.id).where(Parcel.reference == reference, Parcel.tracking_code == tracking_code)
+        )
+    return found
+
+
+@use_case
+def apply_report(parcel_id: int, report: StatusReport, source: str) -> str:
+    """The carrier's confirmed status: recorded when it moves the parcel forward; the order follows."""
+    order_id = db.session.scalar(select(Parcel.order_id).where(Parcel.id == parcel_id))
+    order = lock_order_by_id(order_id)  # the order first, then its parcel, as every order change takes them
+    parcel = lock_parcel(parcel_id)
+    now = clock.now()
+    parcel.last_event_at = now  # the carrier spoke: the poll leaves it for a while
+    if report.tracking_code and report.tracking_code != parcel.tracking_code:
+        log.warning("Parcel %s: %s reported %s, not its code", parcel_id, source, report.tracking_code)
+        return UNCHANGED
+    if report.expected_delivery is not None:
+        parcel.expected_delivery = report.expected_delivery
+    if not moves_forward(parcel.status, report.status):
+        return UNCHANGED
+    at = report.at or now
+    parcel.status = report.status
+    parcel.events.append(ParcelEvent(status=report.status, carrier_status=report.carrier_status[:60], at=at,
+                                     source=source))  # fmt: skip
+    if report.status == DELIVERED:
+        parcel.delivered_at = at
+        _deliver_when_all_are(order)
+    elif report.status == RETURNED:
+        from catalogue.delivery.returns import settle_return
+
+        settle_return(order, parcel, now)
+    return APPLIED
+
+
+def _deliver_when_all_are(order: Order) -> None:
+    going = [parcel for parcel in order.parcels if parcel.status != CANCELLED]
+    if not going or any(parcel.status != DELIVERED for parcel in going):
+        return
+    if order.status == "paid":
+        transition(order, "shipped", "every parcel has left")
+    if order.status == "shipped":
+        transition(order, "delivered", "every parcel delivered")
+
+
+def poll_quiet(now: datetime, limit: int = 200) -> dict[str, int]:
+    """Parcels on the way whose carrier has not spoken for PARCEL_POLL_AFTER_HOURS: read back and applied."""
+    from catalogue.delivery.wiring import carriers
+
+    hours = float(current_app.config.get("PARCEL_POLL_AFTER_HOURS") or DEFAULT_POLL_AFTER_HOURS)
+    on = {carrier.name: carrier for carrier in carriers().on}
+    quiet = db.session.execute(
+        select(Parcel.id, Parcel.carrier, Parcel.tracking_code)
+        .where(Parcel.status.in_(ON_THE_WAY), Parcel.carrier.in_(list(on)), Parcel.tracking_code.is_not(None))
+        .where(or_(Parcel.last_event_at.is_(None), Parcel.last_event_at < now - timedelta(hours=hours)))
+        .order_by(Parcel.last_event_at)
+        .limit(limit)
+    ).all()
+    db.session.rollback()  # nothing held while the carriers answer
+    outcomes: dict[str, int] = {}
+    for parcel_id, name, code in quiet:
+        try:
+            outcome = apply_report(parcel_id, on[name].status(code), "poll")
+        except CarrierError as error:
+            log.warning("Polling parcel %s at %s: %s", parcel_id, name, error)
+            outcome = "unavailable"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
