@@ -25,6 +25,7 @@ def test_beat_schedules_the_servers_jobs_and_the_workers_apart():
         "settle-sales-rollup": "catalogue.tasks.settle_sales_rollup",
         "retry-mail": "catalogue.tasks.retry_mail",
         "delivery-sweep": "catalogue.delivery.tasks.sweep",
+        "flush-scans": "catalogue.tasks.flush_scans",
     }
     assert {name: entry["task"] for name, entry in worker.items()} == {
         "sync-shopee": "marketplace_sync.tasks.sync_marketplace",
