@@ -4,6 +4,7 @@ from catalogue.accounts.models import ApiToken, AuditEntry, User
 from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
+from catalogue.live.models import LiveCheckout, LivePin, LiveSession
 from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine
@@ -40,6 +41,9 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRequest",
     "InvoiceSettings",
+    "LiveCheckout",
+    "LivePin",
+    "LiveSession",
     "Locality",
     "Lot",
     "LotReport",

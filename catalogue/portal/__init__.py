@@ -9,6 +9,7 @@ def init_portal(app: Flask) -> None:
     """Flask-Login and the portal blueprints (the login's rate limiter is an extension, bound in create_app)."""
     from catalogue.portal import (
         delivery,  # noqa: F401 - pickup addresses and the zone table join portal and portal_admin
+        live,  # noqa: F401 - live sessions' routes join portal
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
         reports,  # noqa: F401 - the dashboard's and reports' routes join both blueprints
