@@ -93,9 +93,8 @@ class Order(Timestamped, db.Model):
     # release or refund gives back exactly what was taken, and only once.
     stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
     # The live session (catalogue.live) whose page the buyer ordered from; its live prices, if in its window.
-    live_session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("live_sessions.id", ondelete="SET NULL", name="fk_orders_live_session_id"), index=True
-    )
+    # No foreign key (sessions are never deleted): SQLite then adds the column without rebuilding `orders`.
+    live_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

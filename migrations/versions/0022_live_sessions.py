@@ -64,19 +64,15 @@ def upgrade():
         sa.UniqueConstraint("session_id", "visitor", name="uq_live_checkouts_visitor"),
     )
     op.create_index("ix_live_checkouts_session_id", "live_checkouts", ["session_id"])
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("live_session_id", sa.Integer(), nullable=True))
-        batch_op.create_index("ix_orders_live_session_id", ["live_session_id"])
-        batch_op.create_foreign_key(
-            "fk_orders_live_session_id", "live_sessions", ["live_session_id"], ["id"], ondelete="SET NULL"
-        )
+    # A plain column, no foreign key: SQLite adds and drops it in place, where a table rebuild of `orders`
+    # (what a constraint needs there) would cascade-delete its lines and payments under foreign_keys=ON.
+    op.add_column("orders", sa.Column("live_session_id", sa.Integer(), nullable=True))
+    op.create_index("ix_orders_live_session_id", "orders", ["live_session_id"])
 
 
 def downgrade():
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_orders_live_session_id", type_="foreignkey")
-        batch_op.drop_index("ix_orders_live_session_id")
-        batch_op.drop_column("live_session_id")
+    op.drop_index("ix_orders_live_session_id", table_name="orders")
+    op.drop_column("orders", "live_session_id")
     op.drop_table("live_checkouts")
     op.drop_table("live_pins")
     op.drop_table("live_sessions")
