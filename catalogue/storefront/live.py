@@ -27,6 +27,7 @@ from catalogue.forms import Form
 from catalogue.live import services as live
 from catalogue.live.models import LiveSession
 from catalogue.live.stream import StockHub, changed
+from catalogue.storefront.forms import QUANTITY_RANGE, QUANTITY_REQUIRED, UNKNOWN_PRODUCT
 
 live_page = Blueprint("live", __name__)
 MARKER = "live"  # the session key of a "Mua ngay": {"id", "code", "product", "quantity"}
@@ -34,8 +35,10 @@ HEARTBEAT_SECONDS = 15
 
 
 class BuyNowForm(Form):
-    product_id = HiddenField(validators=[DataRequired()])
-    quantity = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=99)], default=1)
+    product_id = HiddenField(validators=[DataRequired(UNKNOWN_PRODUCT)])
+    quantity = IntegerField(
+        validators=[InputRequired(QUANTITY_REQUIRED), NumberRange(min=1, max=99, message=QUANTITY_RANGE)], default=1
+    )
 
 
 def _session(code: str) -> LiveSession:
