@@ -5,6 +5,7 @@ from catalogue.delivery.models import Parcel, ParcelEvent, ShippingRate
 from catalogue.geography.models import Locality
 from catalogue.imports.models import ColumnMapping, ImportJob
 from catalogue.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceRequest, InvoiceSettings
+from catalogue.live.models import LiveCheckout, LivePin, LiveSession
 from catalogue.mail import OutgoingMail
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order, OrderEvent, OrderLine
@@ -43,6 +44,9 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRequest",
     "InvoiceSettings",
+    "LiveCheckout",
+    "LivePin",
+    "LiveSession",
     "Locality",
     "Lot",
     "LotReport",

@@ -30,10 +30,11 @@ class CartNotice:
 class CartLine:
     product: Product
     quantity: int
+    unit_price_vnd: int | None = None  # a live session's price, when the checkout comes from its page
 
     @property
     def total_vnd(self) -> int:
-        return self.product.price_vnd * self.quantity
+        return (self.product.price_vnd if self.unit_price_vnd is None else self.unit_price_vnd) * self.quantity
 
 
 @dataclass
@@ -97,3 +98,14 @@ def price_cart(cart: dict[int, int], today: date) -> tuple[PricedCart, dict[int,
         lines.append(CartLine(product, allowed))
         kept[product_id] = allowed
     return PricedCart(lines, notices), kept
+
+
+def at_prices(cart: PricedCart, prices: dict[int, int]) -> PricedCart:
+    """The cart shown at a live session's prices (each only where 0 < price ≤ the product's price now)."""
+    lines = [
+        CartLine(line.product, line.quantity, price)
+        if (price := prices.get(line.product.id)) is not None and 0 < price <= line.product.price_vnd
+        else line
+        for line in cart.lines
+    ]
+    return PricedCart(lines, cart.notices)

@@ -92,6 +92,9 @@ class Order(Timestamped, db.Model):
     # True while the order's quantities are taken from stock (reserved or sold), so a
     # release or refund gives back exactly what was taken, and only once.
     stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The live session (catalogue.live) whose page the buyer ordered from; its live prices, if in its window.
+    # No foreign key (sessions are never deleted): SQLite then adds the column without rebuilding `orders`.
+    live_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

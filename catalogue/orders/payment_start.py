@@ -77,12 +77,13 @@ def place_order(
     gateway: PaymentGateway,
     pricing: Pricing,
     reservation_minutes: int,
+    live: services.LiveTerms | None = None,
 ) -> services.PlacedOrder:
     """Check the rail (422 naming `payment_method` before anything is reserved), price the parcels, reserve
     (the order keeps the fees just quoted), start paying."""
     chosen = rails.choose(method)
     quote = services.quote_delivery(lines, address, today, pricing)
-    options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes}
+    options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes, "live": live}
     if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
     code, _, access_token = services._reserve_order(lines, customer, address, **options)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -124,6 +125,22 @@ class Address:
 
 
 @dataclass(frozen=True)
+class LiveTerms:
+    """The live session an order is placed from (catalogue.live builds it): the order carries the session, and
+    inside its window [starts_at, ends_at) its lines are priced at `prices` and `check_caps` runs in the
+    reservation's transaction (it raises to refuse). Outside the window the normal prices apply and no cap."""
+
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    prices: dict[int, int] = field(default_factory=dict)
+    check_caps: Callable[[Customer, dict[int, int]], None] | None = None
+
+    def open_at(self, now: datetime) -> bool:
+        return as_utc(self.starts_at) <= now < as_utc(self.ends_at)
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
     order: Order
     access_token: str
@@ -141,6 +158,7 @@ def place_order(
     gateway: PaymentGateway,
     quote: ShippingQuote,
     reservation_minutes: int,
+    live: LiveTerms | None = None,
 ) -> PlacedOrder:
     """Reserve stock for every line or none, then create the order's PaymentIntent.
 
@@ -151,7 +169,7 @@ def place_order(
     whole (pending, no PaymentIntent yet): paying creates it, expiry releases it.
     """
     code, total_vnd, access_token = _reserve_order(
-        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes
+        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live
     )
     try:
         intent = _card_intent(gateway, code, total_vnd)
@@ -175,15 +193,23 @@ def _reserve_order(
     today: date,
     quote: ShippingQuote,
     reservation_minutes: int,
+    live: LiveTerms | None = None,
 ) -> tuple[str, int, str]:
     """Take the stock and write the pending order and its parcels at the fees quoted; (code, total, access
-    token) once committed."""
+    token) once committed. From a live session inside its window: its prices, its caps per buyer."""
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
     release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
+    live_open = live is not None and live.open_at(now)
+    if live_open and live.check_caps is not None:
+        live.check_caps(customer, wanted)
     _reserve(wanted, products)
-    order_lines = [line_for(products[product_id], quantity) for product_id, quantity in wanted.items()]
+    prices = live.prices if live_open else {}
+    order_lines = [
+        line_for(products[product_id], quantity, _live_price(products[product_id], prices.get(product_id)))
+        for product_id, quantity in wanted.items()
+    ]
     subtotal = sum(line.line_total_vnd for line in order_lines)
     parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
     fee = sum(parcel.fee_vnd for parcel in parcels)
@@ -212,6 +238,7 @@ def _reserve_order(
         weight_g=sum(parcel.weight_g for parcel in parcels),
         reserved_until=now + timedelta(minutes=reservation_minutes),
         stock_held=True,
+        live_session_id=live.session_id if live is not None else None,
         lines=order_lines,
         parcels=parcels,
     )
@@ -269,18 +296,26 @@ def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:
             _refuse_line(index, product_id, f"Only {product.stock} of '{product.name}' left; {quantity} asked.")
 
 
-def line_for(product, quantity: int) -> OrderLine:
-    """A line keeping the product's name, SKU, unit and price as they are now."""
+def line_for(product, quantity: int, unit_price_vnd: int | None = None) -> OrderLine:
+    """A line keeping the product's name, SKU, unit and price as they are now (or the live price given)."""
+    price = product.price_vnd if unit_price_vnd is None else unit_price_vnd
     return OrderLine(
         product_id=product.id,
         producer_id=product.producer_id,
         sku=product.sku,
         name=product.name,
         unit=product.unit,
-        unit_price_vnd=product.price_vnd,
+        unit_price_vnd=price,
         quantity=quantity,
-        line_total_vnd=product.price_vnd * quantity,
+        line_total_vnd=price * quantity,
     )
+
+
+def _live_price(product: Product, live_price: int | None) -> int | None:
+    """A live price only where it is a discount: never above the product's price now, never 0."""
+    if live_price is None or not 0 < live_price <= product.price_vnd:
+        return None
+    return live_price
 
 
 def _merge_lines(lines: list[LineRequest]) -> dict[int, int]:

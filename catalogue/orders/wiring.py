@@ -23,7 +23,7 @@ def payer() -> payment_start.Payer:
     )
 
 
-def place_order(lines, customer, address, payment_method: str | None = None) -> services.PlacedOrder:
+def place_order(lines, customer, address, payment_method: str | None = None, live=None) -> services.PlacedOrder:
     """Place an order as of now, paid by `payment_method` (default: Stripe when on, else the first rail).
 
     Within the office's caps (units per line and order) and limits (orders per client and contact), counted first.
@@ -43,6 +43,7 @@ def place_order(lines, customer, address, payment_method: str | None = None) -> 
         gateway=payment_gateway(),
         pricing=delivery.pricing(),
         reservation_minutes=current_app.config["RESERVATION_MINUTES"],
+        live=live,
     )
 
 

@@ -10,6 +10,7 @@ def init_portal(app: Flask) -> None:
     from catalogue.portal import (
         delivery,  # noqa: F401 - pickup addresses and the zone table join portal and portal_admin
         imports,  # noqa: F401 - the decision-list import's routes join portal_admin
+        live,  # noqa: F401 - live sessions' routes join portal
         lots,  # noqa: F401 - lots' routes join portal and portal_admin
         moderation,  # noqa: F401 - the review queue's routes join portal_admin
         parcels,  # noqa: F401 - parcels' booking joins portal, automatic booking portal_admin

@@ -87,6 +87,7 @@ def select_locale() -> str:
 def init_storefront(app: Flask) -> None:
     """Babel, CSRF, security headers, template helpers and the storefront blueprints."""
     from catalogue.storefront.checkout import checkout
+    from catalogue.storefront.live import live_page
     from catalogue.storefront.pages import operator_facts  # also adds the policy and look-up pages
     from catalogue.storefront.resolver import resolver
     from catalogue.storefront.seo import seo
@@ -105,6 +106,7 @@ def init_storefront(app: Flask) -> None:
     )
     app.register_blueprint(storefront)
     app.register_blueprint(checkout)
+    app.register_blueprint(live_page)
     from catalogue.storefront.invoice_pages import invoice_pages
 
     app.register_blueprint(invoice_pages)

@@ -33,6 +33,7 @@ from catalogue.forms import CHOOSE, REQUIRED, Form, length
 from catalogue.geography.addresses import province_names, ward_names
 from catalogue.invoices import access as invoice_access
 from catalogue.invoices.settings import valid_tax_code
+from catalogue.live.services import CapExceeded
 from catalogue.mail import ascii_local_part
 from catalogue.orders import lookup, placement_limits, wiring
 from catalogue.orders.cancellation import buyer_may_cancel
@@ -48,6 +49,7 @@ from catalogue.orders.services import (
 from catalogue.payments import payment_gateway, payment_rails
 from catalogue.payments.registry import KNOWN, STRIPE
 from catalogue.refusals import refusal_words
+from catalogue.storefront import live as live_checkout
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
 from catalogue.storefront.pages import looked_up, order_timeline
 from catalogue.storefront.payment_view import payment_context, rail_name, rail_text, status_answer
@@ -243,14 +245,28 @@ def _limit_text(limit) -> str:
 
 @checkout.route("/checkout", methods=["GET", "POST"])
 def checkout_page():
-    """The buyer's details and address; placing the order reserves the stock."""
-    priced, kept = cart_services.price_cart(_cart(), clock.today())
+    """The buyer's details and address; placing the order reserves the stock.
+
+    Opened with ?live=<code> after "Mua ngay" on that live page: that product alone (the cart is
+    left as it was), VietQR chosen, the order carrying the session (catalogue.storefront.live)."""
+    live_code = request.args.get("live") or None
+    marker = live_checkout.checkout_marker(live_code)
+    terms = live_checkout.live_terms(marker) if marker else None
+    if terms is None:
+        marker = live_code = None
+    cart = {marker["product"]: marker["quantity"]} if marker else _cart()
+    priced, kept = cart_services.price_cart(cart, clock.today())
+    if terms is not None and terms.open_at(clock.now()):
+        priced = cart_services.at_prices(priced, terms.prices)
     if not priced.lines:
         flash(gettext("Giỏ hàng đang trống."), "warning")
         return redirect(url_for("storefront.cart"))
     rails = payment_rails()
     labels = method_labels()
-    form = CheckoutForm(payment_method=rails.methods[0] if rails.methods else None)
+    chosen = rails.methods[0] if rails.methods else None
+    if marker and "vietqr" in rails.methods:
+        chosen = "vietqr"  # shown on stream as a QR: the buyer pays by a bank app's QR too
+    form = CheckoutForm(payment_method=chosen)
     form.payment_method.choices = [(method, labels[method][0]) for method in rails.methods]
     form.province.choices = province_names()
     if not form.province.data:
@@ -265,6 +281,7 @@ def checkout_page():
                 Customer(form.name.data.strip(), form.email.data.strip(), form.phone.data, company=form.company()),
                 Address(form.line1.data.strip(), form.ward.data.strip(), form.province.data),
                 payment_method=form.payment_method.data,
+                live=terms,
             )
         except (MissingWeight, ParcelTooHeavy) as error:
             quote_error = _delivery_refusal(error)
@@ -278,6 +295,8 @@ def checkout_page():
                 form.province.errors = [CHOOSE]
             elif "payment_method" in error.errors:
                 form.payment_method.errors = [words or CHOOSE]
+            elif isinstance(error, CapExceeded):
+                flash(live_checkout.cap_text(error), "warning")
             elif words:  # order.too_large
                 flash(words, "warning")
                 status = 422
@@ -301,7 +320,10 @@ def checkout_page():
             flash(sold_out_text(error, priced), "warning")
             return redirect(url_for("storefront.cart"), code=303)
         else:
-            session["cart"] = {}
+            if marker:
+                live_checkout.placed(marker, placed.order.code)
+            else:
+                session["cart"] = {}
             _remember_order(placed.order.code, placed.access_token)
             return _hand_off(placed.order.code, placed.payment.redirect_url if placed.payment else None)
     lines = [LineRequest(product_id, quantity) for product_id, quantity in kept.items()]
@@ -321,6 +343,7 @@ def checkout_page():
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account=rails.is_demo,
+        live_code=live_code,
     ), 422 if form.errors else status
 
 
