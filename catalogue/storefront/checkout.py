@@ -379,6 +379,20 @@ def _readable_order(code: str):
         return lookup.order_for_lookup(code, clock.now()), True
 
 
+@checkout.get("/checkout/wards.json")
+def ward_list():
+    """The wards of the province chosen at checkout, for the ward field's suggestions (checkout.js)."""
+    province = (request.args.get("province") or "").strip()
+    wards = ward_names(province) if province else []
+    if not wards:
+        response = jsonify({"message": gettext("Không có tỉnh/thành phố “%(name)s”.", name=province[:80])})
+        response.status_code = 404
+        return response
+    response = jsonify({"province": province, "wards": wards})
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @checkout.get("/orders/<code>")
 def order(code: str):
     """The order's status and its money; while it waits for payment, how to pay (VietQR, card, VNPay, MoMo)."""
