@@ -102,3 +102,18 @@ def unique_slug(slug: str, taken: set[str]) -> str:
         candidate = f"{slug}-{number}"
     taken.add(candidate)
     return candidate
+
+
+def name_with_unit(name: str, unit: str | None) -> str:
+    """`Miến dong (gói 300 g)`: the unit in brackets, unless the name already says it (emails said it twice)."""
+    if not unit or not unit.strip():
+        return name
+    said, named = _unit_tokens(unit), _unit_tokens(name)
+    if any(named[start : start + len(said)] == said for start in range(len(named) - len(said) + 1)):
+        return name
+    return f"{name} ({unit})"
+
+
+def _unit_tokens(text: str) -> list[str]:
+    """Folded letter runs and digit runs, so "Gói 300G" and "gói 300 g" read alike."""
+    return re.findall(r"[a-z]+|[0-9]+", fold(text))

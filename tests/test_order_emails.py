@@ -232,3 +232,18 @@ def test_a_refused_shipment_sends_nothing(app, inbox, tracking, error):
         mark_shipped(_principal("owner@example.com"), "PAID2345", tracking, NOW)
 
     assert _received(inbox) == []
+
+
+def test_a_name_that_already_says_its_unit_is_not_followed_by_it_again(app, empty_client, inbox):
+    """Issue 23: the emails read "… (gói 300 g) (gói 300 g)" when the name already held the unit."""
+    products = shelf()
+    products["mien"].name = "Miến dong Bình Liêu (gói 500 g)"
+    db.session.commit()
+    placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 3))).get_json()
+
+    _pay(empty_client, placed)
+
+    [message] = _received(inbox)
+    for part in _parts(message):
+        assert "Miến dong Bình Liêu (gói 500 g)" in part
+        assert "(gói 500 g) (gói 500 g)" not in part

@@ -62,3 +62,19 @@ def test_sort_key_puts_a_word_break_before_any_letter(names, expected):
 
 def test_sort_key_ignores_surrounding_and_repeated_spaces():
     assert sort_key("  Ba  kích ") == sort_key("Ba kích")
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "label"),
+    [
+        ("Miến dong Bình Liêu", "gói 300 g", "Miến dong Bình Liêu (gói 300 g)"),
+        ("Miến dong Bình Liêu (gói 300 g)", "gói 300 g", "Miến dong Bình Liêu (gói 300 g)"),  # issue 23: twice
+        ("Miến dong (Gói 300G)", "gói 300 g", "Miến dong (Gói 300G)"),
+        ("Trà hoa vàng", "", "Trà hoa vàng"),
+        ("Bánh hộp quà", "hộp 500 g", "Bánh hộp quà (hộp 500 g)"),
+    ],
+)
+def test_a_line_names_its_unit_once(name, unit, label):
+    from catalogue.text import name_with_unit
+
+    assert name_with_unit(name, unit) == label
