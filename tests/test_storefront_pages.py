@@ -220,3 +220,14 @@ def test_a_page_past_the_end_says_so_and_links_to_the_last_page(client):
     assert "Không tìm thấy sản phẩm phù hợp" not in html
     assert f"Trang 1000 nằm sau trang cuối ({last})" in html
     assert f'href="/products?page={last}"' in html
+
+
+def test_favicon_is_served_small_and_cached(client):
+    """Issue 23: /favicon.ico was a 404 on every page view."""
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00" and len(response.data) < 5_000  # an ICO, small
+    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)
