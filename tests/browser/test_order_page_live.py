@@ -87,3 +87,13 @@ def test_a_partial_then_full_transfer_redraws_the_money_and_the_invoices_without
     expect(page.get_by_test_id("order-invoices")).to_contain_text("Hóa đơn C26TAA số 00000001", timeout=15_000)
     assert page.evaluate("() => window.notReloaded") is True  # the same document: no reload
     screenshot(page, "paid-with-invoice")
+
+    # the printable invoice on the phone: margins, and nothing wider than the screen (issue 23)
+    page.get_by_role("link", name=re.compile("Hóa đơn C26TAA")).click()
+    invoice = page.get_by_test_id("invoice")
+    expect(invoice).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    box = invoice.bounding_box()
+    padding = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.invoice')).paddingLeft)")
+    assert box["x"] + padding >= 10 and padding >= 10  # the text does not touch the screen's edge
+    screenshot(page, "invoice")
