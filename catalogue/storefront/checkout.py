@@ -316,6 +316,7 @@ def checkout_page():
         wards=ward_names(form.province.data or DEFAULT_PROVINCE),
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account=rails.is_demo,
+        demo_method=rails.demo_method,
     ), 422 if form.errors else status
 
 
