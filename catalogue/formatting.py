@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from catalogue.clock import VIETNAM
 from catalogue.models_base import as_utc
+from catalogue.text import name_with_unit
 
 VIETNAMESE_DATE = "dd/MM/yyyy"  # 12/06/2026: how dates are written in Vietnam
 VIETNAMESE_MOMENT = f"HH:mm {VIETNAMESE_DATE}"  # 14:05 12/06/2026
@@ -92,6 +93,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["with_unit"] = name_with_unit
     # The names templates used before; kept so a template written against them reads the same.
     app.jinja_env.filters["date"] = vn_date
     app.jinja_env.filters["datetime_vn"] = vn_datetime

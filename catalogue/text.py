@@ -58,9 +58,40 @@ def slugify(text: str) -> str:
     return _slugify(text, max_length=180, word_boundary=True)
 
 
+_SPACES = re.compile(r"\s+")
+# vn-collate gives every character outside its alphabet (a space, a hyphen) the top primary weight 0xFE,
+# so "Bánh" sorted before "Ba kích". ICU (which vn-collate mirrors for letters) puts a word break and
+# punctuation before digits and letters: we lift each primary by two and give them the freed weights.
+_WORD_BREAK, _PUNCTUATION, _LIFT, _OUTSIDE = 0x01, 0x02, 2, 0xFE
+
+
+def _clusters(text: str) -> list[str]:
+    """One base character with its combining marks, exactly as vn-collate splits NFD text."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if out and unicodedata.combining(ch):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
 def sort_key(text: str) -> bytes:
-    """Vietnamese collation key, compared bytewise by both databases."""
-    return bytes.fromhex(collate_key(nfc(text)))
+    """Vietnamese collation key (Vietnamese alphabet, a space before any letter), compared bytewise by both databases.
+
+    Spaces are collapsed and trimmed first, so "Ba  kích " and "Ba kích" sort together.
+    """
+    text = _SPACES.sub(" ", nfc(text)).strip()
+    key = bytearray.fromhex(collate_key(text))
+    for index, cluster in enumerate(_clusters(text)):  # the primary level: one weight per cluster
+        weight = key[index]
+        if cluster[0] == " ":
+            key[index] = _WORD_BREAK
+        elif weight == _OUTSIDE:
+            key[index] = _PUNCTUATION if unicodedata.category(cluster[0])[0] in "PS" else _OUTSIDE
+        else:
+            key[index] = weight + _LIFT
+    return bytes(key)
 
 
 def unique_slug(slug: str, taken: set[str]) -> str:
@@ -71,3 +102,18 @@ def unique_slug(slug: str, taken: set[str]) -> str:
         candidate = f"{slug}-{number}"
     taken.add(candidate)
     return candidate
+
+
+def name_with_unit(name: str, unit: str | None) -> str:
+    """`Miến dong (gói 300 g)`: the unit in brackets, unless the name already says it (emails said it twice)."""
+    if not unit or not unit.strip():
+        return name
+    said, named = _unit_tokens(unit), _unit_tokens(name)
+    if any(named[start : start + len(said)] == said for start in range(len(named) - len(said) + 1)):
+        return name
+    return f"{name} ({unit})"
+
+
+def _unit_tokens(text: str) -> list[str]:
+    """Folded letter runs and digit runs, so "Gói 300G" and "gói 300 g" read alike."""
+    return re.findall(r"[a-z]+|[0-9]+", fold(text))

@@ -171,3 +171,15 @@ def test_pay_endpoint_when_the_provider_is_down_keeps_the_reservation(empty_clie
         "error": "Thanh toán thẻ tạm thời gián đoạn; đơn hàng vẫn được giữ. Vui lòng thử lại sau ít phút."
     }
     assert stock_of(with_cart["mien"]) == 8
+
+
+def test_the_ward_list_follows_the_province(client):
+    """Issue 23: the checkout's ward suggestions stayed Quảng Ninh's for a Hà Nội buyer."""
+    response = client.get("/checkout/wards.json", query_string={"province": "Thành phố Hà Nội"})
+
+    assert response.status_code == 200
+    wards = response.get_json()["wards"]
+    assert "Phường Ba Đình" in wards and "Phường Bãi Cháy" not in wards
+    assert "max-age" in response.headers["Cache-Control"]
+    unknown = client.get("/checkout/wards.json", query_string={"province": "Atlantis"})
+    assert unknown.status_code == 404 and "Atlantis" in unknown.get_json()["message"]

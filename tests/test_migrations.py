@@ -153,3 +153,35 @@ def test_the_stripe_upgrade_folds_processed_events_into_the_ledger_so_a_replay_s
     data, signature = signed(intent_event("evt_old", "succeeded", intent, code, amount=total))
     again = empty_client.post("/webhooks/stripe", data=data, headers={"Stripe-Signature": signature})
     assert again.get_json() == {"received": True, "outcome": "duplicate"}
+
+
+def test_the_sort_key_upgrade_recomputes_stored_name_keys_so_a_space_sorts_first(app):
+    """Issue 23: keys stored before 0022 put "Bánh" before "Ba kích"; the upgrade recomputes them."""
+    from catalogue.producers.models import Producer
+    from catalogue.products.models import Product
+    from tests import factories
+
+    data = factories.reference_data()
+    maker = factories.producer("HTX Bông tai", data["binh_lieu"])
+    factories.producer("HTX Bộ gốm", data["binh_lieu"])
+    factories.product("Bánh gật gù", maker, data["processed"])
+    factories.product("Ba kích tím", maker, data["processed"])
+    db.session.commit()
+
+    def products():
+        return db.session.scalars(select(Product.name).order_by(Product.name_sort_key)).all()
+
+    def producers():
+        return db.session.scalars(select(Producer.name).order_by(Producer.name_sort_key)).all()
+
+    downgrade(revision="0021_outgoing_mails")
+    db.session.expire_all()
+    assert products() == ["Bánh gật gù", "Ba kích tím"]  # as 0021 left them
+    assert producers() == ["HTX Bông tai", "HTX Bộ gốm"]
+    db.session.rollback()
+
+    upgrade()
+
+    db.session.expire_all()
+    assert products() == ["Ba kích tím", "Bánh gật gù"]
+    assert producers() == ["HTX Bộ gốm", "HTX Bông tai"]

@@ -277,3 +277,18 @@ def test_an_order_back_to_paid_after_a_refused_refund_is_not_mailed_as_paid_agai
         ("refund_pending", "paid"),
     ]
     assert _received(inbox) == []  # order_paid is not published again: the order was paid all along
+
+
+def test_a_name_that_already_says_its_unit_is_not_followed_by_it_again(app, empty_client, inbox):
+    """Issue 23: the emails read "… (gói 300 g) (gói 300 g)" when the name already held the unit."""
+    products = shelf()
+    products["mien"].name = "Miến dong Bình Liêu (gói 500 g)"
+    db.session.commit()
+    placed = empty_client.post("/api/v1/orders", json=body((products["mien"].id, 3))).get_json()
+
+    _pay(empty_client, placed)
+
+    [message] = _received(inbox)
+    for part in _parts(message):
+        assert "Miến dong Bình Liêu (gói 500 g)" in part
+        assert "(gói 500 g) (gói 500 g)" not in part

@@ -103,6 +103,7 @@ def test_a_producer_may_choose_only_its_own_certificates(app, world):
     [
         ("name", "", "Vui lòng nhập thông tin này."),
         ("price_vnd", "500", "Giá tối thiểu 1.000 ₫."),
+        ("price_vnd", "1000000000001", "Giá tối đa 1.000.000.000.000 ₫."),  # issue 23: said the minimum
         ("stock", "-1", "Từ 0 đến 1.000.000."),
         ("category", "khong-co", "Vui lòng chọn một mục trong danh sách."),
     ],

@@ -169,3 +169,14 @@ def test_product_images_are_served_by_the_service(client):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data
+
+
+def test_name_sort_puts_a_word_break_before_letters_on_both_databases(client):
+    """Issue 23: "Bánh" sorted before "Ba kích" and "Bông" before "Bộ" (a space weighed more than a letter)."""
+    names = [item["name"] for item in _all(client, sort="name")]
+
+    def at(prefix):
+        return next(i for i, name in enumerate(names) if name.startswith(prefix))
+
+    assert at("Ba kích") < at("Bánh")
+    assert at("Bộ ") < at("Bông ")

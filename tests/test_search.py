@@ -73,9 +73,15 @@ def test_search_combines_with_filters(client):
     assert all(item["ocop"]["stars"] == 5 for item in client.get("/api/v1/products?q=tra&stars=5").get_json()["items"])
 
 
-def test_punctuation_only_query_does_not_filter(client):
+@pytest.mark.parametrize("query", ["?!…", "🍜", "🍜 ✨"])
+def test_a_query_with_nothing_searchable_matches_nothing(client, query):
+    """Issue 23: `q=🍜` listed every product as if it matched."""
+    assert client.get("/api/v1/products", query_string={"q": query}).get_json()["total"] == 0
+
+
+def test_a_blank_query_does_not_filter(client):
     everything = client.get("/api/v1/products").get_json()["total"]
-    assert client.get("/api/v1/products", query_string={"q": "?!…"}).get_json()["total"] == everything
+    assert client.get("/api/v1/products", query_string={"q": "   "}).get_json()["total"] == everything
 
 
 @pytest.mark.parametrize(

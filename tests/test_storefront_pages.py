@@ -198,3 +198,36 @@ def test_stylesheet_is_small_versioned_and_cached_for_a_year(client):
     assert re.fullmatch(r"/static/site\.css\?v=[0-9a-f]{12}", href)
     assert response.headers["Cache-Control"] == "public, max-age=31536000"
     assert len(response.data) < 12_000
+
+
+def test_a_query_with_nothing_searchable_says_so_instead_of_listing_everything(client):
+    """Issue 23: `q=🍜` said "346 sản phẩm" and listed them all."""
+    html = client.get("/products", query_string={"q": "🍜"}).get_data(as_text=True)
+
+    assert "0 sản phẩm" in html
+    assert 'data-testid="results"' not in html
+    assert "không có chữ hay số nào để tìm" in html
+
+
+def test_a_page_past_the_end_says_so_and_links_to_the_last_page(client):
+    """Issue 23: `page=1000` said "346 sản phẩm" and "Không tìm thấy" together."""
+    total = int(re.search(r"(\d+) sản phẩm", client.get("/products").get_data(as_text=True)).group(1))
+    last = -(-total // 24)
+
+    response = client.get("/products", query_string={"page": 1000})
+    html = response.get_data(as_text=True)
+
+    assert "Không tìm thấy sản phẩm phù hợp" not in html
+    assert f"Trang 1000 nằm sau trang cuối ({last})" in html
+    assert f'href="/products?page={last}"' in html
+
+
+def test_favicon_is_served_small_and_cached(client):
+    """Issue 23: /favicon.ico was a 404 on every page view."""
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00" and len(response.data) < 5_000  # an ICO, small
+    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from vietnam_provinces import Province, Ward
 
 from catalogue.errors import InvalidInput
-from catalogue.text import fold, search_document
+from catalogue.text import search_document, sort_key
 
 _PREFIXES = ("tinh ", "thanh pho ", "phuong ", "xa ", "dac khu ")
 
@@ -53,7 +53,7 @@ def _wards(province_code: int) -> dict[str, list[Ward]]:
 
 def province_names() -> list[str]:
     """Every province's official name, for forms."""
-    return sorted((province.name for province in Province.iter_all()), key=fold)
+    return sorted((province.name for province in Province.iter_all()), key=sort_key)
 
 
 def ward_names(province_name: str) -> list[str]:
@@ -61,7 +61,7 @@ def ward_names(province_name: str) -> list[str]:
     province = _provinces().get(_key(province_name))
     if province is None:
         return []
-    return sorted({ward.name for wards in _wards(int(province.code)).values() for ward in wards}, key=fold)
+    return sorted({ward.name for wards in _wards(int(province.code)).values() for ward in wards}, key=sort_key)
 
 
 def place_by_ward_code(province_name: str, ward_code: str) -> Place | None:

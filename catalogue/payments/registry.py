@@ -136,6 +136,11 @@ class Rails:
         """True when VietQR points at the demo account: no one should pay it."""
         return bool(self.vietqr and self.vietqr.account.is_demo)
 
+    @property
+    def demo_method(self) -> str | None:
+        """The rail whose demo account the checkout warns of (only while that rail is chosen), or None."""
+        return VietQRProvider.name if self.is_demo else None
+
     def default_method(self) -> str | None:
         """Stripe when it is on (contract §7), else the first rail offered; None when none is."""
         if self.stripe:

@@ -86,7 +86,8 @@ class ProductForm(Form):
         _l("Giá (đồng)"),
         validators=[
             InputRequired(REQUIRED),
-            NumberRange(min=1000, max=MAX_PRICE_VND, message=_l("Giá tối thiểu 1.000 ₫.")),
+            NumberRange(min=1000, message=_l("Giá tối thiểu 1.000 ₫.")),
+            NumberRange(max=MAX_PRICE_VND, message=_l("Giá tối đa 1.000.000.000.000 ₫.")),
         ],
     )
     description = TextAreaField(_l("Mô tả"), validators=[Optional(), length(max=5000)])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Generic, TypeVar
 
-from sqlalchemy import Boolean, Select, func, or_, select
+from sqlalchemy import Boolean, Select, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -306,11 +306,13 @@ def _check_price_range(query: ProductQuery) -> None:
 def apply_filters(statement: Select, query: ProductQuery) -> tuple[Select, list[str]]:
     """Add the query's search and filters to `statement`; returns the search words too."""
     words: list[str] = []
-    if query.q:
+    if query.q and query.q.strip():
         words = search_words(query.q)[: search.MAX_QUERY_WORDS]
         if words:
             dialect = db.session.get_bind().dialect.name
             statement = statement.where(search.matches(dialect, words))
+        else:  # nothing searchable ("🍜", "?!"): no product matches it, rather than all of them (issue 23)
+            statement = statement.where(false())
     if query.stars:
         statement = statement.where(Certificate.stars.in_(query.stars))
     if query.category:

@@ -3,6 +3,20 @@
    JavaScript the "Tính phí vận chuyển" button posts the form and the server draws the same list. */
 (function () {
   "use strict";
+  // The demo account's note is about VietQR: shown only while VietQR is the chosen way to pay.
+  var demo = document.querySelector("[data-demo-for]");
+  var methods = document.querySelectorAll("input[name=payment_method]");
+  function showDemo() {
+    var chosen = document.querySelector("input[name=payment_method]:checked");
+    demo.hidden = !chosen || chosen.value !== demo.getAttribute("data-demo-for");
+  }
+  if (demo && methods.length) {
+    Array.prototype.forEach.call(methods, function (input) { input.addEventListener("change", showDemo); });
+    showDemo();
+  }
+}());
+(function () {
+  "use strict";
   var section = document.querySelector("[data-quote-url]");
   var ward = document.getElementById("ward");
   var province = document.getElementById("province");
@@ -10,7 +24,10 @@
   var list = section.querySelector("[data-parcel-list]");
   var note = section.querySelector("[data-parcels-note]");
   var feeCell = document.querySelector("[data-shipping-fee]");
-  var totalCell = document.querySelector("[data-checkout-total]");
+  var totalCells = document.querySelectorAll("[data-checkout-total]");  // the summary's and the one above the button
+  var totalCell = {set textContent(value) {
+    Array.prototype.forEach.call(totalCells, function (cell) { cell.textContent = value; });
+  }};
   var lines = JSON.parse(section.getAttribute("data-lines"));
   var brands = JSON.parse(section.getAttribute("data-carriers"));
   var subtotal = parseInt(section.getAttribute("data-subtotal"), 10);
@@ -94,4 +111,23 @@
   ward.addEventListener("change", quote);
   ward.addEventListener("input", later);
   province.addEventListener("change", quote);
+
+  // The ward suggestions follow the province: a Hà Nội buyer is offered Hà Nội's wards.
+  var suggestions = document.getElementById("wards");
+  if (suggestions && suggestions.getAttribute("data-wards-url")) {
+    province.addEventListener("change", function () {
+      var url = new URL(suggestions.getAttribute("data-wards-url"), window.location.href);
+      url.searchParams.set("province", province.value);
+      fetch(url.toString(), {headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : {wards: []}; })
+        .then(function (answer) {
+          suggestions.replaceChildren.apply(suggestions, answer.wards.map(function (name) {
+            var option = document.createElement("option");
+            option.value = name;
+            return option;
+          }));
+        })
+        .catch(function () { /* offline: the server checks the ward when the order is placed */ });
+    });
+  }
 })();

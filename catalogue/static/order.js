@@ -21,7 +21,28 @@
   if (!status || !window.fetch) { return; }
   var url = status.getAttribute("data-status-url");
 
+  var seen = status.getAttribute("data-seen");  // the money and status drawn: a change redraws the live parts
+
+  // "Đã nhận … Còn thiếu …", the money story, the timeline and the invoices are drawn by the server:
+  // read this page again and swap in its parts marked data-live (same origin, escaped by Jinja).
+  function refreshParts() {
+    fetch(window.location.href, {credentials: "same-origin", cache: "no-store", headers: {"Accept": "text/html"}})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (part) {
+          var twin = fresh.querySelector("[data-live=\"" + part.getAttribute("data-live") + "\"]");
+          if (twin) { part.innerHTML = twin.innerHTML; }
+        });
+      })
+      .catch(function () { /* the next change tries again; a reload always shows it */ });
+  }
+
   function show(answer) {
+    var now = answer.status + "/" + answer.paid_vnd + "/" + answer.due_vnd;
+    if (now !== seen) { refreshParts(); }
+    seen = now;
     status.textContent = answer.label;
     status.className = "order-status status-" + answer.status;
     var due = document.querySelector("[data-due]");
@@ -41,6 +62,8 @@
       if (area) { area.hidden = true; }
       var paid = document.querySelector("[data-testid=paid-note]");
       if (paid && answer.paid) { paid.hidden = false; }
+      // invoices are issued just after the money: read the page once more a little later
+      window.setTimeout(refreshParts, POLL_MS * 2);
       return true;
     }
     return false;

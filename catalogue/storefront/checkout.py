@@ -344,6 +344,7 @@ def checkout_page():
         method_hints={method: hint for method, (_, hint) in labels.items()},
         demo_account=rails.is_demo,
         live_code=live_code,
+        demo_method=rails.demo_method,
     ), 422 if form.errors else status
 
 
@@ -405,6 +406,20 @@ def _readable_order(code: str):
         # Found by its code and phone (/orders/lookup) or opened from an email's link: the status
         # and history, but paying and cancelling still need the order's own token.
         return lookup.order_for_lookup(code, clock.now()), True
+
+
+@checkout.get("/checkout/wards.json")
+def ward_list():
+    """The wards of the province chosen at checkout, for the ward field's suggestions (checkout.js)."""
+    province = (request.args.get("province") or "").strip()
+    wards = ward_names(province) if province else []
+    if not wards:
+        response = jsonify({"message": gettext("Không có tỉnh/thành phố “%(name)s”.", name=province[:80])})
+        response.status_code = 404
+        return response
+    response = jsonify({"province": province, "wards": wards})
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @checkout.get("/orders/<code>")

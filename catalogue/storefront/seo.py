@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
 from sqlalchemy import select
 
 from catalogue import clock
@@ -42,6 +42,13 @@ def sitemap_part(number: str):
         return Response("Not found", status=404)
     offset = (block - 1) * URLS_PER_SITEMAP
     return _xml("seo/sitemap.xml", urls=_product_urls(clock.today(), offset, URLS_PER_SITEMAP))
+
+
+@seo.get("/favicon.ico")
+def favicon():
+    """The shop's small icon, which browsers ask for at the root whatever the page says (was a 404)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)  # fmt: skip
 
 
 @seo.get("/robots.txt")

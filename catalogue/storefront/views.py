@@ -21,6 +21,7 @@ from catalogue.redirects import local_path
 from catalogue.storefront.caching import cacheable
 from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
 from catalogue.storefront.product_page import product_page
+from catalogue.text import search_words
 
 storefront = Blueprint("storefront", __name__)
 
@@ -159,6 +160,7 @@ def _render_listing(query: ProductQuery, dropped: list[str], template: str, fixe
         facets=facets,
         dropped=filter_names(dropped),
         last_page=last_page,
+        unsearchable=bool(query.q and query.q.strip() and not search_words(query.q)),
         listing_url=lambda **changes: listing_url(query, fixed, **changes),
         fixed_filters=fixed,
         **context,
