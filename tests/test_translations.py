@@ -59,8 +59,9 @@ def test_compiled_catalogue_matches_the_po_file():
 # --- Every text a person reads is wrapped for translation -------------------------------------------
 
 TEMPLATES = ROOT / "catalogue" / "templates"
-# Names, not wording: the shop's name, the API, and each language's name in its own language.
-NAMES = ("OCOP", "Quảng Ninh", "API", "English", "Tiếng Việt")
+# Names, not wording: the shop's name, the API, file formats offered as download links, and each language's
+# name in its own language.
+NAMES = ("OCOP", "Quảng Ninh", "API", "XLSX", "CSV", "English", "Tiếng Việt")
 VISIBLE_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label"}
 WORD = re.compile(r"[^\W\d_]{2,}")
 
