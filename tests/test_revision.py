@@ -100,17 +100,22 @@ def test_a_producer_rename_bumps_the_revision(app):
     assert current_revision() == before + 1
 
 
-def test_taking_and_returning_stock_bump_the_revision_and_the_product(app):
+def test_taking_and_returning_stock_bump_the_revision_and_the_product(app, backend):
     product = _one_product()
     before = current_revision()
 
     assert take_stock(product.id, 2)
     db.session.commit()
-    assert _change_seq(product.id) == current_revision() == before + 1
+    taken = _change_seq(product.id)
+    assert taken > before
 
     return_stock(product.id, 2)
     db.session.commit()
-    assert _change_seq(product.id) == current_revision() == before + 2
+    assert _change_seq(product.id) > taken
+    if backend == "sqlite":  # one counter for everything
+        assert (taken, _change_seq(product.id), current_revision()) == (before + 1, before + 2, before + 2)
+    else:  # a sale above zero leaves the counter row (and its lock) alone: its number comes from the sequence
+        assert current_revision() == before
 
 
 def test_a_refused_stock_take_leaves_the_product_unstamped(app):

@@ -19,16 +19,32 @@ changed (`products.change_seq`), so:
 
 ORM writes are stamped by a `before_flush` listener (`register_change_tracking`).
 Core statements bypass the ORM's events, so whoever writes catalogue tables with
-Core (stock moves, the seeder) must call `next_change_seq()` and set `change_seq`
-themselves.
+Core (stock moves, the seeder) must call `next_change_seq()` (or use `change_number()`)
+and set `change_seq` themselves.
+
+A flash sale on PostgreSQL (migration 0024). A stock move that keeps the stock above zero
+does not touch the counter row: it takes its number from the sequence `catalogue_change_seq`
+inside its own conditional UPDATE (`change_number()`), so sales of different products, and
+of the same product, queue only on that product's row. Changes that move `shown` still lock
+the counter row, then take their number from the same sequence, so `shown` rises in commit
+order. Numbers from a sequence can commit out of order, so the feed keeps its guarantee
+("a reader that has seen number N never later finds a commit stamped below N") another way:
+every transaction holds the advisory lock GATE in shared mode from before it takes a number
+until it ends (`pg_advisory_xact_lock_shared`), and the feed reader (`feed_horizon()`) takes
+GATE exclusively for an instant, reads the sequence's last number H and lets go. Every number
+up to H was taken under a shared hold that had ended when the exclusive one was granted, so
+its transaction had committed or rolled back; the feed's next statement (READ COMMITTED: a
+new snapshot) sees all of them, and the feed lists numbers up to H only. Later numbers wait
+for the next read. SQLite has one writer at a time: its numbers commit in order already.
 """
 
 from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import BigInteger, String, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import BigInteger, String, event, func, select, text, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalogue.extensions import db
@@ -42,6 +58,12 @@ UNCOMMITTED = "catalogue_change_uncommitted"
 # The same read as current_revision(), as plain SQL for a raw DBAPI cursor (a constant: nothing to bind,
 # so it runs unchanged whatever the driver's parameter style; psycopg prepares it after a few runs).
 _REVISION_SQL = f"SELECT value FROM change_counters WHERE name = '{CATALOGUE}'"
+# PostgreSQL only (migration 0024): where change numbers come from, and the advisory lock that fences the feed.
+SEQUENCE = "catalogue_change_seq"
+GATE = 0x0C0C_2524  # held shared by every transaction holding a change number, exclusively by a feed read
+_GATE_SHARED = text(f"SELECT pg_advisory_xact_lock_shared({GATE})")
+# How long a feed read waits for the transactions in flight before it answers "nothing new yet".
+FEED_WAIT = "2s"
 # Models whose rows show in public answers: a change to any of them is a new revision.
 TRACKED_MODELS = (Product, Certificate, ProductImage, Producer, Category, OcopGroup, Locality)
 
@@ -61,15 +83,21 @@ def next_change_seq(session: Session | None = None, *, shown: bool = True) -> in
     """Take the catalogue's next sequence number inside the current transaction.
 
     `shown=False` only for a stock move that keeps the stock above zero: cached answers keyed by
-    `shown` stay reachable and find the new stock through the product's version.
+    `shown` stay reachable and find the new stock through the product's version. On PostgreSQL
+    such a number comes from the sequence and leaves the counter row unlocked.
     """
     session = session or db.session
-    # An UPDATE, not a read-then-write: it locks the counter row until commit. On PostgreSQL
-    # that serialises catalogue writers, so transactions commit in the order of their numbers
-    # and a reader that has seen number N can never later find a commit stamped below N.
-    # (SQLite serialises every writer anyway.) A rollback gives the number back, unseen.
+    connection = session.connection()
+    if _sequenced(connection):
+        connection.execute(_GATE_SHARED)
+        value = _take_shown_number(connection) if shown else connection.scalar(select(func.nextval(SEQUENCE)))
+        session.info[UNCOMMITTED] = True
+        return value
+    # SQLite: an UPDATE, not a read-then-write: it locks the counter row until commit (SQLite
+    # serialises every writer anyway), so transactions commit in the order of their numbers.
+    # A rollback gives the number back, unseen.
     counters = ChangeCounter.__table__
-    value = session.connection().scalar(
+    value = connection.scalar(
         update(counters)
         .where(counters.c.name == CATALOGUE)
         .values(value=counters.c.value + 1, **({"shown": counters.c.value + 1} if shown else {}))
@@ -81,11 +109,74 @@ def next_change_seq(session: Session | None = None, *, shown: bool = True) -> in
     return value
 
 
-def mark_shown(session: Session | None = None) -> None:
-    """Make this transaction's change move the cached answers' revision too (the row is already locked)."""
+def change_number(session: Session | None = None):
+    """A stock move's number, as a value for its UPDATE's SET: on PostgreSQL `nextval(…)`, taken inside that UPDATE.
+
+    The product's row lock is then the only lock the move waits on (the shared GATE never waits on writers).
+    """
     session = session or db.session
+    connection = session.connection()
+    if not _sequenced(connection):
+        return next_change_seq(session, shown=False)
+    connection.execute(_GATE_SHARED)
+    session.info[UNCOMMITTED] = True
+    return func.nextval(SEQUENCE)
+
+
+def _sequenced(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def _take_shown_number(connection: Connection) -> int:
+    """PostgreSQL: lock the counter row, then take a number, so `shown` rises in commit order."""
     counters = ChangeCounter.__table__
-    session.connection().execute(update(counters).where(counters.c.name == CATALOGUE).values(shown=counters.c.value))
+    locked = connection.scalar(select(counters.c.name).where(counters.c.name == CATALOGUE).with_for_update())
+    if locked is None:
+        raise RuntimeError("change_counters has no 'catalogue' row: run the migrations (0003 seeds it).")
+    value = connection.scalar(select(func.nextval(SEQUENCE)))
+    connection.execute(update(counters).where(counters.c.name == CATALOGUE).values(value=value, shown=value))
+    return value
+
+
+def mark_shown(session: Session | None = None) -> None:
+    """Make this transaction's change move the cached answers' revision too."""
+    session = session or db.session
+    connection = session.connection()
+    counters = ChangeCounter.__table__
+    if _sequenced(connection):  # the stock move left the row alone: lock it now, with a number of its own
+        connection.execute(_GATE_SHARED)
+        _take_shown_number(connection)
+        return
+    connection.execute(update(counters).where(counters.c.name == CATALOGUE).values(shown=counters.c.value))
+
+
+def feed_horizon(session: Session | None = None) -> int | None:
+    """The highest change number whose transaction, and every lower one's, has ended (see the module's doc).
+
+    None on SQLite (no bound needed). On PostgreSQL, -1 when the transactions in flight did not end
+    within FEED_WAIT: the feed then answers nothing new, and the reader asks again later.
+    The caller must read the feed in this session's next statements under READ COMMITTED.
+    """
+    session = session or db.session
+    connection = session.connection()
+    if not _sequenced(connection):
+        return None
+    previous = connection.scalar(text("SELECT current_setting('lock_timeout')"))
+    connection.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": FEED_WAIT})
+    try:
+        # Session-level (not transaction-level): let go at once, not at the end of the feed's transaction.
+        # The connection's own shared holds never conflict with it (locks of one backend do not).
+        with session.begin_nested():
+            connection.execute(text(f"SELECT pg_advisory_lock({GATE})"))
+    except OperationalError:
+        return -1
+    finally:
+        connection.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": previous})
+    try:
+        last, called = connection.execute(text(f"SELECT last_value, is_called FROM {SEQUENCE}")).one()
+    finally:
+        connection.execute(text(f"SELECT pg_advisory_unlock({GATE})"))
+    return last if called else last - 1
 
 
 def shown_revision(session: Session | None = None) -> int:

@@ -4,7 +4,9 @@ Taking stock is one `UPDATE … SET stock = stock - n WHERE id = … AND stock >
 the database serialises concurrent writers, so two buyers can never both take the
 last unit. Every move bumps the product's version and stamps it with the next
 catalogue sequence number (a Core UPDATE bypasses the ORM's flush events, so it
-takes the number itself). Only a move to or from zero moves the revision that
+takes the number itself; on PostgreSQL that is a `nextval` inside the UPDATE, so the
+product's row is the only lock a sale queues on: see catalogue.products.revision).
+Only a move to or from zero moves the revision that
 cached answers are keyed by (`mark_shown`: it changes lists, facet counts and the
 "sold out" badge); any other move is found by the answers that show the stock
 through the product's version (catalogue.caching).
@@ -17,7 +19,7 @@ from sqlalchemy import update
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.products.models import Product
-from catalogue.products.revision import mark_shown, next_change_seq
+from catalogue.products.revision import change_number, mark_shown
 
 
 def take_stock(product_id: int, quantity: int) -> bool:
@@ -29,7 +31,7 @@ def take_stock(product_id: int, quantity: int) -> bool:
             stock=Product.stock - quantity,
             version=Product.version + 1,
             updated_at=utcnow(),
-            change_seq=next_change_seq(shown=False),
+            change_seq=change_number(),
         )
         .returning(Product.stock)
         .execution_options(synchronize_session="fetch")
@@ -49,7 +51,7 @@ def return_stock(product_id: int, quantity: int) -> None:
             stock=Product.stock + quantity,
             version=Product.version + 1,
             updated_at=utcnow(),
-            change_seq=next_change_seq(shown=False),
+            change_seq=change_number(),
         )
         .returning(Product.stock)
         .execution_options(synchronize_session="fetch")

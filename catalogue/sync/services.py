@@ -23,6 +23,7 @@ from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
 from catalogue.products.models import Category, Certificate, Product
+from catalogue.products.revision import feed_horizon
 from catalogue.products.stock import take_stock
 from catalogue.sync.models import (
     LISTING_STATUSES,
@@ -71,12 +72,18 @@ def check_marketplace(marketplace: str) -> str:
 
 
 def changes_since(cursor: str | None, limit: int) -> FeedPage:
-    """Products changed after the cursor, oldest change first, archived and unrated ones included."""
+    """Products changed after the cursor, oldest change first, archived and unrated ones included.
+
+    On PostgreSQL only changes up to `feed_horizon()` are listed: numbers whose transactions may
+    still commit wait for a later read, so the cursor never passes a change not yet visible.
+    """
     seq, product_id = decode_cursor(cursor)
+    horizon = feed_horizon()
+    after = or_(Product.change_seq > seq, and_(Product.change_seq == seq, Product.id > product_id))
     rows = (
         db.session.scalars(
             select(Product)
-            .where(or_(Product.change_seq > seq, and_(Product.change_seq == seq, Product.id > product_id)))
+            .where(after, *([Product.change_seq <= horizon] if horizon is not None else []))
             .order_by(Product.change_seq, Product.id)
             .limit(limit + 1)
             .options(

@@ -1,0 +1,147 @@
+"""A flash sale: 32 buyers on one product against the same load spread over ~150 products.
+
+    .venv/bin/python bench/flash_sale.py [--duration 15] [--connections 32] [--postgres URL] [--skip-sqlite]
+
+Serves the app as bench/orders.py does (gunicorn, localstripe for the PaymentIntent every order
+creates) on SQLite and on a fresh PostgreSQL database, and drives `POST /api/v1/orders` with wrk:
+first every order for one hot product, then the same load over 150 products. Reports acknowledged
+orders per second (orders that got their PaymentIntent, counted in the database), the hot run's
+p99, how many units were oversold (a stock below zero, or a stock that is not the initial stock
+minus the units of the orders acknowledged; must be 0). Results go to bench/README.md between
+the `flash-sale` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from orders import (  # noqa: E402  (bench scripts share helpers, not a package)
+    DATABASE,
+    STOCK,
+    localstripe,
+    placed_orders,
+    prepare_database,
+    run_orders,
+    write_lua,
+)
+from run import (  # noqa: E402
+    README,
+    RESULTS,
+    BenchError,
+    Server,
+    app_env,
+    ensure_database,
+    execute_sql,
+    fresh_postgres,
+    postgres_server,
+    sqlite_url,
+)
+
+PG_DATABASE = "bench_flash"
+SPREAD = 150
+
+
+def oversold(database_url: str, ids: list[int]) -> int:
+    """Units sold beyond the stock: below zero, or missing from stock without an acknowledged order line."""
+    wrong = 0
+    for product_id in ids:
+        stock = execute_sql(database_url, f"SELECT stock FROM products WHERE id = {int(product_id)}")[0][0]
+        sold = execute_sql(
+            database_url, f"SELECT COALESCE(SUM(quantity), 0) FROM order_lines WHERE product_id = {int(product_id)}"
+        )[0][0]
+        wrong += max(0, -stock) + abs(STOCK - sold - stock)
+    return wrong
+
+
+def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: argparse.Namespace) -> dict:
+    ids = prepare_database(database_url)
+    chosen = ids[:1] if kind == "hot" else ids[:SPREAD]
+    write_lua(chosen)
+    env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench",
+           "ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour"}  # fmt: skip
+    with Server(f"flash-{kind}-{label.lower()}", "wsgi:app", env, "/healthz") as app:
+        load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
+    acknowledged = placed_orders(database_url)
+    return {
+        "products": len(chosen),
+        "per_second": acknowledged / options.duration,
+        "p50": load.p50_ms,
+        "p99": load.p99_ms,
+        "errors": load.errors,
+        "oversold": oversold(database_url, chosen),
+    }
+
+
+def update_readme(lines: list[str]) -> None:
+    start, end = "<!-- flash-sale:start -->", "<!-- flash-sale:end -->"
+    text = README.read_text(encoding="utf-8")
+    block = "\n".join([start, *lines, end])
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n## Flash sale (one hot product)\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument("--note", default="", help="a note on the machine for the README line")
+    options = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    databases: list[tuple[str, str]] = []
+    try:
+        if not options.skip_sqlite:
+            ensure_database(DATABASE, None)
+            databases.append(("SQLite", sqlite_url(DATABASE)))
+        server = postgres_server(options.postgres)
+        if server:
+            databases.append(("PostgreSQL", fresh_postgres(server, PG_DATABASE)))
+        if not databases:
+            raise BenchError("Nothing to run: --skip-sqlite without a PostgreSQL server (--postgres).")
+        results = {}
+        with localstripe() as stripe_url:
+            for label, url in databases:
+                for kind in ("hot", "spread"):
+                    results[label, kind] = one_run(label, kind, url, stripe_url, options)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, gunicorn 2 workers, "
+        f"wrk -t2 -c{options.connections} -d{options.duration}s, `POST /api/v1/orders` (reserve stock + "
+        f"PaymentIntent on localstripe). {options.note}".rstrip(),
+        "",
+        "| database | load | acknowledged orders/s | p50 ms | p99 ms | not 2xx / errors | oversold units |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for (label, kind), result in results.items():
+        load = "1 hot product" if kind == "hot" else f"{result['products']} products"
+        lines.append(
+            f"| {label} | {load} "
+            f"| {result['per_second']:.1f} | {result['p50']:.1f} | {result['p99']:.1f} | {result['errors']} "
+            f"| {result['oversold']} |"
+        )
+    for label, _ in databases:
+        hot, spread = results[label, "hot"], results[label, "spread"]
+        ratio = hot["per_second"] / spread["per_second"] if spread["per_second"] else 0
+        lines.append(f"\n{label}: hot / spread = {ratio:.2f}.")
+    if not options.no_readme and len(databases) == 2:
+        update_readme(lines)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
