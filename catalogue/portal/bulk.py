@@ -1,4 +1,4 @@
-"""A producer's bulk pages: its range updated from an edited spreadsheet (preview, then apply).
+"""A producer's bulk pages: its range updated from an edited spreadsheet (preview, then apply), photos from a ZIP.
 
 The preview's changed rows travel to the apply step in the page itself, signed with the app's
 secret (itsdangerous) and bound to the signed-in user, so nothing is stored between the two steps
@@ -19,7 +19,7 @@ from wtforms import HiddenField, SubmitField
 
 from catalogue import clock
 from catalogue.forms import Form
-from catalogue.imports import bulk_updates
+from catalogue.imports import bulk_updates, photo_zip
 from catalogue.imports.reading import SheetRefused, read_sheet
 from catalogue.portal.auth import current_principal
 from catalogue.portal.views import portal
@@ -32,6 +32,11 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 class BulkUploadForm(Form):
     sheet = FileField(_l("File sản phẩm đã sửa (XLSX hoặc CSV)"), validators=[FileRequired(_l("Chọn một file."))])
     submit = SubmitField(_l("Xem trước thay đổi"))
+
+
+class PhotoZipForm(Form):
+    archive = FileField(_l("Tệp ZIP chứa ảnh"), validators=[FileRequired(_l("Chọn một tệp ZIP."))])
+    submit = SubmitField(_l("Tải ảnh lên"))
 
 
 class BulkApplyForm(Form):
@@ -106,3 +111,22 @@ def _count(items, attribute: str) -> dict[str, int]:
         key = getattr(item, attribute)
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+@portal.route("/products/photos", methods=["GET", "POST"])
+def bulk_photos():
+    """Upload a ZIP of photos named by SKU; each is checked and re-encoded like a single upload."""
+    principal = _producer_principal()
+    form = PhotoZipForm()
+    error, outcomes = None, None
+    if form.validate_on_submit():
+        content = form.archive.data.read(photo_zip.MAX_ZIP_BYTES + 1)
+        try:
+            outcomes = photo_zip.add_photos(principal, content)
+        except photo_zip.ZipRefused as refused:
+            error = refused.message
+    summary = _count(outcomes or [], "outcome")
+    status = 422 if (error or form.errors) else 200
+    return render_template(
+        "portal/bulk_photos.html", form=form, error=error, outcomes=outcomes, summary=summary
+    ), status
