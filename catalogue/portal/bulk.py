@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import HiddenField, SubmitField
 
 from catalogue import clock
+from catalogue.error_answers import for_reader
 from catalogue.forms import Form
 from catalogue.imports import bulk_updates, photo_zip
 from catalogue.imports.reading import SheetRefused, read_sheet
@@ -68,7 +69,7 @@ def bulk_update():
                 raise SheetRefused(gettext("File lớn hơn 5 MB: hãy chia thành nhiều file."))
             plans = bulk_updates.preview(principal, read_sheet(content, form.sheet.data.filename or ""))
         except SheetRefused as refused:
-            error = refused.message
+            error = for_reader(refused.message, 422)
         else:
             changed = [asdict(plan) for plan in plans if plan.action == "change"]
             token = _serializer().dumps({"user": principal.user_id, "rows": changed})
@@ -124,7 +125,7 @@ def bulk_photos():
         try:
             outcomes = photo_zip.add_photos(principal, content)
         except photo_zip.ZipRefused as refused:
-            error = refused.message
+            error = for_reader(refused.message, 422)
     summary = _count(outcomes or [], "outcome")
     status = 422 if (error or form.errors) else 200
     return render_template(
