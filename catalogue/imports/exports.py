@@ -34,6 +34,8 @@ COLUMNS = (
     "Khối lượng (g)",
     "Tồn kho",
     "Trạng thái",
+    # The product's version when downloaded: a bulk update refuses a row whose product changed since (If-Match).
+    "Phiên bản",
 )
 
 
@@ -69,6 +71,7 @@ def catalogue_rows(today: date, producer_id: int | None = None) -> list[list]:
                 product.net_weight_g,
                 product.stock,
                 product.status,
+                product.version,
             ]
         )
     return rows

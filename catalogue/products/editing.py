@@ -114,7 +114,7 @@ def update_product(
     changes = _apply(product, values)
     if certificate_no:
         changes.update(_name_certificate(principal, product, certificate_no, today or clock.today()))
-    elif not principal.is_admin and _changes_need_review(product, changes):
+    elif not principal.is_admin and needs_review(product, set(changes)):
         _ask_for_review(product, product.requested_certificate)
     if product.review_status != review_before:
         changes["review_status"] = [review_before, product.review_status]
@@ -125,11 +125,16 @@ def update_product(
     return product
 
 
-def _changes_need_review(product: Product, changes: dict) -> bool:
-    """A producer's edit of a rejected listing, or of what a rated listing is, goes (back) to the office."""
+def needs_review(product: Product, changed_fields: set[str]) -> bool:
+    """Whether a producer's change of these fields sends the listing (back) to the office's review.
+
+    A producer's edit of a rejected listing does, and so does a change of what a rated listing is
+    (RATED_IDENTITY_FIELDS); stock alone never. Public so a preview (the bulk update's) can say
+    so before anything is written, by the same rule update_product applies.
+    """
     if product.review_status == "rejected":
-        return bool(set(changes) - {"stock"})
-    return product.current_certificate_id is not None and bool(set(changes) & RATED_IDENTITY_FIELDS)
+        return bool(changed_fields - {"stock"})
+    return product.current_certificate_id is not None and bool(changed_fields & RATED_IDENTITY_FIELDS)
 
 
 @use_case

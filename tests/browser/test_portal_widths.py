@@ -30,7 +30,15 @@ FILES = {
     "portal_admin.office_export",
 }
 # Pages only the office opens, and pages only a producer's own data fills.
-PRODUCER_ONLY = {"portal.new_product", "portal.product", "portal.new_lot", "portal.lot", "portal.reports"}
+PRODUCER_ONLY = {
+    "portal.new_product",
+    "portal.product",
+    "portal.new_lot",
+    "portal.lot",
+    "portal.reports",
+    "portal.bulk_update",
+    "portal.bulk_photos",
+}
 LONG = "Miến dong Bình Liêu loại đặc biệt, sợi nhỏ, túi quà tặng cao cấp 500 g (hộp giấy kraft)"
 
 
