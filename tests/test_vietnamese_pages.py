@@ -301,15 +301,21 @@ def _calls(name: str, folder: Path) -> list[tuple[str, ast.Call]]:
 
 
 def test_every_flash_says_a_translated_sentence():
-    # A flash is gettext()/ngettext() text, or a wording function's (named …_text) that returns one.
+    # A flash is gettext()/ngettext() text, or a wording function's (named …_text, or refusal_words) that returns
+    # one; `a if c else b` and `a or b` when every part is.
     flashes = _calls("flash", ROOT / "catalogue")
-    wording = {"gettext", "ngettext", "_"}
-    bad = []
-    for where, call in flashes:
-        said = call.args[0]
-        name = getattr(getattr(said, "func", None), "id", None)
-        if not (isinstance(said, ast.Call) and (name in wording or (name or "").endswith("_text"))):
-            bad.append(where)
+    wording = {"gettext", "ngettext", "_", "refusal_words"}
+
+    def worded(said) -> bool:
+        if isinstance(said, ast.IfExp):
+            return worded(said.body) and worded(said.orelse)
+        if isinstance(said, ast.BoolOp):
+            return all(worded(value) for value in said.values)
+        func = getattr(said, "func", None)
+        name = getattr(func, "id", None) or getattr(func, "attr", None) or ""
+        return isinstance(said, ast.Call) and (name in wording or name.endswith("_text"))
+
+    bad = [where for where, call in flashes if not worded(call.args[0])]
 
     assert len(flashes) > 30
     assert bad == []

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, StringField, SubmitField
 
+from catalogue.error_answers import for_reader
 from catalogue.extensions import db
 from catalogue.forms import Form, length
 from catalogue.imports.columns import FIELDS, HEADINGS, REQUIRED, column_positions
@@ -55,7 +56,7 @@ def imports():
             sheet = read_sheet(content, form.sheet.data.filename or "")
             column_positions(sheet.headings, mapping)
         except SheetRefused as refused:
-            error = refused.message
+            error = for_reader(refused.message, 422)
         else:
             principal = current_principal()
             if form.remember.data and mapping != saved:

@@ -298,7 +298,7 @@ def checkout_page():
             elif isinstance(error, CapExceeded):
                 flash(live_checkout.cap_text(error), "warning")
             elif words:  # order.too_large
-                flash(words, "warning")
+                flash(refusal_words(error.code), "warning")
                 status = 422
             elif "lines" in error.errors:
                 flash(_units_text(), "warning")
@@ -530,10 +530,11 @@ def cancel(code: str):
     except NotFound:
         abort(404)
     except DomainError as error:  # paid already (order.not_cancellable): only the shop cancels and refunds now
-        fallback = gettext(
-            "Đơn hàng đã thanh toán, bạn không tự huỷ được. Vui lòng liên hệ cửa hàng để huỷ và hoàn tiền."
+        flash(
+            refusal_words(error.code)
+            or gettext("Đơn hàng đã thanh toán, bạn không tự huỷ được. Vui lòng liên hệ cửa hàng để huỷ và hoàn tiền."),
+            "warning",
         )
-        flash(refusal_words(error.code) or fallback, "warning")
     else:
         flash(gettext("Đơn hàng đã được huỷ."), "success")
     return redirect(url_for("checkout.order", code=code), code=303)
