@@ -45,7 +45,7 @@ def main() -> None:
     from catalogue.live import services as live
     from catalogue.products.stock import take_stock
     from tests import factories
-    from tests.live_helpers import producer
+    from tests.live_selling.live_helpers import producer
 
     folder = Path(tempfile.mkdtemp(prefix="live_stream_"))
     config = {

@@ -67,8 +67,8 @@ def main() -> None:
     from marketplace_sync.client import CatalogueClient
     from marketplace_sync.marketplace import Tuning
     from marketplace_sync.worker import SyncWorker
-    from tests.marketplace_fakes import FakeLazada, FakeShopee, QuietHandler
-    from tests.sync_fixtures import lazada_adapter, shopee_adapter
+    from tests.sync.marketplace_fakes import FakeLazada, FakeShopee, QuietHandler
+    from tests.sync.sync_fixtures import lazada_adapter, shopee_adapter
 
     folder = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     app, sync_token, admin_token = build_shop(folder)

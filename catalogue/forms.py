@@ -71,7 +71,7 @@ class Form(FlaskForm):
 
     Every text field of every form is refused when it holds what XML cannot carry (controls,
     U+FFFE/U+FFFF, lone surrogates): stored, such text broke the feeds, the XLSX exports and the
-    e-invoices later (tests/test_xml_safe_text.py walks every form).
+    e-invoices later (tests/operations/test_xml_safe_text.py walks every form).
     """
 
     class Meta(FlaskForm.Meta):

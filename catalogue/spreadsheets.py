@@ -10,7 +10,7 @@ export. Such text is written as text:
   and editing the cell keeps it text. Characters XML cannot carry (controls, U+FFFE/U+FFFF) are
   dropped there, so one bad row can never make the export fail.
 
-Numbers stay numbers. `tests/test_export_formulas.py` fails when a module writes CSV or XLSX
+Numbers stay numbers. `tests/operations/test_export_formulas.py` fails when a module writes CSV or XLSX
 without these helpers.
 """
 

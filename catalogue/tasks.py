@@ -80,7 +80,7 @@ def periodic(name: str):
             return function(*args, **kwargs)
 
         run.__name__, run.__doc__ = function.__name__, function.__doc__
-        run.periodic_slot = name  # tests/test_beat_slots.py checks every beat job carries it
+        run.periodic_slot = name  # tests/operations/test_beat_slots.py checks every beat job carries it
         return run
 
     return decorator

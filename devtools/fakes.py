@@ -1,6 +1,6 @@
 """`flask --app wsgi dev …`: the test suite's fake gateways, marketplaces and carriers, served for local work.
 
-`flask dev fakes` starts, on 127.0.0.1, the fakes the tests use (tests/payment_fakes.py and friends:
+`flask dev fakes` starts, on 127.0.0.1, the fakes the tests use (tests/payments/payment_fakes.py and friends:
 VNPay, MoMo, ZaloPay, Shopee, Lazada, GHN, Viettel Post and an e-invoice provider), prints the
 settings to export so `make run` (and the sync worker) talk to them, and serves until Ctrl-C.
 `flask dev bank-transfer` posts a signed SePay or Casso notice to the shop, as the bank feed would.
@@ -48,12 +48,12 @@ def _on_port(cls: type, port: int) -> type:
 def serve_fakes(shop_url: str, port_base: int) -> Iterator[dict[str, str]]:
     """Every fake started (and stopped after); yields the settings that point the shop and the worker at them."""
     try:
-        from tests.fakes_ghn import GHN_TEST, FakeGHN
-        from tests.fakes_viettelpost import VIETTELPOST_TEST, FakeViettelPost
-        from tests.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
-        from tests.invoice_fakes import SECRET, USERNAME, fake_provider
-        from tests.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee
-        from tests.payment_fakes import MOMO_TEST, VNPAY_TEST, FakeMoMo, FakeVNPay
+        from tests.delivery.fakes_ghn import GHN_TEST, FakeGHN
+        from tests.delivery.fakes_viettelpost import VIETTELPOST_TEST, FakeViettelPost
+        from tests.invoices.invoice_fakes import SECRET, USERNAME, fake_provider
+        from tests.payments.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
+        from tests.payments.payment_fakes import MOMO_TEST, VNPAY_TEST, FakeMoMo, FakeVNPay
+        from tests.sync.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee
     except ImportError as error:  # pragma: no cover - a checkout without tests/ or its dev requirements
         raise click.ClickException(
             f"The fakes live in tests/ and need requirements-dev.txt ({error}): run it from a full checkout."

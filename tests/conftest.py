@@ -25,7 +25,7 @@ from catalogue.extensions import db
 from catalogue.seeding import seed_catalogue
 from tests.fakes import WEBHOOK_SECRET, FakeGateway
 
-pytest_plugins = ["tests.s3_server"]  # s3_endpoint (moto's server), s3_settings, s3_app
+pytest_plugins = ["tests.operations.s3_server"]  # s3_endpoint (moto's server), s3_settings, s3_app
 
 TODAY = date(2026, 11, 21)
 REQUIRE_SERVICES = os.environ.get("CATALOGUE_REQUIRE_SERVICES") == "1"
@@ -82,10 +82,12 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "JINJA_BYTECODE_CACHE": TEMPLATE_CACHE,
         "ROLLUP_SETTLE_DELAY": 0,  # the figures are settled at once: tests read them right after writing
-        # One test client and one buyer place many orders across the suite; tests/test_order_abuse.py sets its own.
+        # One test client and one buyer place many orders across the suite;
+        # tests/orders/test_order_abuse.py sets its own.
         "ORDER_LIMIT_PER_CLIENT": "100000 per hour",
         "ORDER_LIMIT_PER_CONTACT": "100000 per hour",
-        # Scans wait in the worker's memory until a test flushes them (tests/test_scan_counting.py tests Redis too).
+        # Scans wait in the worker's memory until a test flushes them
+        # (tests/traceability/test_scan_counting.py tests Redis too).
         "SCAN_BUFFER_URL": None,
     }
     if schema:

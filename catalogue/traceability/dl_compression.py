@@ -11,7 +11,7 @@ is refused as `NotCompressed`, and the caller answers as for any other unknown p
 PyPI's `gs1-compression` (0.1.3, 2021, unmaintained) was considered: its optimised compression is broken
 and its wheel installs a top-level `tests` package that shadows ours; so this is the published algorithm,
 tested against GS1's own examples and against URIs compressed by GS1's reference toolkit
-(tests/test_gs1_conformance.py).
+(tests/traceability/test_gs1_conformance.py).
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from catalogue.extensions import db
-from tests.delivery_helpers import give_pickup
-from tests.invoice_helpers import invoicing_shelf
+from tests.delivery.delivery_helpers import give_pickup
+from tests.invoices.invoice_helpers import invoicing_shelf
 from tests.live import serving
-from tests.rail_helpers import use_rails
+from tests.payments.rail_helpers import use_rails
 
 
 @pytest.fixture

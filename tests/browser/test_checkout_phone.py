@@ -12,7 +12,7 @@ from catalogue.payments.registry import Rails
 from catalogue.payments.vietqr import DEMO_ACCOUNT, VietQRProvider
 from tests.live import serving
 from tests.order_helpers import shelf
-from tests.rail_helpers import use_rails
+from tests.payments.rail_helpers import use_rails
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from catalogue.accounts import services as accounts
 from tests.live import serving
-from tests.report_fixtures import province
+from tests.reports.report_fixtures import province
 
 PASSWORD = "mật khẩu đủ dài 123"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}

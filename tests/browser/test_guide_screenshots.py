@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from catalogue.extensions import db
 from tests import factories
 from tests.access_helpers import PASSWORD, cast, current_code
-from tests.invoice_helpers import issue_for
+from tests.invoices.invoice_helpers import issue_for
 from tests.live import serving
-from tests.traceability_helpers import a_lot
+from tests.traceability.traceability_helpers import a_lot
 
 PICTURES = Path(__file__).resolve().parents[2] / "docs" / "huong-dan" / "anh"
 PHONE = {"width": 390, "height": 844}

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.live import serving
-from tests.live_helpers import producer, session_for
+from tests.live_selling.live_helpers import producer, session_for
 from tests.order_helpers import body, shelf
-from tests.rail_helpers import use_rails
+from tests.payments.rail_helpers import use_rails
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from tests.access_helpers import PASSWORD, cast
 from tests.browser.conftest import VIEWPORTS, axe_violations
 from tests.live import serving
 from tests.order_helpers import body
-from tests.rail_helpers import ledger_of, post_sepay, sepay_body, status_of, use_rails
+from tests.payments.rail_helpers import ledger_of, post_sepay, sepay_body, status_of, use_rails
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.products.models import Product
 from tests.access_helpers import PASSWORD
+from tests.imports.spreadsheet_helpers import DATA, reference_data
 from tests.live import serving
-from tests.spreadsheet_helpers import DATA, reference_data
 
 WIDTHS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 MAPPING = {

@@ -8,10 +8,10 @@ import requests
 from playwright.sync_api import expect
 
 from catalogue.extensions import db
-from tests.delivery_helpers import give_pickup
-from tests.invoice_helpers import invoicing_shelf
+from tests.delivery.delivery_helpers import give_pickup
+from tests.invoices.invoice_helpers import invoicing_shelf
 from tests.live import serving
-from tests.rail_helpers import SEPAY_KEY, sepay_body, use_rails
+from tests.payments.rail_helpers import SEPAY_KEY, sepay_body, use_rails
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from catalogue.extensions import db
 from catalogue.sync.models import MarketplaceListing
 from tests import factories
 from tests.access_helpers import PASSWORD, cast
-from tests.invoice_helpers import issue_for
+from tests.invoices.invoice_helpers import issue_for
 from tests.live import serving
-from tests.traceability_helpers import a_lot
+from tests.traceability.traceability_helpers import a_lot
 
 PHONE = {"width": 360, "height": 780}
 # Files, not pages: a CSV, an XML invoice, a stamp sheet, an export. Each is named so a new one is a decision.

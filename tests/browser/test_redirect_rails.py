@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
-from tests.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
 from tests.live import serving
 from tests.order_helpers import shelf, stock_of
-from tests.payment_fakes import FakeMoMo, FakeVNPay
-from tests.rail_helpers import ledger_of, status_of, use_rails
+from tests.payments.fakes_zalopay import ZALOPAY_TEST, FakeZaloPay
+from tests.payments.payment_fakes import FakeMoMo, FakeVNPay
+from tests.payments.rail_helpers import ledger_of, status_of, use_rails
 
 RAILS = {"vietqr": "Chuyển khoản VietQR (mọi ngân hàng)", "vnpay": "VNPay", "momo": "Ví MoMo", "zalopay": "Ví ZaloPay"}
 TOTAL = 200_000  # two packets of miến at 85 000 ₫ and 30 000 ₫ shipping

@@ -11,7 +11,7 @@ from catalogue.accounts import services as accounts
 from tests.access_helpers import current_code, enrol_two_factor
 from tests.browser.conftest import VIEWPORTS, axe_violations
 from tests.live import serving
-from tests.report_fixtures import province
+from tests.reports.report_fixtures import province
 
 PASSWORD = "mật khẩu đủ dài 123"
 DRAWN = "() => [...document.querySelectorAll('img[data-chart]')].every(img => img.complete && img.naturalWidth > 0)"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import axe_violations
 from tests.live import serving
 from tests.order_helpers import shelf
-from tests.rail_helpers import SEPAY_KEY, sepay_body, status_of, use_rails
+from tests.payments.rail_helpers import SEPAY_KEY, sepay_body, status_of, use_rails
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from catalogue.orders import wiring
 from catalogue.orders.services import Address, Customer, LineRequest
 from catalogue.payments import payment_gateway, payment_rails
 from tests.order_helpers import ADDRESS, BUYER, shelf
-from tests.rail_helpers import use_rails
+from tests.payments.rail_helpers import use_rails
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from catalogue.payments.port import ALREADY_SETTLED, DUPLICATE, REFUND, STRAY, W
 from catalogue.payments.stripe_rail import StripeRail
 from catalogue.payments.stripe_rail.gateway import PaymentEvent
 from tests.order_helpers import stock_of
-from tests.rail_helpers import VIETQR, ledger_of
+from tests.payments.rail_helpers import VIETQR, ledger_of
 
 NOW = datetime.now(UTC)
 LATER = NOW + timedelta(hours=2)  # every reservation has run out
