@@ -16,6 +16,7 @@ from catalogue.products.revision import ChangeCounter
 from catalogue.reports.models import SalesDay, SalesDayProduct
 from catalogue.sync.models import (
     CertificateExpiryNotice,
+    ChannelBuffer,
     MarketplaceListing,
     MarketplaceSale,
     MarketplaceSaleLine,
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "User",
     "CertificateExpiryNotice",
+    "ChannelBuffer",
     "MarketplaceListing",
     "MarketplaceSale",
     "MarketplaceSaleLine",

@@ -107,7 +107,8 @@ def to_listing(product: dict, marketplace: str) -> Listing:
         name=product["name"][: NAME_LIMITS[marketplace]],
         description=description[:DESCRIPTION_LIMIT],
         price_vnd=product["price_vnd"],
-        stock=max(product["stock"], 0),
+        # The one stock less this marketplace's buffer (the feed works it out; an older feed sends none).
+        stock=max((product.get("channel_stock") or {}).get(marketplace, product["stock"]), 0),
         weight_kg=round(weight_g / 1000, 3),
         category_id=int(category_id),
         image_urls=images[:9],

@@ -9,6 +9,7 @@ def init_portal(app: Flask) -> None:
     """Flask-Login and the portal blueprints (the login's rate limiter is an extension, bound in create_app)."""
     from catalogue.portal import (
         bulk,  # noqa: F401 - a producer's bulk update and photo routes join portal
+        channels,  # noqa: F401 - oversells and channel buffers join portal (and the banner portal_admin)
         delivery,  # noqa: F401 - pickup addresses and the zone table join portal and portal_admin
         imports,  # noqa: F401 - the decision-list import's routes join portal_admin
         live,  # noqa: F401 - live sessions' routes join portal

@@ -226,3 +226,21 @@ class RejectForm(Form):
         validators=[DataRequired(REQUIRED), length(max=1000)],
     )
     submit = SubmitField(_l("Không duyệt"))
+
+
+BUFFER_RANGE = _l("Từ 0 đến 100.000.")
+
+
+class BufferForm(Form):
+    """Units each marketplace listing keeps back of the one stock (the shop sells to 0)."""
+
+    shopee = IntegerField(
+        "Shopee", validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100_000, message=BUFFER_RANGE)]
+    )
+    lazada = IntegerField(
+        "Lazada", validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100_000, message=BUFFER_RANGE)]
+    )
+    tiktok = IntegerField(
+        "TikTok Shop", validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100_000, message=BUFFER_RANGE)]
+    )
+    submit = SubmitField(_l("Lưu mức giữ lại"))

@@ -24,6 +24,7 @@ from catalogue.portal.auth import current_principal
 from catalogue.portal.forms import (
     NO_CERTIFICATE,
     PLEASE_CHOOSE,
+    BufferForm,
     ButtonForm,
     ImageForm,
     ProductCreateForm,
@@ -36,7 +37,8 @@ from catalogue.portal.wording import field_errors, image_error
 from catalogue.producers.models import Producer
 from catalogue.products import editing, images
 from catalogue.products.dashboard import category_choices, product_states, state_of, valid_certificates
-from catalogue.sync.services import listings_by_product
+from catalogue.sync.models import MARKETPLACE_NAMES, MARKETPLACES, channel_stock
+from catalogue.sync.services import buffers_of, listings_by_product, oversells
 from catalogue.traceability.services import public_lots
 
 portal = Blueprint("portal", __name__, url_prefix="/portal")
@@ -215,12 +217,14 @@ def _differences(form: ProductEditForm, stored) -> list[dict]:
     return found
 
 
-def _product_page(found, edit_form=None, stock_form=None, image_form=None, conflict=None):
+def _product_page(found, edit_form=None, stock_form=None, image_form=None, conflict=None, buffer_form=None):
     if edit_form is None:
         edit_form = _edit_form(found, from_request=False)
     stock_form = stock_form or StockForm(formdata=None, stock=found.stock)
     image_form = image_form or ImageForm(formdata=None)
-    failed = any(form.errors for form in (edit_form, stock_form, image_form))
+    held = buffers_of(found)
+    buffer_form = buffer_form or BufferForm(formdata=None, data={name: held.get(name, 0) for name in MARKETPLACES})
+    failed = any(form.errors for form in (edit_form, stock_form, image_form, buffer_form))
     return render_template(
         "portal/product.html",
         product=found,
@@ -231,6 +235,10 @@ def _product_page(found, edit_form=None, stock_form=None, image_form=None, confl
         button=ButtonForm(formdata=None),
         lots=public_lots(found.id),
         conflict=conflict,
+        buffer_form=buffer_form,
+        channel_stock={name: channel_stock(found.stock, held, name) for name in MARKETPLACES},
+        marketplace_names=MARKETPLACE_NAMES,
+        product_oversells=oversells(current_principal(), found.id),
     ), 422 if failed else 200
 
 

@@ -24,6 +24,9 @@ MARKETPLACES = ("shopee", "lazada", "tiktok")
 MARKETPLACE_NAMES = {"shopee": "Shopee", "lazada": "Lazada", "tiktok": "TikTok Shop"}  # as people read them
 # not_offered: the product has no place on that marketplace (its product set is mapped to no category there).
 LISTING_STATUSES = ("live", "pending", "error", "delisted", "not_offered")
+# A marketplace order line that found too little of the one stock: nothing taken, the producer must cancel it there.
+OVERSOLD = "not enough stock"
+MAX_BUFFER = 100_000
 
 
 class MarketplaceListing(db.Model):
@@ -109,6 +112,31 @@ class MarketplaceSaleLine(db.Model):
     problem: Mapped[str | None] = mapped_column(String(200))
 
     sale: Mapped[MarketplaceSale] = relationship(back_populates="lines")
+
+
+class ChannelBuffer(db.Model):
+    """Units of a product a marketplace's listing keeps back: it shows stock − units (never below 0).
+
+    The one stock is shared by every channel; a buffer absorbs the sales a marketplace makes in
+    the seconds before its listing hears of a sale elsewhere. The shop itself sells down to 0.
+    """
+
+    __tablename__ = "channel_buffers"
+    __table_args__ = (
+        CheckConstraint(f"units >= 0 AND units <= {MAX_BUFFER}", name="ck_channel_buffers_units"),
+        CheckConstraint(f"marketplace IN {MARKETPLACES}", name="ck_channel_buffers_marketplace"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    marketplace: Mapped[str] = mapped_column(String(20), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+    product = relationship("Product", backref=backref("channel_buffers", lazy="select", cascade="all, delete-orphan"))
+
+
+def channel_stock(stock: int, buffers: dict[str, int], marketplace: str) -> int:
+    """What `marketplace`'s listing shows of `stock`: the stock less its buffer, never below 0."""
+    return max(stock - buffers.get(marketplace, 0), 0)
 
 
 class CertificateExpiryNotice(db.Model):

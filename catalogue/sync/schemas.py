@@ -7,8 +7,8 @@ from marshmallow import RAISE, Schema, fields, validate
 from catalogue import clock
 from catalogue.ids import MAX_ID
 from catalogue.products.schemas import ProductSchema, UtcDateTime
-from catalogue.sync.models import LISTING_STATUSES
-from catalogue.sync.services import MAX_FEED_LIMIT, is_listable
+from catalogue.sync.models import LISTING_STATUSES, MARKETPLACES, channel_stock
+from catalogue.sync.services import MAX_FEED_LIMIT, buffers_of, is_listable
 
 
 class Strict(Schema):
@@ -31,6 +31,18 @@ class SyncProductSchema(ProductSchema):
         "dump_listings",
         metadata={"description": "Each marketplace's listing record, by marketplace: what workers decide from."},
     )
+
+    channel_stock = fields.Method(
+        "dump_channel_stock",
+        metadata={
+            "description": "What each marketplace's listing shows of the one stock: stock less the producer's "
+            "buffer for that marketplace, never below 0 (the shop sells down to 0)."
+        },
+    )
+
+    def dump_channel_stock(self, product) -> dict:
+        buffers = buffers_of(product)
+        return {marketplace: channel_stock(product.stock, buffers, marketplace) for marketplace in MARKETPLACES}
 
     def dump_listable(self, product) -> bool:
         return is_listable(product, clock.today())

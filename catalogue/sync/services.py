@@ -28,7 +28,10 @@ from catalogue.products.stock import take_stock
 from catalogue.sync.models import (
     LISTING_STATUSES,
     MARKETPLACES,
+    MAX_BUFFER,
+    OVERSOLD,
     CertificateExpiryNotice,
+    ChannelBuffer,
     MarketplaceListing,
     MarketplaceSale,
     MarketplaceSaleLine,
@@ -93,6 +96,7 @@ def changes_since(cursor: str | None, limit: int) -> FeedPage:
                 joinedload(Product.category).joinedload(Category.group),
                 selectinload(Product.images),
                 selectinload(Product.marketplace_listings),  # the workers' shared memory, in the same page
+                selectinload(Product.channel_buffers),  # what each listing keeps back of the one stock
             )
         )
         .unique()
@@ -207,7 +211,11 @@ def record_marketplace_sale(
     """Take our stock for a marketplace sale, once per external order id.
 
     Returns (sale, created). A line whose SKU is unknown or whose stock is short takes
-    nothing (stock never goes below zero) and flags the sale for the OCOP office.
+    nothing (stock never goes below zero) and flags the sale for the OCOP office. A short
+    line is an **oversell** (`problem == OVERSOLD`): the units were sold on another channel
+    first, the marketplace sold what we no longer have; the producer sees it at once in the
+    portal (`oversells`), with what to do: cancel the order on that marketplace. Its
+    cancellation, reported like any other, takes it off the list.
     """
     check_marketplace(marketplace)
     existing = _sale(marketplace, external_order_id)
@@ -231,7 +239,7 @@ def record_marketplace_sale(
         elif take_stock(product.id, line["quantity"]):
             sale_line.stock_taken = True
         else:
-            sale_line.problem = "not enough stock"
+            sale_line.problem = OVERSOLD
         sale.lines.append(sale_line)
     sale.flagged = any(line.problem for line in sale.lines)
     try:
@@ -245,7 +253,81 @@ def record_marketplace_sale(
         if line.product_id is not None:
             sold[line.product_id] = sold.get(line.product_id, 0) + line.quantity
     events.publish(events.SaleRecorded(marketplace, external_order_id, tuple(sorted(sold.items()))))
+    for line in sale.lines:
+        if line.problem == OVERSOLD:
+            metrics.SYNC_CALLS.labels(marketplace, "oversold").inc()
     return sale, True
+
+
+# --- one stock, every channel: buffers and oversells ----------------------------------------------------
+
+
+def buffers_of(product: Product) -> dict[str, int]:
+    """Units each marketplace's listing keeps back (0 where none is set)."""
+    return {buffer.marketplace: buffer.units for buffer in product.channel_buffers}
+
+
+@use_case
+def set_buffers(principal: Principal, product_id: int, units: dict[str, int]) -> dict[str, int]:
+    """Set how many units each marketplace listing keeps back; the product re-enters the change feed.
+
+    Only the product's producer (catalogue:write) or the OCOP office. Unnamed marketplaces keep theirs.
+    """
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"No product {product_id}.")
+    if not (principal.is_admin or (principal.can("catalogue:write") and principal.owns_producer(product.producer_id))):
+        raise PermissionDenied("Only the product's producer or the OCOP office may set its channel buffers.")
+    problems = {
+        marketplace: [f"A whole number from 0 to {MAX_BUFFER}."]
+        for marketplace, value in units.items()
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_BUFFER
+    }
+    problems.update({name: [f"One of {', '.join(MARKETPLACES)}."] for name in units if name not in MARKETPLACES})
+    if problems:
+        raise InvalidInput("Invalid channel buffers.", problems)
+    held = {buffer.marketplace: buffer for buffer in product.channel_buffers}
+    changed = False
+    for marketplace, value in units.items():
+        buffer = held.get(marketplace)
+        if buffer is None:
+            if value:
+                product.channel_buffers.append(ChannelBuffer(marketplace=marketplace, units=value))
+                changed = True
+        elif buffer.units != value:
+            buffer.units, changed = value, True
+    if changed:
+        product.updated_at = utcnow()  # a new version and change number: every listing's stock is pushed again
+    db.session.flush()
+    return buffers_of(product)
+
+
+@dataclass(frozen=True)
+class Oversell:
+    """A marketplace order line for units already gone: the producer must cancel the order there."""
+
+    line: MarketplaceSaleLine
+    sale: MarketplaceSale
+    product: Product
+
+
+def oversells(principal: Principal, product_id: int | None = None, limit: int = 200) -> list[Oversell]:
+    """Open oversells (the order not cancelled yet), newest first: the producer's own, or all for the office."""
+    query = (
+        select(MarketplaceSaleLine, MarketplaceSale, Product)
+        .join(MarketplaceSale, MarketplaceSale.id == MarketplaceSaleLine.sale_id)
+        .join(Product, Product.id == MarketplaceSaleLine.product_id)
+        .where(MarketplaceSaleLine.problem == OVERSOLD, MarketplaceSale.cancelled_at.is_(None))
+        .order_by(MarketplaceSale.created_at.desc(), MarketplaceSaleLine.id.desc())
+        .limit(limit)
+    )
+    if not principal.is_admin:
+        if principal.producer_id is None:
+            return []
+        query = query.where(Product.producer_id == principal.producer_id)
+    if product_id is not None:
+        query = query.where(Product.id == product_id)
+    return [Oversell(line, sale, product) for line, sale, product in db.session.execute(query).all()]
 
 
 def _same_sale(recorded: MarketplaceSale, lines: list[dict]) -> MarketplaceSale:
