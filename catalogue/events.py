@@ -92,6 +92,16 @@ class OrderRefunded:
 
 
 @dataclass(frozen=True)
+class ParcelReturned:
+    """A parcel came back and its return is settled (`parcel_returned`): its producer's invoice is adjusted."""
+
+    order_id: int
+    code: str
+    parcel_id: int
+    producer_id: int
+
+
+@dataclass(frozen=True)
 class RefundStarted:
     """A paid order's money is going back to the buyer (`refund_started`): what the buyer is told, once per step.
 

@@ -1,16 +1,18 @@
-"""A parcel that came back (`returned`): its stock goes back once, and its lines and fee are owed to the buyer.
+"""A parcel that came back (`returned`): its stock goes back once, and its lines and fee go back to the buyer.
 
 Settled inside the tracking use case that records the `returned` status, with the order locked, and
 only once (`return_settled_at`): a replayed callback or a poll after it finds it settled.
 
 The money: the parcel's lines plus its fee (never more than the order still holds, after what is
-already claimed) is written as a refund row `due` in the ledger, the same row the refund planner
-(catalogue.orders.refunds) flags for rails the office refunds by hand, so the money desk lists it
-with its reason until the office records it returned. The order itself stays as it is (its other
-parcels may be delivered): a whole-order refund later never returns this parcel's stock again
-(`release_stock` skips the lines of a settled return). Asking an API rail (MoMo, ZaloPay, VNPay,
-Stripe) for a partial refund automatically, and the adjustment invoice of a partial refund, are not
-built yet: the office returns the money by hand and the invoices stay as issued.
+already claimed) is planned by the one refund planner (catalogue.orders.refunds.plan_part_refund):
+a rail that refunds by API (MoMo, ZaloPay, VNPay with VNPAY_API) gets a `requested` refund whose
+request id is derived from the payment, the amount and the parcel (`P<id>`), asked once the
+tracking use case has committed (`refund_return`, no transaction open), so a callback that
+repeats or a poll asks the same refund, never a second one; a bank transfer (and Stripe, whose
+gateway refunds whole PaymentIntents only) is flagged `due` for the office. The order itself stays
+as it is (its other parcels may be delivered): a whole-order refund later never returns this
+parcel's stock again (`release_stock` skips the lines of a settled return). ParcelReturned, after
+the commit, lets invoicing issue the adjustment of that producer's invoice (its parcel's lines and fee).
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
+
+from catalogue import clock, events
 from catalogue.delivery.models import Parcel
+from catalogue.errors import Conflict
+from catalogue.extensions import db
+from catalogue.orders import refunds
 from catalogue.orders.models import Order
-from catalogue.payments import ledger
+from catalogue.payments import payment_gateway, payment_rails
 from catalogue.products.stock import return_stock
+from catalogue.transactions import calls_out
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +41,17 @@ def returned_amount(order: Order, parcel: Parcel) -> int:
     return lines + parcel.fee_vnd
 
 
+def part_of(parcel: Parcel | int) -> str:
+    """The part of the order a parcel's refund returns, in its refund rows and its request ids: `P<id>`."""
+    return f"P{parcel if isinstance(parcel, int) else parcel.id}"
+
+
+def refund_rails() -> refunds.RefundRails:
+    return refunds.RefundRails(payment_rails(), payment_gateway())
+
+
 def settle_return(order: Order, parcel: Parcel, now: datetime) -> int:
-    """Stock back and the refund flagged, once; the amount flagged (0 when settled before or nothing is held)."""
+    """Stock back and the refund planned, once; the amount planned (0 when settled before or nothing is held)."""
     if parcel.return_settled_at is not None:
         return 0
     parcel.return_settled_at = now
@@ -41,12 +59,31 @@ def settle_return(order: Order, parcel: Parcel, now: datetime) -> int:
         for line in order.lines:
             if line.producer_id == parcel.producer_id:
                 return_stock(line.product_id, line.quantity)
-    money = ledger.order_money(order)
-    held = money.received_vnd - sum(row.amount_vnd for row in money.rows if row.kind == "refund")
-    amount = min(returned_amount(order, parcel), max(held, 0))
+    reason = f"parcel {parcel.reference} returned"
+    amount = refunds.plan_part_refund(order, refund_rails(), returned_amount(order, parcel), reason, part_of(parcel))
     if amount > 0:
-        method = order.settled_by or order.payment_method or "vietqr"
-        ledger.add_refund(order, method=method, amount_vnd=amount, reason=f"parcel {parcel.reference} returned")
-        log.info("Order %s: parcel %s came back; %s ₫ flagged for the office to return", order.code,
-                 parcel.reference, amount)  # fmt: skip
+        log.info("Order %s: parcel %s came back; %s ₫ to go back to the buyer", order.code, parcel.reference, amount)
+    events.publish(events.ParcelReturned(order.id, order.code, parcel.id, parcel.producer_id))
     return amount
+
+
+@calls_out
+def refund_return(parcel_id: int) -> None:
+    """Ask the providers for a returned parcel's refunds still `requested` (none: nothing is asked).
+
+    After the tracking use case committed, with no transaction open. A provider that refuses or does
+    not answer leaves the refund `due` for the office (never a second request under another id).
+    """
+    row = db.session.execute(
+        select(Order.code, Order.id).join(Parcel, Parcel.order_id == Order.id).where(Parcel.id == parcel_id)
+    ).first()
+    order = db.session.get(Order, row.id) if row is not None else None
+    plan = refunds.part_refunds(order, part_of(parcel_id)) if order is not None else None
+    db.session.rollback()  # nothing held while the providers answer
+    if plan is None:
+        return
+    reason = f"parcel returned ({part_of(parcel_id)})"
+    try:
+        refunds.ask_refunds(row.code, plan, refund_rails(), reason, clock.now())
+    except Conflict as error:  # refused or unreachable: the refund is the office's now (money desk)
+        log.warning("Order %s: the returned parcel's refund was not made by API: %s", row.code, error)

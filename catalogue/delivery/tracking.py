@@ -79,7 +79,21 @@ def confirm_callback(carrier, call: InboundCall) -> str:
                     callback.reference)  # fmt: skip
         return UNKNOWN
     report = carrier.status(callback.tracking_code)
-    return apply_report(parcel_id, report, "callback")
+    return _applied(parcel_id, report, "callback")
+
+
+def _applied(parcel_id: int, report: StatusReport, source: str) -> str:
+    """Apply the report; a parcel now `returned` has its refund asked of its rail once that commit is done.
+
+    Asked after any report saying `returned`, not only the one that moved it: a refund whose provider
+    never answered is asked again (same request id) by the next callback or poll; one already made is not.
+    """
+    outcome = apply_report(parcel_id, report, source)
+    if report.status == RETURNED:
+        from catalogue.delivery.returns import refund_return
+
+        refund_return(parcel_id)
+    return outcome
 
 
 def _find(carrier_name: str, tracking_code: str, reference: str | None) -> int | None:
@@ -149,7 +163,7 @@ def poll_quiet(now: datetime, limit: int = 200) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for parcel_id, name, code in quiet:
         try:
-            outcome = apply_report(parcel_id, on[name].status(code), "poll")
+            outcome = _applied(parcel_id, on[name].status(code), "poll")
         except CarrierError as error:
             log.warning("Polling parcel %s at %s: %s", parcel_id, name, error)
             outcome = "unavailable"

@@ -4,7 +4,9 @@ Runs after the payment is committed (catalogue.invoices.jobs), in its own transa
 payment never waits on or fails because of invoicing. Issuing twice issues once: an order
 row lock serialises two runs for one order, and (order, producer, kind) is unique. A refund
 of an invoiced order issues an adjustment to zero that names the original (Decree 123, art. 19);
-nothing is ever deleted.
+nothing is ever deleted. A parcel that came back (its return settled) adjusts its producer's invoice
+the same way: an order ships one parcel per producer and that invoice carries exactly the parcel's
+lines and fee (`_shipping_shares`), so its adjustment to zero is the parcel's refund, neither more nor less.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ def issue_for_order(order_id: int, now: datetime) -> list[int]:
         issued.append(_issue_original(order, settings[producer_id], sales, now))
     if order.status == "refunded":
         issued.extend(_adjust(order, [*existing, *issued], now))
+    elif returned := {parcel.producer_id for parcel in order.parcels if parcel.return_settled_at is not None}:
+        issued.extend(_adjust(order, [*existing, *issued], now, only=returned))
     return [invoice.id for invoice in issued]
 
 
@@ -150,11 +154,12 @@ def _issue_original(order: Order, settings: InvoiceSettings, sales: list[Sale], 
     return _finish(invoice, totals, order, settings, adjusts=None)
 
 
-def _adjust(order: Order, invoices: list[Invoice], now: datetime) -> list[Invoice]:
+def _adjust(order: Order, invoices: list[Invoice], now: datetime, only: set[int] | None = None) -> list[Invoice]:
+    """Adjust to zero each original not adjusted yet (`only`: of these producers, whose parcels came back)."""
     adjusted = {invoice.adjusts_invoice_id for invoice in invoices if invoice.kind == "adjustment"}
     made = []
     for original in sorted((i for i in invoices if i.kind == "original"), key=lambda i: i.producer_id):
-        if original.id in adjusted:
+        if original.id in adjusted or (only is not None and original.producer_id not in only):
             continue
         settings = db.session.get(InvoiceSettings, original.producer_id)
         adjustment = Invoice(

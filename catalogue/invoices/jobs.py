@@ -34,9 +34,10 @@ def subscribe_invoicing(app: Flask) -> None:
     events.subscribe(app, events.OrderPlaced, request_placed, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderPaid, order_settled)
     events.subscribe(app, events.OrderRefunded, order_settled)
+    events.subscribe(app, events.ParcelReturned, order_settled)  # its producer's invoice is adjusted
 
 
-def order_settled(event: events.OrderPaid | events.OrderRefunded) -> None:
+def order_settled(event: events.OrderPaid | events.OrderRefunded | events.ParcelReturned) -> None:
     """After a payment or refund commits: the order's invoices are issued (and adjusted), as a job."""
     schedule(event.order_id)
 

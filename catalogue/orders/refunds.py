@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 REFUSALS_KEY = "refund_refusals"  # on a payment's details: how often its provider refused to refund it
 ACCEPTED_KEY = "accepted"  # on a refund's details: the provider took it; its notification finishes it (Stripe)
 TRANSACTION_PREFIX = "refund:"  # a refund asked by API: its row's provider transaction id is this + the request id
+PART_KEY = "part"  # on a refund's details: the part of the order it returns (a returned parcel, `P12`)
+PART_RETURNED = "part_returned"  # `cancelled_by` of a part's refund: the order is not cancelled, no email says so
 
 
 class RefundRails:
@@ -82,6 +84,67 @@ class RefundPlan:
     restore: str | None  # the status the order goes back to when nothing could be returned
     by_hand_ids: tuple[int, ...] = ()  # refunds by hand flagged by the same cancellation, dropped with it
     cancelled_by: str = "office"  # what the buyer's email says: the office cancelled, or it sold out (a late payment)
+    keep_on_failure: bool = False  # a part's refund (nothing to undo): a refusal leaves it `due` for the office
+
+
+def plan_part_refund(order: Order, providers: RefundRails, amount_vnd: int, reason: str, part: str) -> int:
+    """Inside a use case (the order locked): return `amount_vnd` of the order's money, a part of it (`part`:
+    a returned parcel's lines and fee), through the rails that took it; the amount planned (≤ what it holds).
+
+    Latest payment first: a `requested` row (asked afterwards by `part_refunds` + `ask_refunds`) for what a
+    rail refunds by API, its request id derived from the payment, the amount and `part` (so the same part
+    asked again is one refund at the provider, and two parts are two); the rest flagged `due` for the office.
+    Stripe parts stay with the office: its gateway refunds a whole PaymentIntent, never a part.
+    The order's status is untouched (its other parts may be delivered).
+    """
+    rows = ledger.rows_of(order.id)
+    received = [row for row in rows if row.kind == "payment" and row.state == "received"]
+    refunds = [row for row in rows if row.kind == "refund"]
+    left = min(amount_vnd, sum(row.amount_vnd for row in received) - sum(row.amount_vnd for row in refunds))
+    planned = max(left, 0)
+    for row in reversed(received):
+        claimed = sum(r.amount_vnd for r in refunds if ledger.details_of(r).get("payment_id") == row.id)
+        amount, provider = min(row.amount_vnd - claimed, left), providers.get(row.method)
+        if amount <= 0 or provider is None or row.method == STRIPE:
+            continue
+        payment = _payment_notice(row, order.code)
+        if not provider.refundable(payment, amount):
+            continue
+        refusals = int(ledger.details_of(row).get(REFUSALS_KEY) or 0)
+        try:
+            request_id = provider.refund_reference(payment, amount, refusals, part=part)
+        except ValueError as error:  # the provider's id cannot carry it (too long): the office returns it
+            log.warning("Order %s: no %s refund id for %s (%s); left to the office", order.code, row.method, part,
+                        error)  # fmt: skip
+            continue
+        ledger.add_refund(
+            order, method=row.method, amount_vnd=amount, state="requested", reason=reason, reference=request_id,
+            transaction_id=TRANSACTION_PREFIX + request_id, details={"payment_id": row.id, PART_KEY: part},
+        )  # fmt: skip
+        left -= amount
+    if left > 0:
+        method = received[-1].method if received else (order.settled_by or order.payment_method or "vietqr")
+        ledger.add_refund(order, method=method, amount_vnd=left, reason=reason, details={PART_KEY: part})
+    db.session.flush()
+    return planned
+
+
+def part_refunds(order: Order, part: str) -> RefundPlan | None:
+    """A part's refunds still to ask of their providers (`requested`, not taken yet): asked under their stored ids."""
+    refunds = []
+    for row in ledger.rows_of(order.id):
+        details = ledger.details_of(row)
+        if row.kind != "refund" or row.state != "requested" or details.get(PART_KEY) != part or not _by_api(row):
+            continue
+        if details.get(ACCEPTED_KEY):
+            continue
+        payment = db.session.get(Payment, details.get("payment_id"))
+        if payment is not None:
+            notice = _payment_notice(payment, order.code)
+            refunds.append(ApiRefund(row.id, payment.id, row.method, notice, row.amount_vnd, row.reference))
+    if not refunds:
+        return None
+    return RefundPlan(tuple(refunds), restore=None, cancelled_by=PART_RETURNED, keep_on_failure=True)
 
 
 def plan_refunds(
@@ -227,6 +290,8 @@ def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime,
     if order.status == "refund_pending" and not by_hand:
         transition(order, "refunded", f"refunded by {_brand(row.method)}", by=row.method)
         release_stock(order)
+    if cancelled_by == PART_RETURNED:
+        return  # the order is not cancelled: the cancellation email is not the buyer's to read
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
     events.publish(events.RefundStarted(order.id, order.code, cancelled_by, returned, row.method, by_hand))
 
@@ -254,7 +319,7 @@ def _not_refunded(code: str, plan: RefundPlan, refund_id: int, error: str, uncon
     planned = {refund.refund_id for refund in plan.refunds}
     rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund"]
     taken = {row.id for row in rows if row.state == "done" or ledger.details_of(row).get(ACCEPTED_KEY)}
-    keep = unconfirmed or bool(planned & taken)
+    keep = unconfirmed or bool(planned & taken) or plan.keep_on_failure
     for row in rows:
         if row.id in planned and row.state == "requested" and row.id not in taken:
             if keep:  # the office returns it by hand (or records that the provider did)

@@ -229,9 +229,9 @@ class MoMo:
         trans_id = str(payment.details.get("transId") or "")
         return trans_id.isdigit() and MIN_AMOUNT_VND <= amount_vnd <= min(payment.amount_vnd, MAX_AMOUNT_VND)
 
-    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
-        """The refund's orderId and requestId: from the payment's attempt reference and the amount."""
-        return refund_reference(payment.reference, amount_vnd, refused_before)
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0, part: str = "") -> str:
+        """The refund's orderId and requestId: from the payment's attempt reference, the amount (and the part)."""
+        return refund_reference(payment.reference, amount_vnd, refused_before, part)
 
     def refund_request(
         self, notice: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None
@@ -303,13 +303,16 @@ class MoMo:
                              attempts=self._attempts, json=body)  # fmt: skip
 
 
-def refund_reference(payment_reference: str, amount_vnd: int, refused_before: int = 0) -> str:
+def refund_reference(payment_reference: str, amount_vnd: int, refused_before: int = 0, part: str = "") -> str:
     """The orderId and requestId of the refund of `amount_vnd` from the payment of attempt `payment_reference`.
 
     The same refund asked again keeps its id (MoMo makes it once); only after MoMo refused it, so
-    that nothing went back, is it asked under a new one (`refused_before` refusals so far).
+    that nothing went back, is it asked under a new one (`refused_before` refusals so far). `part`
+    (a returned parcel, `P12`) keeps two partial refunds of one payment apart.
     """
-    return f"{payment_reference}-R{amount_vnd}" + (f"-{refused_before}" if refused_before else "")
+    plain = re.sub(r"[^0-9A-Za-z]", "", part)
+    value = f"{payment_reference}-R{amount_vnd}" + (f"-{plain}" if plain else "")
+    return value + (f"-{refused_before}" if refused_before else "")
 
 
 def from_config(config: Mapping) -> MoMo | None:

@@ -251,7 +251,8 @@ class RefundsByApi(Protocol):
     """A rail whose provider returns money by API (catalogue.orders.refunds asks it; issue 20).
 
     `refunds_by_api` says whether it can now (VNPay only with its refund API configured). The
-    request id comes from the payment and the amount (`refund_reference`), is stored before the
+    request id comes from the payment and the amount (`refund_reference`; `part` names a partial
+    refund such as a returned parcel, so two parts of one payment are two refunds), is stored before the
     provider is asked and is passed back as `request_id`, so asking twice is one refund.
     `refund` raises ProviderRefused when the provider says no (`unconfirmed_refund_codes`: it may
     have refunded, a person checks) and ProviderUnavailable when it does not answer.
@@ -264,7 +265,9 @@ class RefundsByApi(Protocol):
 
     def refundable(self, payment: PaymentNotice, amount_vnd: int) -> bool: ...
 
-    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str: ...
+    def refund_reference(
+        self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0, part: str = ""
+    ) -> str: ...
 
     def refund(self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str) -> RefundOutcome: ...
 

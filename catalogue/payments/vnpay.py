@@ -266,13 +266,14 @@ class VNPay:
         number = str(payment.details.get("vnp_TransactionNo") or "")
         return self.refunds_by_api and number.isdigit() and number != "0" and 1 <= amount_vnd <= payment.amount_vnd
 
-    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0, part: str = "") -> str:
         """vnp_RequestId: the payment's TxnRef and the amount (≤ 32 letters and digits), the same when asked again.
 
         Only after VNPay refused it, so that nothing went back, is it asked under a new one.
         """
         plain = re.sub(r"[^0-9A-Za-z]", "", payment.reference)
-        value = f"{plain}R{amount_vnd}" + (f"N{refused_before}" if refused_before else "")
+        value = f"{plain}R{amount_vnd}" + re.sub(r"[^0-9A-Za-z]", "", part)  # part: a returned parcel (P12)
+        value += f"N{refused_before}" if refused_before else ""
         if len(value) > 32:  # a long TxnRef: its digest keeps the id derived, and short enough
             value = hashlib.sha256(value.encode()).hexdigest()[:32]
         return value

@@ -161,7 +161,9 @@ def test_the_order_is_delivered_once_every_parcel_is_and_the_buyer_sees_it(app, 
     _move(empty_client, case, fake, parcel_of(code, shop["home"]), DELIVERED)
 
     assert _order_status(code) == "delivered"
-    page = empty_client.get(f"/orders/{code}?token={booked['access_token']}").get_data(as_text=True)
+    page = empty_client.get(f"/orders/{code}?token={booked['access_token']}", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert page.count("Đã giao hàng") >= 2
     tracking = parcel_of(code, shop["htx"]).tracking_code
     link = app.config["CARRIERS"].get(case.name).tracking_url(tracking)

@@ -156,9 +156,10 @@ class StripeRail:
         """The gateway refunds a whole PaymentIntent: a card payment returned in full."""
         return bool(payment.reference) and amount_vnd == payment.amount_vnd
 
-    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0, part: str = "") -> str:
         """The idempotency key: `refund-<order code>`, as every Stripe refund of the order has been asked."""
-        return f"refund-{payment.order_code}" + (f"-{refused_before}" if refused_before else "")
+        key = f"refund-{payment.order_code}" + (f"-{part}" if part else "")
+        return key + (f"-{refused_before}" if refused_before else "")
 
     def refund(self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str = "") -> RefundOutcome:
         """Ask Stripe to refund the PaymentIntent; `charge.refunded` confirms it. ProviderUnavailable if it can't."""

@@ -238,10 +238,10 @@ class ZaloPay:
         zp_trans_id = str(payment.details.get("zp_trans_id") or "")
         return zp_trans_id.isdigit() and 1 <= amount_vnd <= payment.amount_vnd
 
-    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0) -> str:
-        """The m_refund_id of returning `amount_vnd` of `payment`, asked today (Vietnam's date)."""
+    def refund_reference(self, payment: PaymentNotice, amount_vnd: int, refused_before: int = 0, part: str = "") -> str:
+        """The m_refund_id of returning `amount_vnd` of `payment` (`part`: a returned parcel), asked today."""
         day = self._clock().astimezone(VIETNAM_TIME).date()
-        return signing.refund_id(self.app_id, _zp_trans_id(payment), amount_vnd, day, refused_before)
+        return signing.refund_id(self.app_id, _zp_trans_id(payment), amount_vnd, day, refused_before, part)
 
     def refund_request(
         self, payment: PaymentNotice, amount_vnd: int, reason: str, request_id: str | None = None

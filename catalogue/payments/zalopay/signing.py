@@ -101,7 +101,9 @@ def attempt_reference_of(value: str) -> str:
     return match.group(2).replace("_", "-")
 
 
-def refund_id(app_id: object, zp_trans_id: object, amount_vnd: int, on: date, refused_before: int = 0) -> str:
+def refund_id(
+    app_id: object, zp_trans_id: object, amount_vnd: int, on: date, refused_before: int = 0, part: str = ""
+) -> str:
     """`yymmdd_appid_xxx`: the refund's m_refund_id, the same for the same payment, amount and day.
 
     ZaloPay wants the date of the day it is asked; `xxx` is the payment's zp_trans_id, the amount
@@ -112,6 +114,7 @@ def refund_id(app_id: object, zp_trans_id: object, amount_vnd: int, on: date, re
     if not zp.isdigit() or not 0 <= refused_before < 100 or not 0 < amount_vnd < 10**10:
         raise ValueError("a refund id needs ZaloPay's transaction id and an amount")
     value = f"{on.strftime('%y%m%d')}_{app_id}_{zp}{amount_vnd:010d}{refused_before:02d}"
+    value += re.sub(r"[^0-9A-Za-z]", "", part)  # a partial refund's part (a returned parcel, P12)
     if len(value) > MAX_REFUND_ID:
         raise ValueError("the refund id is too long")
     return value
