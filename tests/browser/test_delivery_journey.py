@@ -14,10 +14,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.carrier_harness import CASES, WEBHOOK_TOKEN
+from tests.delivery.carrier_harness import CASES, WEBHOOK_TOKEN
+from tests.delivery.parcel_helpers import PASSWORD, parcel_of, shipping_shelf, use_real_carrier
 from tests.live import serving
-from tests.parcel_helpers import PASSWORD, parcel_of, shipping_shelf, use_real_carrier
-from tests.rail_helpers import SEPAY_KEY, sepay_body, status_of
+from tests.payments.rail_helpers import SEPAY_KEY, sepay_body, status_of
 
 GHN = next(case for case in CASES if case.name == "ghn")
 

@@ -24,13 +24,20 @@ from catalogue.extensions import db
 from catalogue.invoices.issuing import SHIPPING_NAME
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
-from tests.carrier_harness import CASES, WEBHOOK_TOKEN
-from tests.invoice_helpers import invoices_of
+from tests.delivery.carrier_harness import CASES, WEBHOOK_TOKEN
+from tests.delivery.parcel_helpers import (
+    HANOI,
+    paid_two_producer_order,
+    parcel_of,
+    ship,
+    shipping_shelf,
+    use_real_carrier,
+)
+from tests.invoices.invoice_helpers import invoices_of
 from tests.live import serving
 from tests.order_helpers import body
-from tests.parcel_helpers import HANOI, paid_two_producer_order, parcel_of, ship, shipping_shelf, use_real_carrier
-from tests.payment_fakes import FakeMoMo
-from tests.rail_helpers import use_rails
+from tests.payments.payment_fakes import FakeMoMo
+from tests.payments.rail_helpers import use_rails
 
 
 @pytest.fixture(params=CASES, ids=str)
