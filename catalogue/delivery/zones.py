@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from catalogue.accounts.principal import Principal
@@ -76,11 +77,11 @@ def zone_fee(bands: list[Band], zone: str, weight_g: int, island: bool) -> int |
     return fee + ((band_fee(bands, ISLAND, weight_g) or 0) if island else 0)
 
 
-ZONE_LABELS = {
-    SAME_PROVINCE: "Nội tỉnh",
-    SAME_REGION: "Nội miền",
-    OTHER_REGION: "Liên miền",
-    ISLAND: "Phụ phí đảo (đặc khu)",
+ZONE_LABELS = {  # lazy: read in the reader's language where shown (pages, reports), Vietnamese first
+    SAME_PROVINCE: _l("Nội tỉnh"),
+    SAME_REGION: _l("Nội miền"),
+    OTHER_REGION: _l("Liên miền"),
+    ISLAND: _l("Phụ phí đảo (đặc khu)"),
 }
 
 

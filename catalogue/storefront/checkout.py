@@ -237,7 +237,8 @@ def _units_text() -> str:
 
 def _limit_text(limit) -> str:
     """'5 đơn mỗi giờ' for limits' 5 per 1 hour."""
-    units = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
+    units = {"second": gettext("giây"), "minute": gettext("phút"), "hour": gettext("giờ"), "day": gettext("ngày"),
+             "month": gettext("tháng"), "year": gettext("năm")}  # fmt: skip
     unit = units.get(limit.GRANULARITY.name, limit.GRANULARITY.name)
     every = f"{limit.multiples} {unit}" if limit.multiples > 1 else unit
     return gettext("%(amount)d đơn mỗi %(every)s", amount=limit.amount, every=every)
