@@ -361,7 +361,10 @@ def test_probes_answer_plain_http_where_pages_are_sent_to_https(app):
         assert client.get("/metrics").status_code == 200
         assert client.get("/api/v1/categories").status_code in (301, 302)
     finally:
+        # Talisman is one object for every app of the process, its options kept per endpoint: forget the
+        # HTTPS-forcing ones, or the next app's requests would be redirected too
         talisman.force_https = False
+        talisman._options_by_endpoint.clear()
 
 
 def test_behind_a_proxy_the_client_address_and_scheme_come_from_its_headers(tmp_path, sqlite_template):
