@@ -293,9 +293,8 @@ def main() -> int:
     import urllib3
 
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    cluster = Cluster(
-        Path(tempfile.mkdtemp(prefix="ocop-soak-")), extra_env={"ORDER_LIMIT_PER_CLIENT": "1000000 per hour"}
-    )  # one client address places them all
+    unlimited = {"ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour"}
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="ocop-soak-")), extra_env=unlimited)  # one address, one phone
     try:
         cluster.up()
         result = soak(cluster, options.minutes)
