@@ -94,6 +94,15 @@ def soak(cluster: Cluster, minutes: int) -> dict:
     flows.upload_certificates(cluster, producers)
     products = [producer["product_id"] for producer in producers]
     skus = dict(cluster.sql("SELECT id, sku FROM products WHERE id = ANY(%(ids)s)", ids=products))
+    admin = re.findall(r"[A-Za-z0-9_\-]{30,}", cluster.flask("tokens", "create", "--email", flows.OFFICE_EMAIL,
+                       "--scope", "admin", "--name", "soak-office"))[-1]  # fmt: skip
+    for product in products:  # enough stock for the whole run: a sold-out product would end the orders
+        url = f"{cluster.base}/api/v1/products/{product}"
+        etag = requests.get(url, verify=False, timeout=10).headers["ETag"]
+        stocked = requests.patch(url, json={"stock": 100_000}, verify=False, timeout=10,
+                                 headers={"Authorization": f"Bearer {admin}", "If-Match": etag})  # fmt: skip
+        if stocked.status_code != 200:
+            raise RuntimeError(f"stock of {product}: {stocked.status_code} {stocked.text[:300]}")
     initial = dict(cluster.sql("SELECT id, stock FROM products WHERE id = ANY(%(ids)s)", ids=products))
     reads = [*(f"/api/v1/products/{product}" for product in products), "/api/v1/products?per_page=20",
              "/api/v1/categories", "/api/v1/products?q=mien+dong+binh+lieu", "/"]  # fmt: skip
