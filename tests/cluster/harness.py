@@ -56,6 +56,17 @@ def unit_exec_start(unit: str) -> list[str]:
     raise ValueError(f"{unit} has no ExecStart")
 
 
+def unit_environment(unit: str, *names: str) -> dict[str, str]:
+    """The unit's `Environment=` settings of these names, with its paths pointed at this checkout."""
+    found = {}
+    for line in (ROOT / "deploy" / "systemd" / unit).read_text().splitlines():
+        if line.startswith("Environment="):
+            name, _, value = line.removeprefix("Environment=").partition("=")
+            if name in names:
+                found[name] = value.replace("/srv/ocop", str(ROOT))
+    return found
+
+
 def network_up() -> None:
     network_down()
     sh(f"ip link add {BRIDGE} type bridge && ip addr add {HOST_IP}/24 dev {BRIDGE} && ip link set {BRIDGE} up")
@@ -203,6 +214,7 @@ class Cluster:
         env = {**self.environment(), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
         if name == "w":
             command = unit_exec_start("ocop-worker.service")
+            env.update(unit_environment("ocop-worker.service", "PYTHONPATH"))
             env["CELERY_METRICS_PORT"], env["CELERY_METRICS_ADDR"] = "9101", NODES["w"]
         else:
             command = [

@@ -18,6 +18,7 @@ import pytest
 import requests
 import urllib3
 
+from tests.cluster import flows
 from tests.cluster.harness import NODES, Cluster
 
 pytestmark = pytest.mark.skipif(
@@ -243,6 +244,79 @@ def test_a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
     served = b.get(f"{cluster.via_nginx('b')}/media/{key[0][0]}", timeout=10)
     assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
     assert not any((cluster.folder / "media").rglob("*.png")), "nothing on a node's disk"
+
+
+def _invoices(cluster, order_code: str) -> list[tuple]:
+    return cluster.sql(
+        "SELECT i.producer_id, i.number FROM invoices i JOIN orders o ON o.id = i.order_id "
+        "WHERE o.code = %(code)s AND i.kind = 'original' ORDER BY i.producer_id",
+        code=order_code,
+    )
+
+
+def _paid_order(cluster, products: list[int], email: str) -> str:
+    shopper = requests.Session()
+    placed = flows.place(shopper, cluster.base, products, email)
+    assert placed.status_code == 201, placed.text
+    paid = flows.pay_by_sepay(shopper, cluster, placed.json())
+    assert paid.status_code == 200 and paid.json()["outcomes"] == ["paid"], paid.text
+    return placed.json()["code"]
+
+
+def _wait(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+def test_killing_the_worker_mid_invoice_issues_the_invoice_exactly_once_after_restart(cluster):
+    import psycopg
+    import redis
+
+    producers = flows.invoicing_producers(cluster, 2)
+    flows.upload_certificates(cluster, producers)  # production signs only with the producer's own certificate
+    products, ids = [p["product_id"] for p in producers], sorted(p["id"] for p in producers)
+    first = _paid_order(cluster, products, "lan.invoice1@cluster.test")
+    before = _wait(lambda: (rows := _invoices(cluster, first)) and len(rows) == 2 and rows, 60, "first invoices")
+
+    # Hold the job mid-flight: inside its transaction (the order locked) it waits for the first producer's
+    # counter row, which the test holds; a number is being taken when the worker dies.
+    url = cluster.postgres_admin_url.rsplit("/", 1)[0] + "/ocop_cluster"
+    with psycopg.connect(url) as holder:
+        holder.execute("SELECT last_number FROM invoice_counters WHERE producer_id = %(id)s FOR UPDATE", {"id": ids[0]})
+        second = _paid_order(cluster, products, "lan.invoice2@cluster.test")
+        _wait(lambda: cluster.sql("SELECT pid FROM pg_stat_activity WHERE datname = 'ocop_cluster' "
+                                  "AND wait_event_type = 'Lock' AND query ILIKE '%%invoice_counters%%'"),
+              30, "the invoice job waiting on the counter")  # fmt: skip
+        cluster.stop_node("w", signal.SIGKILL)  # the worker's process group, as a power cut would
+        holder.rollback()
+    broker = redis.Redis(db=cluster.redis_db + 1)
+    assert broker.hlen("unacked") >= 1, "acknowledged late: the message is still the broker's"
+    idle = "SELECT pid FROM pg_stat_activity WHERE datname = 'ocop_cluster' AND state LIKE 'idle in transaction%%'"
+    _wait(lambda: not cluster.sql(idle), 30, "the dead job's transaction ended")
+    assert _invoices(cluster, second) == [], "the killed job's numbers were rolled back"
+
+    cluster.start_node("w")
+    redone = _wait(lambda: (rows := _invoices(cluster, second)) and len(rows) == 2 and rows, 90, "redelivered job")
+    third = _paid_order(cluster, products, "lan.invoice3@cluster.test")
+    after = _wait(lambda: (rows := _invoices(cluster, third)) and len(rows) == 2 and rows, 60, "third invoices")
+
+    time.sleep(3)  # a second delivery of the job, if there were one, would have landed by now
+    for index, producer_id in enumerate(ids):
+        numbers = [before[index][1], redone[index][1], after[index][1]]
+        assert [row[0] for row in (before[index], redone[index], after[index])] == [producer_id] * 3
+        assert numbers == list(range(numbers[0], numbers[0] + 3)), (producer_id, numbers)  # no gap, no repeat
+        assert cluster.sql(
+            "SELECT count(*), count(DISTINCT number) FROM invoices i JOIN orders o ON o.id = i.order_id "
+            "WHERE i.producer_id = %(id)s AND o.code = ANY(%(codes)s)",
+            id=producer_id,
+            codes=[first, second, third],
+        ) == [(3, 3)]
+    assert broker.hlen("unacked") == 0
 
 
 def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
