@@ -127,14 +127,17 @@ def _finish_request(response: Response) -> Response:
 
 
 def _principal_id() -> int | None:
-    """The acting user's id: the API token's, else the signed-in portal user's; None for a shopper."""
+    """The acting user's id: the API token's, else the signed-in portal user's; None for a shopper.
+
+    Only a user this request already loaded counts: loading one here (current_user) would run Flask-Login's
+    session protection on every shopper's session, which marks it `_remember: clear` and so sets cookies on
+    anonymous storefront answers (a cached page must not set any)."""
     principal = request.environ.get("catalogue.principal")
     if principal is not None and getattr(principal, "user_id", None) is not None:
         return principal.user_id
-    from flask_login import current_user
-
-    if getattr(current_user, "is_authenticated", False):
-        return getattr(current_user, "id", None)
+    user = g.get("_login_user")  # where Flask-Login keeps the user it loaded for this request
+    if getattr(user, "is_authenticated", False):
+        return getattr(user, "id", None)
     return None
 
 

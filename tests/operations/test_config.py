@@ -4,15 +4,11 @@ import pytest
 
 from catalogue import create_app
 from catalogue.config import ConfigError, load_config, normalise_database_url
-from tests.payments.rail_helpers import OPERATOR, VIETQR
+from tests.production_helpers import production_env
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("CATALOGUE_ENV", "production")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
-    for name, value in {**OPERATOR, **VIETQR}.items():  # everything else production needs
-        monkeypatch.setenv(name, value)
+    production_env(monkeypatch, SECRET_KEY=None)  # everything else production needs
     with pytest.raises(ConfigError, match="^SECRET_KEY must be set in production.$"):
         load_config(str(tmp_path))
 
@@ -85,32 +81,16 @@ def test_development_uses_test_mode_stripe_placeholders(monkeypatch, tmp_path):
     assert config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"
 
 
-def _production_env(monkeypatch):
-    for name, value in {**OPERATOR, **VIETQR}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("CATALOGUE_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://ocop.example.vn")
-    monkeypatch.setenv("STORAGE_URL", "s3://shop-media")
-    monkeypatch.setenv("STORAGE_ENCRYPTION_KEY", "A" * 43 + "=")
-
-
 @pytest.mark.parametrize("storage", [None, "memory://", "memory://?x=1"])
 def test_production_refuses_per_worker_rate_limits(monkeypatch, tmp_path, storage):
-    _production_env(monkeypatch)
-    if storage is None:
-        monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
-    else:
-        monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    production_env(monkeypatch, RATELIMIT_STORAGE_URI=storage)
 
     with pytest.raises(ConfigError, match="^RATELIMIT_STORAGE_URI must name a shared store in production"):
         create_app()
 
 
 def test_production_starts_with_a_shared_rate_limit_store_and_tests_keep_memory(monkeypatch, tmp_path):
-    _production_env(monkeypatch)
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    production_env(monkeypatch, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
 
     assert load_config(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     monkeypatch.setenv("CATALOGUE_ENV", "development")

@@ -16,10 +16,13 @@ import pytest
 import requests
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from catalogue import create_app
+from catalogue.accounts.models import User
+from catalogue.extensions import db
 from catalogue.observability import configure_logging, remove_log_handler
-from tests.access_helpers import cast
+from tests.access_helpers import cast, portal_client
 from tests.conftest import _config
 from tests.invoices.invoice_helpers import invoices_of, invoicing_shelf, pay, place
 from tests.live import gunicorn_serving
@@ -99,6 +102,21 @@ def test_the_log_names_the_principal_and_never_its_token_or_the_query(app, json_
     assert token not in written and "secret-query-words" not in written
     access = [line for line in lines if line["logger"] == "catalogue.access"]
     assert access[-1]["principal_id"] is not None
+
+
+def test_the_log_names_the_signed_in_portal_user_and_sets_no_cookie_for_a_shopper(app, json_logs):
+    world = cast()
+    owner = portal_client(app, world, "owner")
+    shopper = app.test_client()
+    shopper.get("/products")  # the first view gives the shopper a session
+    owner.get("/portal/")
+    again = shopper.get("/products")
+
+    access = [line for line in json_logs() if line["logger"] == "catalogue.access"]
+    owner_id = db.session.scalar(select(User.id).where(User.email == "owner@example.com"))
+    assert (access[-2]["route"], access[-2]["principal_id"]) == ("/portal/", owner_id)
+    assert access[-1]["principal_id"] is None
+    assert "Set-Cookie" not in again.headers  # naming nobody loads nobody: the shopper's session is untouched
 
 
 def test_a_log_line_written_inside_a_request_carries_its_id(app, json_logs):
@@ -325,6 +343,8 @@ def test_traces_reach_an_otlp_collector_with_flask_and_sql_spans(tmp_path, sqlit
     shutil.copy(sqlite_template, database)
     script = f"""
 from catalogue import create_app
+from catalogue.accounts.models import User
+from catalogue.extensions import db
 from opentelemetry import trace
 app = create_app({{"CATALOGUE_ENV": "testing", "SECRET_KEY": "x", "MEDIA_ROOT": {str(tmp_path / "media")!r},
     "SQLALCHEMY_DATABASE_URI": "sqlite:///{database}",

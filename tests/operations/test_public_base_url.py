@@ -8,22 +8,13 @@ import pytest
 
 from catalogue import create_app
 from catalogue.config import ConfigError, load_config
-from tests.payments.rail_helpers import OPERATOR, VIETQR
+from tests.production_helpers import production_env
 
 BASE = "https://ocop.example.vn"
 
 
-def _production_env(monkeypatch, **extra):
-    monkeypatch.setenv("CATALOGUE_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/catalogue")
-    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-    for name, value in {**OPERATOR, **VIETQR, **extra}.items():
-        monkeypatch.setenv(name, value)
-
-
 def test_production_refuses_to_start_without_public_base_url(monkeypatch, tmp_path):
-    _production_env(monkeypatch)
+    production_env(monkeypatch, PUBLIC_BASE_URL=None)
 
     with pytest.raises(ConfigError, match="^PUBLIC_BASE_URL must be set in production"):
         load_config(str(tmp_path))
@@ -31,14 +22,14 @@ def test_production_refuses_to_start_without_public_base_url(monkeypatch, tmp_pa
 
 @pytest.mark.parametrize("value", ["ocop.example.vn", "http://ocop.example.vn", "https://", "https://x.vn/?a=1"])
 def test_production_refuses_a_public_base_url_that_is_not_an_https_origin(monkeypatch, tmp_path, value):
-    _production_env(monkeypatch, PUBLIC_BASE_URL=value)
+    production_env(monkeypatch, PUBLIC_BASE_URL=value)
 
     with pytest.raises(ConfigError, match="^PUBLIC_BASE_URL must be"):
         load_config(str(tmp_path))
 
 
 def test_production_starts_with_it(monkeypatch, tmp_path):
-    _production_env(monkeypatch, PUBLIC_BASE_URL=BASE + "/")
+    production_env(monkeypatch, PUBLIC_BASE_URL=BASE + "/")
 
     assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == BASE
 

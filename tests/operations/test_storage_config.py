@@ -8,21 +8,13 @@ from catalogue import create_app
 from catalogue.config import ConfigError, load_config
 from catalogue.storage.local import LocalStorage
 from catalogue.storage.s3 import S3Storage
-from tests.payments.rail_helpers import OPERATOR, VIETQR
-
-KEY = "A" * 43 + "="
+from tests.production_helpers import production_env
 
 
 @pytest.fixture
 def production(monkeypatch):
-    for name, value in {**OPERATOR, **VIETQR}.items():
-        monkeypatch.setenv(name, value)
-    environment = {"CATALOGUE_ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "postgresql://db/c",
-                   "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "STORAGE_ENCRYPTION_KEY": KEY}  # fmt: skip
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    for name in ("STORAGE_URL", "STORAGE_SHARED"):
-        monkeypatch.delenv(name, raising=False)
+    """Production with every other setting valid and no storage chosen yet."""
+    production_env(monkeypatch, STORAGE_URL=None, STORAGE_SHARED=None)
     return monkeypatch
 
 
