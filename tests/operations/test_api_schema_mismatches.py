@@ -44,7 +44,7 @@ def test_a_patch_that_changes_nothing_is_a_422(app, backend):
         empty = client.patch(url, json={}, headers=headers)
         assert empty.status_code == 422, url
         assert empty.get_json()["errors"] == {"_schema": ["The body names no field to change."]}, url
-        no_body = client.patch(url, headers=headers)
-        assert (no_body.status_code, no_body.get_json()["code"]) == (422, 422), (url, no_body.get_json())  # no body at all
+        no_body = client.patch(url, headers=headers)  # no body at all
+        assert (no_body.status_code, no_body.get_json()["code"]) == (422, 422), (url, no_body.get_json())
     db.session.expire_all()
     assert db.session.get(Lot, lot.id).quantity == 5
