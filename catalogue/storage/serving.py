@@ -47,11 +47,16 @@ def _signed_redirect(store, key: str) -> Response:
 def send_stored(
     stored: StoredFile,
     mimetype: str | None = None,
-    max_age: int = 0,
+    max_age: int | None = 0,
     as_attachment: bool = False,
     download_name: str | None = None,
+    conditional: bool = True,
 ) -> Response:
-    """Stream an open stored file with its validators (ETag, Last-Modified) so a repeat answers 304."""
+    """Stream an open stored file with its validators (ETag, Last-Modified) so a repeat answers 304.
+
+    `conditional=False` always answers the whole file (e.g. a private report whose answer depends on
+    who asks, and which no cache may keep); `max_age=None` leaves Cache-Control to the caller.
+    """
     response = send_file(
         stored.stream,
         mimetype=mimetype or stored.content_type,
@@ -63,6 +68,8 @@ def send_stored(
         conditional=False,
     )
     response.content_length = stored.size
+    if not conditional:
+        return response
     from flask import request
 
     return response.make_conditional(request)

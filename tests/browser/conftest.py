@@ -109,3 +109,24 @@ def axe_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def sign_in_page(page, email: str, password: str) -> None:
+    """Sign in through the login page, typing the office's second factor when asked (as its app shows it).
+
+    An office account must have TOTP (tests.access_helpers.enrol_two_factor first); a producer is
+    not asked for a code. Returns once the portal's navigation is shown.
+    """
+    from urllib.parse import urlsplit
+
+    from tests.access_helpers import current_code
+
+    page.goto("/portal/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    if urlsplit(page.url).path == "/portal/two-factor":
+        page.get_by_label("Mã xác thực").fill(current_code(email))
+        page.get_by_role("button", name="Xác nhận").click()
+    page.get_by_role("navigation", name="Trang quản lý").wait_for()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.access_helpers import PASSWORD, cast
-from tests.browser.conftest import VIEWPORTS, axe_violations
+from tests.browser.conftest import VIEWPORTS, axe_violations, sign_in_page
 from tests.live import serving
 from tests.order_helpers import body
 from tests.payments.rail_helpers import ledger_of, post_sepay, sepay_body, status_of, use_rails
@@ -16,7 +16,7 @@ from tests.payments.rail_helpers import ledger_of, post_sepay, sepay_body, statu
 def desk_server(app):
     """Two orders of 200 000 ₫ waiting and a transfer of 200 000 ₫ whose content names neither, served."""
     use_rails(app)
-    world = cast()
+    world = cast()  # the office has its second factor (sign_in_page types the code)
     buyer = app.test_client()
     codes = []
     for name, phone in (("Nguyễn Văn An", "0912 345 678"), ("Trần Thị Bình", "0987 654 321")):
@@ -41,11 +41,7 @@ def test_the_office_finds_an_order_by_an_unaccented_name_and_matches_it_on_a_pho
     page.add_init_script(script=axe_source)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/portal/")
-    page.get_by_label("Email").fill("admin@example.com")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("navigation", name="Trang quản lý").wait_for()
+    sign_in_page(page, "admin@example.com", PASSWORD)  # with its second factor, as every office sign-in
     page.get_by_role("link", name="Thanh toán", exact=True).click()
     page.get_by_test_id("desk-link").click()
     transfer = page.get_by_test_id("desk").locator("li.desk-transfer").first

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from catalogue.accounts import services as accounts
 from catalogue.extensions import db
 from catalogue.products.models import Product
-from tests.access_helpers import PASSWORD
+from tests.access_helpers import PASSWORD, enrol_two_factor
+from tests.browser.conftest import sign_in_page
 from tests.imports.spreadsheet_helpers import DATA, reference_data
 from tests.live import serving
 
@@ -35,6 +36,7 @@ def office_server(app):
     reference_data()
     accounts.create_user("office@example.com", PASSWORD, "admin")
     db.session.commit()
+    enrol_two_factor("office@example.com")
     with serving(app) as base:
         yield base
 
@@ -50,11 +52,7 @@ def test_the_clerk_maps_the_columns_once_tries_the_file_and_imports_it(browser, 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sheet = str(DATA / "quyet-dinh-ten-cot-khac.xlsx")
-    page.goto("/portal/")
-    page.get_by_label("Email").fill("office@example.com")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("navigation", name="Trang quản lý").wait_for()
+    sign_in_page(page, "office@example.com", PASSWORD)  # with its second factor, as every office sign-in
 
     page.get_by_role("link", name="Nhập danh sách").click()
     page.get_by_label("File danh sách (XLSX hoặc CSV)").set_input_files(sheet)

@@ -149,7 +149,8 @@ def test_the_office_sees_coverage_and_the_queue(app, office):
     page = office["client"].get("/portal/admin/invoices").get_data(as_text=True)
 
     assert "1 trên 2 đơn hàng đã thanh toán có đủ hóa đơn" in page
-    assert "Nhà cung cấp vnpt chưa được cấu hình." in page  # queued, visible, with the reason
+    # queued, visible, with the reason worded for the clerk (the provider named, what to do)
+    assert "Chưa cấu hình kết nối tới VNPT: hãy báo quản trị hệ thống đặt khoá kết nối." in page
     table, overall = sweep.coverage()
     assert overall == (1, 2)
     assert sorted((row.producer_name, row.paid_orders, row.invoiced_orders) for row in table) == [

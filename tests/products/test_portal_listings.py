@@ -8,12 +8,15 @@ def test_dashboard_shows_listing_state_and_errors(app, empty_client):
     sync = auth(world["tokens"]["sync_token"])
     url = f"/api/v1/products/{world['product'].id}/listings"
     empty_client.put(f"{url}/shopee", json={"external_id": "9001", "status": "live", "synced_version": 1}, headers=sync)
-    empty_client.put(f"{url}/lazada", json={"status": "error", "error": "Missing weight"}, headers=sync)
+    problem = {"status": "error", "error": "No net weight: Lazada needs the weight to work out shipping."}
+    empty_client.put(f"{url}/lazada", json=problem, headers=sync)
 
     html = portal_client(app, world, "owner").get("/portal/").get_data(as_text=True)
 
     assert "Shopee: đang bán" in html
-    assert "Lazada: lỗi" in html and "(Missing weight)" in html
+    # The worker's English sentence is for its log; the producer reads what it means and what to do.
+    assert "Lazada: lỗi" in html and "hãy nhập “Khối lượng tịnh (g)” ở trang sản phẩm" in html
+    assert "No net weight" not in html
 
 
 def test_sync_jobs_may_read_listing_state(app, empty_client):
