@@ -11,6 +11,8 @@
 `loads` refuses all three, as I-JSON (RFC 7493) does: integers within ±(2⁵³−1), finite numbers,
 no surrogates in strings or keys, and a nesting bound. A refusal is `UnreadableJson`, a
 ValueError (so whoever already catches "not JSON" catches it too) whose message says what was wrong.
+A lone surrogate is `LoneSurrogate`, an UnreadableJson that also says where (`path`): the body is JSON
+whose one value is not text, so the API answers it as the field's 422 (webhooks, as any unreadable body).
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 class UnreadableJson(ValueError):
     """The body is not JSON the shop reads; the message says why (in English: machines read it)."""
+
+
+class LoneSurrogate(UnreadableJson):
+    """A string (or key) holds a lone surrogate; `path` names it as the API names fields ("" for the body)."""
+
+    def __init__(self, path: str):
+        super().__init__("A string holds a lone surrogate (\\ud800-\\udfff), which is not text.")
+        self.path = path
 
 
 def _integer(text: str) -> int:
@@ -67,19 +77,19 @@ def loads(data: bytes | str):
 
 def _check(value) -> None:
     """Depth and surrogates, walked without recursion."""
-    pending = [(value, 1)]
+    pending = [(value, 1, "")]
     while pending:
-        item, depth = pending.pop()
+        item, depth, path = pending.pop()
         if isinstance(item, str):
             if _SURROGATE.search(item):
-                raise UnreadableJson("A string holds a lone surrogate (\\ud800-\\udfff), which is not text.")
+                raise LoneSurrogate(path)
             continue
         if not isinstance(item, dict | list):
             continue
         if depth > MAX_DEPTH:
             raise UnreadableJson(f"The body is nested more than {MAX_DEPTH} levels deep.")
         if isinstance(item, dict):
-            pending.extend((key, depth) for key in item)
-            pending.extend((child, depth + 1) for child in item.values())
+            pending.extend((key, depth, path) for key in item)
+            pending.extend((child, depth + 1, f"{path}.{key}" if path else key) for key, child in item.items())
         else:
-            pending.extend((child, depth + 1) for child in item)
+            pending.extend((child, depth + 1, f"{path}[{index}]") for index, child in enumerate(item))
