@@ -24,6 +24,9 @@ import re
 MAX_DEPTH = 32  # the deepest genuine body (an order: object → lines → line) is 3
 MAX_INTEGER = 2**53 - 1  # I-JSON (RFC 7493, §2.2): exact in every JSON implementation
 _MAX_DIGITS = len(str(MAX_INTEGER)) + 1  # a longer digit string is refused before int() reads it
+# A reader whose schema bounds every integer and names the field (the API) reads longer ones, up to this many
+# digits (still cheap to parse), so a client who sends 10**20 as an id learns which field is out of range.
+SCHEMA_BOUNDED_DIGITS = 40
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -56,15 +59,30 @@ def _constant(name: str):
     raise UnreadableJson(f"{name} is not JSON.")
 
 
-def loads(data: bytes | str):
-    """The JSON value of `data`, or UnreadableJson saying why it is refused."""
+def _schema_bounded_integer(text: str) -> int:
+    if len(text.lstrip("-")) > SCHEMA_BOUNDED_DIGITS:
+        raise UnreadableJson(f"An integer has more than {SCHEMA_BOUNDED_DIGITS} digits.")
+    return int(text)
+
+
+def loads(data: bytes | str, *, schema_bounded: bool = False):
+    """The JSON value of `data`, or UnreadableJson saying why it is refused.
+
+    `schema_bounded`: the caller validates every integer against its own bound and names the field (the API:
+    tests/operations/test_api_bounds.py proves each is bounded), so integers past ±2^53-1 but of at most
+    SCHEMA_BOUNDED_DIGITS digits are read as they are, for that 422; longer ones are refused here all the same."""
     if isinstance(data, bytes | bytearray):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise UnreadableJson("The body is not UTF-8.") from error
     try:
-        value = json.loads(data, parse_int=_integer, parse_float=_number, parse_constant=_constant)
+        value = json.loads(
+            data,
+            parse_int=_schema_bounded_integer if schema_bounded else _integer,
+            parse_float=_number,
+            parse_constant=_constant,
+        )
     except UnreadableJson:
         raise
     except RecursionError as error:

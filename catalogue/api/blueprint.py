@@ -36,8 +36,9 @@ REFUSALS = {
 
 class JsonBodyParser(FlaskParser):
     """webargs' parser, but a body that is not JSON is a 415 instead of being read as no body at all, and JSON is
-    read by catalogue.json_input (hostile nesting and integers are a 400, never a 500). A lone surrogate is valid
-    JSON syntax whose value is not text: like any text XML cannot carry, a 422 naming the field."""
+    read by catalogue.json_input (hostile nesting and integers of absurd length are a 400, never a 500). An integer
+    merely past its field's bound is the field's 422, as every integer an API schema reads is bounded. A lone
+    surrogate is valid JSON syntax whose value is not text: like any text XML cannot carry, a 422 naming the field."""
 
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
@@ -50,7 +51,7 @@ class JsonBodyParser(FlaskParser):
             body = super()._raw_load_json(req)
         else:
             try:
-                body = json_input.loads(req.get_data(cache=True))
+                body = json_input.loads(req.get_data(cache=True), schema_bounded=True)
             except json_input.LoneSurrogate as error:
                 _unstorable(error.path, "json")
             except json_input.UnreadableJson as error:

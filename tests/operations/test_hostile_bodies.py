@@ -45,6 +45,16 @@ def test_the_parser_refuses_each_with_a_reason(body):
     assert str(refused.value)
 
 
+def test_the_parser_keeps_i_json_integers_unless_the_caller_bounds_each_field():
+    """The API's schemas bound every integer (test_api_bounds.py) and name the field; other readers have no schema."""
+    with pytest.raises(json_input.UnreadableJson):
+        json_input.loads('{"id": 100000000000000000000}')
+
+    assert json_input.loads('{"id": 100000000000000000000}', schema_bounded=True) == {"id": 10**20}
+    with pytest.raises(json_input.UnreadableJson):
+        json_input.loads('{"id": 1' + "0" * 40 + "}", schema_bounded=True)
+
+
 def test_the_parser_reads_ordinary_json():
     assert json_input.loads('{"a": [1, -2, 3.5, "Hạ Long", null, true], "b": {"c": 9007199254740991}}') == {
         "a": [1, -2, 3.5, "Hạ Long", None, True],
