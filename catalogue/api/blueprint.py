@@ -36,7 +36,9 @@ REFUSALS = {
 
 class JsonBodyParser(FlaskParser):
     """webargs' parser, but a body that is not JSON is a 415 instead of being read as no body at all, and JSON is
-    read by catalogue.json_input (hostile nesting, integers and surrogates are a 400, never a 500)."""
+    read by catalogue.json_input (hostile nesting and integers of absurd length are a 400, never a 500). An integer
+    merely past its field's bound is the field's 422, as every integer an API schema reads is bounded. A lone
+    surrogate is valid JSON syntax whose value is not text: like any text XML cannot carry, a 422 naming the field."""
 
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
@@ -49,7 +51,9 @@ class JsonBodyParser(FlaskParser):
             body = super()._raw_load_json(req)
         else:
             try:
-                body = json_input.loads(req.get_data(cache=True))
+                body = json_input.loads(req.get_data(cache=True), schema_bounded=True)
+            except json_input.LoneSurrogate as error:
+                _unstorable(error.path, "json")
             except json_input.UnreadableJson as error:
                 abort(400, message=f"The body is not JSON the API reads: {error}", messages={"json": [str(error)]})
         _refuse_unstorable(body, "", "json")
@@ -69,9 +73,7 @@ def _refuse_unstorable(value, path: str, location: str) -> None:
     """
     if isinstance(value, str):
         if not xml_safe(value):
-            name = path or "_body"
-            said = "Must not contain control characters, U+FFFE/U+FFFF or lone surrogates."
-            abort(422, message=f"Invalid {name}: {said}", messages={location: {name: [said]}})
+            _unstorable(path, location)
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_unstorable(key, path, location)
@@ -79,6 +81,12 @@ def _refuse_unstorable(value, path: str, location: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_unstorable(item, f"{path}[{index}]", location)
+
+
+def _unstorable(path: str, location: str):
+    name = path or "_body"
+    said = "Must not contain control characters, U+FFFE/U+FFFF or lone surrogates."
+    abort(422, message=f"Invalid {name}: {said}", messages={location: {name: [said]}})
 
 
 def refuses(*statuses: int, described: dict[int, str] | None = None):

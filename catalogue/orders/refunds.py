@@ -36,7 +36,7 @@ from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, 
 from catalogue.payments import ledger
 from catalogue.payments.models import Payment
 from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable, RefundsByApi
-from catalogue.payments.registry import STRIPE, Rails, labels_of
+from catalogue.payments.registry import BANK_TRANSFER, STRIPE, Rails, labels_of
 from catalogue.payments.stripe_rail import StripeRail
 from catalogue.payments.stripe_rail.gateway import PaymentGateway
 from catalogue.transactions import calls_out, use_case
@@ -123,7 +123,7 @@ def plan_part_refund(order: Order, providers: RefundRails, amount_vnd: int, reas
         )  # fmt: skip
         left -= amount
     if left > 0:
-        method = received[-1].method if received else (order.settled_by or order.payment_method or "vietqr")
+        method = received[-1].method if received else (order.settled_by or order.payment_method or BANK_TRANSFER)
         ledger.add_refund(order, method=method, amount_vnd=left, reason=reason, details={PART_KEY: part})
     db.session.flush()
     return planned
@@ -191,7 +191,9 @@ def plan_refunds(
 
 def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
     """Flag all the order holds that no API refund claims (bank transfers, VNPay without its API) for the office."""
-    return ledger.claim_excess(order, method or order.settled_by or order.payment_method or "vietqr", reason=reason)
+    return ledger.claim_excess(
+        order, method or order.settled_by or order.payment_method or BANK_TRANSFER, reason=reason
+    )
 
 
 def unfinished_refunds(order: Order) -> RefundPlan | None:
@@ -223,7 +225,7 @@ def _by_hand_method(order: Order, planned: list[ApiRefund]) -> str:
     by_api = {refund.payment_id for refund in planned}
     others = [row.method for row in ledger.rows_of(order.id)
               if row.kind == "payment" and row.state == "received" and row.id not in by_api]  # fmt: skip
-    return others[-1] if others else (order.payment_method or "vietqr")
+    return others[-1] if others else (order.payment_method or BANK_TRANSFER)
 
 
 @calls_out

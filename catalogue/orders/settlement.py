@@ -42,6 +42,7 @@ from catalogue.payments.port import (
     PaymentNotice,
     notice_refusal,
 )
+from catalogue.payments.registry import BANK_TRANSFER
 from catalogue.products.stock import return_stock, take_stock
 from catalogue.transactions import calls_out, use_case
 
@@ -138,7 +139,7 @@ def record_bank_transfers(transfers: list[BankTransfer], shop_accounts: Iterable
             continue
         if same_account(transfer.account_no) not in ours:
             ledger.add_money_in(
-                None, method="vietqr", provider=transfer.feed, reference=transfer.bank_reference or transfer.id,
+                None, method=BANK_TRANSFER, provider=transfer.feed, reference=transfer.bank_reference or transfer.id,
                 transaction_id=transfer.id, amount_vnd=transfer.amount_vnd, occurred_at=transfer.occurred_at,
                 state="rejected", reason=f"to account {transfer.account_no or '(none)'}, not the shop's",
                 details={"content": transfer.content, "account_no": transfer.account_no},
@@ -150,7 +151,7 @@ def record_bank_transfers(transfers: list[BankTransfer], shop_accounts: Iterable
         order = next(filter(None, (lock_order(code) for code in find_order_codes(transfer.content))), None)
         ledger.add_money_in(
             order,
-            method="vietqr",
+            method=BANK_TRANSFER,
             provider=transfer.feed,
             reference=transfer.bank_reference or transfer.id,
             transaction_id=transfer.id,
@@ -158,7 +159,7 @@ def record_bank_transfers(transfers: list[BankTransfer], shop_accounts: Iterable
             occurred_at=transfer.occurred_at,
             details={"content": transfer.content, "account_no": transfer.account_no},
         )
-        outcomes.append(settle(order, "vietqr") if order is not None else "unmatched")
+        outcomes.append(settle(order, BANK_TRANSFER) if order is not None else "unmatched")
     return outcomes
 
 
@@ -222,7 +223,7 @@ def return_held_money(principal: Principal, order_code: str, reference: str, now
         raise Conflict(f"Order {order_code} holds no money to return.")
     row = ledger.add_refund(
         order,
-        method=order.settled_by or order.payment_method or "vietqr",
+        method=order.settled_by or order.payment_method or BANK_TRANSFER,
         amount_vnd=held,
         reason="returned by hand",
         state="done",

@@ -27,6 +27,9 @@ from catalogue.payments.stripe_rail import StripeRail
 from catalogue.payments.vietqr import VietQRProvider
 
 STRIPE = StripeRail.name
+# The rail a bank transfer pays by: the bank feeds settle it, a refund by hand goes back by it, and the live page
+# offers its QR first. Code outside this package says BANK_TRANSFER, never the rail's name.
+BANK_TRANSFER = VietQRProvider.name
 
 
 @dataclass(frozen=True)

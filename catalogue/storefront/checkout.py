@@ -47,7 +47,7 @@ from catalogue.orders.services import (
     PaymentServiceUnavailable,
 )
 from catalogue.payments import payment_gateway, payment_rails
-from catalogue.payments.registry import KNOWN, STRIPE
+from catalogue.payments.registry import BANK_TRANSFER, KNOWN, STRIPE
 from catalogue.refusals import refusal_words
 from catalogue.storefront import live as live_checkout
 from catalogue.storefront.messages import decline_text, order_refusal_text, sold_out_text
@@ -265,8 +265,8 @@ def checkout_page():
     rails = payment_rails()
     labels = method_labels()
     chosen = rails.methods[0] if rails.methods else None
-    if marker and "vietqr" in rails.methods:
-        chosen = "vietqr"  # shown on stream as a QR: the buyer pays by a bank app's QR too
+    if marker and BANK_TRANSFER in rails.methods:
+        chosen = BANK_TRANSFER  # shown on stream as a QR: the buyer pays by a bank app's QR too
     form = CheckoutForm(payment_method=chosen)
     form.payment_method.choices = [(method, labels[method][0]) for method in rails.methods]
     form.province.choices = province_names()

@@ -72,7 +72,7 @@ class LotSchema(Schema):
 class LotListArgs(Schema):
     """Paging of a product's lots: 100 a page by default, so a client that reads one page sees what it saw before."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
 
 

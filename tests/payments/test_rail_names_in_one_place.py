@@ -33,11 +33,9 @@ ALLOWED_LITERALS = {
     # The order's QR image route: a VietQR-only endpoint (the transfer's QR), not a wording.
     ("api/orders.py", "/vietqr.svg"): 1,
     ("storefront/checkout.py", "/orders/<code>/vietqr.svg"): 1,
-    # The bank feeds' transfers are VietQR payments: the rail they settle is a fact of the domain.
-    ("orders/settlement.py", "vietqr"): 5,
-    # What is returned by hand when an order names no rail: a bank transfer back.
-    ("orders/refunds.py", "vietqr"): 1,
 }
+# The bank feeds' transfers, a refund by hand when an order names no rail and the live page's QR all mean the
+# bank-transfer rail: they say catalogue.payments.registry.BANK_TRANSFER, so none is listed here.
 # Template -> the rail words it may carry (None: any): VietQR's own payment partial, included only
 # for a VietQR attempt, and the checkout's demo-account notice, about VietQR's demo account.
 ALLOWED_IN_TEMPLATES = {

@@ -78,7 +78,9 @@ def test_paying_at_zalopay_pays_the_order_once_and_brings_the_buyer_back_to_it(z
     assert stock_of(zalopay["product"]) == 8
     assert paid.headers["Location"].startswith(f"{zalopay['base']}/payments/zalopay/return?")
     assert (back.status_code, back.headers["Location"]) == (303, f"/orders/{code}?payment=zalopay&result=succeeded")
-    shown = zalopay["client"].get(f"/orders/{code}", query_string={"token": zalopay["order"]["access_token"]})
+    shown = zalopay["client"].get(
+        f"/orders/{code}", query_string={"token": zalopay["order"]["access_token"]}, follow_redirects=True
+    )  # ?token= is exchanged for the order's cookie (303)
     html = shown.get_data(as_text=True)
     assert "Đã nhận 200.000\xa0₫ qua Ví ZaloPay" in html  # the ledger story names the rail, not "zalopay"
 
@@ -135,7 +137,9 @@ def test_the_return_page_checks_the_checksum_and_records_nothing(zalopay):
     # and the order page reads ZaloPay's result as it does every rail that sends the buyer back, named by its labels
     token = zalopay["order"]["access_token"]
     page = zalopay["client"].get(f"/orders/{code}", query_string={"token": token, "payment": "zalopay",
-                                                                  "result": "succeeded"})  # fmt: skip
+                                                                  "result": "succeeded"},
+                                 follow_redirects=True)  # fmt: skip
+    assert page.history[0].headers["Location"] == f"/orders/{code}?payment=zalopay&result=succeeded"  # kept
     assert 'data-testid="provider-return">Ví ZaloPay báo giao dịch thành công.' in page.get_data(as_text=True)
 
 
