@@ -298,6 +298,7 @@ def checkout_page():
                 form.payment_method.errors = [words or CHOOSE]
             elif isinstance(error, CapExceeded):
                 flash(live_checkout.cap_text(error), "warning")
+                status = 422
             elif words:  # order.too_large
                 flash(refusal_words(error.code), "warning")
                 status = 422
