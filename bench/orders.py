@@ -19,6 +19,7 @@ import contextlib
 import json
 import platform
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,15 +71,42 @@ def write_lua(product_ids: list[int]) -> None:
     )
 
 
+def clear_orders(database_url: str) -> None:
+    """Delete every order with what hangs from it (lines, events, payments, parcels…) by the schema's cascades.
+
+    SQLite runs them only with `PRAGMA foreign_keys` on, and it reuses the ids of deleted orders: a parcel left
+    behind by an earlier run on the reused bench/results database then collides with a new order's parcel
+    (UNIQUE order_id, producer_id), a 500 that is the bench's, not the shop's."""
+    if database_url.startswith("sqlite"):
+        path = database_url.removeprefix("sqlite:///")
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute("PRAGMA foreign_keys = ON")
+            with connection:
+                connection.execute("DELETE FROM orders")
+                # Rows an earlier run left without their order (deleted before with the cascades off).
+                for table, column, parent in _cascading_children(connection, ("orders", "parcels")):
+                    connection.execute(f'DELETE FROM "{table}" WHERE "{column}" NOT IN (SELECT id FROM "{parent}")')
+        return
+    execute_sql(database_url, "DELETE FROM orders")
+
+
+def _cascading_children(connection: sqlite3.Connection, parents: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(table, column, parent) of every foreign key ON DELETE CASCADE to one of `parents`, children of parcels
+    first."""
+    tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    found = []
+    for table in tables:
+        for key in connection.execute(f'PRAGMA foreign_key_list("{table}")'):
+            parent, column, on_delete = key[2], key[3], key[6]
+            if parent in parents and on_delete == "CASCADE":
+                found.append((table, column, parent))
+    return sorted(found, key=lambda entry: parents.index(entry[2]), reverse=True)
+
+
 def prepare_database(database_url: str) -> list[int]:
     """The seeded catalogue with plenty of stock and no orders; returns the ids of products on sale."""
-    for statement in (
-        "UPDATE products SET stock = ?",
-        "DELETE FROM order_events",
-        "DELETE FROM order_lines",
-        "DELETE FROM orders",
-    ):
-        execute_sql(database_url, statement, (STOCK,) if "?" in statement else ())
+    execute_sql(database_url, "UPDATE products SET stock = ?", (STOCK,))
+    clear_orders(database_url)
     rows = execute_sql(database_url, "SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200")
     return [row[0] for row in rows]
 
