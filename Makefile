@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: fakes run test test-cluster serve migrate seed lint bench clean translations
+.PHONY: fakes run test test-browser test-cluster serve migrate seed lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,17 @@ node_modules/.installed: package.json package-lock.json
 		npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the accessibility (axe-core) browser tests will be skipped"; fi
 
-# Two workers (pytest-xdist): the suite is ~1 500 tests on two databases; PYTEST_ARGS= runs it serially.
-PYTEST_ARGS ?= -n 2
+# Four workers (pytest-xdist) on two cores: most tests wait on a database, a served app or a fake, so four keep
+# both cores busy. PYTEST_ARGS= runs it serially.
+PYTEST_ARGS ?= -n 4
 
-test: $(VENV)/.installed-dev node_modules/.installed  ## the whole suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: $(VENV)/.installed-dev node_modules/.installed  ## the suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set), Chromium's pages apart
+	$(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser --ignore=tests/cluster
+
+# The pages in Debian's Chromium (Playwright): checkout and payments, portal at phone width, live selling, the
+# office's import, accessibility. CI runs it after `make test`; `make test test-browser` runs both here.
+test-browser: $(VENV)/.installed-dev node_modules/.installed  ## every browser test (needs /usr/bin/chromium)
+	$(BIN)/pytest -n 2 tests/browser
 
 # Two web nodes and a worker in network namespaces behind nginx, on PostgreSQL, Redis and S3 (root, nginx, socat).
 test-cluster: $(VENV)/.installed-dev  ## the many-machines test (docs/operations.md); CI runs it after `make test`
