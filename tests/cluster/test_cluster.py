@@ -7,6 +7,7 @@ only the requests it had in flight; each node's /metrics counts what it served.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import signal
@@ -101,12 +102,12 @@ def test_a_session_signed_in_on_a_and_signed_out_on_b_is_dead_on_a(cluster):
     a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
     signed_in = _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD)
     assert signed_in.status_code == 303, signed_in.text
-    copied = a.cookies.get_dict()
+    copied = list(a.cookies)  # the cookies themselves (domain, path): a later Set-Cookie replaces them
     assert a.get(f"{on_a}/portal/", timeout=10, allow_redirects=False).status_code == 200
 
     b, on_b = _browser(cluster, "b"), cluster.via_nginx("b")
-    for cookie, value in copied.items():
-        b.cookies.set(cookie, value)
+    for cookie in copied:
+        b.cookies.set_cookie(copy.copy(cookie))
     page = b.get(f"{on_b}/portal/", timeout=10, allow_redirects=False)
     assert page.status_code == 200  # node B knows the session signed in on A
     b.headers["Referer"] = f"{on_b}/portal/"
@@ -115,8 +116,8 @@ def test_a_session_signed_in_on_a_and_signed_out_on_b_is_dead_on_a(cluster):
     assert signed_out.status_code in (302, 303)
 
     replay = _browser(cluster, "a")
-    for cookie, value in copied.items():
-        replay.cookies.set(cookie, value)
+    for cookie in copied:
+        replay.cookies.set_cookie(copy.copy(cookie))
     again = replay.get(f"{on_a}/portal/", timeout=10, allow_redirects=False)
     assert again.status_code == 302 and "/portal/login" in again.headers["Location"]
 
