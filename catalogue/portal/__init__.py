@@ -25,6 +25,7 @@ def init_portal(app: Flask) -> None:
     from catalogue.portal.payments import portal_payments
     from catalogue.portal.views import portal
     from catalogue.portal.wording import listing_problem
+    from catalogue.sync.models import MARKETPLACE_NAMES
 
     login_manager.init_app(app)
     app.register_blueprint(portal_auth)
@@ -35,6 +36,8 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(portal_invoices)
     app.before_request(_forget_request_facts)
     app.jinja_env.filters["listing_problem"] = listing_problem
+    # A marketplace as people read it, from the one table of names (catalogue.sync.models), never a template's own copy.
+    app.jinja_env.filters["marketplace_name"] = lambda name: MARKETPLACE_NAMES.get(name, name)
 
 
 def _forget_request_facts() -> None:
