@@ -73,6 +73,21 @@ def _remember_url_builders() -> None:
 _remember_url_builders()
 
 
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Put the root logger's level and handlers back after each test. Celery's test worker sets the root level to
+    ERROR (`app.log.setup`) and never restores it, so a later test in the same process found its warnings dropped
+    before caplog could see them; whatever a test does to logging ends with it."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+
+
 class _ProcessBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory for the whole test process, keyed by name and source checksum."""
 

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import time
 from dataclasses import replace
 
@@ -385,6 +386,7 @@ def test_forged_and_unsigned_pushes_are_401_change_nothing_and_are_never_parsed(
 
 def test_unknown_orders_and_other_pushes_are_acknowledged_and_malformed_ones_are_400(app, empty_client, tiktok, caplog):
     _configure(app, tiktok)
+    caplog.set_level(logging.WARNING, logger="catalogue.sync.pushes")
 
     def signed(message: dict):
         body = json.dumps(message).encode()
