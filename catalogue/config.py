@@ -360,6 +360,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SCAN_BUFFER_URL": os.environ.get("SCAN_BUFFER_URL") or os.environ.get("REDIS_URL") or None,
         "SCAN_FLUSH_SECONDS": float(os.environ.get("SCAN_FLUSH_SECONDS", "0" if environment == "testing" else "30")),
         "SCAN_FLUSH_SIZE": int(os.environ.get("SCAN_FLUSH_SIZE", "500")),
+        # The live page's stock stream (catalogue/storefront/live.py, docs/live-selling.md): how often one process
+        # reads the watched sessions' stock, how long a stream stays open before the browser reconnects, and how
+        # many streams one process holds (beyond it: 503, and the page polls).
+        "LIVE_POLL_SECONDS": float(os.environ.get("LIVE_POLL_SECONDS", "1")),
+        "LIVE_STREAM_SECONDS": float(os.environ.get("LIVE_STREAM_SECONDS", "300")),
+        "LIVE_MAX_STREAMS": int(os.environ.get("LIVE_MAX_STREAMS", "1000")),
         # Products' JSON, one entry per product version, per worker; 0 turns it off (catalogue/fragments.py).
         "FRAGMENT_CACHE_SIZE": int(os.environ.get("FRAGMENT_CACHE_SIZE", "10000")),
         # Storefront: Vietnamese first; cookies HttpOnly, SameSite, Secure in production.

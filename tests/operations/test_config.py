@@ -96,3 +96,12 @@ def test_production_starts_with_a_shared_rate_limit_store_and_tests_keep_memory(
     monkeypatch.setenv("CATALOGUE_ENV", "development")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI")
     assert load_config(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_live_stream_settings_come_from_the_environment(monkeypatch, tmp_path):
+    """docs/live-selling.md tells operators to size the streams process with these variables."""
+    monkeypatch.setenv("LIVE_POLL_SECONDS", "0.5")
+    monkeypatch.setenv("LIVE_STREAM_SECONDS", "120")
+    monkeypatch.setenv("LIVE_MAX_STREAMS", "250")
+    config = load_config(str(tmp_path))
+    assert (config["LIVE_POLL_SECONDS"], config["LIVE_STREAM_SECONDS"], config["LIVE_MAX_STREAMS"]) == (0.5, 120, 250)
