@@ -4,8 +4,9 @@
       ├── nginx  127.0.0.1:<port> (TLS) → deploy/nginx/ocop-catalogue.conf, rendered
       ├── socat  10.200.0.1:5432 → PostgreSQL, 10.200.0.1:6379 → Redis (they listen on 127.0.0.1 only)
       ├── S3     10.200.0.1:<port> (moto's server), when the storage port is in use
-      ├── ocop-a 10.200.0.2  gunicorn, as deploy/systemd/ocop-web.service starts it
-      ├── ocop-b 10.200.0.3  gunicorn
+      ├── ocop-a 10.200.0.2  gunicorn, as deploy/systemd/ocop-web.service starts it, and the live streams'
+      │                      gunicorn (gthread) as deploy/systemd/ocop-live.service starts it
+      ├── ocop-b 10.200.0.3  the same two
       └── ocop-w 10.200.0.4  celery worker, as deploy/systemd/ocop-worker.service starts it
 
 Each node is a separate set of processes with its own network stack; what they share is what a real
@@ -227,6 +228,21 @@ class Cluster:
         )
         if name != "w":
             self.wait_for(f"{self.node_url(name)}/readyz", name)
+            self.start_live(name)
+
+    def start_live(self, name: str) -> None:
+        """The node's live streams process, beside its web process, as deploy/systemd/ocop-live.service runs it."""
+        metrics = self.folder / f"prometheus-{name}-live"
+        subprocess.run(["rm", "-rf", str(metrics)], check=True)
+        metrics.mkdir(parents=True)
+        env = {**self.environment(), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+        command = [part.replace("0.0.0.0:8001", f"{NODES[name]}:8001") for part in unit_exec_start("ocop-live.service")]
+        log = open(self.folder / f"node-{name}-live.log", "ab")  # noqa: SIM115 — the process keeps it
+        self.processes[f"{name}-live"] = subprocess.Popen(
+            ["ip", "netns", "exec", f"ocop-{name}", *command], cwd=ROOT, env=env, stdout=log, stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
+        self.wait_for(f"http://{NODES[name]}:8001/readyz", f"{name}-live")
 
     def stop_node(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)
@@ -260,9 +276,10 @@ class Cluster:
         template = (ROOT / "deploy" / "nginx" / "ocop-catalogue.conf").read_text()
         sites = []
         for nodes, port in (("ab", self.port), ("a", self.node_ports["a"]), ("b", self.node_ports["b"])):
-            site = template.replace("ocop_web", f"ocop_web_{nodes}")
+            site = template.replace("ocop_web", f"ocop_web_{nodes}").replace("ocop_live", f"ocop_live_{nodes}")
             servers = "\n    ".join(f"server {NODES[n]}:8000 max_fails=1 fail_timeout=5s;" for n in nodes)
-            for placeholder, value in {"UPSTREAM_SERVERS": servers, "LISTEN": f"127.0.0.1:{port}",
+            live = "\n    ".join(f"server {NODES[n]}:8001 max_fails=1 fail_timeout=5s;" for n in nodes)
+            for placeholder, value in {"UPSTREAM_SERVERS": servers, "LIVE_SERVERS": live, "LISTEN": f"127.0.0.1:{port}",
                                        "SERVER_NAME": "shop.cluster.test", "TLS_CERT": str(cert),
                                        "TLS_KEY": str(key)}.items():  # fmt: skip
                 site = site.replace(f"@@{placeholder}@@", value)

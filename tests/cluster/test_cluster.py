@@ -8,6 +8,7 @@ only the requests it had in flight; each node's /metrics counts what it served.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import signal
@@ -335,3 +336,65 @@ def test_the_login_limit_counts_attempts_on_both_nodes(cluster):
     first = answers.index(429)
     assert first <= 5 and set(answers[first:]) == {429}, answers
     assert {attempt % 2 for attempt in range(first, len(answers))} == {0, 1}, "both nodes refused"
+
+
+def test_live_streams_are_held_by_their_own_process_and_a_sale_reaches_every_one_through_nginx(cluster):
+    """docs/live-selling.md: the web nodes' sync workers never hold a live page's stream; nginx sends
+    /live/<code>/events to each node's gthread process (deploy/systemd/ocop-live.service), unbuffered. Eight
+    streams held through nginx (twice the four sync workers of both nodes): the shop still answers at once,
+    and an order placed through nginx shows its stock on every stream within two seconds."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    a, on_a = _browser(cluster, "a"), cluster.via_nginx("a")
+    assert _sign_in(a, on_a, "htx@cluster.test", PRODUCER_PASSWORD).status_code == 303
+    rows = cluster.sql("SELECT p.id, p.stock FROM products p WHERE p.producer_id = (SELECT id FROM producers "
+                       "ORDER BY id LIMIT 1) AND p.stock >= 5 ORDER BY p.id")  # fmt: skip
+    product_id = next(pid for pid, _ in rows if requests.get(f"{cluster.base}/api/v1/products/{pid}", verify=False,
+                                                              timeout=10).status_code == 200)  # fmt: skip
+    form = a.get(f"{on_a}/portal/live/new", timeout=10)
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    a.headers["Referer"] = f"{on_a}/portal/live/new"
+    saved = a.post(f"{on_a}/portal/live/new", timeout=10, allow_redirects=False, data={
+        "csrf_token": _csrf(form.text), "title": "Phiên live cụm máy", "pin": str(product_id),
+        "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    })  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    code = re.search(re.escape(cluster.base) + r"/live/([A-Za-z0-9_-]+)", a.get(on_a + saved.headers["Location"],
+                     timeout=10).text).group(1)  # fmt: skip
+
+    opened, seen, lock = threading.Barrier(9), [], threading.Lock()
+
+    def watch() -> None:
+        with requests.get(f"{cluster.base}/live/{code}/events", stream=True, verify=False, timeout=20) as response:
+            assert response.status_code == 200
+            first = None
+            for line in response.iter_lines(decode_unicode=True):
+                if not line.startswith("data:"):
+                    continue
+                stock = json.loads(line[5:])["products"][str(product_id)]["stock"]
+                if first is None:
+                    first = stock
+                    opened.wait(timeout=30)
+                elif stock != first:
+                    with lock:
+                        seen.append((stock, time.monotonic()))
+                    return
+
+    watchers = [threading.Thread(target=watch, daemon=True) for _ in range(8)]
+    for watcher in watchers:
+        watcher.start()
+    opened.wait(timeout=30)
+    for _ in range(6):  # the web workers are free: the streams are not theirs
+        begun = time.monotonic()
+        assert requests.get(f"{cluster.base}/api/v1/categories", verify=False, timeout=5).status_code == 200
+        assert time.monotonic() - begun < 2
+    before = cluster.sql("SELECT stock FROM products WHERE id = %(id)s", id=product_id)[0][0]
+    placed = flows.place(flows.browser(cluster), cluster.base, [product_id], "live-stream@cluster.test")
+    sold_at = time.monotonic()
+    assert placed.status_code == 201, placed.text
+    for watcher in watchers:
+        watcher.join(timeout=10)
+    assert [stock for stock, _ in seen] == [before - 1] * 8
+    assert max(at for _, at in seen) - sold_at < 2
