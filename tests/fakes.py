@@ -12,18 +12,24 @@ import itertools
 import json
 import time
 
-from catalogue.payments.stripe_rail.gateway import PaymentIntent, PaymentUnavailable, StripeGateway
+from catalogue.payments.stripe_rail.gateway import PaymentIntent, PaymentUnavailable, StripeGateway, StripeRefund
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
 
 class FakeGateway(StripeGateway):
-    """Records every call; `unavailable = True` makes calls fail like an unreachable Stripe."""
+    """Records every call; `unavailable = True` makes calls fail like an unreachable Stripe.
+
+    A refund is taken as Stripe takes most card refunds at first (`pending`: its event finishes it), one per
+    idempotency key; `refund_status` says otherwise (`succeeded`, `failed`).
+    """
 
     def __init__(self):
         super().__init__("sk_test_fake", "pk_test_fake", WEBHOOK_SECRET, api_base="http://127.0.0.1:9")
         self.calls: list[tuple] = []
         self.unavailable = False
+        self.refund_status = "pending"
+        self.refunds: dict[str, StripeRefund] = {}  # by idempotency key
         self._ids = itertools.count(1)
 
     def _record(self, *call):
@@ -47,8 +53,14 @@ class FakeGateway(StripeGateway):
     def cancel_payment_intent(self, payment_intent_id, idempotency_key):
         self._record("cancel", payment_intent_id, idempotency_key)
 
-    def refund(self, payment_intent_id, idempotency_key):
+    def refund(self, payment_intent_id, amount_vnd, idempotency_key, order_code=""):
         self._record("refund", payment_intent_id, idempotency_key)
+        if idempotency_key not in self.refunds:
+            self.refunds[idempotency_key] = StripeRefund(
+                id=f"re_fake_{next(self._ids)}", status=self.refund_status, amount=amount_vnd,
+                payment_intent_id=payment_intent_id, request_id=idempotency_key,
+            )  # fmt: skip
+        return self.refunds[idempotency_key]
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
