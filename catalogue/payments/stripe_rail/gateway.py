@@ -230,9 +230,9 @@ class StripeGateway:
     def _refund_asked_as(self, payment_intent_id: str, request_id: str) -> StripeRefund | None:
         """The PaymentIntent's refund the shop asked under `request_id`, if Stripe has one."""
         found = self._client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
-        for refund in found.data:
-            if (refund.metadata or {}).get("request_id") == request_id:
-                return _refund(refund.to_dict())
+        for refund in (refund.to_dict() for refund in found.data):
+            if (refund.get("metadata") or {}).get("request_id") == request_id:
+                return _refund(refund)
         return None
 
     def payment_intent_status(self, payment_intent_id: str) -> tuple[str, int, str]:
