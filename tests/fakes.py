@@ -97,7 +97,19 @@ def intent_event(
     return {"id": event_id, "object": "event", "type": f"payment_intent.{kind}", "data": {"object": intent}}
 
 
-def refund_event(event_id: str, intent_id: str) -> dict:
-    """A charge.refunded event naming its PaymentIntent."""
+def refund_event(event_id: str, intent_id: str, amount_refunded: int | None = None, amount: int | None = None) -> dict:
+    """A charge.refunded event naming its PaymentIntent: all of it refunded, or `amount_refunded` of `amount` so far."""
     charge = {"id": "ch_" + event_id, "object": "charge", "payment_intent": intent_id, "refunded": True, "metadata": {}}
+    if amount_refunded is not None:
+        charge.update(amount=amount, amount_refunded=amount_refunded, refunded=amount_refunded >= amount)
     return {"id": event_id, "object": "event", "type": "charge.refunded", "data": {"object": charge}}
+
+
+def refund_status_event(
+    event_id: str, kind: str, refund_id: str, intent_id: str, amount: int, status: str, request_id: str = ""
+) -> dict:
+    """A refund.created / refund.updated / refund.failed event: the refund, with the shop's request id if it asked."""
+    refund = {"id": refund_id, "object": "refund", "amount": amount, "currency": "vnd", "payment_intent": intent_id,
+              "status": status, "metadata": {"request_id": request_id} if request_id else {},
+              "failure_reason": "expired_or_canceled_card" if status == "failed" else None}  # fmt: skip
+    return {"id": event_id, "object": "event", "type": kind, "data": {"object": refund}}

@@ -116,7 +116,7 @@ def apply_refunded_total(order: Order, notice: PaymentNotice, now: datetime) -> 
     if fully and gap > 0 and _record_outside(order, notice, payment, gap, notice.raw_id):
         _refunded_when_all_back(order, notice.provider)
         changed = True
-    return REFUNDED if changed else DUPLICATE
+    return REFUNDED if changed else UNCHANGED
 
 
 def _outside_refund(order: Order, notice: PaymentNotice, rows: list[Payment], now: datetime) -> str:

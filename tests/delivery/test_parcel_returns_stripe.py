@@ -180,7 +180,7 @@ def test_an_order_partly_refunded_before_refunds_and_invoices_only_what_it_still
     stripe.refund_outside(placed["payment"]["payment_intent_id"], before)
     stripe.deliver(list(reversed(stripe.queued)))  # charge.refunded first, then the refund itself
 
-    assert _outcomes(stripe, 2) == [("charge.refunded", "duplicate"), ("refund.created", "refunded")]
+    assert _outcomes(stripe, 2) == [("charge.refunded", "unchanged"), ("refund.created", "refunded")]
     assert _refunds(code) == [("stripe", before, "done")]
 
     bring_back(empty_client, CARRIER, carrier, parcel)
