@@ -186,8 +186,9 @@ class CancelOrder(MethodView):
     @orders.response(200, OrderSchema)
     def post(self, _, code: str):
         """The buyer cancels before paying (stock released at once); the OCOP office cancels any order,
-        refunding a paid one: through Stripe (it turns `refunded` on `charge.refunded`), through MoMo (it
-        turns `refunded` when MoMo confirms the refund), or by hand for bank transfers and VNPay."""
+        refunding a paid one: through Stripe (it turns `refunded` when Stripe answers the refund `succeeded`,
+        or on Stripe's refund event when it was `pending`), through MoMo (it turns `refunded` when MoMo
+        confirms the refund), or by hand for bank transfers and VNPay."""
         return wiring.cancel_order(code, _staff(), buyer_token())
 
 

@@ -3,16 +3,18 @@
 Settled inside the tracking use case that records the `returned` status, with the order locked, and
 only once (`return_settled_at`): a replayed callback or a poll after it finds it settled.
 
-The money: the parcel's lines plus its fee (never more than the order still holds, after what is
-already claimed) is planned by the one refund planner (catalogue.orders.refunds.plan_part_refund):
-a rail that refunds by API (MoMo, ZaloPay, VNPay with VNPAY_API) gets a `requested` refund whose
-request id is derived from the payment, the amount and the parcel (`P<id>`), asked once the
-tracking use case has committed (`refund_return`, no transaction open), so a callback that
-repeats or a poll asks the same refund, never a second one; a bank transfer (and Stripe, whose
-gateway refunds whole PaymentIntents only) is flagged `due` for the office. The order itself stays
-as it is (its other parcels may be delivered): a whole-order refund later never returns this
+The money: the parcel's lines plus its fee, never more than the order (and each payment) still
+holds after what is already refunded or claimed, is planned by the one refund planner
+(catalogue.orders.refunds.plan_part_refund): a rail that refunds by API (Stripe, MoMo, ZaloPay,
+VNPay with VNPAY_API) gets a `requested` refund whose request id is derived from the payment, the
+parcel (`P<id>`) and, for the rails whose ids carry it, the amount; it is asked once the tracking use
+case has committed (`refund_return`, no transaction open), so a callback that repeats or a poll asks
+the same refund, never a second one. A bank transfer is flagged `due` for the office, and so is a
+refund its provider refuses, does not answer, or (Stripe) reports failed later. The order itself
+stays as it is (its other parcels may be delivered): a whole-order refund later never returns this
 parcel's stock again (`release_stock` skips the lines of a settled return). ParcelReturned, after
-the commit, lets invoicing issue the adjustment of that producer's invoice (its parcel's lines and fee).
+the commit, lets invoicing issue the adjustment of that producer's invoice: its parcel's lines and
+fee, or what the refund returns when the order held less (`refund_of`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def returned_amount(order: Order, parcel: Parcel) -> int:
     """What the buyer paid for this parcel: its lines and its fee."""
     lines = sum(line.line_total_vnd for line in order.lines if line.producer_id == parcel.producer_id)
     return lines + parcel.fee_vnd
+
+
+def refund_of(order: Order, parcel: Parcel) -> int:
+    """What a settled return gives back: its refunds as planned (made, on their way or the office's), in dong."""
+    return refunds.part_refund_vnd(order, part_of(parcel))
 
 
 def part_of(parcel: Parcel | int) -> str:

@@ -5,8 +5,10 @@ payment never waits on or fails because of invoicing. Issuing twice issues once:
 row lock serialises two runs for one order, and (order, producer, kind) is unique. A refund
 of an invoiced order issues an adjustment to zero that names the original (Decree 123, art. 19);
 nothing is ever deleted. A parcel that came back (its return settled) adjusts its producer's invoice
-the same way: an order ships one parcel per producer and that invoice carries exactly the parcel's
-lines and fee (`_shipping_shares`), so its adjustment to zero is the parcel's refund, neither more nor less.
+by what its refund returns: an order ships one parcel per producer and that invoice carries exactly the
+parcel's lines and fee (`_shipping_shares`), so the adjustment is to zero when the whole parcel went
+back, and by the refund alone, shared over the invoice's lines, when the order held less (part of it
+refunded before): the adjustment never says more went back than did.
 """
 
 from __future__ import annotations
@@ -21,12 +23,23 @@ from sqlalchemy.orm import selectinload
 
 from catalogue import metrics
 from catalogue.clock import VIETNAM
+from catalogue.delivery.returns import refund_of
 from catalogue.extensions import db
 from catalogue.invoices import numbering, signing, xml
 from catalogue.invoices.models import Invoice, InvoiceLine, InvoiceRequest, InvoiceSettings
 from catalogue.invoices.rates import rate_of
 from catalogue.invoices.settings import enabled_settings, identity_for, valid_tax_code
-from catalogue.invoices.totals import Line, RateTotal, Sale, Totals, compute, in_words, negated, split_shipping
+from catalogue.invoices.totals import (
+    Line,
+    RateTotal,
+    Sale,
+    Totals,
+    compute,
+    in_words,
+    negated,
+    share_of,
+    split_shipping,
+)
 from catalogue.orders.models import Order
 from catalogue.payments.registry import labels_of
 from catalogue.products.models import Product
@@ -91,7 +104,8 @@ def issue_for_order(order_id: int, now: datetime) -> list[int]:
         issued.append(_issue_original(order, settings[producer_id], sales, now))
     if order.status == "refunded":
         issued.extend(_adjust(order, [*existing, *issued], now))
-    elif returned := {parcel.producer_id for parcel in order.parcels if parcel.return_settled_at is not None}:
+    elif returned := {parcel.producer_id: refund_of(order, parcel) for parcel in order.parcels
+                      if parcel.return_settled_at is not None}:  # fmt: skip
         issued.extend(_adjust(order, [*existing, *issued], now, only=returned))
     return [invoice.id for invoice in issued]
 
@@ -154,12 +168,14 @@ def _issue_original(order: Order, settings: InvoiceSettings, sales: list[Sale], 
     return _finish(invoice, totals, order, settings, adjusts=None)
 
 
-def _adjust(order: Order, invoices: list[Invoice], now: datetime, only: set[int] | None = None) -> list[Invoice]:
-    """Adjust to zero each original not adjusted yet (`only`: of these producers, whose parcels came back)."""
+def _adjust(order: Order, invoices: list[Invoice], now: datetime, only: dict[int, int] | None = None) -> list[Invoice]:
+    """Adjust each original not adjusted yet: to zero, or (`only`: the producers whose parcels came back, and
+    what each return refunds) by that refund when it is less than the invoice; nothing when it is nothing."""
     adjusted = {invoice.adjusts_invoice_id for invoice in invoices if invoice.kind == "adjustment"}
     made = []
     for original in sorted((i for i in invoices if i.kind == "original"), key=lambda i: i.producer_id):
-        if original.id in adjusted or (only is not None and original.producer_id not in only):
+        refunded = None if only is None else only.get(original.producer_id, 0)
+        if original.id in adjusted or (refunded is not None and refunded <= 0):
             continue
         settings = db.session.get(InvoiceSettings, original.producer_id)
         adjustment = Invoice(
@@ -171,8 +187,16 @@ def _adjust(order: Order, invoices: list[Invoice], now: datetime, only: set[int]
             buyer_address=original.buyer_address, buyer_email=original.buyer_email, provider=settings.provider,
         )  # fmt: skip
         related = xml.Related(original.template, original.series, original.number, _vn_date(original.issued_at))
-        made.append(_finish(adjustment, negated(stored_totals(original)), order, settings, adjusts=related))
+        made.append(_finish(adjustment, negated(_returned(original, refunded)), order, settings, adjusts=related))
     return made
+
+
+def _returned(original: Invoice, refunded: int | None) -> Totals:
+    """What goes back of an original: all of it, or `refunded` shared over its lines (VAT worked out again)."""
+    totals = stored_totals(original)
+    if refunded is None or refunded >= original.total_vnd:
+        return totals
+    return compute(share_of(totals.lines, refunded), vat_invoice=original.template == "1")
 
 
 def stored_totals(invoice: Invoice) -> Totals:

@@ -139,6 +139,23 @@ def compute(sales: Sequence[Sale], vat_invoice: bool = True) -> Totals:
     return Totals(_exact_products(lines), tuple(by_rate), before, tax, before + tax, in_words(before + tax))
 
 
+def share_of(lines: Sequence[Line], amount_vnd: int) -> list[Sale]:
+    """`amount_vnd` of an invoice's lines, as the sales that return it: each line's part in proportion to
+    its gross (the rounding going to the largest remainders), so they add up to `amount_vnd` exactly."""
+    total = sum(line.gross_vnd for line in lines)
+    if total <= 0 or not 0 <= amount_vnd <= total:
+        raise ValueError(f"{amount_vnd} is not a share of lines totalling {total}")
+    shares = [line.gross_vnd * amount_vnd // total for line in lines]
+    by_remainder = sorted(range(len(lines)), key=lambda i: (-(lines[i].gross_vnd * amount_vnd % total), i))
+    for index in by_remainder[: amount_vnd - sum(shares)]:
+        shares[index] += 1
+    return [
+        Sale(line.sku, line.name, line.unit, line.quantity, share, line.vat_rate)
+        for line, share in zip(lines, shares, strict=True)
+        if share
+    ]
+
+
 def negated(totals: Totals) -> Totals:
     """The adjustment that brings an invoice back to zero: every amount (and so unit price) with the opposite sign."""
     lines = _exact_products(  # an invoice issued before unit prices were exact gets exact lines here

@@ -2,9 +2,10 @@
 
 The buyer may cancel while the order waits for its payment; the OCOP office may cancel any
 order, a paid one through one refund plan for every rail (catalogue.orders.refunds): by the
-provider's API where the rail has one (Stripe's `charge.refunded` finishes a card's refund),
-by hand for bank transfers. The plan is committed before any provider is asked, so no row
-stays locked while they answer; a refund that cannot start puts the order back as it was.
+provider's API where the rail has one (a card's refund is done on Stripe's `succeeded`, or by its
+refund event when Stripe takes it `pending`), by hand for bank transfers. The plan is committed
+before any provider is asked, so no row stays locked while they answer; a refund that cannot start
+puts the order back as it was.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def cancel_by_admin(
     rails: Rails | None = None,
 ) -> Order:
     """Unpaid: cancel and release. Paid: one refund plan for every rail (catalogue.orders.refunds): each
-    payment back by its provider's API where it has one (Stripe's `charge.refunded` finishes a card's),
-    the rest flagged for the office to return by hand."""
+    payment back by its provider's API where it has one (Stripe's refund event finishes a card's `pending`
+    one), the rest flagged for the office to return by hand."""
     providers = refunds.RefundRails(rails, gateway)
     plan = _cancel_for_office(code, reason, providers)
     if plan.refunds is not None:

@@ -34,7 +34,7 @@ ORDER_STATUSES = (
     "shipped",
     "delivered",
     "cancelled",  # before payment (buyer, admin or expiry); stock released
-    "refund_pending",  # a paid order was cancelled; waiting for Stripe's charge.refunded
+    "refund_pending",  # a paid order was cancelled; waiting for its refunds (a provider's word, or the office)
     "refunded",  # money returned, stock released
 )
 RESERVING_STATUSES = ("pending_payment", "payment_failed")

@@ -10,9 +10,10 @@ plan and commits; each provider is asked afterwards, with no transaction open (`
 under the stored id, so asking again after no answer (or a second cancel) is the same refund,
 never a second one. ZaloPay's id carries the day it is asked: it is stored, never made again.
 
-A provider's yes is its confirmation (MoMo, VNPay, ZaloPay once query_refund says made): the row
-is `done` and the order turns `refunded` (its stock back) once nothing is left to return. Stripe's
-yes only says it took the refund (`pending`): its `charge.refunded` webhook finishes it. A
+A provider's yes is its confirmation (MoMo, VNPay, ZaloPay once query_refund says made, Stripe's
+refund `succeeded`): the row is `done` and the order turns `refunded` (its stock back) once nothing
+is left to return. A Stripe refund still `pending` is only taken: its event finishes it
+(catalogue.orders.refund_notices, which records it once whichever comes first). A
 refusal or no answer puts the order back as it was and drops what the cancellation wrote,
 unless part already went back: the rest is then the office's to return by hand. An answer
 that neither confirms nor refuses (`unconfirmed_refund_codes`: asked before, still
@@ -48,6 +49,8 @@ ACCEPTED_KEY = "accepted"  # on a refund's details: the provider took it; its no
 TRANSACTION_PREFIX = "refund:"  # a refund asked by API: its row's provider transaction id is this + the request id
 PART_KEY = "part"  # on a refund's details: the part of the order it returns (a returned parcel, `P12`)
 PART_RETURNED = "part_returned"  # `cancelled_by` of a part's refund: the order is not cancelled, no email says so
+CANCELLED_BY_KEY = "cancelled_by"  # on a refund's details: who cancelled (office, sold_out), what the email says
+REFUND_ID_KEY = "refund_trans_id"  # on a done refund's details: the provider's id of the refund it made
 
 
 class RefundRails:
@@ -92,9 +95,9 @@ def plan_part_refund(order: Order, providers: RefundRails, amount_vnd: int, reas
     a returned parcel's lines and fee), through the rails that took it; the amount planned (≤ what it holds).
 
     Latest payment first: a `requested` row (asked afterwards by `part_refunds` + `ask_refunds`) for what a
-    rail refunds by API, its request id derived from the payment, the amount and `part` (so the same part
-    asked again is one refund at the provider, and two parts are two); the rest flagged `due` for the office.
-    Stripe parts stay with the office: its gateway refunds a whole PaymentIntent, never a part.
+    rail refunds by API (Stripe, MoMo, ZaloPay, VNPay with its API), never more than that payment still
+    holds, its request id derived from the payment, the amount and `part` (so the same part asked again is
+    one refund at the provider, and two parts are two); the rest flagged `due` for the office.
     The order's status is untouched (its other parts may be delivered).
     """
     rows = ledger.rows_of(order.id)
@@ -103,9 +106,8 @@ def plan_part_refund(order: Order, providers: RefundRails, amount_vnd: int, reas
     left = min(amount_vnd, sum(row.amount_vnd for row in received) - sum(row.amount_vnd for row in refunds))
     planned = max(left, 0)
     for row in reversed(received):
-        claimed = sum(r.amount_vnd for r in refunds if ledger.details_of(r).get("payment_id") == row.id)
-        amount, provider = min(row.amount_vnd - claimed, left), providers.get(row.method)
-        if amount <= 0 or provider is None or row.method == STRIPE:
+        amount, provider = min(unrefunded(row, refunds), left), providers.get(row.method)
+        if amount <= 0 or provider is None:
             continue
         payment = _payment_notice(row, order.code)
         if not provider.refundable(payment, amount):
@@ -127,6 +129,18 @@ def plan_part_refund(order: Order, providers: RefundRails, amount_vnd: int, reas
         ledger.add_refund(order, method=method, amount_vnd=left, reason=reason, details={PART_KEY: part})
     db.session.flush()
     return planned
+
+
+def unrefunded(payment: Payment, refunds: list[Payment]) -> int:
+    """What a payment still holds: its amount less the refunds claimed on it (asked, made or left to the office)."""
+    claimed = (r.amount_vnd for r in refunds if ledger.details_of(r).get("payment_id") == payment.id)
+    return payment.amount_vnd - sum(claimed)
+
+
+def part_refund_vnd(order: Order, part: str) -> int:
+    """What the refunds of a part of the order return (planned, made or left to the office), in dong."""
+    rows = ledger.rows_of(order.id)
+    return sum(row.amount_vnd for row in rows if row.kind == "refund" and ledger.details_of(row).get(PART_KEY) == part)
 
 
 def part_refunds(order: Order, part: str) -> RefundPlan | None:
@@ -160,14 +174,15 @@ def plan_refunds(
     """
     rows = ledger.rows_of(order.id)
     received = [row for row in rows if row.kind == "payment" and row.state == "received"]
-    left = sum(row.amount_vnd for row in received) - sum(row.amount_vnd for row in rows if row.kind == "refund")
-    payments = [(row.id, row.method, _payment_notice(row, order.code)) for row in received]
+    claimed = [row for row in rows if row.kind == "refund"]
+    left = sum(row.amount_vnd for row in received) - sum(row.amount_vnd for row in claimed)
+    payments = [(row.id, row.method, _payment_notice(row, order.code), unrefunded(row, claimed)) for row in received]
     if not received and order.payment_intent_id:  # a card order paid before the ledger: its PaymentIntent
         left = order.total_vnd
-        payments = [(None, STRIPE, _card_payment(order))]
+        payments = [(None, STRIPE, _card_payment(order), order.total_vnd)]
     planned = []
-    for payment_id, method, payment in payments:
-        amount, provider = min(payment.amount_vnd, left), providers.get(method)
+    for payment_id, method, payment, holds in payments:
+        amount, provider = min(holds, left), providers.get(method)
         if amount <= 0 or provider is None or not provider.refundable(payment, amount):
             continue
         row = db.session.get(Payment, payment_id) if payment_id is not None else None
@@ -175,7 +190,8 @@ def plan_refunds(
         request_id = provider.refund_reference(payment, amount, refusals)
         refund = ledger.add_refund(
             order, method=method, amount_vnd=amount, state="requested", reason=reason, reference=request_id,
-            transaction_id=TRANSACTION_PREFIX + request_id, details={"payment_id": payment_id},
+            transaction_id=TRANSACTION_PREFIX + request_id,
+            details={"payment_id": payment_id, CANCELLED_BY_KEY: cancelled_by},
         )  # fmt: skip
         db.session.flush()
         planned.append(ApiRefund(refund.id, payment_id, method, payment, amount, request_id))
@@ -281,9 +297,19 @@ def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime,
     order = _locked(code)
     row = db.session.get(Payment, refund_id, with_for_update=True, populate_existing=True)
     if row is None or row.state != "requested":
-        return  # recorded already (a concurrent retry of the same refund)
+        return  # recorded already (a concurrent retry of the same refund, or the provider's own notice first)
+    finish_refund(order, row, provider_reference, now, cancelled_by)
+
+
+def finish_refund(
+    order: Order, row: Payment, provider_reference: str, now: datetime, cancelled_by: str, announce: bool = True
+) -> None:
+    """Record the refund `row` as made (the provider's answer or its notice, the order locked); once nothing is
+    left to return, a refund_pending order turns refunded, and the buyer is told what went back (unless
+    `announce` is False: told already, when the provider took it)."""
     row.state, row.resolved_at = "done", now
-    row.details = ledger.json_details({**ledger.details_of(row), "refund_trans_id": provider_reference})
+    if provider_reference:
+        row.details = ledger.json_details({**ledger.details_of(row), REFUND_ID_KEY: provider_reference})
     db.session.flush()
     rows = [r for r in ledger.rows_of(order.id) if r.kind == "refund"]
     if any(r.state == "requested" for r in rows):
@@ -292,8 +318,8 @@ def _refunded(code: str, refund_id: int, provider_reference: str, now: datetime,
     if order.status == "refund_pending" and not by_hand:
         transition(order, "refunded", f"refunded by {_brand(row.method)}", by=row.method)
         release_stock(order)
-    if cancelled_by == PART_RETURNED:
-        return  # the order is not cancelled: the cancellation email is not the buyer's to read
+    if cancelled_by == PART_RETURNED or not announce:
+        return  # a part: the order is not cancelled, the cancellation email is not the buyer's to read
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
     events.publish(events.RefundStarted(order.id, order.code, cancelled_by, returned, row.method, by_hand))
 

@@ -53,7 +53,7 @@ TRANSITIONS = {
     "pending_payment": {"paid", "payment_failed", "cancelled"},
     "payment_failed": {"paid", "payment_failed", "cancelled"},
     "cancelled": {"paid", "refund_pending"},  # a payment that lands after expiry
-    # A refund may also start at Stripe (the dashboard): charge.refunded then arrives directly.
+    # A refund may also start at Stripe (the dashboard): its events then arrive directly.
     "paid": {"shipped", "refund_pending", "refunded"},
     "shipped": {"delivered", "refund_pending", "refunded"},
     "delivered": {"refund_pending", "refunded"},

@@ -26,7 +26,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.errors import Conflict, NotFound, PermissionDenied
 from catalogue.extensions import db
 from catalogue.models_base import utcnow
-from catalogue.orders import refunds
+from catalogue.orders import refund_notices, refunds
 from catalogue.orders.locking import lock_order, lock_order_by_id
 from catalogue.orders.models import RESERVING_STATUSES, Order
 from catalogue.orders.services import release_stock, transition
@@ -35,7 +35,9 @@ from catalogue.payments.bank_feeds import BankTransfer, find_order_codes, same_a
 from catalogue.payments.models import Payment
 from catalogue.payments.port import (
     DUPLICATE,
+    PAYMENT,
     REFUND,
+    REFUND_STATUS,
     STRAY,
     UNKNOWN_ATTEMPT,
     WRONG_AMOUNT,
@@ -50,7 +52,6 @@ log = logging.getLogger(__name__)
 
 
 SOLD_OUT_REASON = "paid after expiry, sold out"
-REFUNDED_STATUSES = ("paid", "shipped", "delivered", "refund_pending")  # a provider's refund finishes these
 
 
 def settle(order: Order, method: str, providers: refunds.RefundRails | None = None, plans: list | None = None) -> str:
@@ -284,25 +285,12 @@ def _apply_result(attempt: _Attempt, notice: PaymentNotice, providers, plans: li
     return "unchanged"  # a late failure never undoes a success
 
 
-def _apply_refund(attempt: _Attempt, notice: PaymentNotice) -> str:
-    """The provider says it returned the payment (Stripe's charge.refunded): the order is refunded, once."""
-    order = attempt.order
-    if ledger.already_recorded(notice.provider, notice.raw_id) or order.status == "refunded":
-        return DUPLICATE
-    if order.status not in REFUNDED_STATUSES:
-        return "unchanged"  # before the payment it returns (out of order): the payment settles it later
-    transition(order, "refunded", f"refunded by {notice.provider}", by=notice.provider)
-    release_stock(order)
-    ledger.settle_refund(order, notice.provider, notice.reference, notice.raw_id)
-    return "refunded"
-
-
 def _stray(notice: PaymentNotice) -> str:
     """A genuine notice naming an order but none of its attempts (another PaymentIntent): kept there as rejected."""
     order = lock_order(notice.order_code) if notice.order_code else None
     if order is None:
         return UNKNOWN_ATTEMPT
-    if notice.succeeded and notice.kind != REFUND:
+    if notice.succeeded and notice.kind == PAYMENT:
         if not _reject(order, notice, f"{notice.reference} is not a payment attempt of order {order.code}"):
             return DUPLICATE
     else:
@@ -311,13 +299,15 @@ def _stray(notice: PaymentNotice) -> str:
 
 
 @use_case
-def _record_notice(notice: PaymentNotice, providers, keep_strays: bool) -> tuple[str, str | None, list]:
+def _record_notice(notice: PaymentNotice, providers, keep_strays: bool, now: datetime) -> tuple[str, str | None, list]:
     attempt = _attempt_for(notice)
     if attempt is None:
         return (_stray(notice) if keep_strays else UNKNOWN_ATTEMPT), None, []
     code, plans = attempt.order.code, []
-    if notice.kind == REFUND:
-        return _apply_refund(attempt, notice), code, plans
+    if notice.kind == REFUND:  # what went back of the payment so far (Stripe's charge.refunded)
+        return refund_notices.apply_refunded_total(attempt.order, notice, now), code, plans
+    if notice.kind == REFUND_STATUS:  # one refund, by the provider's id (Stripe's refund.*)
+        return refund_notices.apply_refund_status(attempt.order, notice, now), code, plans
     refusal = notice_refusal(
         notice, attempt.row.amount_vnd, attempt.row.state, ledger.already_recorded(notice.provider, notice.raw_id)
     )
@@ -354,14 +344,15 @@ def record_notice(
     and currency (wrong_amount: kept as rejected, not applied), a result already recorded (duplicate,
     already_settled), then the money lands and the order settles (paid, partly_paid, surplus,
     refund_pending) or the attempt fails (payment_failed). A success after a recorded failure still
-    counts: money came. A refund notice (REFUND) finishes the order (refunded) once.
+    counts: money came. A refund notice (REFUND: the provider's total returned; REFUND_STATUS: one refund by its
+    id) is recorded once on the refund it names (catalogue.orders.refund_notices), whoever told first.
 
     Money after expiry with the stock gone is refunded through the refund planner once the notice is
     committed, by the rail's API where `providers` has one; when the provider cannot take it, the
     order goes back to cancelled holding the money and this raises (the rail answers "send it
     again"), so the provider's next delivery retries the same refund.
     """
-    outcome, code, plans = _record_notice(notice, providers, keep_strays)
+    outcome, code, plans = _record_notice(notice, providers, keep_strays, now or utcnow())
     for plan in plans:
         refunds.ask_refunds(code, plan, providers, SOLD_OUT_REASON, now or utcnow())
     return outcome

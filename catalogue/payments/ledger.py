@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from catalogue.clock import VIETNAM
 from catalogue.extensions import db
-from catalogue.models_base import utcnow
 from catalogue.orders.models import Order
 from catalogue.payments.models import Payment
 
@@ -221,21 +220,6 @@ def drop_requested_refunds(order: Order, method: str) -> None:
     for row in rows_of(order.id):
         if row.kind == "refund" and row.state == "requested" and row.method == method:
             db.session.delete(row)
-
-
-def settle_refund(order: Order, method: str, reference: str, transaction_id: str) -> None:
-    """The provider says it returned the payment: its requested refunds are done, or one is recorded done under
-    the provider's own key for the refund (a refund started in the provider's dashboard), so it lands once."""
-    rows = rows_of(order.id)
-    requested = [row for row in rows if row.kind == "refund" and row.method == method and row.state == "requested"]
-    for row in requested:
-        row.state, row.resolved_at = "done", utcnow()
-    if not requested:
-        paid = sum(row.amount_vnd for row in rows if row.kind == "payment" and row.state == "received"
-                   and row.method == method)  # fmt: skip
-        if paid:
-            add_refund(order, method=method, amount_vnd=paid, state="done", reason="refunded", reference=reference,
-                       transaction_id=transaction_id)  # fmt: skip
 
 
 def unmatched_transfers() -> list[Payment]:

@@ -135,10 +135,13 @@ class PaymentNotice:
     sent_at: datetime | None = None  # when the provider says it sent it, where it says (a freshness window applies)
     currency: str = "vnd"  # what the provider says the amount is in: anything but dong never matches an attempt
     error_code: str = ""  # a failure's reason as the order keeps it (the pages word it); default <provider>_<message>
-    kind: str = "payment"  # PAYMENT: money in (or its failure); REFUND: the provider returned the payment (Stripe's)
+    # PAYMENT: money in (or its failure). REFUND: what the provider has returned of the payment so far (Stripe's
+    # charge.refunded: details `amount_refunded`, `fully_refunded`). REFUND_STATUS: one refund by the provider's
+    # id (`raw_id`), its amount and details `status` (succeeded, pending, failed…) and `request_id` (the shop's).
+    kind: str = "payment"
 
 
-PAYMENT, REFUND = "payment", "refund"  # PaymentNotice.kind
+PAYMENT, REFUND, REFUND_STATUS = "payment", "refund", "refund_status"  # PaymentNotice.kind
 
 
 @dataclass(frozen=True)

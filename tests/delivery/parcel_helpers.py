@@ -1,16 +1,21 @@
 """A shop with a real carrier adapter talking to its fake (GHN or Viettel Post), two producers with pickup
-wards, and a paid VietQR order of both: what the booking and tracking tests start from."""
+wards, and a paid VietQR order of both: what the booking, tracking and return tests start from."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from catalogue import clock
 from catalogue.accounts import services as accounts
+from catalogue.carriers.port import BOOKED, RETURNED
 from catalogue.carriers.registry import Carriers
 from catalogue.delivery.models import Parcel
+from catalogue.delivery.tracking import poll_quiet
 from catalogue.extensions import db
 from catalogue.orders.models import Order
-from tests.delivery.carrier_harness import WEBHOOK_TOKEN
+from tests.delivery.carrier_harness import WEBHOOK_TOKEN, CarrierCase
 from tests.delivery.delivery_helpers import give_pickup
 from tests.invoices.invoice_helpers import invoicing_shelf, pay
 from tests.payments.rail_helpers import use_rails
@@ -73,3 +78,32 @@ def parcel_of(code: str, producer) -> Parcel:
 def ship(client, code: str, parcel_id: int, token: str | None, body: dict | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.post(f"/api/v1/orders/{code}/parcels/{parcel_id}/ship", json=body or {}, headers=headers)
+
+
+def book_both(client, shelf, code: str) -> None:
+    """Each producer books its own parcel of the order with the shop's carrier."""
+    for producer, token in ((shelf["htx"], "htx"), (shelf["home"], "home")):
+        answer = ship(client, code, parcel_of(code, producer).id, shelf["tokens"][token])
+        assert answer.get_json()["status"] == BOOKED, answer.get_json()
+
+
+def carrier_calls_back(client, case: CarrierCase, fake, tracking_code: str):
+    """The carrier's signed status callback for the parcel, as its fake says it; answered 200."""
+    call = case.callback(fake, tracking_code, WEBHOOK_TOKEN)
+    answer = client.post(f"/webhooks/{case.name}", query_string=dict(call.args), data=call.body,
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 200, answer.get_json()
+    return answer
+
+
+def bring_back(client, case: CarrierCase, fake, parcel: Parcel) -> None:
+    """The carrier brings the parcel back and calls back; then calls again, and the sweep polls it too."""
+    fake.set_status(parcel.tracking_code, case.native[RETURNED])
+    carrier_calls_back(client, case, fake, parcel.tracking_code)
+    carrier_calls_back(client, case, fake, parcel.tracking_code)  # replayed
+    poll_quiet(clock.now() + timedelta(hours=7))
+
+
+def parcel_amount(order: Order, parcel: Parcel) -> int:
+    """What the buyer paid for a parcel: its producer's lines and its fee."""
+    return sum(line.line_total_vnd for line in order.lines if line.producer_id == parcel.producer_id) + parcel.fee_vnd

@@ -10,26 +10,25 @@ producer's invoice is untouched. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import requests
 from sqlalchemy import select
 
-from catalogue import clock
-from catalogue.carriers.port import BOOKED, RETURNED
+from catalogue.carriers.port import RETURNED
 from catalogue.delivery.returns import part_of
-from catalogue.delivery.tracking import poll_quiet
 from catalogue.extensions import db
 from catalogue.invoices.issuing import SHIPPING_NAME
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
-from tests.delivery.carrier_harness import CASES, WEBHOOK_TOKEN
+from tests.delivery.carrier_harness import CASES
 from tests.delivery.parcel_helpers import (
     HANOI,
+    book_both,
+    bring_back,
+    carrier_calls_back,
     paid_two_producer_order,
+    parcel_amount,
     parcel_of,
-    ship,
     shipping_shelf,
     use_real_carrier,
 )
@@ -76,28 +75,6 @@ def _paid_by_momo(client, shop, momo) -> dict:
     return placed
 
 
-def _book_both(client, shop, code):
-    for producer, token in ((shop["htx"], "htx"), (shop["home"], "home")):
-        answer = ship(client, code, parcel_of(code, producer).id, shop["tokens"][token])
-        assert answer.get_json()["status"] == BOOKED, answer.get_json()
-
-
-def _send(client, case, fake, tracking_code):
-    call = case.callback(fake, tracking_code, WEBHOOK_TOKEN)
-    answer = client.post(f"/webhooks/{case.name}", query_string=dict(call.args), data=call.body,
-                         headers={"Content-Type": "application/json"})  # fmt: skip
-    assert answer.status_code == 200, answer.get_json()
-    return answer
-
-
-def _return(client, case, fake, parcel):
-    """The carrier brings the parcel back and calls back; then calls again, and the sweep polls it too."""
-    fake.set_status(parcel.tracking_code, case.native[RETURNED])
-    _send(client, case, fake, parcel.tracking_code)
-    _send(client, case, fake, parcel.tracking_code)  # replayed
-    poll_quiet(clock.now() + timedelta(hours=7))
-
-
 def _order(code) -> Order:
     db.session.expire_all()
     return db.session.scalar(select(Order).where(Order.code == code))
@@ -105,10 +82,6 @@ def _order(code) -> Order:
 
 def _refunds(order):
     return [row for row in ledger.rows_of(order.id) if row.kind == "refund"]
-
-
-def _parcel_amount(order, parcel) -> int:
-    return sum(line.line_total_vnd for line in order.lines if line.producer_id == parcel.producer_id) + parcel.fee_vnd
 
 
 def _assert_adjusted_for_the_parcel_only(code, shop, parcel):
@@ -120,7 +93,7 @@ def _assert_adjusted_for_the_parcel_only(code, shop, parcel):
     assert [invoice.producer_id for invoice in adjustments] == [shop["htx"].id]
     adjustment, original = adjustments[0], originals[shop["htx"].id]
     assert adjustment.adjusts_invoice_id == original.id
-    assert adjustment.total_vnd == -_parcel_amount(order, parcel)
+    assert adjustment.total_vnd == -parcel_amount(order, parcel)
     lines = {line.name: line.gross_vnd for line in adjustment.lines}
     htx_lines = [line for line in order.lines if line.producer_id == shop["htx"].id]
     assert lines == {**{line.name: -line.line_total_vnd for line in htx_lines}, SHIPPING_NAME: -parcel.fee_vnd}
@@ -133,13 +106,13 @@ def test_a_returned_parcel_paid_by_momo_is_refunded_once_by_api_and_its_invoice_
 ):
     placed = _paid_by_momo(empty_client, shop, momo)
     code = placed["code"]
-    _book_both(empty_client, shop, code)
+    book_both(empty_client, shop, code)
     parcel = parcel_of(code, shop["htx"])
 
-    _return(empty_client, case, fake, parcel)
+    bring_back(empty_client, case, fake, parcel)
 
     order = _order(code)
-    amount = _parcel_amount(order, parcel)
+    amount = parcel_amount(order, parcel)
     assert parcel_of(code, shop["htx"]).status == RETURNED
     assert [(row.method, row.amount_vnd, row.state) for row in _refunds(order)] == [("momo", amount, "done")]
     assert len(momo.refunded_trans_ids) == 1  # one refund made at MoMo, however often the carrier spoke
@@ -149,22 +122,22 @@ def test_a_returned_parcel_paid_by_momo_is_refunded_once_by_api_and_its_invoice_
     assert order.status == "shipped"  # the other parcel still goes: the order is not refunded
     _assert_adjusted_for_the_parcel_only(code, shop, parcel)
 
-    _send(empty_client, case, fake, parcel.tracking_code)  # once more, after all was done
+    carrier_calls_back(empty_client, case, fake, parcel.tracking_code)  # once more, after all was done
     assert len(momo.refunded_trans_ids) == 1 and len(invoices_of(code)) == 3
 
 
 def test_a_returned_parcel_paid_by_vietqr_is_flagged_for_the_office(app, empty_client, case, fake, momo, shop):
     placed = paid_two_producer_order(empty_client, shop)
     code = placed["code"]
-    _book_both(empty_client, shop, code)
+    book_both(empty_client, shop, code)
     parcel = parcel_of(code, shop["htx"])
 
-    _return(empty_client, case, fake, parcel)
+    bring_back(empty_client, case, fake, parcel)
 
     order = _order(code)
     refunds = _refunds(order)
     assert [(row.method, row.amount_vnd, row.state) for row in refunds] == [
-        ("vietqr", _parcel_amount(order, parcel), "due")
+        ("vietqr", parcel_amount(order, parcel), "due")
     ]
     assert ledger.details_of(refunds[0])["part"] == part_of(parcel)
     assert momo.refund_requests == 0
@@ -176,11 +149,11 @@ def test_a_momo_refund_that_fails_is_left_to_the_office_never_asked_under_a_new_
 ):
     placed = _paid_by_momo(empty_client, shop, momo)
     code = placed["code"]
-    _book_both(empty_client, shop, code)
+    book_both(empty_client, shop, code)
     parcel = parcel_of(code, shop["htx"])
     momo.refuse_next_refunds = [(1001, "Giao dịch thất bại")]
 
-    _return(empty_client, case, fake, parcel)
+    bring_back(empty_client, case, fake, parcel)
 
     refunds = _refunds(_order(code))
     assert [(row.method, row.state) for row in refunds] == [("momo", "due")]

@@ -14,7 +14,17 @@ import pytest
 from lxml import etree
 
 from catalogue.invoices import xml
-from catalogue.invoices.totals import VAT_PERCENT, Line, RateTotal, Sale, Totals, compute, negated, unit_price_of
+from catalogue.invoices.totals import (
+    VAT_PERCENT,
+    Line,
+    RateTotal,
+    Sale,
+    Totals,
+    compute,
+    negated,
+    share_of,
+    unit_price_of,
+)
 from tests.invoices.invoice_helpers import every_invoice_checked, invoices_of, invoicing_shelf, pay, place, use_rails  # noqa: F401
 
 
@@ -65,6 +75,29 @@ def test_every_line_multiplies_out_exactly_over_many_prices_quantities_and_rates
             assert line.unit_price * line.quantity == line.amount_vnd and line.amount_vnd <= 0
         assert (back.before_tax_vnd, back.tax_vnd, back.total_vnd) == (
             -totals.before_tax_vnd, -totals.tax_vnd, -totals.total_vnd)  # fmt: skip
+
+
+def test_a_share_of_an_invoice_adds_up_to_the_amount_and_is_exact_line_by_line():
+    """A returned parcel's adjustment when the order held less: the refund shared over the invoice's lines."""
+    rng = random.Random(21)
+    for _ in range(1500):
+        vat_invoice = rng.random() < 0.8
+        invoice = compute(_random_sales(rng), vat_invoice=vat_invoice)
+        amount = rng.choice([1, invoice.total_vnd - 1, rng.randint(1, invoice.total_vnd)])
+        if amount < 1:
+            continue
+
+        shares = share_of(invoice.lines, amount)
+
+        assert sum(share.gross_vnd for share in shares) == amount
+        gross = {(line.sku, line.name, line.vat_rate): 0 for line in invoice.lines}
+        for line in invoice.lines:
+            gross[(line.sku, line.name, line.vat_rate)] += line.gross_vnd
+        for share in shares:
+            assert 0 < share.gross_vnd <= gross[(share.sku, share.name, share.vat_rate)]
+        _check(compute(shares, vat_invoice=vat_invoice), shares, vat_invoice)
+    with pytest.raises(ValueError):
+        share_of(invoice.lines, invoice.total_vnd + 1)
 
 
 def test_the_issues_line_is_exact_now():

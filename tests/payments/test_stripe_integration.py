@@ -1,5 +1,8 @@
 """The real Stripe SDK against localstripe: paid, declined, 3-D Secure, refund.
 
+localstripe answers every refund `succeeded` at once and sends no refund events (no refund.*, no
+charge.refunded), so the events Stripe would send next are posted here from localstripe's own objects.
+
 The browser's part (Stripe.js confirming the card) is played here by the SDK with
 the test cards; localstripe then sends our webhook endpoint signed events.
 """
@@ -15,6 +18,7 @@ from catalogue.extensions import db
 from catalogue.orders.models import Order
 from tests.fakes import refund_event, signed
 from tests.order_helpers import body, shelf, stock_of
+from tests.payments.rail_helpers import ledger_of
 
 PAID, DECLINED, THREE_D_SECURE = "4242424242424242", "4000000000000341", "4000002500003155"
 
@@ -96,20 +100,34 @@ def test_three_d_secure_waits_for_authentication(shop):
     assert _wait_for_status(code, "paid") == "paid"
 
 
-def test_admin_cancel_of_a_paid_order_refunds_at_stripe_then_stock_comes_back(shop):
+def test_admin_cancel_of_a_paid_order_is_refunded_on_stripes_answer_and_its_events_change_nothing(shop):
     code, intent_id = shop["order"]["code"], shop["order"]["payment"]["payment_intent_id"]
     _pay_with(shop, PAID)
     _wait_for_status(code, "paid")
 
     result = shop["app"].test_cli_runner().invoke(args=["orders", "cancel", code])
 
-    assert result.output.strip() == f"{code}: refund_pending"
-    refunds = shop["stripe"].v1.refunds.list(params={"payment_intent": intent_id})
-    assert [refund.amount for refund in refunds.data] == [shop["order"]["total_vnd"]]
-    payload, signature = signed(refund_event("evt_refund_1", intent_id))  # what Stripe sends next
-    shop["client"].post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature})
-    assert _wait_for_status(code, "refunded") == "refunded"
+    assert result.output.strip() == f"{code}: refunded"  # localstripe answers the refund `succeeded`
+    [refund] = shop["stripe"].v1.refunds.list(params={"payment_intent": intent_id}).data
+    assert (refund.amount, refund.status, refund.metadata["request_id"]) == (
+        shop["order"]["total_vnd"],
+        "succeeded",
+        f"refund-{code}",
+    )
     assert stock_of(shop["product"]) == 10
+    # What Stripe sends next (localstripe sends no refund events): the refund itself, then the charge's total.
+    for event in (_event("evt_refund_created", "refund.created", refund.to_dict()), refund_event("evt_r", intent_id)):
+        payload, signature = signed(event)
+        answer = shop["client"].post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": signature})
+        assert answer.get_json() == {"received": True, "outcome": "duplicate"}
+    assert stock_of(shop["product"]) == 10
+    assert [(row[0], row[1], row[3]) for row in ledger_of(code) if row[0] == "refund"] == [
+        ("refund", "done", shop["order"]["total_vnd"])
+    ]
+
+
+def _event(event_id: str, kind: str, obj: dict) -> dict:
+    return {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
 
 
 def test_buyer_cancel_cancels_the_payment_intent_at_stripe(shop):

@@ -11,7 +11,7 @@ from catalogue.orders import services
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
 from catalogue.payments.models import Payment
-from tests.fakes import intent_event, refund_event, signed
+from tests.fakes import intent_event, refund_event, refund_status_event, signed
 from tests.order_helpers import body, shelf, stock_of
 from tests.payments.rail_helpers import ledger_of
 
@@ -94,6 +94,37 @@ def test_replayed_event_is_applied_once(empty_client, placed):
     assert again.get_json()["outcome"] == "duplicate"
     assert stock_of(placed["product"]) == 10  # not returned twice
     assert _status(code) == "refunded"
+
+
+def test_a_partial_refund_made_in_stripe_is_recorded_once_and_never_refunds_the_whole_order(empty_client, placed):
+    code, intent, total = placed["order"]["code"], placed["intent"], placed["order"]["total_vnd"]
+    _deliver(empty_client, _paid("evt_ok", placed))
+    partly = refund_event("evt_ch", intent, amount_refunded=50_000, amount=total)
+    created = refund_status_event("evt_re", "refund.created", "re_1", intent, 50_000, "succeeded")
+
+    answers = [_deliver(empty_client, event).get_json()["outcome"] for event in (partly, created, created, partly)]
+
+    assert answers == ["unchanged", "refunded", "duplicate", "duplicate"]  # the total alone names no refund
+    assert _status(code) == "paid"
+    assert stock_of(placed["product"]) == 8
+    assert _rows(code)[-1] == ("refund", "done", "stripe", 50_000)
+    assert [row for row in _rows(code) if row[0] == "refund"] == [("refund", "done", "stripe", 50_000)]
+
+
+def test_the_rest_refunded_in_stripe_after_a_partial_one_refunds_the_order_once(empty_client, placed):
+    code, intent, total = placed["order"]["code"], placed["intent"], placed["order"]["total_vnd"]
+    _deliver(empty_client, _paid("evt_ok", placed))
+    _deliver(empty_client, refund_status_event("evt_1", "refund.created", "re_1", intent, 50_000, "succeeded"))
+
+    everything = _deliver(empty_client, refund_event("evt_all", intent, amount_refunded=total, amount=total))
+    rest = _deliver(empty_client, refund_status_event("evt_2", "refund.created", "re_2", intent, total - 50_000,
+                                                      "succeeded"))  # fmt: skip
+
+    assert (everything.get_json()["outcome"], rest.get_json()["outcome"]) == ("refunded", "duplicate")
+    assert _status(code) == "refunded"
+    assert stock_of(placed["product"]) == 10
+    refunds = [row for row in _rows(code) if row[0] == "refund"]
+    assert refunds == [("refund", "done", "stripe", 50_000), ("refund", "done", "stripe", total - 50_000)]
 
 
 def test_late_failure_never_undoes_a_success(empty_client, placed):

@@ -42,10 +42,37 @@ class InvalidSignature(Exception):
     """A webhook whose signature does not verify."""
 
 
+class RefundDeclined(PaymentUnavailable):
+    """Stripe answered and will not refund (more than the payment still holds, a disputed charge…): `code` is
+    Stripe's error code; asking again the same way will not help."""
+
+    def __init__(self, code: str, provider_message: str = "") -> None:
+        super().__init__(provider_message or code)
+        self.code = code
+        self.provider_message = provider_message
+
+
 @dataclass(frozen=True)
 class PaymentIntent:
     id: str
     client_secret: str
+
+
+@dataclass(frozen=True)
+class StripeRefund:
+    """One refund as Stripe has it: its id, amount (dong), status and, when the shop asked it, its request id.
+
+    `status`: pending, requires_action, succeeded, failed or canceled (a card refund may fail after it
+    succeeded: the card was closed). `request_id` is the idempotency key the shop asked it under, kept
+    in its metadata, so the shop finds its own refund whichever of the answer and the event comes first.
+    """
+
+    id: str
+    status: str
+    amount: int
+    payment_intent_id: str | None = None
+    request_id: str = ""
+    failure_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,9 @@ class PaymentEvent:
     amount: int | None = None  # what the PaymentIntent received (a charge: its amount), in dong: VND is zero-decimal
     currency: str | None = None  # "vnd" for every PaymentIntent the shop creates
     charge_id: str | None = None  # a charge's id (charge.refunded)
+    amount_refunded: int | None = None  # a charge: what Stripe has returned of it so far, in dong
+    fully_refunded: bool | None = None  # a charge: Stripe's `refunded` (all of it went back)
+    refund: StripeRefund | None = None  # a refund event (refund.created / .updated / .failed): the refund
 
 
 class PaymentGateway(Protocol):
@@ -72,7 +102,9 @@ class PaymentGateway(Protocol):
 
     def confirm_card(self, payment_intent_id: str, payment_method_id: str) -> str: ...
 
-    def refund(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+    def refund(
+        self, payment_intent_id: str, amount_vnd: int, idempotency_key: str, order_code: str = ""
+    ) -> StripeRefund: ...
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent: ...
 
@@ -98,7 +130,9 @@ class NoStripe:
     def confirm_card(self, payment_intent_id: str, payment_method_id: str) -> str:
         raise PaymentUnavailable(self.message)
 
-    def refund(self, payment_intent_id: str, idempotency_key: str) -> None:
+    def refund(
+        self, payment_intent_id: str, amount_vnd: int, idempotency_key: str, order_code: str = ""
+    ) -> StripeRefund:
         raise PaymentUnavailable(self.message)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
@@ -163,13 +197,43 @@ class StripeGateway:
         except stripe.StripeError as error:
             raise PaymentUnavailable(str(error.user_message or error)) from error
 
-    def refund(self, payment_intent_id: str, idempotency_key: str) -> None:
+    def refund(
+        self, payment_intent_id: str, amount_vnd: int, idempotency_key: str, order_code: str = ""
+    ) -> StripeRefund:
+        """Refund `amount_vnd` (whole dong: VND is zero-decimal) of the PaymentIntent, once per `idempotency_key`.
+
+        Stripe keeps an idempotency key for 24 hours only: a refund asked again later (its answer was lost,
+        the office retries days after) is first looked for among the PaymentIntent's refunds by the request
+        id its metadata carries, so it is never made twice. RefundDeclined when Stripe says no.
+        """
         try:
-            self._client.v1.refunds.create(
-                params={"payment_intent": payment_intent_id}, options={"idempotency_key": idempotency_key}
+            earlier = self._refund_asked_as(payment_intent_id, idempotency_key)
+            if earlier is not None:
+                return earlier
+            made = self._client.v1.refunds.create(
+                params={
+                    "payment_intent": payment_intent_id,
+                    "amount": amount_vnd,
+                    "metadata": {"order_code": order_code, "request_id": idempotency_key},
+                },
+                options={"idempotency_key": idempotency_key},
             )
+        except (stripe.InvalidRequestError, stripe.IdempotencyError) as error:
+            code = error.code or ("idempotency_error" if isinstance(error, stripe.IdempotencyError) else "refused")
+            log.info("Stripe refused refund %s of %s: %s (%s)", idempotency_key, payment_intent_id,
+                     error.user_message, code)  # fmt: skip
+            raise RefundDeclined(code, str(error.user_message or "")) from error
         except stripe.StripeError as error:
             raise PaymentUnavailable(str(error.user_message or error)) from error
+        return _refund(made.to_dict())
+
+    def _refund_asked_as(self, payment_intent_id: str, request_id: str) -> StripeRefund | None:
+        """The PaymentIntent's refund the shop asked under `request_id`, if Stripe has one."""
+        found = self._client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
+        for refund in (refund.to_dict() for refund in found.data):
+            if (refund.get("metadata") or {}).get("request_id") == request_id:
+                return _refund(refund)
+        return None
 
     def payment_intent_status(self, payment_intent_id: str) -> tuple[str, int, str]:
         """The PaymentIntent as Stripe has it now: (status, amount received, currency)."""
@@ -202,6 +266,7 @@ class StripeGateway:
 def _payment_event(event: dict) -> PaymentEvent:
     obj = event["data"]["object"]
     metadata = obj.get("metadata") or {}
+    refund = amount_refunded = fully_refunded = None
     if obj.get("object") == "payment_intent":
         intent_id = obj.get("id")
         error = obj.get("last_payment_error") or {}
@@ -210,21 +275,50 @@ def _payment_event(event: dict) -> PaymentEvent:
         failure_code = error.get("decline_code") or error.get("code")
         # Stripe sends amount_received; localstripe, the test server, only the amount asked for.
         amount = obj.get("amount_received") if "amount_received" in obj else obj.get("amount")
-    else:  # a charge (charge.refunded): it names its PaymentIntent
+    elif obj.get("object") == "refund":  # refund.created / refund.updated / refund.failed / charge.refund.updated
+        refund = _refund(obj)
+        intent_id, amount, failure, failure_code = refund.payment_intent_id, refund.amount, None, None
+    else:  # a charge (charge.refunded): it names its PaymentIntent, and what went back of it so far
         intent_id = obj.get("payment_intent")
         failure = failure_code = None
         amount = obj.get("amount")
+        amount_refunded = _whole(obj.get("amount_refunded"))
+        fully_refunded = obj["refunded"] if isinstance(obj.get("refunded"), bool) else None
     return PaymentEvent(
         id=event["id"],
         type=event["type"],
-        payment_intent_id=intent_id,
-        order_code=metadata.get("order_code"),
+        payment_intent_id=intent_id if isinstance(intent_id, str) else None,
+        order_code=metadata.get("order_code") if isinstance(metadata, dict) else None,
         failure_message=failure,
         failure_code=failure_code if isinstance(failure_code, str) else None,
-        amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+        amount=_whole(amount),
         currency=obj.get("currency") if isinstance(obj.get("currency"), str) else None,
         charge_id=obj.get("id") if obj.get("object") == "charge" and isinstance(obj.get("id"), str) else None,
+        amount_refunded=amount_refunded,
+        fully_refunded=fully_refunded,
+        refund=refund,
     )
+
+
+def _refund(obj: dict) -> StripeRefund:
+    """A Stripe refund object (an API answer or an event's) as the shop reads it."""
+    metadata = obj.get("metadata") or {}
+    metadata = metadata if isinstance(metadata, dict) else {}
+    intent = obj.get("payment_intent")
+    intent = intent.get("id") if isinstance(intent, dict) else intent  # expanded, or its id
+    return StripeRefund(
+        id=str(obj.get("id") or ""),
+        status=str(obj.get("status") or ""),
+        amount=_whole(obj.get("amount")) or 0,
+        payment_intent_id=intent if isinstance(intent, str) else None,
+        request_id=str(metadata.get("request_id") or ""),
+        failure_reason=str(obj.get("failure_reason") or ""),
+    )
+
+
+def _whole(value: object) -> int | None:
+    """An amount as Stripe sent it, when it is a whole number (VND is zero-decimal)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _reason(error: stripe.StripeError) -> str | None:
