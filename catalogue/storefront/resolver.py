@@ -36,7 +36,7 @@ from catalogue.products.revision import existing_session
 from catalogue.storefront import select_locale
 from catalogue.storefront.caching import SCAN_COUNT_SLOT, PageTemplate, cart_count, cut_slots
 from catalogue.sync.services import is_listable
-from catalogue.traceability import origin, scans
+from catalogue.traceability import origin, page_revision, scans
 from catalogue.traceability import services as lots
 from catalogue.traceability.digital_link import (
     MalformedLink,
@@ -260,15 +260,16 @@ def _lot_answer(lot_id: Select, same_as: str | None = None, extra_query: dict[st
 
 @dataclass(frozen=True)
 class _OriginEntry:
-    """A kept origin page: the lot it shows, the state it was rendered at, the page with its session slots."""
+    """A kept origin page: the lot it shows, the numbers and scan count it was rendered at, the page with its slots."""
 
     lot_id: int
-    state: scans.PageState
+    revision: tuple[int, int]  # catalogue.traceability.page_revision.current()
+    scans: int  # as flushed when rendered: a flush moves the lot's page revision
     page: PageTemplate
 
 
 def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Response:
-    """The lot's origin page, kept like a product page: a hit is one statement (the lot's page state) and no write.
+    """The lot's origin page, kept like a product page: a hit reads two numbers by primary key and writes nothing.
 
     `counts`: this view is a stamp's, so it is buffered as a scan. The page shows the scans as last
     flushed, plus this view when it is a new one (its client's first today, not yet written).
@@ -276,16 +277,14 @@ def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Respons
     cache = response_cache()
     key = request_key(select_locale(), same_as, "origin") if cache is not None and not session.get("_flashes") else None
     entry = cache.get(key) if key is not None else None
-    if entry is not None:
-        state = scans.page_state(entry.lot_id, _reading_session())
-        if state is not None and state == entry.state:
-            metrics.CACHE.labels("hit").inc()
-            shown = state.scans + _count_scan(entry.lot_id, counts)
-            return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
+    if entry is not None and page_revision.current(entry.lot_id, _reading_session()) == entry.revision:
+        metrics.CACHE.labels("hit").inc()
+        shown = entry.scans + _count_scan(entry.lot_id, counts)
+        return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
     if key is not None:
         metrics.CACHE.labels("miss").inc()
     found = db.session.scalar(lot_id)
-    state = scans.page_state(found, db.session) if found is not None else None
+    state = page_revision.page_state(found, db.session) if found is not None else None
     if state is None:
         return _unknown()
     shown = state.scans + _count_scan(found, counts)
@@ -298,7 +297,7 @@ def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Respons
         response.set_data(response.get_data().replace(SCAN_COUNT_SLOT.encode(), str(shown).encode()))
         return _private(response)
     if key is not None and shareable(response) and not getattr(response, "per_viewer", False):
-        cache.put(key, _OriginEntry(found, state, template))
+        cache.put(key, _OriginEntry(found, state.revision, state.scans, template))
     return _private(template.fill(csrf_token, cart_count(), shown))
 
 
@@ -326,14 +325,14 @@ def _count_scan(lot_id: int, counts: bool) -> bool:
     return scans.record(lot_id, request.remote_addr or "", user_agent, clock.today())
 
 
-def _origin_page(lot: Lot, state: scans.PageState, today) -> Response:
+def _origin_page(lot: Lot, state: page_revision.PageState, today) -> Response:
     facts = origin.origin_facts(
         lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
     )
     per_viewer = not facts.on_sale
     if per_viewer and not reports_visible(lot.product_id, lot.product.producer_id, viewer(), today):
         facts.reports = []  # the lot listing's rule: a withdrawn product's reports are its producer's and the office's
-    facts.scans = SCAN_COUNT_SLOT  # filled per view (scans.PageState.scans, plus this view when it counts)
+    facts.scans = SCAN_COUNT_SLOT  # filled per view (PageState.scans, plus this view when it counts)
     facts.suspected_copy = state.suspected
     anchor = stamp_uri(lot, public_base())
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))

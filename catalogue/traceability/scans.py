@@ -40,12 +40,9 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from catalogue import clock
 from catalogue.extensions import db
-from catalogue.products.freshness import hit_engine, run_raw
-from catalogue.products.revision import CATALOGUE
 from catalogue.traceability.models import Lot, LotScanClient, LotScanDay, LotScanSource
 from catalogue.transactions import use_case
 
@@ -317,45 +314,3 @@ def suspected_copies() -> list[Lot]:
     return list(
         db.session.scalars(select(Lot).where(Lot.suspected_copy_at.is_not(None)).order_by(Lot.suspected_copy_at.desc()))
     )
-
-
-# --- what an origin page shows that the catalogue's revision does not cover -----------------------------------
-
-
-@dataclass(frozen=True)
-class PageState:
-    """What a cached origin page of one lot depends on, read in one statement: the catalogue's shown revision, the
-    lot's own row, its scans (as flushed), its reports and its product's live marketplace listings."""
-
-    lot_id: int
-    revision: int
-    scans: int
-    suspected: bool
-    fingerprint: tuple
-
-
-def _page_state_sql(paramstyle: str) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"
-    return (
-        f"SELECT (SELECT shown FROM change_counters WHERE name = '{CATALOGUE}'), l.updated_at, l.suspected_copy_at, "
-        "(SELECT COALESCE(SUM(d.scans), 0) FROM lot_scan_days d WHERE d.lot_id = l.id), "
-        "(SELECT COUNT(*) FROM lot_reports r WHERE r.lot_id = l.id), "
-        "(SELECT MAX(r.id) FROM lot_reports r WHERE r.lot_id = l.id), "
-        "(SELECT COUNT(*) FROM marketplace_listings m WHERE m.product_id = l.product_id AND m.status = 'live'), "
-        "(SELECT MAX(m.synced_at) FROM marketplace_listings m WHERE m.product_id = l.product_id AND m.status = 'live') "
-        f"FROM lots l WHERE l.id = {marker}"
-    )
-
-
-def page_state(lot_id: int, session: Session | None = None) -> PageState | None:
-    """The lot's page state (None when it is gone): through `session` when given, else on the cache's hit engine."""
-    engine = hit_engine()
-    sql = _page_state_sql(engine.dialect.paramstyle)
-    if session is not None:
-        rows = session.connection().exec_driver_sql(sql, (lot_id,)).fetchall()
-    else:
-        rows = run_raw(engine, sql, (lot_id,))
-    if not rows:
-        return None
-    revision, updated_at, suspected_at, scans, *rest = rows[0]
-    return PageState(lot_id, revision or 0, int(scans), suspected_at is not None, (str(updated_at), *map(str, rest)))
