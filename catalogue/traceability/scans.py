@@ -96,10 +96,18 @@ def network_of(address: str) -> str:
 
 def scan_of(lot_id: int, address: str, user_agent: str, day: date, secret: str) -> Scan:
     """The scan of `lot_id` by the client at `address` with `user_agent` on `day`."""
-    key = secret.encode()
-    client = hmac.new(key, f"client|{day.isoformat()}|{address}|{user_agent}".encode(), hashlib.sha256)
-    source = hmac.new(key, f"source|{network_of(address)}".encode(), hashlib.sha256)
-    return Scan(lot_id, day, client.hexdigest()[:32], source.hexdigest()[:32])
+    return Scan(lot_id, day, client_of(address, user_agent, day, secret), source_of(address, secret))
+
+
+def client_of(address: str, user_agent: str, day: date, secret: str) -> str:
+    """The client's keyed hash: its address and User-Agent, on that day."""
+    digest = hmac.new(secret.encode(), f"client|{day.isoformat()}|{address}|{user_agent}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def source_of(address: str, secret: str) -> str:
+    """The network's keyed hash (`network_of`), the same every day."""
+    return hmac.new(secret.encode(), f"source|{network_of(address)}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # --- buffers ---------------------------------------------------------------------------------------------------
@@ -169,6 +177,10 @@ class ScanCounter:
         self._thread_pid: int | None = None
         self._start_lock = threading.Lock()
 
+    def seen(self, lot_id: int, day: date, client: str) -> bool:
+        """True when this worker already buffered the client's scan of the lot that day."""
+        return (lot_id, day, client) in self._seen
+
     def record(self, scan: Scan) -> bool:
         """Buffer `scan` unless this worker already buffered its client today; True when buffered."""
         key = (scan.lot_id, scan.day, scan.client)
@@ -226,7 +238,11 @@ def counter() -> ScanCounter:
 
 def record(lot_id: int, address: str, user_agent: str, day: date) -> bool:
     """Count a person's view of `lot_id`'s stamp (buffered; written by the next flush). True when it is new."""
-    return counter().record(scan_of(lot_id, address, user_agent, day, current_app.config["SECRET_KEY"]))
+    secret = current_app.config["SECRET_KEY"]
+    client = client_of(address, user_agent, day, secret)
+    if counter().seen(lot_id, day, client):  # a repeat: not even its network is hashed
+        return False
+    return counter().record(Scan(lot_id, day, client, source_of(address, secret)))
 
 
 # --- the flush -------------------------------------------------------------------------------------------------
