@@ -148,7 +148,10 @@ def upgrade():
         )
         op.execute("ALTER TABLE lots ALTER COLUMN page_revision DROP DEFAULT")  # from now on the trigger numbers
         for name, body in _POSTGRES_FUNCTIONS.items():
-            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}\n$$")
+            # Its tables are the schema's it was made in, whatever the writer's search_path.
+            op.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $${body}\n$$"
+            )
         for name, (_table, definition) in _postgres_triggers().items():
             op.execute(f"CREATE TRIGGER {name} {definition}")
         return
