@@ -3,6 +3,7 @@
 Run from the repository root (or `make bench`):
 
     .venv/bin/python bench/run.py [--duration 10] [--connections 8] [--skip-scale] [--postgres URL] [--skip-sqlite]
+                                  [--scenarios list,page] [--rounds 1]
 
 For each database — SQLite, and PostgreSQL when --postgres or CATALOGUE_TEST_POSTGRES_URL
 names a server — and each catalogue size (the ~346 seeded products, then 100 000 with
@@ -451,8 +452,13 @@ def bench_size(
     duration: int,
     connections: int,
     selected: tuple[str, ...] = tuple(SCENARIOS),
+    rounds: int = 1,
 ) -> list[Row]:
-    """Measure every scenario at one catalogue size on one database: bare, cached app and cold app in turn."""
+    """Measure every scenario at one catalogue size on one database: bare, cached app and cold app in turn.
+
+    With `rounds` > 1 every scenario's runs are repeated round after round (scenarios interleaved, so on a
+    shared machine each one meets the same changing load), and each side's figures are the rounds' means.
+    """
     rows = []
     run_label = f"{database.lower()}-{size}"
     with (
@@ -462,6 +468,7 @@ def bench_size(
         apps = {"cached": cached, "cold": cold}
         paths = record_bodies(cached, run_label, selected)
         with bare_server(run_label, f"{next(iter(paths))}-{run_label}") as bare:
+            plans: dict[str, dict[str, tuple[str, str | None]]] = {}
             for name, path in paths.items():
                 label = f"{name}-{run_label}"
                 if fetch(bare.url(f"/bare/{label}")) != (RESULTS / f"{label}.body").read_bytes():
@@ -474,20 +481,38 @@ def bench_size(
                     targets[mode] = (url, session_cookie(url, headers) if name in COOKIE_SCENARIOS else None)
                 if name in COOKIE_SCENARIOS:
                     targets[FIRST_VISIT] = (cached.url(path), None)
-                loads = {}
-                for side, (url, cookie) in targets.items():
-                    run_wrk(url, WARMUP_SECONDS, connections, cookie, headers)
-                    loads[side] = run_wrk(url, duration, connections, cookie, headers)
+                plans[name] = targets
+            measured: dict[str, dict[str, list[Load]]] = {name: {} for name in plans}
+            for round_number in range(1, rounds + 1):
+                for name, targets in plans.items():
+                    headers = BROWSER_HEADERS if name in HTML_SCENARIOS else None
+                    for side, (url, cookie) in targets.items():
+                        run_wrk(url, WARMUP_SECONDS, connections, cookie, headers)
+                        measured[name].setdefault(side, []).append(run_wrk(url, duration, connections, cookie, headers))
+                    last = {side: runs[-1] for side, runs in measured[name].items()}
+                    print(
+                        f"  {name}-{run_label}{f' (round {round_number})' if rounds > 1 else ''}: "
+                        + ", ".join(f"{side} {load.requests_per_second:.0f} req/s" for side, load in last.items()),
+                        flush=True,
+                    )
+            for name, runs in measured.items():
+                loads = {side: mean_load(side_runs) for side, side_runs in runs.items()}
                 for mode in MODES:
                     rows.append(Row(database, name, size, mode, loads[mode], loads["bare"]))
                 if FIRST_VISIT in loads:
                     rows.append(Row(database, FIRST_VISIT, size, "cached", loads[FIRST_VISIT], loads["bare"]))
-                print(
-                    f"  {label}: "
-                    + ", ".join(f"{side} {load.requests_per_second:.0f} req/s" for side, load in loads.items()),
-                    flush=True,
-                )
     return rows
+
+
+def mean_load(runs: list[Load]) -> Load:
+    """One side's figures over the rounds: mean req/s, p50 and p99, every error."""
+    count = len(runs)
+    return Load(
+        sum(run.requests_per_second for run in runs) / count,
+        sum(run.p50_ms for run in runs) / count,
+        sum(run.p99_ms for run in runs) / count,
+        sum(run.errors for run in runs),
+    )
 
 
 # --- report ----------------------------------------------------------------------------------------------------
@@ -603,6 +628,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL; none: skip)")
     parser.add_argument("--skip-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat every run this many times, scenarios interleaved, and report the means (a shared machine)",
+    )
+    parser.add_argument(
         "--scenarios",
         default=",".join(SCENARIOS),
         help="comma-separated scenarios to run (default all); a subset prints its rows and leaves README alone",
@@ -639,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
                     url = fresh_postgres(server, f"bench_run_{scale or 'seed'}", scale)
                     size = scale or seeded_product_count()
                 print(f"Loading the {thousands(size)}-product catalogue on {database}…", flush=True)
-                rows += bench_size(database, url, size, args.duration, args.connections, selected)
+                rows += bench_size(database, url, size, args.duration, args.connections, selected, args.rounds)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1

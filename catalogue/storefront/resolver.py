@@ -16,13 +16,17 @@ GTIN not 14 digits) is a 400, an unknown one a 404, as a page or JSON by the ask
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter
 
 from catalogue import clock, metrics
@@ -36,7 +40,7 @@ from catalogue.products.revision import existing_session
 from catalogue.storefront import select_locale
 from catalogue.storefront.caching import SCAN_COUNT_SLOT, PageTemplate, cart_count, cut_slots
 from catalogue.sync.services import is_listable
-from catalogue.traceability import origin, scans
+from catalogue.traceability import origin, page_revision, scans
 from catalogue.traceability import services as lots
 from catalogue.traceability.digital_link import (
     MalformedLink,
@@ -145,7 +149,7 @@ def _resolve(path: str, same_as: str | None = None, extra_query: dict[str, str] 
         if product is None:
             return _unknown()
         return _product_answer(product, digital_link(public_base(), ean13), same_as, extra_query)
-    return _lot_answer(lots.lot_id_by_gtin(ean13, parsed.lot), same_as, extra_query)
+    return _lot_answer(lambda: lots.lot_id_by_gtin(ean13, parsed.lot), same_as, extra_query)
 
 
 @resolver.get("/t/<code>")
@@ -155,7 +159,7 @@ def short_link_route(code: str):
     normal = code.upper()  # Crockford's base 32 reads alike in either case
     if not valid_code(normal):
         return _unknown(malformed="code")
-    return _lot_answer(lots.lot_id_by_code(normal))
+    return _lot_answer(lambda: lots.lot_id_by_code(normal))
 
 
 @resolver.get("/nguon-goc/<code>")
@@ -164,7 +168,7 @@ def origin_page(code: str):
     normal = code.upper()
     if not valid_code(normal):
         return _unknown()
-    return _origin_answer(select(Lot.id).where(Lot.code == normal), None, counts=False)
+    return _origin_answer(lambda: lots.lot_id_by_code(normal), None, counts=False)
 
 
 @resolver.get("/.well-known/gs1resolver")
@@ -189,20 +193,35 @@ def _wants_linkset() -> bool:
     """`?linkType=linkset` (or the deprecated `all`), or an Accept preferring the linkset (or JSON) to HTML."""
     if _requested_link_type() in ("linkset", "all"):
         return True
-    accept = request.accept_mimetypes
+    return _linkset_preferred(request.accept_mimetypes)
+
+
+def _linkset_preferred(accept: MIMEAccept) -> bool:
     best = accept.best_match([LINKSET, "application/json"])
     return best is not None and accept[best] > accept["text/html"]
 
 
 def _prefers_html() -> bool:
     """A browser: it names text/html and likes it best (`*/*` alone, or no Accept, is a machine's)."""
-    accept = request.accept_mimetypes
+    return _html_preferred(request.accept_mimetypes)
+
+
+def _html_preferred(accept: MIMEAccept) -> bool:
     return "text/html" in accept.values() and accept["text/html"] >= max(accept[LINKSET], accept["application/json"])
 
 
 def _wants_page() -> bool:
     """A browser asking for the item itself: no linkType, no linkset, text/html preferred."""
-    return _requested_link_type() is None and not _wants_linkset() and _prefers_html()
+    return _requested_link_type() is None and _page_accepted(request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _page_accepted(accept: str) -> bool:
+    """What an Accept header says of the page: a browser's (HTML preferred, the linkset not). Remembered per header:
+    phones send a handful of them, and weighing one (werkzeug matches every type against every wildcard) cost
+    ~0.3 ms, a quarter of a kept page's whole answer."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    return not _linkset_preferred(parsed) and _html_preferred(parsed)
 
 
 def _product_url(product: Product) -> str | None:
@@ -242,11 +261,14 @@ def _product_item(product: Product, anchor: str, product_url: str | None) -> Ite
     return Item(anchor, tuple(links))
 
 
-def _lot_answer(lot_id: Select, same_as: str | None = None, extra_query: dict[str, str] | None = None):
-    """The stamp's answer: a person's page (the only answer that counts a scan), or the machines' links."""
+def _lot_answer(lot_id: Callable[[], Select], same_as: str | None = None, extra_query: dict[str, str] | None = None):
+    """The stamp's answer: a person's page (the only answer that counts a scan), or the machines' links.
+
+    `lot_id` makes the statement selecting the lot's id: only when it runs (a kept page needs none).
+    """
     if _wants_page():
         return _origin_answer(lot_id, same_as, counts=True)
-    lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id))))
+    lot = db.session.scalar(_with_details(select(Lot).where(Lot.id.in_(lot_id()))))
     if lot is None:
         return _unknown()
     anchor = stamp_uri(lot, public_base())
@@ -260,15 +282,16 @@ def _lot_answer(lot_id: Select, same_as: str | None = None, extra_query: dict[st
 
 @dataclass(frozen=True)
 class _OriginEntry:
-    """A kept origin page: the lot it shows, the state it was rendered at, the page with its session slots."""
+    """A kept origin page: the lot it shows, the numbers and scan count it was rendered at, the page with its slots."""
 
     lot_id: int
-    state: scans.PageState
+    revision: tuple[int, int]  # catalogue.traceability.page_revision.current()
+    scans: int  # as flushed when rendered: a flush moves the lot's page revision
     page: PageTemplate
 
 
-def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Response:
-    """The lot's origin page, kept like a product page: a hit is one statement (the lot's page state) and no write.
+def _origin_answer(lot_id: Callable[[], Select], same_as: str | None, counts: bool) -> Response:
+    """The lot's origin page, kept like a product page: a hit reads two numbers by primary key and writes nothing.
 
     `counts`: this view is a stamp's, so it is buffered as a scan. The page shows the scans as last
     flushed, plus this view when it is a new one (its client's first today, not yet written).
@@ -276,16 +299,14 @@ def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Respons
     cache = response_cache()
     key = request_key(select_locale(), same_as, "origin") if cache is not None and not session.get("_flashes") else None
     entry = cache.get(key) if key is not None else None
-    if entry is not None:
-        state = scans.page_state(entry.lot_id, _reading_session())
-        if state is not None and state == entry.state:
-            metrics.CACHE.labels("hit").inc()
-            shown = state.scans + _count_scan(entry.lot_id, counts)
-            return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
+    if entry is not None and page_revision.current(entry.lot_id, _reading_session()) == entry.revision:
+        metrics.CACHE.labels("hit").inc()
+        shown = entry.scans + _count_scan(entry.lot_id, counts)
+        return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
     if key is not None:
         metrics.CACHE.labels("miss").inc()
-    found = db.session.scalar(lot_id)
-    state = scans.page_state(found, db.session) if found is not None else None
+    found = db.session.scalar(lot_id())
+    state = page_revision.page_state(found, db.session) if found is not None else None
     if state is None:
         return _unknown()
     shown = state.scans + _count_scan(found, counts)
@@ -298,7 +319,7 @@ def _origin_answer(lot_id: Select, same_as: str | None, counts: bool) -> Respons
         response.set_data(response.get_data().replace(SCAN_COUNT_SLOT.encode(), str(shown).encode()))
         return _private(response)
     if key is not None and shareable(response) and not getattr(response, "per_viewer", False):
-        cache.put(key, _OriginEntry(found, state, template))
+        cache.put(key, _OriginEntry(found, state.revision, state.scans, template))
     return _private(template.fill(csrf_token, cart_count(), shown))
 
 
@@ -326,14 +347,14 @@ def _count_scan(lot_id: int, counts: bool) -> bool:
     return scans.record(lot_id, request.remote_addr or "", user_agent, clock.today())
 
 
-def _origin_page(lot: Lot, state: scans.PageState, today) -> Response:
+def _origin_page(lot: Lot, state: page_revision.PageState, today) -> Response:
     facts = origin.origin_facts(
         lot, today, current_app.config.get("SHOPEE_SHOP_ID") or os.environ.get("SHOPEE_SHOP_ID")
     )
     per_viewer = not facts.on_sale
     if per_viewer and not reports_visible(lot.product_id, lot.product.producer_id, viewer(), today):
         facts.reports = []  # the lot listing's rule: a withdrawn product's reports are its producer's and the office's
-    facts.scans = SCAN_COUNT_SLOT  # filled per view (scans.PageState.scans, plus this view when it counts)
+    facts.scans = SCAN_COUNT_SLOT  # filled per view (PageState.scans, plus this view when it counts)
     facts.suspected_copy = state.suspected
     anchor = stamp_uri(lot, public_base())
     response = Response(render_template("storefront/origin.html", facts=facts, stamp=anchor, today=today))

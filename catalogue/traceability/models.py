@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    FetchedValue,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.extensions import db
@@ -18,10 +28,15 @@ class Lot(Timestamped, db.Model):
     """A production lot of one product: its dates, how many units, where the raw material came from.
 
     Not a catalogue table (catalogue.products.revision): a lot's change never makes every
-    cached catalogue page stale; the product page links lots through a stable URL.
+    cached catalogue page stale; the product page links lots through a stable URL. What the
+    lot's own origin page shows moves its `page_revision` instead, in the database itself
+    (catalogue.traceability.page_revision).
     """
 
     __tablename__ = "lots"
+    # page_revision is the database's (triggers): a value read back from an INSERT's RETURNING would be SQLite's
+    # before its AFTER trigger ran, so it is left expired and loaded when asked for.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         UniqueConstraint("product_id", "lot_number", name="uq_lots_product_lot_number"),
         CheckConstraint("quantity > 0", name="ck_lots_quantity_positive"),
@@ -42,6 +57,10 @@ class Lot(Timestamped, db.Model):
     origin_ward_name: Mapped[str] = mapped_column(String(120))
     # Set once when the stamp has been scanned far more often than the lot has units (a copied stamp).
     suspected_copy_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A new number on every write to what the origin page shows (migration 0029's triggers; never set it here).
+    page_revision: Mapped[int] = mapped_column(
+        BigInteger, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
     product: Mapped[Product] = relationship()
     reports: Mapped[list[LotReport]] = relationship(

@@ -40,12 +40,9 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from catalogue import clock
 from catalogue.extensions import db
-from catalogue.products.freshness import hit_engine, run_raw
-from catalogue.products.revision import CATALOGUE
 from catalogue.traceability.models import Lot, LotScanClient, LotScanDay, LotScanSource
 from catalogue.transactions import use_case
 
@@ -99,10 +96,18 @@ def network_of(address: str) -> str:
 
 def scan_of(lot_id: int, address: str, user_agent: str, day: date, secret: str) -> Scan:
     """The scan of `lot_id` by the client at `address` with `user_agent` on `day`."""
-    key = secret.encode()
-    client = hmac.new(key, f"client|{day.isoformat()}|{address}|{user_agent}".encode(), hashlib.sha256)
-    source = hmac.new(key, f"source|{network_of(address)}".encode(), hashlib.sha256)
-    return Scan(lot_id, day, client.hexdigest()[:32], source.hexdigest()[:32])
+    return Scan(lot_id, day, client_of(address, user_agent, day, secret), source_of(address, secret))
+
+
+def client_of(address: str, user_agent: str, day: date, secret: str) -> str:
+    """The client's keyed hash: its address and User-Agent, on that day."""
+    digest = hmac.new(secret.encode(), f"client|{day.isoformat()}|{address}|{user_agent}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def source_of(address: str, secret: str) -> str:
+    """The network's keyed hash (`network_of`), the same every day."""
+    return hmac.new(secret.encode(), f"source|{network_of(address)}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # --- buffers ---------------------------------------------------------------------------------------------------
@@ -172,6 +177,10 @@ class ScanCounter:
         self._thread_pid: int | None = None
         self._start_lock = threading.Lock()
 
+    def seen(self, lot_id: int, day: date, client: str) -> bool:
+        """True when this worker already buffered the client's scan of the lot that day."""
+        return (lot_id, day, client) in self._seen
+
     def record(self, scan: Scan) -> bool:
         """Buffer `scan` unless this worker already buffered its client today; True when buffered."""
         key = (scan.lot_id, scan.day, scan.client)
@@ -229,7 +238,11 @@ def counter() -> ScanCounter:
 
 def record(lot_id: int, address: str, user_agent: str, day: date) -> bool:
     """Count a person's view of `lot_id`'s stamp (buffered; written by the next flush). True when it is new."""
-    return counter().record(scan_of(lot_id, address, user_agent, day, current_app.config["SECRET_KEY"]))
+    secret = current_app.config["SECRET_KEY"]
+    client = client_of(address, user_agent, day, secret)
+    if counter().seen(lot_id, day, client):  # a repeat: not even its network is hashed
+        return False
+    return counter().record(Scan(lot_id, day, client, source_of(address, secret)))
 
 
 # --- the flush -------------------------------------------------------------------------------------------------
@@ -317,45 +330,3 @@ def suspected_copies() -> list[Lot]:
     return list(
         db.session.scalars(select(Lot).where(Lot.suspected_copy_at.is_not(None)).order_by(Lot.suspected_copy_at.desc()))
     )
-
-
-# --- what an origin page shows that the catalogue's revision does not cover -----------------------------------
-
-
-@dataclass(frozen=True)
-class PageState:
-    """What a cached origin page of one lot depends on, read in one statement: the catalogue's shown revision, the
-    lot's own row, its scans (as flushed), its reports and its product's live marketplace listings."""
-
-    lot_id: int
-    revision: int
-    scans: int
-    suspected: bool
-    fingerprint: tuple
-
-
-def _page_state_sql(paramstyle: str) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"
-    return (
-        f"SELECT (SELECT shown FROM change_counters WHERE name = '{CATALOGUE}'), l.updated_at, l.suspected_copy_at, "
-        "(SELECT COALESCE(SUM(d.scans), 0) FROM lot_scan_days d WHERE d.lot_id = l.id), "
-        "(SELECT COUNT(*) FROM lot_reports r WHERE r.lot_id = l.id), "
-        "(SELECT MAX(r.id) FROM lot_reports r WHERE r.lot_id = l.id), "
-        "(SELECT COUNT(*) FROM marketplace_listings m WHERE m.product_id = l.product_id AND m.status = 'live'), "
-        "(SELECT MAX(m.synced_at) FROM marketplace_listings m WHERE m.product_id = l.product_id AND m.status = 'live') "
-        f"FROM lots l WHERE l.id = {marker}"
-    )
-
-
-def page_state(lot_id: int, session: Session | None = None) -> PageState | None:
-    """The lot's page state (None when it is gone): through `session` when given, else on the cache's hit engine."""
-    engine = hit_engine()
-    sql = _page_state_sql(engine.dialect.paramstyle)
-    if session is not None:
-        rows = session.connection().exec_driver_sql(sql, (lot_id,)).fetchall()
-    else:
-        rows = run_raw(engine, sql, (lot_id,))
-    if not rows:
-        return None
-    revision, updated_at, suspected_at, scans, *rest = rows[0]
-    return PageState(lot_id, revision or 0, int(scans), suspected_at is not None, (str(updated_at), *map(str, rest)))

@@ -107,17 +107,24 @@ def test_bots_prefetches_heads_and_the_product_pages_link_are_no_scans(app):
     assert flushed_scans(lot.id) == 1
 
 
-def test_a_kept_origin_page_is_one_read_and_no_write_and_shows_new_counts(app):
-    lot = a_lot(cast()["product"])
+def test_a_kept_origin_page_costs_what_a_kept_product_page_does_and_shows_new_counts(app):
+    product = cast()["product"]
+    lot = a_lot(product)
     path = f"/t/{lot.code}"
     first = browser(app, address="198.51.100.1").get(path).get_data(as_text=True)  # rendered and kept
+    browser(app).get(f"/products/{product.slug}")  # and the product page, kept
 
     with count_statements(db.engine, raw=True) as statements:
         hit = browser(app, address="198.51.100.2").get(path)
+    with count_statements(db.engine, raw=True) as product_page:
+        browser(app).get(f"/products/{product.slug}")
     assert hit.status_code == 200 and hit.headers["Cache-Control"] == "private, no-store"
-    assert len(statements) == 1 and not [sql for sql in statements if WRITES.match(sql)], statements
+    # One read and no write, as a product page's hit: two numbers by primary key, no table of the lot's scanned.
+    assert len(statements) == len(product_page) == 1 and not WRITES.match(statements[0]), statements
+    assert set(re.findall(r"FROM (\w+)", statements[0])) == {"change_counters", "lots"}, statements
+    assert re.search(r"\bWHERE id = (\?|%s)$", statements[0]), statements
 
-    flushed_scans(lot.id)  # the flush moves the page's state: the next view is computed again, with the new total
+    flushed_scans(lot.id)  # the flush renumbers the lot's page: the next view is computed again, with the new total
     again = browser(app, address="198.51.100.1").get(path).get_data(as_text=True)  # a repeat: the flushed total
     # Each view shows the flushed total plus itself when it is a new scan (the others wait for the flush).
     assert [_COUNT.search(html).group(1) for html in (first, hit.get_data(as_text=True), again)] == ["1", "1", "2"]
