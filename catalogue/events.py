@@ -102,6 +102,18 @@ class ParcelReturned:
 
 
 @dataclass(frozen=True)
+class OrderReturned:
+    """Every parcel of the order ended and none was delivered: they came back (`order_returned`).
+
+    Published once, when the order turns refund_pending (or refunded, its refunds made already) because of
+    it (catalogue.delivery.tracking.follow_parcels): the buyer is told what goes back, once.
+    """
+
+    order_id: int
+    code: str
+
+
+@dataclass(frozen=True)
 class RefundStarted:
     """A paid order's money is going back to the buyer (`refund_started`): what the buyer is told, once per step.
 

@@ -1,4 +1,4 @@
-"""Emails to buyers about their order: paid, shipped, cancelled and refunded (Vietnamese, text and HTML).
+"""Emails to buyers about their order: paid, shipped, cancelled and refunded, returned (Vietnamese, text and HTML).
 
 The order's lifecycle never sends mail, nor imports this module (an import-linter contract says
 so): it publishes its events (catalogue.events) and `subscribe_mail`, wired by `create_app`,
@@ -23,13 +23,14 @@ from catalogue.extensions import db
 from catalogue.mail import BadAddress, address, deliver, enqueue, envelope_address, stamp
 from catalogue.order_links import link_grant
 from catalogue.orders.models import Order
+from catalogue.payments import ledger
 from catalogue.payments.registry import labels_of
 from catalogue.transactions import after_commit, in_use_case
 from catalogue.urls import absolute_url
 
 log = logging.getLogger(__name__)
 DEFAULT_SHOP_EMAIL = "lienhe@ocop-quangninh.vn"
-KINDS = ("paid", "shipped", "cancelled")
+KINDS = ("paid", "shipped", "cancelled", "returned")
 MAILED_CANCELLATIONS = ("buyer", "office")  # an expired reservation mails nothing: the buyer never paid
 
 
@@ -57,11 +58,13 @@ def announce(kind: str, order: Order, **details) -> None:
 
 
 def subscribe_mail(app: Flask) -> None:
-    """The buyer is mailed after the order's events commit: paid, cancelled, refund started, each parcel shipped."""
+    """The buyer is mailed after the order's events commit: paid, cancelled, refund started, each parcel shipped,
+    every parcel came back."""
     # In the publishing transaction: the message joins the outbox with the change (catalogue.mail).
     events.subscribe(app, events.OrderPaid, mail_paid, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderCancelled, mail_cancelled, events.IN_TRANSACTION)
     events.subscribe(app, events.RefundStarted, mail_refund, events.IN_TRANSACTION)
+    events.subscribe(app, events.OrderReturned, mail_returned, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderShipped, mail_shipped, events.IN_TRANSACTION)
 
 
@@ -86,6 +89,27 @@ def mail_refund(event: events.RefundStarted) -> None:
         refund_to=labels.vi.refunded_to if labels else "",
         refund_by_hand=event.by_hand_vnd,
     )
+
+
+def mail_returned(event: events.OrderReturned) -> None:
+    """Every parcel came back: once, what goes back (each refund by API, made or on its way; what the shop
+    returns by hand)."""
+    order = db.session.get(Order, event.order_id)
+    if order is None:
+        log.warning("No order %s to mail the returned email about", event.order_id)
+        return
+    rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund"]
+    announce(
+        "returned",
+        order,
+        refunds=[(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
+        refund_by_hand=sum(row.amount_vnd for row in rows if row.state == "due"),
+    )
+
+
+def _rail(method: str) -> str:
+    labels = labels_of(method)
+    return labels.vi.short_name if labels else method
 
 
 def mail_shipped(event: events.OrderShipped) -> None:
@@ -164,6 +188,8 @@ def _subject(kind: str, code: str) -> str:
         return gettext("Đơn hàng %(code)s đã được thanh toán", code=code)
     if kind == "shipped":
         return gettext("Đơn hàng %(code)s đã được gửi đi", code=code)
+    if kind == "returned":
+        return gettext("Đơn hàng %(code)s không giao được và được hoàn tiền", code=code)
     return gettext("Đơn hàng %(code)s đã được huỷ", code=code)
 
 

@@ -12,12 +12,14 @@ delivery_cli = AppGroup("delivery", help="Parcels: retry bookings, read back par
 
 @delivery_cli.command("sweep")
 def sweep() -> None:
-    """Retry bookings the carrier did not answer, then poll parcels on the way with no word for a while."""
+    """Retry bookings the carrier did not answer, poll parcels on the way with no word for a while, then bring
+    orders whose parcels all ended in line with them (delivered, or refunding when they all came back)."""
     from catalogue.delivery.booking import retry_due
-    from catalogue.delivery.tracking import poll_quiet
+    from catalogue.delivery.tracking import follow_ended, poll_quiet
 
     click.echo(f"bookings: {retry_due(clock.now())}")
     click.echo(f"polled: {poll_quiet(clock.now())}")
+    click.echo(f"orders moved: {follow_ended()}")
 
 
 @delivery_cli.command("poll")

@@ -10,8 +10,10 @@ VNPay with VNPAY_API) gets a `requested` refund whose request id is derived from
 parcel (`P<id>`) and, for the rails whose ids carry it, the amount; it is asked once the tracking use
 case has committed (`refund_return`, no transaction open), so a callback that repeats or a poll asks
 the same refund, never a second one. A bank transfer is flagged `due` for the office, and so is a
-refund its provider refuses, does not answer, or (Stripe) reports failed later. The order itself
-stays as it is (its other parcels may be delivered): a whole-order refund later never returns this
+refund its provider refuses, does not answer, or (Stripe) reports failed later. The order's status is
+then decided from all its parcels (catalogue.delivery.tracking.follow_parcels): still `shipped` while
+another parcel is on its way, `delivered` when another was delivered, `refund_pending` (then `refunded`
+once these refunds are made) when every parcel came back. A whole-order refund later never returns this
 parcel's stock again (`release_stock` skips the lines of a settled return). ParcelReturned, after
 the commit, lets invoicing issue the adjustment of that producer's invoice: its parcel's lines and
 fee, or what the refund returns when the order held less (`refund_of`).

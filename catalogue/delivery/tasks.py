@@ -18,11 +18,12 @@ def book_parcel(parcel_id: int) -> str:
 @app.task(name="catalogue.delivery.tasks.sweep")
 @periodic("delivery-sweep")
 def sweep() -> dict:
-    """Bookings the carrier did not answer tried again; parcels whose callbacks stopped read back."""
+    """Bookings the carrier did not answer tried again; parcels whose callbacks stopped read back; orders whose
+    parcels all ended brought in line with them."""
     from catalogue import clock, create_app
     from catalogue.delivery.booking import retry_due
 
     with create_app().app_context():
-        from catalogue.delivery.tracking import poll_quiet
+        from catalogue.delivery.tracking import follow_ended, poll_quiet
 
-        return {"bookings": retry_due(clock.now()), "polled": poll_quiet(clock.now())}
+        return {"bookings": retry_due(clock.now()), "polled": poll_quiet(clock.now()), "orders": follow_ended()}

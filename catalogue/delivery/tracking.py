@@ -9,8 +9,10 @@ confirm, changes nothing. A callback for a parcel the shop does not know is ackn
 
 Parcels whose callbacks stopped (booked and on the way, and no word from the carrier for
 PARCEL_POLL_AFTER_HOURS) are read back by the sweep (`poll_quiet`: the Celery beat task and
-`flask delivery sweep`). The order is `delivered` once every parcel is; a parcel that comes back
-`returned` settles its return once (catalogue.delivery.returns).
+`flask delivery sweep`). A parcel that comes back `returned` settles its return once
+(catalogue.delivery.returns). The order's status follows its parcels by one rule, `follow_parcels`
+(booking calls it too): `shipped` once every parcel has left, `delivered` once every parcel ended and one
+at least was delivered, `refund_pending` then `refunded` when every parcel came back.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
-from catalogue import clock
+from catalogue import clock, events
 from catalogue.carriers.port import (
     BOOKED,
     CANCELLED,
@@ -39,6 +41,7 @@ from catalogue.carriers.port import (
 from catalogue.delivery.booking import lock_parcel
 from catalogue.delivery.models import Parcel, ParcelEvent
 from catalogue.extensions import db
+from catalogue.orders import refunds
 from catalogue.orders.locking import lock_order_by_id
 from catalogue.orders.models import Order
 from catalogue.orders.services import transition
@@ -50,6 +53,11 @@ log = logging.getLogger(__name__)
 RANK = {PENDING: 0, BOOKED: 1, PICKED_UP: 2, IN_TRANSIT: 3, FAILED: 4, RETURNING: 5, DELIVERED: 6, RETURNED: 6}
 FINAL = (DELIVERED, RETURNED, CANCELLED)
 ON_THE_WAY = (BOOKED, PICKED_UP, IN_TRANSIT, FAILED, RETURNING)
+LEFT = (*ON_THE_WAY, DELIVERED, RETURNED)  # booked, or further: it has left its producer
+FOLLOWED = ("paid", "shipped")  # the order statuses its parcels decide
+# Why the order moved, in its history (the order page words them: catalogue.storefront.pages.order_timeline).
+EVERY_LEFT, EVERY_DELIVERED = "every parcel has left", "every parcel delivered"
+PARTLY_RETURNED, EVERY_RETURNED = "delivered; the other parcels came back", "every parcel came back"
 DEFAULT_POLL_AFTER_HOURS = 6
 APPLIED, UNCHANGED, UNKNOWN = "applied", "unchanged", "unknown_parcel"
 
@@ -128,22 +136,81 @@ def apply_report(parcel_id: int, report: StatusReport, source: str) -> str:
                                      source=source))  # fmt: skip
     if report.status == DELIVERED:
         parcel.delivered_at = at
-        _deliver_when_all_are(order)
     elif report.status == RETURNED:
         from catalogue.delivery.returns import settle_return
 
-        settle_return(order, parcel, now)
+        settle_return(order, parcel, now)  # its refund is planned before the order's status is decided
+    follow_parcels(order)
     return APPLIED
 
 
-def _deliver_when_all_are(order: Order) -> None:
-    going = [parcel for parcel in order.parcels if parcel.status != CANCELLED]
-    if not going or any(parcel.status != DELIVERED for parcel in going):
+def follow_parcels(order: Order) -> None:
+    """The order's status from its parcels: the one rule, for every writer that moves a parcel (the order locked).
+
+    Only an order the parcels still decide (`paid`, `shipped`) moves; one the office cancelled (refund_pending),
+    or refunded, or finished, is left as it is. Parcels `cancelled` before they left count for nothing, unless
+    nothing else is left:
+
+    - every parcel has left (booked or further): `paid` → `shipped`;
+    - every parcel ended, one at least delivered: `delivered` (what arrived arrived; a parcel that came back
+      is refunded by its return, catalogue.delivery.returns, and the order keeps the rest);
+    - every parcel ended, none delivered, one at least returned: the order came back (`_came_back`).
+
+    A transition happens once (the next call finds the order moved on): a replayed or late callback, a poll or
+    the sweep (`follow_ended`) change nothing more.
+    """
+    if order.status not in FOLLOWED:
         return
-    if order.status == "paid":
-        transition(order, "shipped", "every parcel has left")
-    if order.status == "shipped":
-        transition(order, "delivered", "every parcel delivered")
+    going = [parcel.status for parcel in order.parcels if parcel.status != CANCELLED]
+    if not going:
+        return  # nothing left (every parcel cancelled before it left): the office decides
+    if order.status == "paid" and all(status in LEFT for status in going):
+        transition(order, "shipped", EVERY_LEFT)
+    if any(status not in FINAL for status in going):
+        return  # a parcel is still on its way
+    if DELIVERED in going:
+        transition(order, "delivered", PARTLY_RETURNED if RETURNED in going else EVERY_DELIVERED)
+    else:
+        _came_back(order)
+
+
+def _came_back(order: Order) -> None:
+    """Every parcel came back (or never left): the order is refunding, through the refunds its returns planned.
+
+    Whatever the order still holds that no refund claims (a parcel cancelled before it left was never refunded)
+    is flagged for the office, so the refunds cover what was paid. The order is `refunded` once they are all made:
+    at once when they were made already, else by the refund's own last step (`refunds.complete_refund`: the
+    provider's confirmation, or the office on the money desk). The buyer is told once (OrderReturned).
+    """
+    transition(order, "refund_pending", EVERY_RETURNED)
+    refunds.refund_by_hand(order, EVERY_RETURNED)
+    refunds.complete_refund(order, EVERY_RETURNED, by="returned")
+    events.publish(events.OrderReturned(order.id, order.code))
+
+
+def follow_ended(limit: int = 200) -> int:
+    """Orders still `paid`/`shipped` whose parcels have all ended (a decision missed, or made before the rule
+    existed): each brought in line by `follow_parcels`; how many moved. Part of the delivery sweep."""
+    ended = (
+        select(Order.id)
+        .where(Order.status.in_(FOLLOWED))
+        .where(exists().where(Parcel.order_id == Order.id, Parcel.status.in_((DELIVERED, RETURNED))))
+        .where(~exists().where(Parcel.order_id == Order.id, Parcel.status.not_in(FINAL)))
+        .order_by(Order.id)
+        .limit(limit)
+    )
+    ids = db.session.scalars(ended).all()
+    db.session.rollback()
+    return sum(_follow(order_id) for order_id in ids)
+
+
+@use_case
+def _follow(order_id: int) -> bool:
+    order = lock_order_by_id(order_id)
+    before = order.status if order is not None else None
+    if order is not None:
+        follow_parcels(order)
+    return order is not None and order.status != before
 
 
 def poll_quiet(now: datetime, limit: int = 200) -> dict[str, int]:

@@ -214,7 +214,8 @@ def refund_by_hand(order: Order, reason: str, method: str | None = None) -> int:
 
 def unfinished_refunds(order: Order) -> RefundPlan | None:
     """A refund_pending order's refunds still `requested` and not taken yet (the process stopped before the
-    provider answered): asked again under the same ids."""
+    provider answered): asked again under the same ids. A returned parcel's (an order whose every parcel came
+    back) is never undone: refused, it is the office's."""
     rows = ledger.rows_of(order.id)
     requested = [row for row in rows if row.kind == "refund" and row.state == "requested" and _by_api(row)
                  and not ledger.details_of(row).get(ACCEPTED_KEY)]  # fmt: skip
@@ -232,6 +233,9 @@ def unfinished_refunds(order: Order) -> RefundPlan | None:
         for row in rows
         if row.kind == "refund" and row.state == "due" and row.id > first and row.reason in reasons
     )  # flagged by the same cancellation, right after its rows asked by API
+    if any(ledger.details_of(row).get(PART_KEY) for row in requested):
+        # A returned parcel's refund (the order came back): nothing to undo, a refusal leaves it to the office.
+        return RefundPlan(tuple(refunds), restore=None, cancelled_by=PART_RETURNED, keep_on_failure=True)
     before = [event.from_status for event in order.events if event.to_status == "refund_pending"]
     return RefundPlan(tuple(refunds), restore=before[-1] if before else None, by_hand_ids=by_hand)
 
@@ -315,13 +319,27 @@ def finish_refund(
     if any(r.state == "requested" for r in rows):
         return  # more of this order's refunds to ask for, or to be confirmed
     by_hand = sum(r.amount_vnd for r in rows if r.state == "due")
-    if order.status == "refund_pending" and not by_hand:
-        transition(order, "refunded", f"refunded by {_brand(row.method)}", by=row.method)
-        release_stock(order)
+    complete_refund(order, f"refunded by {_brand(row.method)}", by=row.method)
     if cancelled_by == PART_RETURNED or not announce:
-        return  # a part: the order is not cancelled, the cancellation email is not the buyer's to read
+        return  # a part: the order is not cancelled (a whole order that came back told the buyer once already)
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
     events.publish(events.RefundStarted(order.id, order.code, cancelled_by, returned, row.method, by_hand))
+
+
+def complete_refund(order: Order, reason: str, by: str) -> bool:
+    """The last step of every refund (the order locked): a refund_pending order none of whose refunds is still
+    due or requested turns refunded, its stock back; False when it is not (yet) so.
+
+    Reached by a provider's confirmation (`finish_refund`), the office's hand (settlement.mark_refund_returned),
+    and an order whose every parcel came back with its refunds made already (catalogue.delivery.tracking).
+    """
+    if order.status != "refund_pending":
+        return False
+    if any(row.kind == "refund" and row.state != "done" for row in ledger.rows_of(order.id)):
+        return False
+    transition(order, "refunded", reason, by=by)
+    release_stock(order)
+    return True
 
 
 @use_case
@@ -332,7 +350,8 @@ def _accepted(code: str, refund_id: int, provider_reference: str, cancelled_by: 
     if row is None or row.state != "requested" or ledger.details_of(row).get(ACCEPTED_KEY):
         return
     row.details = ledger.json_details({**ledger.details_of(row), ACCEPTED_KEY: provider_reference})
-    events.publish(events.RefundStarted(order.id, order.code, cancelled_by))  # returned later: nothing yet
+    if cancelled_by != PART_RETURNED:  # a part's refund: the order is not cancelled, no cancellation email
+        events.publish(events.RefundStarted(order.id, order.code, cancelled_by))  # returned later: nothing yet
 
 
 @use_case

@@ -29,7 +29,7 @@ from catalogue.models_base import utcnow
 from catalogue.orders import refund_notices, refunds
 from catalogue.orders.locking import lock_order, lock_order_by_id
 from catalogue.orders.models import RESERVING_STATUSES, Order
-from catalogue.orders.services import release_stock, transition
+from catalogue.orders.services import transition
 from catalogue.payments import ledger
 from catalogue.payments.bank_feeds import BankTransfer, find_order_codes, same_account
 from catalogue.payments.models import Payment
@@ -203,10 +203,7 @@ def mark_refund_returned(principal: Principal, refund_id: int, reference: str, n
     row.resolved_by, row.resolved_at = principal.label[:200], now
     order = lock_order_by_id(row.order_id)
     db.session.flush()
-    outstanding = [r for r in ledger.rows_of(order.id) if r.kind == "refund" and r.state != "done"]
-    if order.status == "refund_pending" and not outstanding:
-        transition(order, "refunded", "returned by hand", by="hand")
-        release_stock(order)
+    refunds.complete_refund(order, "returned by hand", by="hand")
     return row
 
 

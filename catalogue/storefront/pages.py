@@ -21,6 +21,7 @@ from wtforms import StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from catalogue import clock
+from catalogue.delivery import tracking
 from catalogue.delivery.models import RATE_ZONES
 from catalogue.delivery.zones import ZONE_LABELS, read_bands
 from catalogue.errors import NotFound
@@ -208,6 +209,9 @@ def order_timeline(order) -> list[TimelineEntry]:
         "cancelled by buyer": gettext("Người mua huỷ đơn"),
         "payment provider unavailable": gettext("Không kết nối được đơn vị thanh toán"),
         "every producer shipped": gettext("Tất cả sản phẩm đã được gửi đi"),
+        tracking.EVERY_LEFT: gettext("Tất cả sản phẩm đã được gửi đi"),
+        tracking.PARTLY_RETURNED: gettext("Có kiện hàng không giao được, đã hoàn về người bán"),
+        tracking.EVERY_RETURNED: gettext("Hãng vận chuyển đã hoàn hàng về người bán"),
     }
     entries = []
     for event in order.events:

@@ -107,3 +107,11 @@ def bring_back(client, case: CarrierCase, fake, parcel: Parcel) -> None:
 def parcel_amount(order: Order, parcel: Parcel) -> int:
     """What the buyer paid for a parcel: its producer's lines and its fee."""
     return sum(line.line_total_vnd for line in order.lines if line.producer_id == parcel.producer_id) + parcel.fee_vnd
+
+
+def seen_by_buyer(client, placed: dict) -> dict:
+    """The order as its buyer reads it: GET /api/v1/orders/{code} with the order's token."""
+    token = {"Authorization": f"Bearer {placed['access_token']}"}
+    answer = client.get(f"/api/v1/orders/{placed['code']}", headers=token)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from catalogue.delivery.returns import part_of, refund_return
 from catalogue.extensions import db
 from catalogue.invoices.totals import before_tax
+from catalogue.mail import OutgoingMail
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
 from catalogue.payments.stripe_rail.gateway import StripeGateway
@@ -34,6 +35,8 @@ from tests.delivery.parcel_helpers import (
     carrier_calls_back,
     parcel_amount,
     parcel_of,
+    seen_by_buyer,
+    ship,
     shipping_shelf,
     use_real_carrier,
 )
@@ -206,7 +209,10 @@ def test_an_order_partly_refunded_before_refunds_and_invoices_only_what_it_still
 
     assert len(stripe.made()) == 2 and len(stripe.refund_creates) == 2
     assert _refunds(code) == [("stripe", before, "done"), ("stripe", held, "done")]
-    assert _adjustments(code) == {shop["htx"].id: -held}
+    # Every parcel came back and all the money went back: the order is refunded, and the household's invoice,
+    # whose money went back in the dashboard, is adjusted to nothing with it (the HTX's stays as its return made it).
+    assert _order(code).status == "refunded"
+    assert _adjustments(code) == {shop["htx"].id: -held, shop["home"].id: -parcel_amount(order, other)}
 
 
 def _money_desk(app) -> str:
@@ -320,6 +326,45 @@ def test_a_refund_asked_again_after_the_process_stopped_is_found_at_stripe_not_m
 
     assert len(stripe.refund_creates) == 1 and len(stripe.made()) == 1
     assert _refunds(code) == [("stripe", parcel_amount(_order(code), parcel), "done")]
+
+
+def test_an_order_whose_only_parcel_came_back_is_refunded_when_stripe_settles_it_and_the_buyer_is_mailed_once(
+    app, empty_client, carrier, stripe, shop, smtp_server
+):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    placed = _paid_by_card(empty_client, shop, stripe, (shop["mien"], 2))
+    code = placed["code"]
+    answer = ship(empty_client, code, parcel_of(code, shop["htx"]).id, shop["tokens"]["htx"])
+    assert answer.get_json()["status"] == "booked", answer.get_json()
+    stripe.refund_status = "pending"  # Stripe takes it; its refund.updated says when the money went back
+
+    bring_back(empty_client, CARRIER, carrier, parcel_of(code, shop["htx"]))
+    stripe.deliver()
+
+    seen = seen_by_buyer(empty_client, placed)
+    total = seen["total_vnd"]
+    assert seen["status"] == "refund_pending"
+    assert _refunds(code) == [("stripe", total, "requested")]
+    assert _mail_kinds(code).count("returned") == 1 and "cancelled" not in _mail_kinds(code)
+
+    [made] = stripe.made()
+    stripe.settle(made["id"])
+    stripe.deliver()
+    carrier_calls_back(empty_client, CARRIER, carrier, parcel_of(code, shop["htx"]).tracking_code)  # once more
+
+    seen = seen_by_buyer(empty_client, placed)
+    assert seen["status"] == "refunded"
+    assert [step["to_status"] for step in seen["history"]][-3:] == ["shipped", "refund_pending", "refunded"]
+    assert (seen["money"]["refunded_vnd"], seen["money"]["to_return_vnd"]) == (total, 0)
+    assert _refunds(code) == [("stripe", total, "done")] and len(stripe.refund_creates) == 1
+    assert _mail_kinds(code).count("returned") == 1 and "cancelled" not in _mail_kinds(code)
+    assert _adjustments(code) == {shop["htx"].id: -total}  # the return's; the order's refund adds none
+    app.config.update(MAIL_SERVER=None)
+
+
+def _mail_kinds(code) -> list[str]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail.kind).where(OutgoingMail.order_code == code)))
 
 
 # --- localstripe: what it supports ---------------------------------------------------------------------
