@@ -89,7 +89,7 @@ def on_sale_by(grouping: str, today: date, producer_id: int | None = None) -> li
         rows = db.session.execute(
             select(OcopGroup.code, OcopGroup.name, func.coalesce(counted.c.n, 0))
             .outerjoin(counted, counted.c.key == OcopGroup.id)
-            .order_by(OcopGroup.position)
+            .order_by(OcopGroup.position, OcopGroup.id)
         )
     else:
         counted = (
@@ -100,7 +100,7 @@ def on_sale_by(grouping: str, today: date, producer_id: int | None = None) -> li
         rows = db.session.execute(
             select(Locality.code, Locality.name, func.coalesce(counted.c.n, 0))
             .outerjoin(counted, counted.c.key == Locality.id)
-            .order_by(Locality.position)
+            .order_by(Locality.position, Locality.id)
         )
     listed = [CountRow(code, name, int(count)) for code, name, count in rows]
     # A producer's report lists only the groups and localities it has something in.
