@@ -73,6 +73,47 @@ def _remember_url_builders() -> None:
 _remember_url_builders()
 
 
+def _share_dialects() -> None:
+    """Each test builds an app, so an engine, and SQLAlchemy keeps compiled SQL by dialect object (the engine's
+    statement cache, and each mapper's INSERT/UPDATE cache, are keyed by it): every test compiled each of its
+    statements afresh, ~15-20 % of the suite's time. Engines made with the same settings (driver, server and
+    options: between tests only SQLite's file differs) get the same dialect and one statement cache, so SQL
+    compiled for one test is reused by the next. A dialect holds no connection: each engine keeps its own pool,
+    connections and listeners, and its own dialect still opens and prepares its connections. A dialect is shared
+    only once prepared on a first connection (`initialize`: the server's version and features), so SQL is never
+    compiled for a server it has not met. Tests only: production builds one engine per app.
+    """
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy.util import LRUCache
+
+    make_engine = SQLAlchemy._make_engine
+    unprepared: dict[tuple, list] = {}  # by settings: dialects of engines made before one was prepared
+    shared: dict[tuple, tuple] = {}  # by settings: (dialect, statement cache)
+
+    def made(self, bind_key, options, app):
+        engine = make_engine(self, bind_key, options, app)
+        url, others = engine.url, sorted((key, value) for key, value in options.items() if key != "url")
+        settings = type(engine.dialect), url.drivername, url.host, url.port, repr(others)
+        if settings not in shared:
+            seen = unprepared.setdefault(settings, [])
+            prepared = [dialect for dialect in seen if dialect.server_version_info is not None]
+            if not prepared:
+                seen.append(engine.dialect)
+                return engine
+            # the suite's distinct statements outnumber an engine's default 500
+            shared[settings] = prepared[0], LRUCache(5000)
+            del unprepared[settings]
+        dialect, statements = shared[settings]
+        engine.dialect = engine.pool._dialect = dialect
+        engine._compiled_cache = statements
+        return engine
+
+    SQLAlchemy._make_engine = made
+
+
+_share_dialects()
+
+
 @pytest.fixture(autouse=True)
 def _logging_as_it_was() -> Iterator[None]:
     """Put the root logger's level and handlers back after each test. Celery's test worker sets the root level to
