@@ -73,6 +73,70 @@ def _remember_url_builders() -> None:
 _remember_url_builders()
 
 
+def _share_dialects() -> None:
+    """Each test builds an app, so an engine, and SQLAlchemy keeps compiled SQL by dialect object (the engine's
+    statement cache, and each mapper's INSERT/UPDATE cache, are keyed by it): every test compiled each of its
+    statements afresh, ~15-20 % of the suite's time. Engines made with the same settings (driver, server and
+    options: between tests only SQLite's file differs) get the same dialect and one statement cache, so SQL
+    compiled for one test is reused by the next. A dialect holds no connection: each engine keeps its own pool,
+    connections and listeners, and its own dialect still opens and prepares its connections. A dialect is shared
+    only once prepared on a first connection (`initialize`: the server's version and features), so SQL is never
+    compiled for a server it has not met. Tests only: production builds one engine per app.
+    """
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy.util import LRUCache
+
+    make_engine = SQLAlchemy._make_engine
+    unprepared: dict[tuple, list] = {}  # by settings: dialects of engines made before one was prepared
+    shared: dict[tuple, tuple] = {}  # by settings: (dialect, statement cache)
+
+    def made(self, bind_key, options, app):
+        engine = make_engine(self, bind_key, options, app)
+        url, others = engine.url, sorted((key, value) for key, value in options.items() if key != "url")
+        settings = type(engine.dialect), url.drivername, url.host, url.port, repr(others)
+        if settings not in shared:
+            seen = unprepared.setdefault(settings, [])
+            prepared = [dialect for dialect in seen if dialect.server_version_info is not None]
+            if not prepared:
+                seen.append(engine.dialect)
+                return engine
+            # the suite's distinct statements outnumber an engine's default 500
+            shared[settings] = prepared[0], LRUCache(5000)
+            del unprepared[settings]
+        dialect, statements = shared[settings]
+        engine.dialect = engine.pool._dialect = dialect
+        engine._compiled_cache = statements
+        return engine
+
+    SQLAlchemy._make_engine = made
+
+
+_share_dialects()
+
+
+def _remember_placeholder_pictures() -> None:
+    """Seeding draws a JPEG of each of its ~350 placeholders with Pillow (~5 ms each, ~2 s a catalogue: two thirds
+    of seeding), and the suite seeds a catalogue per backend in each test process, and again in the seeding
+    tests. The picture depends only on the name and the two colours it is drawn from, so each test process draws
+    each picture once and seeding writes the same bytes every later time. Tests of the drawing itself call
+    catalogue.products.renditions, which is left as it is.
+    """
+    from catalogue import seeding
+
+    placeholder_jpeg = seeding.placeholder_jpeg
+    drawn: dict[tuple[str, str, str], bytes] = {}
+
+    def remembered(name: str, background: str, ink: str) -> bytes:
+        if (name, background, ink) not in drawn:
+            drawn[name, background, ink] = placeholder_jpeg(name, background, ink)
+        return drawn[name, background, ink]
+
+    seeding.placeholder_jpeg = remembered
+
+
+_remember_placeholder_pictures()
+
+
 @pytest.fixture(autouse=True)
 def _logging_as_it_was() -> Iterator[None]:
     """Put the root logger's level and handlers back after each test. Celery's test worker sets the root level to
@@ -186,17 +250,18 @@ def _empty_postgres_tables() -> None:
     TRUNCATE gives each table and index a new file (~0.7 s for the schema, on every test); the tests' tables
     hold a few rows, which DELETE removes in milliseconds. Replica mode skips the foreign-key triggers, so
     the order of the deletes does not matter (products and their current certificate refer to each other).
+    One DO block: the ~50 deletes are one round trip to the server instead of one each.
     """
-    db.session.execute(text("SET LOCAL session_replication_role = replica"))
-    for table in db.metadata.sorted_tables:
-        db.session.execute(text(f'DELETE FROM "{table.name}"'))
+    deletes = "".join(f'DELETE FROM "{table.name}"; ' for table in db.metadata.sorted_tables)
     db.session.execute(
         text(
-            "SELECT setval(c.oid, 1, false) FROM pg_class c "
-            "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            "DO $$ BEGIN SET LOCAL session_replication_role = replica; "
+            f"{deletes}"
+            "PERFORM setval(c.oid, 1, false) FROM pg_class c "
+            "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace; "
+            "SET LOCAL session_replication_role = DEFAULT; END $$"
         )
     )
-    db.session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -235,7 +300,7 @@ def app(backend, request, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def seeded_apps(tmp_path_factory) -> dict:
+def seeded_apps(tmp_path_factory, request) -> dict:
     """Lazily built seeded catalogues, one per backend, shared by read-only tests."""
     built: dict = {}
 
@@ -243,6 +308,8 @@ def seeded_apps(tmp_path_factory) -> dict:
         if name not in built:
             folder = tmp_path_factory.mktemp(f"seeded-{name}")
             if name == "sqlite":
+                # seeded on a copy of the migrated template (its migrations ran once already)
+                shutil.copy(request.getfixturevalue("sqlite_template"), folder / "seeded.db")
                 config = _config(f"sqlite:///{folder / 'seeded.db'}", folder / "media")
             else:
                 url = postgres_url()

@@ -214,3 +214,26 @@ def test_the_error_body_is_documented_with_errors_as_an_object(client):
     error = spec["components"]["schemas"]["Error"]["properties"]
     assert set(error) == {"code", "status", "message", "errors"}
     assert error["errors"]["type"] == "object"
+
+
+def test_two_first_readers_and_the_command_line_get_the_whole_document(app):
+    """The document is written when first read (catalogue.extensions.Api), not when the app is built: two
+    requests at once both get it whole, and `flask openapi print` prints what the route serves."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(_):
+        return app.test_client().get("/api/v1/openapi.json").get_data(as_text=True)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(read, range(2))
+    printed = app.test_cli_runner().invoke(args=["openapi", "print"])
+
+    assert first == second
+    document = json.loads(first)
+    assert json.loads(printed.output) == document
+    # the first blueprint registered and the last, each with its tag
+    assert {"/api/v1/products", "/api/v1/products/{product_id}/lots/{lot_id}"} <= set(document["paths"])
+    assert [tag["name"] for tag in document["tags"]][-1] == "lots"
+    assert {"DEFAULT_ERROR", "UNPROCESSABLE_ENTITY"} <= set(document["components"]["responses"])
+    assert document["paths"]["/api/v1/products"]["get"]["tags"] == ["products"]
