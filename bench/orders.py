@@ -107,7 +107,10 @@ def prepare_database(database_url: str) -> list[int]:
     """The seeded catalogue with plenty of stock and no orders; returns the ids of products on sale."""
     execute_sql(database_url, "UPDATE products SET stock = ?", (STOCK,))
     clear_orders(database_url)
-    rows = execute_sql(database_url, "SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200")
+    # Only products that can be delivered: one without a weight is refused at checkout (its parcel cannot be priced).
+    rows = execute_sql(
+        database_url, "SELECT id FROM products WHERE status = 'active' AND net_weight_g > 0 ORDER BY id LIMIT 200"
+    )
     return [row[0] for row in rows]
 
 
