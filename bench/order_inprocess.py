@@ -48,6 +48,7 @@ class Statements:
         from sqlalchemy import event
 
         event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "checkout", lambda *_: self.counts.update(["checkouts"]))
         for name, label in (("begin", "BEGIN"), ("commit", "COMMIT"), ("rollback", "ROLLBACK")):
             event.listen(engine, name, lambda *_, label=label: self._note(label))
 
@@ -67,6 +68,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions (cumulative)")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--dump", type=Path, help="write the cProfile stats to this file (with --profile)")
     parser.add_argument("--statements", action="store_true", help="print the SQL of the last order")
     options = parser.parse_args()
     server = None if options.sqlite else postgres_server(options.postgres)
@@ -118,8 +120,16 @@ def main() -> int:
         f"{statistics.fmean(timings):.2f} ms ({cpu_ms:.1f} ms of this process's CPU); per order "
         f"{per['statements']:.1f} statements, {per['commits']:.1f} commits, {per['rollbacks']:.1f} rollbacks"
     )
+    if server:
+        # psycopg sends BEGIN on its own before a transaction's first statement, and the pool pings a connection
+        # (pool_pre_ping) each time one is checked out: each is a round trip to the server, like each statement
+        # and each COMMIT / ROLLBACK (one that ends no transaction costs none: not counted by the engine either).
+        trips = sum(seen.counts[key] for key in ("statements", "begins", "commits", "rollbacks", "checkouts"))
+        print(f"  round trips to PostgreSQL per order: {trips / options.orders:.1f}")
     if options.statements:
         print("\n".join(" ".join(sql.split())[:300] for sql in seen.last))
+    if profiler and options.dump:
+        profiler.dump_stats(options.dump)
     if profiler:
         pstats.Stats(profiler).sort_stats(options.sort).print_stats(options.profile)
     return 0

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -45,7 +46,9 @@ from catalogue.products.stock import return_stock, take_stock
 from catalogue.transactions import calls_out, keep_loaded, use_case
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
+OUT_OF_STOCK = "order.out_of_stock"  # a line cannot be reserved (not enough stock, or not on sale)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -174,9 +177,10 @@ def place_order(
     two transactions committed it, lines, parcels, history and ledger included, with nothing
     read again to answer the buyer (`keep_loaded`).
     """
-    order, access_token = _reserve_card_order(
-        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live
-    )
+    order, access_token = reserving(
+        _reserve_card_order, lines, customer, address,
+        now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live,
+    )  # fmt: skip
     code = order.code
     try:
         intent = _card_intent(gateway, code, order.total_vnd)
@@ -189,6 +193,22 @@ def place_order(
         ) from error
     money = _record_placed_intent(order, intent)
     return PlacedOrder(order, access_token, money=money)
+
+
+def reserving(reserve: Callable[..., R], *args, now: datetime, **kwargs) -> R:
+    """Run the reservation use case `reserve`; when it is refused for stock and expired reservations were holding
+    some, release them (a use case of its own) and try once more.
+
+    Expired reservations are released by the beat job every minute (`flask orders expire`), when their order is
+    read, and here: only when they might be what stands in the buyer's way. An order that finds its stock does
+    not pay for the sweep, and the sweep's row locks are never taken inside the reservation's transaction.
+    """
+    try:
+        return reserve(*args, now=now, **kwargs)
+    except Conflict as refused:
+        if refused.code != OUT_OF_STOCK or not release_expired_reservations(now):
+            raise
+    return reserve(*args, now=now, **kwargs)
 
 
 @use_case
@@ -244,7 +264,6 @@ def _write_order(
     """The reservation's work, inside the caller's use case: the order (flushed) and its access token."""
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
-    release_expired_reservations(now)
     products = products_by_ids(list(wanted), today)
     # Priced before any stock is taken: a product without a weight refuses the order (422) first, as the quote does.
     parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
@@ -402,7 +421,7 @@ def _refuse_line(index: int, product_id: int, message: str) -> None:
     raise Conflict(
         f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
         {"lines": {str(index): {"product_id": product_id, "message": message}}},
-        code="order.out_of_stock",
+        code=OUT_OF_STOCK,
     )
 
 
