@@ -273,8 +273,9 @@ def free_port() -> int:
 class Server:
     """A gunicorn process group on 127.0.0.1, started on enter and always stopped on exit."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, chdir: Path = REPO):
+    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, chdir: Path = REPO, threads: int = 1):
         self.name, self.app, self.env, self.ready_path, self.chdir = name, app, env, ready_path, chdir
+        self.threads = threads  # above 1: gunicorn's gthread workers with this many threads each
         self.port = free_port()
         self.log = RESULTS / f"{name}.log"
         self.process: subprocess.Popen | None = None
@@ -288,6 +289,7 @@ class Server:
             str(BIN / "gunicorn"),
             "-w",
             str(WORKERS),
+            *(["-k", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
             "-b",
             f"127.0.0.1:{self.port}",
             "--chdir",
