@@ -41,7 +41,7 @@ from catalogue.payments.stripe_rail.gateway import (
     PaymentUnavailable,
 )
 from catalogue.products.models import Product
-from catalogue.products.services import products_by_ids
+from catalogue.products.services import products_for_sale
 from catalogue.products.stock import return_stock, take_stock
 from catalogue.transactions import calls_out, keep_loaded, use_case
 
@@ -261,16 +261,23 @@ def _write_order(
     reservation_minutes: int,
     live: LiveTerms | None,
 ) -> tuple[Order, str]:
-    """The reservation's work, inside the caller's use case: the order (flushed) and its access token."""
+    """The reservation's work, inside the caller's use case: the order (flushed) and its access token.
+
+    The stock is taken last, just before the commit: the conditional UPDATE of each product's row is the
+    transaction's last statement, so a product's row lock is held for that UPDATE and the COMMIT only, never
+    while the order, its lines, parcels and history are written (a flash sale queues on that lock, buyer
+    after buyer). A line that the stock as just read cannot serve is refused before anything is written;
+    the UPDATE alone decides the others.
+    """
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
-    products = products_by_ids(list(wanted), today)
+    products = products_for_sale(list(wanted), today)
     # Priced before any stock is taken: a product without a weight refuses the order (422) first, as the quote does.
     parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
     live_open = live is not None and live.open_at(now)
     if live_open and live.check_caps is not None:
         live.check_caps(customer, wanted)
-    _reserve(wanted, products)
+    _refuse_unavailable(wanted, products)
     prices = live.prices if live_open else {}
     order_lines = [
         line_for(products[product_id], quantity, _live_price(products[product_id], prices.get(product_id)))
@@ -312,6 +319,8 @@ def _write_order(
     db.session.flush()  # the order's id, for the event
     # The buyer's company invoice request is kept by invoicing's in-transaction subscriber (its refusal refuses this).
     events.publish(events.OrderPlaced(order.id, order.code, customer.company))
+    db.session.flush()  # whatever the subscribers wrote, before the row locks are taken
+    _reserve(wanted, products)
     return order, access_token
 
 
@@ -366,10 +375,29 @@ def quote_delivery(lines: list[LineRequest], address: Address, today: date, pric
     return quote_order(wanted, place, today, pricing)
 
 
+def _by_product_id(wanted: dict[int, int]) -> list[tuple[int, tuple[int, int]]]:
+    """(line index, (product id, quantity)) in product-id order: the order rows are locked in."""
+    return sorted(enumerate(wanted.items()), key=lambda item: item[1][0])
+
+
+def _refuse_unavailable(wanted: dict[int, int], products: dict[int, Product]) -> None:
+    """Refuse the first line (in locking order) not on sale or short of stock as `products` were just read.
+
+    No lock is taken: a refusal here is the one the UPDATE would give a moment later, without writing the
+    order first. A line that passes may still be refused by the UPDATE, which alone decides.
+    """
+    for index, (product_id, quantity) in _by_product_id(wanted):
+        product = products.get(product_id)
+        if product is None:
+            _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
+        if product.stock < quantity:
+            _refuse_line(index, product_id, f"Only {product.stock} of '{product.name}' left; {quantity} asked.")
+
+
 def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:
     """Take every line's stock, or refuse the first line that cannot have it (the use case rolls back the rest)."""
     # Rows are locked in product-id order, so two multi-line orders can never deadlock.
-    for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
+    for index, (product_id, quantity) in _by_product_id(wanted):
         product = products.get(product_id)
         if product is None:
             _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
