@@ -146,6 +146,9 @@ class MoneySchema(Schema):
     refunded_vnd = fields.Integer()
 
 
+_MONEY = MoneySchema()  # made once: a schema keeps nothing between dumps
+
+
 class ParcelProducerSchema(Schema):
     id = fields.Integer()
     slug = fields.String()
@@ -218,7 +221,7 @@ def _money(order) -> dict:
     if producer:
         return producer
     money = getattr(order, "placed_money", None) or order_money(order)
-    return MoneySchema().dump(money.as_dict())
+    return _MONEY.dump(money.as_dict())
 
 
 class OrderSchema(Schema):
