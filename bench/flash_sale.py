@@ -42,6 +42,8 @@ from run import (  # noqa: E402
     fresh_postgres,
     postgres_server,
     sqlite_url,
+    web_threads,
+    worker_model,
 )
 
 PG_DATABASE = "bench_flash"
@@ -97,7 +99,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (above 1: gthread)")
+    parser.add_argument(
+        "--threads", type=int, default=web_threads(), help="threads per gunicorn worker (default: as ocop-web.service)"
+    )
     parser.add_argument("--note", default="", help="a note on the machine for the README line")
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -120,7 +124,8 @@ def main() -> int:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, gunicorn 2 workers, "
+        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, "
+        f"gunicorn {worker_model(options.threads)}, "
         f"wrk -t2 -c{options.connections} -d{options.duration}s, `POST /api/v1/orders` (reserve stock + "
         f"PaymentIntent on localstripe). {options.note}".rstrip(),
         "",

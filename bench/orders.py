@@ -43,6 +43,8 @@ from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     parse_wrk,
     postgres_server,
     sqlite_url,
+    web_threads,
+    worker_model,
 )
 
 DATABASE = RESULTS / "catalogue-orders.db"
@@ -209,7 +211,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (above 1: gthread)")
+    parser.add_argument(
+        "--threads", type=int, default=web_threads(), help="threads per gunicorn worker (default: as ocop-web.service)"
+    )
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     databases: list[tuple[str, str]] = []
@@ -232,8 +236,8 @@ def main() -> int:
         return 1
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, "
-        f"Python {platform.python_version()}, gunicorn 2 workers, wrk -t2 -c{options.connections} "
-        f"-d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
+        f"Python {platform.python_version()}, gunicorn {worker_model(options.threads)}, "
+        f"wrk -t2 -c{options.connections} -d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
         "",
         "| what | database | req/s | p50 ms | p99 ms | orders placed | errors or not 2xx |",
         "|---|---|--:|--:|--:|--:|--:|",

@@ -56,6 +56,24 @@ MEDIA_ROOT = RESULTS / "media"
 SEED_FILES = ("producers.csv", "products.csv", "certificate_history.csv")
 SCALE_TARGET = 100_000
 WORKERS = 2
+WEB_UNIT = REPO / "deploy" / "systemd" / "ocop-web.service"  # how production runs the shop's gunicorn
+
+
+def web_threads() -> int:
+    """Threads per worker as production's web unit runs gunicorn (its `--threads` with gthread; 1: sync workers).
+
+    The order benches (bench/orders.py, bench/flash_sale.py) serve the app with this worker model, so their figures
+    are those of the deployment the operator's guide prescribes; `--threads` overrides it."""
+    command = next(line for line in WEB_UNIT.read_text().splitlines() if line.startswith("ExecStart="))
+    threads = re.search(r"--threads[ =](\d+)", command)
+    return int(threads.group(1)) if threads and "gthread" in command else 1
+
+
+def worker_model(threads: int) -> str:
+    """How a README line names the workers: `2 workers` or `2 workers × 4 threads (gthread)`."""
+    return f"{WORKERS} workers" + (f" × {threads} threads (gthread)" if threads > 1 else " (sync)")
+
+
 WRK_THREADS = 2
 WRK_REQUEST_TIMEOUT = "10s"  # wrk's default (2 s) would silently drop slow answers from the latencies
 WARMUP_SECONDS = 1
