@@ -77,6 +77,9 @@ def test_a_reservation_takes_its_row_locks_last_and_commits_at_once(app, empty_c
     assert len(locks) == 2  # one conditional UPDATE per line
     assert any(sql.startswith("INSERT INTO orders") for sql in reservation[: locks[0]])
     after_first_lock = reservation[locks[0] :]
+    # Nothing of the order is written once a row is locked: only the next line's change number and its UPDATE,
+    # then the day's mark for the sales rollup (one row all of the day's sales write: last, held for the COMMIT
+    # only, and after the stock rows in every kind of sale, so that no two sales take them in opposite orders).
     assert after_first_lock[-1] == "COMMIT"
-    # Nothing of the order is written once a row is locked: only the next line's change number and its UPDATE.
-    assert not [sql for sql in after_first_lock if sql.startswith(("INSERT", "DELETE"))], after_first_lock
+    assert after_first_lock[-2].startswith("INSERT INTO sales_pending_days")
+    assert not [sql for sql in after_first_lock[:-2] if sql.startswith(("INSERT", "DELETE"))], after_first_lock
