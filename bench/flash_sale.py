@@ -42,6 +42,8 @@ from run import (  # noqa: E402
     fresh_postgres,
     postgres_server,
     sqlite_url,
+    web_threads,
+    worker_model,
 )
 
 PG_DATABASE = "bench_flash"
@@ -66,7 +68,7 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
     write_lua(chosen)
     env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench",
            "ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour"}  # fmt: skip
-    with Server(f"flash-{kind}-{label.lower()}", "wsgi:app", env, "/healthz") as app:
+    with Server(f"flash-{kind}-{label.lower()}", "wsgi:app", env, "/healthz", threads=options.threads) as app:
         load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
     acknowledged = placed_orders(database_url)
     return {
@@ -97,6 +99,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument(
+        "--threads", type=int, default=web_threads(), help="threads per gunicorn worker (default: as ocop-web.service)"
+    )
     parser.add_argument("--note", default="", help="a note on the machine for the README line")
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -119,7 +124,8 @@ def main() -> int:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, gunicorn 2 workers, "
+        f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, "
+        f"gunicorn {worker_model(options.threads)}, "
         f"wrk -t2 -c{options.connections} -d{options.duration}s, `POST /api/v1/orders` (reserve stock + "
         f"PaymentIntent on localstripe). {options.note}".rstrip(),
         "",

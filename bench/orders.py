@@ -43,6 +43,8 @@ from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     parse_wrk,
     postgres_server,
     sqlite_url,
+    web_threads,
+    worker_model,
 )
 
 DATABASE = RESULTS / "catalogue-orders.db"
@@ -107,7 +109,10 @@ def prepare_database(database_url: str) -> list[int]:
     """The seeded catalogue with plenty of stock and no orders; returns the ids of products on sale."""
     execute_sql(database_url, "UPDATE products SET stock = ?", (STOCK,))
     clear_orders(database_url)
-    rows = execute_sql(database_url, "SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 200")
+    # Only products that can be delivered: one without a weight is refused at checkout (its parcel cannot be priced).
+    rows = execute_sql(
+        database_url, "SELECT id FROM products WHERE status = 'active' AND net_weight_g > 0 ORDER BY id LIMIT 200"
+    )
     return [row[0] for row in rows]
 
 
@@ -194,7 +199,7 @@ def bench_database(label: str, database_url: str, stripe_url: str, options: argp
     env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench",
            # one client places every order here: its placement limits (catalogue.orders.placement_limits) lifted
            "ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour"}  # fmt: skip
-    with Server(f"orders-app-{label.lower()}", "wsgi:app", env, "/healthz") as app:
+    with Server(f"orders-app-{label.lower()}", "wsgi:app", env, "/healthz", threads=options.threads) as app:
         load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
     return load, placed_orders(database_url)
 
@@ -206,6 +211,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: CATALOGUE_TEST_POSTGRES_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument(
+        "--threads", type=int, default=web_threads(), help="threads per gunicorn worker (default: as ocop-web.service)"
+    )
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     databases: list[tuple[str, str]] = []
@@ -228,8 +236,8 @@ def main() -> int:
         return 1
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, "
-        f"Python {platform.python_version()}, gunicorn 2 workers, wrk -t2 -c{options.connections} "
-        f"-d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
+        f"Python {platform.python_version()}, gunicorn {worker_model(options.threads)}, "
+        f"wrk -t2 -c{options.connections} -d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
         "",
         "| what | database | req/s | p50 ms | p99 ms | orders placed | errors or not 2xx |",
         "|---|---|--:|--:|--:|--:|--:|",

@@ -57,6 +57,24 @@ MEDIA_ROOT = RESULTS / "media"
 SEED_FILES = ("producers.csv", "products.csv", "certificate_history.csv")
 SCALE_TARGET = 100_000
 WORKERS = 2
+WEB_UNIT = REPO / "deploy" / "systemd" / "ocop-web.service"  # how production runs the shop's gunicorn
+
+
+def web_threads() -> int:
+    """Threads per worker as production's web unit runs gunicorn (its `--threads` with gthread; 1: sync workers).
+
+    The order benches (bench/orders.py, bench/flash_sale.py) serve the app with this worker model, so their figures
+    are those of the deployment the operator's guide prescribes; `--threads` overrides it."""
+    command = next(line for line in WEB_UNIT.read_text().splitlines() if line.startswith("ExecStart="))
+    threads = re.search(r"--threads[ =](\d+)", command)
+    return int(threads.group(1)) if threads and "gthread" in command else 1
+
+
+def worker_model(threads: int) -> str:
+    """How a README line names the workers: `2 workers` or `2 workers × 4 threads (gthread)`."""
+    return f"{WORKERS} workers" + (f" × {threads} threads (gthread)" if threads > 1 else " (sync)")
+
+
 WRK_THREADS = 2
 WRK_REQUEST_TIMEOUT = "10s"  # wrk's default (2 s) would silently drop slow answers from the latencies
 WARMUP_SECONDS = 1
@@ -274,8 +292,9 @@ def free_port() -> int:
 class Server:
     """A gunicorn process group on 127.0.0.1, started on enter and always stopped on exit."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, chdir: Path = REPO):
+    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, chdir: Path = REPO, threads: int = 1):
         self.name, self.app, self.env, self.ready_path, self.chdir = name, app, env, ready_path, chdir
+        self.threads = threads  # above 1: gunicorn's gthread workers with this many threads each
         self.port = free_port()
         self.log = RESULTS / f"{name}.log"
         self.process: subprocess.Popen | None = None
@@ -289,6 +308,7 @@ class Server:
             str(BIN / "gunicorn"),
             "-w",
             str(WORKERS),
+            *(["-k", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
             "-b",
             f"127.0.0.1:{self.port}",
             "--chdir",

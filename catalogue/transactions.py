@@ -14,6 +14,7 @@ R = TypeVar("R")
 
 _DEPTH_KEY = "use_case_depth"
 _AFTER_COMMIT_KEY = "use_case_after_commit"
+_KEEP_LOADED_KEY = "use_case_keep_loaded"
 log = logging.getLogger(__name__)
 
 
@@ -31,13 +32,15 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
         info[_DEPTH_KEY] = depth + 1
         if depth == 0:
             info[_AFTER_COMMIT_KEY] = []
+            info.pop(_KEEP_LOADED_KEY, None)
         try:
             result = function(*args, **kwargs)
             if depth == 0:
-                db.session.commit()
+                _commit(info.pop(_KEEP_LOADED_KEY, False))
         except BaseException:
             if depth == 0:
                 info.pop(_AFTER_COMMIT_KEY, None)  # a refused use case announces nothing
+                info.pop(_KEEP_LOADED_KEY, None)
                 db.session.rollback()
             raise
         finally:
@@ -47,6 +50,33 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return run
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    if not keep_loaded:
+        session.commit()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def keep_loaded() -> None:
+    """Commit the current use case without expiring what its session holds (this commit only).
+
+    For a use case whose caller goes on with the objects it just wrote and would otherwise read every
+    one of them again, statement by statement, in a transaction of its own (the order checkout
+    answers with). What stays loaded is what this transaction committed: exact for the rows it wrote
+    itself; a row another transaction changes afterwards is seen as it was until the next commit
+    expires it, or the request ends (the session is closed). The next use case's commit expires
+    everything again as usual.
+    """
+    if not db.session.info.get(_DEPTH_KEY):
+        raise RuntimeError("keep_loaded() is only for code running inside a @use_case.")
+    db.session.info[_KEEP_LOADED_KEY] = True
 
 
 def after_commit(callback: Callable[[], object]) -> None:

@@ -12,6 +12,7 @@ from http import HTTPStatus
 
 from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from catalogue import json_input
@@ -39,6 +40,21 @@ class JsonBodyParser(FlaskParser):
     read by catalogue.json_input (hostile nesting and integers of absurd length are a 400, never a 500). An integer
     merely past its field's bound is the field's 422, as every integer an API schema reads is bounded. A lone
     surrogate is valid JSON syntax whose value is not text: like any text XML cannot carry, a 422 naming the field."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type[Schema], Schema] = {}
+
+    def _get_schema(self, argmap, req) -> Schema:
+        """One instance per schema class, made on first use: webargs makes the class's schema, and each of its
+        nested schemas, again on every request. A schema keeps nothing between loads (`unknown` and the rest are
+        passed to each load), so one instance serves every request and thread."""
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):

@@ -114,6 +114,7 @@ class Orders(MethodView):
         )
         order = placed.order
         order.access_token = placed.access_token
+        order.placed_money = placed.money  # None: read when dumped
         order.payment = payment_answer(order, placed.payment, placed.access_token)
         return order
 

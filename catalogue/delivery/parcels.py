@@ -29,22 +29,33 @@ STATUS_LABELS_VI = {
 }
 
 
-def parcels_for(wanted: dict[int, int], products: dict, destination: Place, quote: ShippingQuote) -> list[Parcel]:
+def parcels_for(
+    wanted: dict[int, int], products: dict, destination: Place, quote: ShippingQuote | None
+) -> list[Parcel]:
     """One parcel per producer of the reserved lines (inside the order's transaction).
 
     Each keeps its quoted fee, carrier and service. A parcel the quote did not price as it is now
     (a product's weight changed in between, a rare race) is priced again from the zone table here,
-    never by calling a carrier inside the transaction.
+    never by calling a carrier inside the transaction. `quote` None (no carrier configured: the zone
+    table prices every parcel, which needs no network) prices them all here, from the products the
+    transaction read: the same fees a quote would have given (catalogue.delivery.quotes._priced).
+    A product without a weight refuses the order here, before any stock is taken (MissingWeight).
     """
     bands = None
     parcels: list[Parcel] = []
+    producers = {product.producer_id: product.producer for product in products.values()}
     for load in loads_from_products(wanted, products):
-        quoted = quote.for_producer(load.producer_id)
+        quoted = quote.for_producer(load.producer_id) if quote is not None else None
         if quoted is None or quoted.weight_g != load.weight_g:
-            log.warning("Parcel of producer %s changed since it was quoted; the zone table prices it", load.producer_id)
+            if quote is not None:
+                log.warning(
+                    "Parcel of producer %s changed since it was quoted; the zone table prices it", load.producer_id
+                )
             bands = bands if bands is not None else read_bands()
             quoted = zone_quote(load, destination, bands)
-        parcels.append(new_parcel(quoted))
+        parcel = new_parcel(quoted)
+        parcel.producer = producers[load.producer_id]  # loaded with the products: never read again
+        parcels.append(parcel)
     return parcels
 
 

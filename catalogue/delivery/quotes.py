@@ -27,7 +27,7 @@ from catalogue.delivery.quote_cache import QuoteCache
 from catalogue.delivery.zones import Band, is_island, read_bands, zone_between, zone_fee
 from catalogue.errors import InvalidInput
 from catalogue.geography.addresses import Place
-from catalogue.products.services import products_by_ids
+from catalogue.products.services import products_for_sale
 from catalogue.transactions import calls_out, use_case
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def loads_from_products(wanted: dict[int, int], products: dict) -> list[ParcelLo
 @use_case
 def _read(wanted: dict[int, int], today: date) -> tuple[list[ParcelLoad], list[Band]]:
     """Everything pricing needs, read and let go of (committed) before any carrier is asked."""
-    return loads_from_products(wanted, products_by_ids(list(wanted), today)), read_bands()
+    return loads_from_products(wanted, products_for_sale(list(wanted), today)), read_bands()
 
 
 @dataclass(frozen=True)

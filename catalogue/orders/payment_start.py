@@ -80,13 +80,16 @@ def place_order(
     live: services.LiveTerms | None = None,
 ) -> services.PlacedOrder:
     """Check the rail (422 naming `payment_method` before anything is reserved), price the parcels, reserve
-    (the order keeps the fees just quoted), start paying."""
+    (the order keeps the fees just quoted), start paying.
+
+    A carrier is asked for its fees before the reservation, outside any transaction; without one the zone
+    table prices the parcels inside the reservation itself (the same fees, one transaction fewer)."""
     chosen = rails.choose(method)
-    quote = services.quote_delivery(lines, address, today, pricing)
+    quote = services.quote_delivery(lines, address, today, pricing) if pricing.carrier is not None else None
     options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes, "live": live}
     if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
-    code, _, access_token = services._reserve_order(lines, customer, address, **options)
+    code, _, access_token = services.reserving(services._reserve_order, lines, customer, address, **options)
     try:
         started = start_payment(code, chosen, rails=rails, payer=payer, now=now)
     except services.PaymentServiceUnavailable:

@@ -146,6 +146,9 @@ class MoneySchema(Schema):
     refunded_vnd = fields.Integer()
 
 
+_MONEY = MoneySchema()  # made once: a schema keeps nothing between dumps
+
+
 class ParcelProducerSchema(Schema):
     id = fields.Integer()
     slug = fields.String()
@@ -211,6 +214,16 @@ class ShippingQuoteRequestSchema(StrictSchema):
     shipping_address = fields.Nested(QuoteAddressSchema, required=True)
 
 
+def _money(order) -> dict:
+    """A producer's share (set by the staff view), else the ledger summed: as checkout committed it
+    (`placed_money`, set by the checkout's answer), or read now."""
+    producer = getattr(order, "producer_money", None)
+    if producer:
+        return producer
+    money = getattr(order, "placed_money", None) or order_money(order)
+    return _MONEY.dump(money.as_dict())
+
+
 class OrderSchema(Schema):
     """An order as its buyer (or the shop) sees it; a producer gets its own lines and only their amounts
     (subtotal and total of its lines, shipping fee 0)."""
@@ -233,7 +246,7 @@ class OrderSchema(Schema):
     tracking_number = fields.String(allow_none=True)
     payment_method = fields.String(allow_none=True)
     money = fields.Function(
-        lambda order: getattr(order, "producer_money", None) or MoneySchema().dump(order_money(order).as_dict()),
+        lambda order: _money(order),
         metadata={"description": "The ledger summed; for a producer, only the payment state and its own lines' total."},
     )
     history = fields.List(fields.Nested(OrderEventSchema), attribute="events")

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -40,12 +41,14 @@ from catalogue.payments.stripe_rail.gateway import (
     PaymentUnavailable,
 )
 from catalogue.products.models import Product
-from catalogue.products.services import products_by_ids
+from catalogue.products.services import products_for_sale
 from catalogue.products.stock import return_stock, take_stock
-from catalogue.transactions import calls_out, use_case
+from catalogue.transactions import calls_out, keep_loaded, use_case
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
+OUT_OF_STOCK = "order.out_of_stock"  # a line cannot be reserved (not enough stock, or not on sale)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -145,6 +148,7 @@ class PlacedOrder:
     order: Order
     access_token: str
     payment: object | None = None  # payment_start.StartedPayment for the domestic rails; Stripe's is on the order
+    money: ledger.OrderMoney | None = None  # the ledger summed as placing committed it (Stripe), else read on demand
 
 
 @calls_out
@@ -156,7 +160,7 @@ def place_order(
     now: datetime,
     today: date,
     gateway: PaymentGateway,
-    quote: ShippingQuote,
+    quote: ShippingQuote | None,
     reservation_minutes: int,
     live: LiveTerms | None = None,
 ) -> PlacedOrder:
@@ -167,12 +171,19 @@ def place_order(
     and its id is recorded in a second use case. If Stripe cannot be reached, a third
     gives the stock back at once; if the process dies in between, the order is still
     whole (pending, no PaymentIntent yet): paying creates it, expiry releases it.
+
+    `quote` None: no carrier is configured, so the zone table prices the parcels inside the
+    reservation (no network to wait for, one transaction fewer). The order comes back as the
+    two transactions committed it, lines, parcels, history and ledger included, with nothing
+    read again to answer the buyer (`keep_loaded`).
     """
-    code, total_vnd, access_token = _reserve_order(
-        lines, customer, address, now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live
-    )
+    order, access_token = reserving(
+        _reserve_card_order, lines, customer, address,
+        now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live,
+    )  # fmt: skip
+    code = order.code
     try:
-        intent = _card_intent(gateway, code, total_vnd)
+        intent = _card_intent(gateway, code, order.total_vnd)
     except ProviderUnavailable as error:
         log.warning("PaymentIntent for %s failed; releasing its stock: %s", code, error)
         _give_up_reservation(code, "payment provider unavailable")
@@ -180,7 +191,24 @@ def place_order(
             "Card payments are unavailable right now; nothing was reserved. Please try again in a few minutes.",
             {"payment": ["The card payment provider did not answer."]},
         ) from error
-    return PlacedOrder(_record_payment_intent(code, intent), access_token)
+    money = _record_placed_intent(order, intent)
+    return PlacedOrder(order, access_token, money=money)
+
+
+def reserving(reserve: Callable[..., R], *args, now: datetime, **kwargs) -> R:
+    """Run the reservation use case `reserve`; when it is refused for stock and expired reservations were holding
+    some, release them (a use case of its own) and try once more.
+
+    Expired reservations are released by the beat job every minute (`flask orders expire`), when their order is
+    read, and here: only when they might be what stands in the buyer's way. An order that finds its stock does
+    not pay for the sweep, and the sweep's row locks are never taken inside the reservation's transaction.
+    """
+    try:
+        return reserve(*args, now=now, **kwargs)
+    except Conflict as refused:
+        if refused.code != OUT_OF_STOCK or not release_expired_reservations(now):
+            raise
+    return reserve(*args, now=now, **kwargs)
 
 
 @use_case
@@ -191,27 +219,71 @@ def _reserve_order(
     *,
     now: datetime,
     today: date,
-    quote: ShippingQuote,
+    quote: ShippingQuote | None,
     reservation_minutes: int,
     live: LiveTerms | None = None,
 ) -> tuple[str, int, str]:
     """Take the stock and write the pending order and its parcels at the fees quoted; (code, total, access
     token) once committed. From a live session inside its window: its prices, its caps per buyer."""
+    order, access_token = _write_order(lines, customer, address, now=now, today=today, quote=quote,
+                                       reservation_minutes=reservation_minutes, live=live)  # fmt: skip
+    return order.code, order.total_vnd, access_token
+
+
+@use_case
+def _reserve_card_order(
+    lines: list[LineRequest],
+    customer: Customer,
+    address: Address,
+    *,
+    now: datetime,
+    today: date,
+    quote: ShippingQuote | None,
+    reservation_minutes: int,
+    live: LiveTerms | None = None,
+) -> tuple[Order, str]:
+    """_reserve_order for a card order: the order and its access token, kept loaded as committed (the
+    PaymentIntent is recorded on it and it is the checkout's answer)."""
+    order, access_token = _write_order(lines, customer, address, now=now, today=today, quote=quote,
+                                       reservation_minutes=reservation_minutes, live=live)  # fmt: skip
+    keep_loaded()
+    return order, access_token
+
+
+def _write_order(
+    lines: list[LineRequest],
+    customer: Customer,
+    address: Address,
+    *,
+    now: datetime,
+    today: date,
+    quote: ShippingQuote | None,
+    reservation_minutes: int,
+    live: LiveTerms | None,
+) -> tuple[Order, str]:
+    """The reservation's work, inside the caller's use case: the order (flushed) and its access token.
+
+    The stock is taken last, just before the commit: the conditional UPDATE of each product's row is the
+    transaction's last statement, so a product's row lock is held for that UPDATE and the COMMIT only, never
+    while the order, its lines, parcels and history are written (a flash sale queues on that lock, buyer
+    after buyer). A line that the stock as just read cannot serve is refused before anything is written;
+    the UPDATE alone decides the others.
+    """
     wanted = _merge_lines(lines)
     place = resolve_place(address.province, address.ward)
-    release_expired_reservations(now)
-    products = products_by_ids(list(wanted), today)
+    products = products_for_sale(list(wanted), today)
+    # Priced before any stock is taken: a product without a weight refuses the order (422) first, as the quote does.
+    parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
     live_open = live is not None and live.open_at(now)
     if live_open and live.check_caps is not None:
         live.check_caps(customer, wanted)
-    _reserve(wanted, products)
+    _refuse_unavailable(wanted, products)
     prices = live.prices if live_open else {}
     order_lines = [
         line_for(products[product_id], quantity, _live_price(products[product_id], prices.get(product_id)))
         for product_id, quantity in wanted.items()
     ]
     subtotal = sum(line.line_total_vnd for line in order_lines)
-    parcels = delivery_parcels.parcels_for(wanted, products, place, quote)
     fee = sum(parcel.fee_vnd for parcel in parcels)
     if subtotal + fee > MAX_AMOUNT_VND:
         raise InvalidInput(
@@ -247,7 +319,9 @@ def _reserve_order(
     db.session.flush()  # the order's id, for the event
     # The buyer's company invoice request is kept by invoicing's in-transaction subscriber (its refusal refuses this).
     events.publish(events.OrderPlaced(order.id, order.code, customer.company))
-    return order.code, order.total_vnd, access_token
+    db.session.flush()  # whatever the subscribers wrote, before the row locks are taken
+    _reserve(wanted, products)
+    return order, access_token
 
 
 def _card_intent(gateway: PaymentGateway, code: str, total_vnd: int) -> PaymentIntent:
@@ -264,6 +338,23 @@ def _record_payment_intent(code: str, intent: PaymentIntent) -> Order:
     if ledger.attempt_by_reference("stripe", intent.id) is None:
         ledger.add_attempt(order, "stripe", intent.id, order.total_vnd)
     return order
+
+
+@use_case
+def _record_placed_intent(order: Order, intent: PaymentIntent) -> ledger.OrderMoney:
+    """The new order's PaymentIntent, recorded on the order the reservation kept loaded (one UPDATE, nothing read
+    again but its ledger); that ledger summed, as committed, for the checkout's answer.
+
+    An attempt is added unless the order already has this PaymentIntent's (a PaymentIntent is made for one
+    order only: its idempotency key and metadata name the order), as `_record_payment_intent` does.
+    """
+    rows = ledger.rows_of(order.id)
+    if not any(row.kind == "attempt" and row.provider == "stripe" and row.reference == intent.id for row in rows):
+        rows.append(ledger.add_attempt(order, "stripe", intent.id, order.total_vnd))
+    order.payment_intent_id = intent.id
+    order.payment_client_secret = intent.client_secret
+    keep_loaded()
+    return ledger.order_money(order, rows)
 
 
 @use_case
@@ -284,10 +375,29 @@ def quote_delivery(lines: list[LineRequest], address: Address, today: date, pric
     return quote_order(wanted, place, today, pricing)
 
 
+def _by_product_id(wanted: dict[int, int]) -> list[tuple[int, tuple[int, int]]]:
+    """(line index, (product id, quantity)) in product-id order: the order rows are locked in."""
+    return sorted(enumerate(wanted.items()), key=lambda item: item[1][0])
+
+
+def _refuse_unavailable(wanted: dict[int, int], products: dict[int, Product]) -> None:
+    """Refuse the first line (in locking order) not on sale or short of stock as `products` were just read.
+
+    No lock is taken: a refusal here is the one the UPDATE would give a moment later, without writing the
+    order first. A line that passes may still be refused by the UPDATE, which alone decides.
+    """
+    for index, (product_id, quantity) in _by_product_id(wanted):
+        product = products.get(product_id)
+        if product is None:
+            _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
+        if product.stock < quantity:
+            _refuse_line(index, product_id, f"Only {product.stock} of '{product.name}' left; {quantity} asked.")
+
+
 def _reserve(wanted: dict[int, int], products: dict[int, Product]) -> None:
     """Take every line's stock, or refuse the first line that cannot have it (the use case rolls back the rest)."""
     # Rows are locked in product-id order, so two multi-line orders can never deadlock.
-    for index, (product_id, quantity) in sorted(enumerate(wanted.items()), key=lambda item: item[1][0]):
+    for index, (product_id, quantity) in _by_product_id(wanted):
         product = products.get(product_id)
         if product is None:
             _refuse_line(index, product_id, f"Product {product_id} is not on sale.")
@@ -339,7 +449,7 @@ def _refuse_line(index: int, product_id: int, message: str) -> None:
     raise Conflict(
         f"Line {index + 1} cannot be reserved: {message} Nothing was reserved.",
         {"lines": {str(index): {"product_id": product_id, "message": message}}},
-        code="order.out_of_stock",
+        code=OUT_OF_STOCK,
     )
 
 

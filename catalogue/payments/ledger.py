@@ -54,9 +54,13 @@ def rows_of(order_id: int) -> list[Payment]:
     return list(db.session.scalars(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)))
 
 
-def order_money(order: Order) -> OrderMoney:
-    """Paid, still due, surplus and to return, derived from the order's rows (and its status)."""
-    rows = tuple(rows_of(order.id)) if order.id is not None else ()
+def order_money(order: Order, rows: list[Payment] | None = None) -> OrderMoney:
+    """Paid, still due, surplus and to return, derived from the order's rows (and its status).
+
+    `rows`: the order's ledger, oldest first, when the caller has just read it in this transaction."""
+    if rows is None:
+        rows = rows_of(order.id) if order.id is not None else ()
+    rows = tuple(rows)
     received = sum(row.amount_vnd for row in rows if row.kind == "payment" and row.state == "received")
     refunded = sum(row.amount_vnd for row in rows if row.kind == "refund" and row.state == "done")
     claimed = sum(row.amount_vnd for row in rows if row.kind == "refund")

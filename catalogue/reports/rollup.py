@@ -1,11 +1,12 @@
 """Keeping the sales rollup (catalogue.reports.models) true: a day is rebuilt whenever one of its sales changes.
 
 Every flush that adds an order, changes an order's status, records a marketplace sale or issues
-an invoice marks the Vietnam days of those orders pending, in its own transaction (a rollback
-unmarks them). Once that transaction commits, the pending days are rebuilt from the orders
-themselves (DELETE, then INSERT … SELECT grouped in SQL), a moment later and once per burst of
-sales (catalogue.reports.settling), so no row lock of the sale is held meanwhile and no sale
-waits for it; the beat job `settle-sales-rollup` settles any a lost timer or task left pending.
+an invoice notes the Vietnam days of those orders; its transaction marks them pending as its last
+statement before COMMIT (a rollback unmarks them). Once that transaction commits, the pending
+days are rebuilt from the orders themselves (DELETE, then INSERT … SELECT grouped in SQL), a
+moment later and once per burst of sales (catalogue.reports.settling), so no row lock of the
+sale is held meanwhile and no sale waits for it; the beat job `settle-sales-rollup` settles any
+a lost timer or task left pending.
 Reports only read: a GET never writes. Nothing is ever incremented, so a replayed webhook or a
 retried job cannot count twice.
 `rebuild` over all days is what the migration and `flask reports rebuild` run.
@@ -134,12 +135,21 @@ def _note_changed_days(session: Session, flush_context, instances) -> None:
             days.update(_local_day(moment) for moment in placed)
 
 
-def _mark_changed_days(session: Session, flush_context) -> None:
-    """after_flush: mark those days pending, in the flush's own transaction (a rollback unmarks them).
+def _mark_changed_days(session: Session) -> None:
+    """before_commit: mark the days this transaction's flushes changed pending, as its last statement before
+    the COMMIT (in the same transaction: a rollback unmarks them).
 
-    One cheap upsert, not the day's rebuild: the flush may be a sale's, which holds the catalogue
-    counter's row lock until it commits, and every write of the shop would wait for a rebuild.
+    One cheap upsert, not the day's rebuild: the transaction may be a sale's, which holds its product's row
+    lock until it commits, and every sale of that product would wait for a rebuild. Last, because a day's
+    mark is one row every sale of that day writes: written at the end, it is held for the commit only, and
+    always after the product rows a sale locks (a shop order writes its order before it takes the stock, a
+    marketplace sale takes the stock first), so two sales never wait for each other's mark and stock in
+    opposite orders. A savepoint's release marks nothing: its days wait for the outer commit (a savepoint
+    rolled back may leave its days marked: a rebuild more, never a figure wrong).
     """
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the commit's own flush, now, so that its changes' days are noted too
     days = session.info.pop(PENDING_DAYS, set())
     if days:
         _mark(session.connection(), days)
@@ -203,7 +213,7 @@ def register_rollup() -> None:
     """Keep the rollup on every ORM flush, settled after every commit that marked a day (idempotent)."""
     listeners = (
         ("before_flush", _note_changed_days),
-        ("after_flush", _mark_changed_days),
+        ("before_commit", _mark_changed_days),
         ("after_commit", _settle_after_commit),
         ("after_rollback", _forget_marks),
     )

@@ -66,6 +66,35 @@ def test_expire_command_releases_reservations(app, placed):
     assert stock_of(placed["product"]) == 10
 
 
+def test_the_last_units_held_by_an_expired_reservation_go_to_the_next_buyer(app, empty_client):
+    from catalogue import clock
+
+    product = shelf()["last3"]
+    first = empty_client.post("/api/v1/orders", json=body((product.id, 3))).get_json()
+    _order(first["code"]).reserved_until = clock.now() - timedelta(seconds=1)  # its 15 minutes are over
+    db.session.commit()
+
+    second = empty_client.post("/api/v1/orders", json=body((product.id, 3)))
+
+    assert second.status_code == 201
+    assert _order(first["code"]).status == "cancelled"
+    assert [event.reason for event in _order(first["code"]).events][-1] == "reservation expired"
+    assert _order(second.get_json()["code"]).status == "pending_payment"
+    assert stock_of(product) == 0
+
+
+def test_units_held_by_a_reservation_still_running_are_refused(app, empty_client):
+    product = shelf()["last3"]
+    first = empty_client.post("/api/v1/orders", json=body((product.id, 3))).get_json()
+
+    second = empty_client.post("/api/v1/orders", json=body((product.id, 1)))
+
+    assert second.status_code == 409
+    assert second.get_json()["error_code"] == "order.out_of_stock"
+    assert _order(first["code"]).status == "pending_payment"
+    assert stock_of(product) == 0
+
+
 def test_admin_cancels_a_paid_order_refund_then_stock_back(app, empty_client, placed):
     code, intent = placed["order"]["code"], placed["intent"]
     _pay(empty_client, placed)

@@ -245,6 +245,41 @@ def test_a_sale_rebuilds_only_its_day_once_committed_and_a_rollback_rebuilds_not
     assert sales.totals(NOVEMBER) == sales.SalesRow(None, "", 6, 11, 1_190_000)  # + O7 (1 × 85.000)
 
 
+def test_a_day_is_marked_by_the_last_statement_before_the_commit_after_every_stock_row(app, world):
+    """A day's mark is one row all of that day's sales write: taken last, it never waits while a sale holds a
+    product's row (a shop order writes itself, then takes the stock; a marketplace sale takes the stock first).
+    Taken at the flush, a cancellation's mark came before its stock row, and two sales could deadlock."""
+    from sqlalchemy import event
+
+    from catalogue.extensions import db
+    from catalogue.orders.locking import lock_order
+    from catalogue.orders.services import transition
+    from catalogue.products.stock import return_stock
+
+    o7 = lock_order("QN-O7")
+    transition(o7, "cancelled", "the buyer cancelled")
+    db.session.flush()  # the status change is written first, as a cancellation's is
+    return_stock(world["p1"].id, 1)  # then the product's row is locked
+    sent: list[str] = []
+
+    def statement(_connection, _cursor, sql, *_):
+        sent.append(sql)
+
+    def commit(_connection):
+        sent.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(db.engine, "commit", commit)
+
+    before_commit = sent[: sent.index("COMMIT")]
+    assert [sql.split("(")[0].strip() for sql in before_commit] == ["INSERT INTO sales_pending_days"]
+
+
 def test_outside_the_tests_a_burst_of_sales_is_settled_once_a_moment_later_not_by_the_sales(app, world):
     import time
 
