@@ -17,11 +17,15 @@ import argparse
 import platform
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from livestream import read_mix  # noqa: E402
+from livestream import write_lua as mix_lua  # noqa: E402
+from livestream import wrk as wrk_mix  # noqa: E402
 from orders import (  # noqa: E402  (bench scripts share helpers, not a package)
     DATABASE,
     STOCK,
@@ -41,12 +45,14 @@ from run import (  # noqa: E402
     execute_sql,
     fresh_postgres,
     postgres_server,
+    session_cookie,
     sqlite_url,
     web_threads,
     worker_model,
 )
 
 PG_DATABASE = "bench_flash"
+READ_CONNECTIONS = 8
 SPREAD = 150
 
 
@@ -69,7 +75,19 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
     env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench",
            "ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour"}  # fmt: skip
     with Server(f"flash-{kind}-{label.lower()}", "wsgi:app", env, "/healthz", threads=options.threads) as app:
+        # The shop's read mix (bench/livestream.py's ≥100 public reads, a returning shopper): alone, then
+        # while the buyers buy; every read cached once first.
+        paths, _ = read_mix(app)
+        reads_lua = mix_lua(f"flash-{kind}", paths, session_cookie(app.url("/")))
+        wrk_mix(app.url("/"), reads_lua, 2, READ_CONNECTIONS)
+        idle = wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS)
+        during: list = []
+        reader = threading.Thread(
+            target=lambda: during.append(wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS))
+        )
+        reader.start()
         load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
+        reader.join(timeout=options.duration + 60)
     acknowledged = placed_orders(database_url)
     return {
         "products": len(chosen),
@@ -78,6 +96,8 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
         "p99": load.p99_ms,
         "errors": load.errors,
         "oversold": oversold(database_url, chosen),
+        "reads_idle": idle.requests_per_second,
+        "reads_during": during[0].requests_per_second if during else 0.0,
     }
 
 
@@ -127,17 +147,20 @@ def main() -> int:
         f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, Python {platform.python_version()}, "
         f"gunicorn {worker_model(options.threads)}, "
         f"wrk -t2 -c{options.connections} -d{options.duration}s, `POST /api/v1/orders` (reserve stock + "
-        f"PaymentIntent on localstripe). {options.note}".rstrip(),
+        f"PaymentIntent on localstripe); beside it, the shop's read mix (wrk -t2 -c{READ_CONNECTIONS}, "
+        f"bench/livestream.py's public reads), alone first, then during the sale. {options.note}".rstrip(),
         "",
-        "| database | load | acknowledged orders/s | p50 ms | p99 ms | not 2xx / errors | oversold units |",
-        "|---|---|--:|--:|--:|--:|--:|",
+        "| database | load | acknowledged orders/s | p50 ms | p99 ms | not 2xx / errors | oversold units "
+        "| reads/s alone | reads/s during | during / alone |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for (label, kind), result in results.items():
         load = "1 hot product" if kind == "hot" else f"{result['products']} products"
         lines.append(
             f"| {label} | {load} "
             f"| {result['per_second']:.1f} | {result['p50']:.1f} | {result['p99']:.1f} | {result['errors']} "
-            f"| {result['oversold']} |"
+            f"| {result['oversold']} | {result['reads_idle']:.0f} | {result['reads_during']:.0f} "
+            f"| {result['reads_during'] / result['reads_idle'] if result['reads_idle'] else 0:.2f} |"
         )
     for label, _ in databases:
         hot, spread = results[label, "hot"], results[label, "spread"]
