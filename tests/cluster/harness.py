@@ -228,7 +228,8 @@ class Cluster:
         )
         if name != "w":
             self.wait_for(f"{self.node_url(name)}/readyz", name)
-            self.start_live(name)
+            if f"{name}-live" not in self.processes:  # a web process restarted: its live process kept running
+                self.start_live(name)
 
     def start_live(self, name: str) -> None:
         """The node's live streams process, beside its web process, as deploy/systemd/ocop-live.service runs it."""
