@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
-from catalogue import json_input
+from catalogue import json_input, sqlite_writers  # noqa: F401  (sqlite_writers: its listeners register on import)
 from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
