@@ -1,6 +1,7 @@
 """Order placement throughput and latency, each order creating its Stripe PaymentIntent.
 
     .venv/bin/python bench/orders.py [--duration 10] [--connections 8] [--postgres URL] [--skip-sqlite]
+                                     [--threads N] [--provider-latency-ms MS]
 
 Serves the seeded catalogue with gunicorn (2 workers) on SQLite, and on a fresh
 PostgreSQL database `bench_orders` (created, migrated and seeded in the run) when
@@ -9,12 +10,14 @@ Stripe SDK pointed at localstripe on 127.0.0.1, and drives `POST /api/v1/orders`
 with wrk (a Lua script posting a valid checkout for a random product). Stock is
 raised first so no order is refused for stock. For scale, it also times the
 PaymentIntent creation alone (the SDK against localstripe), which every order
-waits for. Results go to bench/README.md between the `orders` markers.
+waits for. Results go to bench/README.md between the `orders` markers (not with --provider-latency-ms:
+Stripe held that far away behind a delaying proxy, to compare worker models as production meets Stripe).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import platform
@@ -22,6 +25,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -177,6 +181,48 @@ def run_orders(url: str, duration: int, connections: int):
     return parse_wrk(output)
 
 
+@contextlib.contextmanager
+def far_away(url: str, latency_ms: int):
+    """`url` as if the provider were `latency_ms` away: a TCP proxy on 127.0.0.1 that holds each answer that long.
+
+    Stripe answers from the US, hundreds of milliseconds from Vietnam; localstripe answers in a few. The proxy
+    runs in a thread of this process on its own event loop and delays every chunk the provider sends back (one
+    per answer here: localstripe writes each answer at once)."""
+    if latency_ms <= 0:
+        yield url
+        return
+    host, port = url.removeprefix("http://").split(":")
+    loop = asyncio.new_event_loop()
+
+    async def pipe(reader, writer, delay: float) -> None:
+        try:
+            while data := await reader.read(65536):
+                if delay:
+                    await asyncio.sleep(delay)
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def handle(client_reader, client_writer) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(
+            pipe(client_reader, upstream_writer, 0), pipe(upstream_reader, client_writer, latency_ms / 1000)
+        )
+
+    server = loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", 0))
+    proxy_port = server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{proxy_port}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
 def placed_orders(database_url: str) -> int:
     """Orders that got their PaymentIntent."""
     return execute_sql(database_url, "SELECT count(*) FROM orders WHERE payment_intent_id IS NOT NULL")[0][0]
@@ -214,6 +260,9 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=web_threads(), help="threads per gunicorn worker (default: as ocop-web.service)"
     )
+    parser.add_argument(
+        "--provider-latency-ms", type=int, default=0, help="hold each localstripe answer this long (a far provider)"
+    )
     options = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     databases: list[tuple[str, str]] = []
@@ -227,17 +276,18 @@ def main() -> int:
         if not databases:
             raise BenchError("Nothing to run: --skip-sqlite without a PostgreSQL server (--postgres).")
         results = {}
-        with localstripe() as stripe_url:
+        with localstripe() as stripe_url, far_away(stripe_url, options.provider_latency_ms) as provider_url:
             for label, url in databases:
-                results[label] = bench_database(label, url, stripe_url, options)
-            intent_p50, intent_p99 = intent_latency(stripe_url)
+                results[label] = bench_database(label, url, provider_url, options)
+            intent_p50, intent_p99 = intent_latency(provider_url)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')}: 2 cores, "
         f"Python {platform.python_version()}, gunicorn {worker_model(options.threads)}, "
-        f"wrk -t2 -c{options.connections} -d{options.duration}s; Stripe is localstripe on 127.0.0.1.",
+        f"wrk -t2 -c{options.connections} -d{options.duration}s; Stripe is localstripe on 127.0.0.1"
+        + (f", each answer held {options.provider_latency_ms} ms." if options.provider_latency_ms else "."),
         "",
         "| what | database | req/s | p50 ms | p99 ms | orders placed | errors or not 2xx |",
         "|---|---|--:|--:|--:|--:|--:|",
@@ -251,7 +301,7 @@ def main() -> int:
         f"| PaymentIntent create alone (SDK → localstripe, sequential) | – | {1000 / intent_p50:.0f} "
         f"| {intent_p50:.1f} | {intent_p99:.1f} | – | – |"
     )
-    if not options.no_readme and len(results) == 2:
+    if not options.no_readme and len(results) == 2 and not options.provider_latency_ms:
         update_readme(lines)
     print("\n".join(lines))
     return 0
