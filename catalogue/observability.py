@@ -28,9 +28,10 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, jsonify, request
+from flask import Flask, Request, Response, g, has_request_context, jsonify, request
 
 from catalogue import metrics
 from catalogue.extensions import db
@@ -97,45 +98,62 @@ def _count_units_sold(event) -> None:
 
 def _start_request() -> None:
     sent = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = sent if _SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
-    g.request_started = time.perf_counter()
+    state = g._get_current_object()
+    state.request_id = sent if sent and _SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    state.request_started = time.perf_counter()
+
+
+# The labelled children of the request metrics, per (route, method[, status]): `labels()` takes the metric's lock and
+# builds its key on every call. A bounded set (routes × methods × statuses); prometheus keeps the same children.
+_request_counters: dict[tuple[str, str, int], Any] = {}
+_request_durations: dict[tuple[str, str], Any] = {}
 
 
 def _finish_request(response: Response) -> Response:
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    current = request._get_current_object()  # one context lookup for all the request's facts below
+    state = g._get_current_object()
+    request_id = getattr(state, "request_id", None) or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
-    started = g.get("request_started")
+    started = getattr(state, "request_started", None)
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    metrics.HTTP_DURATION.labels(route, request.method).observe(elapsed)
-    if request.path not in _UNLOGGED_PATHS:
+    rule = current.url_rule
+    route = rule.rule if rule is not None else "unmatched"
+    method, status = current.method, response.status_code
+    counter = _request_counters.get((route, method, status))
+    if counter is None:
+        counter = _request_counters[route, method, status] = metrics.HTTP_REQUESTS.labels(route, method, str(status))
+    counter.inc()
+    duration = _request_durations.get((route, method))
+    if duration is None:
+        duration = _request_durations[route, method] = metrics.HTTP_DURATION.labels(route, method)
+    duration.observe(elapsed)
+    if current.path not in _UNLOGGED_PATHS:
         access_log.info(
             "%s %s %s",
-            request.method,
+            method,
             route,
-            response.status_code,
+            status,
             extra={
                 "route": route,
-                "method": request.method,
-                "status": response.status_code,
+                "method": method,
+                "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "principal_id": _principal_id(),
+                "principal_id": _principal_id(current, state),
             },
         )
     return response
 
 
-def _principal_id() -> int | None:
+def _principal_id(current: Request, state) -> int | None:
     """The acting user's id: the API token's, else the signed-in portal user's; None for a shopper.
 
     Only a user this request already loaded counts: loading one here (current_user) would run Flask-Login's
     session protection on every shopper's session, which marks it `_remember: clear` and so sets cookies on
     anonymous storefront answers (a cached page must not set any)."""
-    principal = request.environ.get("catalogue.principal")
+    principal = current.environ.get("catalogue.principal")
     if principal is not None and getattr(principal, "user_id", None) is not None:
         return principal.user_id
-    user = g.get("_login_user")  # where Flask-Login keeps the user it loaded for this request
+    user = getattr(state, "_login_user", None)  # where Flask-Login keeps the user it loaded for this request
     if getattr(user, "is_authenticated", False):
         return getattr(user, "id", None)
     return None
