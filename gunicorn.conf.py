@@ -9,13 +9,22 @@ sees it. So gunicorn's limit is set to its maximum and the app refuses long URLs
 elsewhere). Only a line longer than gunicorn's maximum still gets gunicorn's own answer.
 """
 
+import os
+
+from prometheus_client import multiprocess
+
 limit_request_line = 8190  # gunicorn's maximum; above catalogue.MAX_URL_LENGTH (4096) plus method and version
 limit_request_fields = 100  # gunicorn's default, stated
 limit_request_field_size = 8190  # gunicorn's default, stated
 
 
 def child_exit(server, worker) -> None:
-    """A dead worker's live gauges leave the node's /metrics (prometheus_client's multiprocess mode)."""
-    from catalogue.observability import gunicorn_child_exit
+    """A dead worker's live gauges leave the node's /metrics (prometheus_client's multiprocess mode).
 
-    gunicorn_child_exit(server, worker)
+    Nothing is imported here: gunicorn runs this hook from the master's SIGCHLD handling, and when the workers
+    stop together (a shutdown) a second worker's exit arrived while the first one's import of the app's modules
+    was under way, which failed half-initialised ("ImportError … partially initialized module"). The one module
+    it needs is imported with this file, and it is prometheus_client's, not the app's: the master never
+    imports the app."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

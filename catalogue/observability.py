@@ -252,14 +252,6 @@ def _metrics_view() -> Response:
     return response
 
 
-def gunicorn_child_exit(server, worker) -> None:
-    """gunicorn's `child_exit` hook: a dead worker's live gauges leave the node's figures."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)
-
-
 # /readyz
 
 
