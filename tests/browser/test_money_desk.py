@@ -4,6 +4,7 @@ and matches it; the order turns paid and the desk's history says who did it."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.access_helpers import PASSWORD, cast
 from tests.browser.conftest import VIEWPORTS, axe_violations, sign_in_page
@@ -45,7 +46,9 @@ def test_the_office_finds_an_order_by_an_unaccented_name_and_matches_it_on_a_pho
     page.get_by_role("link", name="Thanh toán", exact=True).click()
     page.get_by_test_id("desk-link").click()
     transfer = page.get_by_test_id("desk").locator("li.desk-transfer").first
-    assert transfer.get_by_test_id("candidates").locator("li[data-order]").count() == 2  # both are due 200 000 ₫
+    # expect() waits for the desk to load: the click only starts the navigation, and count() would read the
+    # payments page still shown (0 under load)
+    expect(transfer.get_by_test_id("candidates").locator("li[data-order]")).to_have_count(2)  # both due 200 000 ₫
 
     transfer.get_by_label("Tìm đơn").fill("nguyen van an")
     transfer.get_by_role("button", name="Tìm", exact=True).click()
