@@ -89,7 +89,8 @@ def place_order(
     options = {"now": now, "today": today, "quote": quote, "reservation_minutes": reservation_minutes, "live": live}
     if chosen == STRIPE:
         return services.place_order(lines, customer, address, gateway=gateway, **options)
-    code, _, access_token = services.reserving(services._reserve_order, lines, customer, address, **options)
+    order, access_token = services.reserving(services.reserve_order, lines, customer, address, **options)
+    code = order.code
     try:
         started = start_payment(code, chosen, rails=rails, payer=payer, now=now)
     except services.PaymentServiceUnavailable:

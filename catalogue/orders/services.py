@@ -178,7 +178,7 @@ def place_order(
     read again to answer the buyer (`keep_loaded`).
     """
     order, access_token = reserving(
-        _reserve_card_order, lines, customer, address,
+        reserve_order, lines, customer, address,
         now=now, today=today, quote=quote, reservation_minutes=reservation_minutes, live=live,
     )  # fmt: skip
     code = order.code
@@ -212,26 +212,7 @@ def reserving(reserve: Callable[..., R], *args, now: datetime, **kwargs) -> R:
 
 
 @use_case
-def _reserve_order(
-    lines: list[LineRequest],
-    customer: Customer,
-    address: Address,
-    *,
-    now: datetime,
-    today: date,
-    quote: ShippingQuote | None,
-    reservation_minutes: int,
-    live: LiveTerms | None = None,
-) -> tuple[str, int, str]:
-    """Take the stock and write the pending order and its parcels at the fees quoted; (code, total, access
-    token) once committed. From a live session inside its window: its prices, its caps per buyer."""
-    order, access_token = _write_order(lines, customer, address, now=now, today=today, quote=quote,
-                                       reservation_minutes=reservation_minutes, live=live)  # fmt: skip
-    return order.code, order.total_vnd, access_token
-
-
-@use_case
-def _reserve_card_order(
+def reserve_order(
     lines: list[LineRequest],
     customer: Customer,
     address: Address,
@@ -242,26 +223,9 @@ def _reserve_card_order(
     reservation_minutes: int,
     live: LiveTerms | None = None,
 ) -> tuple[Order, str]:
-    """_reserve_order for a card order: the order and its access token, kept loaded as committed (the
-    PaymentIntent is recorded on it and it is the checkout's answer)."""
-    order, access_token = _write_order(lines, customer, address, now=now, today=today, quote=quote,
-                                       reservation_minutes=reservation_minutes, live=live)  # fmt: skip
-    keep_loaded()
-    return order, access_token
-
-
-def _write_order(
-    lines: list[LineRequest],
-    customer: Customer,
-    address: Address,
-    *,
-    now: datetime,
-    today: date,
-    quote: ShippingQuote | None,
-    reservation_minutes: int,
-    live: LiveTerms | None,
-) -> tuple[Order, str]:
-    """The reservation's work, inside the caller's use case: the order (flushed) and its access token.
+    """Take the stock and write the pending order and its parcels at the fees quoted; the order, kept loaded as
+    committed (the card checkout records its PaymentIntent on it and answers with it), and its access token.
+    From a live session inside its window: its prices, its caps per buyer.
 
     The stock is taken last, just before the commit: the conditional UPDATE of each product's row is the
     transaction's last statement, so a product's row lock is held for that UPDATE and the COMMIT only, never
@@ -321,6 +285,7 @@ def _write_order(
     events.publish(events.OrderPlaced(order.id, order.code, customer.company))
     db.session.flush()  # whatever the subscribers wrote, before the row locks are taken
     _reserve(wanted, products)
+    keep_loaded()
     return order, access_token
 
 
