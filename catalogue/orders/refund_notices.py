@@ -38,14 +38,14 @@ from catalogue.orders.refunds import (
     PART_RETURNED,
     REFUND_ID_KEY,
     TRANSACTION_PREFIX,
+    complete_refund,
     finish_refund,
     unrefunded,
 )
-from catalogue.orders.services import release_stock, transition
 from catalogue.payments import ledger
 from catalogue.payments.models import Payment
 from catalogue.payments.port import DUPLICATE, PaymentNotice
-from catalogue.payments.registry import labels_of
+from catalogue.payments.registry import rail_brand
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,10 @@ def apply_refund_status(order: Order, notice: PaymentNotice, now: datetime) -> s
         return DUPLICATE  # a failed refund stays failed: a late `succeeded` or `pending` changes nothing
     if status in UNDONE:
         row.state, row.resolved_at = "due", None
-        row.reason = f"{_brand(row.method)} refund failed"
+        row.reason = f"{rail_brand(row.method)} refund failed"
         row.details = ledger.json_details({**details, FAILED_KEY: notice.raw_id, "failure_reason": notice.message})
         log.warning("Order %s: %s refund %s failed (%s); the office returns %s ₫ by hand", order.code,
-                    _brand(row.method), notice.raw_id, notice.message or "no reason", row.amount_vnd)  # fmt: skip
+                    rail_brand(row.method), notice.raw_id, notice.message or "no reason", row.amount_vnd)  # fmt: skip
         return REFUND_FAILED
     if status == "succeeded":
         if row.state == "done":
@@ -127,7 +127,7 @@ def _outside_refund(order: Order, notice: PaymentNotice, rows: list[Payment], no
         return UNCHANGED  # before the payment it returns
     due = next((row for row in rows if row.state == "due" and row.amount_vnd == notice.amount_vnd), None)
     if due is not None:  # the office returned it in the provider's dashboard
-        due.state, due.resolved_at, due.resolved_by = "done", now, f"{_brand(due.method)} ({notice.raw_id})"
+        due.state, due.resolved_at, due.resolved_by = "done", now, f"{rail_brand(due.method)} ({notice.raw_id})"
         due.details = ledger.json_details({**ledger.details_of(due), REFUND_ID_KEY: notice.raw_id})
         _refunded_when_all_back(order, notice.provider)
         return REFUNDED
@@ -147,8 +147,9 @@ def _record_outside(order: Order, notice: PaymentNotice, payment: Payment, amoun
     if amount <= 0:
         return False
     ledger.add_refund(
-        order, method=notice.provider, amount_vnd=amount, state="done", reason=f"refunded in {_brand(notice.provider)}",
-        reference=notice.reference, transaction_id=key, details={"payment_id": payment.id, REFUND_ID_KEY: key},
+        order, method=notice.provider, amount_vnd=amount, state="done",
+        reason=f"refunded in {rail_brand(notice.provider)}", reference=notice.reference, transaction_id=key,
+        details={"payment_id": payment.id, REFUND_ID_KEY: key},
     )  # fmt: skip
     db.session.flush()
     log.info("Order %s: %s ₫ refunded in %s outside the shop (%s)", order.code, amount, notice.provider, key)
@@ -158,11 +159,8 @@ def _record_outside(order: Order, notice: PaymentNotice, payment: Payment, amoun
 def _refunded_when_all_back(order: Order, provider: str) -> None:
     """All the order received went back and nothing is left to return: the order is refunded, its stock back."""
     money = ledger.order_money(order)
-    outstanding = any(row.kind == "refund" and row.state != "done" for row in money.rows)
-    all_back = bool(money.received_vnd) and money.refunded_vnd >= money.received_vnd
-    if order.status in REFUNDED_STATUSES and all_back and not outstanding:
-        transition(order, "refunded", f"refunded by {provider}", by=provider)
-        release_stock(order)
+    if money.received_vnd and money.refunded_vnd >= money.received_vnd:
+        complete_refund(order, f"refunded by {provider}", by=provider, from_statuses=REFUNDED_STATUSES)
 
 
 def _refunds_of(order: Order, method: str) -> list[Payment]:
@@ -197,8 +195,3 @@ def _payment_of(order: Order, notice: PaymentNotice) -> Payment | None:
 def _cancelled_by(details: dict) -> str:
     """Whose refund a row is, as the buyer's email words it: a returned part's, or the cancellation's."""
     return PART_RETURNED if details.get(PART_KEY) else str(details.get(CANCELLED_BY_KEY) or "office")
-
-
-def _brand(method: str) -> str:
-    labels = labels_of(method)
-    return labels.brand if labels else method

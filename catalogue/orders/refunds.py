@@ -37,7 +37,7 @@ from catalogue.orders.services import PaymentServiceUnavailable, RefundRefused, 
 from catalogue.payments import ledger
 from catalogue.payments.models import Payment
 from catalogue.payments.port import PaymentNotice, ProviderRefused, ProviderUnavailable, RefundsByApi
-from catalogue.payments.registry import BANK_TRANSFER, STRIPE, Rails, labels_of
+from catalogue.payments.registry import BANK_TRANSFER, STRIPE, Rails, rail_brand
 from catalogue.payments.stripe_rail import StripeRail
 from catalogue.payments.stripe_rail.gateway import PaymentGateway
 from catalogue.transactions import calls_out, use_case
@@ -252,7 +252,7 @@ def _by_hand_method(order: Order, planned: list[ApiRefund]) -> str:
 def ask_refunds(code: str, plan: RefundPlan, providers: RefundRails, reason: str, now: datetime) -> None:
     """Ask each planned refund of its provider and record the answer; RefundRefused (409) or 503 when one says no."""
     for refund in plan.refunds:
-        provider, brand = providers.get(refund.method), _brand(refund.method)
+        provider, brand = providers.get(refund.method), rail_brand(refund.method)
         try:
             if provider is None:  # the rail was turned off since: nothing can be asked
                 raise ProviderUnavailable(f"{brand} is not configured")
@@ -267,11 +267,6 @@ def ask_refunds(code: str, plan: RefundPlan, providers: RefundRails, reason: str
             _accepted(code, refund.refund_id, outcome.reference, plan.cancelled_by)
         else:
             _refunded(code, refund.refund_id, outcome.reference, now, plan.cancelled_by)
-
-
-def _brand(method: str) -> str:
-    labels = labels_of(method)
-    return labels.brand if labels else method
 
 
 def _refusal(brand: str, error: ProviderUnavailable, status: str, unconfirmed: bool) -> Exception:
@@ -319,21 +314,23 @@ def finish_refund(
     if any(r.state == "requested" for r in rows):
         return  # more of this order's refunds to ask for, or to be confirmed
     by_hand = sum(r.amount_vnd for r in rows if r.state == "due")
-    complete_refund(order, f"refunded by {_brand(row.method)}", by=row.method)
+    complete_refund(order, f"refunded by {rail_brand(row.method)}", by=row.method)
     if cancelled_by == PART_RETURNED or not announce:
         return  # a part: the order is not cancelled (a whole order that came back told the buyer once already)
     returned = sum(r.amount_vnd for r in rows if r.state == "done" and _by_api(r))
     events.publish(events.RefundStarted(order.id, order.code, cancelled_by, returned, row.method, by_hand))
 
 
-def complete_refund(order: Order, reason: str, by: str) -> bool:
+def complete_refund(order: Order, reason: str, by: str, from_statuses: tuple[str, ...] = ("refund_pending",)) -> bool:
     """The last step of every refund (the order locked): a refund_pending order none of whose refunds is still
     due or requested turns refunded, its stock back; False when it is not (yet) so.
 
     Reached by a provider's confirmation (`finish_refund`), the office's hand (settlement.mark_refund_returned),
-    and an order whose every parcel came back with its refunds made already (catalogue.delivery.tracking).
+    an order whose every parcel came back with its refunds made already (catalogue.delivery.tracking), and
+    money all returned outside the shop (catalogue.orders.refund_notices: `from_statuses` then also takes a
+    paid, shipped or delivered order).
     """
-    if order.status != "refund_pending":
+    if order.status not in from_statuses:
         return False
     if any(row.kind == "refund" and row.state != "done" for row in ledger.rows_of(order.id)):
         return False
@@ -372,7 +369,7 @@ def _not_refunded(code: str, plan: RefundPlan, refund_id: int, error: str, uncon
             if keep:  # the office returns it by hand (or records that the provider did)
                 row.state = "due"
                 to_check = unconfirmed and row.id == refund_id
-                row.reason = f"{_brand(row.method)} refund {'to check' if to_check else 'failed'}"
+                row.reason = f"{rail_brand(row.method)} refund {'to check' if to_check else 'failed'}"
             else:
                 db.session.delete(row)
         elif row.id in plan.by_hand_ids and row.state == "due" and not keep:

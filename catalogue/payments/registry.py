@@ -67,6 +67,12 @@ def labels_of(name: str | None) -> RailLabels | None:
     return _LABELS.get(name or "")
 
 
+def rail_brand(name: str | None) -> str:
+    """Rail `name`'s brand as its records say it ("Stripe", "MoMo"); the raw name for a rail the shop does not know."""
+    labels = labels_of(name)
+    return labels.brand if labels else (name or "")
+
+
 def rail_name(name: str | None, locale: str = "vi") -> str:
     """Rail `name` as people read it in `locale`; the raw name for a rail the shop does not know."""
     labels = labels_of(name)
