@@ -7,9 +7,39 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 T = TypeVar("T")
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log: the call log says what tests need."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+class ServedFake:
+    """A fake provider's WSGI app (its `wsgi` method) on 127.0.0.1, served by a thread while its `with` block runs.
+
+    `port` 0 takes a free port; `flask dev fakes` gives each fake a fixed one (devtools/fakes.py). A subclass calls
+    `_serve()` at the end of its `__init__`, once `wsgi` has what it needs; `url` is then its base URL.
+    """
+
+    port = 0
+
+    def _serve(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.wsgi, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
 
 
 @contextmanager

@@ -33,11 +33,10 @@ import time
 from urllib.parse import parse_qsl
 
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes import WEBHOOK_SECRET
-from tests.sync.marketplace_fakes import QuietHandler
+from tests.live import ServedFake
 
 STRIPE_TEST = {"secret_key": "sk_test_fake_stripe_51QN", "publishable_key": "pk_test_fake_stripe_51QN"}
 
@@ -70,7 +69,7 @@ def _error(status: int, kind: str, message: str, code: str = "", param: str = ""
     return _answer(status, {"error": error})
 
 
-class FakeStripe:
+class FakeStripe(ServedFake):
     """One Stripe account: its PaymentIntents, charges and refunds, and one webhook endpoint."""
 
     def __init__(self, secret_key: str = STRIPE_TEST["secret_key"], webhook_secret: str = WEBHOOK_SECRET):
@@ -88,17 +87,7 @@ class FakeStripe:
         self.refund_status = "succeeded"
         self.events_first = False
         self.lose_next_answers = 0
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+        self._serve()
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_fake{next(self.ids):06d}"

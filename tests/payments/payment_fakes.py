@@ -31,29 +31,20 @@ from html import escape
 from urllib.parse import quote_plus, urlencode
 
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.sync.marketplace_fakes import QuietHandler
+from tests.live import ServedFake
 
 VNPAY_TEST = {"tmn_code": "QNTEST01", "hash_secret": "VNPAYTESTSECRETQUANGNINH00000000"}
 MOMO_TEST = {"partner_code": "MOMOQNTEST", "access_key": "momo-test-access", "secret_key": "momo-test-secret-key"}
 
 
-class _FakeServer:
-    port = 0  # 0: a free port; `flask dev fakes` gives each fake a fixed one (devtools/fakes.py)
-
+class _FakeServer(ServedFake):
     def __init__(self):
         self.lock = threading.Lock()
         self.calls: list[str] = []
         self.ipn_answers: list[tuple[int, str]] = []  # (HTTP status, body) our IPN gave
-        self.server = make_server("127.0.0.1", self.port, self.wsgi, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
+        self._serve()
 
     # A gateway's create API, for the fakes that have one (MoMo, ZaloPay): faults a test can ask for.
     creates_received = 0
@@ -70,10 +61,6 @@ class _FakeServer:
             hang = self.hang_next_creates > 0
             self.hang_next_creates -= 1 if hang else 0
         return None, hang
-
-    def __exit__(self, *exc_info):
-        self.server.shutdown()
-        self.thread.join(timeout=10)
 
     def wsgi(self, environ, start_response):
         return self.handle(Request(environ))(environ, start_response)

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.live import ServedFake
 
 SHOPEE = {"partner_id": 2001234, "partner_key": "shopee-test-partner-key", "shop_id": 770001, "access_token": "sp-tok"}
 LAZADA = {"app_key": "123456", "app_secret": "lazada-test-secret", "access_token": "lz-tok"}
@@ -31,17 +32,8 @@ LAZADA = {"app_key": "123456", "app_secret": "lazada-test-secret", "access_token
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
-class QuietHandler(WSGIRequestHandler):
-    """No access log: the call log says what tests need."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-class FakeMarketplace:
+class FakeMarketplace(ServedFake):
     """The shared machinery: server thread, call log, rate limit, faults."""
-
-    port = 0  # 0: a free port; `flask dev fakes` gives each fake a fixed one (devtools/fakes.py)
 
     def __init__(self, rate_limit: float = 0, fault_rate: float = 0.0, seed: int = 7, hang_seconds: float = 1.0):
         self.rate_limit, self.fault_rate, self.hang_seconds = rate_limit, fault_rate, hang_seconds
@@ -52,17 +44,7 @@ class FakeMarketplace:
         self.orders: list[dict] = []
         self.ids = itertools.count(880001)
         self._bucket, self._bucket_at = max(rate_limit, 1), time.monotonic()
-        self.server = make_server("127.0.0.1", self.port, self.wsgi, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+        self._serve()
 
     # --- what tests look at ---------------------------------------------------------
 

@@ -19,9 +19,9 @@ from marketplace_sync.tiktok import TikTokAdapter, TikTokCredentials
 from marketplace_sync.worker import SyncWorker
 from tests import factories
 from tests.access_helpers import auth, png_bytes
-from tests.live import serving
+from tests.live import QuietHandler, serving
 from tests.sync.fakes_tiktok import TIKTOK, FakeTikTok
-from tests.sync.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee, QuietHandler
+from tests.sync.marketplace_fakes import LAZADA, SHOPEE, FakeLazada, FakeShopee
 
 # Client timeouts are short so that a fake's "timeout" (it answers after HANG seconds) costs little.
 READ_TIMEOUT, HANG = 0.3, 0.6

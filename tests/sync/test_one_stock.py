@@ -28,10 +28,9 @@ from catalogue.sync.models import OVERSOLD, MarketplaceSaleLine
 from marketplace_sync.tasks import SYNC_EVERY
 from tests import factories
 from tests.access_helpers import auth
-from tests.live import race, serving
+from tests.live import QuietHandler, race, serving
 from tests.order_helpers import body
 from tests.reports.report_pages_helpers import PASSWORD, signed_in
-from tests.sync.marketplace_fakes import QuietHandler
 from tests.sync.sync_fixtures import (  # noqa: F401 - fixtures
     lazada_adapter,
     lazada_fixture,
