@@ -6,7 +6,13 @@ check instead of tripping on the newest one. A test removes or spoils the one se
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 from tests.payments.rail_helpers import OPERATOR, VIETQR
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC_BASE_URL = "https://ocop.example.vn"
 STORAGE_ENCRYPTION_KEY = "A" * 43 + "="  # a well-formed Fernet key, only ever used by tests
@@ -26,3 +32,11 @@ def production_env(monkeypatch, *, rails: dict[str, str] | None = None, **settin
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
+
+
+def gunicorn_settings() -> ModuleType:
+    """gunicorn.conf.py, loaded afresh as gunicorn loads it (a module of its own, each call a new one)."""
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

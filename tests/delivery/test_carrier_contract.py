@@ -37,17 +37,6 @@ HANOI = resolve_place("Hà Nội", "Hoàn Kiếm")
 SAIGON = resolve_place("Hồ Chí Minh", "Sài Gòn")
 
 
-@pytest.fixture(params=CASES, ids=str)
-def case(request):
-    return request.param
-
-
-@pytest.fixture
-def fake(case):
-    with case.make_fake() as server:
-        yield server
-
-
 @pytest.fixture
 def carrier(case, fake):
     return case.make_adapter(fake)

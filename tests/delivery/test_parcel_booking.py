@@ -20,20 +20,8 @@ from catalogue.extensions import db
 from catalogue.orders.fulfilment import OrderShipment
 from catalogue.orders.models import Order
 from catalogue.producers.models import Producer
-from tests.delivery.carrier_harness import CASES
 from tests.delivery.parcel_helpers import paid_two_producer_order, parcel_of, ship, shipping_shelf, use_real_carrier
 from tests.live import race, serving
-
-
-@pytest.fixture(params=CASES, ids=str)
-def case(request):
-    return request.param
-
-
-@pytest.fixture
-def fake(case):
-    with case.make_fake() as server:
-        yield server
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from catalogue.extensions import db
 from catalogue.invoices.issuing import SHIPPING_NAME
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
-from tests.delivery.carrier_harness import CASES
 from tests.delivery.parcel_helpers import (
     HANOI,
     book_both,
@@ -37,17 +36,6 @@ from tests.live import serving
 from tests.order_helpers import body
 from tests.payments.payment_fakes import FakeMoMo
 from tests.payments.rail_helpers import use_rails
-
-
-@pytest.fixture(params=CASES, ids=str)
-def case(request):
-    return request.param
-
-
-@pytest.fixture
-def fake(case):
-    with case.make_fake() as server:
-        yield server
 
 
 @pytest.fixture

@@ -18,20 +18,9 @@ from catalogue.delivery.tracking import poll_quiet
 from catalogue.extensions import db
 from catalogue.orders.models import Order
 from catalogue.payments import ledger
-from tests.delivery.carrier_harness import CASES, WEBHOOK_TOKEN
+from tests.delivery.carrier_harness import WEBHOOK_TOKEN
 from tests.delivery.parcel_helpers import paid_two_producer_order, parcel_of, ship, shipping_shelf, use_real_carrier
 from tests.order_helpers import stock_of
-
-
-@pytest.fixture(params=CASES, ids=str)
-def case(request):
-    return request.param
-
-
-@pytest.fixture
-def fake(case):
-    with case.make_fake() as server:
-        yield server
 
 
 @pytest.fixture

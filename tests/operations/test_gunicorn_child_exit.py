@@ -7,20 +7,11 @@ the first one's import was under way and failed half-initialised. Nothing may be
 from __future__ import annotations
 
 import builtins
-import importlib.util
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def gunicorn_settings():
-    spec = importlib.util.spec_from_file_location("gunicorn_conf_child_exit", ROOT / "gunicorn.conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.production_helpers import gunicorn_settings
 
 
 @pytest.fixture

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from pathlib import Path
 
 import requests
 
 from catalogue import MAX_URL_LENGTH
 from tests.conftest import _config
 from tests.live import gunicorn_serving
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _gunicorn_settings():
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.production_helpers import gunicorn_settings
 
 
 def test_gunicorn_reads_longer_lines_than_the_app_does():
-    assert _gunicorn_settings().limit_request_line >= MAX_URL_LENGTH + len("DELETE  HTTP/1.1") + 1
+    assert gunicorn_settings().limit_request_line >= MAX_URL_LENGTH + len("DELETE  HTTP/1.1") + 1
 
 
 def test_a_long_api_url_is_414_json(client):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -34,6 +36,22 @@ def hold_write(engine, started: threading.Event, finish, seconds: float = 0.3) -
         started.set()
         time.sleep(seconds)
         finish(connection)
+
+
+@contextmanager
+def write_held_open(engine) -> Iterator[threading.Event]:
+    """Another thread's write transaction, open until the block ends (then committed); yields its `started`."""
+    started, release = threading.Event(), threading.Event()
+    first = threading.Thread(
+        target=hold_write, args=(engine, started, lambda connection: (release.wait(5), connection.commit()), 0)
+    )
+    first.start()
+    started.wait(5)
+    try:
+        yield started
+    finally:
+        release.set()
+        first.join(5)
 
 
 def second_writer(engine, started: threading.Event) -> float:
@@ -67,36 +85,21 @@ def test_a_second_writer_waits_its_turn_and_goes_on_when_the_first_ends(engine, 
 
 
 def test_reads_never_wait_for_the_writers_turn(engine):
-    started, release = threading.Event(), threading.Event()
-    first = threading.Thread(
-        target=hold_write, args=(engine, started, lambda connection: (release.wait(5), connection.commit()), 0)
-    )
-    first.start()
-    started.wait(5)
-    began = time.monotonic()
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT units FROM stock WHERE id = 1")).scalar_one() == 10
-    assert time.monotonic() - began < 0.2
-    release.set()
-    first.join(5)
+    with write_held_open(engine):
+        began = time.monotonic()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT units FROM stock WHERE id = 1")).scalar_one() == 10
+        assert time.monotonic() - began < 0.2
 
 
 def test_a_turn_never_given_back_costs_a_wait_never_a_deadlock(engine, monkeypatch):
     """A holder that keeps its transaction open past the patience: the next writer meets SQLite's own lock."""
     monkeypatch.setattr(sqlite_writers, "_PATIENCE_SECONDS", 0.2)
-    started, release = threading.Event(), threading.Event()
-    first = threading.Thread(
-        target=hold_write, args=(engine, started, lambda connection: (release.wait(5), connection.commit()), 0)
-    )
-    first.start()
-    try:
+    with write_held_open(engine) as started:
         began = time.monotonic()
         with pytest.raises(OperationalError, match="locked"):
             second_writer(engine, started)
         assert 0.15 < time.monotonic() - began < 2
-    finally:
-        release.set()
-        first.join(5)
     assert second_writer(engine, started)  # the turn came back with the commit
 
 
@@ -112,18 +115,8 @@ def test_one_thread_writing_on_two_connections_is_not_stopped_by_its_own_turn(en
 
 
 def test_autocommit_connections_take_no_turn(engine):
-    started, release = threading.Event(), threading.Event()
-    first = threading.Thread(
-        target=hold_write, args=(engine, started, lambda connection: (release.wait(5), connection.commit()), 0)
-    )
-    first.start()
-    started.wait(5)
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            began = time.monotonic()
-            with pytest.raises(OperationalError, match="locked"):
-                connection.execute(text("UPDATE stock SET units = 0 WHERE id = 1"))
-            assert time.monotonic() - began < 1
-    finally:
-        release.set()
-        first.join(5)
+    with write_held_open(engine), engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        began = time.monotonic()
+        with pytest.raises(OperationalError, match="locked"):
+            connection.execute(text("UPDATE stock SET units = 0 WHERE id = 1"))
+        assert time.monotonic() - began < 1
