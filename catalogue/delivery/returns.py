@@ -50,6 +50,21 @@ def refund_of(order: Order, parcel: Parcel) -> int:
     return refunds.part_refund_vnd(order, part_of(parcel))
 
 
+_RETURN_PREFIX, _RETURN_SUFFIX = "parcel ", " returned"
+
+
+def return_reason(reference: str) -> str:
+    """Why a returned parcel's money goes back, as the ledger keeps it (the office reads `returned_reference`'s)."""
+    return f"{_RETURN_PREFIX}{reference}{_RETURN_SUFFIX}"
+
+
+def returned_reference(reason: str) -> str | None:
+    """The parcel reference of a `return_reason`, None for any other reason."""
+    if reason.startswith(_RETURN_PREFIX) and reason.endswith(_RETURN_SUFFIX):
+        return reason[len(_RETURN_PREFIX) : -len(_RETURN_SUFFIX)] or None
+    return None
+
+
 def part_of(parcel: Parcel | int) -> str:
     """The part of the order a parcel's refund returns, in its refund rows and its request ids: `P<id>`."""
     return f"P{parcel if isinstance(parcel, int) else parcel.id}"
@@ -68,7 +83,7 @@ def settle_return(order: Order, parcel: Parcel, now: datetime) -> int:
         for line in order.lines:
             if line.producer_id == parcel.producer_id:
                 return_stock(line.product_id, line.quantity)
-    reason = f"parcel {parcel.reference} returned"
+    reason = return_reason(parcel.reference)
     amount = refunds.plan_part_refund(order, refund_rails(), returned_amount(order, parcel), reason, part_of(parcel))
     if amount > 0:
         log.info("Order %s: parcel %s came back; %s ₫ to go back to the buyer", order.code, parcel.reference, amount)

@@ -16,6 +16,7 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired
 
 from catalogue import clock
+from catalogue.delivery import returns, tracking
 from catalogue.errors import Conflict, NotFound
 from catalogue.forms import REQUIRED, Form, length
 from catalogue.orders import money_desk, wiring
@@ -168,10 +169,14 @@ def _outcome_text(outcome: str) -> str:
 
 def _refund_reason(reason: str) -> str:
     """Why money goes back, in the office's words (the ledger keeps the service's English word)."""
+    parcel = returns.returned_reference(reason)
+    if parcel is not None:
+        return gettext("kiện %(reference)s bị hoàn về người bán", reference=parcel)
     return {
         "surplus": gettext("chuyển dư"),
         "paid after expiry, sold out": gettext("chuyển sau khi đơn hết hạn, hàng đã hết"),
         "paid twice (card after another rail)": gettext("thanh toán hai lần (thẻ sau một cách khác)"),
+        tracking.EVERY_RETURNED: gettext("mọi kiện của đơn bị hoàn về người bán"),
     }.get(reason) or _api_refund_reason(reason)
 
 

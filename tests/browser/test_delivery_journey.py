@@ -157,3 +157,57 @@ def test_a_phone_order_of_two_producers_is_paid_booked_labelled_and_tracked(deli
     other = buyer.get_by_test_id("order-parcel").filter(has_text="Hộ kinh doanh Rượu Vân Đồn")
     expect(other.locator(".parcel-status")).to_contain_text("Chờ gửi hàng")
     screenshot(buyer, "delivery-buyer-tracking")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_an_order_whose_parcels_all_came_back_is_refunded_as_its_buyer_and_the_office_see_it(
+    app, delivery_shop, screenshot, backend
+):
+    """Both parcels of a VietQR order come back: the buyer, opening the email's link on a phone, reads that the
+    order is being refunded and why; the office returns the money on the money desk on its phone (each refund
+    worded in Vietnamese) and the buyer's page then says refunded."""
+    from tests.access_helpers import enrol_two_factor
+    from tests.browser.conftest import sign_in_page
+    from tests.delivery.parcel_helpers import book_both, bring_back, paid_two_producer_order
+
+    shop, shelf = delivery_shop, delivery_shop["shelf"]
+    client = app.test_client()
+    placed = paid_two_producer_order(client, shelf)
+    code = placed["code"]
+    book_both(client, shelf, code)
+    for producer in (shelf["htx"], shelf["home"]):
+        bring_back(client, GHN, shop["ghn"], parcel_of(code, producer))
+    assert status_of(code) == "refund_pending"
+
+    buyer = shop["phone"]()
+    buyer.goto(f"/orders/{code}?token={placed['access_token']}")  # the email's "Xem đơn hàng" link
+    expect(buyer.get_by_test_id("order-status")).to_have_text("Đang hoàn tiền")
+    expect(buyer.get_by_test_id("order-timeline")).to_contain_text("Hãng vận chuyển đã hoàn hàng về người bán")
+    statuses = buyer.get_by_test_id("order-parcel").locator(".parcel-status")
+    expect(statuses).to_have_count(2)
+    for index in range(2):
+        expect(statuses.nth(index)).to_contain_text("Đã hoàn hàng")
+    # what goes back, and never "you transferred too much": the buyer paid exactly
+    expect(buyer.get_by_test_id("to-return")).to_have_text(re.compile(r"^Cửa hàng sẽ hoàn lại cho bạn [\d.]+\s₫\.$"))
+    screenshot(buyer, "delivery-buyer-returned")
+
+    enrol_two_factor("office@example.com")
+    office = shop["phone"]()
+    sign_in_page(office, "office@example.com", PASSWORD)
+    office.goto("/portal/admin/payments/")
+    due = office.get_by_test_id("refunds-due").locator("li[data-refund]").filter(has_text=code)
+    expect(due).to_have_count(2)  # one refund per parcel that came back
+    for reference in (parcel_of(code, shelf["htx"]).reference, parcel_of(code, shelf["home"]).reference):
+        expect(due.filter(has_text=f"kiện {reference} bị hoàn về người bán")).to_have_count(1)
+    screenshot(office, "delivery-desk-returned")
+    for number in (1, 2):
+        row = office.get_by_test_id("refunds-due").locator("li[data-refund]").filter(has_text=code).first
+        row.get_by_label("Mã giao dịch ngân hàng").fill(f"FT2612070000{number}")
+        row.get_by_role("button", name="Đã hoàn tiền").click()
+        expect(office.get_by_test_id("refunds-due").locator("li[data-refund]").filter(has_text=code)).to_have_count(
+            2 - number
+        )
+    assert status_of(code) == "refunded"
+
+    buyer.reload()
+    expect(buyer.get_by_test_id("order-status")).to_have_text("Đã hoàn tiền")
