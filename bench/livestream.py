@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -98,7 +99,8 @@ def sync_token(database_url: str) -> str:
     if not execute_sql(database_url, "SELECT id FROM users WHERE email = ?", (SYNC_EMAIL,)):
         flask_cli(
             database_url,
-            ["users", "create", "--email", SYNC_EMAIL, "--password", "bench-sync-pass", "--role", "admin"],
+            # Never signed in with (the bench uses the API token); random, so the password rules take it.
+            ["users", "create", "--email", SYNC_EMAIL, "--password", secrets.token_urlsafe(24), "--role", "admin"],
             timeout=60,
         )
     output = flask_cli(
