@@ -5,8 +5,9 @@ import re
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, path: str = "/") -> str:
-    """The CSRF token of the form on `path` (the session keeps its secret)."""
+def csrf_token(client, path: str = "/orders/lookup") -> str:
+    """The CSRF token of the form on `path` (the session keeps its secret). The order look-up always has a form;
+    a page whose only form is the language switch has none (storefront.views.language)."""
     html = client.get(path).get_data(as_text=True)
     found = _TOKEN.search(html)
     assert found, f"no CSRF token on {path}"

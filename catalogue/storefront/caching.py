@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Response, make_response, request, session
+from flask import Response, g, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
 from catalogue import metrics
@@ -55,10 +55,16 @@ class PageTemplate:
         pieces = _SLOTS.split(html)  # text, slot, text, slot, …, text
         return cls(tuple(piece if index % 2 else piece.encode() for index, piece in enumerate(pieces)), headers)
 
-    def fill(self, csrf_token: str, cart_count: int, scan_count: int = 0) -> Response:
-        """This session's page."""
+    @property
+    def needs_csrf(self) -> bool:
+        """The page holds a form that carries the session's CSRF token (the language switch carries none)."""
+        return CSRF_SLOT in self.parts
+
+    def fill(self, cart_count: int, scan_count: int = 0) -> Response:
+        """This session's page. The CSRF token is made (and kept in the session) only for a page with a form that
+        needs one: a first visit to a page without one signs nothing and sets no cookie."""
         values = {
-            CSRF_SLOT: csrf_token.encode(),
+            CSRF_SLOT: generate_csrf().encode() if self.needs_csrf else b"",
             CART_COUNT_SLOT: str(cart_count).encode(),
             SCAN_COUNT_SLOT: str(scan_count).encode(),
         }
@@ -95,30 +101,31 @@ def _shared_render(view, args, kwargs, watch: Watch | None) -> Response:
     # The raw query string too: the language form sends the shopper back to this exact URL. The locale is
     # keyed by what the selector returns (Babel's locale is a function of it), not parsed on every request.
     key = request_key(select_locale(), request.query_string)
-    csrf_token, count = generate_csrf(), cart_count()
     state = request_state(watch)
     entry = cache.get(key)
     if entry is not None and entry.fresh(state):
         metrics.CACHE.labels("hit").inc()
-        return entry.answer.fill(csrf_token, count)
+        return entry.answer.fill(cart_count())
     metrics.CACHE.labels("miss").inc()
     response = make_response(view(*args, **kwargs))
-    template = cut_slots(response, csrf_token) if shareable(response) else None
+    template = cut_slots(response) if shareable(response) else None
     if template is not None:
         cache.put(key, Entry(template, state.revision, state.versions()))
     return response
 
 
-def cut_slots(response: Response, csrf_token: str) -> PageTemplate | None:
-    """The page with the session's token and cart count cut out, or None if they are not where expected."""
+def cut_slots(response: Response) -> PageTemplate | None:
+    """The page with the session's token (if its render made one) and cart count cut out, or None if they are not
+    where expected."""
     if response.mimetype != "text/html":
         return None
     html = response.get_data(as_text=True)
     html, counts = _CART_COUNT.subn(rf"\g<1>{CART_COUNT_SLOT}\g<2>", html)
-    if counts != 1 or csrf_token not in html:
+    csrf_token = g.get("csrf_token")  # flask_wtf keeps the request's signed token there once a form asked for it
+    if counts != 1 or (csrf_token is not None and csrf_token not in html):
         return None  # a page this cache does not understand is never shared
     headers = tuple((name, value) for name, value in response.headers.items() if name != "Content-Length")
-    return PageTemplate.cut(html.replace(csrf_token, CSRF_SLOT), headers)
+    return PageTemplate.cut(html.replace(csrf_token, CSRF_SLOT) if csrf_token else html, headers)
 
 
 def cart_count() -> int:

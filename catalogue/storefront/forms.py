@@ -42,4 +42,7 @@ class CartLineForm(Form):
 
 
 class LanguageForm(Form):
+    class Meta:
+        csrf = False  # checked by its view, storefront.views.language: from this site, or a valid token
+
     lang = HiddenField(validators=[AnyOf(("vi", "en"), message=_l("Ngôn ngữ này chưa có."))])

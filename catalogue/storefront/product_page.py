@@ -40,7 +40,7 @@ from catalogue.urls import absolute_url
 PAGE_TEMPLATE = "storefront/product.html"
 PARTS_TEMPLATE = "storefront/_product_parts.html"
 STOCK_TEMPLATE = "storefront/_product_stock.html"
-_SLOTS = ("title", "description", "canonical", "meta", "content", "next", "csrf", "cart")
+_SLOTS = ("title", "description", "canonical", "meta", "content", "next", "cart")
 _MARKER = "\x00slot:"  # the layout shows no catalogue data, and no NUL: only the markers can match
 _TOKEN = f"{_MARKER}token{_MARKER}"  # the CSRF token in the kept stock lines
 _MARKED = re.compile(f"{_MARKER}([a-z]+){_MARKER}")
@@ -110,7 +110,6 @@ def product_page(slug: str, today: date, load: Callable[[], Product], refused: A
         "meta": parts.meta,
         "content": parts.top + stock_lines + parts.bottom,
         "next": escape(request.full_path if request.query_string else request.path),
-        "csrf": token,
         "cart": str(sum(session.get("cart", {}).values())),
     }
     if session.get("_flashes"):  # the layout shows them once: never kept
@@ -135,8 +134,6 @@ class Layout:
             slots={name: Markup(marker) for name, marker in markers.items()},
             next_url=Markup(markers["next"]),
         )
-        token = generate_csrf()
-        html = html.replace(token, markers["csrf"])
         html, counts = _CART_COUNT.subn(rf"\g<1>{markers['cart']}\g<2>", html)
         pieces = _MARKED.split(html)  # text, slot, text, slot, …, text
         named = [piece for index, piece in enumerate(pieces) if index % 2]

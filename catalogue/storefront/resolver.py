@@ -22,7 +22,6 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MIMEAccept
@@ -302,7 +301,7 @@ def _origin_answer(lot_id: Callable[[], Select], same_as: str | None, counts: bo
     if entry is not None and page_revision.current(entry.lot_id, _reading_session()) == entry.revision:
         metrics.CACHE.labels("hit").inc()
         shown = entry.scans + _count_scan(entry.lot_id, counts)
-        return _private(entry.page.fill(generate_csrf(), cart_count(), shown))
+        return _private(entry.page.fill(cart_count(), shown))
     if key is not None:
         metrics.CACHE.labels("miss").inc()
     found = db.session.scalar(lot_id())
@@ -311,16 +310,15 @@ def _origin_answer(lot_id: Callable[[], Select], same_as: str | None, counts: bo
         return _unknown()
     shown = state.scans + _count_scan(found, counts)
     lot = db.session.scalar(_with_details(select(Lot).where(Lot.id == found)))
-    csrf_token = generate_csrf()
     response = _origin_page(lot, state, clock.today())
     response.headers["Link"] = _link_header(stamp_uri(lot, public_base()), same_as)
-    template = cut_slots(response, csrf_token)
+    template = cut_slots(response)
     if template is None:  # a page the slots cannot be cut from (never expected): filled in place, never kept
         response.set_data(response.get_data().replace(SCAN_COUNT_SLOT.encode(), str(shown).encode()))
         return _private(response)
     if key is not None and shareable(response) and not getattr(response, "per_viewer", False):
         cache.put(key, _OriginEntry(found, state.revision, state.scans, template))
-    return _private(template.fill(csrf_token, cart_count(), shown))
+    return _private(template.fill(cart_count(), shown))
 
 
 def _private(response: Response) -> Response:

@@ -13,6 +13,8 @@ from catalogue import clock, fragments
 from catalogue.caching import first_state
 from catalogue.cart import services as cart_services
 from catalogue.errors import DomainError, NotFound
+from catalogue.extensions import csrf
+from catalogue.payments.port import origin_of
 from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.schemas import ProductQueryArgs
@@ -22,6 +24,7 @@ from catalogue.storefront.caching import cacheable
 from catalogue.storefront.forms import AddToCartForm, CartLineForm, LanguageForm
 from catalogue.storefront.product_page import product_page
 from catalogue.text import search_words
+from catalogue.urls import public_base
 
 storefront = Blueprint("storefront", __name__)
 
@@ -247,10 +250,28 @@ def _refused_add(form: AddToCartForm):
 
 
 @storefront.post("/language")
+@csrf.exempt  # checked below: a token is not needed from a browser that says where the form was posted from
 def language():
-    """Switch between Vietnamese and English; remembered in the session."""
+    """Switch between Vietnamese and English; remembered in the session.
+
+    The form is on every page, so a token in it would make every page, even a stamp's origin page opened once,
+    start a session and sign a token and a cookie (a quarter of a kept page's cost). Instead, the browser's own
+    word that the post comes from one of this shop's pages (Fetch Metadata, or failing that Origin: every
+    current browser sends one or the other on a form post) stands for the token, as Go's CrossOriginProtection
+    does. A post without either header still needs a valid token: another site can make it neither way.
+    """
+    if not _posted_from_this_site():
+        csrf.protect()  # CSRFError: the shop's "session expired" page, nothing changed
     form = LanguageForm()
     if form.validate():
         session["lang"] = form.lang.data
         session.permanent = True
     return redirect(local_path(request.form.get("next")), code=303)
+
+
+def _posted_from_this_site() -> bool:
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    sender = request.headers.get("Origin")
+    return sender is not None and sender.lower() == origin_of(public_base())

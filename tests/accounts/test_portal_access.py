@@ -247,7 +247,7 @@ BOTH_DATABASES = [name for name in FORMS if name not in LOT_FORMS]
 )
 def test_portal_form_access(app, world, name, role):
     client = portal_client(app, world, role)
-    path, data = _request(world, name, csrf_token(client, "/"))
+    path, data = _request(world, name, csrf_token(client))
     before = snapshot()
 
     response = client.post(path, data=data, content_type="multipart/form-data")

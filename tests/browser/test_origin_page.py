@@ -1,6 +1,7 @@
 """The origin page a shopper reaches by scanning a stamp, in Chromium on a phone: one load, every check."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from catalogue.extensions import db
@@ -36,3 +37,33 @@ def test_the_origin_page_on_a_phone(axe_page, seeded_stamp, screenshot):
     assert axe_page.evaluate("document.querySelector('.origin-photo img').getBoundingClientRect().width <= 390")
     assert axe_violations(axe_page) == []
     screenshot(axe_page, "origin")
+
+
+def test_a_first_scan_sets_no_cookie_and_the_page_still_switches_to_english(page, seeded_stamp, live_server):
+    """The origin page's only form is the language switch, which carries no CSRF token: Chromium's own
+    Sec-Fetch-Site says the post came from the shop, so a stamp opened once starts no session."""
+    opened = page.goto(seeded_stamp)
+    assert opened.ok and "set-cookie" not in opened.all_headers()
+    assert page.context.cookies() == []
+
+    page.get_by_role("button", name="English").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Tiếng Việt")).to_be_visible()
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_another_site_cannot_switch_a_shoppers_language(page, seeded_stamp, live_server):
+    """The same post from another page (here one with no origin at all) is refused, and changes nothing."""
+    page.set_content(
+        f'<form method="post" action="{live_server}/language">'
+        '<input name="lang" value="en"><input name="next" value="/"></form>'
+    )
+    with page.expect_navigation() as sent:
+        page.evaluate("document.forms[0].submit()")
+
+    assert sent.value.status == 400
+    expect(page.locator("main")).to_contain_text("Phiên làm việc đã hết hạn")
+    page.goto(seeded_stamp)
+    expect(page.locator("html")).to_have_attribute("lang", "vi")

@@ -49,7 +49,7 @@ def office(app):
 
 
 def _post(client, path: str, data: dict):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, "/portal/admin/invoices")},
+    return client.post(path, data={**data, "csrf_token": csrf_token(client)},
                        content_type="multipart/form-data")  # fmt: skip
 
 

@@ -38,7 +38,7 @@ def _upload_photo(app, world):
     product_id = world["product"].id
     response = client.post(
         f"/portal/products/{product_id}/images",
-        data={"csrf_token": csrf_token(client, "/"), "image": (io.BytesIO(png_bytes((900, 600))), "photo.png")},
+        data={"csrf_token": csrf_token(client), "image": (io.BytesIO(png_bytes((900, 600))), "photo.png")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
@@ -62,7 +62,7 @@ def test_a_photo_uploaded_on_s3_is_served_streamed_and_cached_and_removed(s3_app
     assert client.get("/media/products/none.jpg").status_code == 404
 
     client.post(
-        f"/portal/products/{world['product'].id}/images/{image.id}/delete", data={"csrf_token": csrf_token(client, "/")}
+        f"/portal/products/{world['product'].id}/images/{image.id}/delete", data={"csrf_token": csrf_token(client)}
     )
 
     assert not storage().exists(image.path)

@@ -297,7 +297,7 @@ def test_correcting_a_typo_changes_what_the_shop_the_api_and_the_dashboard_show(
     response = client.post(
         f"/portal/admin/products/{product.id}/certificates/{certificate.id}/correct",
         data={
-            f"{prefix}-csrf_token": csrf_token(client, "/"),
+            f"{prefix}-csrf_token": csrf_token(client),
             f"{prefix}-certificate_no": "1966/QĐ-UBND",
             f"{prefix}-stars": "3",
             f"{prefix}-issuing_level": "province",
@@ -351,7 +351,7 @@ def test_withdrawing_falls_back_to_the_previous_certificate_then_takes_the_produ
     # When the office withdraws the 5★ certificate
     response = client.post(
         f"/portal/admin/products/{product.id}/certificates/{latest.id}/withdraw",
-        data={f"withdraw-{latest.id}-csrf_token": csrf_token(client, "/"), f"withdraw-{latest.id}-reason": "Hồ sơ sai"},
+        data={f"withdraw-{latest.id}-csrf_token": csrf_token(client), f"withdraw-{latest.id}-reason": "Hồ sơ sai"},
     )
 
     # Then the latest certificate still standing rates it, everywhere
@@ -406,7 +406,7 @@ def test_the_portal_refuses_a_future_date_beside_the_field_and_nothing_changes(a
     response = client.post(
         f"/portal/admin/products/{world['product'].id}/certificates",
         data={
-            "csrf_token": csrf_token(client, "/"),
+            "csrf_token": csrf_token(client),
             "stars": "4",
             "certificate_no": "12/QĐ-UBND",
             "issuing_level": "province",
@@ -428,7 +428,7 @@ def test_the_portal_refuses_a_withdrawal_without_a_reason_and_nothing_changes(ap
     response = client.post(
         f"/portal/admin/products/{world['product'].id}/certificates/{certificate_id}/withdraw",
         data={
-            f"withdraw-{certificate_id}-csrf_token": csrf_token(client, "/"),
+            f"withdraw-{certificate_id}-csrf_token": csrf_token(client),
             f"withdraw-{certificate_id}-reason": "",
         },
     )

@@ -25,7 +25,7 @@ def world(app):
 
 def _register(client, **overrides):
     data = {
-        "csrf_token": csrf_token(client, "/"),
+        "csrf_token": csrf_token(client),
         "name": "HTX Chè Đường Hoa",
         "legal_form": "cooperative",
         "locality": "binh-lieu",

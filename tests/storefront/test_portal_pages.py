@@ -45,7 +45,7 @@ def test_the_dashboard_lists_only_the_producers_products_and_flags_certificates(
 
 def _new_product(client, **overrides):
     data = {
-        "csrf_token": csrf_token(client, "/"),
+        "csrf_token": csrf_token(client),
         "name": "Miến dong túi 1 kg",
         "category": "thuc-pham-che-bien",
         "unit": "túi 1 kg",
@@ -130,7 +130,7 @@ def test_editing_a_product_that_changed_meanwhile_keeps_what_was_typed_beside_th
     response = client.post(
         f"/portal/products/{product.id}",
         data={
-            "csrf_token": csrf_token(client, "/"),
+            "csrf_token": csrf_token(client),
             "version": stale,
             "name": "Tên mới",
             "category": "thuc-pham-che-bien",
@@ -154,7 +154,7 @@ def test_editing_a_product_that_changed_meanwhile_keeps_what_was_typed_beside_th
     saved = client.post(
         f"/portal/products/{product.id}",
         data={
-            "csrf_token": csrf_token(client, "/"),
+            "csrf_token": csrf_token(client),
             "version": again,
             "name": "Tên mới",
             "category": "thuc-pham-che-bien",
@@ -178,7 +178,7 @@ def test_the_office_renews_an_expired_certificate_and_the_product_is_back_on_sal
     response = client.post(
         f"/portal/admin/products/{expired.id}/certificates",
         data={
-            "csrf_token": csrf_token(client, "/"),
+            "csrf_token": csrf_token(client),
             "stars": "4",
             "certificate_no": "77/QĐ-UBND",
             "issuing_level": "province",
@@ -193,7 +193,7 @@ def test_the_office_renews_an_expired_certificate_and_the_product_is_back_on_sal
 
 def test_the_office_moderates_and_registers_producers(app, world):
     client = portal_client(app, world, "admin")
-    token = csrf_token(client, "/")
+    token = csrf_token(client)
 
     archived = client.post(
         f"/portal/admin/products/{world['product'].id}/status", data={"csrf_token": token, "status": "archived"}
@@ -220,7 +220,7 @@ def test_a_new_token_is_shown_once(app, world):
     client = portal_client(app, world, "owner")
 
     html = client.post(
-        "/portal/tokens", data={"csrf_token": csrf_token(client, "/"), "name": "kho", "scopes": "both"}
+        "/portal/tokens", data={"csrf_token": csrf_token(client), "name": "kho", "scopes": "both"}
     ).get_data(as_text=True)
 
     assert 'data-testid="new-token">ocop_' in html

@@ -79,3 +79,69 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
 def test_api_and_webhooks_are_not_subject_to_csrf(client):
     assert client.post("/api/v1/orders", json={}).status_code == 422  # validated, not refused for CSRF
     assert client.post("/webhooks/stripe", data=b"{}").status_code == 400  # refused for its signature
+
+
+def _language_of(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("lang")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is another site's page too
+        {"Sec-Fetch-Site": "none"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://shop.test"},  # Fetch Metadata wins over Origin
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://shop.test:8080"},
+        {"Origin": "https://shop.test"},
+        {"Referer": "http://shop.test/"},  # a Referer alone is not trusted
+    ],
+)
+def test_the_language_switch_without_a_token_needs_the_browser_to_say_it_came_from_this_shop(client, headers):
+    response = client.post("/language", data={"lang": "en", "next": "/"}, headers=headers)
+
+    assert response.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers and _language_of(client) is None
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://shop.test"}, {"Origin": "HTTP://SHOP.TEST"}]
+)
+def test_the_language_switch_from_a_shop_page_needs_no_token(client, headers):
+    response = client.post("/language", data={"lang": "en", "next": "/products"}, headers=headers)
+
+    assert response.status_code == 303 and response.headers["Location"] == "/products"
+    assert _language_of(client) == "en"
+
+
+def test_the_language_switch_from_a_shop_page_still_refuses_an_unknown_language(client):
+    client.post("/language", data={"lang": "fr"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert _language_of(client) is None
+
+
+def test_the_language_switch_checks_the_origin_against_the_public_address(seeded_app, client, monkeypatch):
+    monkeypatch.setitem(seeded_app.config, "PUBLIC_BASE_URL", "https://ocop.quangninh.example")
+    refused = client.post("/language", data={"lang": "en"}, headers={"Origin": "http://shop.test"})
+    taken = client.post("/language", data={"lang": "en"}, headers={"Origin": "https://ocop.quangninh.example"})
+
+    assert (refused.status_code, taken.status_code) == (400, 303)
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/gioi-thieu"])
+def test_a_first_visit_to_a_page_without_a_form_starts_no_session(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert 'name="csrf_token"' not in response.get_data(as_text=True)
+
+
+def test_a_first_visit_to_a_page_with_a_form_gets_its_token_and_session(client):
+    response = client.get("/orders/lookup")
+
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert any(cookie.startswith("session=") for cookie in response.headers.getlist("Set-Cookie"))

@@ -160,7 +160,7 @@ def test_a_certificate_corrected_by_the_office_changes_the_stars_at_once(app, wo
     corrected = office.post(
         f"/portal/admin/products/{product.id}/certificates/{certificate.id}/correct",
         data={
-            f"{prefix}-csrf_token": csrf_token(office, "/"),
+            f"{prefix}-csrf_token": csrf_token(office),
             f"{prefix}-certificate_no": certificate.certificate_no,
             f"{prefix}-stars": "3",
             f"{prefix}-issuing_level": certificate.issuing_level,
@@ -183,7 +183,7 @@ def test_a_certificate_withdrawn_by_the_office_drops_the_stars_at_once(app, worl
     withdrawn = office.post(
         f"/portal/admin/products/{product.id}/certificates/{certificate_id}/withdraw",
         data={
-            f"withdraw-{certificate_id}-csrf_token": csrf_token(office, "/"),
+            f"withdraw-{certificate_id}-csrf_token": csrf_token(office),
             f"withdraw-{certificate_id}-reason": "Quyết định bị huỷ",
         },
     )
