@@ -45,7 +45,7 @@ from run import (  # noqa: E402
     execute_sql,
     fresh_postgres,
     postgres_server,
-    session_cookie,
+    returning_shopper_cookie,
     sqlite_url,
     web_threads,
     worker_model,
@@ -78,7 +78,7 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
         # The shop's read mix (bench/livestream.py's ≥100 public reads, a returning shopper): alone, then
         # while the buyers buy; every read cached once first.
         paths, _ = read_mix(app)
-        reads_lua = mix_lua(f"flash-{kind}", paths, session_cookie(app.url("/")))
+        reads_lua = mix_lua(f"flash-{kind}", paths, returning_shopper_cookie(app))
         wrk_mix(app.url("/"), reads_lua, 2, READ_CONNECTIONS)
         idle = wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS)
         during: list = []

@@ -52,7 +52,7 @@ from run import (  # noqa: E402
     free_port,
     fresh_postgres,
     postgres_server,
-    session_cookie,
+    returning_shopper_cookie,
     sqlite_url,
 )
 
@@ -220,7 +220,7 @@ def bench_database(label: str, database_url: str, options: argparse.Namespace) -
         code, stock = open_session(database_url, int(hot["id"]))
         if stock < options.sales * options.rounds:
             raise BenchError(f"The pinned product holds {stock} units: fewer --sales or --rounds.")
-        lua = write_lua("live-stream", paths, session_cookie(shop.url("/")))
+        lua = write_lua("live-stream", paths, returning_shopper_cookie(shop))
         wrk_mix(shop.url("/"), lua, 2, options.connections)  # every read into the cache once
         with StreamsServer(database_url, options.streams, options.poll) as streams:
             for round_number in range(options.rounds):

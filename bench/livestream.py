@@ -56,7 +56,7 @@ from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     fresh_postgres,
     parse_wrk,
     postgres_server,
-    session_cookie,
+    returning_shopper_cookie,
     sqlite_url,
 )
 
@@ -310,7 +310,7 @@ def bench_database(label: str, database_url: str, duration: int, connections: in
         )
         execute_sql(database_url, "UPDATE change_counters SET value = value + 1")
         names = record(app, paths)
-        cookie = session_cookie(app.url("/"))
+        cookie = returning_shopper_cookie(app)
         app_lua = write_lua("app", paths, cookie)
         bare_lua = write_lua("bare", [f"/bare/{name}" for name in names], None)
         wrk(app.url("/"), app_lua, 2, connections)  # warm every read into the cache

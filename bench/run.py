@@ -388,6 +388,12 @@ def session_cookie(url: str, headers: dict[str, str] | None = None) -> str:
     return "; ".join(cookies)
 
 
+def returning_shopper_cookie(server: Server) -> str:
+    """A returning shopper's session cookie. A page with a form starts the session (the order look-up always has
+    one); the home page and lists set no cookie on a first visit since the language switch carries no token."""
+    return session_cookie(server.url("/orders/lookup"))
+
+
 def _get(url: str, headers: dict[str, str] | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
