@@ -92,7 +92,8 @@ def product_page(slug: str, today: date, load: Callable[[], Product], refused: A
     facts = (select_locale(), request.scheme, request.host, request.root_path)
     parts = fragments.remembered("product page", (slug, *facts), today, compute)
     stock = loaded["stock"] if loaded else _stock(parts.product_id, state)
-    token = generate_csrf()
+    # A sold-out page shows no add-to-cart form: no token is made for it, so it is kept and sets no cookie.
+    token = generate_csrf() if refused is not None or stock > 0 else None
     if refused is not None:
         stock_lines = _macros(STOCK_TEMPLATE).stock_and_form(stock, refused)
     else:  # the same for every shopper at this stock level but for the token
@@ -102,7 +103,7 @@ def product_page(slug: str, today: date, load: Callable[[], Product], refused: A
             today,
             lambda: _stock_lines(parts.product_id, stock, token),
         )
-        stock_lines = Markup(kept.replace(_TOKEN, token))
+        stock_lines = Markup(kept.replace(_TOKEN, token) if token is not None else kept)
     values = {
         "title": parts.title,
         "description": parts.description,
@@ -147,8 +148,11 @@ class Layout:
         return b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in self.parts)
 
 
-def _stock_lines(product_id: int, stock: int, token: str) -> str:
-    """The stock lines and a new add-to-cart form, its CSRF token replaced by a marker."""
+def _stock_lines(product_id: int, stock: int, token: str | None) -> str:
+    """The stock lines and a new add-to-cart form, its CSRF token replaced by a marker; sold out (no `token`), the
+    lines alone (a form would make a token, and with it a session)."""
+    if token is None:
+        return str(_macros(STOCK_TEMPLATE).stock_and_form(stock, None))
     html = _macros(STOCK_TEMPLATE).stock_and_form(stock, AddToCartForm(product_id=product_id, quantity=1))
     return str(html).replace(token, _TOKEN)
 

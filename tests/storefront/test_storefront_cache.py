@@ -142,3 +142,39 @@ def test_a_stock_change_shows_on_the_next_page_view(app):
     db.session.commit()
 
     assert "Chỉ còn 3 sản phẩm" in client.get(page).get_data(as_text=True)
+
+
+def test_a_sold_out_page_is_kept_and_sets_no_cookie(app, monkeypatch):
+    """No add-to-cart form, so no token: two first visits share one render and neither starts a session."""
+    cache = LruCache(64)
+    monkeypatch.setitem(app.extensions, "response_cache", cache)
+    ref = factories.reference_data()
+    maker = factories.producer("HTX Miến dong Bình Liêu", ref["binh_lieu"])
+    product = factories.product("Miến dong Bình Liêu", maker, ref["processed"], stock=0)
+    db.session.commit()
+    page = f"/products/{product.slug}"
+
+    first, second = Shopper(app).get(page), Shopper(app).get(page)
+
+    assert first.status_code == second.status_code == 200
+    assert "Hết hàng" in second.get_data(as_text=True) and 'name="csrf_token"' not in second.get_data(as_text=True)
+    assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
+    assert len(cache) == 1 and first.get_data() == second.get_data()
+
+
+def test_a_page_with_its_form_still_gets_a_token_per_shopper_from_a_fresh_cache(app, monkeypatch):
+    monkeypatch.setitem(app.extensions, "response_cache", LruCache(64))
+    ref = factories.reference_data()
+    maker = factories.producer("HTX Miến dong Bình Liêu", ref["binh_lieu"])
+    product = factories.product("Miến dong Bình Liêu", maker, ref["processed"], stock=4)
+    db.session.commit()
+    page = f"/products/{product.slug}"
+
+    first, second = Shopper(app).get(page), Shopper(app).get(page)  # a miss that fills the cache, then a hit
+
+    tokens = [_tokens(answer.get_data(as_text=True)) for answer in (first, second)]
+    assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]
+    assert all(
+        any(cookie.startswith("session=") for cookie in answer.headers.getlist("Set-Cookie"))
+        for answer in (first, second)
+    )

@@ -123,6 +123,15 @@ def test_the_language_switch_from_a_shop_page_still_refuses_an_unknown_language(
     assert _language_of(client) is None
 
 
+@pytest.mark.parametrize("written", ["https://ocop.quangninh.example:443", "https://OCOP.quangninh.example/"])
+def test_the_public_address_may_be_written_with_its_default_port_or_a_slash(seeded_app, client, monkeypatch, written):
+    monkeypatch.setitem(seeded_app.config, "PUBLIC_BASE_URL", written)
+    taken = client.post("/language", data={"lang": "en"}, headers={"Origin": "https://ocop.quangninh.example"})
+    refused = client.post("/language", data={"lang": "en"}, headers={"Origin": "http://ocop.quangninh.example"})
+
+    assert (taken.status_code, refused.status_code) == (303, 400)
+
+
 def test_the_language_switch_checks_the_origin_against_the_public_address(seeded_app, client, monkeypatch):
     monkeypatch.setitem(seeded_app.config, "PUBLIC_BASE_URL", "https://ocop.quangninh.example")
     refused = client.post("/language", data={"lang": "en"}, headers={"Origin": "http://shop.test"})
