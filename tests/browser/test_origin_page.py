@@ -54,12 +54,18 @@ def test_a_first_scan_sets_no_cookie_and_the_page_still_switches_to_english(page
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_another_site_cannot_switch_a_shoppers_language(page, seeded_stamp, live_server):
-    """The same post from another page (here one with no origin at all) is refused, and changes nothing."""
-    page.set_content(
+@pytest.mark.parametrize("attacker", ["http://evil.example/", None])  # another site's page; a page with no origin
+def test_another_site_cannot_switch_a_shoppers_language(page, seeded_stamp, live_server, attacker):
+    """The same post from another site's page is refused, and changes nothing."""
+    form = (
         f'<form method="post" action="{live_server}/language">'
         '<input name="lang" value="en"><input name="next" value="/"></form>'
     )
+    if attacker:  # served by Playwright in place of the network: Chromium takes it for that site's own page
+        page.route(attacker + "**", lambda route: route.fulfill(body=form, content_type="text/html"))
+        page.goto(attacker)
+    else:
+        page.set_content(form)
     with page.expect_navigation() as sent:
         page.evaluate("document.forms[0].submit()")
 
