@@ -296,12 +296,17 @@ class RedirectRail(PaymentProvider, Protocol):
     def read_return(self, inbound: Inbound) -> ReturnResult: ...
 
 
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
 def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of an absolute URL, as a Content-Security-Policy source names it."""
+    """`scheme://host[:port]` of an absolute URL, as a Content-Security-Policy source and a browser's `Origin`
+    header name it: lower case, no user, no default port (`https://x:443/a` is `https://x`)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"{url!r} is not an absolute http(s) URL")
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+    host = parts.netloc.rpartition("@")[2].lower()
+    return f"{parts.scheme}://{host.removesuffix(_DEFAULT_PORTS[parts.scheme])}"
 
 
 def attempt_reference(order_code: str, attempt: int) -> str:

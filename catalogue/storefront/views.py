@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -14,6 +14,7 @@ from catalogue.caching import first_state
 from catalogue.cart import services as cart_services
 from catalogue.errors import DomainError, NotFound
 from catalogue.extensions import csrf
+from catalogue.payments.port import origin_of
 from catalogue.producers import services as producer_services
 from catalogue.products import services as product_services
 from catalogue.products.schemas import ProductQueryArgs
@@ -272,20 +273,7 @@ def _posted_from_this_site() -> bool:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
-    sender = request.headers.get("Origin")
-    return sender is not None and _site(sender) == _site(public_base())
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _site(url: str) -> tuple[str, str, int | None] | None:
-    """(scheme, host, port) of an origin or URL, a default port made explicit (`https://x` is `https://x:443`)."""
     try:
-        parts = urlsplit(url.strip().lower())
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:
-        return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return parts.scheme, parts.hostname, port
+        return origin_of(request.headers.get("Origin", "")) == origin_of(public_base())
+    except ValueError:  # no Origin, or an opaque one ("null")
+        return False

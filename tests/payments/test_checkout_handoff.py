@@ -189,6 +189,13 @@ def test_a_vietqr_order_has_no_gateway_retry(empty_client, shop):
 def test_origin_of_names_scheme_host_and_port_only():
     assert origin_of("https://Sandbox.VNPayment.vn/paymentv2/vpcpay.html?a=1") == "https://sandbox.vnpayment.vn"
     assert origin_of("http://user:pw@127.0.0.1:8443/pay/x") == "http://127.0.0.1:8443"
+    # as a browser's Origin header names it: a default port is not written
+    assert (
+        origin_of("https://ocop.example.vn:443/") == origin_of("HTTPS://OCOP.example.vn") == "https://ocop.example.vn"
+    )
+    assert (
+        origin_of("http://[::1]:80/x") == "http://[::1]" and origin_of("http://shop.vn:8080") == "http://shop.vn:8080"
+    )
     for bad in ("/pay/x", "javascript:alert(1)", "ftp://example.vn/x", "https://"):
         with pytest.raises(ValueError):
             origin_of(bad)
