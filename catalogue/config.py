@@ -377,6 +377,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": environment == "production",
         "FORCE_HTTPS": environment == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # The cookie is sent only when the session changed. The cart lives in it, and a response that
+        # re-sent an unchanged cookie (Flask's default for permanent sessions) put back the one its
+        # request carried: a favicon fetched while the shopper emptied the cart brought the items back.
+        # A cart is kept 30 days from its last change; a sign-in's idle and absolute limits are the
+        # server's (below), and `_seen` rewrites its cookie once a minute.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Portal sign-ins end after this long without a request (idle) and this long after signing in
         # (absolute), whatever the cookie says (catalogue/portal/auth.py). The office holds every
         # producer's data and signs in at a desk: a working morning idle, a working day in all. A

@@ -154,3 +154,39 @@ def test_a_first_visit_to_a_page_with_a_form_gets_its_token_and_session(client):
 
     assert 'name="csrf_token"' in response.get_data(as_text=True)
     assert any(cookie.startswith("session=") for cookie in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/", "/cart", "/products/mien-dong-binh-lieu", "/orders/lookup"])
+def test_a_request_that_changes_nothing_sends_no_cookie(client, path):
+    """The cart lives in the signed session cookie. A response that re-sent it unchanged (Flask refreshes a
+    permanent session on every request by default) would put back the cookie its request carried, so a
+    favicon or a page fetched while the shopper removed an item brought the item back (CI, 2026-12-07)."""
+    token = csrf_token(client, "/products/mien-dong-binh-lieu")
+    client.post("/cart/add", data={"product_id": _product_id(client), "quantity": 1, "csrf_token": token})
+    client.get("/cart")  # where the add leads: it shows (and so clears) the "added" notice
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_slow_request_does_not_undo_a_cart_change(client):
+    """The browser's order of events: a request leaves with the cookie of a cart of three, the shopper
+    empties the cart meanwhile, and the slow answer lands last. The cart must stay empty."""
+    product_id = _product_id(client)
+    token = csrf_token(client, "/products/mien-dong-binh-lieu")
+    client.post("/cart/add", data={"product_id": product_id, "quantity": 3, "csrf_token": token})
+    stale = client.get_cookie("session").value
+
+    client.post("/cart/update", data={"product_id": product_id, "quantity": 0, "csrf_token": token})
+    assert cart_of(client) == {}
+    emptied = client.get_cookie("session").value
+    client.set_cookie("session", stale)
+    slow = client.get("/favicon.ico")
+    client.set_cookie("session", emptied)
+    for header in slow.headers.getlist("Set-Cookie"):  # what the browser applies when the slow answer lands
+        name, _, rest = header.partition("=")
+        client.set_cookie(name, rest.split(";", 1)[0])
+
+    assert cart_of(client) == {}
