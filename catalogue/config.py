@@ -80,6 +80,7 @@ def half_set(config: dict[str, Any], names: tuple[str, ...]) -> str | None:
 
 ORDER_LIMIT_SETTINGS = (
     "ORDER_MAX_UNITS_PER_LINE", "ORDER_MAX_UNITS_PER_ORDER", "ORDER_LIMIT_PER_CLIENT", "ORDER_LIMIT_PER_CONTACT",
+    "ORDER_PLACEMENTS_IN_FLIGHT", "ORDER_ADMISSION_WAIT_MS", "ORDER_RETRY_AFTER_SECONDS",
 )  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: DomainError) -> Response:
     """Domain refusals become 4xx answers with the service's message."""
-    return answer(int(error.http_status), error.message, error.errors, code=error.code)
+    return answer(int(error.http_status), error.message, error.errors, headers=error.headers, code=error.code)
 
 
 def handle_unexpected(error: Exception) -> Response:

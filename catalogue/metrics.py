@@ -28,6 +28,9 @@ HTTP_DURATION = Histogram(
 
 # Business: what the office and the operator want to see moving.
 ORDERS_PLACED = Counter("catalogue_orders_placed_total", "Orders placed on the shop")
+ORDERS_TURNED_AWAY = Counter(
+    "catalogue_orders_turned_away_total", "Order placements told to come back (503): as many were being placed at once"
+)
 PAYMENTS = Counter("catalogue_payments_total", "Orders paid, by the rail that settled them", ("rail",))
 UNITS_SOLD = Counter("catalogue_units_sold_total", "Units sold, by channel (shop or the marketplace)", ("channel",))
 INVOICES = Counter("catalogue_invoices_total", "E-invoices by outcome (issued, queued, failed)", ("result",))

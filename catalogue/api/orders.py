@@ -100,7 +100,15 @@ class OrderArgs(NoArgs):
 
 @orders.route("")
 class Orders(MethodView):
-    @refuses(409, described={409: "A line cannot be reserved; nothing was reserved."})
+    @refuses(
+        409, 503,
+        described={
+            409: "A line cannot be reserved; nothing was reserved.",
+            503: "Nothing was placed or reserved: as many orders are being placed at this moment as the shop takes at "
+                 "once (`error_code` `order.busy`; send it again after the `Retry-After` header's seconds), or the "
+                 "payment provider did not answer (`payment.unavailable`).",
+        },
+    )  # fmt: skip
     @orders.arguments(OrderRequestSchema)
     @orders.response(201, PlacedOrderSchema)
     def post(self, body):

@@ -6,7 +6,10 @@ client reserved a product's whole stock in three requests and did it again every
 - a line may hold at most ORDER_MAX_UNITS_PER_LINE units and an order ORDER_MAX_UNITS_PER_ORDER
   (a refusal names the cap: a buyer who needs more calls the shop);
 - a client (its address) may place ORDER_LIMIT_PER_CLIENT orders, and one email or one phone
-  number ORDER_LIMIT_PER_CONTACT (limits' notation: "10 per hour", "5/hour;20/day").
+  number ORDER_LIMIT_PER_CONTACT (limits' notation: "10 per hour", "5/hour;20/day");
+- a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once: past it, a buyer is asked to
+  come back in ORDER_RETRY_AFTER_SECONDS (`admitted`, the waiting room of a flash sale). Being asked
+  does not count as an attempt.
 
 Attempts are counted in Flask-Limiter's storage (RATELIMIT_STORAGE_URI: Redis in production, so
 every worker and node agrees), before the stock is touched: a burst of concurrent requests is
@@ -17,11 +20,14 @@ abuse, not the payment). Each is set by the office in the environment; defaults 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from http import HTTPStatus
 
 from limits import RateLimitItem, parse_many
 
+from catalogue import metrics
 from catalogue.errors import DomainError, InvalidInput
 from catalogue.extensions import limiter
 
@@ -30,6 +36,9 @@ DEFAULTS = {
     "ORDER_MAX_UNITS_PER_ORDER": 50,
     "ORDER_LIMIT_PER_CLIENT": "10 per hour;30 per day",
     "ORDER_LIMIT_PER_CONTACT": "5 per hour;15 per day",
+    "ORDER_PLACEMENTS_IN_FLIGHT": 2,
+    "ORDER_ADMISSION_WAIT_MS": 20,
+    "ORDER_RETRY_AFTER_SECONDS": 1,
 }
 
 
@@ -41,6 +50,57 @@ class TooManyOrders(DomainError):
     def __init__(self, message: str, who: str, limit: RateLimitItem) -> None:
         super().__init__(message, {who: [f"At most {limit}."]})
         self.who, self.limit = who, limit
+
+
+class Busy(DomainError):
+    """Answered as 503 with Retry-After: this process places as many orders at once as it may; nothing was placed."""
+
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "order.busy"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Many orders are being placed right now; nothing was placed or reserved. Try again in {retry_after} s."
+        )
+        self.retry_after = retry_after
+        self.headers = [("Retry-After", str(retry_after))]
+
+
+_gates: dict[int, threading.BoundedSemaphore] = {}
+_gates_lock = threading.Lock()
+
+
+def gate(limit: int) -> threading.BoundedSemaphore:
+    """This process's gate for `limit` placements at once (one per limit, made on first use)."""
+    with _gates_lock:
+        return _gates.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
+@contextmanager
+def admitted(config: Mapping) -> Iterator[None]:
+    """Place at most ORDER_PLACEMENTS_IN_FLIGHT orders at once in this process (0: no limit); Busy past it.
+
+    The waiting room of a flash sale. Each placement holds a web thread and a share of the CPU for
+    its whole run, payment provider included, while the buyers of a sale send the next order the
+    moment one is answered. Unlimited, they fill every thread: a shopper opening the live page or
+    the product list waits behind the whole queue (bench/README.md, "Flash sale"). Past the limit
+    a placement is told at once to come back (503, Retry-After, the checkout page sends it again
+    by itself), holding no thread while it waits, so the other threads keep serving pages. It
+    waits ORDER_ADMISSION_WAIT_MS first, so that two buyers who happen to meet are not turned
+    away. The limit is per process, so a node's share grows with its workers (one per core).
+    """
+    limit = int(setting(config, "ORDER_PLACEMENTS_IN_FLIGHT"))
+    if limit <= 0:
+        yield
+        return
+    chosen = gate(limit)
+    if not chosen.acquire(timeout=int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
+        metrics.ORDERS_TURNED_AWAY.inc()
+        raise Busy(int(setting(config, "ORDER_RETRY_AFTER_SECONDS")))
+    try:
+        yield
+    finally:
+        chosen.release()
 
 
 def setting(config: Mapping, name: str):

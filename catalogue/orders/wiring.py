@@ -26,25 +26,28 @@ def payer() -> payment_start.Payer:
 def place_order(lines, customer, address, payment_method: str | None = None, live=None) -> services.PlacedOrder:
     """Place an order as of now, paid by `payment_method` (default: Stripe when on, else the first rail).
 
-    Within the office's caps (units per line and order) and limits (orders per client and contact), counted first.
+    Within the office's caps (units per line and order), this process's room for one more placement
+    (Busy, 503, past it: not counted), and the limits (orders per client and contact), counted first.
     """
-    placement_limits.check_units(current_app.config, [line.quantity for line in lines])
-    if has_request_context():
-        placement_limits.count_attempt(current_app.config, request.remote_addr or "", customer.email, customer.phone)
-    return payment_start.place_order(
-        lines,
-        customer,
-        address,
-        method=payment_method,
-        rails=payment_rails(),
-        payer=payer(),
-        now=clock.now(),
-        today=clock.today(),
-        gateway=payment_gateway(),
-        pricing=delivery.pricing(),
-        reservation_minutes=current_app.config["RESERVATION_MINUTES"],
-        live=live,
-    )
+    config = current_app.config
+    placement_limits.check_units(config, [line.quantity for line in lines])
+    with placement_limits.admitted(config):
+        if has_request_context():
+            placement_limits.count_attempt(config, request.remote_addr or "", customer.email, customer.phone)
+        return payment_start.place_order(
+            lines,
+            customer,
+            address,
+            method=payment_method,
+            rails=payment_rails(),
+            payer=payer(),
+            now=clock.now(),
+            today=clock.today(),
+            gateway=payment_gateway(),
+            pricing=delivery.pricing(),
+            reservation_minutes=config["RESERVATION_MINUTES"],
+            live=live,
+        )
 
 
 def start_payment(code: str, token: str | None, method: str) -> payment_start.StartedPayment:

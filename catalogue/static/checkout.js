@@ -3,6 +3,21 @@
    JavaScript the "Tính phí vận chuyển" button posts the form and the server draws the same list. */
 (function () {
   "use strict";
+  // The waiting room: the shop was placing as many orders as it takes at once and asked this one to come back
+  // (503, Retry-After). The form is as the buyer filled it; send it again after that long, plus up to a second
+  // so that the buyers asked at the same moment do not all come back at the same moment. Without JavaScript
+  // the notice asks the buyer to press the button again.
+  var waiting = document.querySelector("form[data-retry-after]");
+  if (waiting) {
+    var seconds = parseInt(waiting.getAttribute("data-retry-after"), 10) || 1;
+    window.setTimeout(function () {
+      var button = waiting.querySelector("[type=submit]:not([formnovalidate])");
+      if (waiting.requestSubmit) { waiting.requestSubmit(button); } else { button.click(); }
+    }, seconds * 1000 + Math.floor(Math.random() * 1000));
+  }
+}());
+(function () {
+  "use strict";
   // The demo account's note is about VietQR: shown only while VietQR is the chosen way to pay.
   var demo = document.querySelector("[data-demo-for]");
   var methods = document.querySelectorAll("input[name=payment_method]");

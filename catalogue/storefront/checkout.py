@@ -272,7 +272,7 @@ def checkout_page():
     form.province.choices = province_names()
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
-    status = 200
+    status, retry_after = 200, None
     quote, quote_error = None, None
     calculating = request.method == "POST" and bool(form.calculate.data)
     if not calculating and form.validate_on_submit():
@@ -315,6 +315,13 @@ def checkout_page():
                 "warning",
             )  # fmt: skip
             status = 429
+        except placement_limits.Busy as error:
+            status, retry_after = 503, error.retry_after
+            flash(
+                gettext("Đang có nhiều người đặt hàng cùng lúc nên đơn của bạn chưa được đặt, hàng chưa được giữ. "
+                        "Trang sẽ tự gửi lại sau vài giây; bạn cũng có thể bấm “Đặt hàng và thanh toán” lần nữa."),
+                "warning",
+            )  # fmt: skip
         except PaymentServiceUnavailable:
             status = 503
             flash(_unavailable_text(form.payment_method.data), "warning")
@@ -347,7 +354,8 @@ def checkout_page():
         demo_account=rails.is_demo,
         live_code=live_code,
         demo_method=rails.demo_method,
-    ), 422 if form.errors else status
+        retry_after=retry_after,
+    ), 422 if form.errors else status, {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 def _quote_for_page(form: CheckoutForm, lines: list[LineRequest]):

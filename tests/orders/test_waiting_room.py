@@ -1,0 +1,130 @@
+"""The waiting room of a flash sale: a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once.
+
+Past it a buyer is told at once to come back (503 with Retry-After): nothing is placed, reserved or
+counted against the buyer's own limits, and the thread is free for the shoppers reading pages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue import metrics
+from catalogue.extensions import db
+from catalogue.orders import payment_start, placement_limits
+from catalogue.orders.models import Order
+from tests.live import race, serving
+from tests.order_helpers import body, shelf, stock_of
+from tests.orders.test_checkout_pages import FORM
+from tests.orders.test_order_concurrency import _post
+from tests.storefront_helpers import cart_of, csrf_token
+
+
+def _orders() -> int:
+    return db.session.scalar(select(func.count()).select_from(Order))
+
+
+@pytest.fixture
+def one_at_a_time(app):
+    """One placement at a time in this process, no wait: a held gate turns the next buyer away."""
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=1, ORDER_ADMISSION_WAIT_MS=0, ORDER_RETRY_AFTER_SECONDS=2)
+    return placement_limits.gate(1)
+
+
+def test_a_buyer_past_the_limit_is_asked_to_come_back_and_nothing_is_placed(app, empty_client, one_at_a_time):
+    product = shelf()["mien"]
+    app.config["ORDER_LIMIT_PER_CLIENT"] = "1 per hour"  # being turned away is not an attempt
+    turned_away = metrics.ORDERS_TURNED_AWAY._value.get()
+
+    with one_at_a_time:  # another buyer's order is being placed
+        response = empty_client.post("/api/v1/orders", json=body((product.id, 2)))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    answer = response.get_json()
+    assert answer["error_code"] == "order.busy"
+    assert "nothing was placed" in answer["message"] and "2 s" in answer["message"]
+    assert (stock_of(product), _orders()) == (10, 0)
+    assert metrics.ORDERS_TURNED_AWAY._value.get() == turned_away + 1
+
+    again = empty_client.post("/api/v1/orders", json=body((product.id, 2)))  # the place is free now
+    assert again.status_code == 201
+    assert (stock_of(product), _orders()) == (8, 1)
+
+
+def test_a_short_wait_lets_two_buyers_who_meet_both_in(app, empty_client, one_at_a_time):
+    product = shelf()["mien"]
+    app.config["ORDER_ADMISSION_WAIT_MS"] = 5000
+    one_at_a_time.acquire()
+    threading.Timer(0.2, one_at_a_time.release).start()  # the other order is placed meanwhile
+
+    started = time.monotonic()
+    response = empty_client.post("/api/v1/orders", json=body((product.id, 1)))
+
+    assert response.status_code == 201
+    assert 0.15 < time.monotonic() - started < 4
+
+
+def test_no_limit_when_set_to_zero(app, empty_client, one_at_a_time):
+    product = shelf()["mien"]
+    app.config["ORDER_PLACEMENTS_IN_FLIGHT"] = 0
+
+    with one_at_a_time:
+        response = empty_client.post("/api/v1/orders", json=body((product.id, 1)))
+
+    assert response.status_code == 201
+
+
+def test_never_more_placements_at_once_than_the_limit(app, monkeypatch):
+    """Twelve buyers at once on a served app whose placements are slow (a far card provider): at most two ever
+    run together, the others are turned away whole, and stock and orders agree with the answers."""
+    product = shelf()["mien"]
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=2, ORDER_ADMISSION_WAIT_MS=0)
+    place, running, most, lock = payment_start.place_order, [0], [0], threading.Lock()
+
+    def slow_place(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.3)
+            return place(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(payment_start, "place_order", slow_place)
+    request = body((product.id, 1))
+    with serving(app) as base:
+        statuses = Counter(race(12, lambda _: _post(f"{base}/api/v1/orders", request)))
+
+    assert most[0] == 2
+    assert statuses[201] >= 2 and statuses[201] + statuses[503] == 12
+    assert (stock_of(product), _orders()) == (10 - statuses[201], statuses[201])
+
+
+def test_the_checkout_page_keeps_the_form_and_says_it_will_send_it_again(app, empty_client, one_at_a_time):
+    mien = shelf()["mien"]
+    token = csrf_token(empty_client, f"/products/{mien.slug}")
+    empty_client.post("/cart/add", data={"product_id": mien.id, "quantity": 2, "csrf_token": token})
+    token = csrf_token(empty_client, "/checkout")
+
+    with one_at_a_time:
+        response = empty_client.post("/checkout", data={**FORM, "csrf_token": token})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert "Đang có nhiều người đặt hàng cùng lúc nên đơn của bạn chưa được đặt" in html
+    assert 'data-retry-after="2"' in html  # checkout.js sends the form again after that
+    assert 'value="Nguyễn Thị Lan"' in html and 'value="12 đường Hạ Long"' in html
+    assert cart_of(empty_client) == {str(mien.id): 2}
+    assert (stock_of(mien), _orders()) == (10, 0)
+
+    placed = empty_client.post("/checkout", data={**FORM, "csrf_token": token})  # sent again: placed
+    assert placed.status_code == 303
+    assert (stock_of(mien), _orders()) == (8, 1)
