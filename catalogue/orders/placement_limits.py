@@ -36,7 +36,7 @@ DEFAULTS = {
     "ORDER_MAX_UNITS_PER_ORDER": 50,
     "ORDER_LIMIT_PER_CLIENT": "10 per hour;30 per day",
     "ORDER_LIMIT_PER_CONTACT": "5 per hour;15 per day",
-    "ORDER_PLACEMENTS_IN_FLIGHT": 2,
+    "ORDER_PLACEMENTS_IN_FLIGHT": 1,
     "ORDER_ADMISSION_WAIT_MS": 20,
     "ORDER_RETRY_AFTER_SECONDS": 1,
 }
@@ -66,14 +66,48 @@ class Busy(DomainError):
         self.headers = [("Retry-After", str(retry_after))]
 
 
-_gates: dict[int, threading.BoundedSemaphore] = {}
+class Gate:
+    """`limit` placements at once in this process, and at most as many more waiting for one of them to end."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._room = threading.BoundedSemaphore(limit)
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    def enter(self, wait_seconds: float) -> bool:
+        """Take a place now, or wait up to `wait_seconds` for one unless `limit` others already wait."""
+        if self._room.acquire(blocking=False):
+            return True
+        with self._lock:
+            if wait_seconds <= 0 or self._waiting >= self.limit:
+                return False
+            self._waiting += 1
+        try:
+            return self._room.acquire(timeout=wait_seconds)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def leave(self) -> None:
+        self._room.release()
+
+    def __enter__(self) -> Gate:  # a place held outright (tests hold one as "another buyer's order")
+        self._room.acquire()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.leave()
+
+
+_gates: dict[int, Gate] = {}
 _gates_lock = threading.Lock()
 
 
-def gate(limit: int) -> threading.BoundedSemaphore:
+def gate(limit: int) -> Gate:
     """This process's gate for `limit` placements at once (one per limit, made on first use)."""
     with _gates_lock:
-        return _gates.setdefault(limit, threading.BoundedSemaphore(limit))
+        return _gates.setdefault(limit, Gate(limit))
 
 
 @contextmanager
@@ -82,25 +116,26 @@ def admitted(config: Mapping) -> Iterator[None]:
 
     The waiting room of a flash sale. Each placement holds a web thread and a share of the CPU for
     its whole run, payment provider included, while the buyers of a sale send the next order the
-    moment one is answered. Unlimited, they fill every thread: a shopper opening the live page or
-    the product list waits behind the whole queue (bench/README.md, "Flash sale"). Past the limit
-    a placement is told at once to come back (503, Retry-After, the checkout page sends it again
-    by itself), holding no thread while it waits, so the other threads keep serving pages. It
-    waits ORDER_ADMISSION_WAIT_MS first, so that two buyers who happen to meet are not turned
-    away. The limit is per process, so a node's share grows with its workers (one per core).
+    moment one is answered. Unlimited, they fill every thread and take the CPU: a shopper opening
+    the live page or the product list waits behind the whole queue (bench/README.md, "Flash sale").
+    Past the limit a placement waits up to ORDER_ADMISSION_WAIT_MS, so that two buyers who happen
+    to meet are both served, but only while no more than the limit already wait; else it is told
+    at once to come back (503, Retry-After; the checkout page sends it again by itself), holding
+    no thread meanwhile, so the other threads keep serving pages. The limit is per process, so a
+    node's share grows with its workers (one per core).
     """
     limit = int(setting(config, "ORDER_PLACEMENTS_IN_FLIGHT"))
     if limit <= 0:
         yield
         return
     chosen = gate(limit)
-    if not chosen.acquire(timeout=int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
+    if not chosen.enter(int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
         metrics.ORDERS_TURNED_AWAY.inc()
         raise Busy(int(setting(config, "ORDER_RETRY_AFTER_SECONDS")))
     try:
         yield
     finally:
-        chosen.release()
+        chosen.leave()
 
 
 def setting(config: Mapping, name: str):

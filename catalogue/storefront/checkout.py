@@ -339,23 +339,27 @@ def checkout_page():
     if quote_error is None and (form.ward.data or "").strip():
         quote, quote_error = _quote_for_page(form, lines)
     cart_lines = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
-    return render_template(
-        "checkout/checkout.html",
-        form=form,
-        cart=priced,
-        quote=quote,
-        quote_error=quote_error,
-        cart_lines=cart_lines,
-        carrier_brands=_carrier_brands(),
-        kg=_kg,
-        shipping_fee=quote.shipping_fee_vnd if quote is not None else None,
-        wards=ward_names(form.province.data or DEFAULT_PROVINCE),
-        method_hints={method: hint for method, (_, hint) in labels.items()},
-        demo_account=rails.is_demo,
-        live_code=live_code,
-        demo_method=rails.demo_method,
-        retry_after=retry_after,
-    ), 422 if form.errors else status, {"Retry-After": str(retry_after)} if retry_after else {}
+    return (
+        render_template(
+            "checkout/checkout.html",
+            form=form,
+            cart=priced,
+            quote=quote,
+            quote_error=quote_error,
+            cart_lines=cart_lines,
+            carrier_brands=_carrier_brands(),
+            kg=_kg,
+            shipping_fee=quote.shipping_fee_vnd if quote is not None else None,
+            wards=ward_names(form.province.data or DEFAULT_PROVINCE),
+            method_hints={method: hint for method, (_, hint) in labels.items()},
+            demo_account=rails.is_demo,
+            live_code=live_code,
+            demo_method=rails.demo_method,
+            retry_after=retry_after,
+        ),
+        422 if form.errors else status,
+        {"Retry-After": str(retry_after)} if retry_after else {},
+    )
 
 
 def _quote_for_page(form: CheckoutForm, lines: list[LineRequest]):

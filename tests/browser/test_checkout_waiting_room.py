@@ -59,7 +59,7 @@ def test_the_page_sends_the_order_again_by_itself_once_there_is_room(busy_shop, 
     page = phone(javascript=True)
     _fill_checkout(page, products["mien"].slug)
 
-    gate.acquire()  # another buyer's order is being placed
+    gate.__enter__()  # another buyer's order is being placed
     try:
         page.get_by_role("button", name="Đặt hàng và thanh toán").click()
         expect(page.get_by_text(BUSY)).to_be_visible()
@@ -67,7 +67,7 @@ def test_the_page_sends_the_order_again_by_itself_once_there_is_room(busy_shop, 
         page.wait_for_timeout(2500)  # checkout.js sends it again after 1–2 s: still busy, told again
         expect(page.get_by_text(BUSY)).to_be_visible()
     finally:
-        gate.release()
+        gate.leave()
 
     expect(page.get_by_test_id("order-status")).to_have_text("Chờ thanh toán", timeout=10_000)
     expect(page.get_by_test_id("vietqr-image")).to_be_visible()

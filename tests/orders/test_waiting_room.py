@@ -59,14 +59,37 @@ def test_a_buyer_past_the_limit_is_asked_to_come_back_and_nothing_is_placed(app,
 def test_a_short_wait_lets_two_buyers_who_meet_both_in(app, empty_client, one_at_a_time):
     product = shelf()["mien"]
     app.config["ORDER_ADMISSION_WAIT_MS"] = 5000
-    one_at_a_time.acquire()
-    threading.Timer(0.2, one_at_a_time.release).start()  # the other order is placed meanwhile
+    one_at_a_time.__enter__()
+    threading.Timer(0.2, one_at_a_time.leave).start()  # the other order is placed meanwhile
 
     started = time.monotonic()
     response = empty_client.post("/api/v1/orders", json=body((product.id, 1)))
 
     assert response.status_code == 201
     assert 0.15 < time.monotonic() - started < 4
+
+
+def test_only_as_many_wait_as_may_be_placed_the_rest_come_back_at_once(app, one_at_a_time):
+    """One placement running, one waiting for it: a third buyer is turned away at once, not after the wait, so
+    waiting buyers never hold more of the threads than the limit."""
+    product = shelf()["mien"]
+    app.config["ORDER_ADMISSION_WAIT_MS"] = 3000
+    request = body((product.id, 1))
+    with serving(app) as base, one_at_a_time:
+        answers: list[int] = []
+        waiter = threading.Thread(target=lambda: answers.append(_post(f"{base}/api/v1/orders", request)))
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while one_at_a_time._waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        started = time.monotonic()
+        third = _post(f"{base}/api/v1/orders", request)
+        turned_away_in = time.monotonic() - started
+    waiter.join(timeout=10)
+
+    assert third == 503 and turned_away_in < 1
+    assert answers == [201]  # the one waiting got the place when it came free
 
 
 def test_no_limit_when_set_to_zero(app, empty_client, one_at_a_time):
