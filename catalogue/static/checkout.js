@@ -4,16 +4,25 @@
 (function () {
   "use strict";
   // The waiting room: the shop was placing as many orders as it takes at once and asked this one to come back
-  // (503, Retry-After). The form is as the buyer filled it; send it again after that long, plus up to a second
-  // so that the buyers asked at the same moment do not all come back at the same moment. Without JavaScript
-  // the notice asks the buyer to press the button again.
+  // (503, Retry-After). The form is as the buyer filled it. After that long, plus up to a second so that the
+  // buyers asked at the same moment do not all come back at the same moment, ask the shop whether it has room
+  // (a cheap question) and send the form only then; asked to wait again, wait again. Without JavaScript the
+  // notice asks the buyer to press the button again.
   var waiting = document.querySelector("form[data-retry-after]");
   if (waiting) {
-    var seconds = parseInt(waiting.getAttribute("data-retry-after"), 10) || 1;
-    window.setTimeout(function () {
+    var roomUrl = waiting.getAttribute("data-room-url");
+    var send = function () {
       var button = waiting.querySelector("[type=submit]:not([formnovalidate])");
       if (waiting.requestSubmit) { waiting.requestSubmit(button); } else { button.click(); }
-    }, seconds * 1000 + Math.floor(Math.random() * 1000));
+    };
+    var later = function (seconds) { window.setTimeout(ask, seconds * 1000 + Math.floor(Math.random() * 1000)); };
+    var ask = function () {
+      if (!window.fetch || !roomUrl) { send(); return; }
+      fetch(roomUrl, {cache: "no-store", credentials: "same-origin"}).then(function (answer) {
+        if (answer.status === 503) { later(parseInt(answer.headers.get("Retry-After"), 10) || 1); } else { send(); }
+      }).catch(send);
+    };
+    later(parseInt(waiting.getAttribute("data-retry-after"), 10) || 1);
   }
 }());
 (function () {

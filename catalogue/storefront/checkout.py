@@ -244,6 +244,17 @@ def _limit_text(limit) -> str:
     return gettext("%(amount)d đơn mỗi %(every)s", amount=limit.amount, every=every)
 
 
+@checkout.get("/checkout/room")
+def checkout_room():
+    """204 when this worker would take an order now, else 503 with Retry-After: the checkout page of a turned-away
+    order asks this before sending the order again, so waiting buyers cost a question, not a page, per try."""
+    headers = {"Cache-Control": "no-store"}
+    if placement_limits.has_room(current_app.config):
+        return "", 204, headers
+    headers["Retry-After"] = str(placement_limits.setting(current_app.config, "ORDER_RETRY_AFTER_SECONDS"))
+    return "", 503, headers
+
+
 @checkout.route("/checkout", methods=["GET", "POST"])
 def checkout_page():
     """The buyer's details and address; placing the order reserves the stock.

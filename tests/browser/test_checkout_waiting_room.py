@@ -59,13 +59,17 @@ def test_the_page_sends_the_order_again_by_itself_once_there_is_room(busy_shop, 
     page = phone(javascript=True)
     _fill_checkout(page, products["mien"].slug)
 
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url.split('/', 3)[3]}"))
     gate.__enter__()  # another buyer's order is being placed
     try:
         page.get_by_role("button", name="Đặt hàng và thanh toán").click()
         expect(page.get_by_text(BUSY)).to_be_visible()
         expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Thị Lan")
-        page.wait_for_timeout(2500)  # checkout.js sends it again after 1–2 s: still busy, told again
+        page.wait_for_timeout(3500)  # checkout.js asks for room after 1–2 s, is told to wait, asks again
         expect(page.get_by_text(BUSY)).to_be_visible()
+        assert sent.count("POST checkout") == 1  # the order is not sent again while there is no room
+        assert sent.count("GET checkout/room") >= 1
     finally:
         gate.leave()
 

@@ -151,3 +151,18 @@ def test_the_checkout_page_keeps_the_form_and_says_it_will_send_it_again(app, em
     placed = empty_client.post("/checkout", data={**FORM, "csrf_token": token})  # sent again: placed
     assert placed.status_code == 303
     assert (stock_of(mien), _orders()) == (8, 1)
+
+
+def test_the_page_asks_for_room_before_sending_again(app, empty_client, one_at_a_time):
+    """The question the waiting page asks costs no page: 204 when a placement would start now, 503 with
+    Retry-After while every place is taken, never kept by a cache."""
+    free = empty_client.get("/checkout/room")
+    with one_at_a_time:
+        full = empty_client.get("/checkout/room")
+    app.config["ORDER_PLACEMENTS_IN_FLIGHT"] = 0
+    unlimited = empty_client.get("/checkout/room")
+
+    assert (free.status_code, full.status_code, unlimited.status_code) == (204, 503, 204)
+    assert full.headers["Retry-After"] == "2"
+    assert free.headers["Cache-Control"] == full.headers["Cache-Control"] == "no-store"
+    assert not one_at_a_time.full  # the place held was given back
