@@ -92,10 +92,12 @@ def product_page(slug: str, today: date, load: Callable[[], Product], refused: A
     facts = (select_locale(), request.scheme, request.host, request.root_path)
     parts = fragments.remembered("product page", (slug, *facts), today, compute)
     stock = loaded["stock"] if loaded else _stock(parts.product_id, state)
-    # A sold-out page shows no add-to-cart form: no token is made for it, so it is kept and sets no cookie.
-    token = generate_csrf() if refused is not None or stock > 0 else None
+    # The one place that says whether a page has the add-to-cart form: while there is stock. A sold-out page
+    # shows none, so no token is made for it: it is kept and sets no cookie.
+    has_form = stock > 0
+    token = generate_csrf() if has_form else None
     if refused is not None:
-        stock_lines = _macros(STOCK_TEMPLATE).stock_and_form(stock, refused)
+        stock_lines = _macros(STOCK_TEMPLATE).stock_and_form(stock, refused if has_form else None)
     else:  # the same for every shopper at this stock level but for the token
         kept = fragments.remembered(
             "product stock",
