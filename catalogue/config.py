@@ -84,14 +84,26 @@ ORDER_LIMIT_SETTINGS = (
 )  # fmt: skip
 
 
+def _absolute_url(name: str, value: str | None) -> str | None:
+    """`value` when it is an absolute http(s) URL (or unset): the payment page's CSP names its origin."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{name} must be an absolute https address such as https://js.stripe.com/v3/, not {value!r}.")
+    return value
+
+
 def _payment_settings(environment: str) -> dict[str, Any]:
     """Stripe keys (test-mode placeholders outside production, optional in production), reservations,
     shipping, mail."""
     settings: dict[str, Any] = dict(_stripe_keys(environment))
     settings.update(
         {
-            "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
-            "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+            "STRIPE_API_BASE": _absolute_url("STRIPE_API_BASE", os.environ.get("STRIPE_API_BASE") or None),
+            "STRIPE_JS_URL": _absolute_url(
+                "STRIPE_JS_URL", os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+            ),
             "RESERVATION_MINUTES": int(os.environ.get("RESERVATION_MINUTES", "15")),
             # Order placement caps and limits (catalogue.orders.placement_limits; unset: its defaults).
             **{name: os.environ.get(name) or None for name in ORDER_LIMIT_SETTINGS},

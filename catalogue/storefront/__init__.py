@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, refresh
@@ -17,6 +16,7 @@ from catalogue.error_answers import answer as _answer
 from catalogue.formatting import register_filters
 from catalogue.money import format_vnd
 from catalogue.payments import payment_rails
+from catalogue.payments.port import origin_of
 from catalogue.storefront.messages import decline_text
 from catalogue.storefront.rendering import product_json_ld, rich_text
 from catalogue.urls import absolute_url, raster_image_url
@@ -142,11 +142,6 @@ def _csrf_error(error: CSRFError):
     return _answer(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 # The pages whose forms post to a hand-off: the POST answers a 303 to the gateway's page (VNPay,
 # MoMo), and Chromium checks form-action on that redirect too, so these allow the gateways' origins.
 HANDOFF_PAGES = frozenset({"checkout.checkout_page", "checkout.order"})
@@ -168,8 +163,8 @@ def _adjust_csp(response):
     if origins:
         policy = policy.replace("form-action 'self'", " ".join(("form-action 'self'", *origins)))
     if request.endpoint == "checkout.order":
-        js = _origin(current_app.config["STRIPE_JS_URL"])
-        api = _origin(current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com")
+        js = origin_of(current_app.config["STRIPE_JS_URL"])  # absolute: the configuration checked it
+        api = origin_of(current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com")
         policy = policy.replace("script-src 'self'", f"script-src 'self' {js}")
         policy = f"{policy}; frame-src {js} https://hooks.stripe.com; connect-src 'self' {js} {api}"
     response.headers["Content-Security-Policy"] = policy

@@ -81,6 +81,19 @@ def test_development_uses_test_mode_stripe_placeholders(monkeypatch, tmp_path):
     assert config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("STRIPE_JS_URL", "js.stripe.com/v3/"), ("STRIPE_JS_URL", "ftp://x/"), ("STRIPE_API_BASE", "/v1")],
+)
+def test_stripe_addresses_must_be_absolute(monkeypatch, tmp_path, name, value):
+    """The payment page's CSP names their origins: a relative one would allow nothing and break card payment."""
+    monkeypatch.delenv("CATALOGUE_ENV", raising=False)
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=f"^{name} must be an absolute https address"):
+        load_config(str(tmp_path))
+
+
 @pytest.mark.parametrize("storage", [None, "memory://", "memory://?x=1"])
 def test_production_refuses_per_worker_rate_limits(monkeypatch, tmp_path, storage):
     production_env(monkeypatch, RATELIMIT_STORAGE_URI=storage)

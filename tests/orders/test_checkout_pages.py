@@ -158,6 +158,17 @@ def test_payment_page_allows_stripe_and_nothing_else(empty_client, with_cart, ap
     assert "js.stripe.com" not in product_csp
 
 
+def test_payment_page_names_stripe_by_origin_as_a_browser_does(empty_client, with_cart, app):
+    """A default port written in the address is no part of the origin the CSP names (catalogue.payments.port)."""
+    app.config.update(STRIPE_JS_URL="https://JS.stripe.com:443/v3/", STRIPE_API_BASE="https://api.stripe.com:443")
+    location = _submit(empty_client).headers["Location"]
+
+    csp = empty_client.get(location).headers["Content-Security-Policy"]
+
+    assert "script-src 'self' https://js.stripe.com;" in csp
+    assert "connect-src 'self' https://js.stripe.com https://api.stripe.com" in csp
+
+
 def test_pay_endpoint_when_the_provider_is_down_keeps_the_reservation(empty_client, with_cart, app):
     location = _submit(empty_client).headers["Location"]
     token = re.search(r'data-csrf-token="([^"]+)"', empty_client.get(location).get_data(as_text=True)).group(1)
