@@ -92,6 +92,9 @@ def test_a_partial_then_full_transfer_redraws_the_money_and_the_invoices_without
     page.get_by_role("link", name=re.compile("Hóa đơn C26TAA")).click()
     invoice = page.get_by_test_id("invoice")
     expect(invoice).to_be_visible()
+    # Measured once the page has loaded, its stylesheet with it: the DOM can be visible to a script before the
+    # CSS arrives (CI 2026-12-07 read the browser's default 8 px body margin and no padding).
+    page.wait_for_load_state("load")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     box = invoice.bounding_box()
     padding = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.invoice')).paddingLeft)")
