@@ -452,8 +452,15 @@ def analyze_database() -> None:
     Without them SQLite guesses, and at 100 000 products it starts a search from the
     products table instead of the full-text matches (bench/README.md); PostgreSQL's
     autovacuum would catch up eventually, but not before the first queries.
+
+    On PostgreSQL only the shop's own tables (found by the search path): a bare ANALYZE takes every
+    table of the database, other schemas' too, and deadlocked with a migration running there (CI,
+    2026-12-07: the tests' workers share one database, a schema each; a province may share a server).
     """
-    db.session.execute(text("ANALYZE"))
     if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
         db.session.execute(text("PRAGMA optimize"))
+    else:
+        preparer = db.session.get_bind().dialect.identifier_preparer
+        db.session.execute(text("ANALYZE " + ", ".join(preparer.quote(name) for name in sorted(db.metadata.tables))))
     db.session.commit()

@@ -11,7 +11,7 @@ from catalogue.geography.models import Locality
 from catalogue.producers.models import Producer
 from catalogue.products.models import Certificate, Product
 from catalogue.products.revision import current_revision
-from catalogue.seeding import SEED_DIR, expiry_for, scale_catalogue, seed_catalogue
+from catalogue.seeding import SEED_DIR, analyze_database, expiry_for, scale_catalogue, seed_catalogue
 from catalogue.text import fold
 from tests.conftest import TODAY
 
@@ -154,3 +154,26 @@ def test_seed_command_reports_progress_stamps_analyses_and_a_second_run_changes_
     assert _snapshot() == before
     assert db.session.scalar(select(func.count(Producer.id))) == producers
     assert current_revision() == after_seed
+
+
+def test_the_planner_statistics_refresh_keeps_to_the_shops_own_tables(app, backend):
+    """A bare ANALYZE takes every table of the database: on PostgreSQL, other schemas' too, where it deadlocked
+    with a migration (CI, 2026-12-07). Only the shop's tables are analysed; a neighbour's are left alone."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's database is the shop's alone")
+    neighbour = f"neighbour_{db.session.execute(text('SELECT current_schema()')).scalar()}"
+    db.session.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{neighbour}"'))
+    db.session.execute(text(f'CREATE TABLE IF NOT EXISTS "{neighbour}".things AS SELECT generate_series(1, 100) AS n'))
+    db.session.commit()
+    seed_catalogue()
+    try:
+        analyze_database()
+
+        query = "SELECT count(*) FROM pg_stats WHERE schemaname = :schema AND tablename = :table"
+        shop = db.session.execute(text("SELECT current_schema()")).scalar()
+        assert db.session.execute(text(query), {"schema": shop, "table": "products"}).scalar() > 0
+        assert db.session.execute(text(query), {"schema": neighbour, "table": "things"}).scalar() == 0
+    finally:
+        db.session.rollback()
+        db.session.execute(text(f'DROP SCHEMA "{neighbour}" CASCADE'))
+        db.session.commit()
