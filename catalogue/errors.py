@@ -19,7 +19,7 @@ class DomainError(Exception):
 
     http_status = HTTPStatus.BAD_REQUEST
     code: str | None = None
-    headers: list[tuple[str, str]] = []  # sent with the answer (a 503's Retry-After)
+    headers: tuple[tuple[str, str], ...] = ()  # sent with the answer (a 503's Retry-After)
 
     def __init__(self, message: str, errors: dict | None = None, code: str | None = None) -> None:
         super().__init__(message)

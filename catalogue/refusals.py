@@ -21,6 +21,10 @@ WORDS = {
         "Đơn hàng vượt quá mức một lần thanh toán bằng thẻ (99.999.999 ₫); hãy tách thành nhiều đơn nhỏ hơn."
     ),  # fmt: skip
     "order.invalid_transition": _l("Đơn hàng đang ở trạng thái khác; vui lòng tải lại trang."),
+    "order.busy": _l(
+        "Đang có nhiều người đặt hàng cùng lúc nên đơn của bạn chưa được đặt, hàng chưa được giữ. "
+        "Trang sẽ tự gửi lại sau vài giây; bạn cũng có thể bấm “Đặt hàng và thanh toán” lần nữa."
+    ),  # fmt: skip
     # payments
     "payment.declined": _l("Thẻ bị từ chối; bạn có thể thử lại bằng thẻ khác."),
     "payment.unavailable": _l("Cổng thanh toán tạm thời không phản hồi; vui lòng thử lại sau vài phút."),

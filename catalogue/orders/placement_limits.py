@@ -63,7 +63,10 @@ class Busy(DomainError):
             f"Many orders are being placed right now; nothing was placed or reserved. Try again in {retry_after} s."
         )
         self.retry_after = retry_after
-        self.headers = [("Retry-After", str(retry_after))]
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return (("Retry-After", str(self.retry_after)),)
 
 
 class Gate:
@@ -71,9 +74,8 @@ class Gate:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._room = threading.BoundedSemaphore(limit)
-        self._waiting = self._inside = 0
-        self._lock = threading.Lock()
+        self._inside = self._waiting = 0
+        self._changed = threading.Condition()
 
     @property
     def full(self) -> bool:
@@ -82,31 +84,28 @@ class Gate:
 
     def enter(self, wait_seconds: float) -> bool:
         """Take a place now, or wait up to `wait_seconds` for one unless `limit` others already wait."""
-        if self._room.acquire(blocking=False):
-            return self._entered()
-        with self._lock:
-            if wait_seconds <= 0 or self._waiting >= self.limit:
-                return False
-            self._waiting += 1
-        try:
-            return self._room.acquire(timeout=wait_seconds) and self._entered()
-        finally:
-            with self._lock:
-                self._waiting -= 1
-
-    def _entered(self) -> bool:
-        with self._lock:
+        with self._changed:
+            if self._inside >= self.limit:
+                if wait_seconds <= 0 or self._waiting >= self.limit:
+                    return False
+                self._waiting += 1
+                try:
+                    if not self._changed.wait_for(lambda: not self.full, timeout=wait_seconds):
+                        return False
+                finally:
+                    self._waiting -= 1
             self._inside += 1
-        return True
+            return True
 
     def leave(self) -> None:
-        with self._lock:
+        with self._changed:
             self._inside -= 1
-        self._room.release()
+            self._changed.notify()
 
     def __enter__(self) -> Gate:  # a place held outright (tests hold one as "another buyer's order")
-        self._room.acquire()
-        self._entered()
+        with self._changed:
+            self._changed.wait_for(lambda: not self.full)
+            self._inside += 1
         return self
 
     def __exit__(self, *_) -> None:
@@ -121,6 +120,11 @@ def gate(limit: int) -> Gate:
     """This process's gate for `limit` placements at once (one per limit, made on first use)."""
     with _gates_lock:
         return _gates.setdefault(limit, Gate(limit))
+
+
+def retry_after(config: Mapping) -> int:
+    """Seconds a buyer turned away waits before coming back (ORDER_RETRY_AFTER_SECONDS)."""
+    return int(setting(config, "ORDER_RETRY_AFTER_SECONDS"))
 
 
 def has_room(config: Mapping) -> bool:
@@ -152,7 +156,7 @@ def admitted(config: Mapping) -> Iterator[None]:
     chosen = gate(limit)
     if not chosen.enter(int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
         metrics.ORDERS_TURNED_AWAY.inc()
-        raise Busy(int(setting(config, "ORDER_RETRY_AFTER_SECONDS")))
+        raise Busy(retry_after(config))
     try:
         yield
     finally:

@@ -248,11 +248,11 @@ def _limit_text(limit) -> str:
 def checkout_room():
     """204 when this worker would take an order now, else 503 with Retry-After: the checkout page of a turned-away
     order asks this before sending the order again, so waiting buyers cost a question, not a page, per try."""
-    headers = {"Cache-Control": "no-store"}
-    if placement_limits.has_room(current_app.config):
-        return "", 204, headers
-    headers["Retry-After"] = str(placement_limits.setting(current_app.config, "ORDER_RETRY_AFTER_SECONDS"))
-    return "", 503, headers
+    config = current_app.config
+    if placement_limits.has_room(config):
+        return "", 204, {"Cache-Control": "no-store"}
+    turned_away = placement_limits.Busy(placement_limits.retry_after(config))  # its headers, not its page
+    return "", 503, [("Cache-Control", "no-store"), *turned_away.headers]
 
 
 @checkout.route("/checkout", methods=["GET", "POST"])
@@ -283,7 +283,7 @@ def checkout_page():
     form.province.choices = province_names()
     if not form.province.data:
         form.province.data = DEFAULT_PROVINCE
-    status, retry_after = 200, None
+    status, busy = 200, None
     quote, quote_error = None, None
     calculating = request.method == "POST" and bool(form.calculate.data)
     if not calculating and form.validate_on_submit():
@@ -327,12 +327,8 @@ def checkout_page():
             )  # fmt: skip
             status = 429
         except placement_limits.Busy as error:
-            status, retry_after = 503, error.retry_after
-            flash(
-                gettext("Đang có nhiều người đặt hàng cùng lúc nên đơn của bạn chưa được đặt, hàng chưa được giữ. "
-                        "Trang sẽ tự gửi lại sau vài giây; bạn cũng có thể bấm “Đặt hàng và thanh toán” lần nữa."),
-                "warning",
-            )  # fmt: skip
+            status, busy = 503, error
+            flash(refusal_words(error.code), "warning")
         except PaymentServiceUnavailable:
             status = 503
             flash(_unavailable_text(form.payment_method.data), "warning")
@@ -366,10 +362,10 @@ def checkout_page():
             demo_account=rails.is_demo,
             live_code=live_code,
             demo_method=rails.demo_method,
-            retry_after=retry_after,
+            retry_after=busy.retry_after if busy else None,
         ),
         422 if form.errors else status,
-        {"Retry-After": str(retry_after)} if retry_after else {},
+        busy.headers if busy else (),
     )
 
 
