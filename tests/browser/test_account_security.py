@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from catalogue import clock
 from catalogue.accounts import services as accounts
@@ -60,6 +61,8 @@ def test_an_office_account_enrols_totp_then_signs_in_with_it(browser, served, sc
     secret = page.get_by_test_id("totp-secret").inner_text()
     page.get_by_label("Mã xác thực").fill(pyotp.TOTP(secret).at(clock.now()))
     page.get_by_role("button", name="Xác nhận").click()
+    # all_inner_texts does not wait: read the codes once the page showing them has come (CI read none, 2026-12-07)
+    expect(page.get_by_test_id("recovery-codes")).to_be_visible()
     codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
     assert len(set(codes)) == 10 and all(re.fullmatch(r"[0-9a-f]{6}-[0-9a-f]{6}", code) for code in codes)
     screenshot(page, "recovery-codes")
