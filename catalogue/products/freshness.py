@@ -134,8 +134,11 @@ def hit_engine() -> Engine:
                 isolation_level="AUTOCOMMIT",
                 pool_pre_ping=False,
                 pool_reset_on_return=None,
-                pool_size=2,
-                max_overflow=8,
+                # As many kept connections as the app's own engine: a gthread worker's threads read hits at once,
+                # and a pool smaller than them closes a connection on each return past its size, so the next hit
+                # starts a new PostgreSQL backend (under 4 threads a page's throughput halved).
+                pool_size=engine.pool.size(),
+                max_overflow=options.get("max_overflow", 10),  # SQLAlchemy's default, as the app's engine has
             )
             # Its connections go when the app's do (the tests dispose each app's engine after use).
             event.listen(db.engine, "engine_disposed", lambda _engine, hit=engine: hit.dispose())
