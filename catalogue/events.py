@@ -102,6 +102,21 @@ class ParcelReturned:
 
 
 @dataclass(frozen=True)
+class PartReturned:
+    """A parcel came back while the rest of its order was delivered or is still on its way (`part_returned`).
+
+    Published once per parcel, after its return is settled and the order has followed its parcels
+    (catalogue.delivery.tracking), only when the order did not come back whole: then OrderReturned tells the
+    buyer about all of it.
+    """
+
+    order_id: int
+    code: str
+    parcel_id: int
+    producer_id: int
+
+
+@dataclass(frozen=True)
 class OrderReturned:
     """Every parcel of the order ended and none was delivered: they came back (`order_returned`).
 

@@ -1,4 +1,5 @@
-"""Emails to buyers about their order: paid, shipped, cancelled and refunded, returned (Vietnamese, text and HTML).
+"""Emails to buyers about their order: paid, shipped, cancelled and refunded, returned whole or a parcel of it
+(Vietnamese, text and HTML).
 
 The order's lifecycle never sends mail, nor imports this module (an import-linter contract says
 so): it publishes its events (catalogue.events) and `subscribe_mail`, wired by `create_app`,
@@ -30,7 +31,7 @@ from catalogue.urls import absolute_url
 
 log = logging.getLogger(__name__)
 DEFAULT_SHOP_EMAIL = "lienhe@ocop-quangninh.vn"
-KINDS = ("paid", "shipped", "cancelled", "returned")
+KINDS = ("paid", "shipped", "cancelled", "returned", "part_returned")
 MAILED_CANCELLATIONS = ("buyer", "office")  # an expired reservation mails nothing: the buyer never paid
 
 
@@ -59,12 +60,13 @@ def announce(kind: str, order: Order, **details) -> None:
 
 def subscribe_mail(app: Flask) -> None:
     """The buyer is mailed after the order's events commit: paid, cancelled, refund started, each parcel shipped,
-    every parcel came back."""
+    a parcel came back while the rest was delivered or still goes, every parcel came back."""
     # In the publishing transaction: the message joins the outbox with the change (catalogue.mail).
     events.subscribe(app, events.OrderPaid, mail_paid, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderCancelled, mail_cancelled, events.IN_TRANSACTION)
     events.subscribe(app, events.RefundStarted, mail_refund, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderReturned, mail_returned, events.IN_TRANSACTION)
+    events.subscribe(app, events.PartReturned, mail_part_returned, events.IN_TRANSACTION)
     events.subscribe(app, events.OrderShipped, mail_shipped, events.IN_TRANSACTION)
 
 
@@ -102,6 +104,31 @@ def mail_returned(event: events.OrderReturned) -> None:
     announce(
         "returned",
         order,
+        refunds=[(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
+        refund_by_hand=sum(row.amount_vnd for row in rows if row.state == "due"),
+    )
+
+
+def mail_part_returned(event: events.PartReturned) -> None:
+    """A parcel came back, the rest of the order delivered or still on its way: once, that parcel's lines and what
+    of it goes back (its lines and its fee, by its refunds: by API, or by the shop's hand)."""
+    from catalogue.delivery.models import Parcel
+    from catalogue.delivery.returns import return_reason
+
+    order = db.session.get(Order, event.order_id)
+    parcel = db.session.get(Parcel, event.parcel_id)
+    if order is None or parcel is None:
+        log.warning("No order %s or parcel %s to mail the part_returned email about", event.order_id, event.parcel_id)
+        return
+    reason = return_reason(parcel.reference)
+    rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund" and row.reason == reason]
+    announce(
+        "part_returned",
+        order,
+        parcel_of=(parcel.producer_id,),
+        producer_name=parcel.producer.name,
+        parcel_fee=parcel.fee_vnd,
+        rest_delivered=order.status == "delivered",
         refunds=[(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
         refund_by_hand=sum(row.amount_vnd for row in rows if row.state == "due"),
     )
@@ -190,6 +217,8 @@ def _subject(kind: str, code: str) -> str:
         return gettext("Đơn hàng %(code)s đã được gửi đi", code=code)
     if kind == "returned":
         return gettext("Đơn hàng %(code)s không giao được và được hoàn tiền", code=code)
+    if kind == "part_returned":
+        return gettext("Một kiện của đơn hàng %(code)s không giao được và được hoàn tiền", code=code)
     return gettext("Đơn hàng %(code)s đã được huỷ", code=code)
 
 

@@ -55,6 +55,7 @@ FINAL = (DELIVERED, RETURNED, CANCELLED)
 ON_THE_WAY = (BOOKED, PICKED_UP, IN_TRANSIT, FAILED, RETURNING)
 LEFT = (*ON_THE_WAY, DELIVERED, RETURNED)  # booked, or further: it has left its producer
 FOLLOWED = ("paid", "shipped")  # the order statuses its parcels decide
+PART_RETURNED_IN = (*FOLLOWED, "delivered")  # a parcel back while the order is still these: only a part came back
 # Why the order moved, in its history (the order page words them: catalogue.storefront.pages.order_timeline).
 EVERY_LEFT, EVERY_DELIVERED = "every parcel has left", "every parcel delivered"
 PARTLY_RETURNED, EVERY_RETURNED = "delivered; the other parcels came back", "every parcel came back"
@@ -141,6 +142,10 @@ def apply_report(parcel_id: int, report: StatusReport, source: str) -> str:
 
         settle_return(order, parcel, now)  # its refund is planned before the order's status is decided
     follow_parcels(order)
+    if report.status == RETURNED and order.status in PART_RETURNED_IN:
+        # The rest of the order was delivered or still goes: this parcel's buyer hears of it now, not only if the
+        # whole order comes back (OrderReturned).
+        events.publish(events.PartReturned(order.id, order.code, parcel.id, parcel.producer_id))
     return APPLIED
 
 

@@ -191,6 +191,7 @@ def test_an_order_returned_on_vietqr_is_refund_pending_until_the_office_returns_
     assert _refunds(code) == [("vietqr", total, "due")]  # the parcel's lines and fee: the whole order
     assert stock_of(shop["mien"]) == stock + 2
     assert _kinds(code).count("returned") == 1 and "cancelled" not in _kinds(code)
+    assert "part_returned" not in _kinds(code)  # the whole order came back: one email says all of it
     [mail] = [mail for mail in _mails(code) if mail.kind == "returned"]
     text = _text_of(mail)
     assert mail.subject == f"Đơn hàng {code} không giao được và được hoàn tiền"
@@ -261,6 +262,10 @@ def test_two_parcels_returned_one_after_the_other_refund_the_whole_order_and_mai
     bring_back(empty_client, case, fake, first)
     assert seen_by_buyer(empty_client, placed)["status"] == "shipped"  # the other parcel still goes
     assert "returned" not in _kinds(code)
+    [part] = [mail for mail in _mails(code) if mail.kind == "part_returned"]  # told of the first parcel at once
+    first_amount = parcel_amount(_order(code), first)
+    assert f"Sẽ hoàn lại {format_vnd(first_amount)} ({labels_of('momo').vi.short_name})" in _text_of(part)
+    assert "vẫn đang được giao" in _text_of(part)
     bring_back(empty_client, case, fake, second)
 
     seen = seen_by_buyer(empty_client, placed)
@@ -270,6 +275,7 @@ def test_two_parcels_returned_one_after_the_other_refund_the_whole_order_and_mai
     assert _refunds(code) == [("momo", amounts[0], "done"), ("momo", amounts[1], "done")]
     assert len(momo.refunded_trans_ids) == 2
     assert _kinds(code).count("returned") == 1
+    assert _kinds(code).count("part_returned") == 1  # the last parcel's news is the whole order's email
 
 
 def test_a_parcel_cancelled_before_it_left_is_refunded_with_the_one_that_came_back(app, empty_client, case, fake, shop):
@@ -324,6 +330,15 @@ def test_an_order_partly_returned_is_delivered_and_the_returned_part_refunded(
     assert _refunds(code) == [("vietqr", amount, "due")]  # the returned parcel's lines and fee, not the order
     assert seen["money"]["to_return_vnd"] == amount < seen["total_vnd"]
     assert "returned" not in _kinds(code) and "cancelled" not in _kinds(code)
+    [part] = [mail for mail in _mails(code) if mail.kind == "part_returned"]
+    text = _text_of(part)
+    assert part.subject == f"Một kiện của đơn hàng {code} không giao được và được hoàn tiền"
+    assert f"kiện hàng của {shop['htx'].name} trong đơn {code} không giao được" in text
+    assert shop["mien"].name in text and shop["men_la"].name not in text  # its parcel's lines only
+    assert f"Tổng của kiện: {format_vnd(amount)}" in text
+    assert f"Cửa hàng sẽ chuyển trả {format_vnd(amount)} về tài khoản bạn đã dùng để thanh toán" in text
+    assert ("đã được giao" if not returned_first else "vẫn đang được giao") in text
+    assert part.status == "sent"  # sent once the carrier's callback committed
     html = empty_client.get(f"/orders/{code}?token={placed['access_token']}", follow_redirects=True).get_data(
         as_text=True
     )
@@ -337,6 +352,7 @@ def test_an_order_partly_returned_is_delivered_and_the_returned_part_refunded(
 
     seen = seen_by_buyer(empty_client, placed)
     assert seen["status"] == "delivered" and len(seen["history"]) == 4  # the part's refund leaves the order be
+    assert _kinds(code).count("part_returned") == 1  # replays, polls and the sweep mail nothing more
     assert (seen["money"]["refunded_vnd"], seen["money"]["to_return_vnd"]) == (amount, 0)
 
 
