@@ -239,6 +239,8 @@ def ensure_database(database: Path, scale: int | None) -> int:
 
 def postgres_server(option: str | None) -> str | None:
     """The PostgreSQL server to bench on: --postgres, else CATALOGUE_TEST_POSTGRES_URL, else none."""
+    if option is not None and option.lower() == "none":
+        return None  # as the options say: skip PostgreSQL, whatever the environment names
     return option or os.environ.get("CATALOGUE_TEST_POSTGRES_URL") or None
 
 
@@ -360,14 +362,14 @@ class Server:
                 continue
 
 
-def catalogue_server(database_url: str, label: str, mode: str) -> Server:
+def catalogue_server(database_url: str, label: str, mode: str, threads: int = 1) -> Server:
     """The catalogue app (wsgi:app) on `database_url`, with its response cache or without (mode 'cold')."""
-    return Server(f"app-{mode}-{label}", "wsgi:app", app_env(database_url, mode), "/healthz")
+    return Server(f"app-{mode}-{label}", "wsgi:app", app_env(database_url, mode), "/healthz", threads=threads)
 
 
-def bare_server(label: str, ready_label: str) -> Server:
-    """The baseline (bench/bare.py), serving every recorded body."""
-    return Server(f"bare-{label}", "bare:app", dict(os.environ), f"/bare/{ready_label}", chdir=BENCH)
+def bare_server(label: str, ready_label: str, threads: int = 1) -> Server:
+    """The baseline (bench/bare.py), serving every recorded body, in the same worker model as the app."""
+    return Server(f"bare-{label}", "bare:app", dict(os.environ), f"/bare/{ready_label}", chdir=BENCH, threads=threads)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> bytes:
@@ -479,6 +481,7 @@ def bench_size(
     connections: int,
     selected: tuple[str, ...] = tuple(SCENARIOS),
     rounds: int = 1,
+    threads: int = 1,
 ) -> list[Row]:
     """Measure every scenario at one catalogue size on one database: bare, cached app and cold app in turn.
 
@@ -488,12 +491,12 @@ def bench_size(
     rows = []
     run_label = f"{database.lower()}-{size}"
     with (
-        catalogue_server(database_url, run_label, "cached") as cached,
-        catalogue_server(database_url, run_label, "cold") as cold,
+        catalogue_server(database_url, run_label, "cached", threads) as cached,
+        catalogue_server(database_url, run_label, "cold", threads) as cold,
     ):
         apps = {"cached": cached, "cold": cold}
         paths = record_bodies(cached, run_label, selected)
-        with bare_server(run_label, f"{next(iter(paths))}-{run_label}") as bare:
+        with bare_server(run_label, f"{next(iter(paths))}-{run_label}", threads) as bare:
             plans: dict[str, dict[str, tuple[str, str | None]]] = {}
             for name, path in paths.items():
                 label = f"{name}-{run_label}"
@@ -664,6 +667,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=",".join(SCENARIOS),
         help="comma-separated scenarios to run (default all); a subset prints its rows and leaves README alone",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker, app and bare baseline alike (default 1: sync workers, as the README's "
+        "table; `--threads 4` serves them as deploy/systemd/ocop-web.service does); never writes the README",
+    )
     return parser.parse_args(argv)
 
 
@@ -696,7 +706,9 @@ def main(argv: list[str] | None = None) -> int:
                     url = fresh_postgres(server, f"bench_run_{scale or 'seed'}", scale)
                     size = scale or seeded_product_count()
                 print(f"Loading the {thousands(size)}-product catalogue on {database}…", flush=True)
-                rows += bench_size(database, url, size, args.duration, args.connections, selected, args.rounds)
+                rows += bench_size(
+                    database, url, size, args.duration, args.connections, selected, args.rounds, args.threads
+                )
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -704,8 +716,8 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: interrupted; servers stopped.", file=sys.stderr)
         return 130
     print("\n" + "\n".join([*table(rows), "", *verdicts(rows)]))
-    if set(selected) != set(SCENARIOS) or args.skip_sqlite or args.skip_scale or not server:
-        # A partial run (a subset, one database, one size) never replaces the full table.
+    if set(selected) != set(SCENARIOS) or args.skip_sqlite or args.skip_scale or not server or args.threads != 1:
+        # A partial run (a subset, one database, one size, another worker model) never replaces the full table.
         print(f"\n{README.relative_to(REPO)} left as it was: only a full run (both databases, both sizes) writes it.")
         return 0
     update_readme(rows, args.duration, args.connections)
