@@ -76,6 +76,7 @@ def test_filters_narrow_the_listing(page, screenshot):
     total = int(page.get_by_role("heading", name=re.compile(r"\d+ sản phẩm")).inner_text().split()[0])
 
     page.get_by_role("link", name=re.compile(r"^5 sao OCOP")).first.click()
+    expect(page).to_have_url(re.compile(r"stars=5"))  # the filtered list, not the one the click left
     five = int(page.get_by_role("heading", name=re.compile(r"\d+ sản phẩm")).inner_text().split()[0])
     assert 0 < five < total
 
@@ -84,6 +85,7 @@ def test_filters_narrow_the_listing(page, screenshot):
     expect(page).to_have_url(re.compile(r"stars=5"))
     page.get_by_label("Sắp xếp").select_option("-price")
     page.get_by_role("button", name="Áp dụng").click()
+    expect(page).to_have_url(re.compile(r"sort=-price"))  # all_inner_texts does not wait for the sorted list
     prices = [
         int(text.replace(".", "").replace("\xa0₫", ""))
         for text in page.get_by_test_id("results").locator(".price").all_inner_texts()
