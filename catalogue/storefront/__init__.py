@@ -65,7 +65,6 @@ class _Talisman(Talisman):
 
 
 babel = Babel()
-talisman = _Talisman()
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -96,6 +95,9 @@ def init_storefront(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Registered before Talisman so it runs after it (Flask runs after_request handlers in reverse).
     app.after_request(_adjust_csp)
+    # One Talisman per app: it keeps its options (force_https…) on itself, so a process-wide one took the last
+    # app's; an app made for production (HTTPS forced) then redirected every other app's requests (tests, CLI).
+    talisman = app.extensions["talisman"] = _Talisman()
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],

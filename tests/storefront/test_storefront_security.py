@@ -2,6 +2,7 @@
 
 import pytest
 
+from catalogue import create_app
 from tests.storefront_helpers import cart_of, csrf_token
 
 
@@ -190,3 +191,15 @@ def test_a_slow_request_does_not_undo_a_cart_change(client):
         client.set_cookie(name, rest.split(";", 1)[0])
 
     assert cart_of(client) == {}
+
+
+def test_an_app_that_forces_https_leaves_the_other_apps_of_the_process_alone(client):
+    """Talisman keeps its options on itself: one shared by every app of the process took the last app's, so an app
+    made with HTTPS forced (a production check, a CLI) turned every other app's answers into redirects (CI's
+    `GET /api/v1/products` 302s, 2026-12-07)."""
+    forcing = create_app({"CATALOGUE_ENV": "testing", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "FORCE_HTTPS": True})  # fmt: skip
+
+    assert forcing.test_client().get("/api/v1/categories").status_code in (301, 302)
+    assert client.get("/api/v1/categories").status_code == 200
+    assert client.get("/").status_code == 200
