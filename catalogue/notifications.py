@@ -20,6 +20,8 @@ from flask import Flask, current_app, has_request_context, render_template
 from flask_babel import force_locale, gettext
 
 from catalogue import events
+from catalogue.delivery.models import Parcel
+from catalogue.delivery.returns import return_reason
 from catalogue.extensions import db
 from catalogue.mail import BadAddress, address, deliver, enqueue, envelope_address, stamp
 from catalogue.order_links import link_grant
@@ -112,9 +114,6 @@ def mail_returned(event: events.OrderReturned) -> None:
 def mail_part_returned(event: events.PartReturned) -> None:
     """A parcel came back, the rest of the order delivered or still on its way: once, that parcel's lines and what
     of it goes back (its lines and its fee, by its refunds: by API, or by the shop's hand)."""
-    from catalogue.delivery.models import Parcel
-    from catalogue.delivery.returns import return_reason
-
     order = db.session.get(Order, event.order_id)
     parcel = db.session.get(Parcel, event.parcel_id)
     if order is None or parcel is None:
