@@ -21,11 +21,12 @@ from flask_babel import force_locale, gettext
 
 from catalogue import events
 from catalogue.delivery.models import Parcel
-from catalogue.delivery.returns import return_reason
+from catalogue.delivery.returns import part_of, returned_amount
 from catalogue.extensions import db
 from catalogue.mail import BadAddress, address, deliver, enqueue, envelope_address, stamp
 from catalogue.order_links import link_grant
 from catalogue.orders.models import Order
+from catalogue.orders.refunds import part_refund_rows
 from catalogue.payments import ledger
 from catalogue.payments.registry import labels_of
 from catalogue.transactions import after_commit, in_use_case
@@ -102,13 +103,16 @@ def mail_returned(event: events.OrderReturned) -> None:
     if order is None:
         log.warning("No order %s to mail the returned email about", event.order_id)
         return
-    rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund"]
-    announce(
-        "returned",
-        order,
-        refunds=[(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
-        refund_by_hand=sum(row.amount_vnd for row in rows if row.state == "due"),
-    )
+    announce("returned", order, **_refund_story([row for row in ledger.rows_of(order.id) if row.kind == "refund"]))
+
+
+def _refund_story(rows) -> dict:
+    """What the refund `rows` tell the buyer (email/_refunds.*): each refund by API, made or on its way, with its
+    rail; and what the shop returns by hand."""
+    return {
+        "refunds": [(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
+        "refund_by_hand": sum(row.amount_vnd for row in rows if row.state == "due"),
+    }
 
 
 def mail_part_returned(event: events.PartReturned) -> None:
@@ -119,17 +123,15 @@ def mail_part_returned(event: events.PartReturned) -> None:
     if order is None or parcel is None:
         log.warning("No order %s or parcel %s to mail the part_returned email about", event.order_id, event.parcel_id)
         return
-    reason = return_reason(parcel.reference)
-    rows = [row for row in ledger.rows_of(order.id) if row.kind == "refund" and row.reason == reason]
     announce(
         "part_returned",
         order,
         parcel_of=(parcel.producer_id,),
         producer_name=parcel.producer.name,
         parcel_fee=parcel.fee_vnd,
+        parcel_total=returned_amount(order, parcel),
         rest_delivered=order.status == "delivered",
-        refunds=[(row.amount_vnd, _rail(row.method), row.state == "done") for row in rows if row.state != "due"],
-        refund_by_hand=sum(row.amount_vnd for row in rows if row.state == "due"),
+        **_refund_story(part_refund_rows(order, part_of(parcel))),
     )
 
 

@@ -137,10 +137,16 @@ def unrefunded(payment: Payment, refunds: list[Payment]) -> int:
     return payment.amount_vnd - sum(claimed)
 
 
+def part_refund_rows(order: Order, part: str) -> list[Payment]:
+    """The refunds of a part of the order (planned, made or left to the office), oldest first."""
+    return [
+        row for row in ledger.rows_of(order.id) if row.kind == "refund" and ledger.details_of(row).get(PART_KEY) == part
+    ]
+
+
 def part_refund_vnd(order: Order, part: str) -> int:
     """What the refunds of a part of the order return (planned, made or left to the office), in dong."""
-    rows = ledger.rows_of(order.id)
-    return sum(row.amount_vnd for row in rows if row.kind == "refund" and ledger.details_of(row).get(PART_KEY) == part)
+    return sum(row.amount_vnd for row in part_refund_rows(order, part))
 
 
 def part_refunds(order: Order, part: str) -> RefundPlan | None:

@@ -251,8 +251,11 @@ def checkout_room():
     config = current_app.config
     if placement_limits.has_room(config):
         return "", 204, {"Cache-Control": "no-store"}
-    turned_away = placement_limits.Busy(placement_limits.retry_after(config))  # its headers, not its page
-    return "", 503, [("Cache-Control", "no-store"), *turned_away.headers]
+    return (
+        "",
+        503,
+        [("Cache-Control", "no-store"), *placement_limits.retry_headers(placement_limits.retry_after(config))],
+    )
 
 
 @checkout.route("/checkout", methods=["GET", "POST"])
