@@ -3,6 +3,7 @@
 import threading
 
 import flask_smorest
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -82,7 +83,35 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
 csrf = CSRFProtect()
-# One rate limiter (Flask-Limiter's decorators belong to an instance): the portal's login and the
-# storefront's order lookup. auto_check=False: only those views have limits, so no other request
-# pays for a before_request check (it was ~30% of a cached catalogue answer); they call check() themselves.
-limiter = Limiter(key_func=get_remote_address, auto_check=False)
+
+
+class AppLimiters(Limiter):
+    """The rate limits, declared once on this instance by Flask-Limiter's decorators at import (the portal's login,
+    the storefront's order lookup), and counted by each app's own limiter (`of_app`).
+
+    Flask-Limiter keeps what `init_app` reads on the instance (enabled, the storage, the key prefix): one
+    instance for the process took the last app's storage and switch for every app, so a second app built in the
+    process (a tool's, a test's with limits off) emptied or stopped the first one's counts. Each app's limiter
+    shares these declarations and keeps its own settings in `app.extensions`.
+    """
+
+    def init_app(self, app) -> None:
+        own = Limiter(key_func=self._key_func, auto_check=False)
+        own.limit_manager, own._marked_for_limiting = self.limit_manager, self._marked_for_limiting
+        own.init_app(app)
+        app.extensions[APP_LIMITER] = own
+
+    @staticmethod
+    def of_app() -> Limiter:
+        """The current app's limiter: its storage, its settings."""
+        return current_app.extensions[APP_LIMITER]
+
+    def check(self) -> None:
+        """Check the current request against its view's limits, on the current app's limiter."""
+        self.of_app().check()
+
+
+APP_LIMITER = "catalogue.limiter"
+# auto_check=False: only the views above have limits, so no other request pays for a before_request check (it
+# was ~30% of a cached catalogue answer); they call check() themselves.
+limiter = AppLimiters(key_func=get_remote_address, auto_check=False)

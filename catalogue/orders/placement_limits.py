@@ -214,9 +214,10 @@ def contact_keys(email: str, phone: str) -> list[tuple[str, str]]:
 
 def count_attempt(config: Mapping, client: str, email: str, phone: str) -> None:
     """Count this placement for the client and each contact; TooManyOrders (nothing placed) past a limit."""
-    if not limiter.enabled or limiter.limiter is None:
+    own = limiter.of_app()
+    if not own.enabled or own.limiter is None:
         return
-    strategy = limiter.limiter
+    strategy = own.limiter
     counted = [("client", client, setting(config, "ORDER_LIMIT_PER_CLIENT"))]
     counted += [(who, value, setting(config, "ORDER_LIMIT_PER_CONTACT")) for who, value in contact_keys(email, phone)]
     for who, value, limits in counted:

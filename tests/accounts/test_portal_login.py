@@ -139,6 +139,23 @@ def test_attempts_on_one_email_are_counted_across_addresses(app, world):
     assert _login(client, "owner@example.com", PASSWORD).status_code == 303  # another email, another address
 
 
+def test_another_app_of_the_process_leaves_this_apps_limits_alone(app, world, tmp_path):
+    """Flask-Limiter keeps its settings and its storage on itself: one limiter for the process took the last
+    app's (a tool's or a test's app with limits off, or a fresh in-memory count) for every app."""
+    client = app.test_client()
+    for attempt in range(3):
+        assert _login(client, "owner@example.com", "wrong password").status_code == 422, attempt
+    other = _config(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other-media")
+    create_app({**other, "RATELIMIT_ENABLED": False})
+    for attempt in range(2):
+        assert _login(client, "owner@example.com", "wrong password").status_code == 422, attempt
+
+    response = _login(client, "owner@example.com", PASSWORD)
+
+    assert response.status_code == 429
+    assert TOO_MANY in response.get_data(as_text=True)
+
+
 def test_the_limit_is_counted_in_redis_when_configured(sqlite_template, tmp_path):
     require_service(
         bool(REDIS_URL), "Redis rate-limit tests need CATALOGUE_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0"
@@ -152,8 +169,8 @@ def test_the_limit_is_counted_in_redis_when_configured(sqlite_template, tmp_path
         cast()
         from catalogue.extensions import limiter
 
-        assert type(limiter.storage).__name__ == "RedisStorage"
-        assert limiter.storage.check()
+        assert type(limiter.of_app().storage).__name__ == "RedisStorage"
+        assert limiter.of_app().storage.check()
         _sixth_attempt_is_refused(application)
         db.session.remove()
         db.engine.dispose()

@@ -123,7 +123,7 @@ def test_the_limits_are_counted_in_redis_so_every_node_agrees(sqlite_template, t
                   ORDER_LIMIT_PER_CLIENT="2 per hour")  # fmt: skip
     node_a = create_app(config)
     with node_a.app_context():
-        assert type(limiter.storage).__name__ == "RedisStorage"
+        assert type(limiter.of_app().storage).__name__ == "RedisStorage"
         product_id = shelf()["mien"].id
         answers = [_from(node_a, "203.0.113.50").post("/api/v1/orders", json=body((product_id, 1), customer=_buyer(n)))
                    for n in range(2)]  # fmt: skip
