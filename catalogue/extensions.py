@@ -97,6 +97,8 @@ class AppLimiters(Limiter):
 
     def init_app(self, app) -> None:
         own = Limiter(key_func=self._key_func, auto_check=False)
+        # One manager of the declared limits for all (the app-wide and default limits it also holds are never
+        # checked: with auto_check off, check() applies a view's own limits only).
         own.limit_manager, own._marked_for_limiting = self.limit_manager, self._marked_for_limiting
         own.init_app(app)
         app.extensions[APP_LIMITER] = own

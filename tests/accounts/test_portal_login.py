@@ -139,14 +139,22 @@ def test_attempts_on_one_email_are_counted_across_addresses(app, world):
     assert _login(client, "owner@example.com", PASSWORD).status_code == 303  # another email, another address
 
 
-def test_another_app_of_the_process_leaves_this_apps_limits_alone(app, world, tmp_path):
+@pytest.mark.parametrize(
+    "other_settings",
+    [
+        {"RATELIMIT_ENABLED": False},  # limits off: the shared limiter stopped counting for every app
+        {},  # limits on: the shared limiter took the new app's fresh in-memory storage, emptying the counts
+    ],
+    ids=["limits-off", "fresh-storage"],
+)
+def test_another_app_of_the_process_leaves_this_apps_limits_alone(app, world, tmp_path, other_settings):
     """Flask-Limiter keeps its settings and its storage on itself: one limiter for the process took the last
     app's (a tool's or a test's app with limits off, or a fresh in-memory count) for every app."""
     client = app.test_client()
     for attempt in range(3):
         assert _login(client, "owner@example.com", "wrong password").status_code == 422, attempt
     other = _config(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other-media")
-    create_app({**other, "RATELIMIT_ENABLED": False})
+    create_app({**other, **other_settings})
     for attempt in range(2):
         assert _login(client, "owner@example.com", "wrong password").status_code == 422, attempt
 
