@@ -92,7 +92,8 @@ class AppLimiters(Limiter):
     Flask-Limiter keeps what `init_app` reads on the instance (enabled, the storage, the key prefix): one
     instance for the process took the last app's storage and switch for every app, so a second app built in the
     process (a tool's, a test's with limits off) emptied or stopped the first one's counts. Each app's limiter
-    shares these declarations and keeps its own settings in `app.extensions`.
+    shares these declarations and keeps its own settings in `app.extensions`. This instance counts nothing
+    itself: read `enabled`, `storage` or `limiter` from `of_app()`.
     """
 
     def init_app(self, app) -> None:
