@@ -135,6 +135,8 @@
   ward.addEventListener("change", quote);
   ward.addEventListener("input", later);
   province.addEventListener("change", quote);
+  // A ward filled before this script ran (the browser's autofill, a quick thumb) sent no event to it: price it now.
+  if (ward.value.trim().length >= 2) { quote(); }
 
   // The ward suggestions follow the province: a Hà Nội buyer is offered Hà Nội's wards.
   var suggestions = document.getElementById("wards");

@@ -82,3 +82,21 @@ def test_parcels_and_fees_follow_the_ward_without_a_reload(two_producers_shop, s
     expect(page.get_by_test_id("parcel")).to_have_count(0)
     assert page.evaluate("() => window.notReloaded") is True  # all of it without a reload
     screenshot(page, "wrong-ward")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_ward_filled_before_the_script_runs_is_priced(two_producers_shop, backend):
+    """Autofill, or a quick thumb, fills the ward before checkout.js has loaded, so no event reaches it: the script
+    prices the ward it finds (CI 2026-12-07: a card checkout's total stayed without its shipping fee)."""
+    page, products = two_producers_shop
+    _add(page, products["mien"], 2)
+    held = []
+    page.route("**/static/checkout.js*", lambda route: held.append(route))  # the script waits here
+    page.goto("/checkout", wait_until="commit")  # the page is drawn; its script has not come
+    page.get_by_label("Phường/xã/đặc khu").fill("Phường Bãi Cháy")
+    expect(page.get_by_test_id("checkout-total")).to_have_text(re.compile(r"170\.000\s₫"))  # not priced yet
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.get_by_test_id("shipping-fee")).to_have_text(re.compile(r"30\.000\s₫"))
+    expect(page.get_by_test_id("checkout-total")).to_have_text(re.compile(r"200\.000\s₫"))
