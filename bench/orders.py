@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     BIN,
     README,
+    REPO,
     RESULTS,
     BenchError,
     Load,
@@ -125,9 +126,10 @@ def localstripe():
     """localstripe on a free port (a test tool; never shipped)."""
     port = free_port()
     log = open(RESULTS / "localstripe.log", "w")  # noqa: SIM115 - closed in finally
-    # --from-scratch: not the objects of an earlier run from /tmp/localstripe.pickle (nor a file another
-    # localstripe left truncated); each run starts with an empty Stripe, so runs compare.
-    command = [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"]
+    # In memory only (tests/localstripe_in_memory.py): localstripe as installed pickles its whole store to
+    # /tmp/localstripe.pickle on every write, a cost that grows with each PaymentIntent of the run; and each run
+    # starts with an empty Stripe, so runs compare.
+    command = [str(BIN / "python"), str(REPO / "tests" / "localstripe_in_memory.py"), "--port", str(port)]
     process = subprocess.Popen(command, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:

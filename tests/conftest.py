@@ -427,19 +427,20 @@ def _free_port() -> int:
 LOCALSTRIPE_START_SECONDS = 60  # its first start in a fresh virtualenv compiles aiohttp & co.
 
 
-def _start_localstripe(executable: str, log_path: Path):
+def _start_localstripe(log_path: Path):
     """Start localstripe on a free port; (process, url) once it answers, or None if it died or hung."""
     import subprocess
+    import sys
     import time
     import urllib.request
 
     port = _free_port()
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
-    # --from-scratch: localstripe otherwise loads /tmp/localstripe.pickle, one fixed file that every
-    # localstripe on the machine rewrites after each write (the other xdist worker's, a bench's): a
-    # server stopped mid-write leaves it truncated and the next start fails; and it would carry
-    # another run's objects into this one.
-    process = subprocess.Popen([executable, "--port", str(port), "--from-scratch"], stdout=log, stderr=log)
+    # In memory (tests/localstripe_in_memory.py): localstripe as installed loads and rewrites one fixed file,
+    # /tmp/localstripe.pickle, holding every object, on each write (the other xdist worker's localstripe and a
+    # bench's too): a server stopped mid-write left it truncated, each create cost more than the one before.
+    server = Path(__file__).resolve().parent / "localstripe_in_memory.py"
+    process = subprocess.Popen([sys.executable, str(server), "--port", str(port)], stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + LOCALSTRIPE_START_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
@@ -456,13 +457,12 @@ def _start_localstripe(executable: str, log_path: Path):
 @pytest.fixture(scope="session")
 def localstripe_url(tmp_path_factory):
     """localstripe (a fake Stripe server; a test tool only) on a free port of 127.0.0.1."""
-    import shutil
-    import sys
+    import importlib.util
 
-    executable = shutil.which("localstripe", path=str(Path(sys.executable).parent))
-    require_service(executable is not None, "Stripe integration tests need localstripe (pip install localstripe)")
+    installed = importlib.util.find_spec("localstripe") is not None
+    require_service(installed, "Stripe integration tests need localstripe (pip install localstripe)")
     log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    started = _start_localstripe(executable, log_path) or _start_localstripe(executable, log_path)
+    started = _start_localstripe(log_path) or _start_localstripe(log_path)
     if started is None:
         pytest.fail("localstripe did not start twice; its output:\n" + log_path.read_text(errors="replace")[-3000:])
     process, url = started
