@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: fakes run test test-browser test-cluster serve migrate seed lint bench clean translations
+.PHONY: fakes run test test-slow test-browser test-cluster serve migrate seed lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ node_modules/.installed: package.json package-lock.json
 # both cores busy. PYTEST_ARGS= runs it serially.
 PYTEST_ARGS ?= -n 4
 
-test: $(VENV)/.installed-dev node_modules/.installed  ## the suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set), Chromium's pages apart
-	$(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser --ignore=tests/cluster
+test: $(VENV)/.installed-dev node_modules/.installed  ## the suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set), Chromium's pages and the slow runs apart
+	$(BIN)/pytest $(PYTEST_ARGS) -m "not slow" --ignore=tests/browser --ignore=tests/cluster
+
+# The long runs (marked `slow`): the API fuzzed for every role, races soaked, gunicorn and the dev fakes started.
+# Apart so that `make test` stays under 10 minutes on a 2-core machine; CI runs them after it.
+test-slow: $(VENV)/.installed-dev node_modules/.installed  ## the slow tests (CI runs them after `make test`)
+	$(BIN)/pytest $(PYTEST_ARGS) -m slow --ignore=tests/browser --ignore=tests/cluster
 
 # The pages in Debian's Chromium (Playwright): checkout and payments, portal at phone width, live selling, the
 # office's import, accessibility. CI runs it after `make test`; `make test test-browser` runs both here.

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("every_invoice_checked")
 PAYMENTS = 20
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_payments_number_their_invoices_one_to_twenty(app, empty_client):
     use_rails(app)
     shelf = invoicing_shelf()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -28,6 +29,7 @@ EXAMPLES = 3
 BUDGET_SECONDS = 90
 
 
+@pytest.mark.slow
 def test_every_api_operation_answers_as_documented_for_every_role(app):
     world = cast()
     app.config.update(RAISE_UNEXPECTED_ERRORS=False)  # a 500 is what this test counts, not a traceback to stop at

@@ -76,6 +76,7 @@ def fakes(app, tmp_path):
     assert process.returncode == 0
 
 
+@pytest.mark.slow
 def test_the_printed_settings_name_every_rail_marketplace_carrier_and_the_invoice_provider(fakes):
     _, settings = fakes
 
@@ -86,6 +87,7 @@ def test_the_printed_settings_name_every_rail_marketplace_carrier_and_the_invoic
     assert len(PORT_OFFSETS) == 8  # one port per fake server
 
 
+@pytest.mark.slow
 def test_a_vnpay_payment_round_trip_against_the_started_fakes(app, empty_client, fakes):
     shop_url, settings = fakes
     app.config.update({name: value for name, value in settings.items() if name.startswith(("VNPAY_", "MOMO_"))})

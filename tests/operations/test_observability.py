@@ -233,6 +233,7 @@ def test_celery_jobs_are_counted_by_task_and_outcome():
     assert _value("catalogue_task_duration_seconds_count", task="catalogue.tests.probe") >= 2
 
 
+@pytest.mark.slow
 def test_metrics_add_up_every_gunicorn_worker_of_the_node(tmp_path, sqlite_template):
     import shutil
 
@@ -331,6 +332,7 @@ class _Collector(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 def test_traces_reach_an_otlp_collector_with_flask_and_sql_spans(tmp_path, sqlite_template):
     import shutil
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -76,6 +77,7 @@ def _received(code: str) -> int:
     )
 
 
+@pytest.mark.slow
 def test_a_cancel_and_a_payment_at_once_leave_every_order_paid_once(app):
     product = shelf()["mien"]
     product.stock = TRIALS * QUANTITY

@@ -233,6 +233,7 @@ def test_a_worker_that_lost_its_records_finds_the_listings_by_sku_and_relists_wi
     assert {item["stock"] for item in tiktok.items.values()} == {7}
 
 
+@pytest.mark.slow
 def test_rate_limits_and_faults_are_retried_and_runs_converge_with_no_duplicates(shop, tiktok):
     tiktok.rate_limit, tiktok._bucket = 3, 3  # TikTok answers 429 / 36009002 past 3 calls a second
     tiktok.fault_rate = 0.25  # and 429, 500 or a late answer on a quarter of the rest
