@@ -45,7 +45,8 @@ PYTEST_ARGS ?= -n 4
 test: $(VENV)/.installed-dev node_modules/.installed  ## the suite (SQLite; PostgreSQL too when CATALOGUE_TEST_POSTGRES_URL is set), Chromium's pages and the slow runs apart
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not slow" --ignore=tests/browser --ignore=tests/cluster
 
-# The long runs (marked `slow`): the API fuzzed for every role, races soaked, gunicorn and the dev fakes started.
+# The long runs (marked `slow`): the API fuzzed for every role, races and faults soaked, gunicorn and the dev fakes
+# started, a backup restored, the migrations down to base and up, the seed at scale.
 # Apart so that `make test` stays under 10 minutes on a 2-core machine; CI runs them after it.
 test-slow: $(VENV)/.installed-dev node_modules/.installed  ## the slow tests (CI runs them after `make test`)
 	$(BIN)/pytest $(PYTEST_ARGS) -m slow --ignore=tests/browser --ignore=tests/cluster

@@ -43,6 +43,7 @@ def _numbers() -> list[tuple[int, str, int]]:
     return sorted(db.session.execute(select(Invoice.producer_id, Invoice.series, Invoice.number)).tuples())
 
 
+@pytest.mark.slow
 def test_a_restored_shop_has_every_row_and_file_and_numbers_invoices_on(databases, tmp_path):
     shop_url, restored_url = databases
     shop = _migrated_app(_config(shop_url, tmp_path / "shop-media"))

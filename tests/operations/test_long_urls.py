@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 import requests
 
 from catalogue import MAX_URL_LENGTH
@@ -37,6 +38,7 @@ def test_a_url_at_the_limit_is_read(client):
     assert client.get(path + "a" * (MAX_URL_LENGTH - len(path))).status_code == 422
 
 
+@pytest.mark.slow
 def test_through_gunicorn_a_url_over_its_default_limit_is_the_apps_json_414(sqlite_template, tmp_path):
     """gunicorn's default limit (4094) answered a 5 000-character line with its own HTML 400."""
     shutil.copy(sqlite_template, tmp_path / "catalogue.db")

@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -50,6 +51,7 @@ def test_full_text_index_exists_after_upgrade(app, backend):
         assert "ix_products_search_text" in {index["name"] for index in inspector.get_indexes("products")}
 
 
+@pytest.mark.slow
 def test_downgrade_to_base_and_upgrade_again(app):
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

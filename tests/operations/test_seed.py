@@ -113,6 +113,7 @@ def test_placeholder_images_are_our_own_files(seeded_app):
     assert image.alt == product.name
 
 
+@pytest.mark.slow
 def test_scale_adds_generated_variants_that_search_finds(app, backend):
     seed_catalogue()
 

@@ -67,6 +67,7 @@ def test_a_price_change_reaches_both_in_one_run_with_one_call_each_and_a_rerun_m
         assert fake.calls == []
 
 
+@pytest.mark.slow
 def test_under_30_percent_faults_runs_converge_with_no_duplicates(shop, shopee, lazada):
     for fake, adapter in _both(shopee, lazada):
         fake.fault_rate = 0.3
