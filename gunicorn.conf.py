@@ -37,8 +37,8 @@ def post_worker_init(worker) -> None:
 
     They live as long as the worker, yet each full collection walked them all, about 215 000 objects, while
     every thread of the worker waited: 140–300 ms pauses, several a minute under load, which were the slow tail
-    of the flash sale's orders (bench/README.md, "Flash sale"). Frozen, they are never collected as cycles:
-    they live as long as the worker, and refcounting still frees whatever of them drops out of use (a start-up
-    object that later dies in a cycle stays, a few at most). What the requests make is collected as before, in
+    of the flash sale's orders (bench/README.md, "Flash sale"). Frozen, they are never collected as cycles;
+    refcounting still frees whatever of them drops out of use (a start-up object that later dies in a cycle
+    stays, a few at most). What the requests make is collected as before, in
     pauses of tens of milliseconds."""
     gc.freeze()

@@ -17,13 +17,17 @@ import sys
 from localstripe import resources, server
 
 
-def _keep_in_memory(store: resources.Store) -> None:
+def _write_nothing(store: resources.Store) -> None:
     """Nothing is written: the objects live as long as the server."""
 
 
-resources.Store.dump_to_disk = _keep_in_memory
+def keep_in_memory() -> None:
+    """localstripe's store, in this process, writes nothing to disk from now on."""
+    resources.Store.dump_to_disk = _write_nothing
+
 
 if __name__ == "__main__":
+    keep_in_memory()
     if "--from-scratch" not in sys.argv:
         sys.argv.append("--from-scratch")  # and nothing is read from an earlier run's file
     sys.exit(server.start())

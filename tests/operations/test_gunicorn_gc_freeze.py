@@ -10,6 +10,8 @@ import pytest
 
 from tests.production_helpers import gunicorn_settings
 
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the app's objects, whatever its database
+
 
 @pytest.fixture
 def unfrozen():

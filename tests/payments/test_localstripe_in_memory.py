@@ -11,7 +11,7 @@ pytest.importorskip("localstripe")
 
 from localstripe import resources  # noqa: E402
 
-import tests.localstripe_in_memory  # noqa: E402, F401  (patches localstripe's store on import)
+from tests.localstripe_in_memory import keep_in_memory  # noqa: E402
 
 STORE_FILE = Path("/tmp/localstripe.pickle")
 
@@ -24,7 +24,9 @@ def stamp() -> tuple[int, int] | None:
     return found.st_mtime_ns, found.st_size
 
 
-def test_a_write_to_the_store_leaves_no_file():
+def test_a_write_to_the_store_leaves_no_file(monkeypatch):
+    monkeypatch.setattr(resources.Store, "dump_to_disk", resources.Store.dump_to_disk)  # undone after the test
+    keep_in_memory()
     before = stamp()
     store = resources.Store()
     store["pi_1"] = {"amount": 200_000}
