@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from buyers import Purchases, buy  # noqa: E402
+from cpu_split import GROUPS, CpuSplit  # noqa: E402
 from livestream import read_mix  # noqa: E402
 from livestream import write_lua as mix_lua  # noqa: E402
 from livestream import wrk as wrk_mix  # noqa: E402
@@ -90,16 +91,21 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
         # Each wrk run spreads its 8 connections over the 2 workers as the accepts fall (8/0 … 4/4), which moves a
         # run's reads/s by up to 1.7× whatever else happens: rounds alternate alone / during, medians are compared.
         idle, during, sale = [], [], Purchases()
+        idle_cpu, sale_cpu = CpuSplit(), CpuSplit()
         for _ in range(options.rounds):
-            idle.append(wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS).requests_per_second)
+            with CpuSplit() as split:
+                idle.append(wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS).requests_per_second)
+            idle_cpu.add(split)
             reader = threading.Thread(
                 target=lambda: during.append(
                     wrk_mix(app.url("/"), reads_lua, options.duration, READ_CONNECTIONS).requests_per_second
                 )
             )
-            reader.start()
-            sale.add(buy(app.url("/api/v1/orders"), options.duration, options.connections, chosen))
-            reader.join(timeout=options.duration + 60)
+            with CpuSplit() as split:
+                reader.start()
+                sale.add(buy(app.url("/api/v1/orders"), options.duration, options.connections, chosen))
+                reader.join(timeout=options.duration + 60)
+            sale_cpu.add(split)
     acknowledged = placed_orders(database_url)
     return {
         "products": len(chosen),
@@ -113,7 +119,39 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
         "oversold": oversold(database_url, chosen),
         "reads_idle": statistics.median(idle),
         "reads_during": statistics.median(during) if during else 0.0,
+        "cpu_idle": {group: used / (options.duration * options.rounds) for group, used in idle_cpu.seconds.items()},
+        "cpu_sale": {group: used / (options.duration * options.rounds) for group, used in sale_cpu.seconds.items()},
     }
+
+
+def cpu_table(results: dict) -> list[str]:
+    """Where the machine's cores went (cores busy, by process group; bench/cpu_split.py), reads alone and during the
+    sale, and the CPU per acknowledged order the sale added, by group."""
+    names = {"gunicorn": "shop (gunicorn)", "postgres": "PostgreSQL", "localstripe": "localstripe",
+             "wrk": "wrk (reads)", "bench": "buyers (bench)", "other": "other"}  # fmt: skip
+    groups = [*GROUPS, "other"]
+    lines = [
+        "",
+        "Where the cores went (cores busy on average, by process), and the CPU of one acknowledged order (ms: the "
+        "sale's, less what its reads took at their cost per read alone):",
+        "",
+        "| database | load | when | " + " | ".join(names[group] for group in groups) + " | all |",
+        "|---|---|---|" + "--:|" * (len(groups) + 1),
+    ]
+    for (label, kind), result in results.items():
+        load = "1 hot product" if kind == "hot" else f"{result['products']} products"
+        idle, sale = result["cpu_idle"], result["cpu_sale"]
+        for when, used in (("reads alone", idle), ("during the sale", sale)):
+            cells = " | ".join(f"{used.get(group, 0):.2f}" for group in groups)
+            lines.append(f"| {label} | {load} | {when} | {cells} | {sum(used.values()):.2f} |")
+        orders = result["per_second"]
+        reads = result["reads_during"] / result["reads_idle"] if result["reads_idle"] else 0
+        if orders:
+            # What the reads during the sale took (at their CPU per read alone) taken out, the rest is the orders'.
+            added = {group: (sale.get(group, 0) - reads * idle.get(group, 0)) / orders * 1000 for group in groups}
+            cells = " | ".join(f"{added[group]:.1f}" for group in groups)
+            lines.append(f"| {label} | {load} | ms per order | {cells} | {sum(added.values()):.1f} |")
+    return lines
 
 
 def update_readme(lines: list[str]) -> None:
@@ -192,6 +230,7 @@ def main() -> int:
         hot, spread = results[label, "hot"], results[label, "spread"]
         ratio = hot["per_second"] / spread["per_second"] if spread["per_second"] else 0
         lines.append(f"\n{label}: hot / spread = {ratio:.2f}.")
+    lines += cpu_table(results)
     if not options.no_readme and len(databases) == 2:
         update_readme(lines)
     print("\n".join(lines))

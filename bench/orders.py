@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cpu_split import GROUPS, CpuSplit  # noqa: E402
 from run import (  # noqa: E402  (bench scripts share helpers, not a package)
     BIN,
     README,
@@ -241,17 +242,20 @@ def update_readme(lines: list[str]) -> None:
     README.write_text(text, encoding="utf-8")
 
 
-def bench_database(label: str, database_url: str, stripe_url: str, options: argparse.Namespace) -> tuple[Load, int]:
-    """wrk on `POST /api/v1/orders` against the app on one database; the load and the orders placed."""
+def bench_database(
+    label: str, database_url: str, stripe_url: str, options: argparse.Namespace
+) -> tuple[Load, int, CpuSplit]:
+    """wrk on `POST /api/v1/orders` against the app on one database; the load, the orders placed, where the CPU went."""
     write_lua(prepare_database(database_url))
     env = {**app_env(database_url), "STRIPE_API_BASE": stripe_url, "STRIPE_SECRET_KEY": "sk_test_bench",
            # one client places every order here: its placement limits (catalogue.orders.placement_limits) lifted
            "ORDER_LIMIT_PER_CLIENT": "1000000 per hour", "ORDER_LIMIT_PER_CONTACT": "1000000 per hour",
            # what the order path can place: the waiting room, which keeps CPU for the pages, is bench/flash_sale.py's
            "ORDER_PLACEMENTS_IN_FLIGHT": "0"}  # fmt: skip
-    with Server(f"orders-app-{label.lower()}", "wsgi:app", env, "/healthz", threads=options.threads) as app:
+    server = Server(f"orders-app-{label.lower()}", "wsgi:app", env, "/healthz", threads=options.threads)
+    with server as app, CpuSplit() as split:
         load = run_orders(app.url("/api/v1/orders"), options.duration, options.connections)
-    return load, placed_orders(database_url)
+    return load, placed_orders(database_url), split
 
 
 def main() -> int:
@@ -296,7 +300,7 @@ def main() -> int:
         "| what | database | req/s | p50 ms | p99 ms | orders placed | errors or not 2xx |",
         "|---|---|--:|--:|--:|--:|--:|",
     ]
-    for label, (load, orders) in results.items():
+    for label, (load, orders, _) in results.items():
         lines.append(
             f"| `POST /api/v1/orders` (reserve stock + PaymentIntent) | {label} | {load.requests_per_second:.0f} "
             f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {orders} | {load.errors} |"
@@ -305,6 +309,18 @@ def main() -> int:
         f"| PaymentIntent create alone (SDK → localstripe, sequential) | – | {1000 / intent_p50:.0f} "
         f"| {intent_p50:.1f} | {intent_p99:.1f} | – | – |"
     )
+    groups = [*GROUPS, "other"]
+    lines += [
+        "",
+        "CPU per order placed, by process (ms; bench/cpu_split.py):",
+        "",
+        "| database | " + " | ".join(groups) + " | all |",
+        "|---|" + "--:|" * (len(groups) + 1),
+    ]
+    for label, (_, orders, split) in results.items():
+        per_order = {group: split.seconds.get(group, 0) / orders * 1000 if orders else 0 for group in groups}
+        cells = " | ".join(f"{per_order[group]:.1f}" for group in groups)
+        lines.append(f"| {label} | {cells} | {sum(per_order.values()):.1f} |")
     if not options.no_readme and len(results) == 2 and not options.provider_latency_ms:
         update_readme(lines)
     print("\n".join(lines))
