@@ -190,6 +190,7 @@ def _config(database_url: str, media_root: Path, schema: str | None = None) -> d
         "ORDER_LIMIT_PER_CONTACT": "100000 per hour",
         # Race tests send many placements at once on purpose; tests/orders/test_waiting_room.py sets its own.
         "ORDER_PLACEMENTS_IN_FLIGHT": 0,
+        "ORDER_PLACEMENTS_PER_SECOND": 0,
         # Scans wait in the worker's memory until a test flushes them
         # (tests/traceability/test_scan_counting.py tests Redis too).
         "SCAN_BUFFER_URL": None,

@@ -7,9 +7,10 @@ client reserved a product's whole stock in three requests and did it again every
   (a refusal names the cap: a buyer who needs more calls the shop);
 - a client (its address) may place ORDER_LIMIT_PER_CLIENT orders, and one email or one phone
   number ORDER_LIMIT_PER_CONTACT (limits' notation: "10 per hour", "5/hour;20/day");
-- a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once: past it, a buyer is asked to
-  come back in ORDER_RETRY_AFTER_SECONDS (`admitted`, the waiting room of a flash sale). Being asked
-  does not count as an attempt.
+- a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once, and starts at most
+  ORDER_PLACEMENTS_PER_SECOND in any one second: past either, a buyer is asked to come back in
+  ORDER_RETRY_AFTER_SECONDS (`admitted`, the waiting room of a flash sale). Being asked does not count
+  as an attempt.
 
 Attempts are counted in Flask-Limiter's storage (RATELIMIT_STORAGE_URI: Redis in production, so
 every worker and node agrees), before the stock is touched: a burst of concurrent requests is
@@ -25,7 +26,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from catalogue import metrics
 from catalogue.errors import DomainError, InvalidInput
@@ -37,6 +40,7 @@ DEFAULTS = {
     "ORDER_LIMIT_PER_CLIENT": "10 per hour;30 per day",
     "ORDER_LIMIT_PER_CONTACT": "5 per hour;15 per day",
     "ORDER_PLACEMENTS_IN_FLIGHT": 2,
+    "ORDER_PLACEMENTS_PER_SECOND": 0,
     "ORDER_ADMISSION_WAIT_MS": 20,
     "ORDER_RETRY_AFTER_SECONDS": 1,
 }
@@ -117,7 +121,26 @@ class Gate:
         self.leave()
 
 
+class Pace:
+    """At most `per_second` placements started in this process in any one second (limits' moving window, kept in
+    this process's memory: the pace, like the gate, is a worker's share of its node's CPU)."""
+
+    def __init__(self, per_second: int) -> None:
+        self.item = RateLimitItemPerSecond(per_second)
+        self._window = MovingWindowRateLimiter(MemoryStorage())
+
+    @property
+    def spent(self) -> bool:
+        """This second's placements have all started (a glance: the next `take` decides)."""
+        return not self._window.test(self.item, "placements")
+
+    def take(self) -> bool:
+        """Count a placement started now, unless this second's are spent."""
+        return self._window.hit(self.item, "placements")
+
+
 _gates: dict[int, Gate] = {}
+_paces: dict[int, Pace] = {}
 _gates_lock = threading.Lock()
 
 
@@ -125,6 +148,14 @@ def gate(limit: int) -> Gate:
     """This process's gate for `limit` placements at once (one per limit, made on first use)."""
     with _gates_lock:
         return _gates.setdefault(limit, Gate(limit))
+
+
+def pace(per_second: int) -> Pace:
+    """This process's pace of `per_second` placements (one per figure, made on first use)."""
+    with _gates_lock:
+        if per_second not in _paces:
+            _paces[per_second] = Pace(per_second)
+        return _paces[per_second]
 
 
 def retry_after(config: Mapping) -> int:
@@ -136,14 +167,20 @@ def has_room(config: Mapping) -> bool:
     """Whether this process would start a placement now (no limit: always). The checkout page asks before
     sending a turned-away order again: the question costs ~0.3 ms in-process, the page's answer to a
     turned-away order ~9 ms."""
-    chosen = _gate_of(config)
-    return chosen is None or not chosen.full
+    chosen, paced = _gate_of(config), _pace_of(config)
+    return (chosen is None or not chosen.full) and (paced is None or not paced.spent)
 
 
 def _gate_of(config: Mapping) -> Gate | None:
     """This process's gate for ORDER_PLACEMENTS_IN_FLIGHT, None when it is 0 (no limit)."""
     limit = int(setting(config, "ORDER_PLACEMENTS_IN_FLIGHT"))
     return gate(limit) if limit > 0 else None
+
+
+def _pace_of(config: Mapping) -> Pace | None:
+    """This process's pace for ORDER_PLACEMENTS_PER_SECOND, None when it is 0 (no limit)."""
+    per_second = int(setting(config, "ORDER_PLACEMENTS_PER_SECOND"))
+    return pace(per_second) if per_second > 0 else None
 
 
 @contextmanager
@@ -159,18 +196,25 @@ def admitted(config: Mapping) -> Iterator[None]:
     at once to come back (503, Retry-After; the checkout page sends it again by itself), holding
     no thread meanwhile, so the other threads keep serving pages. The limit is per process, so a
     node's share grows with its workers (one per core).
+
+    ORDER_PLACEMENTS_PER_SECOND (0: no limit) also paces the placements a process starts. The gate bounds
+    how many run at once, not how much of the CPU they take: where the CPU is the limit, the placements
+    admitted take as much of it as they can use, and shoppers reading pages keep what is left. A pace
+    bounds the orders' share, and so keeps the pages' (bench/README.md, "Flash sale": at what pace the read
+    mix keeps 0.8× of its idle throughput on 2 cores).
     """
-    chosen = _gate_of(config)
-    if chosen is None:
-        yield
-        return
-    if not chosen.enter(int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
+    chosen, paced = _gate_of(config), _pace_of(config)
+    if chosen is not None and not chosen.enter(int(setting(config, "ORDER_ADMISSION_WAIT_MS")) / 1000):
         metrics.ORDERS_TURNED_AWAY.inc()
         raise Busy(retry_after(config))
     try:
+        if paced is not None and not paced.take():
+            metrics.ORDERS_TURNED_AWAY.inc()
+            raise Busy(retry_after(config))
         yield
     finally:
-        chosen.leave()
+        if chosen is not None:
+            chosen.leave()
 
 
 def setting(config: Mapping, name: str):

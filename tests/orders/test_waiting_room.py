@@ -166,3 +166,80 @@ def test_the_page_asks_for_room_before_sending_again(app, empty_client, one_at_a
     assert full.headers["Retry-After"] == "2"
     assert free.headers["Cache-Control"] == full.headers["Cache-Control"] == "no-store"
     assert not one_at_a_time.full  # the place held was given back
+
+
+@pytest.fixture
+def one_a_second(app):
+    """One placement started per second in this process, and no gate: a placement just started spends the pace."""
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=1, ORDER_RETRY_AFTER_SECONDS=1)
+    chosen = placement_limits.pace(1)
+    deadline = time.monotonic() + 3
+    while chosen.spent and time.monotonic() < deadline:  # another test's placement of this second
+        time.sleep(0.05)
+    return chosen
+
+
+def test_past_the_pace_a_buyer_is_asked_to_come_back_and_nothing_is_placed(app, empty_client, one_a_second):
+    """The pace bounds the placements a process starts each second (the orders' share of the CPU), whatever the
+    gate: past it the buyer gets the waiting room's 503, uncounted, and is placed once the second has passed."""
+    product = shelf()["mien"]
+    app.config["ORDER_LIMIT_PER_CLIENT"] = "1 per hour"  # being turned away is not an attempt
+    turned_away = metrics.ORDERS_TURNED_AWAY._value.get()
+
+    assert one_a_second.take()  # another buyer's placement started just now
+    response = empty_client.post("/api/v1/orders", json=body((product.id, 2)))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error_code"] == "order.busy"
+    assert (stock_of(product), _orders()) == (10, 0)
+    assert metrics.ORDERS_TURNED_AWAY._value.get() == turned_away + 1
+
+    time.sleep(1.05)  # the second has passed
+    again = empty_client.post("/api/v1/orders", json=body((product.id, 2)))
+    assert again.status_code == 201
+    assert (stock_of(product), _orders()) == (8, 1)
+
+
+def test_a_placement_the_pace_turns_away_gives_its_place_in_the_gate_back(app, empty_client, one_a_second):
+    product = shelf()["mien"]
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=1, ORDER_ADMISSION_WAIT_MS=0)
+
+    assert one_a_second.take()
+    response = empty_client.post("/api/v1/orders", json=body((product.id, 1)))
+
+    assert response.status_code == 503
+    assert not placement_limits.gate(1).full  # the next buyer is not kept out by a place never given back
+
+
+def test_the_page_asks_for_room_and_the_pace_answers_too(app, empty_client, one_a_second):
+    assert empty_client.get("/checkout/room").status_code == 204
+    assert one_a_second.take()
+
+    spent = empty_client.get("/checkout/room")
+    time.sleep(1.05)
+    free_again = empty_client.get("/checkout/room")
+
+    assert (spent.status_code, free_again.status_code) == (503, 204)
+    assert spent.headers["Retry-After"] == "1"
+
+
+def test_never_more_placements_a_second_than_the_pace(app):
+    """Twelve buyers at once on a served app paced at 3 a second: 3 placed, 9 turned away whole, stock and orders
+    agreeing with the answers."""
+    product = shelf()["mien"]
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=3)
+    chosen = placement_limits.pace(3)
+    deadline = time.monotonic() + 3
+    while chosen.spent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    request = body((product.id, 1))
+    with serving(app) as base:
+        started = time.monotonic()
+        statuses = Counter(race(12, lambda _: _post(f"{base}/api/v1/orders", request)))
+        took = time.monotonic() - started
+
+    assert statuses[201] + statuses[503] == 12
+    # All within one second, 3 get in; a slow machine's second window may let up to 3 more in per second.
+    assert 3 <= statuses[201] <= 3 * (1 + int(took))
+    assert (stock_of(product), _orders()) == (10 - statuses[201], statuses[201])
