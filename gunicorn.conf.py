@@ -1,7 +1,7 @@
 """gunicorn's settings for the shop (read from the working directory: `gunicorn wsgi:app` in the repository root).
 
-The request limits, the collector's freeze and the metrics hook live here; workers, bind and timeouts stay on
-each deployment's command line.
+The request limits, one request per connection, the collector's freeze and the metrics hook live here; workers,
+bind and timeouts stay on each deployment's command line.
 
 A request line over gunicorn's limit is answered by gunicorn itself, as an HTML page, before the app
 sees it. So gunicorn's limit is set to its maximum and the app refuses long URLs below it
@@ -17,6 +17,13 @@ from prometheus_client import multiprocess
 limit_request_line = 8190  # gunicorn's maximum; above catalogue.MAX_URL_LENGTH (4096) plus method and version
 limit_request_fields = 100  # gunicorn's default, stated
 limit_request_field_size = 8190  # gunicorn's default, stated
+
+# One request per connection, as gunicorn's sync workers serve: a threaded (gthread) worker keeps a kept-alive
+# connection for as long as its client sends on it, so nginx's pooled connections (or a load generator's) could
+# all sit on the worker that accepted them, one core busy under its interpreter lock while the others idled:
+# 40-44 orders/s on 2 cores when they did, 73-103 when they fell on both workers, 67-79 every time with each
+# request on a connection of its own, taken by whichever worker accepts first (bench/README.md, "Orders").
+keepalive = 0
 
 
 def child_exit(server, worker) -> None:
