@@ -308,6 +308,10 @@ class Server:
     def __enter__(self) -> Server:
         command = [
             str(BIN / "gunicorn"),
+            # The shop's settings for the app and the bare baseline alike (served from bench/, the baseline would
+            # not find them): one request per connection, the frozen start, the request limits.
+            "--config",
+            str(REPO / "gunicorn.conf.py"),
             "-w",
             str(WORKERS),
             *(["-k", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
