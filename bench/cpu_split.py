@@ -17,6 +17,7 @@ Any other process that ends inside the window leaves its share to "other" (the m
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 GROUPS = ("gunicorn", "postgres", "localstripe", "wrk", "bench")
@@ -64,9 +65,10 @@ class CpuSplit:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.elapsed = 0.0  # wall seconds the window(s) lasted
 
     def __enter__(self) -> CpuSplit:
-        self._start, self._busy = _by_process(), _machine_busy()
+        self._start, self._busy, self._began = _by_process(), _machine_busy(), time.monotonic()
         return self
 
     def __exit__(self, *_) -> None:
@@ -76,8 +78,14 @@ class CpuSplit:
             split[group] += used - self._start.get(pid, (group, 0.0))[1]
         split["other"] = max(0.0, _machine_busy() - self._busy - sum(split.values()))
         self.seconds = split
+        self.elapsed = time.monotonic() - self._began
 
     def add(self, other: CpuSplit) -> None:
         """Count `other`'s seconds in with these (a further round)."""
         for group, used in other.seconds.items():
             self.seconds[group] = self.seconds.get(group, 0.0) + used
+        self.elapsed += other.elapsed
+
+    def cores(self) -> dict[str, float]:
+        """Cores each group kept busy on average over the window(s)."""
+        return {group: used / self.elapsed for group, used in self.seconds.items()} if self.elapsed else {}

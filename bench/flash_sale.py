@@ -121,8 +121,8 @@ def one_run(label: str, kind: str, database_url: str, stripe_url: str, options: 
         "oversold": oversold(database_url, chosen),
         "reads_idle": statistics.median(idle),
         "reads_during": statistics.median(during) if during else 0.0,
-        "cpu_idle": {group: used / (options.duration * options.rounds) for group, used in idle_cpu.seconds.items()},
-        "cpu_sale": {group: used / (options.duration * options.rounds) for group, used in sale_cpu.seconds.items()},
+        "cpu_idle": idle_cpu.cores(),
+        "cpu_sale": sale_cpu.cores(),
     }
 
 
