@@ -46,6 +46,5 @@ def post_worker_init(worker) -> None:
     every thread of the worker waited: 140–300 ms pauses, several a minute under load, which were the slow tail
     of the flash sale's orders (bench/README.md, "Flash sale"). Frozen, they are never collected as cycles;
     refcounting still frees whatever of them drops out of use (a start-up object that later dies in a cycle
-    stays, a few at most). What the requests make is collected as before, in
-    pauses of tens of milliseconds."""
+    stays, a few at most). What the requests make is collected as before, in pauses of tens of milliseconds."""
     gc.freeze()

@@ -39,3 +39,27 @@ def body(*lines: tuple[int, int], **overrides) -> dict:
 def stock_of(product) -> int:
     db.session.expire_all()
     return db.session.get(type(product), product.id).stock
+
+
+class StoppedClock:
+    """A monotonic clock that stands still until the test moves it: the waiting room's pace
+    (`catalogue.orders.placement_limits._monotonic`) sees its second pass when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def stopped_pace_clock(monkeypatch) -> StoppedClock:
+    """This process's paces afresh (nothing left from an earlier test) on a stopped clock."""
+    from catalogue.orders import placement_limits
+
+    clock = StoppedClock()
+    monkeypatch.setattr(placement_limits, "_paces", {})
+    monkeypatch.setattr(placement_limits, "_monotonic", clock)
+    return clock

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 
@@ -122,6 +122,7 @@ class Gate:
 
 
 def _monotonic() -> float:
+    """The pace's clock (tests stop it)."""
     return time.monotonic()
 
 
@@ -133,8 +134,8 @@ class Pace:
     every hit, and starting a thread waits for the interpreter lock, 17 ms at the median with three busy
     threads beside it, about what the placement itself costs."""
 
-    def __init__(self, per_second: int, clock: Callable[[], float] | None = None) -> None:
-        self.per_second, self.clock = per_second, clock or _monotonic
+    def __init__(self, per_second: int) -> None:
+        self.per_second = per_second
         self._started: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -146,13 +147,13 @@ class Pace:
     def spent(self) -> bool:
         """This second's placements have all started (a glance: the next `take` decides)."""
         with self._lock:
-            self._forget_past(self.clock())
+            self._forget_past(_monotonic())
             return len(self._started) >= self.per_second
 
     def take(self) -> bool:
         """Count a placement started now, unless this second's are spent."""
         with self._lock:
-            now = self.clock()
+            now = _monotonic()
             self._forget_past(now)
             if len(self._started) >= self.per_second:
                 return False
@@ -174,9 +175,7 @@ def gate(limit: int) -> Gate:
 def pace(per_second: int) -> Pace:
     """This process's pace of `per_second` placements (one per figure, made on first use)."""
     with _gates_lock:
-        if per_second not in _paces:
-            _paces[per_second] = Pace(per_second)
-        return _paces[per_second]
+        return _paces.setdefault(per_second, Pace(per_second))
 
 
 def retry_after(config: Mapping) -> int:
@@ -205,8 +204,9 @@ def _pace_of(config: Mapping) -> Pace | None:
 
 
 @contextmanager
-def admitted(config: Mapping, refuse_before_pace: Callable[[], None] | None = None) -> Iterator[None]:
+def admitted(config: Mapping, buyer: tuple[str, str, str] | None = None) -> Iterator[None]:
     """Place at most ORDER_PLACEMENTS_IN_FLIGHT orders at once in this process (0: no limit); Busy past it.
+    Once admitted, the `buyer`'s attempt (client address, email, phone) is counted (`count_attempt`).
 
     The waiting room of a flash sale. Each placement holds a web thread and a share of the CPU for
     its whole run, payment provider included, while the buyers of a sale send the next order the
@@ -222,9 +222,9 @@ def admitted(config: Mapping, refuse_before_pace: Callable[[], None] | None = No
     how many run at once, not how much of the CPU they take: where the CPU is the limit, the placements
     admitted take as much of it as they can use, and shoppers reading pages keep what is left. A pace
     bounds the orders' share, and so keeps the pages' (bench/README.md, "Flash sale": at what pace the read
-    mix keeps 0.8× of its idle throughput on 2 cores). `refuse_before_pace` raises for a placement that would
-    be refused anyway (the buyer's own limits, `check_attempt`), before it takes one of the pace's places: else
-    one client past its limits, sending a few orders a second, would keep every other buyer out.
+    mix keeps 0.8× of its idle throughput on 2 cores). A buyer whose own limits refuse the placement
+    (`check_attempt`) is refused before taking one of the pace's places: else one client past its limits,
+    sending a few orders a second, would keep every other buyer out.
     """
     chosen, paced = _gate_of(config), _pace_of(config)
     if paced is not None and paced.spent:  # not worth a wait in the gate
@@ -235,11 +235,13 @@ def admitted(config: Mapping, refuse_before_pace: Callable[[], None] | None = No
         raise Busy(retry_after(config))
     try:
         if paced is not None:
-            if refuse_before_pace is not None:
-                refuse_before_pace()  # a placement its own limits refuse takes none of the pace
+            if buyer is not None:
+                check_attempt(config, *buyer)  # a placement its own limits refuse takes none of the pace
             if not paced.take():
                 metrics.ORDERS_TURNED_AWAY.inc()
                 raise Busy(retry_after(config))
+        if buyer is not None:
+            count_attempt(config, *buyer)
         yield
     finally:
         if chosen is not None:

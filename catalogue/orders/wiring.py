@@ -32,10 +32,7 @@ def place_order(lines, customer, address, payment_method: str | None = None, liv
     config = current_app.config
     placement_limits.check_units(config, [line.quantity for line in lines])
     buyer = (request.remote_addr or "", customer.email, customer.phone) if has_request_context() else None
-    limits_refuse = (lambda: placement_limits.check_attempt(config, *buyer)) if buyer else None
-    with placement_limits.admitted(config, refuse_before_pace=limits_refuse):
-        if buyer:
-            placement_limits.count_attempt(config, *buyer)
+    with placement_limits.admitted(config, buyer):
         return payment_start.place_order(
             lines,
             customer,

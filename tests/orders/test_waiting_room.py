@@ -11,7 +11,6 @@ import time
 from collections import Counter
 
 import pytest
-from limits import parse
 from sqlalchemy import func, select
 
 from catalogue import metrics
@@ -19,7 +18,7 @@ from catalogue.extensions import db
 from catalogue.orders import payment_start, placement_limits
 from catalogue.orders.models import Order
 from tests.live import race, serving
-from tests.order_helpers import body, shelf, stock_of
+from tests.order_helpers import body, shelf, stock_of, stopped_pace_clock
 from tests.orders.test_checkout_pages import FORM
 from tests.orders.test_order_concurrency import _post
 from tests.storefront_helpers import cart_of, csrf_token
@@ -169,27 +168,10 @@ def test_the_page_asks_for_room_before_sending_again(app, empty_client, one_at_a
     assert not one_at_a_time.full  # the place held was given back
 
 
-class Clock:
-    """A monotonic clock the test moves by hand: the pace's second passes when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def paced(monkeypatch):
-    """This process's paces afresh (each test, each database: nothing left from an earlier one), on a clock that
-    stands still until the test moves it."""
-    clock = Clock()
-    monkeypatch.setattr(placement_limits, "_paces", {})
-    monkeypatch.setattr(placement_limits, "_monotonic", clock)
-    return clock
+    """This process's paces afresh (each test, each database), on a clock that stands still until the test moves it."""
+    return stopped_pace_clock(monkeypatch)
 
 
 @pytest.fixture
@@ -241,23 +223,29 @@ def test_a_buyer_past_their_own_limits_takes_none_of_the_pace(app, empty_client,
     assert (stock_of(product), _orders()) == (8, 2)
 
 
-def test_a_placement_the_pace_turns_away_gives_its_place_in_the_gate_back(app, paced):
+def test_a_placement_the_pace_turns_away_gives_its_place_in_the_gate_back(app, paced, monkeypatch):
     """Another buyer's placement starts while this one's limits are checked: the pace turns this one away, and
-    its place in the gate is free for the next buyer. So is it when its own limits refuse it."""
-    config = {"ORDER_PLACEMENTS_IN_FLIGHT": 1, "ORDER_PLACEMENTS_PER_SECOND": 1, "ORDER_ADMISSION_WAIT_MS": 0}
-    chosen = placement_limits.pace(1)
+    its place in the gate is free for the next buyer. So is it when its own limits refuse it, and neither
+    refusal counts against the buyer's limits."""
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=1, ORDER_PLACEMENTS_PER_SECOND=1, ORDER_ADMISSION_WAIT_MS=0,
+                      ORDER_LIMIT_PER_CLIENT="2 per hour")  # fmt: skip
+    chosen, buyer = placement_limits.pace(1), ("10.0.0.7", "lan@example.com", "0912345678")
+    check = placement_limits.check_attempt
 
-    def another_starts() -> None:
+    def another_starts_meanwhile(*args) -> None:
+        check(*args)
         assert chosen.take()
 
-    def over_its_limits() -> None:
-        raise placement_limits.TooManyOrders("Too many orders.", "client", parse("1/hour"))
-
-    with pytest.raises(placement_limits.Busy), placement_limits.admitted(config, refuse_before_pace=another_starts):
+    monkeypatch.setattr(placement_limits, "check_attempt", another_starts_meanwhile)
+    with pytest.raises(placement_limits.Busy), placement_limits.admitted(app.config, buyer):
         pytest.fail("admitted past the pace")
     assert not placement_limits.gate(1).full
+    monkeypatch.setattr(placement_limits, "check_attempt", check)
+
+    placement_limits.count_attempt(app.config, *buyer)
+    placement_limits.count_attempt(app.config, *buyer)  # its two orders of the hour, elsewhere
     paced.advance(1.01)
-    with pytest.raises(placement_limits.TooManyOrders), placement_limits.admitted(config, over_its_limits):
+    with pytest.raises(placement_limits.TooManyOrders), placement_limits.admitted(app.config, buyer):
         pytest.fail("admitted past its limits")
     assert not placement_limits.gate(1).full and not chosen.spent
 
