@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.live import serving
-from tests.order_helpers import shelf
+from tests.order_helpers import shelf, stopped_pace_clock
 from tests.payments.rail_helpers import use_rails
 
 BUSY = "Đang có nhiều người đặt hàng cùng lúc nên đơn của bạn chưa được đặt"
@@ -89,3 +89,32 @@ def test_without_javascript_the_button_sends_it_again(busy_shop, backend):
 
     page.get_by_role("button", name="Đặt hàng và thanh toán").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Chờ thanh toán")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_past_the_pace_the_page_waits_for_the_next_second_and_sends_the_order_again(
+    app, busy_shop, backend, monkeypatch
+):
+    """The pace (ORDER_PLACEMENTS_PER_SECOND) turns the order away like the gate: the page keeps the form, asks for
+    room, is told to wait while the second's placements are spent, and sends the order once the second passed."""
+    from catalogue.orders import placement_limits
+
+    phone, products, _ = busy_shop
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=1)
+    clock = stopped_pace_clock(monkeypatch)
+    page = phone(javascript=True)
+    _fill_checkout(page, products["mien"].slug)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url.split('/', 3)[3]}"))
+
+    assert placement_limits.pace(1).take()  # another buyer's order started this second
+    page.get_by_role("button", name="Đặt hàng và thanh toán").click()
+    expect(page.get_by_text(BUSY)).to_be_visible()
+    expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Thị Lan")
+    page.wait_for_timeout(3500)  # the clock stands still: the second's placement stays spent
+    expect(page.get_by_text(BUSY)).to_be_visible()
+    assert sent.count("POST checkout") == 1 and sent.count("GET checkout/room") >= 1
+
+    clock.advance(1.01)
+    expect(page.get_by_test_id("order-status")).to_have_text("Chờ thanh toán", timeout=10_000)
+    expect(page.get_by_test_id("vietqr-image")).to_be_visible()
