@@ -19,6 +19,7 @@ from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
 from catalogue.observability import init_observability
+from catalogue.orders.placement_limits import init_waiting_room
 from catalogue.sessions import SessionInterface
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
     init_observability(app)
+    init_waiting_room(app)  # before the blueprints' own before_request: every page is counted
     register_subscribers(app)
     register_blueprints(app)
     register_errors(app)

@@ -63,3 +63,14 @@ def stopped_pace_clock(monkeypatch) -> StoppedClock:
     monkeypatch.setattr(placement_limits, "_paces", {})
     monkeypatch.setattr(placement_limits, "_monotonic", clock)
     return clock
+
+
+def a_page_being_served(monkeypatch):
+    """A shopper's page in flight in this process (another thread's) for the whole test: the pace, which gives way
+    to pages only, applies. This process's page count afresh otherwise."""
+    from catalogue.orders import placement_limits
+
+    pages = placement_limits.Pages()
+    pages.started()
+    monkeypatch.setattr(placement_limits, "pages", pages)
+    return pages

@@ -14,7 +14,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import TOKEN_PREFIX
 from catalogue.api.auth import authenticated, bearer_token, current_principal, require
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
-from catalogue.orders import wiring
+from catalogue.orders import placement_limits, wiring
 from catalogue.orders.schemas import (
     OrderRequestSchema,
     OrderSchema,
@@ -100,6 +100,7 @@ class OrderArgs(NoArgs):
 
 @orders.route("")
 class Orders(MethodView):
+    @placement_limits.places_orders
     @refuses(
         409, 503,
         described={

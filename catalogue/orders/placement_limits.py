@@ -7,8 +7,8 @@ client reserved a product's whole stock in three requests and did it again every
   (a refusal names the cap: a buyer who needs more calls the shop);
 - a client (its address) may place ORDER_LIMIT_PER_CLIENT orders, and one email or one phone
   number ORDER_LIMIT_PER_CONTACT (limits' notation: "10 per hour", "5/hour;20/day");
-- a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once, and starts at most
-  ORDER_PLACEMENTS_PER_SECOND in any one second: past either, a buyer is asked to come back in
+- a process places at most ORDER_PLACEMENTS_IN_FLIGHT orders at once, and, while it also serves
+  pages, starts at most ORDER_PLACEMENTS_PER_SECOND in any one second: past either, a buyer is asked to come back in
   ORDER_RETRY_AFTER_SECONDS (`admitted`, the waiting room of a flash sale). Being asked does not count
   as an attempt.
 
@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 
+from flask import current_app, has_request_context, request
 from limits import RateLimitItem, parse_many
 
 from catalogue import metrics
@@ -161,6 +162,71 @@ class Pace:
             return True
 
 
+class Pages:
+    """The requests other than placements this process serves: what a pace gives way to.
+
+    A page is counted from the request's start to its teardown (a stream's body is sent after that, holding
+    no thread a placement could want). A request that may place an order (`places_orders`) is not a page.
+    Pages are `served` while one is in flight besides the current request or one ended less than a second ago
+    (the pace's window): where placements hold every thread, a page waits in the worker's queue, and the
+    pages that still get through between placements keep the pace on."""
+
+    def __init__(self) -> None:
+        self._serving = 0
+        self._last_ended = float("-inf")
+        self._lock = threading.Lock()
+
+    @property
+    def served(self) -> bool:
+        own = 1 if has_request_context() and request.environ.get(_COUNTED_AS_PAGE) else 0
+        return self._serving > own or _monotonic() - self._last_ended < 1
+
+    def started(self) -> None:
+        with self._lock:
+            self._serving += 1
+
+    def ended(self) -> None:
+        with self._lock:
+            self._serving -= 1
+            self._last_ended = _monotonic()
+
+
+pages = Pages()
+_COUNTED_AS_PAGE = "catalogue.counted_as_page"
+
+
+def places_orders(view):
+    """Marks a view whose POST may place an order: its POSTs are placements, not pages, for the pace. Every view
+    that reaches `admitted` is marked (else `admitted` refuses under tests: tests/orders/test_waiting_room.py)."""
+    view.places_orders = True
+    return view
+
+
+def init_waiting_room(app) -> None:
+    """Count the pages this process serves (`pages`), from each request's start to its teardown."""
+    app.before_request(_page_started)
+    app.teardown_request(_page_ended)
+
+
+def _is_placement() -> bool:
+    if request.method != "POST":
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    view = getattr(getattr(view, "view_class", None), "post", view)  # a MethodView's POST is its `post`
+    return getattr(view, "places_orders", False)
+
+
+def _page_started() -> None:
+    if not _is_placement():
+        pages.started()
+        request.environ[_COUNTED_AS_PAGE] = True
+
+
+def _page_ended(_error=None) -> None:
+    if request.environ.pop(_COUNTED_AS_PAGE, False):
+        pages.ended()
+
+
 _gates: dict[int, Gate] = {}
 _paces: dict[int, Pace] = {}
 _gates_lock = threading.Lock()
@@ -198,9 +264,10 @@ def _gate_of(config: Mapping) -> Gate | None:
 
 
 def _pace_of(config: Mapping) -> Pace | None:
-    """This process's pace for ORDER_PLACEMENTS_PER_SECOND, None when it is 0 (no limit)."""
+    """This process's pace for ORDER_PLACEMENTS_PER_SECOND; None when it is 0 (no limit), or when this process
+    serves no page (`Pages.served`): nothing to give way to, the placements may take the whole CPU."""
     per_second = int(setting(config, "ORDER_PLACEMENTS_PER_SECOND"))
-    return pace(per_second) if per_second > 0 else None
+    return pace(per_second) if per_second > 0 and pages.served else None
 
 
 @contextmanager
@@ -218,14 +285,17 @@ def admitted(config: Mapping, buyer: tuple[str, str, str] | None = None) -> Iter
     no thread meanwhile, so the other threads keep serving pages. The limit is per process, so a
     node's share grows with its workers (one per core).
 
-    ORDER_PLACEMENTS_PER_SECOND (0: no limit) also paces the placements a process starts. The gate bounds
-    how many run at once, not how much of the CPU they take: where the CPU is the limit, the placements
-    admitted take as much of it as they can use, and shoppers reading pages keep what is left. A pace
-    bounds the orders' share, and so keeps the pages' (bench/README.md, "Flash sale": at what pace the read
-    mix keeps 0.8× of its idle throughput on 2 cores). A buyer whose own limits refuse the placement
+    ORDER_PLACEMENTS_PER_SECOND (0: no limit) also paces the placements a process starts while it serves pages
+    (`pages`). The gate bounds how many run at once, not how much of the CPU they take: where the CPU is the
+    limit, the placements admitted take as much of it as they can use, and shoppers reading pages keep what is
+    left. A pace bounds the orders' share, and so keeps the pages' (bench/README.md, "Flash sale": at what pace
+    the read mix keeps 0.8× of its idle throughput on 2 cores). With no page being served there is nothing to
+    keep, and the placements are not paced (an order-only burst, bench/orders.py). A buyer whose own limits refuse the placement
     (`check_attempt`) is refused before taking one of the pace's places: else one client past its limits,
     sending a few orders a second, would keep every other buyer out.
     """
+    if has_request_context() and request.environ.get(_COUNTED_AS_PAGE) and current_app.testing:
+        raise RuntimeError(f"{request.endpoint} places orders: mark its view with placement_limits.places_orders")
     chosen, paced = _gate_of(config), _pace_of(config)
     if paced is not None and paced.spent:  # not worth a wait in the gate
         metrics.ORDERS_TURNED_AWAY.inc()

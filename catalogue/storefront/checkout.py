@@ -259,6 +259,7 @@ def checkout_room():
 
 
 @checkout.route("/checkout", methods=["GET", "POST"])
+@placement_limits.places_orders
 def checkout_page():
     """The buyer's details and address; placing the order reserves the stock.
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 
 import pytest
@@ -18,7 +20,7 @@ from catalogue.extensions import db
 from catalogue.orders import payment_start, placement_limits
 from catalogue.orders.models import Order
 from tests.live import race, serving
-from tests.order_helpers import body, shelf, stock_of, stopped_pace_clock
+from tests.order_helpers import a_page_being_served, body, shelf, stock_of, stopped_pace_clock
 from tests.orders.test_checkout_pages import FORM
 from tests.orders.test_order_concurrency import _post
 from tests.storefront_helpers import cart_of, csrf_token
@@ -170,7 +172,9 @@ def test_the_page_asks_for_room_before_sending_again(app, empty_client, one_at_a
 
 @pytest.fixture
 def paced(monkeypatch):
-    """This process's paces afresh (each test, each database), on a clock that stands still until the test moves it."""
+    """This process's paces afresh (each test, each database), on a clock that stands still until the test moves it,
+    while a shopper's page is being served (the pace gives way to pages; alone, placements are not paced)."""
+    a_page_being_served(monkeypatch)
     return stopped_pace_clock(monkeypatch)
 
 
@@ -273,3 +277,68 @@ def test_never_more_placements_a_second_than_the_pace(app, paced):
 
     assert statuses == Counter({201: 3, 503: 9})
     assert (stock_of(product), _orders()) == (7, 3)
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_pace_gives_way_to_pages_only(app, monkeypatch):
+    """The pace keeps the CPU for shoppers reading pages: while this process serves none, placements take it all
+    (an order-only burst is not paced); while a page is in flight in another thread, or ended less than a second
+    ago, the pace holds. A placement request is not a page itself."""
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=1)
+    clock = stopped_pace_clock(monkeypatch)
+    pages = placement_limits.Pages()
+    monkeypatch.setattr(placement_limits, "pages", pages)
+    product = shelf()["mien"]
+    entered, leave = threading.Event(), threading.Event()
+    has_room = placement_limits.has_room
+
+    def a_slow_page(config) -> bool:  # the room question, held open: a page in flight
+        entered.set()
+        assert leave.wait(30)
+        return has_room(config)
+
+    monkeypatch.setattr(placement_limits, "has_room", a_slow_page)
+    order = body((product.id, 1))
+    with serving(app) as base:
+        alone = [_post(f"{base}/api/v1/orders", order) for _ in range(3)]
+        assert not pages.served  # every placement's request ended without counting as a page
+
+        asked = []
+        reader = threading.Thread(target=lambda: asked.append(_get(f"{base}/checkout/room")))
+        reader.start()
+        try:
+            assert entered.wait(30) and pages.served
+            beside_a_page = [_post(f"{base}/api/v1/orders", order) for _ in range(2)]
+        finally:
+            leave.set()
+            reader.join(30)
+        after_the_page = _post(f"{base}/api/v1/orders", order)  # the page ended this very second
+        clock.advance(1.01)
+        a_second_later = [_post(f"{base}/api/v1/orders", order) for _ in range(2)]
+
+    assert alone == [201, 201, 201]  # three in the same second: unpaced, and not counted in the pace
+    assert beside_a_page == [201, 503]  # the second's one placement, then the pace is spent
+    assert asked == [204]  # the room question was the only page: nothing beside it for the pace to give way to
+    assert after_the_page == 503
+    assert a_second_later == [201, 201] and not pages.served
+    assert (stock_of(product), _orders()) == (4, 6)
+
+
+def test_every_view_that_places_orders_is_marked_so(app, empty_client, monkeypatch):
+    """A placement counted as a page would keep its own pace on: under tests `admitted` refuses a request that
+    was counted as a page, so a new path that places orders without `places_orders` fails its own tests."""
+    product = shelf()["mien"]
+    view = app.view_functions["orders.Orders"].view_class
+    monkeypatch.setattr(view.post, "places_orders", False)
+
+    with pytest.raises(RuntimeError, match="places_orders"):
+        empty_client.post("/api/v1/orders", json=body((product.id, 1)))
+
+    assert (stock_of(product), _orders()) == (10, 0)
