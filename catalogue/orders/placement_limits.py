@@ -290,9 +290,9 @@ def admitted(config: Mapping, buyer: tuple[str, str, str] | None = None) -> Iter
     limit, the placements admitted take as much of it as they can use, and shoppers reading pages keep what is
     left. A pace bounds the orders' share, and so keeps the pages' (bench/README.md, "Flash sale": at what pace
     the read mix keeps 0.8× of its idle throughput on 2 cores). With no page being served there is nothing to
-    keep, and the placements are not paced (an order-only burst, bench/orders.py). A buyer whose own limits refuse the placement
-    (`check_attempt`) is refused before taking one of the pace's places: else one client past its limits,
-    sending a few orders a second, would keep every other buyer out.
+    keep, and the placements are not paced (an order-only burst, bench/orders.py). A buyer whose own limits
+    refuse the placement (`check_attempt`) is refused before taking one of the pace's places: else one client
+    past its limits, sending a few orders a second, would keep every other buyer out.
     """
     if has_request_context() and request.environ.get(_COUNTED_AS_PAGE) and current_app.testing:
         raise RuntimeError(f"{request.endpoint} places orders: mark its view with placement_limits.places_orders")
