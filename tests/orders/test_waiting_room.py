@@ -342,3 +342,60 @@ def test_every_view_that_places_orders_is_marked_so(app, empty_client, monkeypat
         empty_client.post("/api/v1/orders", json=body((product.id, 1)))
 
     assert (stock_of(product), _orders()) == (10, 0)
+
+
+def test_probes_are_not_pages(app, empty_client, monkeypatch):
+    """A load balancer's health checks and Prometheus' scrapes come every few seconds: counted as pages, they would
+    keep the pace on with no shopper to give way to."""
+    stopped_pace_clock(monkeypatch)
+    pages = placement_limits.Pages()
+    monkeypatch.setattr(placement_limits, "pages", pages)
+
+    for probe in ("/healthz", "/readyz", "/metrics"):
+        assert empty_client.get(probe).status_code in (200, 401, 503)
+    probed = pages.served
+    assert empty_client.get("/").status_code == 200
+
+    assert not probed
+    assert pages.served
+
+
+def _page_starting(pages) -> threading.Event:
+    """Another thread's page starting now; the event is set once it has started."""
+    started = threading.Event()
+    threading.Thread(target=lambda: (pages.started(), started.set()), daemon=True).start()
+    return started
+
+
+def test_while_a_paced_placement_runs_pages_start_one_at_a_time(app, paced, monkeypatch):
+    """A paced placement shares its worker's interpreter lock with the page threads beside it: they start one at
+    a time while it runs, and all at once again when it ends."""
+    monkeypatch.setattr(placement_limits.Pages, "STEP_ASIDE_SECONDS", 30)  # nothing here passes by the timeout
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=3)
+    pages = placement_limits.pages  # one page in flight already (`paced`)
+
+    with placement_limits.admitted(app.config):
+        second = _page_starting(pages)
+        assert not second.wait(0.2)  # waits for the page before it
+        pages.ended()
+        assert second.wait(10)
+        third, fourth = _page_starting(pages), _page_starting(pages)
+        assert not third.wait(0.2) and not fourth.is_set()
+    assert third.wait(10) and fourth.wait(10)  # the placement ended: both start
+
+    pages.ended(), pages.ended(), pages.ended()
+    app.config["ORDER_PLACEMENTS_PER_SECOND"] = 0  # unpaced: nothing steps aside
+    pages.started()
+    with placement_limits.admitted(app.config):
+        assert _page_starting(pages).wait(10)
+
+
+def test_a_page_steps_aside_for_a_bounded_time(app, paced, monkeypatch):
+    """A page beside a placement that never ends (a slow export, say) still starts, after STEP_ASIDE_SECONDS."""
+    monkeypatch.setattr(placement_limits.Pages, "STEP_ASIDE_SECONDS", 0.3)
+    app.config.update(ORDER_PLACEMENTS_IN_FLIGHT=0, ORDER_PLACEMENTS_PER_SECOND=3)
+
+    with placement_limits.admitted(app.config):
+        started = _page_starting(placement_limits.pages)
+        assert not started.wait(0.1)
+        assert started.wait(10)
