@@ -19,8 +19,8 @@ from catalogue.config import load_config
 from catalogue.extensions import db, limiter, migrate
 from catalogue.ids import IdConverter
 from catalogue.observability import init_observability
-from catalogue.orders.placement_limits import init_waiting_room
 from catalogue.sessions import SessionInterface
+from catalogue.waiting_room import init_waiting_room
 
 log = logging.getLogger(__name__)
 

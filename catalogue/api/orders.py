@@ -14,7 +14,7 @@ from catalogue.accounts.principal import Principal
 from catalogue.accounts.services import TOKEN_PREFIX
 from catalogue.api.auth import authenticated, bearer_token, current_principal, require
 from catalogue.api.blueprint import ApiBlueprint, refuses, secured
-from catalogue.orders import placement_limits, wiring
+from catalogue.orders import wiring
 from catalogue.orders.schemas import (
     OrderRequestSchema,
     OrderSchema,
@@ -31,6 +31,7 @@ from catalogue.payments import payment_gateway
 from catalogue.payments.ledger import order_money
 from catalogue.products.schemas import NoArgs
 from catalogue.urls import absolute_url
+from catalogue.waiting_room import places_orders
 
 orders = ApiBlueprint("orders", __name__, url_prefix="/orders", description="Checkout and orders.")
 shipping = ApiBlueprint("shipping", __name__, url_prefix="/shipping", description="Delivery fees (contract §8).")
@@ -100,7 +101,7 @@ class OrderArgs(NoArgs):
 
 @orders.route("")
 class Orders(MethodView):
-    @placement_limits.places_orders
+    @places_orders
     @refuses(
         409, 503,
         described={

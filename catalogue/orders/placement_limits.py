@@ -28,7 +28,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from http import HTTPStatus
 
-from flask import current_app, has_request_context, request
 from limits import RateLimitItem, parse_many
 
 from catalogue import metrics
@@ -166,10 +165,8 @@ class Pages:
     """The requests other than placements this process serves: what a pace gives way to, and what steps aside
     for a paced placement.
 
-    A page is counted from the request's start to its teardown (a stream's body is sent after that, holding
-    no thread a placement could want). A request that may place an order (`places_orders`) is not a page, nor
-    is a probe (`PROBES`: a load balancer asks every few seconds, which would keep the pace on for nothing).
-    Pages are `served` while one is in flight besides the current request or one ended less than a second ago
+    The web side counts them (`catalogue.waiting_room`: every request but placements and probes, from its
+    start to its teardown). Pages are `served` while one is in flight or one ended less than a second ago
     (the pace's window): where placements hold every thread, a page waits in the worker's queue, and the
     pages that still get through between placements keep the pace on.
 
@@ -186,10 +183,9 @@ class Pages:
         self._last_ended = float("-inf")
         self._changed = threading.Condition()
 
-    @property
-    def served(self) -> bool:
-        own = 1 if has_request_context() and request.environ.get(_COUNTED_AS_PAGE) else 0
-        return self._serving > own or _monotonic() - self._last_ended < 1
+    def served(self, asked_by_a_page: bool = False) -> bool:
+        """A page is in flight (besides the one asking, when a page asks) or one ended less than a second ago."""
+        return self._serving > int(asked_by_a_page) or _monotonic() - self._last_ended < 1
 
     def started(self) -> None:
         with self._changed:
@@ -217,40 +213,6 @@ class Pages:
 
 
 pages = Pages()
-_COUNTED_AS_PAGE = "catalogue.counted_as_page"
-PROBES = frozenset({"/healthz", "/readyz", "/metrics"})  # a load balancer's and Prometheus' asking: not shoppers
-
-
-def places_orders(view):
-    """Marks a view whose POST may place an order: its POSTs are placements, not pages, for the pace. Every view
-    that reaches `admitted` is marked (else `admitted` refuses under tests: tests/orders/test_waiting_room.py)."""
-    view.places_orders = True
-    return view
-
-
-def init_waiting_room(app) -> None:
-    """Count the pages this process serves (`pages`), from each request's start to its teardown."""
-    app.before_request(_page_started)
-    app.teardown_request(_page_ended)
-
-
-def _is_placement() -> bool:
-    if request.method != "POST":
-        return False
-    view = current_app.view_functions.get(request.endpoint)
-    view = getattr(getattr(view, "view_class", None), "post", view)  # a MethodView's POST is its `post`
-    return getattr(view, "places_orders", False)
-
-
-def _page_started() -> None:
-    if request.path not in PROBES and not _is_placement():
-        pages.started()
-        request.environ[_COUNTED_AS_PAGE] = True
-
-
-def _page_ended(_error=None) -> None:
-    if request.environ.pop(_COUNTED_AS_PAGE, False):
-        pages.ended()
 
 
 _gates: dict[int, Gate] = {}
@@ -275,11 +237,11 @@ def retry_after(config: Mapping) -> int:
     return int(setting(config, "ORDER_RETRY_AFTER_SECONDS"))
 
 
-def has_room(config: Mapping) -> bool:
+def has_room(config: Mapping, asked_by_a_page: bool = False) -> bool:
     """Whether this process would start a placement now (no limit: always). The checkout page asks before
     sending a turned-away order again: the question costs ~0.3 ms in-process, the page's answer to a
     turned-away order ~9 ms."""
-    chosen, paced = _gate_of(config), _pace_of(config)
+    chosen, paced = _gate_of(config), _pace_of(config, asked_by_a_page)
     return (chosen is None or not chosen.full) and (paced is None or not paced.spent)
 
 
@@ -289,11 +251,11 @@ def _gate_of(config: Mapping) -> Gate | None:
     return gate(limit) if limit > 0 else None
 
 
-def _pace_of(config: Mapping) -> Pace | None:
+def _pace_of(config: Mapping, asked_by_a_page: bool = False) -> Pace | None:
     """This process's pace for ORDER_PLACEMENTS_PER_SECOND; None when it is 0 (no limit), or when this process
     serves no page (`Pages.served`): nothing to give way to, the placements may take the whole CPU."""
     per_second = int(setting(config, "ORDER_PLACEMENTS_PER_SECOND"))
-    return pace(per_second) if per_second > 0 and pages.served else None
+    return pace(per_second) if per_second > 0 and pages.served(asked_by_a_page) else None
 
 
 @contextmanager
@@ -320,8 +282,6 @@ def admitted(config: Mapping, buyer: tuple[str, str, str] | None = None) -> Iter
     refuse the placement (`check_attempt`) is refused before taking one of the pace's places: else one client
     past its limits, sending a few orders a second, would keep every other buyer out.
     """
-    if has_request_context() and request.environ.get(_COUNTED_AS_PAGE) and current_app.testing:
-        raise RuntimeError(f"{request.endpoint} places orders: mark its view with placement_limits.places_orders")
     chosen, paced = _gate_of(config), _pace_of(config)
     if paced is not None and paced.spent:  # not worth a wait in the gate
         metrics.ORDERS_TURNED_AWAY.inc()

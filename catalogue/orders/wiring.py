@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 
-from catalogue import clock
+from catalogue import clock, waiting_room
 from catalogue.delivery import wiring as delivery
 from catalogue.orders import cancellation, money_desk, payment_start, placement_limits, services, settlement
 from catalogue.payments import payment_gateway, payment_rails
@@ -30,6 +30,8 @@ def place_order(lines, customer, address, payment_method: str | None = None, liv
     (Busy, 503, past it: not counted), and the limits (orders per client and contact), counted first.
     """
     config = current_app.config
+    if current_app.testing and has_request_context() and waiting_room.counted_as_page():
+        raise RuntimeError(f"{request.endpoint} places orders: mark its view with waiting_room.places_orders")
     placement_limits.check_units(config, [line.quantity for line in lines])
     buyer = (request.remote_addr or "", customer.email, customer.phone) if has_request_context() else None
     with placement_limits.admitted(config, buyer):

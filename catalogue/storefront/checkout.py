@@ -23,7 +23,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from catalogue import clock, order_links
+from catalogue import clock, order_links, waiting_room
 from catalogue.cart import services as cart_services
 from catalogue.delivery.quotes import MissingWeight, ParcelTooHeavy
 from catalogue.delivery.views import carrier_name, status_label, tracking_url
@@ -249,7 +249,7 @@ def checkout_room():
     """204 when this worker would take an order now, else 503 with Retry-After: the checkout page of a turned-away
     order asks this before sending the order again, so waiting buyers cost a question, not a page, per try."""
     config = current_app.config
-    if placement_limits.has_room(config):
+    if placement_limits.has_room(config, asked_by_a_page=waiting_room.counted_as_page()):
         return "", 204, {"Cache-Control": "no-store"}
     return (
         "",
@@ -259,7 +259,7 @@ def checkout_room():
 
 
 @checkout.route("/checkout", methods=["GET", "POST"])
-@placement_limits.places_orders
+@waiting_room.places_orders
 def checkout_page():
     """The buyer's details and address; placing the order reserves the stock.
 

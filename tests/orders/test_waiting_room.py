@@ -299,22 +299,22 @@ def test_the_pace_gives_way_to_pages_only(app, monkeypatch):
     entered, leave = threading.Event(), threading.Event()
     has_room = placement_limits.has_room
 
-    def a_slow_page(config) -> bool:  # the room question, held open: a page in flight
+    def a_slow_page(config, **asked) -> bool:  # the room question, held open: a page in flight
         entered.set()
         assert leave.wait(30)
-        return has_room(config)
+        return has_room(config, **asked)
 
     monkeypatch.setattr(placement_limits, "has_room", a_slow_page)
     order = body((product.id, 1))
     with serving(app) as base:
         alone = [_post(f"{base}/api/v1/orders", order) for _ in range(3)]
-        assert not pages.served  # every placement's request ended without counting as a page
+        assert not pages.served()  # every placement's request ended without counting as a page
 
         asked = []
         reader = threading.Thread(target=lambda: asked.append(_get(f"{base}/checkout/room")))
         reader.start()
         try:
-            assert entered.wait(30) and pages.served
+            assert entered.wait(30) and pages.served()
             beside_a_page = [_post(f"{base}/api/v1/orders", order) for _ in range(2)]
         finally:
             leave.set()
@@ -327,7 +327,7 @@ def test_the_pace_gives_way_to_pages_only(app, monkeypatch):
     assert beside_a_page == [201, 503]  # the second's one placement, then the pace is spent
     assert asked == [204]  # the room question was the only page: nothing beside it for the pace to give way to
     assert after_the_page == 503
-    assert a_second_later == [201, 201] and not pages.served
+    assert a_second_later == [201, 201] and not pages.served()
     assert (stock_of(product), _orders()) == (4, 6)
 
 
@@ -353,11 +353,11 @@ def test_probes_are_not_pages(app, empty_client, monkeypatch):
 
     for probe in ("/healthz", "/readyz", "/metrics"):
         assert empty_client.get(probe).status_code in (200, 401, 503)
-    probed = pages.served
+    probed = pages.served()
     assert empty_client.get("/").status_code == 200
 
     assert not probed
-    assert pages.served
+    assert pages.served()
 
 
 def _page_starting(pages) -> threading.Event:

@@ -1,0 +1,58 @@
+"""The web side of the flash sale's waiting room: which requests are pages, counted for the pace.
+
+`catalogue.orders.placement_limits` paces placements only while the process serves pages, and starts pages
+one at a time beside a paced placement (`Pages`). Here each request is counted as a page from its start to its
+teardown (a stream's body is sent after that, holding no thread a placement could want), except:
+
+- a request that may place an order: the POST of a view marked `places_orders`;
+- a probe (`PROBES`): a load balancer asks every few seconds and Prometheus scrapes, which would keep the
+  pace on with no shopper to give way to.
+
+Every view that places orders is marked: under tests, `catalogue.orders.wiring.place_order` refuses a
+placement that was counted as a page (tests/orders/test_waiting_room.py), so a new one fails its own tests.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+
+from catalogue.orders import placement_limits
+
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+_COUNTED = "catalogue.counted_as_page"
+
+
+def places_orders(view):
+    """Marks a view whose POST may place an order: its POSTs are placements, not pages."""
+    view.places_orders = True
+    return view
+
+
+def init_waiting_room(app: Flask) -> None:
+    """Count the pages this process serves (`placement_limits.pages`), from each request's start to its teardown."""
+    app.before_request(_page_started)
+    app.teardown_request(_page_ended)
+
+
+def counted_as_page() -> bool:
+    """Whether the current request is counted as a page."""
+    return bool(request.environ.get(_COUNTED))
+
+
+def _is_placement() -> bool:
+    if request.method != "POST":
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    view = getattr(getattr(view, "view_class", None), "post", view)  # a MethodView's POST is its `post`
+    return getattr(view, "places_orders", False)
+
+
+def _page_started() -> None:
+    if request.path not in PROBES and not _is_placement():
+        placement_limits.pages.started()  # may wait a moment while a paced placement runs (Pages.started)
+        request.environ[_COUNTED] = True
+
+
+def _page_ended(_error=None) -> None:
+    if request.environ.pop(_COUNTED, False):
+        placement_limits.pages.ended()
