@@ -95,7 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     register_extensions(app)
     init_observability(app)
-    init_waiting_room(app)  # before the blueprints' own before_request: every page is counted
+    init_waiting_room(app)  # the app's last teardown registered, so it runs first: none can stop it
     register_subscribers(app)
     register_blueprints(app)
     register_errors(app)

@@ -56,11 +56,12 @@ class StoppedClock:
 
 
 def stopped_pace_clock(monkeypatch) -> StoppedClock:
-    """This process's paces afresh (nothing left from an earlier test) on a stopped clock."""
+    """This process's paces and page count afresh (nothing left from an earlier test) on a stopped clock."""
     from catalogue.orders import placement_limits
 
     clock = StoppedClock()
     monkeypatch.setattr(placement_limits, "_paces", {})
+    monkeypatch.setattr(placement_limits, "pages", placement_limits.Pages())  # no page ended on this clock
     monkeypatch.setattr(placement_limits, "_monotonic", clock)
     return clock
 

@@ -107,8 +107,9 @@ class Orders(MethodView):
         described={
             409: "A line cannot be reserved; nothing was reserved.",
             503: "Nothing was placed or reserved: as many orders are being placed at this moment as the shop takes at "
-                 "once (`error_code` `order.busy`; send it again after the `Retry-After` header's seconds), or the "
-                 "payment provider did not answer (`payment.unavailable`).",
+                 "once, or as it starts in a second while shoppers browse (`error_code` `order.busy`; send it again "
+                 "after the `Retry-After` header's seconds), or the payment provider did not answer "
+                 "(`payment.unavailable`).",
         },
     )  # fmt: skip
     @orders.arguments(OrderRequestSchema)

@@ -165,16 +165,16 @@ class Pages:
     """The requests other than placements this process serves: what a pace gives way to, and what steps aside
     for a paced placement.
 
-    The web side counts them (`catalogue.waiting_room`: every request but placements and probes, from its
-    start to its teardown). Pages are `served` while one is in flight or one ended less than a second ago
-    (the pace's window): where placements hold every thread, a page waits in the worker's queue, and the
-    pages that still get through between placements keep the pace on.
+    The web side counts them (`catalogue.waiting_room`: every request but placements, the room question and
+    probes, from its start to its teardown). Pages are `served` while one is in flight or one ended less than
+    a second ago (the pace's window): where placements hold every thread, a page waits in the worker's queue,
+    and the pages that still get through between placements keep the pace on.
 
     While a paced placement runs (`placing`), pages start one at a time beside it (each waits up to
     STEP_ASIDE_SECONDS for the one before to end). The worker's threads share one interpreter lock: with three
-    page threads beside it, a placement got a quarter of its worker's turns and took ~120–140 ms at the median
-    and 240–350 at p99 (pace 3, PostgreSQL, the 2-core bench); with one, ~110–120 and ~200–215, while the pages,
-    waiting for the lock anyway, kept their pace (bench/README.md, "Flash sale")."""
+    page threads beside it, a placement got a quarter of its worker's turns and took ~120–130 ms at the median
+    and 213–292 at p99 (pace 3, PostgreSQL, the 2-core bench); with one, ~110–120 and 199–215, while the pages,
+    waiting for the lock anyway, kept their pace (bench/README.md, "Flash sale", session 11)."""
 
     STEP_ASIDE_SECONDS = 0.2
 
@@ -183,9 +183,10 @@ class Pages:
         self._last_ended = float("-inf")
         self._changed = threading.Condition()
 
-    def served(self, asked_by_a_page: bool = False) -> bool:
-        """A page is in flight (besides the one asking, when a page asks) or one ended less than a second ago."""
-        return self._serving > int(asked_by_a_page) or _monotonic() - self._last_ended < 1
+    @property
+    def served(self) -> bool:
+        """A page is in flight, or one ended less than a second ago."""
+        return self._serving > 0 or _monotonic() - self._last_ended < 1
 
     def started(self) -> None:
         with self._changed:
@@ -237,11 +238,11 @@ def retry_after(config: Mapping) -> int:
     return int(setting(config, "ORDER_RETRY_AFTER_SECONDS"))
 
 
-def has_room(config: Mapping, asked_by_a_page: bool = False) -> bool:
+def has_room(config: Mapping) -> bool:
     """Whether this process would start a placement now (no limit: always). The checkout page asks before
     sending a turned-away order again: the question costs ~0.3 ms in-process, the page's answer to a
     turned-away order ~9 ms."""
-    chosen, paced = _gate_of(config), _pace_of(config, asked_by_a_page)
+    chosen, paced = _gate_of(config), _pace_of(config)
     return (chosen is None or not chosen.full) and (paced is None or not paced.spent)
 
 
@@ -251,11 +252,11 @@ def _gate_of(config: Mapping) -> Gate | None:
     return gate(limit) if limit > 0 else None
 
 
-def _pace_of(config: Mapping, asked_by_a_page: bool = False) -> Pace | None:
+def _pace_of(config: Mapping) -> Pace | None:
     """This process's pace for ORDER_PLACEMENTS_PER_SECOND; None when it is 0 (no limit), or when this process
     serves no page (`Pages.served`): nothing to give way to, the placements may take the whole CPU."""
     per_second = int(setting(config, "ORDER_PLACEMENTS_PER_SECOND"))
-    return pace(per_second) if per_second > 0 and pages.served(asked_by_a_page) else None
+    return pace(per_second) if per_second > 0 and pages.served else None
 
 
 @contextmanager

@@ -245,11 +245,12 @@ def _limit_text(limit) -> str:
 
 
 @checkout.get("/checkout/room")
+@waiting_room.not_a_page
 def checkout_room():
     """204 when this worker would take an order now, else 503 with Retry-After: the checkout page of a turned-away
     order asks this before sending the order again, so waiting buyers cost a question, not a page, per try."""
     config = current_app.config
-    if placement_limits.has_room(config, asked_by_a_page=waiting_room.counted_as_page()):
+    if placement_limits.has_room(config):
         return "", 204, {"Cache-Control": "no-store"}
     return (
         "",
