@@ -24,8 +24,11 @@ from tests.payments.rail_helpers import BANK_FEEDS, SEPAY_KEY, VIETQR, sepay_bod
 
 TRIALS = 20
 QUANTITY = 2
+# The trials place an order the moment the last race ended (its bank-feed and cancel requests are pages to the
+# waiting room's pace): the suite's waiting room settings (off) go along; the waiting room has its own tests.
 SERVED_SETTINGS = ("CATALOGUE_ENV", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "MEDIA_ROOT",
-                   "CATALOGUE_TODAY", "PUBLIC_BASE_URL", "PASSWORD_HASH_METHOD")  # fmt: skip
+                   "CATALOGUE_TODAY", "PUBLIC_BASE_URL", "PASSWORD_HASH_METHOD", "ORDER_PLACEMENTS_IN_FLIGHT",
+                   "ORDER_PLACEMENTS_PER_SECOND")  # fmt: skip
 
 
 def _served_config(app) -> dict:
