@@ -91,8 +91,11 @@ def test_a_webhook_signature_is_hmac_of_app_key_and_raw_body():
 
 def test_a_wrong_secret_gets_tiktoks_error_once_and_a_wrong_token_or_stale_clock_too():
     with FakeTikTok() as fake:
+        # Counting calls: an answer slower than the suite's short read timeout (a loaded CI machine) would be
+        # retried as lost, not as refused, so this adapter waits for it.
+        patient = replace(FAST, read_timeout=10)
         with pytest.raises(RejectedError, match="106001"):
-            tiktok_adapter(fake, app_secret="not-the-secret").find_by_sku("QN-T-0001")
+            tiktok_adapter(fake, tuning=patient, app_secret="not-the-secret").find_by_sku("QN-T-0001")
         assert len(fake.calls) == 1  # a refusal is not retried
 
         stale = requests.post(
