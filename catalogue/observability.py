@@ -42,7 +42,7 @@ access_log = logging.getLogger("catalogue.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a caller may send as its request id: short, no spaces, nothing a log parser chokes on.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
-_UNLOGGED_PATHS = frozenset({"/metrics", "/readyz", "/healthz"})  # probes: counted, not logged
+PROBES = frozenset({"/metrics", "/readyz", "/healthz"})  # counted, not logged; not pages (catalogue.waiting_room)
 
 
 def init_observability(app: Flask) -> None:
@@ -127,7 +127,7 @@ def _finish_request(response: Response) -> Response:
     if duration is None:
         duration = _request_durations[route, method] = metrics.HTTP_DURATION.labels(route, method)
     duration.observe(elapsed)
-    if current.path not in _UNLOGGED_PATHS:
+    if current.path not in PROBES:
         access_log.info(
             "%s %s %s",
             method,

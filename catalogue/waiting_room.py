@@ -7,8 +7,8 @@ teardown (a stream's body is sent after that, waiting for changes most of the ti
 - a request that may place an order: the POST of a view marked `places_orders`;
 - the waiting room's own question (a view marked `not_a_page`: the checkout page of a turned-away order asking
   for room): counted as a page, its end would pace the order it asked for;
-- a probe (`PROBES`): a load balancer asks every few seconds and Prometheus scrapes, which would keep the
-  pace on with no shopper to give way to.
+- a probe (`catalogue.observability.PROBES`): a load balancer asks every few seconds and Prometheus
+  scrapes, which would keep the pace on with no shopper to give way to.
 
 The pace is judged per worker: a worker that served no page in the last second places unpaced, even while
 the others on the same cores serve shoppers. Under load every worker serves pages; where shoppers browse
@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
+from catalogue.observability import PROBES
 from catalogue.orders import placement_limits
 
-PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 _COUNTED = "catalogue.counted_as_page"
 
 

@@ -224,13 +224,17 @@ _gates_lock = threading.Lock()
 def gate(limit: int) -> Gate:
     """This process's gate for `limit` placements at once (one per limit, made on first use)."""
     with _gates_lock:
-        return _gates.setdefault(limit, Gate(limit))
+        if limit not in _gates:  # not setdefault: it would build a gate (its condition) on every placement
+            _gates[limit] = Gate(limit)
+        return _gates[limit]
 
 
 def pace(per_second: int) -> Pace:
     """This process's pace of `per_second` placements (one per figure, made on first use)."""
     with _gates_lock:
-        return _paces.setdefault(per_second, Pace(per_second))
+        if per_second not in _paces:
+            _paces[per_second] = Pace(per_second)
+        return _paces[per_second]
 
 
 def retry_after(config: Mapping) -> int:
