@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from catalogue import metrics
@@ -280,14 +279,6 @@ def test_never_more_placements_a_second_than_the_pace(app, paced):
     assert (stock_of(product), _orders()) == (7, 3)
 
 
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_the_pace_gives_way_to_pages_only(app, monkeypatch):
     """The pace keeps the CPU for shoppers reading pages: while this process serves none, placements take it all
     (an order-only burst is not paced); while a page is in flight in another thread, or ended less than a second
@@ -299,12 +290,12 @@ def test_the_pace_gives_way_to_pages_only(app, monkeypatch):
     order = body((product.id, 1))
     with serving(app) as base:
         alone = [_post(f"{base}/api/v1/orders", order) for _ in range(3)]
-        asked_alone = _get(f"{base}/checkout/room")
+        asked_alone = requests.get(f"{base}/checkout/room", timeout=30).status_code
         assert not pages.served  # neither the placements nor the room question counted as pages
 
         pages.started()  # a shopper's page, in flight in another thread
         beside_a_page = [_post(f"{base}/api/v1/orders", order) for _ in range(2)]
-        asked_beside = _get(f"{base}/checkout/room")
+        asked_beside = requests.get(f"{base}/checkout/room", timeout=30).status_code
         pages.ended()
         after_the_page = _post(f"{base}/api/v1/orders", order)  # the page ended this very second
         clock.advance(1.01)
